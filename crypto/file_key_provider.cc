@@ -1,0 +1,172 @@
+#include "crypto/file_key_provider.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+
+namespace tenantkv::crypto {
+namespace {
+
+constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+
+Status Errno(const std::string& what) {
+  return Status::Internal(what + ": " + std::strerror(errno), "key_file_io");
+}
+
+Status WriteAll(int fd, const uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write key file");
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status SyncDirOf(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open key file directory");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Errno("fsync key file directory");
+}
+
+// Writes a new file with one random key; never overwrites (O_EXCL).
+Status CreateKeyFile(const std::string& path) {
+  auto key = SecretBytes::Random(kAeadKeyBytes);
+  if (!key.ok()) return key.status();
+  static constexpr char kHeader[] =
+      "# tenantkv master keys: keep secret, back up separately from the data\nkey 1 ";
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t header_len = sizeof(kHeader) - 1;
+  SecretBytes text(header_len + 2 * kAeadKeyBytes + 1);
+  std::memcpy(text.data(), kHeader, header_len);
+  for (size_t i = 0; i < kAeadKeyBytes; ++i) {
+    text.data()[header_len + 2 * i] = kHex[key->data()[i] >> 4];
+    text.data()[header_len + 2 * i + 1] = kHex[key->data()[i] & 0xf];
+  }
+  text.data()[text.size() - 1] = '\n';
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create key file " + path);
+  Status s = WriteAll(fd, text.data(), text.size());
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync key file");
+  ::close(fd);
+  if (!s.ok()) return s;
+  return SyncDirOf(path);
+}
+
+int HexNibble(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Status BadFile(const std::string& path, size_t line, const std::string& why) {
+  return Status::InvalidArgument(
+      "master key file " + path + " line " + std::to_string(line) + ": " + why, "bad_key_file");
+}
+
+// Parses "key <version> <64 hex>" lines from locked memory into keys.
+Status ParseKeyFile(const std::string& path, const SecretBytes& text,
+                    std::map<uint32_t, SecretBytes>* keys) {
+  const uint8_t* p = text.data();
+  const uint8_t* end = p + text.size();
+  size_t line_no = 0;
+  while (p < end) {
+    const uint8_t* eol = static_cast<const uint8_t*>(std::memchr(p, '\n', end - p));
+    if (eol == nullptr) eol = end;
+    ++line_no;
+    std::string_view line(reinterpret_cast<const char*>(p), eol - p);
+    p = eol + 1;
+    if (line.empty() || line[0] == '#') continue;
+    if (line.substr(0, 4) != "key ") return BadFile(path, line_no, "expected 'key <version> <hex>'");
+    size_t sp = line.find(' ', 4);
+    if (sp == std::string_view::npos) return BadFile(path, line_no, "missing key bytes");
+    std::string version_text(line.substr(4, sp - 4));
+    if (version_text.empty() || version_text.size() > 9 ||
+        version_text.find_first_not_of("0123456789") != std::string::npos) {
+      return BadFile(path, line_no, "bad version");
+    }
+    uint32_t version = static_cast<uint32_t>(std::stoul(version_text));
+    std::string_view hex = line.substr(sp + 1);
+    if (version == 0 || keys->count(version) != 0) return BadFile(path, line_no, "bad or repeated version");
+    if (hex.size() != 2 * kAeadKeyBytes) return BadFile(path, line_no, "key must be 64 hex digits");
+    SecretBytes key(kAeadKeyBytes);
+    for (size_t i = 0; i < kAeadKeyBytes; ++i) {
+      int hi = HexNibble(hex[2 * i]), lo = HexNibble(hex[2 * i + 1]);
+      if (hi < 0 || lo < 0) return BadFile(path, line_no, "key must be 64 hex digits");
+      key.data()[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    keys->emplace(version, std::move(key));
+  }
+  if (keys->empty()) return BadFile(path, line_no, "no key in file");
+  return Status::Ok();
+}
+
+Result<SecretBytes> ReadSecureFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Errno("open key file " + path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Errno("stat key file");
+  }
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+    ::close(fd);
+    return Status::FailedPrecondition(
+        "master key file " + path + " must be a regular file readable only by its owner (chmod 600)",
+        "insecure_key_file");
+  }
+  if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
+    ::close(fd);
+    return Status::InvalidArgument("master key file " + path + " has a bad size", "bad_key_file");
+  }
+  SecretBytes text(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t r = ::read(fd, text.data() + got, text.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  if (got != text.size()) return Status::Internal("short read of key file " + path, "key_file_io");
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string& path,
+                                                               bool create_if_missing) {
+  if (::access(path.c_str(), F_OK) != 0) {
+    if (errno != ENOENT || !create_if_missing) return Errno("open key file " + path);
+    TKV_RETURN_IF_ERROR(CreateKeyFile(path));
+  }
+  auto text = ReadSecureFile(path);
+  if (!text.ok()) return text.status();
+  std::map<uint32_t, SecretBytes> keys;
+  TKV_RETURN_IF_ERROR(ParseKeyFile(path, *text, &keys));
+  return std::unique_ptr<FileKeyProvider>(new FileKeyProvider(path, std::move(keys)));
+}
+
+uint32_t FileKeyProvider::CurrentVersion() const { return keys_.rbegin()->first; }
+
+Result<SecretBytes> FileKeyProvider::GetKey(uint32_t version) const {
+  auto it = keys_.find(version);
+  if (it == keys_.end()) return Status::NotFound("no master key version " + std::to_string(version));
+  return it->second.Clone();
+}
+
+}  // namespace tenantkv::crypto

@@ -1,0 +1,164 @@
+#include "engine/api_keys.h"
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "engine/rocks_status.h"
+
+namespace tenantkv::engine {
+namespace {
+
+using nlohmann::json;
+constexpr char kPrefix[] = "apikey/";
+constexpr size_t kIdHex = 16;
+constexpr size_t kSecretHex = 64;
+
+std::string HashOf(std::string_view secret) {
+  auto d = crypto::Sha256(secret);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kRead: return "read";
+    case Role::kWrite: return "write";
+    case Role::kAdmin: return "admin";
+  }
+  return "read";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "read") return Role::kRead;
+  if (name == "write") return Role::kWrite;
+  if (name == "admin") return Role::kAdmin;
+  return Status::InvalidArgument("role must be one of read, write, admin", "invalid_role");
+}
+
+Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock) {
+  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock));
+  TKV_RETURN_IF_ERROR(s->Load());
+  return s;
+}
+
+Status ApiKeyStore::Load() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
+    json j = json::parse(it->value().ToStringView(), nullptr, false);
+    try {
+      Record r;
+      r.info.key_id = j.at("key_id").get<std::string>();
+      r.info.tenant = j.at("tenant").get<std::string>();
+      TKV_ASSIGN_OR_RETURN(r.info.role, ParseRole(j.at("role").get<std::string>()));
+      r.info.created_at_ms = j.at("created_at_ms").get<int64_t>();
+      r.info.revoked_at_ms = j.at("revoked_at_ms").get<int64_t>();
+      auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
+      if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
+      r.secret_hash = std::move(*hash);
+      keys_[r.info.key_id] = std::move(r);
+    } catch (const json::exception& e) {
+      return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
+    }
+  }
+  return FromRocks(it->status(), "load API keys");
+}
+
+Status ApiKeyStore::Persist(const Record& r) {
+  json j = {{"key_id", r.info.key_id},
+            {"tenant", r.info.tenant},
+            {"role", RoleName(r.info.role)},
+            {"created_at_ms", r.info.created_at_ms},
+            {"revoked_at_ms", r.info.revoked_at_ms},
+            {"secret_sha256", crypto::HexEncode(r.secret_hash)}};
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                       kPrefix + r.info.key_id, j.dump()),
+                   "persist API key");
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+  TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
+  TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
+  Record r;
+  r.info.key_id = id;
+  r.info.tenant = tenant;
+  r.info.role = role;
+  r.info.created_at_ms = clock_->NowUnixMillis();
+  r.secret_hash = HashOf(secret);
+  TKV_RETURN_IF_ERROR(Persist(r));
+  NewApiKey out{r.info, "tkv_" + id + "_" + secret};
+  std::unique_lock lock(mu_);
+  keys_[id] = std::move(r);
+  return out;
+}
+
+std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
+  std::vector<ApiKeyInfo> out;
+  std::shared_lock lock(mu_);
+  for (const auto& [id, r] : keys_) {
+    if (r.info.tenant == tenant) out.push_back(r.info);
+  }
+  std::sort(out.begin(), out.end(), [](const ApiKeyInfo& a, const ApiKeyInfo& b) {
+    return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.key_id < b.key_id;
+  });
+  return out;
+}
+
+Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id) {
+  std::unique_lock lock(mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end() || it->second.info.tenant != tenant) {
+    return Status::NotFound("no such API key for this tenant", "apikey_not_found");
+  }
+  if (it->second.info.revoked()) return Status::Ok();
+  Record next = it->second;
+  next.info.revoked_at_ms = std::max<int64_t>(1, clock_->NowUnixMillis());
+  TKV_RETURN_IF_ERROR(Persist(next));
+  it->second = std::move(next);
+  return Status::Ok();
+}
+
+Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
+  std::unique_lock lock(mu_);
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, r] : keys_) {
+    if (r.info.tenant == tenant) batch.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
+                                "remove API keys"));
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    it = it->second.info.tenant == tenant ? keys_.erase(it) : std::next(it);
+  }
+  return Status::Ok();
+}
+
+Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token) const {
+  static const std::string kDummyHash(32, '\0');
+  const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  const bool well_formed = token.size() == 4 + kIdHex + 1 + kSecretHex && token.substr(0, 4) == "tkv_" &&
+                           token[4 + kIdHex] == '_' && IsHex(token.substr(4, kIdHex)) &&
+                           IsHex(token.substr(5 + kIdHex));
+  std::string_view secret = well_formed ? token.substr(5 + kIdHex) : token;
+  const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
+  std::shared_lock lock(mu_);
+  auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
+  const bool found = it != keys_.end();
+  const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
+  if (!found || !match || it->second.info.revoked()) return denied;
+  return it->second.info;
+}
+
+}  // namespace tenantkv::engine

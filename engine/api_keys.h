@@ -1,0 +1,72 @@
+// ApiKeyStore: tenant API keys, stored only as SHA-256 hashes.
+//
+// A token is "tkv_<key id: 16 hex>_<secret: 64 hex>"; it is returned once at
+// creation and never stored. Authentication finds the key by its id and
+// compares the secret's hash in constant time. Records live in the system
+// column family as apikey/<key id>; all of them are cached in memory, so
+// authentication does no I/O and a revocation takes effect at once.
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/storage.h"
+
+namespace tenantkv::engine {
+
+enum class Role { kRead, kWrite, kAdmin };
+const char* RoleName(Role r);
+// InvalidArgument("invalid_role") unless "read", "write" or "admin".
+Result<Role> ParseRole(std::string_view name);
+
+struct ApiKeyInfo {
+  std::string key_id;
+  std::string tenant;
+  Role role = Role::kRead;
+  int64_t created_at_ms = 0;
+  int64_t revoked_at_ms = 0;  // 0 = active
+  bool revoked() const { return revoked_at_ms != 0; }
+};
+
+struct NewApiKey {
+  ApiKeyInfo info;
+  std::string token;  // shown to the caller once
+};
+
+class ApiKeyStore {
+ public:
+  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock);
+
+  Result<NewApiKey> Create(const std::string& tenant, Role role);
+  // Every key of the tenant, active and revoked, oldest first.
+  std::vector<ApiKeyInfo> List(const std::string& tenant) const;
+  // NotFound("apikey_not_found") unless the key exists and belongs to `tenant`.
+  Status Revoke(const std::string& tenant, const std::string& key_id);
+  // Deletes every key of the tenant (its deletion).
+  Status RemoveTenant(const std::string& tenant);
+  // Unauthenticated("invalid_token") for a malformed, unknown or revoked
+  // token; the answer takes the same time whichever it is.
+  Result<ApiKeyInfo> Authenticate(std::string_view token) const;
+
+ private:
+  struct Record {
+    ApiKeyInfo info;
+    std::string secret_hash;  // raw SHA-256 of the secret
+  };
+  ApiKeyStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
+  Status Load();
+  Status Persist(const Record& r);
+
+  Storage* const storage_;
+  const Clock* const clock_;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
+};
+
+}  // namespace tenantkv::engine

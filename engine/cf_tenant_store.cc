@@ -1,0 +1,307 @@
+#include "engine/cf_tenant_store.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "engine/rocks_status.h"
+
+namespace tenantkv::engine {
+namespace {
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("key must not be empty", "invalid_key");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::InvalidArgument("key is longer than 1024 bytes", "key_too_long");
+  }
+  return Status::Ok();
+}
+
+int64_t LogicalSize(std::string_view key, size_t value_size) {
+  return static_cast<int64_t>(key.size() + value_size);
+}
+
+}  // namespace
+
+CfTenantStore::CfTenantStore(Storage* storage, const Keyring* keyring, const Clock* clock,
+                             CfTenantStoreOptions options)
+    : storage_(storage),
+      keyring_(keyring),
+      clock_(clock),
+      options_(std::move(options)),
+      keys_(options_.initial_usage.keys),
+      bytes_(options_.initial_usage.logical_bytes) {}
+
+std::mutex& CfTenantStore::StripeFor(std::string_view key) {
+  return stripes_[std::hash<std::string_view>()(key) % stripes_.size()];
+}
+
+Result<CfTenantStore::Stored> CfTenantStore::MakeStored(std::string sealed) {
+  TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(sealed));
+  Stored st;
+  st.key_version = h.key_version;
+  st.value_size = h.value_size;
+  st.has_expiry = h.has_expiry();
+  st.etag = EnvelopeEtag(h);
+  st.sealed = std::move(sealed);
+  return st;
+}
+
+Result<std::optional<CfTenantStore::Stored>> CfTenantStore::ReadStored(std::string_view key) {
+  std::string sealed;
+  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
+  if (s.IsNotFound()) return std::optional<Stored>();
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
+  TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
+  if (st.has_expiry) {
+    // The expiry is inside the ciphertext: opening is the only way to know it.
+    std::string scratch;
+    TKV_RETURN_IF_ERROR(Open(key, &st, &scratch));
+  }
+  return std::optional<Stored>(std::move(st));
+}
+
+Status CfTenantStore::Open(std::string_view key, Stored* stored, std::string* value) {
+  KeyPtr k = keyring_->Get(stored->key_version);
+  if (k == nullptr) {
+    return Status::DataLoss("value is sealed under a data key that no longer exists", "key_destroyed");
+  }
+  return OpenValue(*k, options_.tenant_id, key, stored->sealed, value, &stored->expires_at_ms);
+}
+
+Status CfTenantStore::Seal(std::string_view key, std::string_view value, int64_t expires_at_ms,
+                           std::string* sealed) {
+  auto [version, k] = keyring_->Current();
+  if (k == nullptr) return Status::Unavailable("tenant has no active data key", "key_unavailable");
+  return SealValue(*k, version, options_.tenant_id, key, value, expires_at_ms, sealed);
+}
+
+Status CfTenantStore::CheckCondition(const WriteCondition& c,
+                                     const std::optional<Stored>& current) const {
+  const bool live = current.has_value() && current->live(clock_->NowUnixMillis());
+  if (c.if_none_match_any && live) {
+    return Status::FailedPrecondition("the key already exists (If-None-Match: *)");
+  }
+  if (c.if_match.has_value()) {
+    if (!live) return Status::FailedPrecondition("the key does not exist (If-Match)");
+    if (*c.if_match != "*" && *c.if_match != current->etag) {
+      return Status::FailedPrecondition("the ETag does not match the current version (If-Match)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int64_t delta_bytes) {
+  if (delta_keys != 0 || delta_bytes != 0) {
+    TKV_RETURN_IF_ERROR(FromRocks(batch->Merge(storage_->system(), options_.usage_key,
+                                               EncodeUsageDelta(delta_keys, delta_bytes)),
+                                  "stage usage"));
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write"));
+  keys_ += delta_keys;
+  bytes_ += delta_bytes;
+  return Status::Ok();
+}
+
+Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
+  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  std::string sealed;
+  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
+  if (s.IsNotFound()) return Status::NotFound("no such key");
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
+  TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
+  ValueRecord rec;
+  TKV_RETURN_IF_ERROR(Open(key, &st, &rec.value));
+  if (!st.live(clock_->NowUnixMillis())) {
+    DeleteIfStillExpired(key).IgnoreError();  // best effort; the read answers 404 regardless
+    return Status::NotFound("no such key");
+  }
+  rec.etag = std::move(st.etag);
+  rec.expires_at_ms = st.expires_at_ms;
+  return rec;
+}
+
+Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
+  std::lock_guard<std::mutex> lock(StripeFor(key));
+  TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
+  if (!current || current->live(clock_->NowUnixMillis())) return Status::Ok();
+  rocksdb::WriteBatch batch;
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  return Commit(&batch, -1, -LogicalSize(key, current->value_size));
+}
+
+Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view value,
+                                     const PutOptions& options) {
+  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  if (value.size() > options_.max_value_bytes) {
+    return Status::TooLarge("value is larger than max_value_bytes (" +
+                                std::to_string(options_.max_value_bytes) + ")",
+                            "value_too_large");
+  }
+  if (options.ttl_seconds < 0 || options.ttl_seconds > kMaxTtlSeconds) {
+    return Status::InvalidArgument("TTL must be between 0 and 315360000 seconds (10 years)",
+                                   "invalid_ttl");
+  }
+  const int64_t expires =
+      options.ttl_seconds > 0 ? clock_->NowUnixMillis() + options.ttl_seconds * 1000 : 0;
+
+  std::lock_guard<std::mutex> lock(StripeFor(key));
+  TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
+  TKV_RETURN_IF_ERROR(CheckCondition(options.condition, current));
+  std::string sealed;
+  TKV_RETURN_IF_ERROR(Seal(key, value, expires, &sealed));
+  TKV_ASSIGN_OR_RETURN(Stored written, MakeStored(std::move(sealed)));
+  rocksdb::WriteBatch batch;
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, written.sealed), "stage put"));
+  const int64_t old_size = current ? LogicalSize(key, current->value_size) : 0;
+  TKV_RETURN_IF_ERROR(Commit(&batch, current ? 0 : 1, LogicalSize(key, value.size()) - old_size));
+  PutResult r;
+  r.created = !current || !current->live(clock_->NowUnixMillis());
+  r.etag = std::move(written.etag);
+  return r;
+}
+
+Status CfTenantStore::Delete(std::string_view key, const WriteCondition& condition) {
+  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  std::lock_guard<std::mutex> lock(StripeFor(key));
+  TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
+  if (!current) return Status::NotFound("no such key");
+  const bool live = current->live(clock_->NowUnixMillis());
+  if (live) TKV_RETURN_IF_ERROR(CheckCondition(condition, current));
+  rocksdb::WriteBatch batch;
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  TKV_RETURN_IF_ERROR(Commit(&batch, -1, -LogicalSize(key, current->value_size)));
+  return live ? Status::Ok() : Status::NotFound("no such key");
+}
+
+Result<ListPage> CfTenantStore::List(const ListRequest& req) {
+  if (req.limit == 0 || req.limit > kMaxListLimit) {
+    return Status::InvalidArgument("limit must be between 1 and 1000", "invalid_limit");
+  }
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
+  if (req.start_after && *req.start_after >= req.prefix) {
+    it->Seek(*req.start_after);
+    if (it->Valid() && it->key().ToStringView() == *req.start_after) it->Next();
+  } else {
+    it->Seek(req.prefix);
+  }
+  const int64_t now = clock_->NowUnixMillis();
+  ListPage page;
+  std::string value;
+  for (; it->Valid() && it->key().starts_with(req.prefix); it->Next()) {
+    if (page.items.size() == req.limit) {
+      page.next = page.items.back().key;
+      break;
+    }
+    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(it->value().ToString()));
+    std::string_view key = it->key().ToStringView();
+    if (req.with_values || st.has_expiry) {
+      TKV_RETURN_IF_ERROR(Open(key, &st, &value));
+      if (!st.live(now)) continue;
+    }
+    ListItem item;
+    item.key.assign(key);
+    item.size = st.value_size;
+    item.etag = std::move(st.etag);
+    if (req.with_values) item.value = value;
+    page.items.push_back(std::move(item));
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "list"));
+  return page;
+}
+
+Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchOp>& ops) {
+  if (ops.empty() || ops.size() > kMaxBatchOps) {
+    return Status::InvalidArgument("a batch holds 1 to 1000 ops", "invalid_batch");
+  }
+  std::set<size_t> stripe_ids;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Status s = ValidateKey(ops[i].key);
+    if (s.ok() && ops[i].type == BatchOpType::kPut && ops[i].value.size() > options_.max_value_bytes) {
+      s = Status::TooLarge("value is larger than max_value_bytes", "value_too_large");
+    }
+    if (!s.ok()) return Status(s.code(), s.reason(), "op " + std::to_string(i) + ": " + s.message());
+    stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.data());
+  }
+  // Lock stripes in index order: no deadlock with other batches.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (size_t id : stripe_ids) locks.emplace_back(stripes_[id]);
+
+  const int64_t now = clock_->NowUnixMillis();
+  struct KeyState {
+    int64_t initial_size = -1;  // logical size stored before the batch; -1 absent
+    std::optional<Stored> current;  // live value as the batch sees it
+    bool dirty = false;
+  };
+  std::map<std::string, KeyState, std::less<>> state;
+  auto load = [&](const std::string& key) -> Result<KeyState*> {
+    auto it = state.find(key);
+    if (it != state.end()) return &it->second;
+    TKV_ASSIGN_OR_RETURN(auto stored, ReadStored(key));
+    KeyState ks;
+    if (stored) ks.initial_size = LogicalSize(key, stored->value_size);
+    if (stored && stored->live(now)) ks.current = std::move(stored);
+    return &state.emplace(key, std::move(ks)).first->second;
+  };
+
+  std::vector<BatchOpResult> results(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const BatchOp& op = ops[i];
+    TKV_ASSIGN_OR_RETURN(KeyState * ks, load(op.key));
+    BatchOpResult& r = results[i];
+    if (op.type == BatchOpType::kGet) {
+      if (!ks->current) {
+        r.status = 404;
+        continue;
+      }
+      std::string value;
+      TKV_RETURN_IF_ERROR(Open(op.key, &*ks->current, &value));
+      r.status = 200;
+      r.value = std::move(value);
+      r.etag = ks->current->etag;
+    } else if (op.type == BatchOpType::kDelete) {
+      r.status = ks->current ? 204 : 404;
+      if (ks->current) ks->dirty = true;
+      ks->current.reset();
+    } else {
+      r.status = ks->current ? 204 : 201;
+      std::string sealed;
+      TKV_RETURN_IF_ERROR(Seal(op.key, op.value, 0, &sealed));
+      TKV_ASSIGN_OR_RETURN(ks->current, MakeStored(std::move(sealed)));
+      r.etag = ks->current->etag;
+      ks->dirty = true;
+    }
+  }
+
+  rocksdb::WriteBatch batch;
+  int64_t delta_keys = 0, delta_bytes = 0;
+  for (auto& [key, ks] : state) {
+    if (!ks.dirty) continue;
+    const int64_t before = ks.initial_size;
+    if (ks.current) {
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, ks.current->sealed), "stage put"));
+      const int64_t after = LogicalSize(key, ks.current->value_size);
+      delta_keys += before < 0 ? 1 : 0;
+      delta_bytes += after - std::max<int64_t>(before, 0);
+    } else if (before >= 0) {
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+      delta_keys -= 1;
+      delta_bytes -= before;
+    }
+  }
+  if (batch.Count() > 0) TKV_RETURN_IF_ERROR(Commit(&batch, delta_keys, delta_bytes));
+  return results;
+}
+
+Usage CfTenantStore::GetUsage() const {
+  Usage u;
+  u.keys = keys_.load();
+  u.logical_bytes = bytes_.load();
+  return u;
+}
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,50 @@
+// Engine: the storage engine as one object — RocksDB, master keys, tenants
+// and their API keys. The server builds one and shares it across threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/key_provider.h"
+#include "engine/api_keys.h"
+#include "engine/clock.h"
+#include "engine/storage.h"
+#include "engine/tenant_registry.h"
+
+namespace tenantkv::engine {
+
+struct EngineOptions {
+  std::string data_dir;           // RocksDB lives in data_dir/db
+  bool sync_writes = false;       // fsync before acknowledging writes (power-loss safe)
+  size_t max_value_bytes = 1 << 20;
+  size_t block_cache_bytes = 64 << 20;
+  size_t memtable_budget_bytes = 128 << 20;
+  const Clock* clock = nullptr;   // nullptr = the system clock; not owned
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
+                                              std::unique_ptr<crypto::KeyProvider> keys);
+
+  TenantRegistry& tenants() { return *registry_; }
+  ApiKeyStore& api_keys() { return *api_keys_; }
+  const Clock& clock() const { return *clock_; }
+  const crypto::KeyProvider& key_provider() const { return *keys_; }
+
+  // Revokes the tenant's API keys, then crypto-shreds and drops it.
+  Status DeleteTenant(const std::string& id);
+  // Flushes memtables to SST files (graceful shutdown, tests).
+  Status Flush() { return storage_->Flush(); }
+
+ private:
+  Engine() = default;
+  // Declaration order is destruction order in reverse: tenants go first.
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<crypto::KeyProvider> keys_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<ApiKeyStore> api_keys_;
+  std::unique_ptr<TenantRegistry> registry_;
+};
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,77 @@
+// Plain types of the key-value surface shared by every TenantStore.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tenantkv::engine {
+
+inline constexpr size_t kMaxKeyBytes = 1024;
+inline constexpr size_t kMaxBatchOps = 1000;
+inline constexpr size_t kMaxListLimit = 1000;
+inline constexpr int64_t kMaxTtlSeconds = 10LL * 365 * 24 * 3600;
+
+struct ValueRecord {
+  std::string value;
+  std::string etag;           // without quotes
+  int64_t expires_at_ms = 0;  // 0 = no expiry
+};
+
+// Preconditions of a write; both empty = unconditional.
+struct WriteCondition {
+  std::optional<std::string> if_match;  // the current ETag must equal this
+  bool if_none_match_any = false;       // the key must be absent
+};
+
+struct PutOptions {
+  WriteCondition condition;
+  int64_t ttl_seconds = 0;  // 0 = keep forever
+};
+
+struct PutResult {
+  bool created = false;  // false: an existing value was replaced
+  std::string etag;
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::optional<std::string> start_after;
+  size_t limit = 100;  // 1..kMaxListLimit
+  bool with_values = false;
+};
+
+struct ListItem {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+  std::optional<std::string> value;  // set when with_values
+};
+
+struct ListPage {
+  std::vector<ListItem> items;
+  std::optional<std::string> next;  // last key returned when more may follow
+};
+
+enum class BatchOpType { kPut, kDelete, kGet };
+
+struct BatchOp {
+  BatchOpType type = BatchOpType::kGet;
+  std::string key;
+  std::string value;  // kPut only
+};
+
+struct BatchOpResult {
+  int status = 200;  // 200 get hit, 201 created, 204 replaced/deleted, 404 absent
+  std::optional<std::string> value;
+  std::optional<std::string> etag;
+};
+
+// Exact usage of one tenant, maintained atomically with its data.
+struct Usage {
+  int64_t keys = 0;
+  int64_t logical_bytes = 0;  // sum of user key + value sizes
+};
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,168 @@
+#include "engine/storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/rate_limiter.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <cstring>
+
+#include "engine/rocks_status.h"
+
+namespace tenantkv::engine {
+namespace {
+
+constexpr char kSystemCf[] = "tenantkv.system";
+
+class UsageAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t k0 = 0, b0 = 0, k1 = 0, b1 = 0;
+    if (existing != nullptr && !DecodeUsage(existing->ToStringView(), &k0, &b0)) return false;
+    if (!DecodeUsage(value.ToStringView(), &k1, &b1)) return false;
+    *new_value = EncodeUsageDelta(k0 + k1, b0 + b1);
+    return true;
+  }
+  const char* Name() const override { return "tenantkv.UsageAdd"; }
+};
+
+}  // namespace
+
+std::string EncodeUsageDelta(int64_t keys, int64_t bytes) {
+  std::string out(16, '\0');
+  std::memcpy(out.data(), &keys, 8);
+  std::memcpy(out.data() + 8, &bytes, 8);
+  return out;
+}
+
+bool DecodeUsage(std::string_view v, int64_t* keys, int64_t* bytes) {
+  if (v.size() != 16) return false;
+  std::memcpy(keys, v.data(), 8);
+  std::memcpy(bytes, v.data() + 8, 8);
+  return true;
+}
+
+rocksdb::ColumnFamilyOptions Storage::TenantCfOptions() const {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = options_.tenant_write_buffer_bytes;
+  cf.max_write_buffer_number = 3;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache_;
+  table.cache_index_and_filter_blocks = true;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
+  std::unique_ptr<Storage> s(new Storage());
+  s->options_ = options;
+  s->block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  s->data_wo_.sync = options.sync_writes;
+  s->meta_wo_.sync = true;
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes, s->block_cache_);
+  db_opts.rate_limiter.reset(rocksdb::NewGenericRateLimiter(options.compaction_rate_bytes_per_sec));
+  db_opts.max_background_jobs = 2;
+  db_opts.keep_log_file_num = 5;
+  db_opts.max_total_wal_size = 256 << 20;
+
+  std::vector<std::string> names;
+  rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_opts, options.path, &names);
+  if (!ls.ok()) names.clear();  // a new DB: nothing listed yet
+
+  rocksdb::ColumnFamilyOptions system_opts = s->TenantCfOptions();
+  system_opts.merge_operator = std::make_shared<UsageAddOperator>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  descs.emplace_back(kSystemCf, system_opts);
+  for (const auto& n : names) {
+    if (n != rocksdb::kDefaultColumnFamilyName && n != kSystemCf) {
+      descs.emplace_back(n, s->TenantCfOptions());
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  TKV_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options.path, descs, &handles, &raw),
+                                "open RocksDB at " + options.path));
+  s->db_.reset(raw);
+  // The default column family is unused; RocksDB requires it to exist.
+  s->Wrap(handles[0]);
+  s->system_ = s->Wrap(handles[1]);
+  for (size_t i = 2; i < handles.size(); ++i) s->live_[descs[i].name] = s->Wrap(handles[i]);
+  return s;
+}
+
+Storage::~Storage() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.clear();
+  }
+  system_.reset();
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+CfHandle Storage::Wrap(rocksdb::ColumnFamilyHandle* h) {
+  rocksdb::DB* db = db_.get();
+  return CfHandle(h, [db](rocksdb::ColumnFamilyHandle* p) {
+    db->DestroyColumnFamilyHandle(p).PermitUncheckedError();
+  });
+}
+
+CfHandle Storage::Find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(name);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Storage::ColumnFamilyNames() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, handle] : live_) out.push_back(name);
+  return out;
+}
+
+Result<CfHandle> Storage::CreateColumnFamily(const std::string& name) {
+  rocksdb::ColumnFamilyHandle* h = nullptr;
+  TKV_RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(TenantCfOptions(), name, &h),
+                                "create column family"));
+  CfHandle handle = Wrap(h);
+  std::lock_guard<std::mutex> lock(mu_);
+  live_[name] = handle;
+  return handle;
+}
+
+Status Storage::DropColumnFamily(const CfHandle& handle) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(handle->GetName());
+  }
+  return FromRocks(db_->DropColumnFamily(handle.get()), "drop column family");
+}
+
+Status Storage::PurgeSystemRange(const std::string& begin, const std::string& end) {
+  rocksdb::FlushOptions fo;
+  TKV_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, system_.get()), "flush system column family"));
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Slice b(begin), e(end);
+  TKV_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, system_.get(), &b, &e), "compact system range"));
+  return FromRocks(db_->FlushWAL(true), "sync WAL");
+}
+
+Status Storage::Flush() {
+  rocksdb::FlushOptions fo;
+  std::vector<rocksdb::ColumnFamilyHandle*> all{system_.get()};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, h] : live_) all.push_back(h.get());
+  }
+  return FromRocks(db_->Flush(fo, all), "flush");
+}
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,81 @@
+// Storage: the one RocksDB instance, its system column family and the
+// column families of tenants.
+//
+// Column family handles are handed out as shared_ptr: a handle is destroyed
+// only after the last operation using it has finished, so a tenant can be
+// dropped while its requests drain. Storage must outlive every handle it
+// gave out. Thread-safe.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+
+namespace tenantkv::engine {
+
+struct StorageOptions {
+  std::string path;               // directory of the RocksDB instance
+  bool sync_writes = false;       // fsync the WAL before acknowledging data writes
+  size_t block_cache_bytes = 64 << 20;     // shared by all column families
+  size_t memtable_budget_bytes = 128 << 20;  // WriteBufferManager bound, all CFs
+  size_t tenant_write_buffer_bytes = 4 << 20;  // per tenant column family
+  int64_t compaction_rate_bytes_per_sec = 64 << 20;  // RocksDB rate limiter
+};
+
+using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
+
+class Storage {
+ public:
+  // Opens or creates the DB with the system column family and every tenant
+  // column family found on disk.
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  ~Storage();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* system() const { return system_.get(); }
+  const rocksdb::WriteOptions& data_write_options() const { return data_wo_; }
+  // Metadata (tenants, keys, API keys) is always fsync'd before it counts.
+  const rocksdb::WriteOptions& meta_write_options() const { return meta_wo_; }
+
+  // A live tenant column family by name, or nullptr.
+  CfHandle Find(const std::string& name) const;
+  std::vector<std::string> ColumnFamilyNames() const;
+  Result<CfHandle> CreateColumnFamily(const std::string& name);
+  // Drops the column family; its handle is released by its last user.
+  Status DropColumnFamily(const CfHandle& handle);
+
+  // Makes deleted system records unrecoverable from this DB's files: flushes
+  // the memtable (so the WAL holding them can be discarded) and compacts
+  // [begin, end) of the system column family to the bottom level.
+  Status PurgeSystemRange(const std::string& begin, const std::string& end);
+
+  // Flushes every memtable to SST files (tests, shutdown, backups).
+  Status Flush();
+
+ private:
+  Storage() = default;
+  CfHandle Wrap(rocksdb::ColumnFamilyHandle* h);
+  rocksdb::ColumnFamilyOptions TenantCfOptions() const;
+
+  StorageOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  rocksdb::WriteOptions data_wo_;
+  rocksdb::WriteOptions meta_wo_;
+  CfHandle system_;
+  mutable std::mutex mu_;
+  std::map<std::string, CfHandle> live_;  // GUARDED_BY(mu_): every column family not dropped
+};
+
+// The system column family's merge operator: adds 16-byte (keys, bytes)
+// little-endian int64 pairs, so usage deltas commit in the data's batch.
+std::string EncodeUsageDelta(int64_t keys, int64_t bytes);
+bool DecodeUsage(std::string_view v, int64_t* keys, int64_t* bytes);
+
+}  // namespace tenantkv::engine

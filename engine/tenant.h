@@ -1,0 +1,63 @@
+// Tenant: one customer's metadata, data keys and store, as held in memory.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/keyring.h"
+#include "engine/tenant_store.h"
+
+namespace tenantkv::engine {
+
+enum class TenantState { kActive, kSuspended, kDeleting };
+const char* TenantStateName(TenantState s);
+
+struct DataKeyInfo {
+  uint32_t version = 0;
+  std::string state;  // "active" | "retiring" | "destroyed"
+  int64_t created_at_ms = 0;
+  uint32_t master_version = 0;  // master key it is wrapped under
+};
+
+// What is persisted about a tenant (never key material).
+struct TenantInfo {
+  std::string id;
+  std::string plan;
+  TenantState state = TenantState::kActive;
+  int64_t created_at_ms = 0;
+  std::string placement;  // where its data lives, e.g. "cf:t.acme.4f2a9c"
+  std::vector<DataKeyInfo> data_keys;
+};
+
+// Thread-safe. Owned by the TenantRegistry; requests hold shared_ptrs so a
+// deleted tenant stays valid until its in-flight requests finish.
+class Tenant {
+ public:
+  explicit Tenant(TenantInfo info) : info_(std::move(info)), state_(info_.state) {}
+
+  const std::string& id() const { return info_.id; }  // immutable
+  TenantState state() const { return state_.load(); }
+  TenantInfo Info() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    TenantInfo copy = info_;
+    copy.state = state_.load();
+    return copy;
+  }
+  TenantStore& store() { return *store_; }
+  Keyring& keyring() { return keyring_; }
+
+ private:
+  friend class TenantRegistry;
+
+  mutable std::mutex mu_;
+  TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
+  std::atomic<TenantState> state_;
+  Keyring keyring_;                     // before store_: the store uses it
+  std::unique_ptr<TenantStore> store_;  // set once by the registry
+};
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,323 @@
+#include "engine/tenant_registry.h"
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+#include "crypto/key_wrap.h"
+#include "crypto/random.h"
+#include "engine/cf_tenant_store.h"
+#include "engine/rocks_status.h"
+#include "engine/tenant_id.h"
+
+namespace tenantkv::engine {
+namespace {
+
+using nlohmann::json;
+
+std::string TenantKey(const std::string& id) { return "tenant/" + id; }
+std::string UsageKey(const std::string& id) { return "usage/" + id; }
+std::string DataKeyPrefix(const std::string& id) { return "dkey/" + id + "/"; }
+std::string DataKeyKey(const std::string& id, uint32_t version) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08x", version);
+  return DataKeyPrefix(id) + buf;
+}
+std::string WrapContext(const std::string& id, uint32_t version, uint32_t master_version) {
+  return "tenant=" + id + ";dkey=" + std::to_string(version) +
+         ";master=" + std::to_string(master_version);
+}
+constexpr char kCfPrefix[] = "t.";
+
+TenantState StateFromName(const std::string& s) {
+  if (s == "suspended") return TenantState::kSuspended;
+  if (s == "deleting") return TenantState::kDeleting;
+  return TenantState::kActive;
+}
+
+json InfoToJson(const TenantInfo& info) {
+  json keys = json::array();
+  for (const auto& k : info.data_keys) {
+    keys.push_back({{"version", k.version},
+                    {"state", k.state},
+                    {"created_at_ms", k.created_at_ms},
+                    {"master_version", k.master_version}});
+  }
+  return {{"id", info.id},
+          {"plan", info.plan},
+          {"state", TenantStateName(info.state)},
+          {"created_at_ms", info.created_at_ms},
+          {"placement", info.placement},
+          {"data_keys", keys}};
+}
+
+Result<TenantInfo> InfoFromJson(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::DataLoss("tenant record is not JSON");
+  try {
+    TenantInfo info;
+    info.id = j.at("id").get<std::string>();
+    info.plan = j.at("plan").get<std::string>();
+    info.state = StateFromName(j.at("state").get<std::string>());
+    info.created_at_ms = j.at("created_at_ms").get<int64_t>();
+    info.placement = j.at("placement").get<std::string>();
+    for (const auto& k : j.at("data_keys")) {
+      info.data_keys.push_back({k.at("version").get<uint32_t>(), k.at("state").get<std::string>(),
+                                k.at("created_at_ms").get<int64_t>(),
+                                k.at("master_version").get<uint32_t>()});
+    }
+    return info;
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("tenant record is malformed: ") + e.what());
+  }
+}
+
+std::string CfNameOf(const TenantInfo& info) {
+  return info.placement.rfind("cf:", 0) == 0 ? info.placement.substr(3) : std::string();
+}
+
+}  // namespace
+
+const char* TenantStateName(TenantState s) {
+  switch (s) {
+    case TenantState::kActive: return "active";
+    case TenantState::kSuspended: return "suspended";
+    case TenantState::kDeleting: return "deleting";
+  }
+  return "active";
+}
+
+Result<std::unique_ptr<TenantRegistry>> TenantRegistry::Open(Storage* storage,
+                                                             const crypto::KeyProvider* keys,
+                                                             const Clock* clock,
+                                                             RegistryOptions options) {
+  std::unique_ptr<TenantRegistry> r(new TenantRegistry(storage, keys, clock, std::move(options)));
+  TKV_RETURN_IF_ERROR(r->Load());
+  return r;
+}
+
+Status TenantRegistry::Load() {
+  std::vector<TenantInfo> infos;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+    for (it->Seek("tenant/"); it->Valid() && it->key().starts_with("tenant/"); it->Next()) {
+      TKV_ASSIGN_OR_RETURN(TenantInfo info, InfoFromJson(it->value().ToStringView()));
+      infos.push_back(std::move(info));
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load tenants"));
+  }
+  std::set<std::string> owned_cfs;
+  for (auto& info : infos) {
+    if (info.state == TenantState::kDeleting) {
+      TKV_RETURN_IF_ERROR(Shred(info));  // finish an interrupted delete
+      continue;
+    }
+    std::string cf_name = CfNameOf(info);
+    CfHandle cf = storage_->Find(cf_name);
+    if (cf == nullptr) {
+      return Status::DataLoss("tenant '" + info.id + "' has no column family " + cf_name);
+    }
+    owned_cfs.insert(cf_name);
+    std::string id = info.id;
+    TKV_ASSIGN_OR_RETURN(auto tenant, Materialize(std::move(info), std::move(cf)));
+    tenants_[id] = std::move(tenant);
+  }
+  for (const auto& name : storage_->ColumnFamilyNames()) {
+    if (name.rfind(kCfPrefix, 0) == 0 && owned_cfs.count(name) == 0) {
+      // Created by a create that crashed before its record was written.
+      TKV_RETURN_IF_ERROR(storage_->DropColumnFamily(storage_->Find(name)));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfHandle cf) {
+  auto tenant = std::make_shared<Tenant>(info);
+  std::map<uint32_t, crypto::SecretBytes> masters;
+  uint32_t newest = 0;
+  for (const auto& k : info.data_keys) {
+    if (k.state == "destroyed") continue;
+    std::string raw;
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(),
+                                                      DataKeyKey(info.id, k.version), &raw),
+                                  "read data key of tenant '" + info.id + "'"));
+    json j = json::parse(raw, nullptr, false);
+    if (j.is_discarded() || !j.contains("wrapped") || !j["wrapped"].is_string()) {
+      return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
+    }
+    auto wrapped = crypto::HexDecode(j["wrapped"].get<std::string>());
+    if (!wrapped) return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
+    if (masters.count(k.master_version) == 0) {
+      TKV_ASSIGN_OR_RETURN(masters[k.master_version], keys_->GetKey(k.master_version));
+    }
+    auto key = crypto::UnwrapKey(masters[k.master_version],
+                                 WrapContext(info.id, k.version, k.master_version), *wrapped);
+    if (!key.ok()) {
+      return Status::DataLoss("data key " + std::to_string(k.version) + " of tenant '" + info.id +
+                              "' does not unwrap under master key " +
+                              std::to_string(k.master_version));
+    }
+    newest = std::max(newest, k.version);
+    tenant->keyring_.Add(k.version, std::move(key).value(), k.version == newest);
+  }
+  Usage usage;
+  std::string raw;
+  rocksdb::Status s =
+      storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), UsageKey(info.id), &raw);
+  if (s.ok() && !DecodeUsage(raw, &usage.keys, &usage.logical_bytes)) {
+    return Status::DataLoss("usage record of tenant '" + info.id + "' is malformed");
+  }
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read usage");
+  CfTenantStoreOptions so;
+  so.tenant_id = info.id;
+  so.cf = std::move(cf);
+  so.usage_key = UsageKey(info.id);
+  so.initial_usage = usage;
+  so.max_value_bytes = options_.max_value_bytes;
+  tenant->store_ = std::make_unique<CfTenantStore>(storage_, &tenant->keyring_, clock_, std::move(so));
+  return tenant;
+}
+
+Status TenantRegistry::PersistInfo(const TenantInfo& info) {
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                       TenantKey(info.id), InfoToJson(info).dump()),
+                   "persist tenant");
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
+                                                       const std::string& plan_in) {
+  TKV_RETURN_IF_ERROR(ValidateTenantId(id));
+  const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
+  if (std::find(options_.plans.begin(), options_.plans.end(), plan) == options_.plans.end()) {
+    return Status::InvalidArgument("unknown plan '" + plan + "'", "unknown_plan");
+  }
+  {
+    std::unique_lock lock(mu_);
+    if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0) {
+      return Status::AlreadyExists("tenant '" + id + "' already exists", "tenant_exists");
+    }
+    busy_ids_.insert(id);
+  }
+  auto release = [this, &id] {
+    std::unique_lock lock(mu_);
+    busy_ids_.erase(id);
+  };
+
+  TenantInfo info;
+  info.id = id;
+  info.plan = plan;
+  info.created_at_ms = clock_->NowUnixMillis();
+  auto suffix = crypto::RandomHex(4);
+  if (!suffix.ok()) return release(), suffix.status();
+  const std::string cf_name = kCfPrefix + id + "." + *suffix;
+  info.placement = "cf:" + cf_name;
+  const uint32_t master_version = keys_->CurrentVersion();
+  info.data_keys.push_back({1, "active", info.created_at_ms, master_version});
+
+  auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
+    TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                         crypto::WrapKey(master, WrapContext(id, 1, master_version), data_key));
+    // The slow part (RocksDB rewrites its OPTIONS file): no registry lock held.
+    TKV_ASSIGN_OR_RETURN(CfHandle cf, storage_->CreateColumnFamily(cf_name));
+    json dkey = {{"master_version", master_version},
+                 {"wrapped", crypto::HexEncode(wrapped)},
+                 {"created_at_ms", info.created_at_ms}};
+    rocksdb::WriteBatch batch;
+    batch.Put(storage_->system(), DataKeyKey(id, 1), dkey.dump()).PermitUncheckedError();
+    batch.Put(storage_->system(), TenantKey(id), InfoToJson(info).dump()).PermitUncheckedError();
+    batch.Put(storage_->system(), UsageKey(id), EncodeUsageDelta(0, 0)).PermitUncheckedError();
+    Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
+    if (!s.ok()) {
+      storage_->DropColumnFamily(cf).IgnoreError();  // also dropped at next start if this fails
+      return s;
+    }
+    return Materialize(info, std::move(cf));
+  };
+  auto tenant = build();
+  std::unique_lock lock(mu_);
+  busy_ids_.erase(id);
+  if (tenant.ok()) tenants_[id] = *tenant;
+  return tenant;
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::Get(const std::string& id) const {
+  std::shared_lock lock(mu_);
+  auto it = tenants_.find(id);
+  if (it == tenants_.end()) return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+  return it->second;
+}
+
+std::vector<std::shared_ptr<Tenant>> TenantRegistry::List() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<Tenant>> out;
+  out.reserve(tenants_.size());
+  for (const auto& [id, t] : tenants_) out.push_back(t);
+  return out;
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::SetSuspended(const std::string& id, bool suspended) {
+  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, Get(id));
+  std::lock_guard<std::mutex> lock(t->mu_);
+  TenantInfo next = t->info_;
+  next.state = suspended ? TenantState::kSuspended : TenantState::kActive;
+  TKV_RETURN_IF_ERROR(PersistInfo(next));
+  t->info_ = std::move(next);
+  t->state_ = t->info_.state;
+  return t;
+}
+
+Status TenantRegistry::Delete(const std::string& id) {
+  std::shared_ptr<Tenant> t;
+  {
+    std::unique_lock lock(mu_);
+    auto it = tenants_.find(id);
+    if (it == tenants_.end()) return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+    t = it->second;
+    tenants_.erase(it);
+    busy_ids_.insert(id);  // the id stays taken until the shredding is done
+  }
+  TenantInfo info;
+  {
+    std::lock_guard<std::mutex> lock(t->mu_);
+    t->state_ = TenantState::kDeleting;
+    t->info_.state = TenantState::kDeleting;
+    info = t->info_;
+  }
+  Status s = PersistInfo(info);
+  if (s.ok()) {
+    t->keyring_.DestroyAll();
+    s = Shred(info);
+  }
+  std::unique_lock lock(mu_);
+  busy_ids_.erase(id);
+  return s;
+}
+
+// Destroys the data keys (and purges them from the DB's files), then the
+// data, then the records. Idempotent: safe to re-run after a crash.
+Status TenantRegistry::Shred(const TenantInfo& info) {
+  const std::string prefix = DataKeyPrefix(info.id);
+  const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
+  rocksdb::WriteBatch keys;
+  TKV_RETURN_IF_ERROR(FromRocks(keys.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy"));
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
+  TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));
+  if (CfHandle cf = storage_->Find(CfNameOf(info))) {
+    TKV_RETURN_IF_ERROR(storage_->DropColumnFamily(cf));
+  }
+  rocksdb::WriteBatch records;
+  records.Delete(storage_->system(), UsageKey(info.id)).PermitUncheckedError();
+  records.Delete(storage_->system(), TenantKey(info.id)).PermitUncheckedError();
+  return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &records), "remove tenant records");
+}
+
+Status TenantRegistry::FlushAll() { return storage_->Flush(); }
+
+}  // namespace tenantkv::engine

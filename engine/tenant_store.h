@@ -1,0 +1,39 @@
+// TenantStore: one tenant's data, wherever it is placed.
+//
+// This is the placement seam: today a column family per tenant
+// (CfTenantStore); later a pooled column family with prefixed keys, or a
+// dedicated RocksDB instance. Nothing outside an implementation knows where
+// a tenant's bytes live. Every value is sealed with the tenant's current data
+// key before it is written. Implementations are thread-safe; writes to one
+// key are serialised so that conditions and usage counters are exact.
+//
+// Errors: InvalidArgument for bad keys/limits, TooLarge("value_too_large"),
+// NotFound("not_found"), FailedPrecondition("precondition_failed"),
+// DataLoss when a stored value fails to authenticate, Unavailable/Internal
+// for storage failures.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "crypto/status.h"
+#include "engine/kv_types.h"
+
+namespace tenantkv::engine {
+
+class TenantStore {
+ public:
+  virtual ~TenantStore() = default;
+
+  virtual Result<ValueRecord> Get(std::string_view key) = 0;
+  virtual Result<PutResult> Put(std::string_view key, std::string_view value,
+                                const PutOptions& options) = 0;
+  virtual Status Delete(std::string_view key, const WriteCondition& condition) = 0;
+  virtual Result<ListPage> List(const ListRequest& request) = 0;
+  // Validates every op first; applies all writes in one atomic batch. Ops see
+  // the effects of earlier ops in the same batch.
+  virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) = 0;
+  virtual Usage GetUsage() const = 0;
+};
+
+}  // namespace tenantkv::engine
