@@ -48,6 +48,7 @@ class Tenant {
     return copy;
   }
   TenantStore& store() { return *store_; }
+  const TenantStore& store() const { return *store_; }
   Keyring& keyring() { return keyring_; }
 
  private:

@@ -1,0 +1,144 @@
+// The admin API: tenants and their API keys.
+#include "server/api.h"
+#include "server/json_io.h"
+
+namespace tenantkv::server {
+namespace {
+
+json TenantJson(const engine::Tenant& t) {
+  engine::TenantInfo info = t.Info();
+  json keys = json::array();
+  for (const auto& k : info.data_keys) {
+    keys.push_back({{"version", k.version}, {"state", k.state}, {"created_at", Rfc3339(k.created_at_ms)}});
+  }
+  engine::Usage u = t.store().GetUsage();
+  return {{"id", info.id},
+          {"plan", info.plan},
+          {"state", engine::TenantStateName(info.state)},
+          {"created_at", Rfc3339(info.created_at_ms)},
+          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
+          {"key_versions", std::move(keys)}};
+}
+
+json ApiKeyJson(const engine::ApiKeyInfo& k) {
+  json j = {{"key_id", k.key_id},
+            {"tenant", k.tenant},
+            {"role", engine::RoleName(k.role)},
+            {"created_at", Rfc3339(k.created_at_ms)},
+            {"state", k.revoked() ? "revoked" : "active"}};
+  if (k.revoked()) j["revoked_at"] = Rfc3339(k.revoked_at_ms);
+  return j;
+}
+
+Result<std::string> OptionalString(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end()) return std::string();
+  if (!it->is_string()) {
+    return Status::InvalidArgument(std::string("'") + name + "' must be a string", "invalid_field");
+  }
+  return it->get<std::string>();
+}
+
+class AdminRoutes {
+ public:
+  explicit AdminRoutes(engine::Engine* engine) : engine_(engine) {}
+
+  Status CreateTenant(Call& c) {
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan"}));
+    if (!body.contains("id") || !body["id"].is_string()) {
+      return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
+    }
+    TKV_ASSIGN_OR_RETURN(std::string plan, OptionalString(body, "plan"));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Create(body["id"].get<std::string>(), plan));
+    c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
+    WriteJson(c.res, 201, TenantJson(*tenant));
+    return Status::Ok();
+  }
+
+  Status ListTenants(Call& c) {
+    json list = json::array();
+    for (const auto& t : engine_->tenants().List()) list.push_back(TenantJson(*t));
+    WriteJson(c.res, 200, {{"tenants", std::move(list)}});
+    return Status::Ok();
+  }
+
+  Status ShowTenant(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    WriteJson(c.res, 200, TenantJson(*tenant));
+    return Status::Ok();
+  }
+
+  Status DeleteTenant(Call& c) {
+    TKV_RETURN_IF_ERROR(engine_->DeleteTenant(c.params["id"]));
+    c.res.status = 204;
+    return Status::Ok();
+  }
+
+  Status Suspend(Call& c, bool suspended) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
+    WriteJson(c.res, 200, TenantJson(*tenant));
+    return Status::Ok();
+  }
+
+  Status CreateApiKey(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_RETURN_IF_ERROR(CheckFields(body, {"role"}));
+    if (!body.contains("role") || !body["role"].is_string()) {
+      return Status::InvalidArgument("'role' must be one of read, write, admin", "invalid_role");
+    }
+    TKV_ASSIGN_OR_RETURN(engine::Role role, engine::ParseRole(body["role"].get<std::string>()));
+    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(tenant->id(), role));
+    json out = ApiKeyJson(key.info);
+    out["token"] = key.token;
+    c.res.set_header("Cache-Control", "no-store");
+    WriteJson(c.res, 201, out);
+    return Status::Ok();
+  }
+
+  Status ListApiKeys(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    json list = json::array();
+    for (const auto& k : engine_->api_keys().List(tenant->id())) list.push_back(ApiKeyJson(k));
+    WriteJson(c.res, 200, {{"keys", std::move(list)}});
+    return Status::Ok();
+  }
+
+  Status RevokeApiKey(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_RETURN_IF_ERROR(engine_->api_keys().Revoke(tenant->id(), c.params["key_id"]));
+    c.res.status = 204;
+    return Status::Ok();
+  }
+
+ private:
+  engine::Engine* const engine_;
+};
+
+}  // namespace
+
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine) {
+  auto a = std::make_shared<AdminRoutes>(engine);
+  auto bind = [a](Status (AdminRoutes::*fn)(Call&)) {
+    return [a, fn](Call& c) { return ((*a).*fn)(c); };
+  };
+  const std::string t = "/admin/v1/tenants";
+  router.Add("POST", t, {"tenants.create", Access::kOperator, false, bind(&AdminRoutes::CreateTenant)});
+  router.Add("GET", t, {"tenants.list", Access::kOperator, false, bind(&AdminRoutes::ListTenants)});
+  router.Add("GET", t + "/{id}", {"tenants.show", Access::kOperator, false, bind(&AdminRoutes::ShowTenant)});
+  router.Add("DELETE", t + "/{id}",
+             {"tenants.delete", Access::kOperator, false, bind(&AdminRoutes::DeleteTenant)});
+  router.Add("POST", t + "/{id}/suspend", {"tenants.suspend", Access::kOperator, false,
+                                           [a](Call& c) { return a->Suspend(c, true); }});
+  router.Add("POST", t + "/{id}/resume", {"tenants.resume", Access::kOperator, false,
+                                          [a](Call& c) { return a->Suspend(c, false); }});
+  router.Add("POST", t + "/{id}/apikeys",
+             {"apikeys.create", Access::kSelf, false, bind(&AdminRoutes::CreateApiKey)});
+  router.Add("GET", t + "/{id}/apikeys",
+             {"apikeys.list", Access::kSelf, false, bind(&AdminRoutes::ListApiKeys)});
+  router.Add("DELETE", t + "/{id}/apikeys/{key_id}",
+             {"apikeys.revoke", Access::kSelf, false, bind(&AdminRoutes::RevokeApiKey)});
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,157 @@
+#include "server/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "crypto/random.h"
+#include "server/http_status.h"
+#include "server/json_io.h"
+#include "server/url.h"
+
+namespace tenantkv::server {
+namespace {
+
+bool IsRequestIdChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':';
+}
+
+bool DecodeSegment(std::string_view raw, std::string* out) {
+  auto d = PercentDecode(raw);
+  if (!d) return false;
+  *out = std::move(*d);
+  return true;
+}
+
+}  // namespace
+
+Api::Api(engine::Engine* engine, const Authenticator* auth, const ServerOptions& options)
+    : engine_(engine), auth_(auth) {
+  auto prefix = crypto::RandomHex(4);
+  request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
+  router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
+                WriteJson(c.res, 200, {{"status", "ok"}});
+                return Status::Ok();
+              }});
+  router_.Add("GET", "/readyz", {"readyz", Access::kPublic, false, [this](Call& c) {
+                if (draining_) return Status::Unavailable("the server is shutting down", "draining");
+                WriteJson(c.res, 200, {{"status", "ready"}});
+                return Status::Ok();
+              }});
+  AddDataRoutes(router_, options);
+  AddAdminRoutes(router_, engine_);
+}
+
+std::string Api::RequestId(const httplib::Request& req) {
+  const std::string& given = req.get_header_value("X-Request-Id");
+  bool ok = !given.empty() && given.size() <= 128;
+  for (char c : given) ok = ok && IsRequestIdChar(c);
+  if (ok) return given;
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%012llx",
+                static_cast<unsigned long long>(next_request_.fetch_add(1)));
+  return request_id_prefix_ + buf;
+}
+
+void Api::Handle(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string request_id = RequestId(req);
+  const char* route_name = "unmatched";
+  std::string tenant;
+  Status s;
+  try {
+    s = Dispatch(req, res, &route_name, &tenant);
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("unhandled exception: ") + e.what());
+  } catch (...) {
+    s = Status::Internal("unhandled exception");
+  }
+  if (!s.ok()) {
+    res.headers.erase("ETag");
+    WriteProblem(res, s);
+    if (res.status >= 500) {
+      spdlog::error("request {} {} {} failed: {}", request_id, req.method, route_name, s.ToString());
+    }
+  }
+  res.set_header("X-Request-Id", request_id);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+  // Route names and tenant ids only: never keys, values or tokens.
+  spdlog::debug("request id={} method={} route={} tenant={} status={} us={} in={} out={}", request_id,
+                req.method, route_name, tenant.empty() ? "-" : tenant, res.status, us,
+                req.body.size(), res.body.size());
+}
+
+void Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
+  if (res.get_header_value("Content-Type") == "application/problem+json") return;
+  WriteHttpProblem(res, res.status);
+  res.set_header("X-Request-Id", RequestId(req));
+}
+
+Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
+                     std::string* tenant) {
+  const std::string& target = req.target;
+  const size_t q = target.find('?');
+  std::string_view path = std::string_view(target).substr(0, q);
+  auto match = router_.Find(req.method, path, DecodeSegment);
+  using Outcome = ApiRouter::Outcome;
+  if (match.outcome == Outcome::kBadEncoding) {
+    return Status::InvalidArgument("the path has a malformed percent-encoding", "bad_encoding");
+  }
+  if (match.outcome == Outcome::kNotFound) return Status::NotFound("no such route", "route_not_found");
+  if (match.outcome == Outcome::kMethodNotAllowed) {
+    res.set_header("Allow", match.allow);
+    return Status(Code::kInvalidArgument, "method_not_allowed",
+                  "method " + req.method + " is not allowed here; allowed: " + match.allow);
+  }
+  const Route& route = *match.route;
+  *route_name = route.name.c_str();
+  auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
+  if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
+  Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr};
+  TKV_RETURN_IF_ERROR(Authorize(route, call));
+  *tenant = call.principal.is_operator ? "operator" : call.principal.tenant;
+  return route.handler(call);
+}
+
+Status Api::Authorize(const Route& route, Call& call) {
+  if (route.access == Access::kPublic) return Status::Ok();
+  TKV_ASSIGN_OR_RETURN(call.principal, auth_->Authenticate(call.req.get_header_value("Authorization")));
+  const Principal& p = call.principal;
+  switch (route.access) {
+    case Access::kPublic:
+      return Status::Ok();
+    case Access::kOperator:
+      if (!p.is_operator) return Status::PermissionDenied("this route needs the operator token", "operator_only");
+      return Status::Ok();
+    case Access::kSelf: {
+      if (p.is_operator) return Status::Ok();
+      if (p.role != engine::Role::kAdmin || p.tenant != call.params["id"]) {
+        return Status::PermissionDenied("this route needs the operator token or an admin key of this tenant",
+                                        "forbidden");
+      }
+      break;
+    }
+    case Access::kTenant: {
+      if (p.is_operator) {
+        return Status::PermissionDenied("data routes need a tenant API key, not the operator token",
+                                        "tenant_token_required");
+      }
+      if (route.writes && p.role == engine::Role::kRead) {
+        return Status::PermissionDenied("this key may only read", "insufficient_role");
+      }
+      break;
+    }
+  }
+  // A tenant key: its tenant must exist and be active.
+  auto t = engine_->tenants().Get(p.tenant);
+  if (!t.ok()) return Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  if ((*t)->state() == engine::TenantState::kSuspended && route.access == Access::kTenant) {
+    return Status::PermissionDenied("the tenant is suspended", "tenant_suspended");
+  }
+  call.tenant = std::move(t).value();
+  return Status::Ok();
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,81 @@
+// Api: the HTTP surface of tenantkv — routing, authentication, access
+// rules, problem+json errors and request ids — independent of sockets.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/auth.h"
+#include "server/router.h"
+#include "server/server_options.h"
+
+namespace tenantkv::server {
+
+// Who may call a route.
+enum class Access {
+  kPublic,    // no token (health checks)
+  kTenant,    // a tenant API key; the tenant of the call is the key's
+  kOperator,  // the operator token only
+  kSelf,      // the operator, or an `admin` key of the tenant named by {id}
+};
+
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  PathParams params;
+  std::map<std::string, std::string> query;
+  Principal principal;
+  std::shared_ptr<engine::Tenant> tenant;  // kTenant routes: the caller's tenant
+};
+
+using Handler = std::function<Status(Call&)>;
+
+struct Route {
+  std::string name;  // stable route name for logs and metrics, e.g. "kv.get"
+  Access access = Access::kPublic;
+  bool writes = false;  // needs a write or admin key (kTenant routes)
+  Handler handler;
+};
+
+using ApiRouter = Router<Route>;
+
+// Route tables, one per file.
+void AddDataRoutes(ApiRouter& router, const ServerOptions& options);
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
+
+class Api {
+ public:
+  // `engine` and `auth` must outlive the Api. Thread-safe after construction.
+  Api(engine::Engine* engine, const Authenticator* auth, const ServerOptions& options);
+
+  // Answers one request completely: never throws, never leaves a 5xx
+  // without a problem body, always sets X-Request-Id.
+  void Handle(const httplib::Request& req, httplib::Response& res);
+
+  // Fills in a problem body for errors the HTTP library raised itself.
+  void HandleLibraryError(const httplib::Request& req, httplib::Response& res);
+
+  // After this, /readyz answers 503 (graceful shutdown in progress).
+  void SetDraining() { draining_ = true; }
+
+ private:
+  Status Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
+                  std::string* tenant);
+  Status Authorize(const Route& route, Call& call);
+  std::string RequestId(const httplib::Request& req);
+
+  engine::Engine* const engine_;
+  const Authenticator* const auth_;
+  ApiRouter router_;
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> next_request_{0};
+  std::string request_id_prefix_;
+};
+
+}  // namespace tenantkv::server

@@ -1,0 +1,59 @@
+// ConnectionPool: the thread pool behind cpp-httplib, sized for connections.
+//
+// cpp-httplib runs each accepted connection on one pool thread for the whole
+// of its keep-alive life, so a fixed pool smaller than the number of open
+// connections leaves the extra connections unserved. This pool grows one
+// thread per waiting connection up to `max_threads`, and tracks open
+// connections per client address so that one client cannot take them all:
+// a client over its cap is answered 503 and its connection closed.
+#pragma once
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace tenantkv::server {
+
+class ConnectionPool final : public httplib::TaskQueue {
+ public:
+  ConnectionPool(size_t min_threads, size_t max_threads, size_t max_per_client);
+  ~ConnectionPool() override;
+
+  void enqueue(std::function<void()> fn) override;
+  void shutdown() override;
+
+  // Called from a request handler: registers the request's connection for
+  // this thread on its first request. False if the client already has
+  // max_per_client connections open (the caller then refuses and closes).
+  bool AdmitConnection(const std::string& remote_addr, int remote_port);
+
+  size_t threads() const;
+  size_t open_connections() const;
+
+ private:
+  void Spawn();  // REQUIRES(mu_)
+  void WorkerLoop();
+  void ReleaseConnection();
+
+  const size_t max_threads_;
+  const size_t max_per_client_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // GUARDED_BY(mu_)
+  std::vector<std::thread> threads_;        // GUARDED_BY(mu_)
+  size_t idle_ = 0;                         // GUARDED_BY(mu_)
+  bool stopping_ = false;                   // GUARDED_BY(mu_)
+
+  mutable std::mutex conn_mu_;
+  std::unordered_map<std::string, size_t> per_client_;  // GUARDED_BY(conn_mu_)
+  size_t open_ = 0;                                     // GUARDED_BY(conn_mu_)
+};
+
+}  // namespace tenantkv::server

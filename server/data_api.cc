@@ -1,0 +1,240 @@
+// The tenant data API: /v1/kv, /v1/batch, /v1/usage.
+#include <algorithm>
+#include <charconv>
+
+#include "server/api.h"
+#include "server/base64.h"
+#include "server/json_io.h"
+
+namespace tenantkv::server {
+namespace {
+
+using engine::BatchOp;
+using engine::BatchOpType;
+
+std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
+
+// Parses one entity tag ("abc", W/"abc" or *) from a header value.
+Result<std::string> ParseSingleEtag(const std::string& header, const char* name) {
+  std::string_view v = header;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v == "*") return std::string("*");
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"' && v.find(',') == std::string_view::npos) {
+    return std::string(v.substr(1, v.size() - 2));
+  }
+  return Status::InvalidArgument(std::string(name) + " must be one quoted ETag or *", "bad_precondition");
+}
+
+// True if any entity tag of an If-None-Match list equals `etag` (weak compare).
+bool NoneMatchHits(const std::string& header, const std::string& etag) {
+  std::string_view v = header;
+  while (!v.empty()) {
+    size_t comma = v.find(',');
+    std::string_view item = v.substr(0, comma);
+    v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "*") return true;
+    if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"' &&
+        item.substr(1, item.size() - 2) == etag) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<engine::WriteCondition> ParseCondition(const httplib::Request& req, bool allow_none_match) {
+  engine::WriteCondition c;
+  if (req.has_header("If-Match")) {
+    TKV_ASSIGN_OR_RETURN(c.if_match, ParseSingleEtag(req.get_header_value("If-Match"), "If-Match"));
+  }
+  if (req.has_header("If-None-Match")) {
+    auto v = ParseSingleEtag(req.get_header_value("If-None-Match"), "If-None-Match");
+    if (!allow_none_match || !v.ok() || *v != "*") {
+      return Status::InvalidArgument("on writes If-None-Match supports only *", "bad_precondition");
+    }
+    c.if_none_match_any = true;
+  }
+  return c;
+}
+
+Result<int64_t> ParseTtl(const httplib::Request& req) {
+  if (!req.has_header("Ttl-Seconds")) return int64_t{0};
+  const std::string v = req.get_header_value("Ttl-Seconds");
+  int64_t ttl = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ttl);
+  if (ec != std::errc() || end != v.data() + v.size() || ttl < 1 || ttl > engine::kMaxTtlSeconds) {
+    return Status::InvalidArgument("Ttl-Seconds must be an integer from 1 to 315360000", "invalid_ttl");
+  }
+  return ttl;
+}
+
+void NoStore(httplib::Response& res) { res.set_header("Cache-Control", "no-store"); }
+
+Status GetValue(Call& c) {
+  NoStore(c.res);
+  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.tenant->store().Get(c.params["key"]));
+  c.res.set_header("ETag", Quoted(rec.etag));
+  if (c.req.has_header("If-None-Match") && NoneMatchHits(c.req.get_header_value("If-None-Match"), rec.etag)) {
+    c.res.status = 304;
+    return Status::Ok();
+  }
+  c.res.status = 200;
+  c.res.set_content(std::move(rec.value), "application/octet-stream");
+  return Status::Ok();
+}
+
+Status PutValue(Call& c) {
+  NoStore(c.res);
+  engine::PutOptions opts;
+  TKV_ASSIGN_OR_RETURN(opts.condition, ParseCondition(c.req, true));
+  TKV_ASSIGN_OR_RETURN(opts.ttl_seconds, ParseTtl(c.req));
+  TKV_ASSIGN_OR_RETURN(engine::PutResult r, c.tenant->store().Put(c.params["key"], c.req.body, opts));
+  c.res.status = r.created ? 201 : 204;
+  c.res.set_header("ETag", Quoted(r.etag));
+  return Status::Ok();
+}
+
+Status DeleteValue(Call& c) {
+  NoStore(c.res);
+  TKV_ASSIGN_OR_RETURN(engine::WriteCondition cond, ParseCondition(c.req, false));
+  TKV_RETURN_IF_ERROR(c.tenant->store().Delete(c.params["key"], cond));
+  c.res.status = 204;
+  return Status::Ok();
+}
+
+Result<bool> ParseBool(const std::string& v, const char* name) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return Status::InvalidArgument(std::string(name) + " must be true or false", "invalid_parameter");
+}
+
+Status ListValues(Call& c) {
+  NoStore(c.res);
+  engine::ListRequest lr;
+  for (const auto& [name, value] : c.query) {
+    if (name == "prefix") {
+      lr.prefix = value;
+    } else if (name == "start_after") {
+      lr.start_after = value;
+    } else if (name == "limit") {
+      size_t limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
+          limit > engine::kMaxListLimit) {
+        return Status::InvalidArgument("limit must be an integer from 1 to 1000", "invalid_limit");
+      }
+      lr.limit = limit;
+    } else if (name == "values") {
+      TKV_ASSIGN_OR_RETURN(lr.with_values, ParseBool(value, "values"));
+    } else {
+      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
+    }
+  }
+  TKV_ASSIGN_OR_RETURN(engine::ListPage page, c.tenant->store().List(lr));
+  json items = json::array();
+  for (auto& it : page.items) {
+    json item = {{"key", it.key}, {"size", it.size}, {"etag", it.etag}};
+    // Keys are bytes; JSON strings are UTF-8. Give the exact bytes too.
+    if (!IsValidUtf8(it.key)) item["key_b64"] = Base64Encode(it.key);
+    if (it.value) item["value_b64"] = Base64Encode(*it.value);
+    items.push_back(std::move(item));
+  }
+  json body = {{"items", std::move(items)}, {"next", nullptr}};
+  if (page.next) {
+    body["next"] = *page.next;
+    if (!IsValidUtf8(*page.next)) body["next_b64"] = Base64Encode(*page.next);
+  }
+  WriteJson(c.res, 200, body);
+  return Status::Ok();
+}
+
+Result<std::vector<BatchOp>> ParseBatch(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"ops"}));
+  auto it = body.find("ops");
+  if (it == body.end() || !it->is_array()) {
+    return Status::InvalidArgument("'ops' must be an array", "invalid_batch");
+  }
+  if (it->empty() || it->size() > engine::kMaxBatchOps) {
+    return Status::InvalidArgument("a batch holds 1 to 1000 ops", "invalid_batch");
+  }
+  std::vector<BatchOp> ops;
+  ops.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& o = (*it)[i];
+    auto bad = [i](const std::string& why) {
+      return Status::InvalidArgument("op " + std::to_string(i) + ": " + why, "invalid_batch");
+    };
+    if (!o.is_object()) return bad("must be an object");
+    Status fields = CheckFields(o, {"op", "key", "value_b64"});
+    if (!fields.ok()) return bad(fields.message());
+    auto op = o.find("op");
+    auto key = o.find("key");
+    if (op == o.end() || !op->is_string()) return bad("'op' must be \"put\", \"delete\" or \"get\"");
+    if (key == o.end() || !key->is_string()) return bad("'key' must be a string");
+    BatchOp b;
+    b.key = key->get<std::string>();
+    const std::string& kind = op->get_ref<const std::string&>();
+    auto value = o.find("value_b64");
+    if (kind == "put") {
+      b.type = BatchOpType::kPut;
+      if (value == o.end() || !value->is_string()) return bad("put needs 'value_b64' (a base64 string)");
+      auto decoded = Base64Decode(value->get_ref<const std::string&>());
+      if (!decoded) return bad("'value_b64' is not valid base64");
+      b.value = std::move(*decoded);
+    } else if (kind == "delete" || kind == "get") {
+      b.type = kind == "get" ? BatchOpType::kGet : BatchOpType::kDelete;
+      if (value != o.end()) return bad("only put takes 'value_b64'");
+    } else {
+      return bad("'op' must be \"put\", \"delete\" or \"get\"");
+    }
+    ops.push_back(std::move(b));
+  }
+  return ops;
+}
+
+Status RunBatch(Call& c) {
+  NoStore(c.res);
+  TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+  TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatch(body));
+  const bool writes = std::any_of(ops.begin(), ops.end(),
+                                  [](const BatchOp& o) { return o.type != BatchOpType::kGet; });
+  if (writes && c.principal.role == engine::Role::kRead) {
+    return Status::PermissionDenied("this key may only read", "insufficient_role");
+  }
+  TKV_ASSIGN_OR_RETURN(auto results, c.tenant->store().Batch(ops));
+  json out = json::array();
+  for (auto& r : results) {
+    json item = {{"status", r.status}};
+    if (r.value) item["value_b64"] = Base64Encode(*r.value);
+    if (r.etag) item["etag"] = *r.etag;
+    out.push_back(std::move(item));
+  }
+  WriteJson(c.res, 200, {{"results", std::move(out)}});
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddDataRoutes(ApiRouter& router, const ServerOptions& options) {
+  router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue});
+  router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue});
+  router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue});
+  router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, ListValues});
+  router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, RunBatch});
+  const size_t max_value = options.max_value_bytes;
+  router.Add("GET", "/v1/usage", {"usage", Access::kTenant, false, [max_value](Call& c) {
+               NoStore(c.res);
+               engine::Usage u = c.tenant->store().GetUsage();
+               json quotas = {{"max_value_bytes", {{"limit", max_value}}}};
+               WriteJson(c.res, 200,
+                         {{"tenant", c.tenant->id()},
+                          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
+                          {"quotas", quotas}});
+               return Status::Ok();
+             }});
+}
+
+}  // namespace tenantkv::server

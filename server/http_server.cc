@@ -1,0 +1,92 @@
+#include "server/http_server.h"
+
+#include <sys/socket.h>
+
+#include "server/http_status.h"
+
+namespace tenantkv::server {
+
+// cpp-httplib's Server, with access to its listening socket so the backlog
+// can be raised after bind_to_port().
+class HttpServer::Listener : public httplib::Server {
+ public:
+  bool RaiseBacklog(int backlog) {
+    const int fd = svr_sock_;
+    return fd >= 0 && ::listen(fd, backlog) == 0;
+  }
+};
+
+HttpServer::HttpServer(const ServerOptions& options, Api* api)
+    : options_(options), api_(api), http_(std::make_unique<Listener>()) {
+  Listener& s = *http_;
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(options_.keep_alive_max_requests);
+  s.set_keep_alive_timeout(options_.keep_alive_timeout_sec);
+  s.set_read_timeout(options_.read_timeout_sec, 0);
+  s.set_write_timeout(options_.write_timeout_sec, 0);
+  s.set_payload_max_length(options_.max_body_bytes);
+  s.new_task_queue = [this]() -> httplib::TaskQueue* {
+    auto* pool = new ConnectionPool(options_.threads_min, options_.threads_max,
+                                    options_.max_connections_per_client);
+    pool_ = pool;  // owned and deleted by httplib when listening ends
+    return pool;
+  };
+  // Every connection is admitted (or refused) on its first request, before
+  // its body is read.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    ConnectionPool* pool = pool_.load();
+    if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
+      WriteProblem(res, Status::Unavailable("too many open connections from this client",
+                                            "too_many_connections"));
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  auto handle = [this](const httplib::Request& req, httplib::Response& res) { api_->Handle(req, res); };
+  const std::string any = R"([\s\S]*)";
+  s.Get(any, handle);
+  s.Post(any, handle);
+  s.Put(any, handle);
+  s.Patch(any, handle);
+  s.Delete(any, handle);
+  s.Options(any, handle);
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        api_->HandleLibraryError(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    WriteProblem(res, Status::Internal("unhandled exception"));
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<int> HttpServer::Bind() {
+  std::string host;
+  int port = 0;
+  TKV_RETURN_IF_ERROR(options_.ParseListen(&host, &port));
+  int bound = port;
+  if (port == 0) {
+    bound = http_->bind_to_any_port(host);
+    if (bound < 0) return Status::Unavailable("cannot bind " + host + " to any port", "bind_failed");
+  } else if (!http_->bind_to_port(host, port)) {
+    return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
+  }
+  if (!http_->RaiseBacklog(options_.listen_backlog)) {
+    return Status::Internal("cannot raise the listen backlog", "bind_failed");
+  }
+  return bound;
+}
+
+void HttpServer::Run() {
+  http_->listen_after_bind();
+  pool_ = nullptr;
+}
+
+void HttpServer::Stop() {
+  if (http_) http_->stop();
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,46 @@
+// HttpServer: cpp-httplib configured against its known traps.
+//
+// - TCP_NODELAY on (else every keep-alive response waits ~40 ms for a
+//   delayed ACK);
+// - the listen backlog raised after bind (the library's built-in is 5);
+// - a connection pool that grows a thread per open connection up to a cap,
+//   a per-client connection cap, and keep-alive bounded by count and idle
+//   time, so idle or slow clients cannot starve the others;
+// - body, header and URI limits, read/write timeouts.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "server/api.h"
+#include "server/connection_pool.h"
+#include "server/server_options.h"
+
+namespace tenantkv::server {
+
+class HttpServer {
+ public:
+  // `api` must outlive the server.
+  HttpServer(const ServerOptions& options, Api* api);
+  ~HttpServer();
+
+  // Binds the listening socket; returns the port (useful with port 0).
+  Result<int> Bind();
+  // Serves until Stop(); in-flight requests finish before it returns.
+  void Run();
+  // Thread-safe; may be called before Run() returns or from another thread.
+  void Stop();
+
+  // For tests: the pool serving connections (nullptr when not running).
+  ConnectionPool* pool() const { return pool_.load(); }
+
+ private:
+  class Listener;
+  const ServerOptions options_;
+  Api* const api_;
+  std::unique_ptr<Listener> http_;
+  std::atomic<ConnectionPool*> pool_{nullptr};
+};
+
+}  // namespace tenantkv::server

@@ -1,0 +1,35 @@
+// JSON request bodies and responses, and RFC 3339 timestamps.
+#pragma once
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "crypto/status.h"
+
+namespace tenantkv::server {
+
+using nlohmann::json;
+
+// Parses the body as a JSON object whatever its Content-Type (curl's -d
+// sends form encoding). InvalidArgument("malformed_json") for bad JSON or
+// another JSON type.
+Result<json> ParseJsonObject(const httplib::Request& req);
+
+// InvalidArgument("unknown_field") if `obj` has a member not in `allowed`.
+Status CheckFields(const json& obj, std::initializer_list<const char*> allowed);
+
+// Sets status and a compact JSON body (invalid UTF-8 replaced by U+FFFD).
+void WriteJson(httplib::Response& res, int status, const json& body);
+
+// "2026-11-29T02:30:00Z" (UTC, second precision).
+std::string Rfc3339(int64_t unix_millis);
+
+// True if `s` is valid UTF-8 (so it can be a JSON string as it is).
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace tenantkv::server

@@ -1,0 +1,70 @@
+// tenantkv-server: parse options, build the server, serve until SIGTERM/SIGINT.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "server/server_app.h"
+
+int main(int argc, char** argv) {
+  using namespace tenantkv::server;
+  int exit_code = 0;
+  std::string message;
+  auto options = ParseServerArgs(argc, argv, &exit_code, &message);
+  if (!options.ok()) {
+    std::fprintf(stderr, "%s\n", options.status().message().c_str());
+    return exit_code != 0 ? exit_code : 2;
+  }
+  if (exit_code == 0 && !message.empty()) {  // --help
+    std::fputs(message.c_str(), stdout);
+    return 0;
+  }
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("tenantkv"));
+  spdlog::set_level(spdlog::level::from_str(options->log_level));
+
+  // Signals are taken by one thread with sigwait, never by a handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const char* env_token = std::getenv("TENANTKV_OPERATOR_TOKEN");
+  auto app = ServerApp::Open(*options, env_token != nullptr ? env_token : "");
+  if (!app.ok()) {
+    std::fprintf(stderr, "tenantkv-server: %s\n", app.status().ToString().c_str());
+    return 1;
+  }
+  auto port = (*app)->Bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "tenantkv-server: %s\n", port.status().ToString().c_str());
+    return 1;
+  }
+  std::string host;
+  int ignored = 0;
+  options->ParseListen(&host, &ignored).IgnoreError();  // validated already
+  std::printf("tenantkv listening on http://%s:%d\n", host.c_str(), *port);
+  std::printf("operator token %s\n", (*app)->TokenSource().c_str());
+  std::fflush(stdout);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    (*app)->Stop();
+  });
+  tenantkv::Status s = (*app)->Run();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if Run ended by itself
+  waiter.join();
+  if (!s.ok()) {
+    spdlog::error("shutdown: {}", s.ToString());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}

@@ -1,0 +1,54 @@
+#include "server/server_app.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "crypto/file_key_provider.h"
+
+namespace tenantkv::server {
+
+Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
+                                                   const std::string& env_operator_token) {
+  std::unique_ptr<ServerApp> app(new ServerApp());
+  app->options_ = options;
+  if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
+  }
+  TKV_ASSIGN_OR_RETURN(auto keys, crypto::FileKeyProvider::Open(options.master_key_file, true));
+  engine::EngineOptions eo;
+  eo.data_dir = options.data_dir;
+  eo.sync_writes = options.sync_writes;
+  eo.max_value_bytes = options.max_value_bytes;
+  eo.block_cache_bytes = options.block_cache_mb << 20;
+  eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
+  TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
+  TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
+                                                            options.operator_token_file,
+                                                            &app->token_from_env_));
+  app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), options);
+  app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
+  return app;
+}
+
+ServerApp::~ServerApp() {
+  http_.reset();  // stops serving before the engine goes away
+}
+
+Status ServerApp::Run() {
+  http_->Run();
+  return engine_->Flush();
+}
+
+void ServerApp::Stop() {
+  api_->SetDraining();
+  http_->Stop();
+}
+
+std::string ServerApp::TokenSource() const {
+  return token_from_env_ ? "from $TENANTKV_OPERATOR_TOKEN" : "in " + options_.operator_token_file;
+}
+
+}  // namespace tenantkv::server

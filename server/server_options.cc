@@ -1,0 +1,99 @@
+#include "server/server_options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace tenantkv::server {
+
+Status ServerOptions::ParseListen(std::string* host, int* port) const {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string h = listen.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(p) > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535");
+  }
+  *host = h;
+  *port = std::stoi(p);
+  return Status::Ok();
+}
+
+Status ServerOptions::Validate() const {
+  std::string host;
+  int port = 0;
+  TKV_RETURN_IF_ERROR(ParseListen(&host, &port));
+  if (data_dir.empty()) return Status::InvalidArgument("--data-dir must not be empty");
+  if (max_value_bytes == 0 || max_value_bytes > (64u << 20)) {
+    return Status::InvalidArgument("--max-value-bytes must be 1..67108864");
+  }
+  if (max_body_bytes < max_value_bytes) {
+    return Status::InvalidArgument("--max-body-bytes must be >= --max-value-bytes");
+  }
+  if (threads_min == 0 || threads_max < threads_min || threads_max > 16384) {
+    return Status::InvalidArgument("need 1 <= --threads-min <= --threads-max <= 16384");
+  }
+  if (max_connections_per_client == 0 || max_connections_per_client > threads_max) {
+    return Status::InvalidArgument("need 1 <= --max-connections-per-client <= --threads-max");
+  }
+  if (keep_alive_max_requests == 0) return Status::InvalidArgument("--keep-alive-max-requests must be >= 1");
+  if (keep_alive_timeout_sec <= 0 || read_timeout_sec <= 0 || write_timeout_sec <= 0) {
+    return Status::InvalidArgument("timeouts must be >= 1 second");
+  }
+  if (listen_backlog < 16) return Status::InvalidArgument("--listen-backlog must be >= 16");
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok = level_ok || log_level == l;
+  if (!level_ok) return Status::InvalidArgument("--log-level must be trace|debug|info|warn|error|off");
+  return Status::Ok();
+}
+
+Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* exit_code,
+                                      std::string* message) {
+  ServerOptions o;
+  CLI::App app{"tenantkv-server: multi-tenant encrypted key-value storage"};
+  app.set_config("--config", "", "config file (TOML or INI); every setting is also a flag");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--data-dir", o.data_dir, "data directory")->capture_default_str();
+  app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0 = any free port)")
+      ->capture_default_str();
+  app.add_option("--master-key-file", o.master_key_file, "master key file (default DATA_DIR/master.key)");
+  app.add_option("--operator-token-file", o.operator_token_file,
+                 "operator token file (default DATA_DIR/operator.token)");
+  app.add_flag("--sync-writes,!--no-sync-writes", o.sync_writes,
+               "fsync the WAL before acknowledging each write (power-loss safe)");
+  app.add_option("--max-value-bytes", o.max_value_bytes, "largest value")->capture_default_str();
+  app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body")->capture_default_str();
+  app.add_option("--threads-min", o.threads_min, "connection threads kept warm")->capture_default_str();
+  app.add_option("--threads-max", o.threads_max, "connection threads at most")->capture_default_str();
+  app.add_option("--max-connections-per-client", o.max_connections_per_client,
+                 "open connections per client address")->capture_default_str();
+  app.add_option("--keep-alive-max-requests", o.keep_alive_max_requests,
+                 "requests per connection")->capture_default_str();
+  app.add_option("--keep-alive-timeout-sec", o.keep_alive_timeout_sec, "idle keep-alive timeout")
+      ->capture_default_str();
+  app.add_option("--read-timeout-sec", o.read_timeout_sec, "read timeout")->capture_default_str();
+  app.add_option("--write-timeout-sec", o.write_timeout_sec, "write timeout")->capture_default_str();
+  app.add_option("--listen-backlog", o.listen_backlog, "kernel accept queue length")->capture_default_str();
+  app.add_option("--block-cache-mb", o.block_cache_mb, "RocksDB block cache")->capture_default_str();
+  app.add_option("--memtable-budget-mb", o.memtable_budget_mb, "RocksDB memtable budget")
+      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    *exit_code = app.exit(e, out, err);
+    *message = out.str() + err.str();
+    return Status::InvalidArgument(*message, "usage");
+  }
+  *exit_code = 0;
+  TKV_RETURN_IF_ERROR(o.Validate());
+  if (o.master_key_file.empty()) o.master_key_file = o.data_dir + "/master.key";
+  if (o.operator_token_file.empty()) o.operator_token_file = o.data_dir + "/operator.token";
+  return o;
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,47 @@
+// ServerOptions: every setting of tenantkv-server. Each one can be given as
+// a flag (--data-dir) or in the config file (data-dir = "...", TOML/INI);
+// unknown settings in the file are an error. None change at run time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+
+namespace tenantkv::server {
+
+struct ServerOptions {
+  std::string data_dir = "./data";       // RocksDB, master.key, operator.token
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
+  std::string master_key_file;           // default DATA_DIR/master.key
+  std::string operator_token_file;       // default DATA_DIR/operator.token
+  bool sync_writes = false;              // fsync before ack: survives power loss, slower
+  size_t max_value_bytes = 1 << 20;      // largest value (bytes)
+  size_t max_body_bytes = 8 << 20;       // largest request body (bytes), >= max_value_bytes
+  size_t threads_min = 8;                // connection threads kept warm
+  size_t threads_max = 512;              // connection threads at most (one per open connection)
+  size_t max_connections_per_client = 64;  // open connections per client IP
+  size_t keep_alive_max_requests = 10000;  // requests per connection before it is closed
+  int keep_alive_timeout_sec = 5;        // idle time before a keep-alive connection is closed
+  int read_timeout_sec = 5;              // a client silent this long mid-request is dropped
+  int write_timeout_sec = 5;
+  int listen_backlog = 4096;             // kernel accept queue (httplib's built-in is 5)
+  size_t block_cache_mb = 64;            // RocksDB block cache shared by all tenants
+  size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
+  std::string log_level = "info";        // trace|debug|info|warn|error|off
+
+  // InvalidArgument naming the first bad setting.
+  Status Validate() const;
+  // Splits `listen` into host and port (validated).
+  Status ParseListen(std::string* host, int* port) const;
+};
+
+// Parses the command line (and the --config file it names). On --help or a
+// usage error, *exit_code is set and the caller should exit with it after
+// printing *message.
+Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* exit_code,
+                                      std::string* message);
+
+}  // namespace tenantkv::server
