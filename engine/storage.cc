@@ -146,8 +146,7 @@ Status Storage::DropColumnFamily(const CfHandle& handle) {
 }
 
 Status Storage::PurgeSystemRange(const std::string& begin, const std::string& end) {
-  rocksdb::FlushOptions fo;
-  TKV_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, system_.get()), "flush system column family"));
+  TKV_RETURN_IF_ERROR(Flush());
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   rocksdb::Slice b(begin), e(end);

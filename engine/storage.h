@@ -51,8 +51,9 @@ class Storage {
   Status DropColumnFamily(const CfHandle& handle);
 
   // Makes deleted system records unrecoverable from this DB's files: flushes
-  // the memtable (so the WAL holding them can be discarded) and compacts
-  // [begin, end) of the system column family to the bottom level.
+  // every column family (a WAL file is kept until all column families with
+  // data in it are flushed) and compacts [begin, end) of the system column
+  // family to the bottom level, so neither WAL nor SST keeps them.
   Status PurgeSystemRange(const std::string& begin, const std::string& end);
 
   // Flushes every memtable to SST files (tests, shutdown, backups).

@@ -300,18 +300,21 @@ Status TenantRegistry::Delete(const std::string& id) {
   return s;
 }
 
-// Destroys the data keys (and purges them from the DB's files), then the
-// data, then the records. Idempotent: safe to re-run after a crash.
+// Destroys the data keys, drops the data, then purges the destroyed key
+// records from the DB's files and removes the tenant's records.
+// Idempotent: safe to re-run after a crash.
 Status TenantRegistry::Shred(const TenantInfo& info) {
   const std::string prefix = DataKeyPrefix(info.id);
   const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
   rocksdb::WriteBatch keys;
   TKV_RETURN_IF_ERROR(FromRocks(keys.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy"));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
-  TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));
   if (CfHandle cf = storage_->Find(CfNameOf(info))) {
     TKV_RETURN_IF_ERROR(storage_->DropColumnFamily(cf));
   }
+  // A WAL file lives until every column family with data in it is flushed,
+  // so the purge flushes all of them: no log may keep the wrapped key.
+  TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));
   rocksdb::WriteBatch records;
   records.Delete(storage_->system(), UsageKey(info.id)).PermitUncheckedError();
   records.Delete(storage_->system(), TenantKey(info.id)).PermitUncheckedError();
