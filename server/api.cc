@@ -83,10 +83,13 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
                 req.body.size(), res.body.size());
 }
 
-void Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
-  if (res.get_header_value("Content-Type") == "application/problem+json") return;
+bool Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
+  if (res.get_header_value("Content-Type") == "application/problem+json") return false;
   WriteHttpProblem(res, res.status);
   res.set_header("X-Request-Id", RequestId(req));
+  // The library refused the request itself: the stream may be out of step.
+  res.set_header("Connection", "close");
+  return true;
 }
 
 Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,

@@ -58,8 +58,10 @@ class Api {
   // without a problem body, always sets X-Request-Id.
   void Handle(const httplib::Request& req, httplib::Response& res);
 
-  // Fills in a problem body for errors the HTTP library raised itself.
-  void HandleLibraryError(const httplib::Request& req, httplib::Response& res);
+  // Fills in a problem body for errors the HTTP library raised itself (a
+  // bad request line, an oversized body...). Returns true if it did, in
+  // which case the connection should be closed; false for our own errors.
+  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res);
 
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }

@@ -1,5 +1,12 @@
 #include "server/connection_pool.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+
 namespace tenantkv::server {
 namespace {
 
@@ -10,6 +17,7 @@ struct ThreadConnection {
   int port = 0;
 };
 thread_local ThreadConnection t_conn;
+thread_local bool t_close_after_response = false;
 
 }  // namespace
 
@@ -85,6 +93,38 @@ void ConnectionPool::ReleaseConnection() {
   if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
   --open_;
   t_conn = {};
+}
+
+void ConnectionPool::MarkForClose() { t_close_after_response = true; }
+
+void ConnectionPool::CloseIfMarked(const std::string& remote_addr, int remote_port) {
+  if (!t_close_after_response) return;
+  t_close_after_response = false;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (dirent* e = readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    char ip[INET6_ADDRSTRLEN] = {0};
+    int port = 0;
+    if (peer.ss_family == AF_INET) {
+      auto* in = reinterpret_cast<sockaddr_in*>(&peer);
+      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+      port = ntohs(in->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+      inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+      port = ntohs(in6->sin6_port);
+    }
+    if (port == remote_port && remote_addr == ip) {
+      ::shutdown(fd, SHUT_RD);
+      break;
+    }
+  }
+  closedir(dir);
 }
 
 size_t ConnectionPool::threads() const {

@@ -34,6 +34,15 @@ class ConnectionPool final : public httplib::TaskQueue {
   // max_per_client connections open (the caller then refuses and closes).
   bool AdmitConnection(const std::string& remote_addr, int remote_port);
 
+  // cpp-httplib 0.11 ignores a response's "Connection: close" and keeps the
+  // connection for its keep-alive life. MarkForClose() (from a handler)
+  // and ClosedIfMarked() (after the response is written: the server's
+  // logger hook) end the connection: its socket is found and shut for
+  // reading, which ends the keep-alive loop. For refusals only: it scans
+  // this process's descriptors.
+  static void MarkForClose();
+  static void CloseIfMarked(const std::string& remote_addr, int remote_port);
+
   size_t threads() const;
   size_t open_connections() const;
 

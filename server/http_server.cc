@@ -39,6 +39,7 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api)
       WriteProblem(res, Status::Unavailable("too many open connections from this client",
                                             "too_many_connections"));
       res.set_header("Connection", "close");
+      ConnectionPool::MarkForClose();
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -53,9 +54,13 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api)
   s.Options(any, handle);
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        api_->HandleLibraryError(req, res);
+        if (api_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
         return httplib::Server::HandlerResponse::Handled;
       }));
+  // The logger runs after a response is written.
+  s.set_logger([](const httplib::Request& req, const httplib::Response&) {
+    ConnectionPool::CloseIfMarked(req.remote_addr, req.remote_port);
+  });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     WriteProblem(res, Status::Internal("unhandled exception"));
   });
