@@ -1,0 +1,38 @@
+// A command of tenantkv-admin as data: the request it sends and how its
+// answer is shown. Each command family (tenants, apikeys, ...) has a file
+// with pure builders returning an AdminCommand and one Add*Commands()
+// function registering its CLI11 subcommands.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "crypto/status.h"
+#include "tools/http_transport.h"
+
+namespace tenantkv::tools {
+
+// The human view of a 2xx answer; it gets {} for an empty body. Its text
+// ends in '\n'.
+using Renderer = std::function<std::string(const Json& body)>;
+
+struct AdminCommand {
+  HttpRequest request;        // what to send
+  Renderer render;            // the output without --json
+  bool text_body_ok = false;  // a non-JSON 2xx body is given to render as a JSON string
+};
+
+// Filled by the callback of the subcommand chosen on the command line: the
+// command, or the usage error that building it found.
+using CommandSlot = std::optional<Result<AdminCommand>>;
+
+// Sends `command.request` and returns the text for stdout, ending in '\n':
+// with `json_output` the body pretty-printed with a 2-space indent ("{}" for
+// an empty body), else command.render(body). Errors: the transport's error;
+// HttpErrorStatus() for a non-2xx answer; Code::kInternal (reason
+// "bad_answer") for a 2xx body that is not JSON unless text_body_ok.
+Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& transport,
+                               bool json_output);
+
+}  // namespace tenantkv::tools

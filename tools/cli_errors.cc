@@ -1,0 +1,15 @@
+#include "tools/cli_errors.h"
+
+#include "tools/terminal_text.h"
+
+namespace tenantkv::tools {
+
+int ExitCodeFor(const Status& status) {
+  if (status.ok()) return kExitOk;
+  const bool usage = status.code() == Code::kInvalidArgument && status.reason() == kUsageReason;
+  return usage ? kExitUsage : kExitFailure;
+}
+
+std::string ErrorLine(const Status& status) { return "error: " + OneLine(status.message()); }
+
+}  // namespace tenantkv::tools
