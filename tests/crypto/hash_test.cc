@@ -1,0 +1,86 @@
+#include "crypto/hash.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tenantkv::crypto {
+namespace {
+
+std::string DigestHex(std::string_view data) {
+  Sha256Digest d = Sha256(data);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
+TEST(Sha256, KnownVectors) {
+  struct Case {
+    std::string input;
+    const char* hex;
+  };
+  const std::vector<Case> cases = {
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {std::string(1000000, 'a'), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.input.substr(0, 20));
+    EXPECT_EQ(DigestHex(c.input), c.hex);
+  }
+}
+
+TEST(Hex, EncodesLowercase) {
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexEncode(std::string("\x00\x01\xab\xff", 4)), "0001abff");
+}
+
+TEST(Hex, RoundTripsEveryByte) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  const std::string hex = HexEncode(all);
+  EXPECT_EQ(hex.size(), 512u);
+  auto back = HexDecode(hex);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, all);
+}
+
+TEST(Hex, DecodesUppercaseAndMixedCase) {
+  EXPECT_EQ(HexDecode("ABCDEF"), std::string("\xab\xcd\xef"));
+  EXPECT_EQ(HexDecode("aBcD"), std::string("\xab\xcd"));
+  EXPECT_EQ(HexDecode(""), std::string());
+}
+
+TEST(Hex, RejectsOddLengthAndBadDigits) {
+  for (const char* bad : {"a", "abc", "0g", "g0", "zz", "0x", " 0", "00 ", "-1", "+1", "ab\n"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(HexDecode(bad).has_value());
+  }
+  EXPECT_FALSE(HexDecode(std::string("\x00\x00", 2)).has_value());
+}
+
+TEST(ConstantTimeEquals, ComparesContentAndLength) {
+  struct Case {
+    std::string a, b;
+    bool equal;
+  };
+  const std::vector<Case> cases = {
+      {"", "", true},
+      {"abc", "abc", true},
+      {"abc", "abd", false},
+      {"abc", "bbc", false},
+      {"abc", "ab", false},
+      {"ab", "abc", false},
+      {"", "a", false},
+      {std::string("a\0b", 3), std::string("a\0c", 3), false},
+      {std::string("a\0b", 3), std::string("a\0b", 3), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("'" + c.a + "' vs '" + c.b + "'");
+    EXPECT_EQ(ConstantTimeEquals(c.a, c.b), c.equal);
+  }
+}
+
+}  // namespace
+}  // namespace tenantkv::crypto

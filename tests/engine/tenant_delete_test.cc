@@ -1,0 +1,172 @@
+// Deleting a tenant is crypto-shredding: its data keys are destroyed and
+// purged from the DB's files, its column family dropped, other tenants
+// untouched.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/engine/test_util.h"
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+// Names of the column families on disk (the engine must be closed).
+std::vector<std::string> ColumnFamiliesOnDisk(const std::string& db_dir) {
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db_dir, &names);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return names;
+}
+
+bool AnyStartsWith(const std::vector<std::string>& names, const std::string& prefix) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return n.rfind(prefix, 0) == 0; });
+}
+
+// Every wrapped data key (hex) found in a data-key record in any file.
+std::set<std::string> WrappedKeysOnDisk(const std::string& dir) {
+  static const std::regex kWrapped("\"wrapped\":\"([0-9a-f]{40,})\"");
+  std::set<std::string> out;
+  for (const auto& [path, bytes] : ReadAllFiles(dir)) {
+    for (std::sregex_iterator it(bytes.begin(), bytes.end(), kWrapped), end; it != end; ++it) {
+      out.insert((*it)[1].str());
+    }
+  }
+  return out;
+}
+
+void WriteSome(TenantStore& store, const std::string& tag, int n) {
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(store.Put("k" + std::to_string(i), tag + std::to_string(i), {}).ok());
+  }
+}
+
+TEST(TenantDelete, DropsTheTenantAndKeepsOthers) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->tenants().Create("acme", "").ok());
+  ASSERT_TRUE(h->tenants().Create("globex", "").ok());
+  WriteSome(h.Store("acme"), "acme-", 50);
+  WriteSome(h.Store("globex"), "globex-", 50);
+  auto acme_key = h->api_keys().Create("acme", Role::kAdmin);
+  ASSERT_TRUE(acme_key.ok());
+  ASSERT_TRUE(h->Flush().ok());
+  WriteSome(h.Store("acme"), "acme2-", 10);
+
+  // A backup taken before the delete (with the engine closed).
+  h.Close();
+  const std::string backup = h.temp().Sub("backup");
+  std::filesystem::copy(h.data_dir(), backup, std::filesystem::copy_options::recursive);
+  ASSERT_TRUE(h.Open());
+
+  {
+    // A request in flight holds the tenant; after the delete it reads nothing.
+    auto in_flight = h->tenants().Get("acme");
+    ASSERT_TRUE(in_flight.ok());
+    ASSERT_TRUE(h->DeleteTenant("acme").ok());
+    auto v = (*in_flight)->store().Get("k1");
+    EXPECT_FALSE(v.ok()) << "read after delete: " << v->value;
+    EXPECT_FALSE((*in_flight)->store().Put("k1", "zombie", {}).ok());
+  }
+  EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+  ASSERT_EQ(h->tenants().List().size(), 1u);
+  EXPECT_EQ(h->tenants().List()[0]->id(), "globex");
+  EXPECT_FALSE(h->api_keys().Authenticate(acme_key->token).ok());
+  EXPECT_EQ(h.Store("globex").Get("k7")->value, "globex-7");
+
+  h.Close();
+  const auto cfs = ColumnFamiliesOnDisk(h.db_dir());
+  EXPECT_FALSE(AnyStartsWith(cfs, "t.acme.")) << "acme's column family survived the delete";
+  EXPECT_TRUE(AnyStartsWith(cfs, "t.globex."));
+
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+  ASSERT_EQ(h->tenants().List().size(), 1u);
+  for (int i = 0; i < 50; ++i) {
+    auto v = h.Store("globex").Get("k" + std::to_string(i));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->value, "globex-" + std::to_string(i));
+  }
+  EXPECT_EQ(h.Store("globex").GetUsage().keys, 50);
+  EXPECT_TRUE(h.Store("globex").Put("after", "delete", {}).ok());
+
+  // Control: the backup is a real copy, so the delete above did something.
+  h.Close();
+  EXPECT_TRUE(AnyStartsWith(ColumnFamiliesOnDisk(backup + "/db"), "t.acme."));
+}
+
+// The wrapped data key of `victim`, as found by scanning the files right
+// after it was created (the only new "wrapped" record at that point).
+std::string CreateAndFindWrappedKey(EngineHarness& h, const std::string& victim) {
+  const std::set<std::string> before = WrappedKeysOnDisk(h.data_dir());
+  EXPECT_TRUE(h->tenants().Create(victim, "").ok());
+  std::set<std::string> found;
+  for (const auto& k : WrappedKeysOnDisk(h.data_dir())) {
+    if (before.count(k) == 0) found.insert(k);
+  }
+  EXPECT_EQ(found.size(), 1u) << "control: the scan finds the wrapped key while it exists";
+  return found.empty() ? std::string("<none>") : *found.begin();
+}
+
+TEST(TenantDelete, WrappedDataKeyIsPurgedWhenNothingElseIsUnflushed) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->tenants().Create("globex", "").ok());
+  WriteSome(h.Store("globex"), "globex-", 20);
+  ASSERT_TRUE(h->Flush().ok());
+  const std::string acme_wrapped = CreateAndFindWrappedKey(h, "acme");
+  WriteSome(h.Store("acme"), "acme-", 20);
+  ASSERT_TRUE(h->DeleteTenant("acme").ok());
+  EXPECT_TRUE(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped).empty());
+  h.Close();
+  EXPECT_TRUE(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped).empty());
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h.Store("globex").Get("k3")->value, "globex-3");
+}
+
+TEST(TenantDelete, WrappedDataKeyIsPurgedFromTheFiles) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->tenants().Create("globex", "").ok());
+  const std::set<std::string> globex_keys = WrappedKeysOnDisk(h.data_dir());
+  ASSERT_EQ(globex_keys.size(), 1u);
+  ASSERT_TRUE(h->tenants().Create("acme", "").ok());
+  std::set<std::string> acme_keys;
+  for (const auto& k : WrappedKeysOnDisk(h.data_dir())) {
+    if (globex_keys.count(k) == 0) acme_keys.insert(k);
+  }
+  ASSERT_EQ(acme_keys.size(), 1u) << "control: the scan finds the wrapped key while it exists";
+  const std::string acme_wrapped = *acme_keys.begin();
+  WriteSome(h.Store("acme"), "acme-", 20);
+  // Another tenant's data is still in the memtable (and the same WAL).
+  WriteSome(h.Store("globex"), "globex-", 20);
+
+  ASSERT_TRUE(h->DeleteTenant("acme").ok());
+  const std::set<std::string> after_delete = WrappedKeysOnDisk(h.data_dir());
+  EXPECT_EQ(after_delete.count(acme_wrapped), 0u)
+      << "acme's wrapped data key is still on disk in: "
+      << ::testing::PrintToString(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped));
+  EXPECT_EQ(after_delete.count(*globex_keys.begin()), 1u);
+
+  h.Close();
+  const std::set<std::string> after_close = WrappedKeysOnDisk(h.data_dir());
+  EXPECT_EQ(after_close.count(acme_wrapped), 0u)
+      << "acme's wrapped data key is still on disk in: "
+      << ::testing::PrintToString(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped));
+
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(WrappedKeysOnDisk(h.data_dir()).count(acme_wrapped), 0u)
+      << "still on disk after a restart in: "
+      << ::testing::PrintToString(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped));
+  EXPECT_EQ(h.Store("globex").Get("k3")->value, "globex-3");
+  EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil

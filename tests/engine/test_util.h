@@ -1,0 +1,212 @@
+// Helpers shared by the engine tests: a temp dir, a key provider whose keys
+// survive an engine restart, engine setup and a raw scan of files on disk.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+
+#include "crypto/memory_key_provider.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/storage.h"
+
+namespace tenantkv::engine::testutil {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tkv_engine_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Forwards to a MemoryKeyProvider shared with the test, so that an engine
+// reopened over the same data dir sees the same master keys.
+class SharedKeyProvider final : public crypto::KeyProvider {
+ public:
+  explicit SharedKeyProvider(std::shared_ptr<crypto::MemoryKeyProvider> keys)
+      : keys_(std::move(keys)) {}
+  uint32_t CurrentVersion() const override { return keys_->CurrentVersion(); }
+  Result<crypto::SecretBytes> GetKey(uint32_t version) const override {
+    return keys_->GetKey(version);
+  }
+  std::string Describe() const override { return "shared-memory"; }
+
+ private:
+  std::shared_ptr<crypto::MemoryKeyProvider> keys_;
+};
+
+// One data dir, one fake clock and one set of master keys; the engine can
+// be closed and reopened over them.
+class EngineHarness {
+ public:
+  explicit EngineHarness(size_t max_value_bytes = 1 << 20)
+      : keys_(std::make_shared<crypto::MemoryKeyProvider>()) {
+    options_.data_dir = dir_.Sub("data");
+    options_.clock = &clock_;
+    options_.max_value_bytes = max_value_bytes;
+    options_.block_cache_bytes = 8 << 20;
+    options_.memtable_budget_bytes = 32 << 20;
+  }
+
+  // Opens (or reopens) the engine; false and a test failure if it fails.
+  [[nodiscard]] bool Open() {
+    engine_.reset();
+    auto e = Engine::Open(options_, std::make_unique<SharedKeyProvider>(keys_));
+    if (!e.ok()) {
+      ADD_FAILURE() << "Engine::Open: " << e.status().ToString();
+      return false;
+    }
+    engine_ = std::move(e).value();
+    return true;
+  }
+  void Close() { engine_.reset(); }
+
+  Engine& engine() { return *engine_; }
+  Engine* operator->() { return engine_.get(); }
+  FakeClock& clock() { return clock_; }
+  const std::string& data_dir() const { return options_.data_dir; }
+  std::string db_dir() const { return options_.data_dir + "/db"; }
+  const TempDir& temp() const { return dir_; }
+
+  // The store of a tenant that must exist. The returned pointer is valid
+  // while the engine is open and the tenant not deleted.
+  TenantStore& Store(const std::string& id) {
+    auto t = engine_->tenants().Get(id);
+    if (!t.ok()) {
+      ADD_FAILURE() << "no tenant " << id << ": " << t.status().ToString();
+      std::abort();
+    }
+    return (*t)->store();
+  }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  std::shared_ptr<crypto::MemoryKeyProvider> keys_;
+  EngineOptions options_;
+  std::unique_ptr<Engine> engine_;
+};
+
+inline std::string ReadFileBytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Every regular file under `root`, recursively, with its bytes.
+inline std::vector<std::pair<std::string, std::string>> ReadAllFiles(const fs::path& root) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) out.emplace_back(entry.path().string(), ReadFileBytes(entry.path()));
+  }
+  return out;
+}
+
+// Paths of the files under `root` that contain `needle`.
+inline std::vector<std::string> FilesContaining(
+    const std::vector<std::pair<std::string, std::string>>& files, const std::string& needle) {
+  std::vector<std::string> hits;
+  for (const auto& [path, bytes] : files) {
+    if (bytes.find(needle) != std::string::npos) hits.push_back(path);
+  }
+  return hits;
+}
+
+// Same name and semantics as the engine's own usage merge operator, so the
+// system column family can be opened raw without losing merge operands.
+class RawUsageAdd : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t k0 = 0, b0 = 0, k1 = 0, b1 = 0;
+    if (existing != nullptr && !DecodeUsage(existing->ToStringView(), &k0, &b0)) return false;
+    if (!DecodeUsage(value.ToStringView(), &k1, &b1)) return false;
+    *new_value = EncodeUsageDelta(k0 + k1, b0 + b1);
+    return true;
+  }
+  const char* Name() const override { return "tenantkv.UsageAdd"; }
+};
+
+// The engine's RocksDB opened directly (the engine must be closed), for
+// tests that tamper with or inspect stored bytes.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    rocksdb::DBOptions db_opts;
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_opts, path, &names);
+    if (!s.ok()) {
+      ADD_FAILURE() << "ListColumnFamilies: " << s.ToString();
+      return;
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const auto& n : names) {
+      rocksdb::ColumnFamilyOptions cf;
+      if (n == "tenantkv.system") cf.merge_operator = std::make_shared<RawUsageAdd>();
+      descs.emplace_back(n, cf);
+    }
+    rocksdb::DB* raw = nullptr;
+    s = rocksdb::DB::Open(db_opts, path, descs, &handles_, &raw);
+    if (!s.ok()) {
+      ADD_FAILURE() << "DB::Open: " << s.ToString();
+      handles_.clear();
+      return;
+    }
+    db_.reset(raw);
+    names_ = names;
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    if (db_) db_->Close().PermitUncheckedError();
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  bool ok() const { return db_ != nullptr; }
+  rocksdb::DB* db() { return db_.get(); }
+  const std::vector<std::string>& names() const { return names_; }
+
+  // The column family whose name starts with `prefix`; nullptr if none.
+  rocksdb::ColumnFamilyHandle* CfStartingWith(const std::string& prefix) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i].rfind(prefix, 0) == 0) return handles_[i];
+    }
+    return nullptr;
+  }
+  // The column family of tenant `id` ("t.<id>.<suffix>").
+  rocksdb::ColumnFamilyHandle* TenantCf(const std::string& id) { return CfStartingWith("t." + id + "."); }
+  rocksdb::ColumnFamilyHandle* SystemCf() { return CfStartingWith("tenantkv.system"); }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace tenantkv::engine::testutil

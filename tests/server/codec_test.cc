@@ -1,0 +1,67 @@
+// url.h, base64.h and json_io.h helpers.
+#include <gtest/gtest.h>
+
+#include "server/base64.h"
+#include "server/json_io.h"
+#include "server/url.h"
+
+#include <vector>
+
+namespace tenantkv::server {
+namespace {
+
+TEST(PercentDecode, DecodesAndRejects) {
+  EXPECT_EQ(PercentDecode("a%20b%2F%2f+"), "a b//+");
+  EXPECT_EQ(PercentDecode(""), "");
+  EXPECT_FALSE(PercentDecode("%"));
+  EXPECT_FALSE(PercentDecode("%4"));
+  EXPECT_FALSE(PercentDecode("%g0"));
+}
+
+TEST(ParseQuery, FormEncoding) {
+  auto q = ParseQuery("prefix=a+b&start_after=%00x&values=true&flag");
+  ASSERT_TRUE(q);
+  EXPECT_EQ((*q)["prefix"], "a b");
+  EXPECT_EQ((*q)["start_after"], std::string("\0x", 2));
+  EXPECT_EQ((*q)["values"], "true");
+  EXPECT_EQ((*q)["flag"], "");
+  EXPECT_FALSE(ParseQuery("a=1&a=2"));
+  EXPECT_FALSE(ParseQuery("a=%zz"));
+  EXPECT_TRUE(ParseQuery("")->empty());
+}
+
+TEST(PercentEncode, RoundTrips) {
+  const std::string raw("k\x00\xff/ +%", 7);
+  EXPECT_EQ(PercentEncode(raw), "k%00%FF%2F%20%2B%25");
+  EXPECT_EQ(PercentDecode(PercentEncode(raw)), raw);
+}
+
+TEST(Base64, RoundTripAndStrictness) {
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff", 2)}) {
+    SCOPED_TRACE(s);
+    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
+  }
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  for (const char* bad : {"Zm9", "Zm9v\n", "Zm=v", "Z===", "Zm9vYmFy=", "Zm8*", " Zm8="}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(Base64Decode(bad));
+  }
+}
+
+TEST(Utf8, Validates) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));           // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));       // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));   // surrogate
+}
+
+TEST(Rfc3339, FormatsUtc) {
+  EXPECT_EQ(Rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(Rfc3339(1'790'000'000'123), "2026-09-21T14:13:20Z");
+}
+
+}  // namespace
+}  // namespace tenantkv::server

@@ -1,0 +1,76 @@
+#include "server/server_options.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <vector>
+
+namespace tenantkv::server {
+namespace {
+
+Result<ServerOptions> Parse(std::vector<std::string> args, int* code = nullptr) {
+  args.insert(args.begin(), "tenantkv-server");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  int ignored = 0;
+  std::string msg;
+  return ParseServerArgs(static_cast<int>(argv.size()), argv.data(), code ? code : &ignored, &msg);
+}
+
+std::string WriteConfig(const std::string& text) {
+  char path[] = "/tmp/tenantkv-conf-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerOptions, DefaultsAreValid) {
+  auto o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->listen, "127.0.0.1:8080");
+  EXPECT_FALSE(o->sync_writes);
+  EXPECT_EQ(o->master_key_file, "./data/master.key");
+  EXPECT_EQ(o->operator_token_file, "./data/operator.token");
+}
+
+TEST(ServerOptions, FlagsSetEverySetting) {
+  auto o = Parse({"--data-dir", "/srv/t", "--listen", "0.0.0.0:0", "--sync-writes", "--max-value-bytes",
+                  "2048", "--threads-max", "100", "--log-level", "warn"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->data_dir, "/srv/t");
+  EXPECT_TRUE(o->sync_writes);
+  EXPECT_EQ(o->max_value_bytes, 2048u);
+  EXPECT_EQ(o->threads_max, 100u);
+  EXPECT_EQ(o->master_key_file, "/srv/t/master.key");
+}
+
+TEST(ServerOptions, ConfigFileAndUnknownSettings) {
+  auto good = Parse({"--config", WriteConfig("data-dir = \"/var/t\"\nsync-writes = true\nthreads-min = 4\n")});
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->data_dir, "/var/t");
+  EXPECT_TRUE(good->sync_writes);
+  EXPECT_EQ(good->threads_min, 4u);
+  int code = 0;
+  auto bad = Parse({"--config", WriteConfig("data-dir = \"/var/t\"\nno-such-setting = 1\n")}, &code);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(code, 0);
+  EXPECT_FALSE(Parse({"--no-such-flag"}).ok());
+}
+
+TEST(ServerOptions, RejectsBadValues) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--listen", "nohost"},          {"--listen", "127.0.0.1:70000"}, {"--listen", "h:"},
+      {"--max-value-bytes", "0"},      {"--max-body-bytes", "10"},      {"--threads-min", "0"},
+      {"--threads-min", "9", "--threads-max", "8"}, {"--log-level", "loud"},
+      {"--max-connections-per-client", "0"}, {"--read-timeout-sec", "0"},
+  };
+  for (const auto& args : bad) {
+    SCOPED_TRACE(args[0] + " " + args.back());
+    EXPECT_FALSE(Parse(args).ok());
+  }
+}
+
+}  // namespace
+}  // namespace tenantkv::server
