@@ -16,6 +16,8 @@ namespace tenantkv::server {
 namespace {
 
 constexpr size_t kMinTokenChars = 32;
+constexpr size_t kMaxTokenChars = 512;
+constexpr char kApiKeyPrefix[] = "tkv_";
 
 bool IsTokenChar(char c) { return c > 0x20 && c < 0x7f; }
 
@@ -51,8 +53,11 @@ Result<std::string> LoadOperatorToken(const std::string& env_token, const std::s
     std::getline(in, token);
     if (!in && !in.eof()) return Status::Internal("read " + path + " failed");
   }
-  if (token.size() < kMinTokenChars) {
-    return Status::InvalidArgument("the operator token must be at least 32 characters");
+  if (token.size() < kMinTokenChars || token.size() > kMaxTokenChars) {
+    return Status::InvalidArgument("the operator token must be 32 to 512 characters");
+  }
+  if (token.rfind(kApiKeyPrefix, 0) == 0) {
+    return Status::InvalidArgument("the operator token must not start with 'tkv_' (the API key prefix)");
   }
   for (char c : token) {
     if (!IsTokenChar(c)) return Status::InvalidArgument("the operator token must be printable ASCII");
@@ -70,11 +75,11 @@ Result<Principal> Authenticator::Authenticate(std::string_view header) const {
   std::string_view token = header.substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty() || token.size() > 512) return garbled;
+  if (token.empty() || token.size() > kMaxTokenChars) return garbled;
   for (char c : token) {
     if (!IsTokenChar(c)) return garbled;
   }
-  if (token.rfind("tkv_", 0) == 0) {
+  if (token.rfind(kApiKeyPrefix, 0) == 0) {
     TKV_ASSIGN_OR_RETURN(engine::ApiKeyInfo key, keys_->Authenticate(token));
     Principal p;
     p.tenant = key.tenant;

@@ -21,8 +21,8 @@ struct Principal {
   std::string key_id;  // "operator" for the operator
 };
 
-// Loads the operator token: from `env_token` if non-empty (at least 32
-// characters), else from `path`, created (mode 0600) with a random token if
+// Loads the operator token: from `env_token` if non-empty (32 to 512
+// printable characters, not starting with "tkv_"), else from `path`, created (mode 0600) with a random token if
 // missing. FailedPrecondition if the file is readable by group or others.
 // *from_env tells which source was used.
 Result<std::string> LoadOperatorToken(const std::string& env_token, const std::string& path,

@@ -14,7 +14,7 @@ using engine::BatchOpType;
 
 std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
 
-// Parses one entity tag ("abc", W/"abc" or *) from a header value.
+// Parses one strong entity tag ("abc") or * from a header value.
 Result<std::string> ParseSingleEtag(const std::string& header, const char* name) {
   std::string_view v = header;
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -52,8 +52,11 @@ Result<engine::WriteCondition> ParseCondition(const httplib::Request& req, bool 
   }
   if (req.has_header("If-None-Match")) {
     auto v = ParseSingleEtag(req.get_header_value("If-None-Match"), "If-None-Match");
-    if (!allow_none_match || !v.ok() || *v != "*") {
-      return Status::InvalidArgument("on writes If-None-Match supports only *", "bad_precondition");
+    if (!allow_none_match) {
+      return Status::InvalidArgument("If-None-Match is not supported on DELETE", "bad_precondition");
+    }
+    if (!v.ok() || *v != "*") {
+      return Status::InvalidArgument("on PUT If-None-Match supports only *", "bad_precondition");
     }
     c.if_none_match_any = true;
   }

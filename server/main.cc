@@ -15,13 +15,13 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   std::string message;
   auto options = ParseServerArgs(argc, argv, &exit_code, &message);
-  if (!options.ok()) {
-    std::fprintf(stderr, "%s\n", options.status().message().c_str());
-    return exit_code != 0 ? exit_code : 2;
-  }
-  if (exit_code == 0 && !message.empty()) {  // --help
+  if (!options.ok() && exit_code == 0 && !message.empty()) {  // --help
     std::fputs(message.c_str(), stdout);
     return 0;
+  }
+  if (!options.ok()) {
+    std::fprintf(stderr, "tenantkv-server: %s\n", options.status().message().c_str());
+    return 2;  // usage error, whatever CLI11's own code
   }
   spdlog::set_default_logger(spdlog::stderr_logger_mt("tenantkv"));
   spdlog::set_level(spdlog::level::from_str(options->log_level));
@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   std::string host;
   int ignored = 0;
   options->ParseListen(&host, &ignored).IgnoreError();  // validated already
-  std::printf("tenantkv listening on http://%s:%d\n", host.c_str(), *port);
+  const bool v6 = host.find(':') != std::string::npos;
+  std::printf("tenantkv listening on http://%s%s%s:%d\n", v6 ? "[" : "", host.c_str(), v6 ? "]" : "",
+              *port);
   std::printf("operator token %s\n", (*app)->TokenSource().c_str());
   std::fflush(stdout);
 

@@ -87,6 +87,7 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
     std::ostringstream out, err;
     *exit_code = app.exit(e, out, err);
     *message = out.str() + err.str();
+    while (!message->empty() && message->back() == '\n') message->pop_back();
     return Status::InvalidArgument(*message, "usage");
   }
   *exit_code = 0;

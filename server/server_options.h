@@ -38,9 +38,9 @@ struct ServerOptions {
   Status ParseListen(std::string* host, int* port) const;
 };
 
-// Parses the command line (and the --config file it names). On --help or a
-// usage error, *exit_code is set and the caller should exit with it after
-// printing *message.
+// Parses the command line (and the --config file it names). On --help the
+// result is an error with *exit_code 0 and the help text in *message (print
+// it, exit 0); on a usage error *exit_code is non-zero and *message says why.
 Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* exit_code,
                                       std::string* message);
 

@@ -55,6 +55,8 @@ TEST_F(AuthTest, OperatorTokenFromEnvironment) {
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(from_env);
   EXPECT_FALSE(LoadOperatorToken("short", dir_ + "/unused", &from_env).ok());
+  EXPECT_FALSE(LoadOperatorToken(std::string(513, 'z'), dir_ + "/unused", &from_env).ok());
+  EXPECT_FALSE(LoadOperatorToken("tkv_" + std::string(40, 'z'), dir_ + "/unused", &from_env).ok());
 }
 
 TEST_F(AuthTest, AuthenticatesOperatorAndTenantKeys) {
