@@ -66,11 +66,13 @@ class Api {
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 
+  // The client's X-Request-Id if it is sane, else a new unique one.
+  std::string RequestId(const httplib::Request& req);
+
  private:
   Status Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
                   std::string* tenant);
   Status Authorize(const Route& route, Call& call);
-  std::string RequestId(const httplib::Request& req);
 
   engine::Engine* const engine_;
   const Authenticator* const auth_;

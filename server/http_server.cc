@@ -39,6 +39,7 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api)
       WriteProblem(res, Status::Unavailable("too many open connections from this client",
                                             "too_many_connections"));
       res.set_header("Connection", "close");
+      res.set_header("X-Request-Id", api_->RequestId(req));
       ConnectionPool::MarkForClose();
       return httplib::Server::HandlerResponse::Handled;
     }

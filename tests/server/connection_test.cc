@@ -63,6 +63,7 @@ TEST(Connections, PerClientConnectionCapRefusesTheExcess) {
   ASSERT_TRUE(extra);
   EXPECT_EQ(extra->status, 503);
   EXPECT_NE(extra->body.find("too_many_connections"), std::string::npos);
+  EXPECT_FALSE(extra->get_header_value("X-Request-Id").empty());
   // The refused connection is closed by the server, not kept alive (30 s).
   int fd = OpenIdleConnection(server.port());
   ASSERT_GE(fd, 0);
