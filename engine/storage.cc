@@ -15,7 +15,7 @@ namespace {
 
 constexpr char kSystemCf[] = "tenantkv.system";
 
-class UsageAddOperator : public rocksdb::AssociativeMergeOperator {
+class UsageAddOperator final : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger*) const override {
@@ -29,6 +29,10 @@ class UsageAddOperator : public rocksdb::AssociativeMergeOperator {
 };
 
 }  // namespace
+
+std::shared_ptr<rocksdb::MergeOperator> NewUsageMergeOperator() {
+  return std::make_shared<UsageAddOperator>();
+}
 
 std::string EncodeUsageDelta(int64_t keys, int64_t bytes) {
   std::string out(16, '\0');
@@ -77,7 +81,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (!ls.ok()) names.clear();  // a new DB: nothing listed yet
 
   rocksdb::ColumnFamilyOptions system_opts = s->TenantCfOptions();
-  system_opts.merge_operator = std::make_shared<UsageAddOperator>();
+  system_opts.merge_operator = NewUsageMergeOperator();
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   descs.emplace_back(kSystemCf, system_opts);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 
 #include <map>
 #include <memory>
@@ -76,6 +77,7 @@ class Storage {
 
 // The system column family's merge operator: adds 16-byte (keys, bytes)
 // little-endian int64 pairs, so usage deltas commit in the data's batch.
+std::shared_ptr<rocksdb::MergeOperator> NewUsageMergeOperator();
 std::string EncodeUsageDelta(int64_t keys, int64_t bytes);
 bool DecodeUsage(std::string_view v, int64_t* keys, int64_t* bytes);
 

@@ -138,21 +138,6 @@ inline std::vector<std::string> FilesContaining(
   return hits;
 }
 
-// Same name and semantics as the engine's own usage merge operator, so the
-// system column family can be opened raw without losing merge operands.
-class RawUsageAdd : public rocksdb::AssociativeMergeOperator {
- public:
-  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
-             std::string* new_value, rocksdb::Logger*) const override {
-    int64_t k0 = 0, b0 = 0, k1 = 0, b1 = 0;
-    if (existing != nullptr && !DecodeUsage(existing->ToStringView(), &k0, &b0)) return false;
-    if (!DecodeUsage(value.ToStringView(), &k1, &b1)) return false;
-    *new_value = EncodeUsageDelta(k0 + k1, b0 + b1);
-    return true;
-  }
-  const char* Name() const override { return "tenantkv.UsageAdd"; }
-};
-
 // The engine's RocksDB opened directly (the engine must be closed), for
 // tests that tamper with or inspect stored bytes.
 class RawDb {
@@ -168,7 +153,7 @@ class RawDb {
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const auto& n : names) {
       rocksdb::ColumnFamilyOptions cf;
-      if (n == "tenantkv.system") cf.merge_operator = std::make_shared<RawUsageAdd>();
+      if (n == "tenantkv.system") cf.merge_operator = NewUsageMergeOperator();
       descs.emplace_back(n, cf);
     }
     rocksdb::DB* raw = nullptr;
