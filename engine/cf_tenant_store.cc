@@ -99,10 +99,36 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
                                                EncodeUsageDelta(delta_keys, delta_bytes)),
                                   "stage usage"));
   }
-  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write"));
+  // Growth is reserved before the write, so concurrent writers cannot
+  // overshoot the storage quota together.
+  const int64_t limit = storage_limit_.load();
+  if (delta_bytes > 0) {
+    const int64_t after = bytes_.fetch_add(delta_bytes) + delta_bytes;
+    if (limit > 0 && after > limit) {
+      bytes_ -= delta_bytes;
+      return Status(Code::kStorageExhausted, "storage_quota",
+                    "the write would take stored bytes past storage_bytes (" + std::to_string(limit) + ")");
+    }
+  }
+  Status s = FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
+  if (!s.ok()) {
+    if (delta_bytes > 0) bytes_ -= delta_bytes;
+    return s;
+  }
   keys_ += delta_keys;
-  bytes_ += delta_bytes;
+  if (delta_bytes <= 0) bytes_ += delta_bytes;
   return Status::Ok();
+}
+
+void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
+  storage_limit_ = storage_bytes;
+  value_limit_ = max_value_bytes;
+}
+
+size_t CfTenantStore::MaxValueBytes() const {
+  const int64_t tenant = value_limit_.load();
+  return tenant > 0 ? std::min(options_.max_value_bytes, static_cast<size_t>(tenant))
+                    : options_.max_value_bytes;
 }
 
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
@@ -135,9 +161,8 @@ Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
 Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view value,
                                      const PutOptions& options) {
   TKV_RETURN_IF_ERROR(ValidateKey(key));
-  if (value.size() > options_.max_value_bytes) {
-    return Status::TooLarge("value is larger than max_value_bytes (" +
-                                std::to_string(options_.max_value_bytes) + ")",
+  if (value.size() > MaxValueBytes()) {
+    return Status::TooLarge("value is larger than max_value_bytes (" + std::to_string(MaxValueBytes()) + ")",
                             "value_too_large");
   }
   if (options.ttl_seconds < 0 || options.ttl_seconds > kMaxTtlSeconds) {
@@ -221,7 +246,7 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
   std::set<size_t> stripe_ids;
   for (size_t i = 0; i < ops.size(); ++i) {
     Status s = ValidateKey(ops[i].key);
-    if (s.ok() && ops[i].type == BatchOpType::kPut && ops[i].value.size() > options_.max_value_bytes) {
+    if (s.ok() && ops[i].type == BatchOpType::kPut && ops[i].value.size() > MaxValueBytes()) {
       s = Status::TooLarge("value is larger than max_value_bytes", "value_too_large");
     }
     if (!s.ok()) return Status(s.code(), s.reason(), "op " + std::to_string(i) + ": " + s.message());

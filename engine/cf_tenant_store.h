@@ -43,6 +43,7 @@ class CfTenantStore final : public TenantStore {
   Result<ListPage> List(const ListRequest& request) override;
   Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) override;
   Usage GetUsage() const override;
+  void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
 
  private:
   // What is physically stored under a key (possibly expired).
@@ -65,6 +66,7 @@ class CfTenantStore final : public TenantStore {
   Status CheckCondition(const WriteCondition& c, const std::optional<Stored>& current) const;
   Status Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int64_t delta_bytes);
   Status DeleteIfStillExpired(std::string_view key);
+  size_t MaxValueBytes() const;
 
   Storage* const storage_;
   const Keyring* const keyring_;
@@ -73,6 +75,8 @@ class CfTenantStore final : public TenantStore {
   std::array<std::mutex, 64> stripes_;
   std::atomic<int64_t> keys_;
   std::atomic<int64_t> bytes_;
+  std::atomic<int64_t> storage_limit_{0};    // 0 = none
+  std::atomic<int64_t> value_limit_{0};      // 0 = only options_.max_value_bytes
 };
 
 }  // namespace tenantkv::engine

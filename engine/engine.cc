@@ -25,15 +25,65 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_));
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
+  TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
+  QuotaStore* quotas = e->quotas_.get();
+  ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
+  TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
   return e;
+}
+
+// Every tenant gets a manifest (a crash between creating a tenant and its
+// manifest leaves none), manifests of tenants that are gone are removed, and
+// each tenant's limits are enforced from its current manifest.
+Status Engine::ReconcileQuotas() {
+  for (const auto& t : registry_->List()) {
+    auto m = quotas_->Current(t->id());
+    if (!m.ok()) m = quotas_->Initialize(t->id(), t->Info().plan, "operator");
+    if (!m.ok()) return m.status();
+    Enforce(*t, m->quota);
+  }
+  return Status::Ok();
+}
+
+void Engine::Enforce(Tenant& tenant, const Quota& q) {
+  tenant.limits().Apply(q, clock_->NowMonotonicMicros());
+  tenant.store().SetLimits(q.storage_bytes, q.max_value_bytes);
+}
+
+Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan) {
+  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(id, tenant->Info().plan, "operator"));
+  Enforce(*tenant, m.quota);
+  return tenant;
+}
+
+Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& next,
+                                          const std::string& author, bool by_tenant_admin) {
+  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Get(id));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest current, quotas_->Current(id));
+  if (by_tenant_admin) {
+    TKV_ASSIGN_OR_RETURN(Plan plan, quotas_->GetPlan(tenant->Info().plan));
+    TKV_RETURN_IF_ERROR(CheckPlanRange(plan, current.quota, next));
+  }
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Update(id, next, author));
+  Enforce(*tenant, m.quota);
+  return m;
+}
+
+Result<QuotaManifest> Engine::RevertQuota(const std::string& id, int64_t version, const std::string& author) {
+  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Get(id));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Revert(id, version, author));
+  Enforce(*tenant, m.quota);
+  return m;
 }
 
 Status Engine::DeleteTenant(const std::string& id) {
   TKV_RETURN_IF_ERROR(registry_->Get(id).status());
   TKV_RETURN_IF_ERROR(api_keys_->RemoveTenant(id));
-  return registry_->Delete(id);
+  TKV_RETURN_IF_ERROR(registry_->Delete(id));
+  return quotas_->RemoveTenant(id);
 }
 
 }  // namespace tenantkv::engine

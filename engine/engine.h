@@ -8,6 +8,7 @@
 #include "crypto/key_provider.h"
 #include "engine/api_keys.h"
 #include "engine/clock.h"
+#include "engine/quota_store.h"
 #include "engine/storage.h"
 #include "engine/tenant_registry.h"
 
@@ -29,21 +30,34 @@ class Engine {
 
   TenantRegistry& tenants() { return *registry_; }
   ApiKeyStore& api_keys() { return *api_keys_; }
+  QuotaStore& quotas() { return *quotas_; }
   const Clock& clock() const { return *clock_; }
   const crypto::KeyProvider& key_provider() const { return *keys_; }
 
+  // Creates the tenant with quota manifest version 1 from its plan.
+  Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan);
   // Revokes the tenant's API keys, then crypto-shreds and drops it.
   Status DeleteTenant(const std::string& id);
+
+  // A new quota manifest version for the tenant, enforced at once. A tenant
+  // admin (`by_tenant_admin`) may only choose values inside its plan's range
+  // (PermissionDenied "outside_plan_range").
+  Result<QuotaManifest> UpdateQuota(const std::string& id, const Quota& next, const std::string& author,
+                                    bool by_tenant_admin);
+  Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }
 
  private:
   Engine() = default;
+  Status ReconcileQuotas();
+  void Enforce(Tenant& tenant, const Quota& q);
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<ApiKeyStore> api_keys_;
+  std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/keyring.h"
+#include "engine/tenant_limits.h"
 #include "engine/tenant_store.h"
 
 namespace tenantkv::engine {
@@ -37,7 +38,7 @@ struct TenantInfo {
 // deleted tenant stays valid until its in-flight requests finish.
 class Tenant {
  public:
-  explicit Tenant(TenantInfo info) : info_(std::move(info)), state_(info_.state) {}
+  explicit Tenant(TenantInfo info) : info_(std::move(info)), state_(info_.state), limits_(Quota(), 0) {}
 
   const std::string& id() const { return info_.id; }  // immutable
   TenantState state() const { return state_.load(); }
@@ -50,6 +51,8 @@ class Tenant {
   TenantStore& store() { return *store_; }
   const TenantStore& store() const { return *store_; }
   Keyring& keyring() { return keyring_; }
+  // Live quota enforcement; the Engine applies each new manifest to it.
+  TenantLimits& limits() { return limits_; }
 
  private:
   friend class TenantRegistry;
@@ -57,6 +60,7 @@ class Tenant {
   mutable std::mutex mu_;
   TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
   std::atomic<TenantState> state_;
+  TenantLimits limits_;
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by the registry
 };

@@ -193,7 +193,10 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
                                                        const std::string& plan_in) {
   TKV_RETURN_IF_ERROR(ValidateTenantId(id));
   const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
-  if (std::find(options_.plans.begin(), options_.plans.end(), plan) == options_.plans.end()) {
+  const bool plan_ok = options_.plan_exists
+                           ? options_.plan_exists(plan)
+                           : std::find(options_.plans.begin(), options_.plans.end(), plan) != options_.plans.end();
+  if (!plan_ok) {
     return Status::InvalidArgument("unknown plan '" + plan + "'", "unknown_plan");
   }
   {

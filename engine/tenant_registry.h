@@ -11,6 +11,7 @@
 // the next start. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,8 @@ namespace tenantkv::engine {
 struct RegistryOptions {
   size_t max_value_bytes = 1 << 20;  // largest value a tenant may store
   std::vector<std::string> plans = {"free", "standard", "premium"};
+  // When set, decides which plan names exist instead of `plans`.
+  std::function<bool(const std::string&)> plan_exists;
   std::string default_plan = "standard";
 };
 

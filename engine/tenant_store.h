@@ -34,6 +34,12 @@ class TenantStore {
   // the effects of earlier ops in the same batch.
   virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) = 0;
   virtual Usage GetUsage() const = 0;
+  // The tenant's quota as the store enforces it: writes that would grow its
+  // logical bytes past `storage_bytes` fail with StorageExhausted
+  // ("storage_quota"; deletes and shrinking writes always pass); values
+  // over `max_value_bytes` fail with TooLarge ("value_too_large"). Takes
+  // effect for the next write. 0 = no limit.
+  virtual void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) = 0;
 };
 
 }  // namespace tenantkv::engine

@@ -50,7 +50,7 @@ class AdminRoutes {
       return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
     }
     TKV_ASSIGN_OR_RETURN(std::string plan, OptionalString(body, "plan"));
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Create(body["id"].get<std::string>(), plan));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(body["id"].get<std::string>(), plan));
     c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();
