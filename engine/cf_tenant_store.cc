@@ -224,6 +224,7 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
     }
     TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(it->value().ToString()));
     std::string_view key = it->key().ToStringView();
+    page.scanned_bytes += key.size() + st.sealed.size();
     if (req.with_values || st.has_expiry) {
       TKV_RETURN_IF_ERROR(Open(key, &st, &value));
       if (!st.live(now)) continue;

@@ -38,6 +38,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 // manifest leaves none), manifests of tenants that are gone are removed, and
 // each tenant's limits are enforced from its current manifest.
 Status Engine::ReconcileQuotas() {
+  for (const auto& id : quotas_->Tenants()) {
+    if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
+  }
   for (const auto& t : registry_->List()) {
     auto m = quotas_->Current(t->id());
     if (!m.ok()) m = quotas_->Initialize(t->id(), t->Info().plan, "operator");

@@ -52,6 +52,7 @@ struct ListItem {
 struct ListPage {
   std::vector<ListItem> items;
   std::optional<std::string> next;  // last key returned when more may follow
+  uint64_t scanned_bytes = 0;       // stored bytes read, skipped entries included
 };
 
 enum class BatchOpType { kPut, kDelete, kGet };

@@ -204,6 +204,13 @@ Result<QuotaManifest> QuotaStore::Revert(const std::string& tenant, int64_t vers
   return Append(tenant, old.quota, author);
 }
 
+std::vector<std::string> QuotaStore::Tenants() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [tenant, m] : current_) out.push_back(tenant);
+  return out;
+}
+
 Status QuotaStore::RemoveTenant(const std::string& tenant) {
   const std::string prefix = ManifestPrefix(tenant);
   rocksdb::WriteBatch batch;

@@ -53,6 +53,8 @@ class QuotaStore {
   // A new version equal to `version`. NotFound("version_not_found").
   Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
   Status RemoveTenant(const std::string& tenant);
+  // Tenants that have a manifest.
+  std::vector<std::string> Tenants() const;
 
  private:
   QuotaStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}

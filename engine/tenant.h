@@ -10,6 +10,7 @@
 
 #include "engine/keyring.h"
 #include "engine/tenant_limits.h"
+#include "engine/usage_history.h"
 #include "engine/tenant_store.h"
 
 namespace tenantkv::engine {
@@ -53,6 +54,8 @@ class Tenant {
   Keyring& keyring() { return keyring_; }
   // Live quota enforcement; the Engine applies each new manifest to it.
   TenantLimits& limits() { return limits_; }
+  const TenantLimits& limits() const { return limits_; }
+  UsageHistory& usage_history() { return usage_history_; }
 
  private:
   friend class TenantRegistry;
@@ -61,6 +64,7 @@ class Tenant {
   TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
   std::atomic<TenantState> state_;
   TenantLimits limits_;
+  UsageHistory usage_history_;
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by the registry
 };

@@ -20,9 +20,18 @@ class TenantLimits {
         write_bytes_(static_cast<double>(q.write_bytes_per_sec), static_cast<double>(q.burst_write_bytes),
                      now_us) {}
 
+  // The first Apply starts the buckets full; later ones keep their level.
   void Apply(const Quota& q, int64_t now_us) {
     std::lock_guard<std::mutex> lock(mu_);
     quota_ = q;
+    if (!applied_) {
+      applied_ = true;
+      requests_.Reset(static_cast<double>(q.requests_per_sec), static_cast<double>(q.burst_requests), now_us);
+      read_bytes_.Reset(static_cast<double>(q.read_bytes_per_sec), static_cast<double>(q.burst_read_bytes), now_us);
+      write_bytes_.Reset(static_cast<double>(q.write_bytes_per_sec), static_cast<double>(q.burst_write_bytes),
+                         now_us);
+      return;
+    }
     requests_.Reconfigure(static_cast<double>(q.requests_per_sec), static_cast<double>(q.burst_requests), now_us);
     read_bytes_.Reconfigure(static_cast<double>(q.read_bytes_per_sec), static_cast<double>(q.burst_read_bytes),
                             now_us);
@@ -42,7 +51,8 @@ class TenantLimits {
 
  private:
   mutable std::mutex mu_;
-  Quota quota_;  // GUARDED_BY(mu_)
+  Quota quota_;          // GUARDED_BY(mu_)
+  bool applied_ = false;  // GUARDED_BY(mu_)
   TokenBucket requests_;
   TokenBucket read_bytes_;
   TokenBucket write_bytes_;

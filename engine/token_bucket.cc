@@ -16,6 +16,14 @@ void TokenBucket::Refill(int64_t now_us) {
   }
 }
 
+void TokenBucket::Reset(double rate_per_sec, double capacity, int64_t now_us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rate_ = rate_per_sec;
+  capacity_ = capacity;
+  tokens_ = capacity;
+  last_us_ = now_us;
+}
+
 void TokenBucket::Reconfigure(double rate_per_sec, double capacity, int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);
   Refill(now_us);

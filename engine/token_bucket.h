@@ -18,6 +18,8 @@ class TokenBucket {
   // Starts full.
   TokenBucket(double rate_per_sec, double capacity, int64_t now_us);
 
+  // Sets rate and capacity and fills the bucket.
+  void Reset(double rate_per_sec, double capacity, int64_t now_us);
   // Changes rate and capacity; tokens above the new capacity are dropped.
   void Reconfigure(double rate_per_sec, double capacity, int64_t now_us);
   // Takes `n` if at least `n` are available (or, for n > capacity, if the
