@@ -26,8 +26,8 @@ bool DecodeSegment(std::string_view raw, std::string* out) {
 
 }  // namespace
 
-Api::Api(engine::Engine* engine, const Authenticator* auth, const ServerOptions& options)
-    : engine_(engine), auth_(auth) {
+Api::Api(engine::Engine* engine, const Authenticator* auth)
+    : engine_(engine), auth_(auth), admission_(&engine->clock()) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -39,8 +39,9 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, const ServerOptions&
                 WriteJson(c.res, 200, {{"status", "ready"}});
                 return Status::Ok();
               }});
-  AddDataRoutes(router_, options);
+  AddDataRoutes(router_);
   AddAdminRoutes(router_, engine_);
+  AddQuotaRoutes(router_, engine_);
 }
 
 std::string Api::RequestId(const httplib::Request& req) {
@@ -112,10 +113,21 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const 
   *route_name = route.name.c_str();
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
-  Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr};
+  Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
   TKV_RETURN_IF_ERROR(Authorize(route, call));
   *tenant = call.principal.is_operator ? "operator" : call.principal.tenant;
-  return route.handler(call);
+  if (route.access != Access::kTenant) return route.handler(call);
+  return HandleTenantCall(route, call);
+}
+
+Status Api::HandleTenantCall(const Route& route, Call& call) {
+  engine::Tenant& t = *call.tenant;
+  auto ticket = admission_.Admit(t, route.io, call.res);
+  Status s = ticket.ok() ? route.handler(call) : ticket.status();
+  admission_.Charge(t, call.read_bytes, call.write_bytes);
+  t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
+  admission_.SetHeaders(t, call.res);
+  return s;
 }
 
 Status Api::Authorize(const Route& route, Call& call) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "server/admission.h"
 #include "server/auth.h"
 #include "server/router.h"
 #include "server/server_options.h"
@@ -32,6 +33,9 @@ struct Call {
   std::map<std::string, std::string> query;
   Principal principal;
   std::shared_ptr<engine::Tenant> tenant;  // kTenant routes: the caller's tenant
+  Admission* admission = nullptr;
+  int64_t read_bytes = 0;   // set by data handlers: bytes the operation read
+  int64_t write_bytes = 0;  // ...and wrote; charged to the I/O buckets after
 };
 
 using Handler = std::function<Status(Call&)>;
@@ -41,18 +45,20 @@ struct Route {
   Access access = Access::kPublic;
   bool writes = false;  // needs a write or admin key (kTenant routes)
   Handler handler;
+  IoKind io = IoKind::kNone;  // which I/O buckets admission checks
 };
 
 using ApiRouter = Router<Route>;
 
 // Route tables, one per file.
-void AddDataRoutes(ApiRouter& router, const ServerOptions& options);
+void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
+void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 
 class Api {
  public:
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
-  Api(engine::Engine* engine, const Authenticator* auth, const ServerOptions& options);
+  Api(engine::Engine* engine, const Authenticator* auth);
 
   // Answers one request completely: never throws, never leaves a 5xx
   // without a problem body, always sets X-Request-Id.
@@ -73,10 +79,13 @@ class Api {
   Status Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
                   std::string* tenant);
   Status Authorize(const Route& route, Call& call);
+  // Admission, the handler, then charging and quota headers.
+  Status HandleTenantCall(const Route& route, Call& call);
 
   engine::Engine* const engine_;
   const Authenticator* const auth_;
   ApiRouter router_;
+  Admission admission_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

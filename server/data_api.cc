@@ -79,6 +79,7 @@ void NoStore(httplib::Response& res) { res.set_header("Cache-Control", "no-store
 Status GetValue(Call& c) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.tenant->store().Get(c.params["key"]));
+  c.read_bytes = static_cast<int64_t>(c.params["key"].size() + rec.value.size());
   c.res.set_header("ETag", Quoted(rec.etag));
   if (c.req.has_header("If-None-Match") && NoneMatchHits(c.req.get_header_value("If-None-Match"), rec.etag)) {
     c.res.status = 304;
@@ -94,6 +95,7 @@ Status PutValue(Call& c) {
   engine::PutOptions opts;
   TKV_ASSIGN_OR_RETURN(opts.condition, ParseCondition(c.req, true));
   TKV_ASSIGN_OR_RETURN(opts.ttl_seconds, ParseTtl(c.req));
+  c.write_bytes = static_cast<int64_t>(c.params["key"].size() + c.req.body.size());
   TKV_ASSIGN_OR_RETURN(engine::PutResult r, c.tenant->store().Put(c.params["key"], c.req.body, opts));
   c.res.status = r.created ? 201 : 204;
   c.res.set_header("ETag", Quoted(r.etag));
@@ -103,6 +105,7 @@ Status PutValue(Call& c) {
 Status DeleteValue(Call& c) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(engine::WriteCondition cond, ParseCondition(c.req, false));
+  c.write_bytes = static_cast<int64_t>(c.params["key"].size());
   TKV_RETURN_IF_ERROR(c.tenant->store().Delete(c.params["key"], cond));
   c.res.status = 204;
   return Status::Ok();
@@ -137,6 +140,7 @@ Status ListValues(Call& c) {
     }
   }
   TKV_ASSIGN_OR_RETURN(engine::ListPage page, c.tenant->store().List(lr));
+  c.read_bytes = static_cast<int64_t>(page.scanned_bytes);
   json items = json::array();
   for (auto& it : page.items) {
     json item = {{"key", it.key}, {"size", it.size}, {"etag", it.etag}};
@@ -207,11 +211,16 @@ Status RunBatch(Call& c) {
   if (writes && c.principal.role == engine::Role::kRead) {
     return Status::PermissionDenied("this key may only read", "insufficient_role");
   }
+  TKV_RETURN_IF_ERROR(c.admission->TakeExtraRequests(*c.tenant, static_cast<int64_t>(ops.size()) - 1, c.res));
+  for (const auto& op : ops) c.write_bytes += static_cast<int64_t>(op.key.size() + op.value.size());
   TKV_ASSIGN_OR_RETURN(auto results, c.tenant->store().Batch(ops));
   json out = json::array();
   for (auto& r : results) {
     json item = {{"status", r.status}};
-    if (r.value) item["value_b64"] = Base64Encode(*r.value);
+    if (r.value) {
+      item["value_b64"] = Base64Encode(*r.value);
+      c.read_bytes += static_cast<int64_t>(r.value->size());
+    }
     if (r.etag) item["etag"] = *r.etag;
     out.push_back(std::move(item));
   }
@@ -219,25 +228,56 @@ Status RunBatch(Call& c) {
   return Status::Ok();
 }
 
+json Bucket(int64_t limit, double available) {
+  const int64_t remaining = std::max<int64_t>(0, static_cast<int64_t>(available));
+  return {{"limit", limit}, {"used", std::max<int64_t>(0, limit - remaining)}, {"remaining", remaining}};
+}
+
+// Per quota: limit, used (current window, or total for storage) and
+// remaining; storage also gets its burn rate and projected exhaustion.
+Status ShowUsage(Call& c) {
+  NoStore(c.res);
+  engine::Tenant& t = *c.tenant;
+  engine::TenantLimits& l = t.limits();
+  const engine::Quota q = l.quota();
+  const engine::Usage u = t.store().GetUsage();
+  const int64_t now_us = c.admission->NowMicros();
+  const int64_t now_ms = c.admission->NowMillis();
+  json quotas = json::object();
+  quotas["requests_per_sec"] = Bucket(q.burst_requests, l.requests().Available(now_us));
+  quotas["requests_per_sec"]["rate"] = q.requests_per_sec;
+  quotas["read_bytes_per_sec"] = Bucket(q.burst_read_bytes, l.read_bytes().Available(now_us));
+  quotas["read_bytes_per_sec"]["rate"] = q.read_bytes_per_sec;
+  quotas["write_bytes_per_sec"] = Bucket(q.burst_write_bytes, l.write_bytes().Available(now_us));
+  quotas["write_bytes_per_sec"]["rate"] = q.write_bytes_per_sec;
+  const int64_t in_flight = std::max<int64_t>(0, l.in_flight().load() - 1);  // not counting this call
+  quotas["max_concurrent"] = {{"limit", q.max_concurrent}, {"used", in_flight},
+                              {"remaining", std::max<int64_t>(0, q.max_concurrent - in_flight)}};
+  json storage = {{"limit", q.storage_bytes}, {"used", u.logical_bytes},
+                  {"remaining", std::max<int64_t>(0, q.storage_bytes - u.logical_bytes)},
+                  {"soft_limit", q.storage_bytes / 100 * q.storage_soft_pct},
+                  {"burn_rate_per_hour", t.usage_history().BurnPerHour(now_ms, u.logical_bytes)},
+                  {"projected_exhaustion", nullptr}};
+  if (auto at = t.usage_history().ProjectedExhaustionMs(now_ms, u.logical_bytes, q.storage_bytes)) {
+    storage["projected_exhaustion"] = Rfc3339(*at);
+  }
+  quotas["storage_bytes"] = std::move(storage);
+  quotas["max_value_bytes"] = {{"limit", q.max_value_bytes}};
+  WriteJson(c.res, 200, {{"tenant", t.id()},
+                         {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
+                         {"quotas", std::move(quotas)}});
+  return Status::Ok();
+}
+
 }  // namespace
 
-void AddDataRoutes(ApiRouter& router, const ServerOptions& options) {
-  router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue});
-  router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue});
-  router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue});
-  router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, ListValues});
-  router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, RunBatch});
-  const size_t max_value = options.max_value_bytes;
-  router.Add("GET", "/v1/usage", {"usage", Access::kTenant, false, [max_value](Call& c) {
-               NoStore(c.res);
-               engine::Usage u = c.tenant->store().GetUsage();
-               json quotas = {{"max_value_bytes", {{"limit", max_value}}}};
-               WriteJson(c.res, 200,
-                         {{"tenant", c.tenant->id()},
-                          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
-                          {"quotas", quotas}});
-               return Status::Ok();
-             }});
+void AddDataRoutes(ApiRouter& router) {
+  router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue, IoKind::kRead});
+  router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue, IoKind::kWrite});
+  router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue, IoKind::kWrite});
+  router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, ListValues, IoKind::kRead});
+  router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, RunBatch, IoKind::kReadWrite});
+  router.Add("GET", "/v1/usage", {"usage", Access::kTenant, false, ShowUsage});
 }
 
 }  // namespace tenantkv::server

@@ -28,7 +28,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
-  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), options);
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get());
   app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
   return app;
 }

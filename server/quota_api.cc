@@ -1,0 +1,153 @@
+// The quota and plan admin routes.
+#include "server/api.h"
+#include "engine/tenant_id.h"
+#include "server/json_io.h"
+
+namespace tenantkv::server {
+namespace {
+
+using engine::Quota;
+
+json QuotaJson(const Quota& q) {
+  json j = json::object();
+  for (const auto& f : engine::QuotaFields()) j[f.name] = q.*f.member;
+  return j;
+}
+
+json ManifestJson(const engine::QuotaManifest& m, bool with_changes) {
+  json j = {{"version", m.version},
+            {"quota", QuotaJson(m.quota)},
+            {"updated_by", m.updated_by},
+            {"updated_at", Rfc3339(m.updated_at_ms)}};
+  if (with_changes) {
+    json changes = json::object();
+    for (const auto& [field, v] : m.changes) changes[field] = {v.first, v.second};
+    j["changes"] = std::move(changes);
+  }
+  return j;
+}
+
+json PlanJson(const engine::Plan& p) {
+  return {{"name", p.name}, {"defaults", QuotaJson(p.defaults)}, {"min", QuotaJson(p.min)},
+          {"max", QuotaJson(p.max)}};
+}
+
+// Overlays the fields of `obj` onto `q`: unknown fields and non-integers
+// are 400s.
+Status ApplyFields(const json& obj, Quota* q) {
+  if (!obj.is_object()) return Status::InvalidArgument("quota must be a JSON object", "invalid_quota");
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const engine::QuotaField* f = engine::FindQuotaField(it.key());
+    if (f == nullptr) return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
+    if (!it->is_number_integer()) {
+      return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    }
+    q->*f->member = it->get<int64_t>();
+  }
+  return Status::Ok();
+}
+
+std::string Author(const Call& c) { return c.principal.is_operator ? "operator" : c.principal.key_id; }
+
+class QuotaRoutes {
+ public:
+  explicit QuotaRoutes(engine::Engine* engine) : engine_(engine) {}
+
+  Status Show(Call& c) {
+    TKV_RETURN_IF_ERROR(engine_->tenants().Get(c.params["id"]).status());
+    TKV_ASSIGN_OR_RETURN(auto m, engine_->quotas().Current(c.params["id"]));
+    WriteJson(c.res, 200, ManifestJson(m, false));
+    return Status::Ok();
+  }
+
+  Status Update(Call& c) {
+    TKV_RETURN_IF_ERROR(engine_->tenants().Get(c.params["id"]).status());
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_ASSIGN_OR_RETURN(auto current, engine_->quotas().Current(c.params["id"]));
+    Quota next = current.quota;
+    TKV_RETURN_IF_ERROR(ApplyFields(body, &next));
+    TKV_ASSIGN_OR_RETURN(auto m, engine_->UpdateQuota(c.params["id"], next, Author(c),
+                                                      !c.principal.is_operator));
+    WriteJson(c.res, 200, ManifestJson(m, true));
+    return Status::Ok();
+  }
+
+  Status History(Call& c) {
+    TKV_RETURN_IF_ERROR(engine_->tenants().Get(c.params["id"]).status());
+    TKV_ASSIGN_OR_RETURN(auto versions, engine_->quotas().History(c.params["id"]));
+    json list = json::array();
+    for (const auto& m : versions) list.push_back(ManifestJson(m, true));
+    WriteJson(c.res, 200, {{"versions", std::move(list)}});
+    return Status::Ok();
+  }
+
+  Status Revert(Call& c) {
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_RETURN_IF_ERROR(CheckFields(body, {"version"}));
+    if (!body.contains("version") || !body["version"].is_number_integer()) {
+      return Status::InvalidArgument("'version' must be an integer", "invalid_version");
+    }
+    TKV_ASSIGN_OR_RETURN(auto m, engine_->RevertQuota(c.params["id"], body["version"].get<int64_t>(), Author(c)));
+    WriteJson(c.res, 200, ManifestJson(m, true));
+    return Status::Ok();
+  }
+
+  Status ListPlans(Call& c) {
+    json list = json::array();
+    for (const auto& p : engine_->quotas().Plans()) list.push_back(PlanJson(p));
+    WriteJson(c.res, 200, {{"plans", std::move(list)}});
+    return Status::Ok();
+  }
+
+  Status ShowPlan(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto p, engine_->quotas().GetPlan(c.params["name"]));
+    WriteJson(c.res, 200, PlanJson(p));
+    return Status::Ok();
+  }
+
+  // Partial update of a plan; a new plan starts from "standard".
+  Status PutPlan(Call& c) {
+    const std::string name = c.params["name"];
+    if (!engine::IsValidTenantId(name)) {
+      return Status::InvalidArgument("plan names follow the tenant id rule", "invalid_plan");
+    }
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_RETURN_IF_ERROR(CheckFields(body, {"defaults", "min", "max"}));
+    auto existing = engine_->quotas().GetPlan(name);
+    engine::Plan p;
+    if (existing.ok()) {
+      p = *existing;
+    } else {
+      TKV_ASSIGN_OR_RETURN(p, engine_->quotas().GetPlan("standard"));
+      p.name = name;
+    }
+    if (body.contains("defaults")) TKV_RETURN_IF_ERROR(ApplyFields(body["defaults"], &p.defaults));
+    if (body.contains("min")) TKV_RETURN_IF_ERROR(ApplyFields(body["min"], &p.min));
+    if (body.contains("max")) TKV_RETURN_IF_ERROR(ApplyFields(body["max"], &p.max));
+    TKV_RETURN_IF_ERROR(engine_->quotas().PutPlan(p));
+    WriteJson(c.res, existing.ok() ? 200 : 201, PlanJson(p));
+    return Status::Ok();
+  }
+
+ private:
+  engine::Engine* const engine_;
+};
+
+}  // namespace
+
+void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine) {
+  auto q = std::make_shared<QuotaRoutes>(engine);
+  auto bind = [q](Status (QuotaRoutes::*fn)(Call&)) {
+    return [q, fn](Call& c) { return ((*q).*fn)(c); };
+  };
+  const std::string t = "/admin/v1/tenants/{id}/quota";
+  router.Add("GET", t, {"quota.show", Access::kSelf, false, bind(&QuotaRoutes::Show)});
+  router.Add("PUT", t, {"quota.set", Access::kSelf, false, bind(&QuotaRoutes::Update)});
+  router.Add("GET", t + "/history", {"quota.history", Access::kSelf, false, bind(&QuotaRoutes::History)});
+  router.Add("POST", t + "/revert", {"quota.revert", Access::kOperator, false, bind(&QuotaRoutes::Revert)});
+  router.Add("GET", "/admin/v1/plans", {"plans.list", Access::kOperator, false, bind(&QuotaRoutes::ListPlans)});
+  router.Add("GET", "/admin/v1/plans/{name}", {"plans.show", Access::kOperator, false, bind(&QuotaRoutes::ShowPlan)});
+  router.Add("PUT", "/admin/v1/plans/{name}", {"plans.set", Access::kOperator, false, bind(&QuotaRoutes::PutPlan)});
+}
+
+}  // namespace tenantkv::server
