@@ -8,6 +8,7 @@
 #include "crypto/key_provider.h"
 #include "engine/api_keys.h"
 #include "engine/clock.h"
+#include "engine/fair_scheduler.h"
 #include "engine/quota_store.h"
 #include "engine/storage.h"
 #include "engine/tenant_registry.h"
@@ -21,6 +22,7 @@ struct EngineOptions {
   size_t block_cache_bytes = 64 << 20;
   size_t memtable_budget_bytes = 128 << 20;
   const Clock* clock = nullptr;   // nullptr = the system clock; not owned
+  size_t scheduler_workers = 4;   // storage worker threads of the fair scheduler
 };
 
 class Engine {
@@ -31,6 +33,7 @@ class Engine {
   TenantRegistry& tenants() { return *registry_; }
   ApiKeyStore& api_keys() { return *api_keys_; }
   QuotaStore& quotas() { return *quotas_; }
+  FairScheduler& scheduler() { return *scheduler_; }
   const Clock& clock() const { return *clock_; }
   const crypto::KeyProvider& key_provider() const { return *keys_; }
 
@@ -59,6 +62,7 @@ class Engine {
   std::unique_ptr<ApiKeyStore> api_keys_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
+  std::unique_ptr<FairScheduler> scheduler_;  // destroyed first: drains before the tenants go
 };
 
 }  // namespace tenantkv::engine

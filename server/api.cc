@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "crypto/random.h"
@@ -26,8 +27,8 @@ bool DecodeSegment(std::string_view raw, std::string* out) {
 
 }  // namespace
 
-Api::Api(engine::Engine* engine, const Authenticator* auth)
-    : engine_(engine), auth_(auth), admission_(&engine->clock()) {
+Api::Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler)
+    : engine_(engine), auth_(auth), admission_(&engine->clock()), bypass_scheduler_(bypass_scheduler) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -120,10 +121,30 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const 
   return HandleTenantCall(route, call);
 }
 
+// The handler runs on a storage worker in fair order; the cost is a base of
+// one unit plus one per 4 KiB of request body.
+Status Api::RunScheduled(const Route& route, Call& call) {
+  if (bypass_scheduler_) return route.handler(call);
+  const engine::Quota q = call.tenant->limits().quota();
+  engine::SchedParams p;
+  p.weight = static_cast<double>(q.weight);
+  p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
+  p.max_queue_us = q.max_queue_ms * 1000;
+  p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+  const double cost = 1.0 + static_cast<double>(call.req.body.size()) / 4096.0;
+  Status result;
+  Status queued = engine_->scheduler().Run(call.tenant->id(), p, cost, [&] { result = route.handler(call); });
+  if (!queued.ok()) {
+    call.res.set_header("Retry-After", "1");
+    return queued;
+  }
+  return result;
+}
+
 Status Api::HandleTenantCall(const Route& route, Call& call) {
   engine::Tenant& t = *call.tenant;
   auto ticket = admission_.Admit(t, route.io, call.res);
-  Status s = ticket.ok() ? route.handler(call) : ticket.status();
+  Status s = ticket.ok() ? RunScheduled(route, call) : ticket.status();
   admission_.Charge(t, call.read_bytes, call.write_bytes);
   t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
   admission_.SetHeaders(t, call.res);

@@ -58,7 +58,9 @@ void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 class Api {
  public:
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
-  Api(engine::Engine* engine, const Authenticator* auth);
+  // `bypass_scheduler` runs storage operations on the HTTP thread (for
+  // measuring the scheduler's cost only).
+  Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler = false);
 
   // Answers one request completely: never throws, never leaves a 5xx
   // without a problem body, always sets X-Request-Id.
@@ -81,11 +83,13 @@ class Api {
   Status Authorize(const Route& route, Call& call);
   // Admission, the handler, then charging and quota headers.
   Status HandleTenantCall(const Route& route, Call& call);
+  Status RunScheduled(const Route& route, Call& call);
 
   engine::Engine* const engine_;
   const Authenticator* const auth_;
   ApiRouter router_;
   Admission admission_;
+  const bool bypass_scheduler_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

@@ -23,12 +23,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.max_value_bytes = options.max_value_bytes;
   eo.block_cache_bytes = options.block_cache_mb << 20;
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
+  eo.scheduler_workers = options.scheduler_workers;
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
-  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get());
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), options.bypass_scheduler);
   app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
   return app;
 }
