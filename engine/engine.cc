@@ -31,7 +31,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
-  e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_workers, e->clock_);
+  e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_slots, e->clock_);
   return e;
 }
 

@@ -22,7 +22,7 @@ struct EngineOptions {
   size_t block_cache_bytes = 64 << 20;
   size_t memtable_budget_bytes = 128 << 20;
   const Clock* clock = nullptr;   // nullptr = the system clock; not owned
-  size_t scheduler_workers = 4;   // storage worker threads of the fair scheduler
+  size_t scheduler_slots = 4;     // storage operations running at once (fair scheduler)
 };
 
 class Engine {
@@ -62,7 +62,7 @@ class Engine {
   std::unique_ptr<ApiKeyStore> api_keys_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
-  std::unique_ptr<FairScheduler> scheduler_;  // destroyed first: drains before the tenants go
+  std::unique_ptr<FairScheduler> scheduler_;
 };
 
 }  // namespace tenantkv::engine

@@ -4,66 +4,70 @@
 
 namespace tenantkv::engine {
 
-FairScheduler::FairScheduler(size_t workers, const Clock* clock) : clock_(clock) {
-  for (size_t i = 0; i < std::max<size_t>(1, workers); ++i) workers_.emplace_back([this] { WorkerLoop(); });
-}
+FairScheduler::FairScheduler(size_t slots, const Clock* clock)
+    : clock_(clock), slots_(std::max<size_t>(1, slots)) {}
 
 FairScheduler::~FairScheduler() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  work_cv_.notify_all();
-  for (auto& w : workers_) w.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
 }
 
 Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, double cost,
                           const std::function<void()>& fn) {
-  Task task;
-  task.fn = &fn;
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status::Unavailable("the server is shutting down", "draining");
+  SchedulerTenantStats& st = stats_[tenant];
+  if (active_ < slots_ && queue_.size() == 0) {  // uncontended: run now
+    ++active_;
+    ++st.served;
+    st.served_cost += cost;
+    lock.unlock();
+    fn();
+    Release();
+    return Status::Ok();
+  }
   const uint64_t id = next_id_++;
-  if (!queue_.Enqueue(tenant, params, {id, cost, clock_->NowMonotonicMicros()}, clock_->NowMonotonicMicros())) {
-    ++stats_[tenant].rejected_queue_full;
+  const int64_t now = clock_->NowMonotonicMicros();
+  if (!queue_.Enqueue(tenant, params, {id, cost, now}, now)) {
+    ++st.rejected_queue_full;
     return Status::Unavailable("the tenant's storage queue is full", "queue_full");
   }
+  Task task;
   tasks_[id] = &task;
-  work_cv_.notify_one();
-  task.cv.wait(lock, [&] { return task.done; });
+  task.cv.wait(lock, [&] { return task.granted || task.expired; });
   if (task.expired) {
     return Status::Unavailable("the request waited longer than max_queue_ms for storage", "deadline");
   }
+  lock.unlock();
+  fn();
+  Release();
   return Status::Ok();
 }
 
-void FairScheduler::WorkerLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    work_cv_.wait(lock, [this] { return stopping_ || queue_.size() > 0; });
-    if (queue_.size() == 0) return;  // stopping and drained
-    const int64_t now = clock_->NowMonotonicMicros();
-    FairQueue::Popped p = *queue_.Pop(now);
-    Task* task = tasks_[p.item.id];
-    tasks_.erase(p.item.id);
-    SchedulerTenantStats& st = stats_[p.tenant];
-    const int64_t waited = now - p.item.enqueued_us;
+void FairScheduler::Release() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = clock_->NowMonotonicMicros();
+  while (auto p = queue_.Pop(now)) {
+    Task* task = tasks_[p->item.id];
+    tasks_.erase(p->item.id);
+    SchedulerTenantStats& st = stats_[p->tenant];
+    const int64_t waited = now - p->item.enqueued_us;
     st.queue_wait_us_total += waited;
     st.queue_wait_us_max = std::max(st.queue_wait_us_max, waited);
-    if (p.expired) {
+    if (p->expired) {
       ++st.expired_deadline;
       task->expired = true;
-    } else {
-      ++st.served;
-      if (p.by_reservation) ++st.served_by_reservation;
-      st.served_cost += p.item.cost;
-      lock.unlock();
-      (*task->fn)();
-      lock.lock();
+      task->cv.notify_one();
+      continue;
     }
-    task->done = true;
+    ++st.served;
+    if (p->by_reservation) ++st.served_by_reservation;
+    st.served_cost += p->item.cost;
+    task->granted = true;  // the slot passes to it: active_ is unchanged
     task->cv.notify_one();
+    return;
   }
+  --active_;
 }
 
 SchedulerTenantStats FairScheduler::Stats(const std::string& tenant) const {

@@ -1,8 +1,10 @@
-// FairScheduler: runs tenants' storage operations on a bounded worker pool
-// in FairQueue order (reservation, then weighted fair share).
+// FairScheduler: lets at most `slots` storage operations run at once and,
+// when more wait, admits them in FairQueue order (reservation, then
+// weighted fair share).
 //
-// Run() blocks the calling thread until its operation has run on a worker,
-// so the caller's stack stays valid for the operation. A full tenant queue
+// Operations run on their callers' threads: an uncontended Run() executes
+// at once with no hand-off; under contention the caller waits until a
+// finishing operation grants it the slot. A full tenant queue
 // answers Unavailable("queue_full") at once; an operation that waited past
 // its tenant's latency budget is not run and answers
 // Unavailable("deadline"). Per-tenant counters are kept for metrics.
@@ -14,8 +16,6 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "crypto/status.h"
 #include "engine/clock.h"
@@ -35,9 +35,9 @@ struct SchedulerTenantStats {
 
 class FairScheduler {
  public:
-  // `clock` must outlive the scheduler.
-  FairScheduler(size_t workers, const Clock* clock);
-  ~FairScheduler();  // finishes queued operations, then joins the workers
+  // `clock` must outlive the scheduler. `slots`: operations running at once.
+  FairScheduler(size_t slots, const Clock* clock);
+  ~FairScheduler();  // refuses new operations; callers in Run() must be gone
 
   Status Run(const std::string& tenant, const SchedParams& params, double cost,
              const std::function<void()>& fn);
@@ -48,22 +48,22 @@ class FairScheduler {
 
  private:
   struct Task {
-    const std::function<void()>* fn;
-    bool done = false;
+    bool granted = false;
     bool expired = false;
-    std::condition_variable cv;  // its caller waits here (no herd on done)
+    std::condition_variable cv;  // its caller waits here (no herd)
   };
-  void WorkerLoop();
+  // Passes the finishing operation's slot to the next waiting one, if any.
+  void Release();
 
   const Clock* const clock_;
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // workers wait for tasks
+  const size_t slots_;
+  size_t active_ = 0;                 // GUARDED_BY(mu_): slots in use
   FairQueue queue_;                   // GUARDED_BY(mu_)
   std::map<uint64_t, Task*> tasks_;   // GUARDED_BY(mu_)
   std::map<std::string, SchedulerTenantStats> stats_;  // GUARDED_BY(mu_)
   uint64_t next_id_ = 1;              // GUARDED_BY(mu_)
   bool stopping_ = false;             // GUARDED_BY(mu_)
-  std::vector<std::thread> workers_;
 };
 
 }  // namespace tenantkv::engine

@@ -47,8 +47,14 @@ Result<AdmissionTicket> Admission::Admit(engine::Tenant& t, IoKind io, httplib::
 Status Admission::TakeExtraRequests(engine::Tenant& t, int64_t extra, httplib::Response& res) {
   if (extra <= 0) return Status::Ok();
   engine::TokenBucket& b = t.limits().requests();
-  if (b.TryTake(static_cast<double>(extra), clock_->NowMonotonicMicros())) return Status::Ok();
-  return Refuse(b, static_cast<double>(extra), "rate_limited",
+  const int64_t now = clock_->NowMonotonicMicros();
+  // Judge the whole batch at once (the admission token goes back first), so
+  // a batch larger than the burst is admitted whenever the bucket is full
+  // rather than never; a refused batch spends nothing.
+  const double ops = static_cast<double>(extra + 1);
+  b.Charge(-1, now);
+  if (b.TryTake(ops, now)) return Status::Ok();
+  return Refuse(b, ops, "rate_limited",
                 "a batch costs one request per op; not enough left for " + std::to_string(extra + 1), res);
 }
 
@@ -74,7 +80,9 @@ void Admission::SetHeaders(engine::Tenant& t, httplib::Response& res) {
                                                                                  std::ceil(capacity / std::max(rate, 1.0))))));
   const engine::Quota q = t.limits().quota();
   const int64_t used = t.store().GetUsage().logical_bytes;
-  if (q.storage_bytes > 0 && used * 100 >= q.storage_bytes * q.storage_soft_pct) {
+  // In double: storage_bytes * pct may overflow int64 near the bounds.
+  if (q.storage_bytes > 0 &&
+      static_cast<double>(used) >= static_cast<double>(q.storage_bytes) / 100.0 * static_cast<double>(q.storage_soft_pct)) {
     res.set_header("Quota-Warning",
                    "storage_bytes " + std::to_string(used) + "/" + std::to_string(q.storage_bytes));
   }

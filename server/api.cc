@@ -72,7 +72,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   if (!s.ok()) {
     res.headers.erase("ETag");
     WriteProblem(res, s);
-    if (res.status >= 500) {
+    if (res.status >= 500 && res.status != 503 && res.status != 507) {
       spdlog::error("request {} {} {} failed: {}", request_id, req.method, route_name, s.ToString());
     }
   }
@@ -121,8 +121,8 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const 
   return HandleTenantCall(route, call);
 }
 
-// The handler runs on a storage worker in fair order; the cost is a base of
-// one unit plus one per 4 KiB of request body.
+// The handler runs when the fair scheduler grants it a storage slot; the
+// cost is a base of one unit plus one per 4 KiB of request body.
 Status Api::RunScheduled(const Route& route, Call& call) {
   if (bypass_scheduler_) return route.handler(call);
   const engine::Quota q = call.tenant->limits().quota();

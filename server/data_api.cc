@@ -95,8 +95,8 @@ Status PutValue(Call& c) {
   engine::PutOptions opts;
   TKV_ASSIGN_OR_RETURN(opts.condition, ParseCondition(c.req, true));
   TKV_ASSIGN_OR_RETURN(opts.ttl_seconds, ParseTtl(c.req));
-  c.write_bytes = static_cast<int64_t>(c.params["key"].size() + c.req.body.size());
   TKV_ASSIGN_OR_RETURN(engine::PutResult r, c.tenant->store().Put(c.params["key"], c.req.body, opts));
+  c.write_bytes = static_cast<int64_t>(c.params["key"].size() + c.req.body.size());
   c.res.status = r.created ? 201 : 204;
   c.res.set_header("ETag", Quoted(r.etag));
   return Status::Ok();
@@ -105,8 +105,8 @@ Status PutValue(Call& c) {
 Status DeleteValue(Call& c) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(engine::WriteCondition cond, ParseCondition(c.req, false));
-  c.write_bytes = static_cast<int64_t>(c.params["key"].size());
   TKV_RETURN_IF_ERROR(c.tenant->store().Delete(c.params["key"], cond));
+  c.write_bytes = static_cast<int64_t>(c.params["key"].size());
   c.res.status = 204;
   return Status::Ok();
 }
@@ -212,8 +212,10 @@ Status RunBatch(Call& c) {
     return Status::PermissionDenied("this key may only read", "insufficient_role");
   }
   TKV_RETURN_IF_ERROR(c.admission->TakeExtraRequests(*c.tenant, static_cast<int64_t>(ops.size()) - 1, c.res));
-  for (const auto& op : ops) c.write_bytes += static_cast<int64_t>(op.key.size() + op.value.size());
   TKV_ASSIGN_OR_RETURN(auto results, c.tenant->store().Batch(ops));
+  for (const auto& op : ops) {
+    if (op.type != BatchOpType::kGet) c.write_bytes += static_cast<int64_t>(op.key.size() + op.value.size());
+  }
   json out = json::array();
   for (auto& r : results) {
     json item = {{"status", r.status}};

@@ -75,7 +75,7 @@ int HttpStatusOf(const Status& s) {
 
 void WriteProblem(httplib::Response& res, const Status& s) {
   const int status = HttpStatusOf(s);
-  if (status >= 500 && status != 503) {
+  if (status >= 500 && status != 503 && status != 507) {  // 503/507 are the client's to know
     Write(res, status, s.reason().empty() ? "internal" : s.reason(),
           "the server failed to complete the request; see its log for the request id");
     return;

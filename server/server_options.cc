@@ -43,8 +43,8 @@ Status ServerOptions::Validate() const {
     return Status::InvalidArgument("timeouts must be >= 1 second");
   }
   if (listen_backlog < 16) return Status::InvalidArgument("--listen-backlog must be >= 16");
-  if (scheduler_workers == 0 || scheduler_workers > 256) {
-    return Status::InvalidArgument("--scheduler-workers must be 1..256");
+  if (scheduler_slots == 0 || scheduler_slots > 256) {
+    return Status::InvalidArgument("--scheduler-slots must be 1..256");
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
@@ -84,7 +84,8 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--memtable-budget-mb", o.memtable_budget_mb, "RocksDB memtable budget")
       ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
-  app.add_option("--scheduler-workers", o.scheduler_workers, "storage worker threads")->capture_default_str();
+  app.add_option("--scheduler-slots", o.scheduler_slots, "storage operations running at once")
+      ->capture_default_str();
   app.add_flag("--bypass-scheduler", o.bypass_scheduler,
                "measurement only: skip the fair scheduler (no weights, reservations or deadlines)");
   try {

@@ -31,8 +31,8 @@ struct ServerOptions {
   size_t block_cache_mb = 64;            // RocksDB block cache shared by all tenants
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
   std::string log_level = "info";        // trace|debug|info|warn|error|off
-  size_t scheduler_workers = 4;          // storage worker threads of the fair scheduler
-  bool bypass_scheduler = false;         // measurement only: run storage ops on the HTTP thread
+  size_t scheduler_slots = 4;            // storage operations running at once (fair scheduler)
+  bool bypass_scheduler = false;         // measurement only: no scheduler at all
 
   // InvalidArgument naming the first bad setting.
   Status Validate() const;

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace tenantkv::engine {
 namespace {
@@ -16,13 +17,38 @@ SchedParams Budget(int64_t max_queue_us) {
   return p;
 }
 
-TEST(FairScheduler, RunsTheOperationOnAWorker) {
+TEST(FairScheduler, UncontendedOperationsRunAtOnceOnTheCaller) {
   FakeClock clock;
   FairScheduler s(2, &clock);
   std::thread::id caller = std::this_thread::get_id(), ran_on;
   ASSERT_TRUE(s.Run("a", Budget(1'000'000), 1, [&] { ran_on = std::this_thread::get_id(); }).ok());
-  EXPECT_NE(ran_on, caller);
+  EXPECT_EQ(ran_on, caller);
   EXPECT_EQ(s.Stats("a").served, 1u);
+  EXPECT_EQ(s.Queued("a"), 0u);
+}
+
+TEST(FairScheduler, AtMostSlotsRunAtOnce) {
+  FakeClock clock;
+  FairScheduler s(2, &clock);
+  std::atomic<int> running{0}, peak{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        ASSERT_TRUE(s.Run("a", Budget(1'000'000'000), 1, [&] {
+                       int now = ++running;
+                       int p = peak.load();
+                       while (now > p && !peak.compare_exchange_weak(p, now)) {
+                       }
+                       std::this_thread::yield();
+                       --running;
+                     }).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(peak.load(), 2);
+  EXPECT_EQ(s.Stats("a").served, 300u);
 }
 
 TEST(FairScheduler, PastTheBudgetAnOperationIsNotRun) {
@@ -32,7 +58,7 @@ TEST(FairScheduler, PastTheBudgetAnOperationIsNotRun) {
   std::condition_variable cv;
   bool release = false, blocking = false;
   std::thread holder([&] {
-    ASSERT_TRUE(s.Run("a", Budget(1'000'000'000), 1, [&] {
+    ASSERT_TRUE(s.Run("a", Budget(1'000'000'000), 1, [&] {  // holds the only slot
                    std::unique_lock<std::mutex> lock(mu);
                    blocking = true;
                    cv.notify_all();
@@ -41,12 +67,12 @@ TEST(FairScheduler, PastTheBudgetAnOperationIsNotRun) {
   });
   {
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return blocking; });  // the only worker is busy
+    cv.wait(lock, [&] { return blocking; });  // the only slot is taken
   }
   std::atomic<bool> ran{false};
   Status late;
   std::thread waiter([&] { late = s.Run("b", Budget(1000), 1, [&] { ran = true; }); });
-  // Once the waiter is queued, let its budget pass before the worker is free.
+  // Once the waiter is queued, let its budget pass before the slot is free.
   while (s.Queued("b") == 0) std::this_thread::yield();
   clock.AdvanceMillis(10);
   {

@@ -66,12 +66,37 @@ TEST_F(QuotaApiTest, RateLimitRefusesWithTrueRetryAfterAndSparesOthers) {
 }
 
 TEST_F(QuotaApiTest, BatchCostsOneRequestPerOp) {
-  SetQuota("noisy", {{"requests_per_sec", 1}, {"burst_requests", 5}}, server_.operator_token());
+  SetQuota("noisy", {{"requests_per_sec", 1}, {"burst_requests", 10}}, server_.operator_token());
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(server_.Get(KvPath("k"), noisy_)->status, 404);  // ~4 left
+  auto batch = [&](int n) {
+    json ops = json::array();
+    for (int i = 0; i < n; ++i) ops.push_back({{"op", "get"}, {"key", "k" + std::to_string(i)}});
+    return server_.Post("/v1/batch", json{{"ops", ops}}.dump(), noisy_);
+  };
+  auto refused = batch(6);
+  EXPECT_EQ(refused->status, 429) << refused->body;
+  EXPECT_FALSE(refused->get_header_value("Retry-After").empty());
+  EXPECT_EQ(batch(3)->status, 200);  // the refused batch spent nothing
+}
+
+TEST_F(QuotaApiTest, BatchLargerThanTheBurstPassesWhenTheBucketIsFull) {
+  SetQuota("noisy", {{"requests_per_sec", 100}, {"burst_requests", 5}}, server_.operator_token());
   json ops = json::array();
-  for (int i = 0; i < 6; ++i) ops.push_back({{"op", "get"}, {"key", "k" + std::to_string(i)}});
-  auto r = server_.Post("/v1/batch", json{{"ops", ops}}.dump(), noisy_);
-  EXPECT_EQ(r->status, 429) << r->body;
-  EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+  for (int i = 0; i < 20; ++i) ops.push_back({{"op", "get"}, {"key", "k" + std::to_string(i)}});
+  int status = 0;
+  for (int attempt = 0; attempt < 20 && status != 200; ++attempt) {
+    auto r = server_.Post("/v1/batch", json{{"ops", ops}}.dump(), noisy_);
+    status = r->status;
+    if (status == 429) std::this_thread::sleep_for(std::chrono::seconds(std::stoi(r->get_header_value("Retry-After"))));
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(QuotaApiTest, StorageQuotaProblemSaysWhy) {
+  SetQuota("noisy", {{"storage_bytes", 10}}, server_.operator_token());
+  auto r = server_.Put(KvPath("k"), std::string(20, 'x'), noisy_);
+  EXPECT_EQ(r->status, 507);
+  EXPECT_NE(json::parse(r->body)["detail"].get<std::string>().find("storage_bytes"), std::string::npos);
 }
 
 TEST_F(QuotaApiTest, ValueLimitIsPerTenant) {
