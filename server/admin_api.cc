@@ -124,9 +124,7 @@ class AdminRoutes {
 
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine) {
   auto a = std::make_shared<AdminRoutes>(engine);
-  auto bind = [a](Status (AdminRoutes::*fn)(Call&)) {
-    return [a, fn](Call& c) { return ((*a).*fn)(c); };
-  };
+  auto bind = [a](Status (AdminRoutes::*fn)(Call&)) { return BindHandler(a, fn); };
   const std::string t = "/admin/v1/tenants";
   router.Add("POST", t, {"tenants.create", Access::kOperator, false, bind(&AdminRoutes::CreateTenant)});
   router.Add("GET", t, {"tenants.list", Access::kOperator, false, bind(&AdminRoutes::ListTenants)});

@@ -50,6 +50,12 @@ struct Route {
 
 using ApiRouter = Router<Route>;
 
+// A Handler calling member `fn` of a route group shared by its routes.
+template <typename Group>
+Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
+  return [group = std::move(group), fn](Call& c) { return ((*group).*fn)(c); };
+}
+
 // Route tables, one per file.
 void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);

@@ -137,9 +137,7 @@ class QuotaRoutes {
 
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine) {
   auto q = std::make_shared<QuotaRoutes>(engine);
-  auto bind = [q](Status (QuotaRoutes::*fn)(Call&)) {
-    return [q, fn](Call& c) { return ((*q).*fn)(c); };
-  };
+  auto bind = [q](Status (QuotaRoutes::*fn)(Call&)) { return BindHandler(q, fn); };
   const std::string t = "/admin/v1/tenants/{id}/quota";
   router.Add("GET", t, {"quota.show", Access::kSelf, false, bind(&QuotaRoutes::Show)});
   router.Add("PUT", t, {"quota.set", Access::kSelf, false, bind(&QuotaRoutes::Update)});

@@ -12,19 +12,6 @@
 namespace tenantkv::testing {
 namespace {
 
-int OpenIdleConnection(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST(Connections, IdleConnectionsDoNotBlockOthers) {
   // Few warm threads: the pool must grow past the idle connections.
   TestServer server({"--threads-min", "2", "--threads-max", "64", "--keep-alive-timeout-sec", "30",
@@ -32,7 +19,7 @@ TEST(Connections, IdleConnectionsDoNotBlockOthers) {
   server.Start();
   std::vector<int> idle;
   for (int i = 0; i < 20; ++i) {
-    int fd = OpenIdleConnection(server.port());
+    int fd = ConnectLoopback(server.port());
     ASSERT_GE(fd, 0);
     idle.push_back(fd);
   }
@@ -65,7 +52,7 @@ TEST(Connections, PerClientConnectionCapRefusesTheExcess) {
   EXPECT_NE(extra->body.find("too_many_connections"), std::string::npos);
   EXPECT_FALSE(extra->get_header_value("X-Request-Id").empty());
   // The refused connection is closed by the server, not kept alive (30 s).
-  int fd = OpenIdleConnection(server.port());
+  int fd = ConnectLoopback(server.port());
   ASSERT_GE(fd, 0);
   const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));

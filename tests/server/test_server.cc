@@ -161,16 +161,22 @@ std::string TestServer::CreateKey(const std::string& tenant, const std::string& 
   return j["token"].get<std::string>();
 }
 
-std::string TestServer::RawExchange(const std::string& request) const {
+int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
-    return "";
+    return -1;
   }
+  return fd;
+}
+
+std::string TestServer::RawExchange(const std::string& request) const {
+  int fd = ConnectLoopback(port_);
+  if (fd < 0) return "";
   timeval tv{8, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   size_t sent = 0;

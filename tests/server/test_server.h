@@ -58,6 +58,9 @@ class TestServer {
   std::string operator_token_;
 };
 
+// A TCP connection to 127.0.0.1:`port`, or -1.
+int ConnectLoopback(int port);
+
 // "/v1/kv/" + percent-encoded key.
 std::string KvPath(const std::string& key);
 
