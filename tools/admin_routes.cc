@@ -16,6 +16,14 @@ std::string ApiKeyPath(const std::string& tenant, const std::string& key_id) {
   return ApiKeysPath(tenant) + "/" + EncodePathSegment(key_id);
 }
 
+std::string QuotaPath(const std::string& tenant) { return TenantPath(tenant) + "/quota"; }
+
+std::string PlansPath() { return "/admin/v1/plans"; }
+
+std::string PlanPath(const std::string& plan) {
+  return PlansPath() + "/" + EncodePathSegment(plan);
+}
+
 std::string UsagePath() { return "/v1/usage"; }
 
 std::string ReadyPath() { return "/readyz"; }

@@ -18,6 +18,15 @@ std::string ApiKeysPath(const std::string& tenant);
 // "/admin/v1/tenants/{tenant}/apikeys/{key_id}"
 std::string ApiKeyPath(const std::string& tenant, const std::string& key_id);
 
+// "/admin/v1/tenants/{tenant}/quota"
+std::string QuotaPath(const std::string& tenant);
+
+// "/admin/v1/plans"
+std::string PlansPath();
+
+// "/admin/v1/plans/{plan}"
+std::string PlanPath(const std::string& plan);
+
 // "/v1/usage": the usage of the tenant whose token is sent.
 std::string UsagePath();
 

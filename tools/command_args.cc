@@ -15,4 +15,9 @@ std::optional<std::string> OptionalValue(const CLI::Option* option) {
   return option->as<std::string>();
 }
 
+std::vector<std::string> RepeatedValues(const CLI::Option* option) {
+  if (option->count() == 0) return {};
+  return option->as<std::vector<std::string>>();
+}
+
 }  // namespace tenantkv::tools

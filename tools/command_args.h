@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tenantkv::tools {
 
@@ -15,5 +16,9 @@ CLI::Option* AddRequiredArg(CLI::App& command, const std::string& name,
 
 // The value of an option that may be absent.
 std::optional<std::string> OptionalValue(const CLI::Option* option);
+
+// Every value of an option that may be given several times, in order; empty
+// when it is absent.
+std::vector<std::string> RepeatedValues(const CLI::Option* option);
 
 }  // namespace tenantkv::tools

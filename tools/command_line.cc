@@ -7,6 +7,8 @@
 #include "tools/apikey_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/health_command.h"
+#include "tools/plan_commands.h"
+#include "tools/quota_commands.h"
 #include "tools/tenant_commands.h"
 #include "tools/token_source.h"
 #include "tools/usage_command.h"
@@ -37,6 +39,8 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddGlobalOptions(app, globals);
   AddTenantCommands(app, slot);
   AddApiKeyCommands(app, slot);
+  AddQuotaCommands(app, slot);
+  AddPlanCommands(app, slot);
   AddUsageCommand(app, slot);
   AddHealthCommand(app, slot);
 }

@@ -5,7 +5,12 @@
 namespace tenantkv::tools {
 
 std::string RenderTenant(const Json& tenant) {
-  std::string out = FieldTable(tenant, {"id", "plan", "state", "created_at"}).Render();
+  const Json* quota = FindPath(tenant, "quota");
+  const bool quota_section = quota != nullptr && quota->is_object() && !quota->empty();
+  Json fields = tenant;
+  if (quota_section) fields.erase("quota");
+  std::string out = FieldTable(fields, {"id", "plan", "state", "created_at"}).Render();
+  if (quota_section) AppendSection(out, "quota", FieldTable(*quota, {}).Render());
   const std::string sections = ArraySections(tenant);
   if (!sections.empty()) AppendSection(out, "", sections);
   return out;

@@ -7,9 +7,10 @@
 
 namespace tenantkv::tools {
 
-// One tenant object ({"id","plan","state","created_at","usage",
-// "key_versions",...}): a FIELD/VALUE table, then a table per array of
-// objects (key_versions). Unknown members are shown too.
+// One tenant object ({"id","plan","state","created_at","usage","quota",
+// "key_versions",...}): a FIELD/VALUE table, then a "quota" FIELD/VALUE
+// section when the tenant has a non-empty quota object, then a table per
+// array of objects (key_versions). Unknown members are shown too.
 std::string RenderTenant(const Json& tenant);
 
 // {"tenants":[tenant...]}: one line per tenant with ID, PLAN, STATE,

@@ -7,10 +7,12 @@
 
 namespace tenantkv::tools {
 
-// {"tenant":..,"usage":{..},"quotas":{"<field>":{"limit","used","remaining",
-// ...}}}: the top-level scalars, then a "usage" FIELD/VALUE section, then a
-// "quotas" section with one line per quota (QUOTA, LIMIT, USED, REMAINING and
-// any other member such as BURN_RATE_PER_HOUR). Missing parts are skipped.
+// {"tenant":..,"usage":{"keys","logical_bytes"},"quotas":{"<field>":{"limit",
+// "used","remaining",...}}}: the top-level scalars, then a "usage"
+// FIELD/VALUE section, then a "quotas" section with one line per quota
+// (QUOTA, LIMIT, USED, REMAINING, then any other scalar member such as RATE
+// or SOFT_LIMIT), then for storage_bytes one line for its burn rate and one
+// for its projected exhaustion. Missing parts are skipped.
 std::string RenderUsage(const Json& body);
 
 }  // namespace tenantkv::tools

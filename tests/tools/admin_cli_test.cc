@@ -20,10 +20,15 @@
 #include "tools/apikey_view.h"
 #include "tools/cli_errors.h"
 #include "tools/command_line.h"
+#include "tools/field_assignments.h"
 #include "tools/health_command.h"
 #include "tools/invocation.h"
 #include "tools/percent_encoding.h"
+#include "tools/plan_commands.h"
+#include "tools/plan_view.h"
 #include "tools/problem_details.h"
+#include "tools/quota_commands.h"
+#include "tools/quota_view.h"
 #include "tools/server_url.h"
 #include "tools/tenant_commands.h"
 #include "tools/tenant_view.h"
@@ -86,6 +91,44 @@ const char kTenantJson[] = R"({
   "quota": {"storage_bytes": 1073741824}
 })";
 
+// The answers of the server, with its members in the order it writes them.
+const char kUsageJson[] = R"({"quotas":{
+  "max_concurrent":{"limit":64,"remaining":64,"used":0},
+  "max_value_bytes":{"limit":1048576},
+  "read_bytes_per_sec":{"limit":41943040,"rate":20971520,"remaining":41943040,"used":0},
+  "requests_per_sec":{"limit":1000,"rate":500,"remaining":997,"used":3},
+  "storage_bytes":{"burn_rate_per_hour":3600.0,"limit":10000,
+                   "projected_exhaustion":"2026-11-29T04:30:00Z","remaining":7500,
+                   "soft_limit":9000,"used":2500},
+  "write_bytes_per_sec":{"limit":20971520,"rate":10485760,"remaining":20971520,"used":0}},
+  "tenant":"acme","usage":{"keys":12,"logical_bytes":2500}})";
+
+const char kManifestJson[] = R"({"quota":{"burst_requests":1000,"requests_per_sec":500,"weight":2},
+  "updated_at":"2026-11-29T02:30:00Z","updated_by":"operator","version":3})";
+
+const char kChangedManifestJson[] = R"({"changes":{"burst_requests":[1000,5],
+  "requests_per_sec":[500,100]},
+  "quota":{"burst_requests":5,"requests_per_sec":100,"weight":2},
+  "updated_at":"2026-11-29T03:00:00Z","updated_by":"k_7f3a","version":4})";
+
+const char kHistoryJson[] = R"({"versions":[
+  {"changes":{},"quota":{"requests_per_sec":500},"updated_at":"2026-11-29T02:30:00Z",
+   "updated_by":"operator","version":1},
+  {"changes":{"burst_requests":[1000,5],"requests_per_sec":[500,100]},
+   "quota":{"requests_per_sec":100},"updated_at":"2026-11-29T03:00:00Z",
+   "updated_by":"k_7f3a","version":2}]})";
+
+const char kPlansJson[] = R"({"plans":[
+  {"defaults":{"max_value_bytes":262144,"requests_per_sec":50,"storage_bytes":104857600,"weight":1},
+   "max":{"requests_per_sec":50},"min":{"requests_per_sec":1},"name":"free"},
+  {"defaults":{"max_value_bytes":1048576,"requests_per_sec":500,"storage_bytes":10737418240,
+               "weight":2},
+   "max":{"requests_per_sec":500},"min":{"requests_per_sec":1},"name":"standard"}]})";
+
+const char kPlanJson[] = R"({"defaults":{"requests_per_sec":500,"weight":2},
+  "max":{"requests_per_sec":500,"storage_soft_pct":100,"weight":2},
+  "min":{"requests_per_sec":1,"weight":1},"name":"standard"})";
+
 const char kNotFoundProblem[] = R"({"type":"about:blank","title":"Not Found","status":404,)"
                                 R"("detail":"tenant 'x' does not exist","code":"not_found"})";
 
@@ -115,6 +158,68 @@ TEST(AdminRoutes, EncodeEachCallerSuppliedSegment) {
   EXPECT_EQ(TenantPath("../x"), "/admin/v1/tenants/..%2Fx");
   EXPECT_EQ(ApiKeyPath("a b", "k/1"), "/admin/v1/tenants/a%20b/apikeys/k%2F1");
   EXPECT_EQ(TenantPath(".."), "/admin/v1/tenants/%2E%2E");
+  EXPECT_EQ(QuotaPath("a/b"), "/admin/v1/tenants/a%2Fb/quota");
+  EXPECT_EQ(PlanPath("gold?x"), "/admin/v1/plans/gold%3Fx");
+}
+
+// ------------------------------------------------------- FIELD=VALUE
+
+TEST(FieldAssignments, ParsesIntegerFieldsInOrder) {
+  struct Case {
+    std::vector<std::string> in;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{"weight=2"}, R"({"weight":2})"},
+      {{"requests_per_sec=100", "burst_requests=5"},
+       R"({"requests_per_sec":100,"burst_requests":5})"},
+      {{"reserved_ops_per_sec=0"}, R"({"reserved_ops_per_sec":0})"},
+      {{"weight=-1"}, R"({"weight":-1})"},  // the server judges the range
+      {{"max_queue_ms=007"}, R"({"max_queue_ms":7})"},
+      {{"storage_bytes=9223372036854775807"}, R"({"storage_bytes":9223372036854775807})"},
+      {{"field_2=1"}, R"({"field_2":1})"},  // unknown fields are the server's to refuse
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.want);
+    Result<Json> fields = ParseFieldAssignments(c.in);
+    ASSERT_TRUE(fields.ok()) << fields.status().message();
+    EXPECT_EQ(fields->dump(), c.want);
+  }
+}
+
+TEST(FieldAssignments, RejectsMalformedAsUsageErrors) {
+  struct Case {
+    std::vector<std::string> in;
+    std::string want_in_message;
+  };
+  const std::vector<Case> cases = {
+      {{}, "no FIELD=VALUE given"},
+      {{"weight"}, "'weight': no '='"},
+      {{"=5"}, "'=5': FIELD must match"},
+      {{"Weight=1"}, "FIELD must match"},
+      {{"we ight=1"}, "FIELD must match"},
+      {{"weight="}, "'weight=': VALUE must be an integer"},
+      {{"weight=x"}, "VALUE must be an integer"},
+      {{"weight=1.5"}, "VALUE must be an integer"},
+      {{"weight=+1"}, "VALUE must be an integer"},
+      {{"weight= 1"}, "VALUE must be an integer"},
+      {{"weight=1 "}, "VALUE must be an integer"},
+      {{"weight=1k"}, "VALUE must be an integer"},
+      {{"weight=1e3"}, "VALUE must be an integer"},
+      {{"weight=0x10"}, "VALUE must be an integer"},
+      {{"weight=-"}, "VALUE must be an integer"},
+      {{"weight=1=2"}, "VALUE must be an integer"},
+      {{"storage_bytes=9223372036854775808"}, "VALUE must be an integer"},
+      {{"weight=1", "burst_requests=2", "weight=3"}, "'weight' is given more than once"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.want_in_message);
+    Result<Json> fields = ParseFieldAssignments(c.in);
+    ASSERT_FALSE(fields.ok());
+    EXPECT_EQ(ExitCodeFor(fields.status()), kExitUsage);
+    EXPECT_NE(fields.status().message().find(c.want_in_message), std::string::npos)
+        << fields.status().message();
+  }
 }
 
 // -------------------------------------------------------------- server URL
@@ -283,7 +388,7 @@ TEST(TenantView, ListToleratesMissingAndExtraMembers) {
             "x   -     -      -           -     -              eu\n");
 }
 
-TEST(TenantView, ShowListsFieldsThenKeyVersions) {
+TEST(TenantView, ShowListsFieldsThenQuotaThenKeyVersions) {
   EXPECT_EQ(RenderTenant(Json::parse(kTenantJson)),
             "FIELD                VALUE\n"
             "id                   acme\n"
@@ -292,7 +397,10 @@ TEST(TenantView, ShowListsFieldsThenKeyVersions) {
             "created_at           2026-11-29T02:30:00Z\n"
             "usage.keys           12\n"
             "usage.logical_bytes  3400\n"
-            "quota.storage_bytes  1073741824\n"
+            "\n"
+            "quota\n"
+            "FIELD          VALUE\n"
+            "storage_bytes  1073741824\n"
             "\n"
             "key_versions\n"
             "VERSION  STATE   CREATED_AT\n"
@@ -331,12 +439,8 @@ TEST(ApiKeyView, ListShowsOneLinePerKey) {
             "k2      admin  revoked  2026-11-29T03:00:00Z\n");
 }
 
-TEST(UsageView, ShowsUsageAndQuotas) {
-  const Json body = Json::parse(R"({"tenant":"acme",
-      "usage":{"keys":12,"logical_bytes":3400},
-      "quotas":{"requests_per_sec":{"limit":100,"used":3,"remaining":97},
-                "storage_bytes":{"limit":1000,"used":250,"remaining":750,
-                                 "burn_rate_per_hour":10,"projected_exhaustion":null}}})");
+TEST(UsageView, ShowsQuotaTableAndStorageForecast) {
+  const Json body = Json::parse(kUsageJson);
   EXPECT_EQ(RenderUsage(body),
             "FIELD   VALUE\n"
             "tenant  acme\n"
@@ -344,12 +448,31 @@ TEST(UsageView, ShowsUsageAndQuotas) {
             "usage\n"
             "FIELD          VALUE\n"
             "keys           12\n"
-            "logical_bytes  3400\n"
+            "logical_bytes  2500\n"
             "\n"
             "quotas\n"
-            "QUOTA             LIMIT  USED  REMAINING  BURN_RATE_PER_HOUR  PROJECTED_EXHAUSTION\n"
-            "requests_per_sec  100    3     97         -                   -\n"
-            "storage_bytes     1000   250   750        10                  -\n");
+            "QUOTA                LIMIT     USED  REMAINING  RATE      SOFT_LIMIT\n"
+            "max_concurrent       64        0     64         -         -\n"
+            "max_value_bytes      1048576   -     -          -         -\n"
+            "read_bytes_per_sec   41943040  0     41943040   20971520  -\n"
+            "requests_per_sec     1000      3     997        500       -\n"
+            "storage_bytes        10000     2500  7500       -         9000\n"
+            "write_bytes_per_sec  20971520  0     20971520   10485760  -\n"
+            "\n"
+            "storage burn rate: 3600.0 bytes/hour\n"
+            "storage projected exhaustion: 2026-11-29T04:30:00Z\n");
+}
+
+TEST(UsageView, NoProjectedExhaustionWhenStorageIsNotGrowing) {
+  const Json body = Json::parse(R"({"quotas":{"storage_bytes":{"burn_rate_per_hour":0.0,
+      "limit":10,"projected_exhaustion":null,"remaining":10,"soft_limit":9,"used":0}}})");
+  EXPECT_EQ(RenderUsage(body),
+            "quotas\n"
+            "QUOTA          LIMIT  USED  REMAINING  SOFT_LIMIT\n"
+            "storage_bytes  10     0     10         9\n"
+            "\n"
+            "storage burn rate: 0.0 bytes/hour\n"
+            "storage projected exhaustion: none (not growing)\n");
 }
 
 TEST(UsageView, ToleratesMissingMembers) {
@@ -358,6 +481,103 @@ TEST(UsageView, ToleratesMissingMembers) {
             "quotas\n"
             "QUOTA            LIMIT  USED  REMAINING  VALUE\n"
             "max_value_bytes  -      -     -          1048576\n");
+}
+
+TEST(QuotaView, ManifestShowsVersionThenQuotaTable) {
+  EXPECT_EQ(RenderQuotaManifest(Json::parse(kManifestJson)),
+            "FIELD       VALUE\n"
+            "version     3\n"
+            "updated_by  operator\n"
+            "updated_at  2026-11-29T02:30:00Z\n"
+            "\n"
+            "quota\n"
+            "FIELD             VALUE\n"
+            "burst_requests    1000\n"
+            "requests_per_sec  500\n"
+            "weight            2\n");
+}
+
+TEST(QuotaView, NewManifestShowsItsChanges) {
+  EXPECT_EQ(RenderQuotaManifest(Json::parse(kChangedManifestJson)),
+            "FIELD       VALUE\n"
+            "version     4\n"
+            "updated_by  k_7f3a\n"
+            "updated_at  2026-11-29T03:00:00Z\n"
+            "\n"
+            "quota\n"
+            "FIELD             VALUE\n"
+            "burst_requests    5\n"
+            "requests_per_sec  100\n"
+            "weight            2\n"
+            "\n"
+            "changes\n"
+            "FIELD             OLD   NEW\n"
+            "burst_requests    1000  5\n"
+            "requests_per_sec  500   100\n");
+}
+
+TEST(QuotaView, HistoryShowsOneLinePerVersion) {
+  EXPECT_EQ(RenderQuotaHistory(Json::parse(kHistoryJson)),
+            "VERSION  UPDATED_AT            UPDATED_BY  CHANGES\n"
+            "1        2026-11-29T02:30:00Z  operator    -\n"
+            "2        2026-11-29T03:00:00Z  k_7f3a      "
+            "burst_requests 1000\u2192" "5, requests_per_sec 500\u2192" "100\n");
+}
+
+TEST(QuotaView, ChangesTextToleratesOddShapes) {
+  struct Case {
+    std::string changes, want;
+  };
+  const std::vector<Case> cases = {
+      {"{}", "-"},
+      {"null", "-"},
+      {"[1,2]", "-"},
+      {R"({"weight":[1,2]})", "weight 1\u2192" "2"},
+      {R"({"weight":"odd"})", "weight odd"},
+      {R"({"weight":[1,2,3]})", "weight [1,2,3]"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.changes);
+    EXPECT_EQ(ChangesText(Json::parse(c.changes)), c.want);
+  }
+}
+
+TEST(QuotaView, ToleratesMissingMembers) {
+  EXPECT_EQ(RenderQuotaHistory(Json::object()), "VERSION  UPDATED_AT  UPDATED_BY  CHANGES\n");
+  EXPECT_EQ(RenderQuotaHistory(Json::parse(R"({"versions":[{"version":1}]})")),
+            "VERSION  UPDATED_AT  UPDATED_BY  CHANGES\n"
+            "1        -           -           -\n");
+  EXPECT_EQ(RenderQuotaManifest(Json::parse(R"({"version":1})")),
+            "FIELD    VALUE\n"
+            "version  1\n");
+}
+
+TEST(PlanView, ListShowsMainDefaultsPerPlan) {
+  EXPECT_EQ(RenderPlanList(Json::parse(kPlansJson)),
+            "NAME      REQUESTS_PER_SEC  STORAGE_BYTES  MAX_VALUE_BYTES  WEIGHT\n"
+            "free      50                104857600      262144           1\n"
+            "standard  500               10737418240    1048576          2\n");
+}
+
+TEST(PlanView, ShowHasOneLinePerFieldWithItsRange) {
+  EXPECT_EQ(RenderPlan(Json::parse(kPlanJson)),
+            "FIELD  VALUE\n"
+            "name   standard\n"
+            "\n"
+            "FIELD             DEFAULT  MIN  MAX\n"
+            "requests_per_sec  500      1    500\n"
+            "weight            2        1    2\n"
+            "storage_soft_pct  -        -    100\n");
+}
+
+TEST(PlanView, ToleratesMissingMembers) {
+  EXPECT_EQ(RenderPlanList(Json::object()),
+            "NAME  REQUESTS_PER_SEC  STORAGE_BYTES  MAX_VALUE_BYTES  WEIGHT\n");
+  EXPECT_EQ(RenderPlan(Json::parse(R"({"name":"x","max":7})")),
+            "FIELD  VALUE\n"
+            "name   x\n"
+            "\n"
+            "FIELD  DEFAULT  MIN  MAX\n");
 }
 
 // ---------------------------------------------------------------- commands
@@ -380,6 +600,16 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
        R"({"role":"write"})"},
       {ApiKeysList("acme"), "GET", "/admin/v1/tenants/acme/apikeys", ""},
       {ApiKeysRevoke("acme", "k 1"), "DELETE", "/admin/v1/tenants/acme/apikeys/k%201", ""},
+      {QuotaShow("acme"), "GET", "/admin/v1/tenants/acme/quota", ""},
+      {QuotaSet("acme", {"requests_per_sec=100", "weight=2"}).value(), "PUT",
+       "/admin/v1/tenants/acme/quota", R"({"requests_per_sec":100,"weight":2})"},
+      {QuotaHistory("acme"), "GET", "/admin/v1/tenants/acme/quota/history", ""},
+      {QuotaRevert("acme", 3), "POST", "/admin/v1/tenants/acme/quota/revert", R"({"version":3})"},
+      {PlansList(), "GET", "/admin/v1/plans", ""},
+      {PlansShow("gold"), "GET", "/admin/v1/plans/gold", ""},
+      {PlansSet("gold", {{"weight=3"}, {}, {"weight=9", "requests_per_sec=800"}}).value(), "PUT",
+       "/admin/v1/plans/gold",
+       R"({"defaults":{"weight":3},"max":{"weight":9,"requests_per_sec":800}})"},
       {Usage(), "GET", "/v1/usage", ""},
       {Health(), "GET", "/readyz", ""},
   };
@@ -399,6 +629,24 @@ TEST(TenantCommands, DeleteWithoutYesIsRefusedAsUsageError) {
   EXPECT_EQ(ErrorLine(command.status()),
             "error: refusing to delete tenant 'acme' without --yes: deletion destroys its data "
             "keys and cannot be undone");
+}
+
+TEST(QuotaCommands, SetWithMalformedAssignmentIsAUsageError) {
+  Result<AdminCommand> command = QuotaSet("acme", {"weight=2", "burst_requests=lots"});
+  ASSERT_FALSE(command.ok());
+  EXPECT_EQ(ExitCodeFor(command.status()), kExitUsage);
+  EXPECT_NE(command.status().message().find("'burst_requests=lots'"), std::string::npos);
+}
+
+TEST(PlanCommands, SetNeedsAGroupAndNamesTheBadOption) {
+  Result<AdminCommand> empty = PlansSet("gold", {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(ErrorLine(empty.status()), "error: nothing to set: give --default, --min or --max");
+  Result<AdminCommand> bad = PlansSet("gold", {{"weight=1"}, {"weight"}, {}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(ExitCodeFor(bad.status()), kExitUsage);
+  EXPECT_EQ(bad.status().message().rfind("--min: 'weight': no '='", 0), 0u)
+      << bad.status().message();
 }
 
 // ------------------------------------------------------------- RunCommand
@@ -496,15 +744,51 @@ TEST(CommandLine, UsageErrorsExitTwoWithOneLine) {
       {"--server", "http://h:1", "--timeout", "0", "health"},
       {"--server", "http://h:1", "tenants", "delete", "acme"},  // no --yes
       {"--server", "http://h:1", "tenants", "frobnicate"},
+      {"--server", "http://h:1", "quota", "set", "acme"},  // no FIELD=VALUE
+      {"--server", "http://h:1", "quota", "set", "acme", "weight=x"},
+      {"--server", "http://h:1", "quota", "set", "acme", "weight"},
+      {"--server", "http://h:1", "quota", "revert", "acme"},  // no --version
+      {"--server", "http://h:1", "quota", "revert", "acme", "--version", "0"},
+      {"--server", "http://h:1", "quota", "revert", "acme", "--version", "x"},
+      {"--server", "http://h:1", "plans", "set", "gold"},  // nothing to set
+      {"--server", "http://h:1", "plans", "set", "gold", "--max", "weight"},
+      {"--server", "http://h:1", "plans", "show"},
   };
   for (const auto& args : cases) {
-    SCOPED_TRACE(args.size() > 2 ? args[2] : args[0]);
+    SCOPED_TRACE(args.size() > 2 ? args[2] + std::string(" ") + args.back() : args[0]);
     ParsedArgs parsed = Parse(args);
     EXPECT_FALSE(parsed.invocation);
     EXPECT_EQ(parsed.exit_code, kExitUsage);
     EXPECT_EQ(parsed.output.rfind("error: ", 0), 0u) << parsed.output;
     EXPECT_EQ(parsed.output.find('\n'), parsed.output.size() - 1) << parsed.output;
   }
+}
+
+TEST(CommandLine, QuotaSetTakesEveryAssignment) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "quota", "set", "acme",
+                             "requests_per_sec=100", "burst_requests=5", "--json"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_TRUE(parsed.invocation->globals.json);
+  EXPECT_EQ(parsed.invocation->command.request.method, "PUT");
+  EXPECT_EQ(parsed.invocation->command.request.body->dump(),
+            R"({"requests_per_sec":100,"burst_requests":5})");
+}
+
+TEST(CommandLine, QuotaRevertTakesTheVersion) {
+  ParsedArgs parsed =
+      Parse({"--server", "http://h:1", "quota", "revert", "acme", "--version", "2"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_EQ(parsed.invocation->command.request.body->dump(), R"({"version":2})");
+}
+
+TEST(CommandLine, PlansSetOptionsRepeat) {
+  ParsedArgs parsed =
+      Parse({"--server", "http://h:1", "plans", "set", "--max", "weight=9", "gold", "--default",
+             "weight=3", "--max", "requests_per_sec=800"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_EQ(parsed.invocation->command.request.path, "/admin/v1/plans/gold");
+  EXPECT_EQ(parsed.invocation->command.request.body->dump(),
+            R"({"defaults":{"weight":3},"max":{"weight":9,"requests_per_sec":800}})");
 }
 
 TEST(CommandLine, DeleteWithYesParses) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/server/test_server.h"
@@ -30,11 +31,26 @@ class AdminCliTest : public ::testing::Test {
 
   // Runs tenantkv-admin with `args`; the operator token file unless `env_token`.
   CliRun Admin(const std::string& args, const std::string& env_token = "") {
+    if (!env_token.empty()) return Run("TENANTKV_TOKEN=" + env_token, args);
+    return Run("", "--token-file " + server_.data_dir() + "/operator.token " + args);
+  }
+
+  // Runs tenantkv-admin with `args`, reading the token from a file holding `token`.
+  CliRun AdminWithTokenFile(const std::string& args, const std::string& token) {
+    const std::string token_file = server_.data_dir() + "/../cli.token";
+    std::ofstream(token_file) << token << "\n";
+    return Run("", "--token-file " + token_file + " " + args);
+  }
+
+  TestServer server_;
+
+ private:
+  // `env` (VAR=value or "") in the environment, then the server URL and `args`.
+  CliRun Run(const std::string& env, const std::string& args) {
     const std::string err_file = server_.data_dir() + "/../admin.err";
-    std::string cmd = "env -u TENANTKV_TOKEN -u TENANTKV_SERVER ";
-    if (!env_token.empty()) cmd += "TENANTKV_TOKEN=" + env_token + " ";
-    cmd += std::string(TENANTKV_ADMIN_BIN) + " --server http://127.0.0.1:" + std::to_string(server_.port());
-    if (env_token.empty()) cmd += " --token-file " + server_.data_dir() + "/operator.token";
+    std::string cmd = "env -u TENANTKV_TOKEN -u TENANTKV_SERVER " + env + " ";
+    cmd += std::string(TENANTKV_ADMIN_BIN) +
+           " --server http://127.0.0.1:" + std::to_string(server_.port());
     cmd += " " + args + " 2>" + err_file;
     CliRun r;
     FILE* p = popen(cmd.c_str(), "r");
@@ -44,12 +60,12 @@ class AdminCliTest : public ::testing::Test {
     int status = pclose(p);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     FILE* e = std::fopen(err_file.c_str(), "r");
-    while (e != nullptr && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+    while (e != nullptr && (n = fread(buf.data(), 1, buf.size(), e)) > 0) {
+      r.err.append(buf.data(), n);
+    }
     if (e != nullptr) std::fclose(e);
     return r;
   }
-
-  TestServer server_;
 };
 
 TEST_F(AdminCliTest, TenantLifecycle) {
@@ -93,6 +109,9 @@ TEST_F(AdminCliTest, ApiKeysAndUsage) {
   EXPECT_EQ(json::parse(usage.out)["usage"]["keys"], 1);
   CliRun human_usage = Admin("usage", token);
   EXPECT_EQ(human_usage.exit_code, 0) << human_usage.err;
+  EXPECT_NE(human_usage.out.find("QUOTA"), std::string::npos) << human_usage.out;
+  EXPECT_NE(human_usage.out.find("storage burn rate: "), std::string::npos) << human_usage.out;
+  EXPECT_NE(human_usage.out.find("storage projected exhaustion: "), std::string::npos);
   CliRun keys = Admin("apikeys list acme");
   ASSERT_EQ(keys.exit_code, 0) << keys.err;
   EXPECT_NE(keys.out.find(key_id), std::string::npos);
@@ -100,6 +119,84 @@ TEST_F(AdminCliTest, ApiKeysAndUsage) {
   EXPECT_EQ(Admin("apikeys revoke acme " + key_id).exit_code, 0);
   EXPECT_EQ(server_.Get(KvPath("k"), token)->status, 401);
   EXPECT_NE(Admin("apikeys list acme").out.find("revoked"), std::string::npos);
+}
+
+TEST_F(AdminCliTest, QuotaShowSetHistoryRevert) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  CliRun shown = Admin("--json quota show acme");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const json first = json::parse(shown.out);
+  const int v0 = first["version"];
+  EXPECT_EQ(first["quota"]["requests_per_sec"], 500);
+  CliRun set = Admin("quota set acme requests_per_sec=100 burst_requests=5");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("changes"), std::string::npos) << set.out;
+  const json now = json::parse(Admin("--json quota show acme").out);
+  EXPECT_EQ(now["version"], v0 + 1);
+  EXPECT_EQ(now["quota"]["requests_per_sec"], 100);
+  EXPECT_EQ(now["quota"]["burst_requests"], 5);
+  CliRun history = Admin("quota history acme");
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("requests_per_sec 500\u2192" "100"), std::string::npos) << history.out;
+  EXPECT_EQ(json::parse(Admin("--json quota history acme").out)["versions"].size(), 2u);
+  CliRun reverted = Admin("--json quota revert acme --version " + std::to_string(v0));
+  ASSERT_EQ(reverted.exit_code, 0) << reverted.err;
+  EXPECT_EQ(json::parse(reverted.out)["version"], v0 + 2);
+  EXPECT_EQ(json::parse(Admin("--json quota show acme").out)["quota"]["requests_per_sec"], 500);
+  CliRun tenant = Admin("tenants show acme");
+  EXPECT_NE(tenant.out.find("\nquota\n"), std::string::npos) << tenant.out;
+  EXPECT_EQ(Admin("quota set acme requests_per_sec=lots").exit_code, 2);
+  CliRun unknown = Admin("quota set acme no_such_field=1");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("400 unknown_field"), std::string::npos) << unknown.err;
+  EXPECT_EQ(json::parse(Admin("--json quota show acme").out)["version"], v0 + 2);
+}
+
+TEST_F(AdminCliTest, PlansListShowSet) {
+  CliRun list = Admin("plans list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* plan : {"free", "standard", "premium"}) {
+    EXPECT_NE(list.out.find(plan), std::string::npos) << list.out;
+  }
+  CliRun shown = Admin("plans show standard");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("DEFAULT"), std::string::npos) << shown.out;
+  const json standard = json::parse(Admin("--json plans show standard").out);
+  EXPECT_EQ(standard["defaults"]["requests_per_sec"], 500);
+  EXPECT_EQ(standard["max"]["requests_per_sec"], 500);
+  CliRun created = Admin("plans set gold --default requests_per_sec=800 --max requests_per_sec=900 "
+                         "--max weight=8");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json gold = json::parse(Admin("--json plans show gold").out);
+  EXPECT_EQ(gold["defaults"]["requests_per_sec"], 800);
+  EXPECT_EQ(gold["max"]["requests_per_sec"], 900);
+  EXPECT_EQ(gold["max"]["weight"], 8);
+  EXPECT_EQ(gold["min"], standard["min"]) << "a new plan starts from standard";
+  EXPECT_NE(Admin("plans list").out.find("gold"), std::string::npos);
+  CliRun invalid = Admin("plans set gold --default requests_per_sec=1000");  // above its max
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_NE(invalid.err.find("400"), std::string::npos) << invalid.err;
+  EXPECT_EQ(Admin("plans set gold").exit_code, 2);
+  CliRun missing = Admin("plans show no-such-plan");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("404"), std::string::npos) << missing.err;
+}
+
+TEST_F(AdminCliTest, TenantAdminSetsQuotaOnlyInsideItsPlan) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);  // plan standard: requests_per_sec <= 500
+  const std::string token = server_.CreateKey("acme", "admin");
+  CliRun above = Admin("quota set acme requests_per_sec=600", token);
+  EXPECT_EQ(above.exit_code, 1);
+  EXPECT_EQ(above.err.rfind("error: 403 outside_plan_range: ", 0), 0u) << above.err;
+  EXPECT_EQ(std::count(above.err.begin(), above.err.end(), '\n'), 1) << above.err;
+  CliRun inside = AdminWithTokenFile("--json quota set acme requests_per_sec=100", token);
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  const json manifest = json::parse(inside.out);
+  EXPECT_EQ(manifest["quota"]["requests_per_sec"], 100);
+  EXPECT_NE(manifest["updated_by"], "operator");
+  CliRun revert = AdminWithTokenFile("quota revert acme --version 1", token);
+  EXPECT_EQ(revert.exit_code, 1) << "revert is the operator's";
+  EXPECT_NE(revert.err.find("403"), std::string::npos) << revert.err;
 }
 
 TEST_F(AdminCliTest, FailuresExitNonZeroWithOneLine) {
