@@ -22,8 +22,7 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
     ++st.served;
     st.served_cost += cost;
     lock.unlock();
-    fn();
-    Release();
+    RunHoldingSlot(fn);
     return Status::Ok();
   }
   const uint64_t id = next_id_++;
@@ -39,9 +38,17 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
     return Status::Unavailable("the request waited longer than max_queue_ms for storage", "deadline");
   }
   lock.unlock();
-  fn();
-  Release();
+  RunHoldingSlot(fn);
   return Status::Ok();
+}
+
+void FairScheduler::RunHoldingSlot(const std::function<void()>& fn) {
+  // The slot is passed on even if the operation throws.
+  struct ReleaseOnExit {
+    FairScheduler* s;
+    ~ReleaseOnExit() { s->Release(); }
+  } release{this};
+  fn();
 }
 
 void FairScheduler::Release() {

@@ -54,6 +54,7 @@ class FairScheduler {
   };
   // Passes the finishing operation's slot to the next waiting one, if any.
   void Release();
+  void RunHoldingSlot(const std::function<void()>& fn);
 
   const Clock* const clock_;
   mutable std::mutex mu_;

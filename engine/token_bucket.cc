@@ -43,7 +43,7 @@ bool TokenBucket::TryTake(double n, int64_t now_us) {
 void TokenBucket::Charge(double n, int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);
   Refill(now_us);
-  tokens_ -= n;
+  tokens_ = std::min(capacity_, tokens_ - n);  // a refund never overfills
 }
 
 double TokenBucket::Available(int64_t now_us) {

@@ -25,7 +25,7 @@ class TokenBucket {
   // Takes `n` if at least `n` are available (or, for n > capacity, if the
   // bucket is full: a request larger than the burst is not refused forever).
   bool TryTake(double n, int64_t now_us);
-  // Takes `n` even into debt.
+  // Takes `n` even into debt (a negative `n` refunds, up to capacity).
   void Charge(double n, int64_t now_us);
   // Current tokens (negative while in debt).
   double Available(int64_t now_us);

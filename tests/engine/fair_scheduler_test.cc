@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -86,6 +87,16 @@ TEST(FairScheduler, PastTheBudgetAnOperationIsNotRun) {
   EXPECT_EQ(late.code(), Code::kUnavailable);
   EXPECT_EQ(late.reason(), "deadline");
   EXPECT_EQ(s.Stats("b").expired_deadline, 1u);
+}
+
+TEST(FairScheduler, AThrowingOperationGivesItsSlotBack) {
+  FakeClock clock;
+  FairScheduler s(1, &clock);
+  EXPECT_THROW((void)s.Run("a", Budget(1'000'000), 1, [] { throw std::runtime_error("boom"); }),
+               std::runtime_error);
+  bool ran = false;
+  EXPECT_TRUE(s.Run("a", Budget(1'000'000), 1, [&] { ran = true; }).ok());
+  EXPECT_TRUE(ran);
 }
 
 TEST(FairScheduler, ManyCallersAllComplete) {
