@@ -12,15 +12,12 @@ json TenantJson(const engine::Tenant& t) {
     keys.push_back({{"version", k.version}, {"state", k.state}, {"created_at", Rfc3339(k.created_at_ms)}});
   }
   engine::Usage u = t.store().GetUsage();
-  json quota = json::object();
-  const engine::Quota q = t.limits().quota();
-  for (const auto& f : engine::QuotaFields()) quota[f.name] = q.*f.member;
   return {{"id", info.id},
           {"plan", info.plan},
           {"state", engine::TenantStateName(info.state)},
           {"created_at", Rfc3339(info.created_at_ms)},
           {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
-          {"quota", std::move(quota)},
+          {"quota", QuotaToJson(t.limits().quota())},
           {"key_versions", std::move(keys)}};
 }
 

@@ -34,6 +34,12 @@ std::string Rfc3339(int64_t unix_millis) {
   return buf;
 }
 
+json QuotaToJson(const engine::Quota& q) {
+  json j = json::object();
+  for (const auto& f : engine::QuotaFields()) j[f.name] = q.*f.member;
+  return j;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto/status.h"
+#include "engine/quota.h"
 
 namespace tenantkv::server {
 
@@ -28,6 +29,9 @@ void WriteJson(httplib::Response& res, int status, const json& body);
 
 // "2026-11-29T02:30:00Z" (UTC, second precision).
 std::string Rfc3339(int64_t unix_millis);
+
+// {field: value} for every quota field, in api.md's order.
+json QuotaToJson(const engine::Quota& q);
 
 // True if `s` is valid UTF-8 (so it can be a JSON string as it is).
 bool IsValidUtf8(std::string_view s);

@@ -8,15 +8,9 @@ namespace {
 
 using engine::Quota;
 
-json QuotaJson(const Quota& q) {
-  json j = json::object();
-  for (const auto& f : engine::QuotaFields()) j[f.name] = q.*f.member;
-  return j;
-}
-
 json ManifestJson(const engine::QuotaManifest& m, bool with_changes) {
   json j = {{"version", m.version},
-            {"quota", QuotaJson(m.quota)},
+            {"quota", QuotaToJson(m.quota)},
             {"updated_by", m.updated_by},
             {"updated_at", Rfc3339(m.updated_at_ms)}};
   if (with_changes) {
@@ -28,8 +22,8 @@ json ManifestJson(const engine::QuotaManifest& m, bool with_changes) {
 }
 
 json PlanJson(const engine::Plan& p) {
-  return {{"name", p.name}, {"defaults", QuotaJson(p.defaults)}, {"min", QuotaJson(p.min)},
-          {"max", QuotaJson(p.max)}};
+  return {{"name", p.name}, {"defaults", QuotaToJson(p.defaults)}, {"min", QuotaToJson(p.min)},
+          {"max", QuotaToJson(p.max)}};
 }
 
 // Overlays the fields of `obj` onto `q`: unknown fields and non-integers
