@@ -110,7 +110,12 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
                     "the write would take stored bytes past storage_bytes (" + std::to_string(limit) + ")");
     }
   }
-  Status s = FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
+  Status s = Status::Ok();
+  {
+    std::shared_lock<std::shared_mutex> open(close_mu_);
+    s = closed_ ? Status::NotFound("the tenant was deleted", "tenant_not_found")
+                : FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
+  }
   if (!s.ok()) {
     if (delta_bytes > 0) bytes_ -= delta_bytes;
     return s;
@@ -118,6 +123,11 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
   keys_ += delta_keys;
   if (delta_bytes <= 0) bytes_ += delta_bytes;
   return Status::Ok();
+}
+
+void CfTenantStore::Close() {
+  std::unique_lock<std::shared_mutex> lock(close_mu_);
+  closed_ = true;
 }
 
 void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "engine/clock.h"
@@ -44,6 +45,7 @@ class CfTenantStore final : public TenantStore {
   Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) override;
   Usage GetUsage() const override;
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
+  void Close() override;
 
  private:
   // What is physically stored under a key (possibly expired).
@@ -73,6 +75,8 @@ class CfTenantStore final : public TenantStore {
   const Clock* const clock_;
   const CfTenantStoreOptions options_;
   std::array<std::mutex, 64> stripes_;
+  std::shared_mutex close_mu_;  // writes hold it shared while they commit
+  bool closed_ = false;         // GUARDED_BY(close_mu_)
   std::atomic<int64_t> keys_;
   std::atomic<int64_t> bytes_;
   std::atomic<int64_t> storage_limit_{0};    // 0 = none

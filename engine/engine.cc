@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -25,6 +26,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_));
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
+  ro.pool.target_spares = options.spare_column_families;
+  ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };

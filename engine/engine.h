@@ -23,6 +23,10 @@ struct EngineOptions {
   size_t memtable_budget_bytes = 128 << 20;
   const Clock* clock = nullptr;   // nullptr = the system clock; not owned
   size_t scheduler_slots = 4;     // storage operations running at once (fair scheduler)
+  // Spare column families kept ready so that creating a tenant issues no
+  // column-family DDL (which stalls every tenant's writes); refilled in one
+  // batch when fewer than a quarter are left.
+  size_t spare_column_families = 16;
 };
 
 class Engine {

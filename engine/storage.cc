@@ -141,6 +141,15 @@ Result<CfHandle> Storage::CreateColumnFamily(const std::string& name) {
   return handle;
 }
 
+Status Storage::CreateColumnFamilies(const std::vector<std::string>& names) {
+  std::vector<rocksdb::ColumnFamilyHandle*> hs;
+  rocksdb::Status rs = db_->CreateColumnFamilies(TenantCfOptions(), names, &hs);
+  // On failure RocksDB may still have made some of them: keep those too.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto* h : hs) live_[h->GetName()] = Wrap(h);
+  return FromRocks(rs, "create column families");
+}
+
 Status Storage::DropColumnFamily(const CfHandle& handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);

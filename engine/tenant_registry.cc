@@ -112,9 +112,15 @@ Status TenantRegistry::Load() {
     TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load tenants"));
   }
   std::set<std::string> owned_cfs;
+  for (const auto& info : infos) {
+    if (info.state != TenantState::kDeleting) owned_cfs.insert(CfNameOf(info));
+  }
+  // The pool adopts every tenant column family no live tenant owns, the
+  // ones of interrupted deletes included.
+  TKV_ASSIGN_OR_RETURN(pool_, ColumnFamilyPool::Open(storage_, kCfPrefix, owned_cfs, options_.pool));
   for (auto& info : infos) {
     if (info.state == TenantState::kDeleting) {
-      TKV_RETURN_IF_ERROR(Shred(info));  // finish an interrupted delete
+      TKV_RETURN_IF_ERROR(Shred(info, /*recycle=*/false));  // finish an interrupted delete
       continue;
     }
     std::string cf_name = CfNameOf(info);
@@ -122,16 +128,9 @@ Status TenantRegistry::Load() {
     if (cf == nullptr) {
       return Status::DataLoss("tenant '" + info.id + "' has no column family " + cf_name);
     }
-    owned_cfs.insert(cf_name);
     std::string id = info.id;
     TKV_ASSIGN_OR_RETURN(auto tenant, Materialize(std::move(info), std::move(cf)));
     tenants_[id] = std::move(tenant);
-  }
-  for (const auto& name : storage_->ColumnFamilyNames()) {
-    if (name.rfind(kCfPrefix, 0) == 0 && owned_cfs.count(name) == 0) {
-      // Created by a create that crashed before its record was written.
-      TKV_RETURN_IF_ERROR(storage_->DropColumnFamily(storage_->Find(name)));
-    }
   }
   return Status::Ok();
 }
@@ -206,19 +205,10 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
     }
     busy_ids_.insert(id);
   }
-  auto release = [this, &id] {
-    std::unique_lock lock(mu_);
-    busy_ids_.erase(id);
-  };
-
   TenantInfo info;
   info.id = id;
   info.plan = plan;
   info.created_at_ms = clock_->NowUnixMillis();
-  auto suffix = crypto::RandomHex(4);
-  if (!suffix.ok()) return release(), suffix.status();
-  const std::string cf_name = kCfPrefix + id + "." + *suffix;
-  info.placement = "cf:" + cf_name;
   const uint32_t master_version = keys_->CurrentVersion();
   info.data_keys.push_back({1, "active", info.created_at_ms, master_version});
 
@@ -227,8 +217,9 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
     TKV_ASSIGN_OR_RETURN(std::string wrapped,
                          crypto::WrapKey(master, WrapContext(id, 1, master_version), data_key));
-    // The slow part (RocksDB rewrites its OPTIONS file): no registry lock held.
-    TKV_ASSIGN_OR_RETURN(CfHandle cf, storage_->CreateColumnFamily(cf_name));
+    // A spare column family: no DDL here, so nobody's writes stall.
+    TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
+    info.placement = "cf:" + lease.name;
     json dkey = {{"master_version", master_version},
                  {"wrapped", crypto::HexEncode(wrapped)},
                  {"created_at_ms", info.created_at_ms}};
@@ -236,12 +227,13 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
     batch.Put(storage_->system(), DataKeyKey(id, 1), dkey.dump()).PermitUncheckedError();
     batch.Put(storage_->system(), TenantKey(id), InfoToJson(info).dump()).PermitUncheckedError();
     batch.Put(storage_->system(), UsageKey(id), EncodeUsageDelta(0, 0)).PermitUncheckedError();
+    pool_->Stage(lease, &batch);
     Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
     if (!s.ok()) {
-      storage_->DropColumnFamily(cf).IgnoreError();  // also dropped at next start if this fails
+      pool_->Return(std::move(lease));
       return s;
     }
-    return Materialize(info, std::move(cf));
+    return Materialize(info, std::move(lease.cf));
   };
   auto tenant = build();
   std::unique_lock lock(mu_);
@@ -295,26 +287,30 @@ Status TenantRegistry::Delete(const std::string& id) {
   }
   Status s = PersistInfo(info);
   if (s.ok()) {
+    // No write may land after the range delete: close the store first.
+    t->store().Close();
     t->keyring_.DestroyAll();
-    s = Shred(info);
+    s = Shred(info, /*recycle=*/true);
   }
   std::unique_lock lock(mu_);
   busy_ids_.erase(id);
   return s;
 }
 
-// Destroys the data keys, drops the data, then purges the destroyed key
-// records from the DB's files and removes the tenant's records.
-// Idempotent: safe to re-run after a crash.
-Status TenantRegistry::Shred(const TenantInfo& info) {
+// Destroys the data keys and, in the same batch, empties the tenant's column
+// family (handing it to the pool), then purges the destroyed key records
+// from the DB's files and removes the tenant's records. Idempotent: safe to
+// re-run after a crash.
+Status TenantRegistry::Shred(const TenantInfo& info, bool recycle) {
   const std::string prefix = DataKeyPrefix(info.id);
   const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
+  const std::string cf_name = CfNameOf(info);
   rocksdb::WriteBatch keys;
   TKV_RETURN_IF_ERROR(FromRocks(keys.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy"));
+  recycle = recycle && storage_->Find(cf_name) != nullptr;
+  if (recycle) TKV_RETURN_IF_ERROR(pool_->StageRecycle(cf_name, &keys));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
-  if (CfHandle cf = storage_->Find(CfNameOf(info))) {
-    TKV_RETURN_IF_ERROR(storage_->DropColumnFamily(cf));
-  }
+  if (recycle) pool_->Recycling(cf_name);
   // A WAL file lives until every column family with data in it is flushed,
   // so the purge flushes all of them: no log may keep the wrapped key.
   TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));

@@ -4,11 +4,12 @@
 //   tenant/<id>                  JSON TenantInfo
 //   dkey/<id>/<version, 8 hex>   JSON {master_version, wrapped (hex), created_at}
 //   usage/<id>                   merged (keys, bytes) counters
-// Creating a column family and deleting one happen outside the registry's
-// lock, so other tenants' requests never wait on them. Delete is
-// crypto-shredding: data keys are destroyed (and purged from the DB's files)
-// before the column family is dropped; an interrupted delete is finished at
-// the next start. Thread-safe.
+// A new tenant takes a spare column family from the ColumnFamilyPool and a
+// deleted tenant's column family is emptied and returned to it, so neither
+// issues column-family DDL (which stalls every tenant's writes in RocksDB).
+// Delete is crypto-shredding: data keys are destroyed (and purged from the
+// DB's files) in the same batch as the range delete of the tenant's data;
+// an interrupted delete is finished at the next start. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "crypto/key_provider.h"
+#include "engine/cf_pool.h"
 #include "engine/clock.h"
 #include "engine/storage.h"
 #include "engine/tenant.h"
@@ -33,12 +35,13 @@ struct RegistryOptions {
   // When set, decides which plan names exist instead of `plans`.
   std::function<bool(const std::string&)> plan_exists;
   std::string default_plan = "standard";
+  CfPoolOptions pool;
 };
 
 class TenantRegistry {
  public:
   // Loads every tenant, unwraps its data keys, finishes interrupted deletes
-  // and drops column families that no tenant owns (a crash mid-create).
+  // and recycles column families that no tenant owns (a crash mid-create).
   // All pointers must outlive the registry.
   static Result<std::unique_ptr<TenantRegistry>> Open(Storage* storage,
                                                       const crypto::KeyProvider* keys,
@@ -55,6 +58,8 @@ class TenantRegistry {
   // Flushes every tenant's memtables (tests and graceful shutdown).
   Status FlushAll();
 
+  ColumnFamilyPool& cf_pool() { return *pool_; }
+
  private:
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
@@ -63,13 +68,16 @@ class TenantRegistry {
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, CfHandle cf);
   Status PersistInfo(const TenantInfo& info);
-  Status Shred(const TenantInfo& info);
+  // `recycle`: stage the range delete of the tenant's column family in the
+  // key-destroying batch (false when the pool has adopted it already).
+  Status Shred(const TenantInfo& info, bool recycle);
 
   Storage* const storage_;
   const crypto::KeyProvider* const keys_;
   const Clock* const clock_;
   const RegistryOptions options_;
 
+  std::unique_ptr<ColumnFamilyPool> pool_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
   std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted

@@ -40,6 +40,10 @@ class TenantStore {
   // over `max_value_bytes` fail with TooLarge ("value_too_large"). Takes
   // effect for the next write. 0 = no limit.
   virtual void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) = 0;
+  // The tenant is being deleted: waits for writes already committing, and
+  // makes every later write fail with NotFound("tenant_not_found"), so no
+  // write can land after the store's data is dropped.
+  virtual void Close() = 0;
 };
 
 }  // namespace tenantkv::engine

@@ -46,6 +46,9 @@ Status ServerOptions::Validate() const {
   if (scheduler_slots == 0 || scheduler_slots > 256) {
     return Status::InvalidArgument("--scheduler-slots must be 1..256");
   }
+  if (spare_column_families > 4096) {
+    return Status::InvalidArgument("--spare-column-families must be 0..4096");
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || log_level == l;
@@ -85,6 +88,9 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
       ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   app.add_option("--scheduler-slots", o.scheduler_slots, "storage operations running at once")
+      ->capture_default_str();
+  app.add_option("--spare-column-families", o.spare_column_families,
+                 "column families made ahead for new tenants (refilled in batches)")
       ->capture_default_str();
   app.add_flag("--bypass-scheduler", o.bypass_scheduler,
                "measurement only: skip the fair scheduler (no weights, reservations or deadlines)");

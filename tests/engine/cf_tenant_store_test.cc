@@ -737,3 +737,28 @@ TEST_F(CfTenantStore, TenantsWithTheSameKeysAreIsolated) {
 
 }  // namespace
 }  // namespace tenantkv::engine::testutil
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+// Close() is what a tenant delete relies on: once it returns, no write of
+// the store reaches RocksDB, so nothing can land after the range delete.
+TEST_F(CfTenantStore, ClosedStoreRefusesEveryWriteAndLeavesUsageAlone) {
+  MustPut("k1", "v1");
+  const Usage before = store().GetUsage();
+  store().Close();
+  ExpectCode(store().Put("k2", "v2", {}).status(), Code::kNotFound, "tenant_not_found");
+  ExpectCode(store().Delete("k1", {}), Code::kNotFound, "tenant_not_found");
+  std::vector<BatchOp> ops(1);
+  ops[0].type = BatchOpType::kPut;
+  ops[0].key = "k3";
+  ops[0].value = "v3";
+  ExpectCode(store().Batch(ops).status(), Code::kNotFound, "tenant_not_found");
+  EXPECT_EQ(store().GetUsage().keys, before.keys);
+  EXPECT_EQ(store().GetUsage().logical_bytes, before.logical_bytes);
+  // Reads still answer from what was committed (the registry gates them).
+  EXPECT_EQ(store().Get("k1")->value, "v1");
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil

@@ -184,8 +184,22 @@ class RawDb {
     }
     return nullptr;
   }
-  // The column family of tenant `id` ("t.<id>.<suffix>").
-  rocksdb::ColumnFamilyHandle* TenantCf(const std::string& id) { return CfStartingWith("t." + id + "."); }
+  // The column family of tenant `id`, as its record's placement names it
+  // ("cf:<name>"); nullptr if the tenant or its column family is missing.
+  rocksdb::ColumnFamilyHandle* TenantCf(const std::string& id) {
+    rocksdb::ColumnFamilyHandle* sys = SystemCf();
+    std::string record;
+    if (sys == nullptr || !db_->Get(rocksdb::ReadOptions(), sys, "tenant/" + id, &record).ok()) return nullptr;
+    const std::string tag = "\"placement\":\"cf:";
+    size_t at = record.find(tag);
+    if (at == std::string::npos) return nullptr;
+    at += tag.size();
+    const std::string name = record.substr(at, record.find('"', at) - at);
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
+    }
+    return nullptr;
+  }
   rocksdb::ColumnFamilyHandle* SystemCf() { return CfStartingWith("tenantkv.system"); }
 
  private:
