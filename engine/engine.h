@@ -26,7 +26,7 @@ struct EngineOptions {
   // Spare column families kept ready so that creating a tenant issues no
   // column-family DDL (which stalls every tenant's writes); refilled in one
   // batch when fewer than a quarter are left.
-  size_t spare_column_families = 16;
+  size_t spare_column_families = 64;
 };
 
 class Engine {

@@ -1,5 +1,6 @@
 #include "tests/server/test_server.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +43,11 @@ void TestServer::Start() {
   ASSERT_EQ(pipe(out), 0);
   std::vector<std::string> args = {TENANTKV_SERVER_BIN, "--data-dir", data_dir_, "--listen",
                                    "127.0.0.1:0"};
+  // A small column-family pool keeps start-up quick (tests start hundreds
+  // of servers); a test may set its own.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--spare-column-families") == extra_args_.end()) {
+    args.insert(args.end(), {"--spare-column-families", "4"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = dir_ + "/server.log";
   pid_t pid = fork();
