@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "server/http_status.h"
 #include "server/json_io.h"
+#include "server/thread_priority.h"
 #include "server/url.h"
 
 namespace tenantkv::server {
@@ -144,6 +145,11 @@ Status Api::RunScheduled(const Route& route, Call& call) {
 Status Api::HandleTenantCall(const Route& route, Call& call) {
   engine::Tenant& t = *call.tenant;
   auto ticket = admission_.Admit(t, route.io, call.res);
+  if (ticket.ok()) {
+    thread_priority::Admitted();
+  } else {
+    thread_priority::RefusedByAdmission();
+  }
   Status s = ticket.ok() ? RunScheduled(route, call) : ticket.status();
   admission_.Charge(t, call.read_bytes, call.write_bytes);
   t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);

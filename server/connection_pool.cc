@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 
+#include "server/thread_priority.h"
+
 namespace tenantkv::server {
 namespace {
 
@@ -65,6 +67,7 @@ void ConnectionPool::WorkerLoop() {
       --idle_;
     }
     job();  // serves one connection until it closes
+    thread_priority::Restore();  // before any lock, and for the next connection
     ReleaseConnection();
     std::lock_guard<std::mutex> lock(mu_);
     ++idle_;

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "server/http_status.h"
+#include "server/thread_priority.h"
 
 namespace tenantkv::server {
 
@@ -60,7 +61,11 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api)
       }));
   // The logger runs after a response is written.
   s.set_logger([](const httplib::Request& req, const httplib::Response&) {
+    thread_priority::Restore();  // no lock is taken at idle priority
     ConnectionPool::CloseIfMarked(req.remote_addr, req.remote_port);
+    // A refused request's thread reads its connection's next request at
+    // idle priority.
+    thread_priority::AfterResponse();
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     WriteProblem(res, Status::Internal("unhandled exception"));

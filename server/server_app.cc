@@ -1,11 +1,13 @@
 #include "server/server_app.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "crypto/file_key_provider.h"
+#include "server/thread_priority.h"
 
 namespace tenantkv::server {
 
@@ -32,6 +34,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
   app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), options.bypass_scheduler);
   app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
+  if (options.throttled_idle_priority && !thread_priority::Enable()) {
+    spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "
+                 "CAP_SYS_NICE or RLIMIT_NICE >= 20, e.g. LimitNICE=20 in a systemd unit); a flooding "
+                 "tenant's refusals then compete for CPU with everyone else");
+  }
   return app;
 }
 

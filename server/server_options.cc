@@ -92,6 +92,10 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--spare-column-families", o.spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
       ->capture_default_str();
+  app.add_option("--throttled-idle-priority", o.throttled_idle_priority,
+                 "true|false: a connection refused by admission (429) runs at idle CPU priority until "
+                 "a request of it is admitted")
+      ->capture_default_str();
   app.add_flag("--bypass-scheduler", o.bypass_scheduler,
                "measurement only: skip the fair scheduler (no weights, reservations or deadlines)");
   try {

@@ -33,6 +33,7 @@ struct ServerOptions {
   std::string log_level = "info";        // trace|debug|info|warn|error|off
   size_t scheduler_slots = 4;            // storage operations running at once (fair scheduler)
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
+  bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
 
   // InvalidArgument naming the first bad setting.
