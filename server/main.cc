@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "server/logging.h"
 #include "server/server_app.h"
 
 int main(int argc, char** argv) {
@@ -23,8 +24,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkv-server: %s\n", options.status().message().c_str());
     return 2;  // usage error, whatever CLI11's own code
   }
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("tenantkv"));
-  spdlog::set_level(spdlog::level::from_str(options->log_level));
+  // JSON lines on stderr: the log level governs ordinary lines, access-log
+  // the per-request lines.
+  Loggers loggers = MakeLoggers(std::make_shared<spdlog::sinks::stderr_sink_mt>(), options->log_level,
+                                options->access_log);
+  spdlog::set_default_logger(loggers.main);
 
   // Signals are taken by one thread with sigwait, never by a handler.
   sigset_t stop_signals;
@@ -35,7 +39,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   const char* env_token = std::getenv("TENANTKV_OPERATOR_TOKEN");
-  auto app = ServerApp::Open(*options, env_token != nullptr ? env_token : "");
+  auto app = ServerApp::Open(*options, env_token != nullptr ? env_token : "", loggers.access);
   if (!app.ok()) {
     std::fprintf(stderr, "tenantkv-server: %s\n", app.status().ToString().c_str());
     return 1;

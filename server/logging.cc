@@ -1,0 +1,68 @@
+#include "server/logging.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/sink.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace tenantkv::server {
+namespace {
+
+void Append(spdlog::memory_buf_t& dest, std::string_view s) { dest.append(s.data(), s.data() + s.size()); }
+
+// RFC 3339 UTC with milliseconds.
+void AppendTimestamp(spdlog::memory_buf_t& dest, spdlog::log_clock::time_point tp) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(tp.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof(buf) - n, ".%03dZ", static_cast<int>(ms % 1000));
+  Append(dest, buf);
+}
+
+std::string JsonString(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
+  const std::string_view payload(msg.payload.data(), msg.payload.size());
+  Append(dest, "{\"ts\":\"");
+  AppendTimestamp(dest, msg.time);
+  Append(dest, "\",\"level\":");
+  const auto level = spdlog::level::to_string_view(msg.level);
+  Append(dest, JsonString(std::string_view(level.data(), level.size())));
+  const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
+  if (logger == kAccessLoggerName && payload.size() > 2 && payload.front() == '{' && payload.back() == '}') {
+    Append(dest, ",");
+    Append(dest, payload.substr(1));
+  } else {
+    Append(dest, ",\"logger\":");
+    Append(dest, JsonString(logger));
+    Append(dest, ",\"msg\":");
+    Append(dest, JsonString(payload));
+    Append(dest, "}");
+  }
+  Append(dest, "\n");
+}
+
+std::unique_ptr<spdlog::formatter> JsonLogFormatter::clone() const {
+  return std::make_unique<JsonLogFormatter>();
+}
+
+Loggers MakeLoggers(spdlog::sink_ptr sink, const std::string& level, bool access_log) {
+  Loggers l;
+  sink->set_formatter(std::make_unique<JsonLogFormatter>());
+  l.main = std::make_shared<spdlog::logger>("tenantkv", sink);
+  l.main->set_level(spdlog::level::from_str(level));
+  l.access = std::make_shared<spdlog::logger>(kAccessLoggerName, sink);
+  l.access->set_level(access_log ? spdlog::level::info : spdlog::level::off);
+  return l;
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,40 @@
+// Logging: every line the server logs is one JSON object (JSON Lines) on
+// one sink, stderr by default.
+//
+// Ordinary lines: {"ts":"2026-11-29T05:39:04.123Z","level":"info","logger":"tenantkv","msg":"..."}.
+// Access lines (one per request, logger "access"): the request's fields
+// (built by the caller as a JSON object) after "ts" and "level". Nothing
+// logged may hold a token, an Authorization header, a value or key
+// material: callers pass route patterns, tenant ids, sizes and codes only.
+#pragma once
+
+#include <spdlog/formatter.h>
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+namespace tenantkv::server {
+
+inline constexpr const char* kAccessLoggerName = "access";
+
+// Formats for a sink (spdlog keeps formatters per sink, so one formatter
+// serves both loggers): lines of the logger named kAccessLoggerName carry a
+// JSON object whose members are spliced in after ts and level; any other
+// line's message becomes the escaped string "msg".
+class JsonLogFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
+  std::unique_ptr<spdlog::formatter> clone() const override;
+};
+
+struct Loggers {
+  std::shared_ptr<spdlog::logger> main;    // named "tenantkv"; make it the default logger
+  std::shared_ptr<spdlog::logger> access;  // named "access"; level off when disabled
+};
+
+// Both loggers write to `sink` (whose formatter becomes a JsonLogFormatter). `level` is a valid ServerOptions::log_level;
+// the access log is on or off by `access_log` alone, whatever the level.
+Loggers MakeLoggers(spdlog::sink_ptr sink, const std::string& level, bool access_log);
+
+}  // namespace tenantkv::server
