@@ -1,7 +1,6 @@
 #include "server/prometheus.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -74,7 +73,6 @@ void ExpositionWriter::Family(std::string_view name, MetricType type, std::strin
                      (type != MetricType::kCounter ||
                       (name.size() > 6 && name.substr(name.size() - 6) == "_total"));
   const bool repeat = std::find(opened_.begin(), opened_.end(), name) != opened_.end();
-  assert(valid && !repeat);
   skip_ = !valid || repeat;
   if (skip_) return;
   opened_.emplace_back(name);
@@ -108,8 +106,7 @@ void ExpositionWriter::WriteSeries(std::string_view suffix, const Labels& labels
       out_ += '"';
     };
     for (const auto& [n, v] : labels) {
-      assert(IsValidLabelName(n) && n != "le");
-      add(n, v);
+      if (IsValidLabelName(n) && n != "le") add(n, v);
     }
     if (!extra_name.empty()) add(extra_name, extra_value);
     out_ += '}';
@@ -120,14 +117,12 @@ void ExpositionWriter::WriteSeries(std::string_view suffix, const Labels& labels
 }
 
 void ExpositionWriter::Sample(const Labels& labels, double value) {
-  assert(type_ != MetricType::kHistogram);
   if (skip_ || type_ == MetricType::kHistogram) return;
   WriteSeries("", labels, "", "", value);
 }
 
 void ExpositionWriter::Histogram(const Labels& labels, const std::vector<double>& bounds,
                                  const std::vector<uint64_t>& counts, double sum) {
-  assert(type_ == MetricType::kHistogram && counts.size() == bounds.size() + 1);
   if (skip_ || type_ != MetricType::kHistogram || counts.size() != bounds.size() + 1) return;
   uint64_t cumulative = 0;
   for (size_t i = 0; i < bounds.size(); ++i) {

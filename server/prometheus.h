@@ -27,16 +27,18 @@ using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
 class ExpositionWriter {
  public:
   // Starts a family. `name` must be a valid metric name; a counter's must end
-  // in "_total". Each name may be opened once per scrape (checked: a repeat
-  // is a programming error and aborts in debug builds, is skipped otherwise).
+  // in "_total"; each name may be opened once per writer. A family breaking
+  // these rules is left out, with its samples, so the output stays valid.
   void Family(std::string_view name, MetricType type, std::string_view help);
 
-  // One sample of the current counter or gauge family.
+  // One sample of the current counter or gauge family (dropped otherwise).
+  // Label names must be valid and not "le"; others are left out.
   void Sample(const Labels& labels, double value);
 
   // One histogram of the current histogram family. `bounds` are the upper
   // bounds (ascending, finite); `counts` has bounds.size() + 1 entries, the
-  // last counting observations above the last bound.
+  // last counting observations above the last bound; anything else, or a
+  // family that is no histogram, writes nothing.
   void Histogram(const Labels& labels, const std::vector<double>& bounds,
                  const std::vector<uint64_t>& counts, double sum);
 
@@ -50,7 +52,7 @@ class ExpositionWriter {
   std::string out_;
   std::string family_;
   MetricType type_ = MetricType::kGauge;
-  bool skip_ = false;  // the current family was a repeat
+  bool skip_ = true;  // no valid family is open
   std::vector<std::string> opened_;
 };
 

@@ -1,0 +1,70 @@
+#include "server/logging.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+namespace tenantkv::server {
+namespace {
+
+using nlohmann::json;
+
+std::vector<json> ParseLines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+TEST(Logging, EveryLineIsOneJsonObjectWithTimeAndLevel) {
+  std::ostringstream out;
+  Loggers l = MakeLoggers(std::make_shared<spdlog::sinks::ostream_sink_st>(out), "info", true);
+  l.main->info("a \"quoted\" message\nover two lines \\ with a backslash");
+  l.main->debug("below the level");
+  l.access->info(json{{"request_id", "r1"}, {"status", 200}}.dump());
+  const auto lines = ParseLines(out.str());
+  ASSERT_EQ(lines.size(), 2u) << out.str();
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[0]["logger"], "tenantkv");
+  EXPECT_EQ(lines[0]["msg"], "a \"quoted\" message\nover two lines \\ with a backslash");
+  const std::string ts = lines[0]["ts"];
+  EXPECT_EQ(ts.size(), std::string("2026-11-29T05:39:04.123Z").size()) << ts;
+  EXPECT_EQ(ts.back(), 'Z');
+  // Access lines carry their fields at the top level, after ts and level.
+  EXPECT_EQ(lines[1]["level"], "info");
+  EXPECT_TRUE(lines[1].contains("ts"));
+  EXPECT_EQ(lines[1]["request_id"], "r1");
+  EXPECT_EQ(lines[1]["status"], 200);
+  EXPECT_FALSE(lines[1].contains("msg"));
+}
+
+TEST(Logging, AccessLogIsSwitchedOnItsOwn) {
+  std::ostringstream out;
+  Loggers l = MakeLoggers(std::make_shared<spdlog::sinks::ostream_sink_st>(out), "error", false);
+  l.main->warn("below the level");
+  l.access->info(json{{"request_id", "r1"}}.dump());
+  EXPECT_EQ(out.str(), "");
+  Loggers quiet = MakeLoggers(std::make_shared<spdlog::sinks::ostream_sink_st>(out), "off", true);
+  quiet.main->error("off");
+  quiet.access->info(json{{"request_id", "r2"}}.dump());
+  const auto lines = ParseLines(out.str());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["request_id"], "r2");
+}
+
+TEST(Logging, InvalidUtf8InAMessageStillGivesValidJson) {
+  std::ostringstream out;
+  Loggers l = MakeLoggers(std::make_shared<spdlog::sinks::ostream_sink_st>(out), "info", true);
+  l.main->info(std::string("bad \xff byte"));
+  EXPECT_EQ(ParseLines(out.str()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace tenantkv::server
