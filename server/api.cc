@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "server/http_status.h"
 #include "server/json_io.h"
+#include "server/logging.h"
 #include "server/prometheus.h"
 #include "server/url.h"
 
@@ -109,19 +110,37 @@ void Api::Account(const httplib::Request& req, const httplib::Response& res, con
                 out.read_bytes, out.write_bytes);
   if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
   // Labels, sizes and codes only: never keys, values, tokens or headers.
-  json line = {{"request_id", request_id},
-               {"tenant", out.tenant ? out.tenant->id()
-                          : out.is_operator ? kOperatorTenantLabel
-                                            : kAnonymousTenantLabel},
-               {"method", req.method},
-               {"route", out.route != nullptr ? out.route->pattern : "unmatched"},
-               {"status", res.status},
-               {"duration_ms", static_cast<double>(duration_us) / 1e3},
-               {"bytes_in", req.body.size()},
-               {"bytes_out", res.body.size()},
-               {"remote", req.remote_addr + ":" + std::to_string(req.remote_port)}};
-  if (!s.ok()) line["code"] = s.reason();
-  access_log_->info(line.dump(-1, ' ', false, json::error_handler_t::replace));
+  // Built by hand: this runs for every request.
+  std::string line;
+  line.reserve(256);
+  auto field = [&line](const char* name, std::string_view value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += name;
+    line += "\":";
+    AppendJsonString(line, value);
+  };
+  auto number = [&line](const char* name, const std::string& value) {
+    line += ",\"";
+    line += name;
+    line += "\":";
+    line += value;
+  };
+  field("request_id", request_id);
+  field("tenant", out.tenant ? std::string_view(out.tenant->id())
+                  : out.is_operator ? kOperatorTenantLabel
+                                    : kAnonymousTenantLabel);
+  field("method", req.method);
+  field("route", out.route != nullptr ? std::string_view(out.route->pattern) : "unmatched");
+  number("status", std::to_string(res.status));
+  if (!s.ok()) field("code", s.reason());
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(duration_us) / 1e3);
+  number("duration_ms", ms);
+  number("bytes_in", std::to_string(req.body.size()));
+  number("bytes_out", std::to_string(res.body.size()));
+  field("remote", req.remote_addr + ":" + std::to_string(req.remote_port));
+  line += '}';
+  access_log_->info(line);
 }
 
 bool Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {

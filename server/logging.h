@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace tenantkv::server {
 
@@ -27,6 +28,12 @@ class JsonLogFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
   std::unique_ptr<spdlog::formatter> clone() const override;
 };
+
+// Appends `s` as a JSON string literal (quotes included). Quote, backslash,
+// control bytes and every byte >= 0x7f are escaped (bytes >= 0x80 as
+// \u00XX), so the result is valid JSON whatever the input bytes. For
+// building access lines without a JSON library's allocations.
+void AppendJsonString(std::string& out, std::string_view s);
 
 struct Loggers {
   std::shared_ptr<spdlog::logger> main;    // named "tenantkv"; make it the default logger

@@ -66,5 +66,24 @@ TEST(Logging, InvalidUtf8InAMessageStillGivesValidJson) {
   EXPECT_EQ(ParseLines(out.str()).size(), 1u);
 }
 
+TEST(Logging, AppendJsonStringGivesValidJsonForAnyBytes) {
+  struct Case {
+    std::string in, out;
+  } cases[] = {{"plain", "\"plain\""},
+               {"a\"b\\c", "\"a\\\"b\\\\c\""},
+               {"line\nfeed\x01", "\"line\\u000afeed\\u0001\""},
+               {"\xff\x7f", "\"\\u00ff\\u007f\""}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.out);
+    std::string out;
+    AppendJsonString(out, c.in);
+    EXPECT_EQ(out, c.out);
+    EXPECT_FALSE(json::parse(out, nullptr, false).is_discarded());
+  }
+  std::string ascii;
+  AppendJsonString(ascii, "q\"\\\n\t");
+  EXPECT_EQ(json::parse(ascii).get<std::string>(), "q\"\\\n\t");
+}
+
 }  // namespace
 }  // namespace tenantkv::server
