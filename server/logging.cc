@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/sink.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 
@@ -72,6 +75,29 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
 
 std::unique_ptr<spdlog::formatter> JsonLogFormatter::clone() const {
   return std::make_unique<JsonLogFormatter>();
+}
+
+BufferedFdSink::~BufferedFdSink() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_();
+}
+
+void BufferedFdSink::sink_it_(const spdlog::details::log_msg& msg) {
+  spdlog::memory_buf_t formatted;
+  formatter_->format(msg, formatted);
+  buffer_.append(formatted.data(), formatted.size());
+  if (buffer_.size() >= capacity_ || msg.level >= spdlog::level::warn) flush_();
+}
+
+void BufferedFdSink::flush_() {
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // nowhere to log to: drop the lines rather than block or fail requests
+    done += static_cast<size_t>(n);
+  }
+  buffer_.clear();
 }
 
 Loggers MakeLoggers(spdlog::sink_ptr sink, const std::string& level, bool access_log) {

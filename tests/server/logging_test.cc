@@ -1,7 +1,9 @@
 #include "server/logging.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -83,6 +85,45 @@ TEST(Logging, AppendJsonStringGivesValidJsonForAnyBytes) {
   std::string ascii;
   AppendJsonString(ascii, "q\"\\\n\t");
   EXPECT_EQ(json::parse(ascii).get<std::string>(), "q\"\\\n\t");
+}
+
+// Reads what is in the pipe now (non-blocking).
+std::string Drain(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+TEST(Logging, BufferedSinkWritesInBatchesAndAtOnceForWarnings) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  ASSERT_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+  {
+    auto sink = std::make_shared<BufferedFdSink>(p[1], 300);
+    Loggers l = MakeLoggers(sink, "info", true);
+    l.access->info(json{{"request_id", "a"}}.dump());
+    EXPECT_EQ(Drain(p[0]), "");  // held in the buffer
+    l.main->flush();
+    EXPECT_EQ(ParseLines(Drain(p[0])).size(), 1u);
+    l.access->info(json{{"request_id", "b"}}.dump());
+    l.main->warn("now");  // warnings go out at once, with what was waiting
+    auto lines = ParseLines(Drain(p[0]));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0]["request_id"], "b");
+    EXPECT_EQ(lines[1]["msg"], "now");
+    for (int i = 0; i < 8; ++i) l.access->info(json{{"request_id", std::to_string(i)}}.dump());
+    const size_t at_capacity = ParseLines(Drain(p[0])).size();  // the buffer filled at least once
+    EXPECT_GE(at_capacity, 1u);
+    EXPECT_LT(at_capacity, 8u);  // and the last lines wait for the next batch
+    l.access->info(json{{"request_id", "last"}}.dump());
+  }  // destruction flushes the rest
+  const auto rest = ParseLines(Drain(p[0]));
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back()["request_id"], "last");
+  close(p[0]);
+  close(p[1]);
 }
 
 }  // namespace

@@ -294,7 +294,9 @@ TEST_F(MetricsTest, AccessLogHasOneLinePerRequestAndNoSecrets) {
   ASSERT_EQ(put->status, 201);
   ASSERT_EQ(server_.Get(KvPath("secret-key-name"), alpha_, {{"X-Request-Id", "obs-get-1"}})->status, 200);
   ASSERT_EQ(server_.Get(KvPath("k"), bad_token, {{"X-Request-Id", "obs-bad-1"}})->status, 401);
+  ASSERT_EQ(server_.Terminate(), 0);  // the log is buffered; a clean stop flushes it
   const std::string log = server_.ReadLog();
+  ASSERT_NE(log.find("stopped cleanly"), std::string::npos) << log;
   std::map<std::string, json> by_id;
   for (json& j : AccessLines(log)) by_id[j["request_id"]] = j;
   ASSERT_EQ(by_id.count("obs-put-1"), 1u) << log;
@@ -325,7 +327,10 @@ TEST(AccessLog, CanBeSwitchedOff) {
   server.Start();
   ASSERT_EQ(server.Get("/healthz", "")->status, 200);
   ASSERT_EQ(server.Get("/metrics", server.operator_token())->status, 200);
-  EXPECT_TRUE(AccessLines(server.ReadLog()).empty()) << server.ReadLog();
+  ASSERT_EQ(server.Terminate(), 0);
+  const std::string log = server.ReadLog();
+  ASSERT_NE(log.find("stopped cleanly"), std::string::npos) << log;  // the log was flushed
+  EXPECT_TRUE(AccessLines(log).empty()) << log;
 }
 
 }  // namespace
