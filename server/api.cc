@@ -177,7 +177,13 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   Status s = Authorize(route, call);
   out->is_operator = call.principal.is_operator;
   out->tenant = call.tenant;
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    // A valid tenant key refused by access rules counts as its tenant's.
+    if (!out->tenant && !call.principal.is_operator && !call.principal.tenant.empty()) {
+      if (auto t = engine_->tenants().Get(call.principal.tenant); t.ok()) out->tenant = std::move(t).value();
+    }
+    return s;
+  }
   s = route.access == Access::kTenant ? HandleTenantCall(route, call) : route.handler(call);
   out->read_bytes = call.read_bytes;
   out->write_bytes = call.write_bytes;

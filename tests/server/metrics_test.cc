@@ -117,7 +117,10 @@ TEST_F(MetricsTest, OnlyTheOperatorMayScrape) {
     EXPECT_EQ(json::parse(r->body)["code"], "operator_only");
     EXPECT_EQ(r->body.find("tenantkv_"), std::string::npos);
   }
-  EXPECT_EQ(server_.Get("/metrics", server_.operator_token())->status, 200);
+  const Scrape m = ScrapeNow();
+  // Refused tenant keys count as their tenant's requests.
+  EXPECT_EQ(m.Get("tenantkv_requests_total{tenant=\"alpha\",method=\"GET\",route=\"/metrics\",code=\"403\"}"), 2);
+  EXPECT_EQ(m.Get("tenantkv_requests_total{tenant=\"-\",method=\"GET\",route=\"/metrics\",code=\"401\"}"), 1);
 }
 
 TEST_F(MetricsTest, EachTenantsSeriesCountOnlyItsOwnTraffic) {
