@@ -90,6 +90,7 @@ Status Engine::DeleteTenant(const std::string& id) {
   TKV_RETURN_IF_ERROR(registry_->Get(id).status());
   TKV_RETURN_IF_ERROR(api_keys_->RemoveTenant(id));
   TKV_RETURN_IF_ERROR(registry_->Delete(id));
+  scheduler_->Forget(id);
   return quotas_->RemoveTenant(id);
 }
 

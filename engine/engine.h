@@ -52,6 +52,8 @@ class Engine {
   Result<QuotaManifest> UpdateQuota(const std::string& id, const Quota& next, const std::string& author,
                                     bool by_tenant_admin);
   Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
+  // RocksDB's own gauges (memtables, block cache, compaction, stalls).
+  StorageStats storage_stats() const { return storage_->Stats(); }
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }
 

@@ -4,6 +4,14 @@
 
 namespace tenantkv::engine {
 
+void SchedulerTenantStats::ObserveWait(int64_t waited_us) {
+  size_t i = 0;
+  while (i < kQueueWaitBoundsUs.size() && waited_us > kQueueWaitBoundsUs[i]) ++i;
+  ++queue_wait_buckets[i];
+  queue_wait_us_total += waited_us;
+  queue_wait_us_max = std::max(queue_wait_us_max, waited_us);
+}
+
 FairScheduler::FairScheduler(size_t slots, const Clock* clock)
     : clock_(clock), slots_(std::max<size_t>(1, slots)) {}
 
@@ -21,6 +29,7 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
     ++active_;
     ++st.served;
     st.served_cost += cost;
+    st.ObserveWait(0);
     lock.unlock();
     RunHoldingSlot(fn);
     return Status::Ok();
@@ -58,9 +67,7 @@ void FairScheduler::Release() {
     Task* task = tasks_[p->item.id];
     tasks_.erase(p->item.id);
     SchedulerTenantStats& st = stats_[p->tenant];
-    const int64_t waited = now - p->item.enqueued_us;
-    st.queue_wait_us_total += waited;
-    st.queue_wait_us_max = std::max(st.queue_wait_us_max, waited);
+    st.ObserveWait(now - p->item.enqueued_us);
     if (p->expired) {
       ++st.expired_deadline;
       task->expired = true;
@@ -83,13 +90,21 @@ SchedulerTenantStats FairScheduler::Stats(const std::string& tenant) const {
   return it == stats_.end() ? SchedulerTenantStats() : it->second;
 }
 
-}  // namespace tenantkv::engine
-
-namespace tenantkv::engine {
-
 size_t FairScheduler::Queued(const std::string& tenant) const {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.QueueLength(tenant);
+}
+
+std::map<std::string, SchedulerTenantStats> FairScheduler::AllStats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, SchedulerTenantStats> out = stats_;
+  for (auto& [tenant, st] : out) st.queued = queue_.QueueLength(tenant);
+  return out;
+}
+
+void FairScheduler::Forget(const std::string& tenant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.erase(tenant);
 }
 
 }  // namespace tenantkv::engine

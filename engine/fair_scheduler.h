@@ -11,6 +11,7 @@
 // Thread-safe.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -23,6 +24,11 @@
 
 namespace tenantkv::engine {
 
+// Upper bounds (microseconds) of the queue-wait histogram buckets; one more
+// bucket counts everything above the last bound.
+inline constexpr std::array<int64_t, 13> kQueueWaitBoundsUs = {
+    100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
+
 struct SchedulerTenantStats {
   uint64_t served = 0;
   uint64_t served_by_reservation = 0;
@@ -31,6 +37,13 @@ struct SchedulerTenantStats {
   double served_cost = 0;
   int64_t queue_wait_us_total = 0;
   int64_t queue_wait_us_max = 0;
+  // Waits of every operation that left the queue (served or expired; an
+  // uncontended one waited 0), per bucket of kQueueWaitBoundsUs — not
+  // cumulative; the last element counts waits above the last bound.
+  std::array<uint64_t, kQueueWaitBoundsUs.size() + 1> queue_wait_buckets{};
+  size_t queued = 0;  // waiting now (filled in by AllStats only)
+
+  void ObserveWait(int64_t waited_us);
 };
 
 class FairScheduler {
@@ -43,6 +56,11 @@ class FairScheduler {
              const std::function<void()>& fn);
 
   SchedulerTenantStats Stats(const std::string& tenant) const;
+  // Every tenant's counters with `queued` filled in, taken under one lock
+  // acquisition (for /metrics).
+  std::map<std::string, SchedulerTenantStats> AllStats() const;
+  // Drops the counters of a deleted tenant.
+  void Forget(const std::string& tenant);
   // Operations of the tenant waiting for a worker.
   size_t Queued(const std::string& tenant) const;
 

@@ -167,6 +167,21 @@ Status Storage::PurgeSystemRange(const std::string& begin, const std::string& en
   return FromRocks(db_->FlushWAL(true), "sync WAL");
 }
 
+StorageStats Storage::Stats() const {
+  StorageStats st;
+  uint64_t v = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) st.memtable_bytes = v;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v)) {
+    st.pending_compaction_bytes = v;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &v)) st.delayed_write_rate = v;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &v)) st.write_stopped = v != 0;
+  st.block_cache_usage_bytes = block_cache_ ? block_cache_->GetUsage() : 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  st.column_families = live_.size() + 2;  // + the default and the system column family
+  return st;
+}
+
 Status Storage::Flush() {
   rocksdb::FlushOptions fo;
   std::vector<rocksdb::ColumnFamilyHandle*> all{system_.get()};

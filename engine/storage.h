@@ -29,6 +29,16 @@ struct StorageOptions {
   int64_t compaction_rate_bytes_per_sec = 64 << 20;  // RocksDB rate limiter
 };
 
+// A point-in-time view of the DB's memory and write pressure, for /metrics.
+struct StorageStats {
+  uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables, all CFs
+  uint64_t block_cache_usage_bytes = 0;   // shared block cache (includes memtable charges)
+  uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes, all CFs
+  uint64_t delayed_write_rate = 0;        // rocksdb.actual-delayed-write-rate (bytes/s; 0 = no delay)
+  bool write_stopped = false;             // rocksdb.is-write-stopped
+  uint64_t column_families = 0;           // open column families, system one included
+};
+
 using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
 
 class Storage {
@@ -60,6 +70,9 @@ class Storage {
   // data in it are flushed) and compacts [begin, end) of the system column
   // family to the bottom level, so neither WAL nor SST keeps them.
   Status PurgeSystemRange(const std::string& begin, const std::string& end);
+
+  // Cheap: reads in-memory properties only. Thread-safe.
+  StorageStats Stats() const;
 
   // Flushes every memtable to SST files (tests, shutdown, backups).
   Status Flush();

@@ -35,6 +35,14 @@ struct TenantInfo {
   std::vector<DataKeyInfo> data_keys;
 };
 
+// Per-tenant state that a higher layer keeps (the server's request
+// metrics). The engine only owns it, so it lives exactly as long as the
+// tenant object and leaves with a deleted tenant.
+class TenantAttachment {
+ public:
+  virtual ~TenantAttachment() = default;
+};
+
 // Thread-safe. Owned by the TenantRegistry; requests hold shared_ptrs so a
 // deleted tenant stays valid until its in-flight requests finish.
 class Tenant {
@@ -57,6 +65,28 @@ class Tenant {
   const TenantLimits& limits() const { return limits_; }
   UsageHistory& usage_history() { return usage_history_; }
 
+  // The tenant's attachment, default-constructed on first use; every caller
+  // gets the same object. One attachment type per process: `T` must always
+  // be the same type. Lock-free after the first call.
+  template <typename T>
+  T& Attached() {
+    TenantAttachment* a = attachment_.load(std::memory_order_acquire);
+    if (a == nullptr) {
+      auto fresh = std::make_unique<T>();
+      if (attachment_.compare_exchange_strong(a, fresh.get(), std::memory_order_acq_rel)) {
+        a = fresh.release();
+      }
+    }
+    return static_cast<T&>(*a);
+  }
+  // The attachment if one was made, else nullptr.
+  template <typename T>
+  T* AttachedIfAny() const {
+    return static_cast<T*>(attachment_.load(std::memory_order_acquire));
+  }
+
+  ~Tenant() { delete attachment_.load(); }
+
  private:
   friend class TenantRegistry;
 
@@ -67,6 +97,7 @@ class Tenant {
   UsageHistory usage_history_;
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by the registry
+  std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
 };
 
 }  // namespace tenantkv::engine

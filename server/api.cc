@@ -8,6 +8,8 @@
 #include "crypto/random.h"
 #include "server/http_status.h"
 #include "server/json_io.h"
+#include "server/logging.h"
+#include "server/prometheus.h"
 #include "server/thread_priority.h"
 #include "server/url.h"
 
@@ -28,8 +30,13 @@ bool DecodeSegment(std::string_view raw, std::string* out) {
 
 }  // namespace
 
-Api::Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler)
-    : engine_(engine), auth_(auth), admission_(&engine->clock()), bypass_scheduler_(bypass_scheduler) {
+Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
+    : engine_(engine),
+      auth_(auth),
+      admission_(&engine->clock()),
+      bypass_scheduler_(options.bypass_scheduler),
+      access_log_(std::move(options.access_log)),
+      metrics_(engine) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -41,9 +48,20 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, bool bypass_schedule
                 WriteJson(c.res, 200, {{"status", "ready"}});
                 return Status::Ok();
               }});
+  router_.Add("GET", "/metrics", {"metrics", Access::kOperator, false, [this](Call& c) {
+                c.res.status = 200;
+                c.res.set_header("Cache-Control", "no-store");
+                c.res.set_content(metrics_.Render(), kPrometheusContentType);
+                return Status::Ok();
+              }});
   AddDataRoutes(router_);
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
+  router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
+    r.method = method;
+    r.pattern = pattern;
+    r.metrics_index = metrics_.AddRoute(method, pattern);
+  });
 }
 
 std::string Api::RequestId(const httplib::Request& req) {
@@ -60,11 +78,10 @@ std::string Api::RequestId(const httplib::Request& req) {
 void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   const auto start = std::chrono::steady_clock::now();
   const std::string request_id = RequestId(req);
-  const char* route_name = "unmatched";
-  std::string tenant;
+  Outcome out;
   Status s;
   try {
-    s = Dispatch(req, res, &route_name, &tenant);
+    s = Dispatch(req, res, &out);
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("unhandled exception: ") + e.what());
   } catch (...) {
@@ -74,29 +91,72 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
     res.headers.erase("ETag");
     WriteProblem(res, s);
     if (res.status >= 500 && res.status != 503 && res.status != 507) {
-      spdlog::error("request {} {} {} failed: {}", request_id, req.method, route_name, s.ToString());
+      spdlog::error("request {} {} {} failed: {}", request_id, req.method,
+                    out.route != nullptr ? out.route->name : "unmatched", s.ToString());
     }
   }
   res.set_header("X-Request-Id", request_id);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start).count();
-  // Route names and tenant ids only: never keys, values or tokens.
-  spdlog::debug("request id={} method={} route={} tenant={} status={} us={} in={} out={}", request_id,
-                req.method, route_name, tenant.empty() ? "-" : tenant, res.status, us,
-                req.body.size(), res.body.size());
+  Account(req, res, request_id, out, s, us);
+}
+
+void Api::Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+                  const Outcome& out, const Status& s, int64_t duration_us) {
+  RequestSeries& series = out.tenant ? Metrics::ForTenant(*out.tenant)
+                          : out.is_operator ? metrics_.operator_series()
+                                            : metrics_.anonymous();
+  const size_t route = out.route != nullptr ? out.route->metrics_index : Metrics::kUnmatchedRoute;
+  series.Record(route, res.status, duration_us, s.ok() ? std::string_view() : std::string_view(s.reason()),
+                out.read_bytes, out.write_bytes);
+  if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
+  thread_priority::Restore();  // the log takes a lock: never at idle priority
+  // Labels, sizes and codes only: never keys, values, tokens or headers.
+  // Built by hand: this runs for every request.
+  std::string line;
+  line.reserve(256);
+  auto field = [&line](const char* name, std::string_view value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += name;
+    line += "\":";
+    AppendJsonString(line, value);
+  };
+  auto number = [&line](const char* name, const std::string& value) {
+    line += ",\"";
+    line += name;
+    line += "\":";
+    line += value;
+  };
+  field("request_id", request_id);
+  field("tenant", out.tenant ? std::string_view(out.tenant->id())
+                  : out.is_operator ? kOperatorTenantLabel
+                                    : kAnonymousTenantLabel);
+  field("method", req.method);
+  field("route", out.route != nullptr ? std::string_view(out.route->pattern) : "unmatched");
+  number("status", std::to_string(res.status));
+  if (!s.ok()) field("code", s.reason());
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(duration_us) / 1e3);
+  number("duration_ms", ms);
+  number("bytes_in", std::to_string(req.body.size()));
+  number("bytes_out", std::to_string(res.body.size()));
+  field("remote", req.remote_addr + ":" + std::to_string(req.remote_port));
+  line += '}';
+  access_log_->info(line);
 }
 
 bool Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
   if (res.get_header_value("Content-Type") == "application/problem+json") return false;
   WriteHttpProblem(res, res.status);
-  res.set_header("X-Request-Id", RequestId(req));
+  const std::string request_id = RequestId(req);
+  res.set_header("X-Request-Id", request_id);
+  Account(req, res, request_id, Outcome(), Status::Ok(), 0);
   // The library refused the request itself: the stream may be out of step.
   res.set_header("Connection", "close");
   return true;
 }
 
-Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
-                     std::string* tenant) {
+Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out) {
   const std::string& target = req.target;
   const size_t q = target.find('?');
   std::string_view path = std::string_view(target).substr(0, q);
@@ -112,14 +172,24 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const 
                   "method " + req.method + " is not allowed here; allowed: " + match.allow);
   }
   const Route& route = *match.route;
-  *route_name = route.name.c_str();
+  out->route = &route;
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
   Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
-  TKV_RETURN_IF_ERROR(Authorize(route, call));
-  *tenant = call.principal.is_operator ? "operator" : call.principal.tenant;
-  if (route.access != Access::kTenant) return route.handler(call);
-  return HandleTenantCall(route, call);
+  Status s = Authorize(route, call);
+  out->is_operator = call.principal.is_operator;
+  out->tenant = call.tenant;
+  if (!s.ok()) {
+    // A valid tenant key refused by access rules counts as its tenant's.
+    if (!out->tenant && !call.principal.is_operator && !call.principal.tenant.empty()) {
+      if (auto t = engine_->tenants().Get(call.principal.tenant); t.ok()) out->tenant = std::move(t).value();
+    }
+    return s;
+  }
+  s = route.access == Access::kTenant ? HandleTenantCall(route, call) : route.handler(call);
+  out->read_bytes = call.read_bytes;
+  out->write_bytes = call.write_bytes;
+  return s;
 }
 
 // The handler runs when the fair scheduler grants it a storage slot; the
@@ -189,10 +259,10 @@ Status Api::Authorize(const Route& route, Call& call) {
   // A tenant key: its tenant must exist and be active.
   auto t = engine_->tenants().Get(p.tenant);
   if (!t.ok()) return Status::Unauthenticated("invalid or revoked API token", "invalid_token");
-  if ((*t)->state() == engine::TenantState::kSuspended && route.access == Access::kTenant) {
+  call.tenant = std::move(t).value();  // counted as the tenant's even if refused below
+  if (call.tenant->state() == engine::TenantState::kSuspended && route.access == Access::kTenant) {
     return Status::PermissionDenied("the tenant is suspended", "tenant_suspended");
   }
-  call.tenant = std::move(t).value();
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <spdlog/logger.h>
 
 #include <atomic>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "engine/engine.h"
 #include "server/admission.h"
 #include "server/auth.h"
+#include "server/metrics.h"
 #include "server/router.h"
 #include "server/server_options.h"
 
@@ -46,6 +48,10 @@ struct Route {
   bool writes = false;  // needs a write or admin key (kTenant routes)
   Handler handler;
   IoKind io = IoKind::kNone;  // which I/O buckets admission checks
+  // Set by Api from the route table: labels for metrics and logs.
+  size_t metrics_index = Metrics::kUnmatchedRoute;  // its slot in RequestSeries
+  std::string method{};   // as registered, e.g. "GET"
+  std::string pattern{};  // e.g. "/v1/kv/{*key}"
 };
 
 using ApiRouter = Router<Route>;
@@ -61,12 +67,18 @@ void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 
+struct ApiOptions {
+  // Runs storage operations on the HTTP thread without the fair scheduler
+  // (for measuring the scheduler's cost only).
+  bool bypass_scheduler = false;
+  // One JSON line per request goes here (see server/logging.h); nullptr = none.
+  std::shared_ptr<spdlog::logger> access_log;
+};
+
 class Api {
  public:
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
-  // `bypass_scheduler` runs storage operations on the HTTP thread (for
-  // measuring the scheduler's cost only).
-  Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler = false);
+  Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options = {});
 
   // Answers one request completely: never throws, never leaves a 5xx
   // without a problem body, always sets X-Request-Id.
@@ -84,8 +96,18 @@ class Api {
   std::string RequestId(const httplib::Request& req);
 
  private:
-  Status Dispatch(const httplib::Request& req, httplib::Response& res, const char** route_name,
-                  std::string* tenant);
+  // Who called which route, and what it cost: for metrics and the access log.
+  struct Outcome {
+    const Route* route = nullptr;  // nullptr: no route matched
+    std::shared_ptr<engine::Tenant> tenant;  // the calling tenant, if a tenant key
+    bool is_operator = false;
+    int64_t read_bytes = 0;
+    int64_t write_bytes = 0;
+  };
+  Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
+  // Counts the request in its caller's series and writes its access line.
+  void Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+               const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
   // Admission, the handler, then charging and quota headers.
   Status HandleTenantCall(const Route& route, Call& call);
@@ -96,6 +118,8 @@ class Api {
   ApiRouter router_;
   Admission admission_;
   const bool bypass_scheduler_;
+  const std::shared_ptr<spdlog::logger> access_log_;
+  Metrics metrics_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

@@ -1,13 +1,15 @@
 // tenantkv-server: parse options, build the server, serve until SIGTERM/SIGINT.
 #include <pthread.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
+#include "server/logging.h"
 #include "server/server_app.h"
 
 int main(int argc, char** argv) {
@@ -23,8 +25,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkv-server: %s\n", options.status().message().c_str());
     return 2;  // usage error, whatever CLI11's own code
   }
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("tenantkv"));
-  spdlog::set_level(spdlog::level::from_str(options->log_level));
+  // JSON lines on stderr: the log level governs ordinary lines, access-log
+  // the per-request lines.
+  Loggers loggers = MakeLoggers(std::make_shared<BufferedFdSink>(STDERR_FILENO), options->log_level,
+                                options->access_log);
+  spdlog::set_default_logger(loggers.main);
+  spdlog::register_logger(loggers.access);
 
   // Signals are taken by one thread with sigwait, never by a handler.
   sigset_t stop_signals;
@@ -33,9 +39,11 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Its flusher thread must start after the mask, or it could take SIGTERM.
+  spdlog::flush_every(std::chrono::seconds(1));
 
   const char* env_token = std::getenv("TENANTKV_OPERATOR_TOKEN");
-  auto app = ServerApp::Open(*options, env_token != nullptr ? env_token : "");
+  auto app = ServerApp::Open(*options, env_token != nullptr ? env_token : "", loggers.access);
   if (!app.ok()) {
     std::fprintf(stderr, "tenantkv-server: %s\n", app.status().ToString().c_str());
     return 1;
@@ -65,8 +73,10 @@ int main(int argc, char** argv) {
   waiter.join();
   if (!s.ok()) {
     spdlog::error("shutdown: {}", s.ToString());
+    spdlog::shutdown();
     return 1;
   }
   spdlog::info("stopped cleanly");
+  spdlog::shutdown();  // flushes the buffered log
   return 0;
 }

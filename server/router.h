@@ -20,7 +20,15 @@ template <typename Route>
 class Router {
  public:
   void Add(std::string method, std::string pattern, Route route) {
-    entries_.push_back({std::move(method), Split(pattern), std::move(route)});
+    std::vector<std::string> split = Split(pattern);
+    entries_.push_back({std::move(method), std::move(pattern), std::move(split), std::move(route)});
+  }
+
+  // Calls f(method, pattern, route) for every route in the order added, with
+  // the route mutable (for numbering routes before serving).
+  template <typename F>
+  void ForEachRoute(F&& f) {
+    for (auto& e : entries_) f(e.method, e.pattern_text, e.route);
   }
 
   enum class Outcome { kMatched, kNotFound, kMethodNotAllowed, kBadEncoding };
@@ -64,6 +72,7 @@ class Router {
  private:
   struct Entry {
     std::string method;
+    std::string pattern_text;
     std::vector<std::string> pattern;
     Route route;
   };

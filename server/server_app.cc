@@ -12,7 +12,8 @@
 namespace tenantkv::server {
 
 Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
-                                                   const std::string& env_operator_token) {
+                                                   const std::string& env_operator_token,
+                                                   std::shared_ptr<spdlog::logger> access_log) {
   std::unique_ptr<ServerApp> app(new ServerApp());
   app->options_ = options;
   if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -32,7 +33,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
-  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), options.bypass_scheduler);
+  ApiOptions api_options;
+  api_options.bypass_scheduler = options.bypass_scheduler;
+  api_options.access_log = std::move(access_log);
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api_options));
   app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
   if (options.throttled_idle_priority && !thread_priority::Enable()) {
     spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "

@@ -2,6 +2,8 @@
 // engine, operator token, API and HTTP listener — so that main() stays thin.
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <memory>
 #include <string>
 
@@ -17,9 +19,11 @@ class ServerApp {
  public:
   // Opens the master key (creating DATA_DIR/master.key at first start), the
   // engine and the operator token. `env_operator_token` is the value of
-  // TENANTKV_OPERATOR_TOKEN ("" when unset).
+  // TENANTKV_OPERATOR_TOKEN ("" when unset). `access_log` receives one
+  // JSON line per request (nullptr = no access log).
   static Result<std::unique_ptr<ServerApp>> Open(const ServerOptions& options,
-                                                 const std::string& env_operator_token);
+                                                 const std::string& env_operator_token,
+                                                 std::shared_ptr<spdlog::logger> access_log = nullptr);
   ~ServerApp();
 
   // Binds and returns the port.

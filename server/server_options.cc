@@ -87,6 +87,8 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--memtable-budget-mb", o.memtable_budget_mb, "RocksDB memtable budget")
       ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+  app.add_flag("--access-log,!--no-access-log", o.access_log,
+               "one JSON line per request on stderr (default on; independent of --log-level)");
   app.add_option("--scheduler-slots", o.scheduler_slots, "storage operations running at once")
       ->capture_default_str();
   app.add_option("--spare-column-families", o.spare_column_families,

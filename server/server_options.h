@@ -30,7 +30,8 @@ struct ServerOptions {
   int listen_backlog = 4096;             // kernel accept queue (httplib's built-in is 5)
   size_t block_cache_mb = 64;            // RocksDB block cache shared by all tenants
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
-  std::string log_level = "info";        // trace|debug|info|warn|error|off
+  std::string log_level = "info";        // trace|debug|info|warn|error|off (JSON lines on stderr)
+  bool access_log = true;                // one JSON line per request on stderr, whatever log_level
   size_t scheduler_slots = 4;            // storage operations running at once (fair scheduler)
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted

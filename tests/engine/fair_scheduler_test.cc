@@ -116,5 +116,66 @@ TEST(FairScheduler, ManyCallersAllComplete) {
   EXPECT_EQ(s.Stats("a").served + s.Stats("b").served, 1600u);
 }
 
+TEST(FairScheduler, QueueWaitHistogramAndDepth) {
+  FakeClock clock;
+  FairScheduler s(1, &clock);
+  ASSERT_TRUE(s.Run("a", Budget(1'000'000'000), 1, [] {}).ok());  // uncontended: waited 0
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false, blocking = false;
+  std::thread holder([&] {
+    ASSERT_TRUE(s.Run("a", Budget(1'000'000'000), 1, [&] {
+                   std::unique_lock<std::mutex> lock(mu);
+                   blocking = true;
+                   cv.notify_all();
+                   cv.wait(lock, [&] { return release; });
+                 }).ok());
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return blocking; });
+  }
+  std::thread waiter([&] { ASSERT_TRUE(s.Run("b", Budget(1'000'000'000), 2.5, [] {}).ok()); });
+  while (s.Queued("b") == 0) std::this_thread::yield();
+  const auto during = s.AllStats();
+  ASSERT_EQ(during.count("b"), 1u);
+  EXPECT_EQ(during.at("b").queued, 1u);
+  EXPECT_EQ(during.at("a").queued, 0u);
+  clock.AdvanceMillis(3);  // b waits 3 ms: the (2.5 ms, 5 ms] bucket
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  waiter.join();
+  const auto after = s.AllStats();
+  const SchedulerTenantStats& a = after.at("a");
+  const SchedulerTenantStats& b = after.at("b");
+  EXPECT_EQ(a.queue_wait_buckets[0], 2u);  // both of a's ran at once
+  EXPECT_EQ(b.queued, 0u);
+  EXPECT_EQ(b.served, 1u);
+  EXPECT_DOUBLE_EQ(b.served_cost, 2.5);
+  EXPECT_EQ(b.queue_wait_us_total, 3000);
+  size_t bucket = 0;
+  while (kQueueWaitBoundsUs[bucket] < 3000) ++bucket;
+  EXPECT_EQ(kQueueWaitBoundsUs[bucket], 5000);
+  for (size_t i = 0; i < b.queue_wait_buckets.size(); ++i) {
+    EXPECT_EQ(b.queue_wait_buckets[i], i == bucket ? 1u : 0u) << i;
+  }
+}
+
+TEST(FairScheduler, ForgetDropsADeletedTenantsCounters) {
+  FakeClock clock;
+  FairScheduler s(1, &clock);
+  ASSERT_TRUE(s.Run("gone", Budget(1'000'000), 1, [] {}).ok());
+  ASSERT_TRUE(s.Run("kept", Budget(1'000'000), 1, [] {}).ok());
+  s.Forget("gone");
+  const auto all = s.AllStats();
+  EXPECT_EQ(all.count("gone"), 0u);
+  EXPECT_EQ(all.count("kept"), 1u);
+  EXPECT_EQ(s.Stats("gone").served, 0u);
+}
+
 }  // namespace
 }  // namespace tenantkv::engine

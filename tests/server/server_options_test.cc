@@ -59,6 +59,22 @@ TEST(ServerOptions, ConfigFileAndUnknownSettings) {
   EXPECT_FALSE(Parse({"--no-such-flag"}).ok());
 }
 
+TEST(ServerOptions, LoggingSettingsByFlagAndConfigFile) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->log_level, "info");
+  EXPECT_TRUE(defaults->access_log);
+  auto flags = Parse({"--no-access-log", "--log-level", "debug"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_FALSE(flags->access_log);
+  EXPECT_EQ(flags->log_level, "debug");
+  auto file = Parse({"--config", WriteConfig("log-level = \"warn\"\naccess-log = false\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_FALSE(file->access_log);
+  EXPECT_EQ(file->log_level, "warn");
+  EXPECT_FALSE(Parse({"--config", WriteConfig("log-level = \"loud\"\n")}).ok());
+}
+
 TEST(ServerOptions, RejectsBadValues) {
   const std::vector<std::vector<std::string>> bad = {
       {"--listen", "nohost"},          {"--listen", "127.0.0.1:70000"}, {"--listen", "h:"},

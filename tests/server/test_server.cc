@@ -123,6 +123,11 @@ std::unique_ptr<httplib::Client> TestServer::Client() const {
   return c;
 }
 
+std::string TestServer::ReadLog() const {
+  std::ifstream in(dir_ + "/server.log");
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
 namespace {
 httplib::Headers WithAuth(httplib::Headers h, const std::string& token) {
   if (!token.empty()) h.emplace("Authorization", "Bearer " + token);

@@ -29,6 +29,8 @@ class TestServer {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& operator_token() const { return operator_token_; }
   std::unique_ptr<httplib::Client> Client() const;
+  // Everything the server wrote to stderr so far (its log).
+  std::string ReadLog() const;
 
   // Admin helpers (fail the test on an unexpected status).
   void CreateTenant(const std::string& id);
