@@ -8,6 +8,7 @@
 #include "crypto/random.h"
 #include "server/http_status.h"
 #include "server/json_io.h"
+#include "server/tls_context.h"
 #include "server/url.h"
 
 namespace tenantkv::server {
@@ -27,8 +28,13 @@ bool DecodeSegment(std::string_view raw, std::string* out) {
 
 }  // namespace
 
-Api::Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler)
-    : engine_(engine), auth_(auth), admission_(&engine->clock()), bypass_scheduler_(bypass_scheduler) {
+Api::Api(engine::Engine* engine, const Authenticator* auth, const ApiOptions& options)
+    : engine_(engine),
+      auth_(auth),
+      admission_(&engine->clock()),
+      auth_backoff_(options.auth_backoff, &engine->clock()),
+      bypass_scheduler_(options.bypass_scheduler),
+      admin_require_client_cert_(options.admin_require_client_cert) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -115,7 +121,23 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, const 
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
   Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
-  TKV_RETURN_IF_ERROR(Authorize(route, call));
+  if (route.access != Access::kPublic) {
+    const bool admin_route = route.access == Access::kOperator || route.access == Access::kSelf;
+    if (admin_route && admin_require_client_cert_ && !HasVerifiedClientCert(req)) {
+      return Status::PermissionDenied("admin routes need a verified TLS client certificate",
+                                      "client_cert_required");
+    }
+    // Before the token is looked at: a refused address learns nothing.
+    const int64_t wait_us = auth_backoff_.RefusedForMicros(req.remote_addr);
+    if (wait_us > 0) {
+      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
+      return Status(Code::kResourceExhausted, "auth_backoff",
+                    "too many failed authentications from this address; retry later");
+    }
+  }
+  Status authorized = Authorize(route, call);
+  if (authorized.code() == Code::kUnauthenticated) auth_backoff_.RecordFailure(req.remote_addr);
+  TKV_RETURN_IF_ERROR(authorized);
   *tenant = call.principal.is_operator ? "operator" : call.principal.tenant;
   if (route.access != Access::kTenant) return route.handler(call);
   return HandleTenantCall(route, call);

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "server/admission.h"
 #include "server/auth.h"
+#include "server/auth_backoff.h"
 #include "server/router.h"
 #include "server/server_options.h"
 
@@ -61,12 +62,22 @@ void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 
+struct ApiOptions {
+  // Runs storage operations on the HTTP thread (for measuring the
+  // scheduler's cost only).
+  bool bypass_scheduler = false;
+  // Operator and tenant-admin routes (/admin/...) answer 403
+  // client_cert_required unless the request came over TLS with a verified
+  // client certificate; checked before the token.
+  bool admin_require_client_cert = false;
+  // Brute-force protection of token authentication.
+  AuthBackoffOptions auth_backoff;
+};
+
 class Api {
  public:
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
-  // `bypass_scheduler` runs storage operations on the HTTP thread (for
-  // measuring the scheduler's cost only).
-  Api(engine::Engine* engine, const Authenticator* auth, bool bypass_scheduler = false);
+  Api(engine::Engine* engine, const Authenticator* auth, const ApiOptions& options = {});
 
   // Answers one request completely: never throws, never leaves a 5xx
   // without a problem body, always sets X-Request-Id.
@@ -95,7 +106,9 @@ class Api {
   const Authenticator* const auth_;
   ApiRouter router_;
   Admission admission_;
+  AuthBackoff auth_backoff_;
   const bool bypass_scheduler_;
+  const bool admin_require_client_cert_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

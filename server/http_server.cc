@@ -3,22 +3,43 @@
 #include <sys/socket.h>
 
 #include "server/http_status.h"
+#include "server/tls_context.h"
 
 namespace tenantkv::server {
+namespace {
 
-// cpp-httplib's Server, with access to its listening socket so the backlog
-// can be raised after bind_to_port().
-class HttpServer::Listener : public httplib::Server {
- public:
-  bool RaiseBacklog(int backlog) {
-    const int fd = svr_sock_;
+// Reads cpp-httplib's protected listening socket (of a Server or an
+// SSLServer) so that the backlog can be raised after bind_to_port().
+struct ListenSocket : httplib::Server {
+  static bool RaiseBacklog(httplib::Server& s, int backlog) {
+    const int fd = s.*(&ListenSocket::svr_sock_);
     return fd >= 0 && ::listen(fd, backlog) == 0;
   }
 };
 
-HttpServer::HttpServer(const ServerOptions& options, Api* api)
-    : options_(options), api_(api), http_(std::make_unique<Listener>()) {
-  Listener& s = *http_;
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, Api* api) {
+  std::unique_ptr<httplib::Server> http;
+  if (!options.tls()) {
+    http = std::make_unique<httplib::Server>();
+  } else {
+    const TlsFiles files{options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file};
+    Status tls = Status::Internal("TLS context was not set up", "tls_config");
+    auto ssl = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      tls = ConfigureServerTls(&ctx, files);
+      return tls.ok();
+    });
+    if (!tls.ok()) return tls;
+    if (!ssl->is_valid()) return Status::Internal("cannot create the TLS context", "tls_config");
+    http = std::move(ssl);
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(options, api, std::move(http)));
+}
+
+HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http)
+    : options_(options), api_(api), http_(std::move(http)) {
+  httplib::Server& s = *http_;
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(options_.keep_alive_max_requests);
   s.set_keep_alive_timeout(options_.keep_alive_timeout_sec);
@@ -80,7 +101,7 @@ Result<int> HttpServer::Bind() {
   } else if (!http_->bind_to_port(host, port)) {
     return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
   }
-  if (!http_->RaiseBacklog(options_.listen_backlog)) {
+  if (!ListenSocket::RaiseBacklog(*http_, options_.listen_backlog)) {
     return Status::Internal("cannot raise the listen backlog", "bind_failed");
   }
   return bound;
