@@ -17,6 +17,37 @@ struct ListenSocket : httplib::Server {
   }
 };
 
+// The body framing must be unambiguous before any of the body is read: at
+// most one Content-Length, of plain digits. cpp-httplib itself reads "5,5",
+// "+5" or "1e3" as a length (strtoull) and lets Transfer-Encoding win over a
+// Content-Length; a proxy in front that reads them otherwise would see a
+// different next request (smuggling).
+// Chunked request bodies are refused outright: cpp-httplib 0.11 decodes
+// them leniently ("5 5" is a size of 5, a chunk of the wrong length or
+// without its CRLF is taken as it comes), so what it would store is not
+// what a strict reader of the same bytes would see.
+Status CheckFraming(const httplib::Request& req) {
+  if (req.headers.count("Transfer-Encoding") > 0) {
+    return Status::InvalidArgument("send the body with a Content-Length; Transfer-Encoding is not accepted",
+                                   "length_required");
+  }
+  const size_t lengths = req.headers.count("Content-Length");
+  if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
+  // Without a length the library would read the body until the client
+  // closes or the read timeout passes, and then refuse it anyway.
+  if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                       req.method == "PRI")) {
+    return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
+  }
+  if (lengths == 1) {
+    const std::string& v = req.get_header_value("Content-Length");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, Api* api) {
@@ -55,6 +86,13 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<h
   // Every connection is admitted (or refused) on its first request, before
   // its body is read.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (Status framing = CheckFraming(req); !framing.ok()) {
+      WriteProblem(res, framing);
+      res.set_header("Connection", "close");
+      res.set_header("X-Request-Id", api_->RequestId(req));
+      ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
+      return httplib::Server::HandlerResponse::Handled;
+    }
     ConnectionPool* pool = pool_.load();
     if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
       WriteProblem(res, Status::Unavailable("too many open connections from this client",
