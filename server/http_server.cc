@@ -34,7 +34,7 @@ Status CheckFraming(const httplib::Request& req) {
   const size_t lengths = req.headers.count("Content-Length");
   if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
   // Without a length the library would read the body until the client
-  // closes or the read timeout passes, and then refuse it anyway.
+  // half-closes (taking everything as the body) or the read timeout passes.
   if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
                        req.method == "PRI")) {
     return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
