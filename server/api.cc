@@ -11,6 +11,7 @@
 #include "server/logging.h"
 #include "server/prometheus.h"
 #include "server/thread_priority.h"
+#include "server/tls_context.h"
 #include "server/url.h"
 
 namespace tenantkv::server {
@@ -34,7 +35,9 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
     : engine_(engine),
       auth_(auth),
       admission_(&engine->clock()),
+      auth_backoff_(options.auth_backoff, &engine->clock()),
       bypass_scheduler_(options.bypass_scheduler),
+      admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
       metrics_(engine) {
   auto prefix = crypto::RandomHex(4);
@@ -176,7 +179,22 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
   Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
+  if (route.access != Access::kPublic) {
+    const bool admin_route = route.access == Access::kOperator || route.access == Access::kSelf;
+    if (admin_route && admin_require_client_cert_ && !HasVerifiedClientCert(req)) {
+      return Status::PermissionDenied("admin routes need a verified TLS client certificate",
+                                      "client_cert_required");
+    }
+    // Before the token is looked at: a refused address learns nothing.
+    const int64_t wait_us = auth_backoff_.RefusedForMicros(req.remote_addr);
+    if (wait_us > 0) {
+      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
+      return Status(Code::kResourceExhausted, "auth_backoff",
+                    "too many failed authentications from this address; retry later");
+    }
+  }
   Status s = Authorize(route, call);
+  if (s.code() == Code::kUnauthenticated) auth_backoff_.RecordFailure(req.remote_addr);
   out->is_operator = call.principal.is_operator;
   out->tenant = call.tenant;
   if (!s.ok()) {

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "server/admission.h"
 #include "server/auth.h"
+#include "server/auth_backoff.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/server_options.h"
@@ -73,6 +74,12 @@ struct ApiOptions {
   bool bypass_scheduler = false;
   // One JSON line per request goes here (see server/logging.h); nullptr = none.
   std::shared_ptr<spdlog::logger> access_log;
+  // Operator and tenant-admin routes (/admin/...) answer 403
+  // client_cert_required unless the request came over TLS with a verified
+  // client certificate; checked before the token.
+  bool admin_require_client_cert = false;
+  // Brute-force protection of token authentication.
+  AuthBackoffOptions auth_backoff;
 };
 
 class Api {
@@ -117,7 +124,9 @@ class Api {
   const Authenticator* const auth_;
   ApiRouter router_;
   Admission admission_;
+  AuthBackoff auth_backoff_;
   const bool bypass_scheduler_;
+  const bool admin_require_client_cert_;
   const std::shared_ptr<spdlog::logger> access_log_;
   Metrics metrics_;
   std::atomic<bool> draining_{false};

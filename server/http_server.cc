@@ -4,22 +4,74 @@
 
 #include "server/http_status.h"
 #include "server/thread_priority.h"
+#include "server/tls_context.h"
 
 namespace tenantkv::server {
+namespace {
 
-// cpp-httplib's Server, with access to its listening socket so the backlog
-// can be raised after bind_to_port().
-class HttpServer::Listener : public httplib::Server {
- public:
-  bool RaiseBacklog(int backlog) {
-    const int fd = svr_sock_;
+// Reads cpp-httplib's protected listening socket (of a Server or an
+// SSLServer) so that the backlog can be raised after bind_to_port().
+struct ListenSocket : httplib::Server {
+  static bool RaiseBacklog(httplib::Server& s, int backlog) {
+    const int fd = s.*(&ListenSocket::svr_sock_);
     return fd >= 0 && ::listen(fd, backlog) == 0;
   }
 };
 
-HttpServer::HttpServer(const ServerOptions& options, Api* api)
-    : options_(options), api_(api), http_(std::make_unique<Listener>()) {
-  Listener& s = *http_;
+// The body framing must be unambiguous before any of the body is read: at
+// most one Content-Length, of plain digits. cpp-httplib itself reads "5,5",
+// "+5" or "1e3" as a length (strtoull) and lets Transfer-Encoding win over a
+// Content-Length; a proxy in front that reads them otherwise would see a
+// different next request (smuggling).
+// Chunked request bodies are refused outright: cpp-httplib 0.11 decodes
+// them leniently ("5 5" is a size of 5, a chunk of the wrong length or
+// without its CRLF is taken as it comes), so what it would store is not
+// what a strict reader of the same bytes would see.
+Status CheckFraming(const httplib::Request& req) {
+  if (req.headers.count("Transfer-Encoding") > 0) {
+    return Status::InvalidArgument("send the body with a Content-Length; Transfer-Encoding is not accepted",
+                                   "length_required");
+  }
+  const size_t lengths = req.headers.count("Content-Length");
+  if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
+  // Without a length the library would read the body until the client
+  // half-closes (taking everything as the body) or the read timeout passes.
+  if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                       req.method == "PRI")) {
+    return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
+  }
+  if (lengths == 1) {
+    const std::string& v = req.get_header_value("Content-Length");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, Api* api) {
+  std::unique_ptr<httplib::Server> http;
+  if (!options.tls()) {
+    http = std::make_unique<httplib::Server>();
+  } else {
+    const TlsFiles files{options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file};
+    Status tls = Status::Internal("TLS context was not set up", "tls_config");
+    auto ssl = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      tls = ConfigureServerTls(&ctx, files);
+      return tls.ok();
+    });
+    if (!tls.ok()) return tls;
+    if (!ssl->is_valid()) return Status::Internal("cannot create the TLS context", "tls_config");
+    http = std::move(ssl);
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(options, api, std::move(http)));
+}
+
+HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http)
+    : options_(options), api_(api), http_(std::move(http)) {
+  httplib::Server& s = *http_;
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(options_.keep_alive_max_requests);
   s.set_keep_alive_timeout(options_.keep_alive_timeout_sec);
@@ -35,6 +87,13 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api)
   // Every connection is admitted (or refused) on its first request, before
   // its body is read.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (Status framing = CheckFraming(req); !framing.ok()) {
+      WriteProblem(res, framing);
+      res.set_header("Connection", "close");
+      res.set_header("X-Request-Id", api_->RequestId(req));
+      ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
+      return httplib::Server::HandlerResponse::Handled;
+    }
     ConnectionPool* pool = pool_.load();
     if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
       WriteProblem(res, Status::Unavailable("too many open connections from this client",
@@ -85,7 +144,7 @@ Result<int> HttpServer::Bind() {
   } else if (!http_->bind_to_port(host, port)) {
     return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
   }
-  if (!http_->RaiseBacklog(options_.listen_backlog)) {
+  if (!ListenSocket::RaiseBacklog(*http_, options_.listen_backlog)) {
     return Status::Internal("cannot raise the listen backlog", "bind_failed");
   }
   return bound;

@@ -7,6 +7,9 @@
 //   a per-client connection cap, and keep-alive bounded by count and idle
 //   time, so idle or slow clients cannot starve the others;
 // - body, header and URI limits, read/write timeouts.
+// With a certificate configured it serves HTTPS (TLS 1.2+, see
+// tls_context.h) with the same settings; the handshake itself is bounded by
+// the read timeout.
 #pragma once
 
 #include <atomic>
@@ -21,8 +24,9 @@ namespace tenantkv::server {
 
 class HttpServer {
  public:
-  // `api` must outlive the server.
-  HttpServer(const ServerOptions& options, Api* api);
+  // `api` must outlive the server. FailedPrecondition "tls_config" if TLS
+  // is configured and its files cannot be used.
+  static Result<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, Api* api);
   ~HttpServer();
 
   // Binds the listening socket; returns the port (useful with port 0).
@@ -36,10 +40,10 @@ class HttpServer {
   ConnectionPool* pool() const { return pool_.load(); }
 
  private:
-  class Listener;
+  HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http);
   const ServerOptions options_;
   Api* const api_;
-  std::unique_ptr<Listener> http_;
+  std::unique_ptr<httplib::Server> http_;  // an httplib::SSLServer with TLS
   std::atomic<ConnectionPool*> pool_{nullptr};
 };
 

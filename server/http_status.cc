@@ -13,6 +13,7 @@ const char* TitleOf(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 412: return "Precondition Failed";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
@@ -54,7 +55,8 @@ void Write(httplib::Response& res, int status, const std::string& code, const st
 }  // namespace
 
 int HttpStatusOf(const Status& s) {
-  if (s.reason() == "method_not_allowed") return 405;  // an HTTP-only condition
+  if (s.reason() == "method_not_allowed") return 405;  // HTTP-only conditions
+  if (s.reason() == "length_required") return 411;
   switch (s.code()) {
     case Code::kOk: return 200;
     case Code::kInvalidArgument: return 400;

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   int ignored = 0;
   options->ParseListen(&host, &ignored).IgnoreError();  // validated already
   const bool v6 = host.find(':') != std::string::npos;
-  std::printf("tenantkv listening on http://%s%s%s:%d\n", v6 ? "[" : "", host.c_str(), v6 ? "]" : "",
-              *port);
+  std::printf("tenantkv listening on %s://%s%s%s:%d\n", options->tls() ? "https" : "http",
+              v6 ? "[" : "", host.c_str(), v6 ? "]" : "", *port);
   std::printf("operator token %s\n", (*app)->TokenSource().c_str());
   std::fflush(stdout);
 

@@ -33,11 +33,17 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
-  ApiOptions api_options;
-  api_options.bypass_scheduler = options.bypass_scheduler;
-  api_options.access_log = std::move(access_log);
-  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api_options));
-  app->http_ = std::make_unique<HttpServer>(options, app->api_.get());
+  ApiOptions api;
+  api.bypass_scheduler = options.bypass_scheduler;
+  api.access_log = std::move(access_log);
+  api.admin_require_client_cert = options.admin_require_client_cert;
+  api.auth_backoff.fail_limit = options.auth_fail_limit;
+  api.auth_backoff.window_us = int64_t{options.auth_fail_window_sec} * 1'000'000;
+  api.auth_backoff.base_us = int64_t{options.auth_backoff_base_sec} * 1'000'000;
+  api.auth_backoff.max_us = int64_t{options.auth_backoff_max_sec} * 1'000'000;
+  api.auth_backoff.table_size = options.auth_fail_table_size;
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
+  TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, app->api_.get()));
   if (options.throttled_idle_priority && !thread_priority::Enable()) {
     spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "
                  "CAP_SYS_NICE or RLIMIT_NICE >= 20, e.g. LimitNICE=20 in a systemd unit); a flooding "

@@ -49,6 +49,27 @@ Status ServerOptions::Validate() const {
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
   }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
+  }
+  if (!tls_client_ca_file.empty() && !tls()) {
+    return Status::InvalidArgument("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (admin_require_client_cert && tls_client_ca_file.empty()) {
+    return Status::InvalidArgument("--admin-require-client-cert needs --tls-client-ca");
+  }
+  if (auth_fail_limit > 0) {
+    if (auth_fail_window_sec <= 0 || auth_fail_window_sec > 86400) {
+      return Status::InvalidArgument("--auth-fail-window-sec must be 1..86400");
+    }
+    if (auth_backoff_base_sec <= 0 || auth_backoff_max_sec < auth_backoff_base_sec ||
+        auth_backoff_max_sec > 86400) {
+      return Status::InvalidArgument("need 1 <= --auth-backoff-base-sec <= --auth-backoff-max-sec <= 86400");
+    }
+    if (auth_fail_table_size < 16 || auth_fail_table_size > (1u << 24)) {
+      return Status::InvalidArgument("--auth-fail-table-size must be 16..16777216");
+    }
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || log_level == l;
@@ -100,6 +121,24 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
       ->capture_default_str();
   app.add_flag("--bypass-scheduler", o.bypass_scheduler,
                "measurement only: skip the fair scheduler (no weights, reservations or deadlines)");
+  app.add_option("--tls-cert", o.tls_cert_file, "PEM server certificate chain: serve HTTPS (TLS 1.2+)");
+  app.add_option("--tls-key", o.tls_key_file, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", o.tls_client_ca_file,
+                 "PEM CA file: client certificates it signed are verified (others refused)");
+  app.add_flag("--admin-require-client-cert", o.admin_require_client_cert,
+               "admin routes need a client certificate verified against --tls-client-ca");
+  app.add_option("--auth-fail-limit", o.auth_fail_limit,
+                 "failed authentications per client address within the window before 429 (0 = off)")
+      ->capture_default_str();
+  app.add_option("--auth-fail-window-sec", o.auth_fail_window_sec, "window for counting failures")
+      ->capture_default_str();
+  app.add_option("--auth-backoff-base-sec", o.auth_backoff_base_sec,
+                 "first refusal period; doubles with each repeat")->capture_default_str();
+  app.add_option("--auth-backoff-max-sec", o.auth_backoff_max_sec, "longest refusal period")
+      ->capture_default_str();
+  app.add_option("--auth-fail-table-size", o.auth_fail_table_size,
+                 "client addresses tracked at most (least recently seen forgotten first)")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

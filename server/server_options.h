@@ -37,6 +37,23 @@ struct ServerOptions {
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
 
+  // Transport security. TLS is on when tls_cert_file is set (then
+  // tls_key_file is required too): TLS 1.2 and 1.3 only.
+  std::string tls_cert_file;             // PEM server certificate chain (leaf first)
+  std::string tls_key_file;              // PEM private key of the leaf certificate
+  std::string tls_client_ca_file;        // PEM CA(s) whose client certificates are accepted
+  bool admin_require_client_cert = false;  // admin routes need a verified client cert (needs the CA)
+
+  // Brute-force protection, per client address (IPv6 per /64).
+  // auth_fail_limit 0 turns it off.
+  size_t auth_fail_limit = 20;           // failed authentications within the window before refusal
+  int auth_fail_window_sec = 60;         // window over which failures are counted (seconds)
+  int auth_backoff_base_sec = 2;         // first refusal period; doubles with each repeat (seconds)
+  int auth_backoff_max_sec = 600;        // longest refusal period (seconds)
+  size_t auth_fail_table_size = 65536;   // client addresses remembered at most (LRU)
+
+  bool tls() const { return !tls_cert_file.empty(); }
+
   // InvalidArgument naming the first bad setting.
   Status Validate() const;
   // Splits `listen` into host and port (validated).

@@ -163,5 +163,37 @@ TEST_F(BadInputTest, MalformedHttpGetsA4xxAndTheServerStaysUp) {
   EXPECT_EQ(Snapshot(), before);
 }
 
+TEST_F(BadInputTest, AmbiguousFramingIsRefusedBeforeTheBody) {
+  const std::string before = Snapshot();
+  struct Case {
+    const char* name;
+    std::string headers;  // framing headers of a PUT; no body bytes are sent
+    int status;
+    const char* code;
+  };
+  const std::vector<Case> cases = {
+      {"plus sign", "Content-Length: +5\r\n", 400, "bad_framing"},
+      {"comma list", "Content-Length: 5,5\r\n", 400, "bad_framing"},
+      {"exponent", "Content-Length: 1e3\r\n", 400, "bad_framing"},
+      {"hex", "Content-Length: 0x10\r\n", 400, "bad_framing"},
+      {"twice", "Content-Length: 5\r\nContent-Length: 5\r\n", 400, "bad_framing"},
+      {"chunked", "Transfer-Encoding: chunked\r\n", 411, "length_required"},
+      {"chunked and length", "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 411, "length_required"},
+      {"other encoding", "Transfer-Encoding: gzip\r\n", 411, "length_required"},
+      {"no length", "", 411, "length_required"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string answer = server_.RawExchange("PUT /v1/kv/keep HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                                   token_ + "\r\n" + c.headers + "\r\n");
+    ASSERT_GE(answer.size(), 12u);
+    EXPECT_EQ(std::atoi(answer.substr(9, 3).c_str()), c.status) << answer;
+    EXPECT_NE(answer.find("\"code\":\"" + std::string(c.code) + "\""), std::string::npos) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  }
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(server_.Get(KvPath("keep"), token_)->body, "original");
+}
+
 }  // namespace
 }  // namespace tenantkv::testing

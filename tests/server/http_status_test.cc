@@ -17,6 +17,10 @@ TEST(HttpStatus, MapsEveryCode) {
       {Status(Code::kStorageExhausted, "storage_quota", "x"), 507},
       {Status::Unavailable("x"), 503},      {Status::DataLoss("x"), 500},
       {Status::Internal("x"), 500},         {Status(Code::kInvalidArgument, "method_not_allowed", "x"), 405},
+      {Status::InvalidArgument("x", "length_required"), 411},
+      {Status::InvalidArgument("x", "bad_framing"), 400},
+      {Status(Code::kResourceExhausted, "auth_backoff", "x"), 429},
+      {Status::PermissionDenied("x", "client_cert_required"), 403},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.s.ToString());

@@ -75,12 +75,43 @@ TEST(ServerOptions, LoggingSettingsByFlagAndConfigFile) {
   EXPECT_FALSE(Parse({"--config", WriteConfig("log-level = \"loud\"\n")}).ok());
 }
 
+TEST(ServerOptions, TransportAndBackoffSettingsFromFlagsAndConfig) {
+  auto flags = Parse({"--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--tls-client-ca", "/ca.pem",
+                      "--admin-require-client-cert", "--auth-fail-limit", "7", "--auth-backoff-max-sec", "60"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_TRUE(flags->tls());
+  EXPECT_EQ(flags->tls_client_ca_file, "/ca.pem");
+  EXPECT_TRUE(flags->admin_require_client_cert);
+  EXPECT_EQ(flags->auth_fail_limit, 7u);
+  EXPECT_EQ(flags->auth_backoff_max_sec, 60);
+  auto file = Parse({"--config", WriteConfig("tls-cert = \"/c.pem\"\ntls-key = \"/k.pem\"\n"
+                                             "tls-client-ca = \"/ca.pem\"\nadmin-require-client-cert = true\n"
+                                             "auth-fail-limit = 0\nauth-fail-window-sec = 30\n"
+                                             "auth-backoff-base-sec = 5\nauth-fail-table-size = 1024\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->tls_cert_file, "/c.pem");
+  EXPECT_EQ(file->tls_key_file, "/k.pem");
+  EXPECT_TRUE(file->admin_require_client_cert);
+  EXPECT_EQ(file->auth_fail_limit, 0u);
+  EXPECT_EQ(file->auth_fail_window_sec, 30);
+  EXPECT_EQ(file->auth_backoff_base_sec, 5);
+  EXPECT_EQ(file->auth_fail_table_size, 1024u);
+  auto plain = Parse({});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls());
+  EXPECT_EQ(plain->auth_fail_limit, 20u);
+}
+
 TEST(ServerOptions, RejectsBadValues) {
   const std::vector<std::vector<std::string>> bad = {
       {"--listen", "nohost"},          {"--listen", "127.0.0.1:70000"}, {"--listen", "h:"},
       {"--max-value-bytes", "0"},      {"--max-body-bytes", "10"},      {"--threads-min", "0"},
       {"--threads-min", "9", "--threads-max", "8"}, {"--log-level", "loud"},
       {"--max-connections-per-client", "0"}, {"--read-timeout-sec", "0"},
+      {"--tls-cert", "/c.pem"}, {"--tls-key", "/k.pem"}, {"--tls-client-ca", "/ca.pem"},
+      {"--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--admin-require-client-cert"},
+      {"--auth-fail-window-sec", "0"}, {"--auth-backoff-base-sec", "0"},
+      {"--auth-backoff-base-sec", "10", "--auth-backoff-max-sec", "5"}, {"--auth-fail-table-size", "1"},
   };
   for (const auto& args : bad) {
     SCOPED_TRACE(args[0] + " " + args.back());

@@ -74,10 +74,14 @@ void TestServer::Start() {
     ssize_t n = read(out[0], buf, sizeof(buf));
     if (n <= 0) break;
     text.append(buf, static_cast<size_t>(n));
-    auto pos = text.find("listening on http://127.0.0.1:");
+    // "listening on http://127.0.0.1:PORT" or "https://..." with TLS.
+    auto pos = text.find("listening on http");
     auto eol = pos == std::string::npos ? pos : text.find('\n', pos);
-    if (eol != std::string::npos) {
-      port_ = std::atoi(text.c_str() + pos + std::strlen("listening on http://127.0.0.1:"));
+    const std::string host = "://127.0.0.1:";
+    auto at = eol == std::string::npos ? eol : text.find(host, pos);
+    if (at != std::string::npos && at < eol) {
+      tls_ = text.compare(pos, std::strlen("listening on https"), "listening on https") == 0;
+      port_ = std::atoi(text.c_str() + at + host.size());
     }
   }
   close(out[0]);

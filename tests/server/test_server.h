@@ -26,6 +26,8 @@ class TestServer {
   int Terminate();
 
   int port() const { return port_; }
+  // True if the server announced https:// (started with --tls-cert).
+  bool tls() const { return tls_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& operator_token() const { return operator_token_; }
   std::unique_ptr<httplib::Client> Client() const;
@@ -57,6 +59,7 @@ class TestServer {
   std::string data_dir_;
   int pid_ = -1;
   int port_ = 0;
+  bool tls_ = false;
   std::string operator_token_;
 };
 
