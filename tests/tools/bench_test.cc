@@ -1,6 +1,7 @@
 // Unit tests of tenantkv-bench's pure pieces. No sockets, no timed assertions.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -10,17 +11,20 @@
 #include "tools/bench/base64.h"
 #include "tools/bench/bench_command.h"
 #include "tools/bench/bench_options.h"
+#include "tools/bench/bench_worker.h"
 #include "tools/bench/fairness.h"
 #include "tools/bench/kv_requests.h"
 #include "tools/bench/latency_histogram.h"
 #include "tools/bench/load_schedule.h"
 #include "tools/bench/loopback_target.h"
+#include "tools/bench/op_bytes.h"
 #include "tools/bench/op_mix.h"
 #include "tools/bench/progress.h"
 #include "tools/bench/report.h"
 #include "tools/bench/request_stats.h"
 #include "tools/bench/run_control.h"
 #include "tools/bench/tenant_spec.h"
+#include "tools/bench/window_counts.h"
 
 namespace tenantkv::bench {
 namespace {
@@ -57,7 +61,7 @@ TEST(OpMix, PickNeverReturnsAZeroWeightKind) {
 
 TEST(OpMix, RejectsBadMixes) {
   const std::vector<std::string> bad = {"",        "get",          "get:",       "get:x",
-                                        "get:-1",  "get:0",        "get:1/get:2", "scan:1",
+                                        "get:-1",  "get:0",        "get:1/get:2", "scans:1",
                                         "get:1/",  "get:1000001",  "get:1//put:1", "GET:1"};
   for (const std::string& text : bad) {
     SCOPED_TRACE(text);
@@ -99,6 +103,31 @@ TEST(TenantSpec, ParsesGoodSpecs) {
     EXPECT_EQ(spec->value_bytes, c.value_bytes);
     EXPECT_DOUBLE_EQ(spec->weight, c.weight);
     EXPECT_EQ(spec->token, c.token);
+  }
+}
+
+TEST(TenantSpec, ScanFieldSetsTheScanPage) {
+  Result<TenantSpec> plain = ParseTenantSpec("name=a");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->scan_limit, 100u);
+  Result<TenantSpec> big = ParseTenantSpec("name=a,mix=scan:1,value=10240,scan=1000");
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_EQ(big->scan_limit, 1000u);
+  EXPECT_EQ(big->mix.ToString(), "scan:1");
+  EXPECT_EQ(big->value_bytes, 10240u);
+  Result<TenantSpec> mixed = ParseTenantSpec("name=a,scan=1,mix=get:5/scan:2/batch:1");
+  ASSERT_TRUE(mixed.ok()) << mixed.status().ToString();
+  EXPECT_EQ(mixed->scan_limit, 1u);
+  EXPECT_EQ(mixed->mix.ToString(), "get:5/batch:1/scan:2");
+  EXPECT_EQ(mixed->mix.Pick(5), OpKind::kBatch);
+  EXPECT_EQ(mixed->mix.Pick(6), OpKind::kScan);
+  for (const char* bad : {"name=a,scan=0", "name=a,scan=1001", "name=a,scan=x", "name=a,scan=",
+                          "name=a,scan=-1", "name=a,scan=10.5", "name=a,scan=1,scan=2"}) {
+    SCOPED_TRACE(bad);
+    Result<TenantSpec> spec = ParseTenantSpec(bad);
+    ASSERT_FALSE(spec.ok());
+    EXPECT_NE(spec.status().message().find("'scan'"), std::string::npos)
+        << spec.status().message();
   }
 }
 
@@ -472,6 +501,16 @@ TEST(KvRequests, BuildsEachOp) {
   EXPECT_EQ(body["ops"][0]["value_b64"], Base64Encode(put.body));
 }
 
+TEST(KvRequests, ScanListsWithValuesUpToItsLimit) {
+  std::mt19937_64 rng(1);
+  const OpRequest scan = KvRequestFactory(10, 7, 1, 1000).Make(OpKind::kScan, rng);
+  EXPECT_EQ(scan.method, "GET");
+  EXPECT_EQ(scan.path, "/v1/kv?prefix=k&limit=1000&values=true");
+  EXPECT_TRUE(scan.body.empty());
+  EXPECT_EQ(KvRequestFactory(10, 7, 1).Make(OpKind::kScan, rng).path,
+            "/v1/kv?prefix=k&limit=100&values=true");
+}
+
 TEST(KvRequests, PreloadCoversTheRange) {
   const KvRequestFactory factory(1000, 3, 1);
   const nlohmann::json body = nlohmann::json::parse(factory.MakePreload(500, 3).body);
@@ -525,6 +564,137 @@ TEST(RequestStats, RecordsLatencyOfSuccessesOnly) {
   EXPECT_EQ(a.by_code.at(kTransportError), 1u);
 }
 
+// ---- bytes and per-second windows -------------------------------------------
+
+// A list answer as the server writes it (nlohmann's compact dump).
+std::string ListAnswer(const std::vector<std::pair<std::string, std::string>>& items) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [key, value] : items) {
+    list.push_back({{"key", key},
+                    {"size", value.size()},
+                    {"etag", "3f2e164520ceebc457a30a9e"},
+                    {"value_b64", Base64Encode(value)}});
+  }
+  return nlohmann::json{{"items", list}, {"next", nullptr}}.dump();
+}
+
+TEST(OpBytes, ScanSumsTheListedValueSizes) {
+  EXPECT_EQ(ScanValueBytes(ListAnswer({})), 0u);
+  EXPECT_EQ(ScanValueBytes(ListAnswer({{"k0", std::string(10240, 'x')},
+                                       {"k1", "abc"},
+                                       {"k10", ""}})),
+            10243u);
+  // A key that spells the member name is escaped inside its string, so it
+  // is not counted.
+  EXPECT_EQ(ScanValueBytes(ListAnswer({{"k\"size\":99", "ab"}, {"size\":7", "c"}})), 3u);
+  // Whitespace after the colon is allowed; a non-number is skipped.
+  EXPECT_EQ(ScanValueBytes(R"({"items":[{"size": 5},{"size":"x"},{"size":-2},{"size":7}]})"), 12u);
+  EXPECT_EQ(ScanValueBytes("not json"), 0u);
+}
+
+TEST(OpBytes, CountsValueBytesOfSuccessesPerOp) {
+  const std::string scan_body = ListAnswer({{"k0", "12345"}, {"k1", "678"}});
+  struct Case {
+    OpKind op;
+    int status;
+    std::string body;
+    std::uint64_t read;
+    std::uint64_t write;
+  };
+  const std::vector<Case> cases = {
+      {OpKind::kGet, 200, std::string(300, 'v'), 300, 0},
+      {OpKind::kGet, 404, "{\"code\":\"not_found\"}", 0, 0},
+      {OpKind::kGet, 304, "", 0, 0},
+      {OpKind::kGet, 429, "{}", 0, 0},
+      {OpKind::kPut, 201, "", 0, 100},
+      {OpKind::kPut, 204, "", 0, 100},
+      {OpKind::kPut, 413, "", 0, 0},
+      {OpKind::kBatch, 200, "{}", 0, 100u * kBatchPuts},
+      {OpKind::kBatch, 429, "{}", 0, 0},
+      {OpKind::kList, 200, scan_body, 0, 0},
+      {OpKind::kScan, 200, scan_body, 8, 0},
+      {OpKind::kScan, 429, scan_body, 0, 0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << OpName(c.op) << " " << c.status);
+    const OpBytes bytes = CountOpBytes(c.op, c.status, c.body, 100);
+    EXPECT_EQ(bytes.read, c.read);
+    EXPECT_EQ(bytes.write, c.write);
+  }
+}
+
+constexpr std::chrono::nanoseconds Seconds(double s) {
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
+}
+
+TEST(WindowCounts, CompletionsLandInTheirSecond) {
+  WindowCounts w(/*max_windows=*/3);
+  w.Add(std::chrono::nanoseconds(-1), {1, 1});  // warm-up: not counted
+  w.Add(Seconds(0), {10, 0});
+  w.Add(std::chrono::nanoseconds(999'999'999), {5, 2});  // still second 0
+  w.Add(Seconds(1), {0, 7});                             // second 1 starts here
+  w.Add(Seconds(2.5), {100, 0});
+  w.Add(Seconds(2.999), {1, 1});
+  w.Add(Seconds(3), {1000, 1000});  // past max_windows: dropped
+  w.Add(Seconds(3600), {1, 1});
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w.ok(), (std::vector<std::uint64_t>{2, 1, 2}));
+  EXPECT_EQ(w.read_bytes(), (std::vector<std::uint64_t>{15, 0, 101}));
+  EXPECT_EQ(w.write_bytes(), (std::vector<std::uint64_t>{2, 7, 1}));
+}
+
+TEST(WindowCounts, MergeAddsPerSecondAndResizeZeroFillsOrTrims) {
+  WindowCounts a(10);
+  a.Add(Seconds(0.5), {1, 0});
+  WindowCounts b(10);
+  b.Add(Seconds(0.1), {2, 0});
+  b.Add(Seconds(4.2), {0, 3});
+  a.Merge(b);
+  EXPECT_EQ(a.ok(), (std::vector<std::uint64_t>{2, 0, 0, 0, 1}));
+  EXPECT_EQ(a.read_bytes(), (std::vector<std::uint64_t>{3, 0, 0, 0, 0}));
+  EXPECT_EQ(a.write_bytes(), (std::vector<std::uint64_t>{0, 0, 0, 0, 3}));
+  a.Resize(6);  // a sixth second in which nothing completed
+  EXPECT_EQ(a.ok(), (std::vector<std::uint64_t>{2, 0, 0, 0, 1, 0}));
+  a.Resize(2);  // the partial last seconds go
+  EXPECT_EQ(a.ok(), (std::vector<std::uint64_t>{2, 0}));
+  EXPECT_EQ(a.write_bytes(), (std::vector<std::uint64_t>{0, 0}));
+  WindowCounts empty;
+  empty.Add(Seconds(0), {1, 1});  // no windows kept at all
+  EXPECT_EQ(empty.size(), 0u);
+}
+
+TEST(WindowCounts, SummaryGivesMinLowerMedianMax) {
+  const WindowSummary odd = Summarise({500, 498, 502});
+  EXPECT_EQ(odd.min, 498u);
+  EXPECT_EQ(odd.median, 500u);
+  EXPECT_EQ(odd.max, 502u);
+  const WindowSummary even = Summarise({7, 1, 3, 5});
+  EXPECT_EQ(even.min, 1u);
+  EXPECT_EQ(even.median, 3u);
+  EXPECT_EQ(even.max, 7u);
+  const WindowSummary none = Summarise({});
+  EXPECT_EQ(none.min, 0u);
+  EXPECT_EQ(none.median, 0u);
+  EXPECT_EQ(none.max, 0u);
+}
+
+TEST(LiveStats, WindowsCountSuccessesByCompletionTime) {
+  LiveStats live(/*max_windows=*/2);
+  // Due in warm-up, completed in the first measured second: counted in the
+  // window (by completion), not in the measured totals (by due time).
+  live.Record(false, OpKind::kPut, 204, 1, 0, Seconds(0.2), {0, 100});
+  live.Record(true, OpKind::kScan, 200, 1, 0, Seconds(0.7), {4096, 0});
+  live.Record(true, OpKind::kGet, 429, 1, 0, Seconds(0.8), {});  // not a success
+  live.Record(true, OpKind::kGet, 404, 1, 0, Seconds(1.1), {});  // a miss is a success
+  live.Record(true, OpKind::kGet, 200, 1, 0, Seconds(-0.1), {9, 0});  // warm-up completion
+  const WindowCounts w = live.Windows();
+  EXPECT_EQ(w.ok(), (std::vector<std::uint64_t>{2, 1}));
+  EXPECT_EQ(w.read_bytes(), (std::vector<std::uint64_t>{4096, 0}));
+  EXPECT_EQ(w.write_bytes(), (std::vector<std::uint64_t>{100, 0}));
+  EXPECT_EQ(live.Measured().sent, 4u);
+  EXPECT_EQ(live.All().sent, 5u);
+}
+
 // ---- report and progress ----------------------------------------------------
 
 TenantResult Tenant(std::string name, double weight, int ok, int throttled) {
@@ -559,6 +729,9 @@ TEST(Report, JsonHasTheContractedShape) {
   }
   // 200/1 and 400/2: exactly the weighted share.
   EXPECT_DOUBLE_EQ(json["jain_index"].get<double>(), 1.0);
+  EXPECT_EQ(acme["windows"]["ok"], nlohmann::ordered_json::array());
+  EXPECT_EQ(acme["windows"]["read_bytes"], nlohmann::ordered_json::array());
+  EXPECT_EQ(acme["windows"]["write_bytes"], nlohmann::ordered_json::array());
   EXPECT_TRUE(json["stopped_early"].is_null());
 }
 
@@ -582,6 +755,27 @@ TEST(Report, TableHasARowPerTenant) {
   EXPECT_NE(table.find("\nacme "), std::string::npos) << table;
   EXPECT_NE(table.find("\nbeta "), std::string::npos) << table;
   EXPECT_NE(table.find("0.5000"), std::string::npos) << table;  // one-hot over two tenants
+}
+
+TEST(Report, PerSecondWindowsInJsonAndTable) {
+  RunReport report;
+  report.measured_seconds = 3;
+  TenantResult t = Tenant("acme", 1, 0, 0);
+  t.windows = WindowCounts(3);
+  t.windows.Add(Seconds(0.5), {100, 10});
+  t.windows.Add(Seconds(1.5), {300, 0});
+  t.windows.Add(Seconds(1.6), {0, 0});
+  t.windows.Resize(3);
+  report.tenants = {t};
+  const nlohmann::ordered_json windows = ReportJson(report)["tenants"][0]["windows"];
+  EXPECT_EQ(windows["ok"], nlohmann::ordered_json::parse("[1,2,0]"));
+  EXPECT_EQ(windows["read_bytes"], nlohmann::ordered_json::parse("[100,300,0]"));
+  EXPECT_EQ(windows["write_bytes"], nlohmann::ordered_json::parse("[10,0,0]"));
+  const std::string table = ReportTable(report);
+  EXPECT_NE(table.find("per second acme: 3 windows of 1 s; ok min/median/max 0/1/2; "
+                       "read bytes min/max 0/300; write bytes min/max 0/10\n"),
+            std::string::npos)
+      << table;
 }
 
 TEST(Progress, LineShowsCountsAndP99) {

@@ -1,6 +1,8 @@
 #include "tools/bench/bench_run.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <exception>
 #include <memory>
@@ -104,10 +106,18 @@ RunReport BuildReport(const RunPlan& plan, const std::vector<TenantRun>& runs,
   } else if (control.Stopped()) {
     report.stopped_early = "interrupted";
   }
+  // Only whole seconds: a partial last second would read as a dip.
+  const auto measured = control.WindowEnd() - control.measure_from();
+  const auto whole_seconds = static_cast<std::size_t>(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(measured).count()));
   for (std::size_t t = 0; t < runs.size(); ++t) {
     const TenantSpec& spec = plan.tenants[t];
-    TenantResult result{spec.name, spec.weight, spec.rate, spec.conns, spec.mix.ToString(), {}};
-    for (const auto& live : runs[t].connections) result.stats.Merge(live->Measured());
+    TenantResult result{spec.name, spec.weight, spec.rate, spec.conns, spec.mix.ToString(), {}, {}};
+    for (const auto& live : runs[t].connections) {
+      result.stats.Merge(live->Measured());
+      result.windows.Merge(live->Windows());
+    }
+    result.windows.Resize(whole_seconds);
     report.tenants.push_back(std::move(result));
   }
   return report;
@@ -120,14 +130,15 @@ RunReport RunLoad(const RunPlan& plan, std::ostream& progress_out) {
   RunControl control(Clock::now() + kStartDelay, ToNanos(plan.warmup_seconds),
                      ToNanos(plan.duration_seconds), plan.max_requests);
   std::vector<TenantRun> runs(plan.tenants.size());
+  const auto max_windows = static_cast<std::size_t>(std::ceil(plan.duration_seconds));
   std::atomic<int> running{0};
   ThreadGroup threads(control);
   for (std::size_t t = 0; t < plan.tenants.size(); ++t) {
     const TenantSpec& spec = plan.tenants[t];
-    runs[t].factory =
-        std::make_unique<KvRequestFactory>(spec.keys, spec.value_bytes, plan.seed + t);
+    runs[t].factory = std::make_unique<KvRequestFactory>(spec.keys, spec.value_bytes,
+                                                         plan.seed + t, spec.scan_limit);
     for (int c = 0; c < spec.conns; ++c) {
-      runs[t].connections.push_back(std::make_unique<LiveStats>());
+      runs[t].connections.push_back(std::make_unique<LiveStats>(max_windows));
       const ConnectionPlan connection{plan.target, spec.token,          plan.timeout_seconds,
                                       &spec,       runs[t].factory.get(), c,
                                       (plan.seed * kSeedStride + t) * kSeedStride + c};

@@ -19,6 +19,12 @@ struct NextRequest {
   OpRequest request;
 };
 
+// The bytes a success moved (nothing for a failure).
+OpBytes SuccessBytes(const ConnectionPlan& plan, OpKind op, const HttpAnswer& answer) {
+  if (Classify(op, answer.status) != ResponseClass::kOk) return {};
+  return CountOpBytes(op, answer.status, answer.body, plan.spec->value_bytes);
+}
+
 NextRequest Draw(const ConnectionPlan& plan, std::mt19937_64& rng) {
   const OpKind op = plan.spec->mix.Pick(rng() % plan.spec->mix.Total());
   return {op, plan.factory->Make(op, rng)};
@@ -44,7 +50,8 @@ void RunOpenLoop(const ConnectionPlan& plan, RunControl& control, LiveStats& sta
     const HttpAnswer answer = connection.Send(next.request);
     const Nanos done = control.Now();
     stats.Record(due >= control.measure_from(), next.op, answer.status, (done - due).count(),
-                 (now - due).count());
+                 (now - due).count(), done - control.measure_from(),
+                 SuccessBytes(plan, next.op, answer));
   }
 }
 
@@ -58,7 +65,8 @@ void RunClosedLoop(const ConnectionPlan& plan, RunControl& control, LiveStats& s
     const HttpAnswer answer = connection.Send(next.request);
     const Nanos done = control.Now();
     stats.Record(sent >= control.measure_from(), next.op, answer.status, (done - sent).count(),
-                 /*send_lag_nanos=*/0);
+                 /*send_lag_nanos=*/0, done - control.measure_from(),
+                 SuccessBytes(plan, next.op, answer));
     if (answer.status == kTransportError) std::this_thread::sleep_for(kTransportErrorPause);
   }
 }
@@ -66,9 +74,12 @@ void RunClosedLoop(const ConnectionPlan& plan, RunControl& control, LiveStats& s
 }  // namespace
 
 void LiveStats::Record(bool measured, OpKind op, int http_status, std::int64_t latency_nanos,
-                       std::int64_t send_lag_nanos) {
+                       std::int64_t send_lag_nanos,
+                       std::chrono::nanoseconds done_since_measure_start, const OpBytes& bytes) {
+  const bool ok = Classify(op, http_status) == ResponseClass::kOk;
   const std::lock_guard<std::mutex> lock(mu_);
   (measured ? measured_ : warmup_).Record(op, http_status, latency_nanos, send_lag_nanos);
+  if (ok) windows_.Add(done_since_measure_start, bytes);
 }
 
 void LiveStats::AddUnsent(std::uint64_t count) {
@@ -79,6 +90,11 @@ void LiveStats::AddUnsent(std::uint64_t count) {
 RequestStats LiveStats::Measured() const {
   const std::lock_guard<std::mutex> lock(mu_);
   return measured_;
+}
+
+WindowCounts LiveStats::Windows() const {
+  const std::lock_guard<std::mutex> lock(mu_);
+  return windows_;
 }
 
 RequestStats LiveStats::All() const {

@@ -2,36 +2,51 @@
 // of the tenant's load and records what came back.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
 
 #include "tools/bench/kv_requests.h"
 #include "tools/bench/loopback_target.h"
+#include "tools/bench/op_bytes.h"
 #include "tools/bench/request_stats.h"
 #include "tools/bench/run_control.h"
 #include "tools/bench/tenant_spec.h"
+#include "tools/bench/window_counts.h"
 
 namespace tenantkv::bench {
 
 // What one connection records, written by its thread and read by the
-// progress reporter. Thread-safe.
+// progress reporter (and once, at the end, by the report). Thread-safe; the
+// lock is this connection's own, so connections never wait on each other.
 class LiveStats {
  public:
-  // `measured`: the request was due inside the measured window (else warm-up).
+  // Keeps per-second windows for the first `max_windows` seconds of the
+  // measured window.
+  explicit LiveStats(std::size_t max_windows = 0) : windows_(max_windows) {}
+
+  // One finished request. `measured`: it was due inside the measured window
+  // (else warm-up); that decides where its counts and latency go.
+  // `done_since_measure_start`: when it completed, from the opening of the
+  // measured window; a success lands, with `bytes`, in that second's window
+  // whenever it was due.
   void Record(bool measured, OpKind op, int http_status, std::int64_t latency_nanos,
-              std::int64_t send_lag_nanos);
+              std::int64_t send_lag_nanos, std::chrono::nanoseconds done_since_measure_start,
+              const OpBytes& bytes);
   // Open loop: requests due in the measured window that were never sent.
   void AddUnsent(std::uint64_t count);
 
   RequestStats Measured() const;
   // Warm-up and measured window together.
   RequestStats All() const;
+  WindowCounts Windows() const;
 
  private:
   mutable std::mutex mu_;
   RequestStats warmup_;    // GUARDED_BY(mu_)
   RequestStats measured_;  // GUARDED_BY(mu_)
+  WindowCounts windows_;   // GUARDED_BY(mu_)
 };
 
 struct ConnectionPlan {

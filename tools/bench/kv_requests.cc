@@ -36,8 +36,11 @@ OpRequest BatchRequest(std::string body) {
 std::string KeyName(std::uint64_t n) { return "k" + std::to_string(n); }
 
 KvRequestFactory::KvRequestFactory(std::uint64_t keys, std::size_t value_bytes,
-                                   std::uint64_t seed)
-    : keys_(keys), value_(RandomBytes(value_bytes, seed)), value_b64_(Base64Encode(value_)) {}
+                                   std::uint64_t seed, std::uint32_t scan_limit)
+    : keys_(keys),
+      scan_path_("/v1/kv?prefix=k&limit=" + std::to_string(scan_limit) + "&values=true"),
+      value_(RandomBytes(value_bytes, seed)),
+      value_b64_(Base64Encode(value_)) {}
 
 std::string KvRequestFactory::RandomKey(std::mt19937_64& rng) const {
   return KeyName(std::uniform_int_distribution<std::uint64_t>(0, keys_ - 1)(rng));
@@ -48,6 +51,7 @@ OpRequest KvRequestFactory::Make(OpKind op, std::mt19937_64& rng) const {
     case OpKind::kGet: return {"GET", "/v1/kv/" + RandomKey(rng), "", ""};
     case OpKind::kPut: return {"PUT", "/v1/kv/" + RandomKey(rng), value_, kOctetStream};
     case OpKind::kList: return {"GET", "/v1/kv?prefix=k&limit=100", "", ""};
+    case OpKind::kScan: return {"GET", scan_path_, "", ""};
     case OpKind::kBatch: {
       std::string body = R"({"ops":[)";
       for (int i = 0; i < kBatchPuts; ++i) AppendPutOp(RandomKey(rng), value_b64_, &body);

@@ -23,15 +23,18 @@ struct OpRequest {
 std::string KeyName(std::uint64_t n);
 
 // Builds the requests of one tenant: keys uniform over k0..k<keys-1>, values
-// of `value_bytes` pseudo-random bytes fixed at construction.
+// of `value_bytes` pseudo-random bytes fixed at construction, scans of
+// `scan_limit` items (1..1000, the server's list page limit).
 class KvRequestFactory {
  public:
-  KvRequestFactory(std::uint64_t keys, std::size_t value_bytes, std::uint64_t seed);
+  KvRequestFactory(std::uint64_t keys, std::size_t value_bytes, std::uint64_t seed,
+                   std::uint32_t scan_limit = 100);
 
   // get:   GET /v1/kv/<key>
   // put:   PUT /v1/kv/<key>, the value as application/octet-stream
   // list:  GET /v1/kv?prefix=k&limit=100
   // batch: POST /v1/batch with kBatchPuts puts of random keys
+  // scan:  GET /v1/kv?prefix=k&limit=<scan_limit>&values=true
   OpRequest Make(OpKind op, std::mt19937_64& rng) const;
 
   // POST /v1/batch putting keys first..first+count-1 (to pre-load a tenant).
@@ -41,6 +44,7 @@ class KvRequestFactory {
   std::string RandomKey(std::mt19937_64& rng) const;
 
   std::uint64_t keys_;
+  std::string scan_path_;
   std::string value_;
   std::string value_b64_;
 };

@@ -10,14 +10,15 @@
 
 namespace tenantkv::bench {
 
-enum class OpKind { kGet, kPut, kList, kBatch };
+// kScan comes last so that adding it kept the ticket ranges of older mixes.
+enum class OpKind { kGet, kPut, kList, kBatch, kScan };
 
-inline constexpr std::size_t kOpKindCount = 4;
+inline constexpr std::size_t kOpKindCount = 5;
 
-// "get", "put", "list" or "batch".
+// "get", "put", "list", "batch" or "scan".
 const char* OpName(OpKind op);
 
-// Relative weights of the four kinds; their sum is > 0 once parsed.
+// Relative weights of the kinds; their sum is > 0 once parsed.
 struct OpMix {
   std::array<std::uint32_t, kOpKindCount> weights{};  // indexed by OpKind
 
@@ -32,7 +33,7 @@ struct OpMix {
   std::string ToString() const;
 };
 
-// Parses "op:weight[/op:weight...]" with op one of get, put, list, batch and
+// Parses "op:weight[/op:weight...]" with op one of get, put, list, batch, scan and
 // weight an integer 0..1000000. InvalidArgument for an unknown or repeated op,
 // a bad weight, or weights that sum to 0.
 Result<OpMix> ParseOpMix(std::string_view text);

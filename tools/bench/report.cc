@@ -77,6 +77,10 @@ nlohmann::ordered_json TenantJson(const TenantResult& t, double seconds) {
       {"codes", codes},
       {"latency_ms", LatencyJson(s.latency)},
       {"send_lag_ms", LagJson(s.send_lag)},
+      {"windows",
+       {{"ok", t.windows.ok()},
+        {"read_bytes", t.windows.read_bytes()},
+        {"write_bytes", t.windows.write_bytes()}}},
   };
 }
 
@@ -124,6 +128,19 @@ Row TenantRow(const TenantResult& t, double seconds) {
   row.push_back(s.latency.Count() ? Fixed(Millis(s.latency.Max()), 3) : "-");
   row.push_back(s.send_lag.Count() ? Fixed(Millis(s.send_lag.ValueAtQuantile(0.99)), 3) : "-");
   return row;
+}
+
+// "acme: 10 windows of 1 s; ok min/median/max 498/500/502; read bytes
+// min/max 0/0; write bytes min/max 50000/50200".
+std::string WindowLine(const TenantResult& t) {
+  const WindowSummary ok = Summarise(t.windows.ok());
+  const WindowSummary read = Summarise(t.windows.read_bytes());
+  const WindowSummary write = Summarise(t.windows.write_bytes());
+  return t.name + ": " + std::to_string(t.windows.size()) + " windows of 1 s; ok min/median/max " +
+         std::to_string(ok.min) + "/" + std::to_string(ok.median) + "/" + std::to_string(ok.max) +
+         "; read bytes min/max " + std::to_string(read.min) + "/" + std::to_string(read.max) +
+         "; write bytes min/max " + std::to_string(write.min) + "/" + std::to_string(write.max) +
+         "\n";
 }
 
 }  // namespace
@@ -177,13 +194,17 @@ std::string ReportTable(const RunReport& report) {
              Fixed(BatchValuesPerSecond(t, report.measured_seconds), 1) + "\n";
     }
   }
+  for (const TenantResult& t : report.tenants) {
+    if (t.windows.size() > 0) out += "per second " + WindowLine(t);
+  }
   const std::optional<double> jain = WeightedJainIndex(report);
   out += "measured " + Fixed(report.measured_seconds, 2) + " s after " +
          Fixed(report.warmup_seconds, 2) + " s warm-up";
   if (!report.stopped_early.empty()) out += " (stopped early: " + report.stopped_early + ")";
   out += "; Jain's fairness index (achieved/weight): " + (jain ? Fixed(*jain, 4) : "n/a") + "\n";
   out += "latency: successful requests, from intended send time to completion; "
-         "lag: how late the generator sent\n";
+         "lag: how late the generator sent; per second: successes by completion time, "
+         "value bytes they read and wrote\n";
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/bench/request_stats.h"
+#include "tools/bench/window_counts.h"
 
 namespace tenantkv::bench {
 
@@ -18,6 +19,7 @@ struct TenantResult {
   int conns = 1;
   std::string mix;         // as OpMix::ToString()
   RequestStats stats;      // the measured window only
+  WindowCounts windows;    // one entry per whole second of the measured window
 };
 
 struct RunReport {
@@ -38,7 +40,9 @@ std::optional<double> WeightedJainIndex(const RunReport& report);
 // "target_rate", "mode", "conns", "mix", "sent", "achieved_rate", "ok",
 // "unsent", "batch_values_per_s", "status": {"429", "503", "other",
 // "transport"}, "codes": {"<http status>": n}, "latency_ms": {"p50", "p90",
-// "p99", "p999", "max"}, "send_lag_ms": {"p99", "max"}}], "jain_index"}.
+// "p99", "p999", "max"}, "send_lag_ms": {"p99", "max"}, "windows": {"ok",
+// "read_bytes", "write_bytes"}}], "jain_index"}; each windows member is an
+// array with one entry per whole measured second.
 // Latencies are of successful requests; send_lag is how late the generator
 // sent (open loop). Each is null when there were no samples; jain_index is
 // null when no tenant got anything through.

@@ -83,10 +83,13 @@ Status ApplyField(std::string_view field, std::string_view value, TenantSpec* sp
   } else if (field == "weight") {
     TKV_ASSIGN_OR_RETURN(spec->weight, ParseNumber(field, value, 0, kMaxWeight));
     if (spec->weight <= 0) return BadField(field, "must be greater than 0");
+  } else if (field == "scan") {
+    TKV_ASSIGN_OR_RETURN(const std::uint64_t limit, ParseInteger(field, value, 1, kMaxScanLimit));
+    spec->scan_limit = static_cast<std::uint32_t>(limit);
   } else {
     return Status::InvalidArgument(
         "unknown tenant spec field '" + std::string(field) +
-        "' (expected name, token, token_file, rate, conns, mix, keys, value, weight)");
+        "' (expected name, token, token_file, rate, conns, mix, keys, value, weight, scan)");
   }
   return Status::Ok();
 }
