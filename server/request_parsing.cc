@@ -1,6 +1,8 @@
 #include "server/request_parsing.h"
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
 
 #include "server/base64.h"
 
@@ -15,6 +17,14 @@ Result<bool> ParseBool(const std::string& v, const char* name) {
   if (v == "true" || v == "1") return true;
   if (v == "false" || v == "0") return false;
   return Status::InvalidArgument(std::string(name) + " must be true or false", "invalid_parameter");
+}
+
+// A JSON integer that fits int64_t. The JSON library keeps integers above
+// INT64_MAX as unsigned, and reading one as int64_t would wrap it negative.
+std::optional<int64_t> AsInt64(const json& v) {
+  if (!v.is_number_integer()) return std::nullopt;
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return v.get<int64_t>();
 }
 
 Result<BatchOp> ParseBatchOp(const json& o, size_t i) {
@@ -112,10 +122,9 @@ Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     const engine::QuotaField* f = engine::FindQuotaField(it.key());
     if (f == nullptr) return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
-    if (!it->is_number_integer()) {
-      return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
-    }
-    q->*f->member = it->get<int64_t>();
+    auto v = AsInt64(*it);
+    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    q->*f->member = *v;
   }
   return Status::Ok();
 }
@@ -131,10 +140,9 @@ Status ApplyPlanBody(const json& body, engine::Plan* plan) {
 Result<int64_t> ParseRevertBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"version"}));
   auto it = body.find("version");
-  if (it == body.end() || !it->is_number_integer()) {
-    return Status::InvalidArgument("'version' must be an integer", "invalid_version");
-  }
-  return it->get<int64_t>();
+  auto version = it == body.end() ? std::nullopt : AsInt64(*it);
+  if (!version) return Status::InvalidArgument("'version' must be an integer", "invalid_version");
+  return *version;
 }
 
 Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {

@@ -41,14 +41,15 @@ Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::stri
 // Overlays the members of a quota object (PUT .../quota, and each part of a
 // plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a
 // quota field, ("invalid_quota") for a non-object or a value that is not a
-// JSON integer. Ranges are judged later (ValidateQuota).
+// JSON integer within int64. Ranges are judged later (ValidateQuota).
 Status ApplyQuotaFields(const nlohmann::json& obj, engine::Quota* q);
 
 // PUT /admin/v1/plans/{name}: {"defaults"?, "min"?, "max"?}, each a quota
 // object overlaid onto `plan`.
 Status ApplyPlanBody(const nlohmann::json& body, engine::Plan* plan);
 
-// POST .../quota/revert: {"version": N}. InvalidArgument("invalid_version").
+// POST .../quota/revert: {"version": N}, N an integer within int64.
+// InvalidArgument("invalid_version").
 Result<int64_t> ParseRevertBody(const nlohmann::json& body);
 
 struct TenantCreateRequest {

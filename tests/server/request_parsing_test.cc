@@ -51,6 +51,7 @@ TEST(ParseBatchBody, RefusesMalformedOps) {
       {"key not a string", R"({"ops":[{"op":"get","key":1}]})", "invalid_batch"},
       {"put without value", R"({"ops":[{"op":"put","key":"a"}]})", "invalid_batch"},
       {"bad base64", R"({"ops":[{"op":"put","key":"a","value_b64":"e==="}]})", "invalid_batch"},
+      {"non-canonical base64", R"({"ops":[{"op":"put","key":"a","value_b64":"QR=="}]})", "invalid_batch"},
       {"delete with value", R"({"ops":[{"op":"delete","key":"a","value_b64":""}]})", "invalid_batch"},
       {"unknown op member", R"({"ops":[{"op":"get","key":"a","ttl":1}]})", "invalid_batch"},
   };
@@ -86,6 +87,10 @@ TEST(ApplyQuotaFields, OverlaysIntegersOnly) {
   EXPECT_EQ(CodeOf(ApplyQuotaFields(json::parse(R"({"weight": "2"})"), &q)), "invalid_quota");
   EXPECT_EQ(CodeOf(ApplyQuotaFields(json::parse(R"({"nope": 2})"), &q)), "unknown_field");
   EXPECT_EQ(CodeOf(ApplyQuotaFields(json::parse("[]"), &q)), "invalid_quota");
+  // Above INT64_MAX: refused, not wrapped to a negative number.
+  EXPECT_EQ(CodeOf(ApplyQuotaFields(json::parse(R"({"weight": 18446744073709551615})"), &q)), "invalid_quota");
+  ASSERT_TRUE(ApplyQuotaFields(json::parse(R"({"storage_bytes": 9223372036854775807})"), &q).ok());
+  EXPECT_EQ(q.storage_bytes, INT64_MAX);
   EXPECT_EQ(q.weight, 7);
 }
 
@@ -114,6 +119,8 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
 
   EXPECT_EQ(*ParseRevertBody(json::parse(R"({"version":3})")), 3);
   EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":"3"})")).status()), "invalid_version");
+  EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":18446744073709551615})")).status()),
+            "invalid_version");
 }
 
 }  // namespace
