@@ -41,7 +41,7 @@ for t in "${targets[@]}"; do
   work="$out/corpus/$t"
   log="$out/$t.log"
   mkdir -p "$work"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1
+  args=(-max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1
         -artifact_prefix="$out/artifacts/$t-")
   [ -f "$TKV_ROOT/tests/fuzz/$t.dict" ] && args+=(-dict="$TKV_ROOT/tests/fuzz/$t.dict")
   echo "== $t: ${seconds}s" >&2
