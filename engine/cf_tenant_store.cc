@@ -7,17 +7,10 @@
 #include <set>
 
 #include "engine/rocks_status.h"
+#include "engine/user_key.h"
 
 namespace tenantkv::engine {
 namespace {
-
-Status ValidateKey(std::string_view key) {
-  if (key.empty()) return Status::InvalidArgument("key must not be empty", "invalid_key");
-  if (key.size() > kMaxKeyBytes) {
-    return Status::InvalidArgument("key is longer than 1024 bytes", "key_too_long");
-  }
-  return Status::Ok();
-}
 
 int64_t LogicalSize(std::string_view key, size_t value_size) {
   return static_cast<int64_t>(key.size() + value_size);
@@ -142,7 +135,7 @@ size_t CfTenantStore::MaxValueBytes() const {
 }
 
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
-  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   std::string sealed;
   rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
   if (s.IsNotFound()) return Status::NotFound("no such key");
@@ -170,7 +163,7 @@ Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
 
 Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view value,
                                      const PutOptions& options) {
-  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   if (value.size() > MaxValueBytes()) {
     return Status::TooLarge("value is larger than max_value_bytes (" + std::to_string(MaxValueBytes()) + ")",
                             "value_too_large");
@@ -199,7 +192,7 @@ Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view valu
 }
 
 Status CfTenantStore::Delete(std::string_view key, const WriteCondition& condition) {
-  TKV_RETURN_IF_ERROR(ValidateKey(key));
+  TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   std::lock_guard<std::mutex> lock(StripeFor(key));
   TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
   if (!current) return Status::NotFound("no such key");
@@ -256,7 +249,7 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
   }
   std::set<size_t> stripe_ids;
   for (size_t i = 0; i < ops.size(); ++i) {
-    Status s = ValidateKey(ops[i].key);
+    Status s = ValidateUserKey(ops[i].key);
     if (s.ok() && ops[i].type == BatchOpType::kPut && ops[i].value.size() > MaxValueBytes()) {
       s = Status::TooLarge("value is larger than max_value_bytes", "value_too_large");
     }

@@ -1,6 +1,7 @@
 // The admin API: tenants and their API keys.
 #include "server/api.h"
 #include "server/json_io.h"
+#include "server/request_parsing.h"
 
 namespace tenantkv::server {
 namespace {
@@ -31,27 +32,14 @@ json ApiKeyJson(const engine::ApiKeyInfo& k) {
   return j;
 }
 
-Result<std::string> OptionalString(const json& body, const char* name) {
-  auto it = body.find(name);
-  if (it == body.end()) return std::string();
-  if (!it->is_string()) {
-    return Status::InvalidArgument(std::string("'") + name + "' must be a string", "invalid_field");
-  }
-  return it->get<std::string>();
-}
-
 class AdminRoutes {
  public:
   explicit AdminRoutes(engine::Engine* engine) : engine_(engine) {}
 
   Status CreateTenant(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-    TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan"}));
-    if (!body.contains("id") || !body["id"].is_string()) {
-      return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
-    }
-    TKV_ASSIGN_OR_RETURN(std::string plan, OptionalString(body, "plan"));
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(body["id"].get<std::string>(), plan));
+    TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan));
     c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();
@@ -85,11 +73,7 @@ class AdminRoutes {
   Status CreateApiKey(Call& c) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-    TKV_RETURN_IF_ERROR(CheckFields(body, {"role"}));
-    if (!body.contains("role") || !body["role"].is_string()) {
-      return Status::InvalidArgument("'role' must be one of read, write, admin", "invalid_role");
-    }
-    TKV_ASSIGN_OR_RETURN(engine::Role role, engine::ParseRole(body["role"].get<std::string>()));
+    TKV_ASSIGN_OR_RETURN(engine::Role role, ParseApiKeyCreateBody(body));
     TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(tenant->id(), role));
     json out = ApiKeyJson(key.info);
     out["token"] = key.token;

@@ -3,6 +3,17 @@
 #include <openssl/evp.h>
 
 namespace tenantkv::server {
+namespace {
+
+// The 6-bit value of a base64 alphabet character (already validated).
+int Sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  return c == '+' ? 62 : 63;
+}
+
+}  // namespace
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -28,6 +39,9 @@ std::optional<std::string> Base64Decode(std::string_view text) {
       return std::nullopt;
     }
   }
+  // Canonical only: the bits after the last encoded byte must be zero
+  // (RFC 4648 §3.5), so each byte string has exactly one accepted text.
+  if (pad > 0 && (Sextet(text[text.size() - pad - 1]) & (pad == 1 ? 0x3 : 0xf)) != 0) return std::nullopt;
   std::string out(text.size() / 4 * 3, '\0');
   if (text.empty()) return out;
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -5,6 +5,7 @@
 #include "server/api.h"
 #include "server/base64.h"
 #include "server/json_io.h"
+#include "server/request_parsing.h"
 
 namespace tenantkv::server {
 namespace {
@@ -111,34 +112,9 @@ Status DeleteValue(Call& c) {
   return Status::Ok();
 }
 
-Result<bool> ParseBool(const std::string& v, const char* name) {
-  if (v == "true" || v == "1") return true;
-  if (v == "false" || v == "0") return false;
-  return Status::InvalidArgument(std::string(name) + " must be true or false", "invalid_parameter");
-}
-
 Status ListValues(Call& c) {
   NoStore(c.res);
-  engine::ListRequest lr;
-  for (const auto& [name, value] : c.query) {
-    if (name == "prefix") {
-      lr.prefix = value;
-    } else if (name == "start_after") {
-      lr.start_after = value;
-    } else if (name == "limit") {
-      size_t limit = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
-          limit > engine::kMaxListLimit) {
-        return Status::InvalidArgument("limit must be an integer from 1 to 1000", "invalid_limit");
-      }
-      lr.limit = limit;
-    } else if (name == "values") {
-      TKV_ASSIGN_OR_RETURN(lr.with_values, ParseBool(value, "values"));
-    } else {
-      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
-    }
-  }
+  TKV_ASSIGN_OR_RETURN(engine::ListRequest lr, ParseListQuery(c.query));
   TKV_ASSIGN_OR_RETURN(engine::ListPage page, c.tenant->store().List(lr));
   c.read_bytes = static_cast<int64_t>(page.scanned_bytes);
   json items = json::array();
@@ -158,54 +134,10 @@ Status ListValues(Call& c) {
   return Status::Ok();
 }
 
-Result<std::vector<BatchOp>> ParseBatch(const json& body) {
-  TKV_RETURN_IF_ERROR(CheckFields(body, {"ops"}));
-  auto it = body.find("ops");
-  if (it == body.end() || !it->is_array()) {
-    return Status::InvalidArgument("'ops' must be an array", "invalid_batch");
-  }
-  if (it->empty() || it->size() > engine::kMaxBatchOps) {
-    return Status::InvalidArgument("a batch holds 1 to 1000 ops", "invalid_batch");
-  }
-  std::vector<BatchOp> ops;
-  ops.reserve(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    const json& o = (*it)[i];
-    auto bad = [i](const std::string& why) {
-      return Status::InvalidArgument("op " + std::to_string(i) + ": " + why, "invalid_batch");
-    };
-    if (!o.is_object()) return bad("must be an object");
-    Status fields = CheckFields(o, {"op", "key", "value_b64"});
-    if (!fields.ok()) return bad(fields.message());
-    auto op = o.find("op");
-    auto key = o.find("key");
-    if (op == o.end() || !op->is_string()) return bad("'op' must be \"put\", \"delete\" or \"get\"");
-    if (key == o.end() || !key->is_string()) return bad("'key' must be a string");
-    BatchOp b;
-    b.key = key->get<std::string>();
-    const std::string& kind = op->get_ref<const std::string&>();
-    auto value = o.find("value_b64");
-    if (kind == "put") {
-      b.type = BatchOpType::kPut;
-      if (value == o.end() || !value->is_string()) return bad("put needs 'value_b64' (a base64 string)");
-      auto decoded = Base64Decode(value->get_ref<const std::string&>());
-      if (!decoded) return bad("'value_b64' is not valid base64");
-      b.value = std::move(*decoded);
-    } else if (kind == "delete" || kind == "get") {
-      b.type = kind == "get" ? BatchOpType::kGet : BatchOpType::kDelete;
-      if (value != o.end()) return bad("only put takes 'value_b64'");
-    } else {
-      return bad("'op' must be \"put\", \"delete\" or \"get\"");
-    }
-    ops.push_back(std::move(b));
-  }
-  return ops;
-}
-
 Status RunBatch(Call& c) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-  TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatch(body));
+  TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatchBody(body));
   const bool writes = std::any_of(ops.begin(), ops.end(),
                                   [](const BatchOp& o) { return o.type != BatchOpType::kGet; });
   if (writes && c.principal.role == engine::Role::kRead) {

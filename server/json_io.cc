@@ -2,23 +2,11 @@
 
 #include <ctime>
 
+#include "server/request_parsing.h"
+
 namespace tenantkv::server {
 
-Result<json> ParseJsonObject(const httplib::Request& req) {
-  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("the body is not valid JSON", "malformed_json");
-  if (!j.is_object()) return Status::InvalidArgument("the body must be a JSON object", "malformed_json");
-  return j;
-}
-
-Status CheckFields(const json& obj, std::initializer_list<const char*> allowed) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool known = false;
-    for (const char* a : allowed) known = known || it.key() == a;
-    if (!known) return Status::InvalidArgument("unknown field '" + it.key() + "'", "unknown_field");
-  }
-  return Status::Ok();
-}
+Result<json> ParseJsonObject(const httplib::Request& req) { return ParseJsonObjectText(req.body); }
 
 void WriteJson(httplib::Response& res, int status, const json& body) {
   res.status = status;

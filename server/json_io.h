@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 
 #include "crypto/status.h"
@@ -17,12 +16,8 @@ namespace tenantkv::server {
 using nlohmann::json;
 
 // Parses the body as a JSON object whatever its Content-Type (curl's -d
-// sends form encoding). InvalidArgument("malformed_json") for bad JSON or
-// another JSON type.
+// sends form encoding): ParseJsonObjectText (request_parsing.h) of the body.
 Result<json> ParseJsonObject(const httplib::Request& req);
-
-// InvalidArgument("unknown_field") if `obj` has a member not in `allowed`.
-Status CheckFields(const json& obj, std::initializer_list<const char*> allowed);
 
 // Sets status and a compact JSON body (invalid UTF-8 replaced by U+FFFD).
 void WriteJson(httplib::Response& res, int status, const json& body);

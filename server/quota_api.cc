@@ -2,6 +2,7 @@
 #include "server/api.h"
 #include "engine/tenant_id.h"
 #include "server/json_io.h"
+#include "server/request_parsing.h"
 
 namespace tenantkv::server {
 namespace {
@@ -26,21 +27,6 @@ json PlanJson(const engine::Plan& p) {
           {"max", QuotaToJson(p.max)}};
 }
 
-// Overlays the fields of `obj` onto `q`: unknown fields and non-integers
-// are 400s.
-Status ApplyFields(const json& obj, Quota* q) {
-  if (!obj.is_object()) return Status::InvalidArgument("quota must be a JSON object", "invalid_quota");
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    const engine::QuotaField* f = engine::FindQuotaField(it.key());
-    if (f == nullptr) return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
-    if (!it->is_number_integer()) {
-      return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
-    }
-    q->*f->member = it->get<int64_t>();
-  }
-  return Status::Ok();
-}
-
 std::string Author(const Call& c) { return c.principal.is_operator ? "operator" : c.principal.key_id; }
 
 class QuotaRoutes {
@@ -59,7 +45,7 @@ class QuotaRoutes {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(auto current, engine_->quotas().Current(c.params["id"]));
     Quota next = current.quota;
-    TKV_RETURN_IF_ERROR(ApplyFields(body, &next));
+    TKV_RETURN_IF_ERROR(ApplyQuotaFields(body, &next));
     TKV_ASSIGN_OR_RETURN(auto m, engine_->UpdateQuota(c.params["id"], next, Author(c),
                                                       !c.principal.is_operator));
     WriteJson(c.res, 200, ManifestJson(m, true));
@@ -77,11 +63,8 @@ class QuotaRoutes {
 
   Status Revert(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-    TKV_RETURN_IF_ERROR(CheckFields(body, {"version"}));
-    if (!body.contains("version") || !body["version"].is_number_integer()) {
-      return Status::InvalidArgument("'version' must be an integer", "invalid_version");
-    }
-    TKV_ASSIGN_OR_RETURN(auto m, engine_->RevertQuota(c.params["id"], body["version"].get<int64_t>(), Author(c)));
+    TKV_ASSIGN_OR_RETURN(int64_t version, ParseRevertBody(body));
+    TKV_ASSIGN_OR_RETURN(auto m, engine_->RevertQuota(c.params["id"], version, Author(c)));
     WriteJson(c.res, 200, ManifestJson(m, true));
     return Status::Ok();
   }
@@ -115,9 +98,7 @@ class QuotaRoutes {
       TKV_ASSIGN_OR_RETURN(p, engine_->quotas().GetPlan("standard"));
       p.name = name;
     }
-    if (body.contains("defaults")) TKV_RETURN_IF_ERROR(ApplyFields(body["defaults"], &p.defaults));
-    if (body.contains("min")) TKV_RETURN_IF_ERROR(ApplyFields(body["min"], &p.min));
-    if (body.contains("max")) TKV_RETURN_IF_ERROR(ApplyFields(body["max"], &p.max));
+    TKV_RETURN_IF_ERROR(ApplyPlanBody(body, &p));
     TKV_RETURN_IF_ERROR(engine_->quotas().PutPlan(p));
     WriteJson(c.res, existing.ok() ? 200 : 201, PlanJson(p));
     return Status::Ok();

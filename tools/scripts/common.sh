@@ -6,10 +6,13 @@ TKV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboost-dev
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl)
+# Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
+TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
+# tkv_install_deps [extra packages...]
 tkv_install_deps() {
   local missing=()
-  for p in "${TKV_PACKAGES[@]}"; do
+  for p in "${TKV_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi

@@ -1,0 +1,172 @@
+#include "server/request_parsing.h"
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+
+#include "server/base64.h"
+
+namespace tenantkv::server {
+namespace {
+
+using engine::BatchOp;
+using engine::BatchOpType;
+using nlohmann::json;
+
+Result<bool> ParseBool(const std::string& v, const char* name) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return Status::InvalidArgument(std::string(name) + " must be true or false", "invalid_parameter");
+}
+
+// A JSON integer that fits int64_t. The JSON library keeps integers above
+// INT64_MAX as unsigned, and reading one as int64_t would wrap it negative.
+std::optional<int64_t> AsInt64(const json& v) {
+  if (!v.is_number_integer()) return std::nullopt;
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return v.get<int64_t>();
+}
+
+Result<BatchOp> ParseBatchOp(const json& o, size_t i) {
+  auto bad = [i](const std::string& why) {
+    return Status::InvalidArgument("op " + std::to_string(i) + ": " + why, "invalid_batch");
+  };
+  if (!o.is_object()) return bad("must be an object");
+  Status fields = CheckFields(o, {"op", "key", "value_b64"});
+  if (!fields.ok()) return bad(fields.message());
+  auto op = o.find("op");
+  auto key = o.find("key");
+  if (op == o.end() || !op->is_string()) return bad("'op' must be \"put\", \"delete\" or \"get\"");
+  if (key == o.end() || !key->is_string()) return bad("'key' must be a string");
+  BatchOp b;
+  b.key = key->get<std::string>();
+  const std::string& kind = op->get_ref<const std::string&>();
+  auto value = o.find("value_b64");
+  if (kind == "put") {
+    b.type = BatchOpType::kPut;
+    if (value == o.end() || !value->is_string()) return bad("put needs 'value_b64' (a base64 string)");
+    auto decoded = Base64Decode(value->get_ref<const std::string&>());
+    if (!decoded) return bad("'value_b64' is not valid base64");
+    b.value = std::move(*decoded);
+  } else if (kind == "delete" || kind == "get") {
+    b.type = kind == "get" ? BatchOpType::kGet : BatchOpType::kDelete;
+    if (value != o.end()) return bad("only put takes 'value_b64'");
+  } else {
+    return bad("'op' must be \"put\", \"delete\" or \"get\"");
+  }
+  return b;
+}
+
+}  // namespace
+
+Status CheckFields(const json& obj, std::initializer_list<const char*> allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool known = false;
+    for (const char* a : allowed) known = known || it.key() == a;
+    if (!known) return Status::InvalidArgument("unknown field '" + it.key() + "'", "unknown_field");
+  }
+  return Status::Ok();
+}
+
+Result<json> ParseJsonObjectText(std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("the body is not valid JSON", "malformed_json");
+  if (!j.is_object()) return Status::InvalidArgument("the body must be a JSON object", "malformed_json");
+  return j;
+}
+
+Result<std::vector<BatchOp>> ParseBatchBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"ops"}));
+  auto it = body.find("ops");
+  if (it == body.end() || !it->is_array()) {
+    return Status::InvalidArgument("'ops' must be an array", "invalid_batch");
+  }
+  if (it->empty() || it->size() > engine::kMaxBatchOps) {
+    return Status::InvalidArgument("a batch holds 1 to 1000 ops", "invalid_batch");
+  }
+  std::vector<BatchOp> ops;
+  ops.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    TKV_ASSIGN_OR_RETURN(BatchOp op, ParseBatchOp((*it)[i], i));
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::string>& query) {
+  engine::ListRequest lr;
+  for (const auto& [name, value] : query) {
+    if (name == "prefix") {
+      lr.prefix = value;
+    } else if (name == "start_after") {
+      lr.start_after = value;
+    } else if (name == "limit") {
+      size_t limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
+          limit > engine::kMaxListLimit) {
+        return Status::InvalidArgument("limit must be an integer from 1 to 1000", "invalid_limit");
+      }
+      lr.limit = limit;
+    } else if (name == "values") {
+      TKV_ASSIGN_OR_RETURN(lr.with_values, ParseBool(value, "values"));
+    } else {
+      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
+    }
+  }
+  return lr;
+}
+
+Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
+  if (!obj.is_object()) return Status::InvalidArgument("quota must be a JSON object", "invalid_quota");
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const engine::QuotaField* f = engine::FindQuotaField(it.key());
+    if (f == nullptr) return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
+    auto v = AsInt64(*it);
+    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    q->*f->member = *v;
+  }
+  return Status::Ok();
+}
+
+Status ApplyPlanBody(const json& body, engine::Plan* plan) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"defaults", "min", "max"}));
+  if (auto it = body.find("defaults"); it != body.end()) TKV_RETURN_IF_ERROR(ApplyQuotaFields(*it, &plan->defaults));
+  if (auto it = body.find("min"); it != body.end()) TKV_RETURN_IF_ERROR(ApplyQuotaFields(*it, &plan->min));
+  if (auto it = body.find("max"); it != body.end()) TKV_RETURN_IF_ERROR(ApplyQuotaFields(*it, &plan->max));
+  return Status::Ok();
+}
+
+Result<int64_t> ParseRevertBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"version"}));
+  auto it = body.find("version");
+  auto version = it == body.end() ? std::nullopt : AsInt64(*it);
+  if (!version) return Status::InvalidArgument("'version' must be an integer", "invalid_version");
+  return *version;
+}
+
+Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan"}));
+  auto id = body.find("id");
+  if (id == body.end() || !id->is_string()) {
+    return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
+  }
+  TenantCreateRequest r;
+  r.id = id->get<std::string>();
+  if (auto plan = body.find("plan"); plan != body.end()) {
+    if (!plan->is_string()) return Status::InvalidArgument("'plan' must be a string", "invalid_field");
+    r.plan = plan->get<std::string>();
+  }
+  return r;
+}
+
+Result<engine::Role> ParseApiKeyCreateBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"role"}));
+  auto role = body.find("role");
+  if (role == body.end() || !role->is_string()) {
+    return Status::InvalidArgument("'role' must be one of read, write, admin", "invalid_role");
+  }
+  return engine::ParseRole(role->get_ref<const std::string&>());
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,66 @@
+// Pure parsers of request bodies and query strings: the part of each route
+// that turns untrusted bytes into typed requests. No engine, no I/O, no
+// httplib, so unit tests and fuzz targets (tests/fuzz/) call them directly.
+// Every refusal is InvalidArgument with the stable `code` the route answers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/status.h"
+#include "engine/api_keys.h"
+#include "engine/kv_types.h"
+#include "engine/quota.h"
+
+namespace tenantkv::server {
+
+// `body` as a JSON object. InvalidArgument("malformed_json") for bad JSON or
+// another JSON type.
+Result<nlohmann::json> ParseJsonObjectText(std::string_view body);
+
+// InvalidArgument("unknown_field") if `obj` has a member not in `allowed`.
+Status CheckFields(const nlohmann::json& obj, std::initializer_list<const char*> allowed);
+
+// POST /v1/batch: {"ops": [{"op": "put"|"delete"|"get", "key": ..., "value_b64": ...}]}.
+// 1 to kMaxBatchOps ops; only put takes (and needs) canonical base64.
+// InvalidArgument("invalid_batch" | "unknown_field"). Keys are not judged
+// here: the store refuses empty or long keys per op.
+Result<std::vector<engine::BatchOp>> ParseBatchBody(const nlohmann::json& body);
+
+// GET /v1/kv query parameters: prefix, start_after (the list cursor),
+// limit (1..kMaxListLimit), values (true/false/1/0). Unknown parameters are
+// InvalidArgument("invalid_parameter"), a bad limit ("invalid_limit").
+Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::string>& query);
+
+// Overlays the members of a quota object (PUT .../quota, and each part of a
+// plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a
+// quota field, ("invalid_quota") for a non-object or a value that is not a
+// JSON integer within int64. Ranges are judged later (ValidateQuota).
+Status ApplyQuotaFields(const nlohmann::json& obj, engine::Quota* q);
+
+// PUT /admin/v1/plans/{name}: {"defaults"?, "min"?, "max"?}, each a quota
+// object overlaid onto `plan`.
+Status ApplyPlanBody(const nlohmann::json& body, engine::Plan* plan);
+
+// POST .../quota/revert: {"version": N}, N an integer within int64.
+// InvalidArgument("invalid_version").
+Result<int64_t> ParseRevertBody(const nlohmann::json& body);
+
+struct TenantCreateRequest {
+  std::string id;
+  std::string plan;  // empty = the default plan
+};
+// POST /admin/v1/tenants: {"id": "...", "plan"?: "..."}. The id's rule is
+// judged by the engine. InvalidArgument("invalid_tenant_id" | "invalid_field").
+Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
+
+// POST .../apikeys: {"role": "read"|"write"|"admin"}. InvalidArgument("invalid_role").
+Result<engine::Role> ParseApiKeyCreateBody(const nlohmann::json& body);
+
+}  // namespace tenantkv::server
