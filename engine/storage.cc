@@ -141,6 +141,21 @@ Result<CfHandle> Storage::CreateColumnFamily(const std::string& name) {
   return handle;
 }
 
+Result<CfHandle> Storage::CreateColumnFamilyFromFiles(const std::string& name,
+                                                      const std::vector<std::string>& sst_files) {
+  TKV_ASSIGN_OR_RETURN(CfHandle cf, CreateColumnFamily(name));
+  if (sst_files.empty()) return cf;
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  io.verify_checksums_before_ingest = true;
+  Status s = FromRocks(db_->IngestExternalFile(cf.get(), sst_files, io), "ingest imported files");
+  if (!s.ok()) {
+    DropColumnFamily(cf).IgnoreError();  // an unowned column family is also dropped at start
+    return s;
+  }
+  return cf;
+}
+
 Status Storage::DropColumnFamily(const CfHandle& handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);

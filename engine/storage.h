@@ -48,6 +48,12 @@ class Storage {
   CfHandle Find(const std::string& name) const;
   std::vector<std::string> ColumnFamilyNames() const;
   Result<CfHandle> CreateColumnFamily(const std::string& name);
+  // A new column family holding the entries of `sst_files` (non-overlapping
+  // SST files whose entries are already sorted), which are moved into the DB
+  // (same filesystem: hard links). Nothing is left behind on failure. For
+  // imports; the only place an imported tenant's column family is made.
+  Result<CfHandle> CreateColumnFamilyFromFiles(const std::string& name,
+                                               const std::vector<std::string>& sst_files);
   // Drops the column family; its handle is released by its last user.
   Status DropColumnFamily(const CfHandle& handle);
 
@@ -59,6 +65,8 @@ class Storage {
 
   // Flushes every memtable to SST files (tests, shutdown, backups).
   Status Flush();
+
+  const std::string& path() const { return options_.path; }
 
  private:
   Storage() = default;
