@@ -43,6 +43,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, bool bypass_schedule
   AddDataRoutes(router_);
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
+  AddBackupRoutes(router_, engine_);
 }
 
 std::string Api::RequestId(const httplib::Request& req) {

@@ -60,6 +60,7 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
+void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 
 class Api {
  public:

@@ -33,6 +33,8 @@ struct ServerOptions {
   std::string log_level = "info";        // trace|debug|info|warn|error|off
   size_t scheduler_slots = 4;            // storage operations running at once (fair scheduler)
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
+  std::string restore_from;              // a node backup dir: restore it into DATA_DIR, then exit
+  uint32_t restore_backup_id = 0;        // which backup to restore; 0 = the newest
 
   // InvalidArgument naming the first bad setting.
   Status Validate() const;
