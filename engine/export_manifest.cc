@@ -17,6 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// A manifest lists files of up to 64 MiB each: even a huge tenant's fits.
+constexpr uintmax_t kMaxManifestBytes = 64ull << 20;
+
 Status Corrupt(const std::string& what) {
   return Status::InvalidArgument("the export is not usable: " + what, "export_corrupt");
 }
@@ -120,7 +123,11 @@ Result<ExportManifest> VerifyExportDir(const std::string& dir) {
   if (dir.empty() || !fs::is_directory(dir, ec)) {
     return Status::InvalidArgument("'" + dir + "' is not a directory", "invalid_dir");
   }
-  std::ifstream in(fs::path(dir) / kExportManifestName, std::ios::binary);
+  const fs::path manifest_path = fs::path(dir) / kExportManifestName;
+  const auto manifest_size = fs::file_size(manifest_path, ec);
+  if (ec) return Corrupt("no readable manifest.json");
+  if (manifest_size > kMaxManifestBytes) return Corrupt("manifest.json is implausibly large");
+  std::ifstream in(manifest_path, std::ios::binary);
   if (!in) return Corrupt("no readable manifest.json");
   std::ostringstream text;
   text << in.rdbuf();

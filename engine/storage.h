@@ -66,8 +66,6 @@ class Storage {
   // Flushes every memtable to SST files (tests, shutdown, backups).
   Status Flush();
 
-  const std::string& path() const { return options_.path; }
-
  private:
   Storage() = default;
   CfHandle Wrap(rocksdb::ColumnFamilyHandle* h);

@@ -144,8 +144,10 @@ Result<ExportSummary> TenantExporter::Write(Tenant& tenant, const std::string& d
     m.files = files.files();
   }
   // Every data key that is not destroyed, wrapped for this export only.
+  // Read after the scan: a version that sealed a value in the snapshot was
+  // added before it, so it is listed now.
   std::vector<std::pair<uint32_t, KeyPtr>> keys;
-  for (const auto& k : info.data_keys) {
+  for (const auto& k : tenant.Info().data_keys) {
     if (k.state == "destroyed") continue;
     if (KeyPtr key = tenant.keyring().Get(k.version)) keys.emplace_back(k.version, std::move(key));
   }
