@@ -67,6 +67,7 @@ TEST(TenantExport, IsAPointInTimeCopyTakenDuringWrites) {
   PutN(h.engine(), "acme", 500);
   std::atomic<bool> stop{false};
   std::atomic<int> written{0};
+  std::atomic<bool> writer_done{false};
   std::thread writer([&] {  // new keys and deletes of old ones while the export runs
     auto t = *h->tenants().Get("acme");
     for (int i = 500; !stop.load() && i < 100000; ++i) {
@@ -75,11 +76,13 @@ TEST(TenantExport, IsAPointInTimeCopyTakenDuringWrites) {
       t->store().Delete("key-" + std::to_string(i - 400), {}).IgnoreError();
       ++written;
     }
+    writer_done = true;
   });
-  while (written.load() < 200) std::this_thread::yield();
+  while (written.load() < 200 && !writer_done.load()) std::this_thread::yield();
   auto exported = h->ExportTenant("acme", h.temp().Sub("export"));
   stop = true;
   writer.join();
+  ASSERT_GE(written.load(), 200) << "the writer failed";
   ASSERT_TRUE(exported.ok()) << exported.status().ToString();
   EXPECT_GT(exported->entries.keys, 0);
   EXPECT_EQ(exported->usage.keys, exported->entries.keys);
