@@ -1,13 +1,43 @@
 #include "crypto/hash.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "crypto/openssl_error.h"
 
 namespace tenantkv::crypto {
 
 Sha256Digest Sha256(std::string_view data) {
   Sha256Digest out;
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
+Result<Sha256Digest> Sha256File(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (f == nullptr) {
+    if (errno == ENOENT) return Status::NotFound("no file " + path);
+    return Status::Internal("open " + path + ": " + std::strerror(errno));
+  }
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return OpenSslError("SHA-256 init");
+  }
+  std::vector<unsigned char> buf(1 << 16);
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), n) != 1) return OpenSslError("SHA-256 update");
+  }
+  if (std::ferror(f.get())) return Status::Internal("read " + path + ": " + std::strerror(errno));
+  Sha256Digest out;
+  if (EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr) != 1) return OpenSslError("SHA-256 final");
   return out;
 }
 

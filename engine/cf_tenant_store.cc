@@ -16,7 +16,56 @@ int64_t LogicalSize(std::string_view key, size_t value_size) {
   return static_cast<int64_t>(key.size() + value_size);
 }
 
+// A RocksDB snapshot of the whole DB: the tenant's column family and its
+// usage record in the system column family are read at the same sequence
+// number (data and usage change in one WriteBatch).
+class CfSnapshot final : public StoreSnapshot {
+ public:
+  CfSnapshot(Storage* storage, CfHandle cf)
+      : db_(storage->db()), cf_(std::move(cf)), snapshot_(db_->GetSnapshot()) {}
+  ~CfSnapshot() override {
+    it_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+
+  Status Start(Storage* storage, const std::string& usage_key) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string raw;
+    rocksdb::Status s = db_->Get(ro, storage->system(), usage_key, &raw);
+    if (s.ok() && !DecodeUsage(raw, &usage_.keys, &usage_.logical_bytes)) {
+      return Status::DataLoss("usage record is malformed");
+    }
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read usage");
+    ro.total_order_seek = true;
+    ro.fill_cache = false;  // an export must not evict the tenants' working sets
+    it_.reset(db_->NewIterator(ro, cf_.get()));
+    it_->SeekToFirst();
+    return Status::Ok();
+  }
+
+  Usage usage() const override { return usage_; }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override { it_->Next(); }
+  std::string_view key() const override { return it_->key().ToStringView(); }
+  std::string_view sealed() const override { return it_->value().ToStringView(); }
+  Status status() const override { return FromRocks(it_->status(), "snapshot scan"); }
+
+ private:
+  rocksdb::DB* const db_;
+  const CfHandle cf_;  // keeps the column family readable even if dropped meanwhile
+  const rocksdb::Snapshot* const snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  Usage usage_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<StoreSnapshot>> CfTenantStore::Snapshot() {
+  auto snap = std::make_unique<CfSnapshot>(storage_, options_.cf);
+  TKV_RETURN_IF_ERROR(snap->Start(storage_, options_.usage_key));
+  return std::unique_ptr<StoreSnapshot>(std::move(snap));
+}
 
 CfTenantStore::CfTenantStore(Storage* storage, const Keyring* keyring, const Clock* clock,
                              CfTenantStoreOptions options)

@@ -44,6 +44,7 @@ class CfTenantStore final : public TenantStore {
   Result<ListPage> List(const ListRequest& request) override;
   Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) override;
   Usage GetUsage() const override;
+  Result<std::unique_ptr<StoreSnapshot>> Snapshot() override;
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
   void Close() override;
 

@@ -15,6 +15,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
   }
   std::unique_ptr<Engine> e(new Engine());
+  e->data_dir_ = options.data_dir;
   e->clock_ = options.clock != nullptr ? options.clock : SystemClock::Default();
   e->keys_ = std::move(keys);
   StorageOptions so;
@@ -35,6 +36,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
   e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_slots, e->clock_);
+  e->exporter_ = std::make_unique<TenantExporter>(e->registry_.get(), e->quotas_.get(), e->clock_,
+                                                  options.data_dir);
+  TenantImporter::CleanStaging(options.data_dir);
+  e->importer_ = std::make_unique<TenantImporter>(e->registry_.get(), options.data_dir);
   return e;
 }
 
@@ -92,6 +97,54 @@ Status Engine::DeleteTenant(const std::string& id) {
   TKV_RETURN_IF_ERROR(registry_->Delete(id));
   scheduler_->Forget(id);
   return quotas_->RemoveTenant(id);
+}
+
+}  // namespace tenantkv::engine
+
+namespace tenantkv::engine {
+
+Result<ExportSummary> Engine::ExportTenant(const std::string& id, const std::string& dir, bool verify,
+                                           bool* verified) {
+  TKV_ASSIGN_OR_RETURN(ExportSummary s, exporter_->Export(id, dir));
+  if (verify) {
+    ImportRequest check;
+    check.dir = dir;
+    check.dry_run = true;
+    TKV_ASSIGN_OR_RETURN(ImportOutcome checked, importer_->Import(check));
+    if (checked.entries.keys != s.entries.keys) {
+      return Status::Internal("the export just written does not verify", "export_verify_failed");
+    }
+    if (verified != nullptr) *verified = true;
+  }
+  return s;
+}
+
+Result<std::string> Engine::TenantHandover(const std::string& id, std::string_view passphrase) {
+  return exporter_->Handover(id, passphrase);
+}
+
+Result<ImportOutcome> Engine::ImportTenant(const ImportRequest& request) {
+  if (!request.plan.empty()) TKV_RETURN_IF_ERROR(quotas_->GetPlan(request.plan).status());
+  TKV_ASSIGN_OR_RETURN(ImportOutcome out, importer_->Import(request));
+  if (out.created == nullptr) return out;
+  const std::string plan = out.created->Info().plan;
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(out.tenant, plan, "operator"));
+  bool same = true;
+  for (const auto& f : QuotaFields()) same = same && m.quota.*f.member == out.manifest.quota.*f.member;
+  if (!same) {
+    TKV_ASSIGN_OR_RETURN(m, quotas_->Update(out.tenant, out.manifest.quota, "import"));
+  }
+  Enforce(*out.created, m.quota);
+  return out;
+}
+
+Result<NodeBackupInfo> Engine::BackupNode(const std::string& dir) {
+  std::unique_lock<std::mutex> lock(backup_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    return Status::Unavailable("another node backup is running", "backup_in_progress");
+  }
+  TKV_RETURN_IF_ERROR(PrepareBackupDir(dir, data_dir_));
+  return CreateNodeBackup(storage_.get(), dir);
 }
 
 }  // namespace tenantkv::engine

@@ -3,14 +3,18 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "crypto/key_provider.h"
 #include "engine/api_keys.h"
 #include "engine/clock.h"
 #include "engine/fair_scheduler.h"
+#include "engine/node_backup.h"
 #include "engine/quota_store.h"
 #include "engine/storage.h"
+#include "engine/tenant_export.h"
+#include "engine/tenant_import.h"
 #include "engine/tenant_registry.h"
 
 namespace tenantkv::engine {
@@ -54,6 +58,19 @@ class Engine {
   Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
+  // Tenant exports (tenant_export.h), handovers and imports (tenant_import.h).
+  // An import that creates a tenant gives it the exported quota as its
+  // manifest version 2 (version 1 = its plan's defaults, as for any tenant).
+  // With `verify`, the written export is then checked as an import's dry
+  // run would (files, keys, every value) and *verified set.
+  Result<ExportSummary> ExportTenant(const std::string& id, const std::string& dir,
+                                     bool verify = false, bool* verified = nullptr);
+  Result<std::string> TenantHandover(const std::string& id, std::string_view passphrase);
+  Result<ImportOutcome> ImportTenant(const ImportRequest& request);
+  // A whole-node backup into `dir` (node_backup.h); one at a time
+  // (Unavailable "backup_in_progress" while another runs).
+  Result<NodeBackupInfo> BackupNode(const std::string& dir);
+
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }
 
@@ -63,12 +80,16 @@ class Engine {
   void Enforce(Tenant& tenant, const Quota& q);
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
+  std::string data_dir_;
+  std::mutex backup_mu_;
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<ApiKeyStore> api_keys_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<FairScheduler> scheduler_;
+  std::unique_ptr<TenantExporter> exporter_;
+  std::unique_ptr<TenantImporter> importer_;
 };
 
 }  // namespace tenantkv::engine

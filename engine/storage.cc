@@ -150,6 +150,14 @@ Status Storage::CreateColumnFamilies(const std::vector<std::string>& names) {
   return FromRocks(rs, "create column families");
 }
 
+Status Storage::IngestFiles(const CfHandle& cf, const std::vector<std::string>& sst_files) {
+  if (sst_files.empty()) return Status::Ok();
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  io.verify_checksums_before_ingest = true;
+  return FromRocks(db_->IngestExternalFile(cf.get(), sst_files, io), "ingest imported files");
+}
+
 Status Storage::DropColumnFamily(const CfHandle& handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -62,6 +62,11 @@ class Storage {
   // which lists every column family, inside its write thread on each
   // column-family DDL call); find them afterwards with Find().
   Status CreateColumnFamilies(const std::vector<std::string>& names);
+
+  // Loads `sst_files` (non-overlapping SST files whose entries are already
+  // sorted) into the (empty) column family `cf`; the files are moved into
+  // the DB (same filesystem: hard links). All or nothing. For imports.
+  Status IngestFiles(const CfHandle& cf, const std::vector<std::string>& sst_files);
   // Drops the column family; its handle is released by its last user.
   Status DropColumnFamily(const CfHandle& handle);
 

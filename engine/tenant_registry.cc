@@ -31,6 +31,11 @@ std::string WrapContext(const std::string& id, uint32_t version, uint32_t master
   return "tenant=" + id + ";dkey=" + std::to_string(version) +
          ";master=" + std::to_string(master_version);
 }
+std::string ExportKeyKey(const std::string& id) { return DataKeyPrefix(id) + "export"; }
+std::string ExportKeyContext(const std::string& id, const std::string& key_id,
+                             uint32_t master_version) {
+  return "tenant=" + id + ";export-key=" + key_id + ";master=" + std::to_string(master_version);
+}
 constexpr char kCfPrefix[] = "t.";
 
 TenantState StateFromName(const std::string& s) {
@@ -318,6 +323,148 @@ Status TenantRegistry::Shred(const TenantInfo& info, bool recycle) {
   records.Delete(storage_->system(), UsageKey(info.id)).PermitUncheckedError();
   records.Delete(storage_->system(), TenantKey(info.id)).PermitUncheckedError();
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &records), "remove tenant records");
+}
+
+Status TenantRegistry::CheckPlan(const std::string& plan) const {
+  const bool plan_ok = options_.plan_exists
+                           ? options_.plan_exists(plan)
+                           : std::find(options_.plans.begin(), options_.plans.end(), plan) != options_.plans.end();
+  if (!plan_ok) return Status::InvalidArgument("unknown plan '" + plan + "'", "unknown_plan");
+  return Status::Ok();
+}
+
+Status TenantRegistry::Reserve(const std::string& id) {
+  std::unique_lock lock(mu_);
+  if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0) {
+    return Status::AlreadyExists("tenant '" + id + "' already exists", "tenant_exists");
+  }
+  busy_ids_.insert(id);
+  return Status::Ok();
+}
+
+Result<ExportKey> TenantRegistry::GetExportKey(const std::string& id, bool create) {
+  std::lock_guard<std::mutex> lock(export_key_mu_);
+  std::string raw;
+  rocksdb::Status rs =
+      storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), ExportKeyKey(id), &raw);
+  if (rs.ok()) {
+    json j = json::parse(raw, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("key_id") || !j["key_id"].is_string() ||
+        !j.contains("master_version") || !j["master_version"].is_number_unsigned() ||
+        !j.contains("wrapped") || !j["wrapped"].is_string()) {
+      return Status::DataLoss("export key record of tenant '" + id + "' is malformed");
+    }
+    auto wrapped = crypto::HexDecode(j["wrapped"].get<std::string>());
+    if (!wrapped) return Status::DataLoss("export key record of tenant '" + id + "' is malformed");
+    ExportKey out;
+    out.key_id = j["key_id"].get<std::string>();
+    const auto master_version = j["master_version"].get<uint32_t>();
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
+    auto key = crypto::UnwrapKey(master, ExportKeyContext(id, out.key_id, master_version), *wrapped);
+    if (!key.ok()) {
+      return Status::DataLoss("export key of tenant '" + id + "' does not unwrap under master key " +
+                              std::to_string(master_version));
+    }
+    out.key = std::move(key).value();
+    return out;
+  }
+  if (!rs.IsNotFound()) return FromRocks(rs, "read export key");
+  if (!create || !Get(id).ok()) {
+    return Status::NotFound("tenant '" + id + "' has no export key on this node", "export_key_not_found");
+  }
+  ExportKey out;
+  TKV_ASSIGN_OR_RETURN(out.key_id, crypto::RandomHex(8));
+  TKV_ASSIGN_OR_RETURN(out.key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
+  const uint32_t master_version = keys_->CurrentVersion();
+  TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
+  TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                       crypto::WrapKey(master, ExportKeyContext(id, out.key_id, master_version), out.key));
+  json record = {{"key_id", out.key_id},
+                 {"master_version", master_version},
+                 {"wrapped", crypto::HexEncode(wrapped)},
+                 {"created_at_ms", clock_->NowUnixMillis()}};
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                                    ExportKeyKey(id), record.dump()),
+                                "persist export key"));
+  // A delete that raced with this creation may have shredded before the
+  // record landed: never leave a key behind for a tenant that is gone.
+  if (!Get(id).ok()) {
+    rocksdb::WriteBatch undo;
+    TKV_RETURN_IF_ERROR(FromRocks(undo.Delete(storage_->system(), ExportKeyKey(id)), "stage"));
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &undo),
+                                  "remove export key"));
+    TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(ExportKeyKey(id), ExportKeyKey(id) + '\0'));
+    return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string& id,
+                                                               const std::string& plan_in,
+                                                               crypto::SecretBytes data_key,
+                                                               const std::vector<std::string>& sst_files,
+                                                               const Usage& usage) {
+  TKV_RETURN_IF_ERROR(ValidateTenantId(id));
+  const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
+  TKV_RETURN_IF_ERROR(CheckPlan(plan));
+  TKV_RETURN_IF_ERROR(Reserve(id));
+
+  TenantInfo info;
+  info.id = id;
+  info.plan = plan;
+  info.created_at_ms = clock_->NowUnixMillis();
+  const uint32_t master_version = keys_->CurrentVersion();
+  info.data_keys.push_back({1, "active", info.created_at_ms, master_version});
+  auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
+    TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                         crypto::WrapKey(master, WrapContext(id, 1, master_version), data_key));
+    // A spare column family from the pool: an import stalls nobody either.
+    TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
+    info.placement = "cf:" + lease.name;
+    // Out of the pool on disk before any file goes in: if what follows fails
+    // and cannot be undone, the next start adopts it as unowned and empties
+    // it, rather than handing it out as a spare with data in it.
+    {
+      rocksdb::WriteBatch taken;
+      pool_->Stage(lease, &taken);
+      if (Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &taken), "take spare");
+          !s.ok()) {
+        pool_->Return(std::move(lease));
+        return s;
+      }
+    }
+    if (Status s = storage_->IngestFiles(lease.cf, sst_files); !s.ok()) {
+      pool_->Return(std::move(lease));  // ingestion is all or nothing: still empty
+      return s;
+    }
+    json dkey = {{"master_version", master_version},
+                 {"wrapped", crypto::HexEncode(wrapped)},
+                 {"created_at_ms", info.created_at_ms}};
+    rocksdb::WriteBatch batch;
+    batch.Put(storage_->system(), DataKeyKey(id, 1), dkey.dump()).PermitUncheckedError();
+    batch.Put(storage_->system(), TenantKey(id), InfoToJson(info).dump()).PermitUncheckedError();
+    batch.Put(storage_->system(), UsageKey(id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
+        .PermitUncheckedError();
+    pool_->Stage(lease, &batch);
+    Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "import tenant");
+    if (!s.ok()) {
+      // The files are in it: empty it again (or the next start adopts it).
+      rocksdb::WriteBatch recycle;
+      if (pool_->StageRecycle(lease.name, &recycle).ok() &&
+          storage_->db()->Write(storage_->meta_write_options(), &recycle).ok()) {
+        pool_->Recycling(lease.name);
+      }
+      return s;
+    }
+    CfHandle cf = std::move(lease.cf);
+    return Materialize(info, std::move(cf));
+  };
+  auto tenant = build();
+  std::unique_lock lock(mu_);
+  busy_ids_.erase(id);
+  if (tenant.ok()) tenants_[id] = *tenant;
+  return tenant;
 }
 
 Status TenantRegistry::FlushAll() { return storage_->Flush(); }

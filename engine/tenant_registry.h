@@ -3,6 +3,10 @@
 // Persistence (system column family):
 //   tenant/<id>                  JSON TenantInfo
 //   dkey/<id>/<version, 8 hex>   JSON {master_version, wrapped (hex), created_at}
+//   dkey/<id>/export             JSON {key_id, master_version, wrapped (hex), created_at}:
+//                                the tenant's export wrapping key (wraps its
+//                                data keys inside exports); under dkey/<id>/
+//                                so that shredding destroys it with them
 //   usage/<id>                   merged (keys, bytes) counters
 // A new tenant takes a spare column family from the ColumnFamilyPool and a
 // deleted tenant's column family is emptied and returned to it, so neither
@@ -28,6 +32,13 @@
 #include "engine/tenant.h"
 
 namespace tenantkv::engine {
+
+// A tenant's export wrapping key, unwrapped. `key_id` (random, 16 hex)
+// names it in exports so a later key of a re-created tenant is told apart.
+struct ExportKey {
+  std::string key_id;
+  crypto::SecretBytes key;
+};
 
 struct RegistryOptions {
   size_t max_value_bytes = 1 << 20;  // largest value a tenant may store
@@ -55,6 +66,21 @@ class TenantRegistry {
   Result<std::shared_ptr<Tenant>> SetSuspended(const std::string& id, bool suspended);
   Status Delete(const std::string& id);
 
+  // The export wrapping key of tenant `id`, created (wrapped under the
+  // current master key, fsync'd) on first use when `create`. Without
+  // `create` it works for a tenant that no longer exists too, and gives
+  // NotFound("export_key_not_found") once the tenant's keys are destroyed.
+  Result<ExportKey> GetExportKey(const std::string& id, bool create);
+
+  // Creates tenant `id` (checks as Create) whose column family starts with
+  // the entries of `sst_files` — sorted, sealed for `id` under `data_key` as
+  // data-key version 1 — and whose usage counters start at `usage`. The
+  // files are moved into the DB.
+  Result<std::shared_ptr<Tenant>> CreateImported(const std::string& id, const std::string& plan,
+                                                 crypto::SecretBytes data_key,
+                                                 const std::vector<std::string>& sst_files,
+                                                 const Usage& usage);
+
   // Flushes every tenant's memtables (tests and graceful shutdown).
   Status FlushAll();
 
@@ -71,6 +97,8 @@ class TenantRegistry {
   // `recycle`: stage the range delete of the tenant's column family in the
   // key-destroying batch (false when the pool has adopted it already).
   Status Shred(const TenantInfo& info, bool recycle);
+  Status CheckPlan(const std::string& plan) const;
+  Status Reserve(const std::string& id);
 
   Storage* const storage_;
   const crypto::KeyProvider* const keys_;
@@ -81,6 +109,7 @@ class TenantRegistry {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
   std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
+  std::mutex export_key_mu_;        // one creator of an export key at a time
 };
 
 }  // namespace tenantkv::engine

@@ -13,6 +13,7 @@
 // for storage failures.
 #pragma once
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,23 @@
 #include "engine/kv_types.h"
 
 namespace tenantkv::engine {
+
+// A point-in-time view of everything a store holds (for exports): the
+// entries in key order, each as stored (user key and sealed envelope,
+// expired ones included), and the usage counters as of the same instant, so
+// the counters describe exactly the entries iterated. Writes after the
+// snapshot are not seen. Not thread-safe; one user at a time.
+class StoreSnapshot {
+ public:
+  virtual ~StoreSnapshot() = default;
+  virtual Usage usage() const = 0;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view sealed() const = 0;
+  // Once !Valid(): OK if every entry was visited, else why iteration stopped.
+  virtual Status status() const = 0;
+};
 
 class TenantStore {
  public:
@@ -34,6 +52,8 @@ class TenantStore {
   // the effects of earlier ops in the same batch.
   virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) = 0;
   virtual Usage GetUsage() const = 0;
+  // A consistent snapshot; it does not block the tenant's traffic.
+  virtual Result<std::unique_ptr<StoreSnapshot>> Snapshot() = 0;
   // The tenant's quota as the store enforces it: writes that would grow its
   // logical bytes past `storage_bytes` fail with StorageExhausted
   // ("storage_quota"; deletes and shrinking writes always pass); values

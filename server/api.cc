@@ -65,6 +65,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
     r.pattern = pattern;
     r.metrics_index = metrics_.AddRoute(method, pattern);
   });
+  AddBackupRoutes(router_, engine_);
 }
 
 std::string Api::RequestId(const httplib::Request& req) {

@@ -67,6 +67,7 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
+void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 
 struct ApiOptions {
   // Runs storage operations on the HTTP thread without the fair scheduler

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "engine/node_backup.h"
 #include "server/logging.h"
 #include "server/server_app.h"
 
@@ -24,6 +25,18 @@ int main(int argc, char** argv) {
   if (!options.ok()) {
     std::fprintf(stderr, "tenantkv-server: %s\n", options.status().message().c_str());
     return 2;  // usage error, whatever CLI11's own code
+  }
+  if (!options->restore_from.empty()) {  // an offline step: restore, then exit
+    auto restored = tenantkv::engine::RestoreNodeBackup(options->restore_from, options->data_dir,
+                                                        options->restore_backup_id);
+    if (!restored.ok()) {
+      std::fprintf(stderr, "tenantkv-server: restore failed: %s\n", restored.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("restored backup %u into %s/db; put the node's master key (and operator token) "
+                "there before starting the server\n",
+                restored->backup_id, options->data_dir.c_str());
+    return 0;
   }
   // JSON lines on stderr: the log level governs ordinary lines, access-log
   // the per-request lines.

@@ -74,6 +74,9 @@ Status ServerOptions::Validate() const {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || log_level == l;
   if (!level_ok) return Status::InvalidArgument("--log-level must be trace|debug|info|warn|error|off");
+  if (restore_backup_id != 0 && restore_from.empty()) {
+    return Status::InvalidArgument("--backup-id needs --restore-from");
+  }
   return Status::Ok();
 }
 
@@ -139,6 +142,11 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--auth-fail-table-size", o.auth_fail_table_size,
                  "client addresses tracked at most (least recently seen forgotten first)")
       ->capture_default_str();
+  app.add_option("--restore-from", o.restore_from,
+                 "restore the node backup in this directory into --data-dir (which must hold no "
+                 "database yet), then exit; copy master.key and operator.token separately");
+  app.add_option("--backup-id", o.restore_backup_id, "with --restore-from: the backup to restore "
+                 "(default: the newest)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -53,6 +53,8 @@ struct ServerOptions {
   size_t auth_fail_table_size = 65536;   // client addresses remembered at most (LRU)
 
   bool tls() const { return !tls_cert_file.empty(); }
+  std::string restore_from;              // a node backup dir: restore it into DATA_DIR, then exit
+  uint32_t restore_backup_id = 0;        // which backup to restore; 0 = the newest
 
   // InvalidArgument naming the first bad setting.
   Status Validate() const;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "tools/apikey_commands.h"
+#include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/health_command.h"
 #include "tools/plan_commands.h"
@@ -43,6 +44,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddPlanCommands(app, slot);
   AddUsageCommand(app, slot);
   AddHealthCommand(app, slot);
+  AddBackupCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

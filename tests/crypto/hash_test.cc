@@ -1,6 +1,9 @@
 #include "crypto/hash.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <string>
 #include <vector>
@@ -80,6 +83,29 @@ TEST(ConstantTimeEquals, ComparesContentAndLength) {
     SCOPED_TRACE("'" + c.a + "' vs '" + c.b + "'");
     EXPECT_EQ(ConstantTimeEquals(c.a, c.b), c.equal);
   }
+}
+
+}  // namespace
+}  // namespace tenantkv::crypto
+
+namespace tenantkv::crypto {
+namespace {
+
+TEST(Sha256File, EqualsTheDigestOfTheContentsAndReportsAMissingFile) {
+  char tmpl[] = "/tmp/tenantkv-hash-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  std::string content(200000, 'x');  // more than one read chunk
+  content[123456] = 'y';
+  ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+  ::close(fd);
+  auto d = Sha256File(tmpl);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, Sha256(content));
+  ::unlink(tmpl);
+  auto missing = Sha256File(tmpl);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ class EngineHarness {
   const std::string& data_dir() const { return options_.data_dir; }
   std::string db_dir() const { return options_.data_dir + "/db"; }
   const TempDir& temp() const { return dir_; }
+  std::shared_ptr<crypto::MemoryKeyProvider> shared_keys() const { return keys_; }
 
   // The store of a tenant that must exist. The returned pointer is valid
   // while the engine is open and the tenant not deleted.

@@ -18,6 +18,7 @@
 #include "tools/admin_routes.h"
 #include "tools/apikey_commands.h"
 #include "tools/apikey_view.h"
+#include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/command_line.h"
 #include "tools/field_assignments.h"
@@ -789,6 +790,78 @@ TEST(CommandLine, PlansSetOptionsRepeat) {
   EXPECT_EQ(parsed.invocation->command.request.path, "/admin/v1/plans/gold");
   EXPECT_EQ(parsed.invocation->command.request.body->dump(),
             R"({"defaults":{"weight":3},"max":{"weight":9,"requests_per_sec":800}})");
+}
+
+TEST(CommandLine, BackupCommandsBuildTheDocumentedRequests) {
+  TempFile pass("a long enough passphrase\n");
+  TempFile handover(R"({"tenant":"acme","handover":{"format":"tenantkv-handover/1","tenant":"acme"}})");
+  struct Case {
+    std::vector<std::string> args;
+    const char* path;
+    const char* body;
+  };
+  const Case cases[] = {
+      {{"export", "acme", "--out", "/srv/e"}, "/admin/v1/tenants/acme/export", R"({"dir":"/srv/e"})"},
+      {{"export", "acme", "--out", "/srv/e", "--verify"}, "/admin/v1/tenants/acme/export",
+       R"({"dir":"/srv/e","verify":true})"},
+      {{"export", "--verify", "/srv/e"}, "/admin/v1/tenants/import", R"({"dir":"/srv/e","dry_run":true})"},
+      {{"import", "/srv/e", "--as", "acme-2", "--plan", "free"}, "/admin/v1/tenants/import",
+       R"({"dir":"/srv/e","id":"acme-2","plan":"free"})"},
+      {{"import", "/srv/e", "--handover", handover.path(), "--passphrase-file", pass.path()},
+       "/admin/v1/tenants/import",
+       R"({"dir":"/srv/e","handover":{"format":"tenantkv-handover/1","tenant":"acme"},"passphrase":"a long enough passphrase"})"},
+      {{"handover", "acme", "--passphrase-file", pass.path()}, "/admin/v1/tenants/acme/handover",
+       R"({"passphrase":"a long enough passphrase"})"},
+      {{"backup", "/srv/b"}, "/admin/v1/backup", R"({"dir":"/srv/b"})"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args[0] + " " + c.args[1]);
+    std::vector<const char*> argv = {"--server", "http://h:1"};
+    for (const auto& a : c.args) argv.push_back(a.c_str());
+    ParsedArgs parsed = Parse(argv);
+    ASSERT_TRUE(parsed.invocation) << parsed.output;
+    EXPECT_EQ(parsed.invocation->command.request.method, "POST");
+    EXPECT_EQ(parsed.invocation->command.request.path, c.path);
+    EXPECT_EQ(parsed.invocation->command.request.body->dump(), c.body);
+  }
+}
+
+TEST(CommandLine, BackupCommandUsageErrors) {
+  TempFile pass("a long enough passphrase");
+  TempFile empty("");
+  TempFile not_json("nope");
+  const std::vector<std::vector<std::string>> cases = {
+      {"export", "acme"},                                             // neither --out nor --verify
+      {"export", "acme", "--out", "/e", "--handover", "/h", "--passphrase-file", pass.path()},
+      {"import", "/e", "--handover", not_json.path(), "--passphrase-file", pass.path()},
+      {"import", "/e", "--handover", not_json.path()},                // no passphrase file
+      {"handover", "acme"},                                           // no --passphrase-file
+      {"handover", "acme", "--passphrase-file", empty.path()},
+      {"handover", "acme", "--passphrase-file", "/nonexistent/pass"},
+      {"backup"},
+  };
+  for (const auto& args : cases) {
+    SCOPED_TRACE(args[0] + " " + args.back());
+    std::vector<const char*> argv = {"--server", "http://h:1"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    ParsedArgs parsed = Parse(argv);
+    EXPECT_FALSE(parsed.invocation);
+    EXPECT_EQ(parsed.exit_code, kExitUsage) << parsed.output;
+  }
+}
+
+TEST(BackupView, RendersExportImportAndBackupAnswers) {
+  Json exported = {{"tenant", "acme"}, {"dir", "/e"}, {"export_id", "ab"}, {"entries", {{"keys", 3}, {"logical_bytes", 30}}},
+                   {"files", 1}, {"bytes", 900}, {"verified", true}};
+  EXPECT_EQ(ExportTenant("acme", "/e", true).render(exported),
+            "exported acme to /e (export ab): 3 keys, 30 logical bytes, 1 files, 900 bytes on disk; verified\n");
+  Json dry = {{"source_tenant", "acme"}, {"export_id", "ab"}, {"entries", {{"keys", 3}, {"logical_bytes", 30}}},
+              {"dry_run", true}};
+  EXPECT_EQ(VerifyExport("/e", std::nullopt, "").render(dry),
+            "export ab of acme is complete and opens: 3 keys, 30 logical bytes\n");
+  EXPECT_EQ(BackupNode("/b").render(Json{{"backup_id", 2}, {"dir", "/b"}, {"files", 4}, {"bytes", 10}}),
+            "backup 2 in /b: 4 files, 10 bytes (master.key and operator.token are not in it)\n");
+  EXPECT_EQ(Handover("acme", "x").render(Json{{"handover", {{"format", "f"}}}}), "{\"format\":\"f\"}\n");
 }
 
 TEST(CommandLine, DeleteWithYesParses) {

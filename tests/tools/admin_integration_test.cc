@@ -214,3 +214,47 @@ TEST_F(AdminCliTest, FailuresExitNonZeroWithOneLine) {
 
 }  // namespace
 }  // namespace tenantkv::testing
+
+namespace tenantkv::testing {
+namespace {
+
+TEST_F(AdminCliTest, ExportVerifyImportHandoverAndBackup) {
+  server_.CreateTenant("acme");
+  const std::string token = server_.CreateKey("acme", "write");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(server_.Put(KvPath("k" + std::to_string(i)), "v" + std::to_string(i), token)->status, 201);
+  }
+  const std::string root = server_.data_dir() + "/..";
+  CliRun exported = Admin("export acme --out " + root + "/acme-export --verify");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("20 keys"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("verified"), std::string::npos) << exported.out;
+  CliRun verified = Admin("export --verify " + root + "/acme-export");
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_NE(verified.out.find("is complete and opens: 20 keys"), std::string::npos) << verified.out;
+
+  CliRun imported = Admin("import " + root + "/acme-export --as acme-copy");
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("imported acme as acme-copy"), std::string::npos) << imported.out;
+  const std::string copy = server_.CreateKey("acme-copy", "read");
+  EXPECT_EQ(server_.Get(KvPath("k7"), copy)->body, "v7");
+
+  std::ofstream(root + "/pass") << "a passphrase for the move\n";
+  CliRun handover = Admin("handover acme --passphrase-file " + root + "/pass");
+  ASSERT_EQ(handover.exit_code, 0) << handover.err;
+  std::ofstream(root + "/acme.handover") << handover.out;
+  CliRun with_handover = Admin("import " + root + "/acme-export --as acme-moved --handover " + root +
+                               "/acme.handover --passphrase-file " + root + "/pass");
+  ASSERT_EQ(with_handover.exit_code, 0) << with_handover.err;
+
+  CliRun taken = Admin("import " + root + "/acme-export --as acme-copy");
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("409 tenant_exists"), std::string::npos) << taken.err;
+
+  CliRun backup = Admin("backup " + root + "/backups");
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("backup 1 in"), std::string::npos) << backup.out;
+}
+
+}  // namespace
+}  // namespace tenantkv::testing
