@@ -2,6 +2,7 @@
 // whole-node backups. Operator only: paths name the server's own disk.
 #include "server/api.h"
 #include "server/json_io.h"
+#include "server/request_parsing.h"
 
 namespace tenantkv::server {
 namespace {

@@ -167,6 +167,24 @@ void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db,
         static_cast<double>(db.column_families));
 }
 
+void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool) {
+  w.Family("tenantkv_cf_pool_spares", MetricType::kGauge,
+           "Spare column families ready for new tenants (--spare-column-families).");
+  w.Sample({}, static_cast<double>(pool.spares));
+  w.Family("tenantkv_cf_pool_recycling", MetricType::kGauge,
+           "Column families of deleted tenants waiting to be emptied and made spare.");
+  w.Sample({}, static_cast<double>(pool.recycling));
+  w.Family("tenantkv_cf_pool_refills_total", MetricType::kCounter,
+           "Batches of spare column families made (each stalls writes once for an OPTIONS rewrite).");
+  w.Sample({}, static_cast<double>(pool.refills));
+  w.Family("tenantkv_cf_pool_sync_creates_total", MetricType::kCounter,
+           "Tenants that found the pool empty and made their own column family (stalling writes).");
+  w.Sample({}, static_cast<double>(pool.sync_creates));
+  w.Family("tenantkv_cf_pool_recycled_total", MetricType::kCounter,
+           "Column families of deleted tenants emptied and made spare again.");
+  w.Sample({}, static_cast<double>(pool.recycled));
+}
+
 }  // namespace
 
 Metrics::Metrics(engine::Engine* engine)
@@ -249,6 +267,7 @@ std::string Metrics::Render() const {
   WriteKeyAges(w, tenants, now_ms);
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
                          static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
+  WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());
   return w.Take();
 }
 

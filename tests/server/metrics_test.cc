@@ -189,7 +189,11 @@ TEST_F(MetricsTest, EachTenantsSeriesCountOnlyItsOwnTraffic) {
   EXPECT_GE(age, 0);
   EXPECT_LT(age, 3600);
   EXPECT_EQ(m.Get("tenantkv_tenants"), 2);
-  EXPECT_EQ(m.Get("tenantkv_rocksdb_column_families"), 4);  // default, system, alpha, beta
+  // default, system, alpha, beta and the two spares left of the test
+  // server's pool of 4.
+  EXPECT_EQ(m.Get("tenantkv_rocksdb_column_families"), 6);
+  EXPECT_EQ(m.Get("tenantkv_cf_pool_spares"), 2);
+  EXPECT_EQ(m.Get("tenantkv_cf_pool_sync_creates_total"), 0);
   EXPECT_GT(m.Get("tenantkv_rocksdb_memtable_bytes"), 0);
   EXPECT_EQ(m.Get("tenantkv_rocksdb_write_stopped"), 0);
   EXPECT_GT(m.Get("process_resident_memory_bytes"), 1 << 20);
