@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Quota accuracy on the standard plan (500 requests/s, burst 1000; reads
+# 20 MiB/s, burst 40 MiB; writes 10 MiB/s, burst 20 MiB): each tenant asks
+# for about twice its quota; tenantkv-bench prints, per 1 s window, the
+# requests served and the value bytes read and written. The warm-up spends
+# the burst, so the measured windows show the sustained rate.
+# Loopback only; the server started here is stopped by its PID.
+#
+#   tools/bench/scripts/quota-accuracy.sh [--bin build/bin] [--runs 3] [--duration 20]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$here/../../../build/bin"
+runs=3
+duration=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) bin="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    *) echo "usage: $0 [--bin DIR] [--runs N] [--duration S]" >&2; exit 2 ;;
+  esac
+done
+
+work="$(mktemp -d /tmp/tkv-quota.XXXXXX)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin/tenantkv-server" --data-dir "$work/data" --listen 127.0.0.1:0 --log-level warn --no-access-log \
+  >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "listening on" "$work/server.out" 2>/dev/null && break
+  sleep 0.1
+done
+url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1)"
+[ -n "$url" ] || { echo "server did not start" >&2; cat "$work/server.err" >&2; exit 1; }
+optok="$work/data/operator.token"
+
+run() {  # label warmup spec...
+  local label="$1" warmup="$2"
+  shift 2
+  "$bin/tenantkv-bench" --server "$url" --operator-token-file "$optok" --setup --quiet \
+    --warmup "$warmup" --duration "$duration" --timeout 30 --tenant "$@" >"$work/report.txt"
+  echo "$label"
+  awk '$1 ~ /^q(rate|read|write)[0-9]+$/ {printf "  achieved %s/s ok %s 429 %s 503 %s\n", $4, $5, $6, $7} /^per second/ {print "  " $0}' "$work/report.txt"
+}
+
+for i in $(seq 1 "$runs"); do
+  echo "== run $i"
+  # Each run uses fresh tenants, so every run starts with a full burst.
+  run "requests_per_sec 500 (1,000/s asked)" 3 "name=qrate$i,rate=1000,conns=8,mix=get:100,keys=1000,value=100"
+  run "read_bytes_per_sec 20 MiB (10 MB scans, 4/s asked)" 5 \
+    "name=qread$i,rate=4,conns=4,mix=scan:1,keys=1000,value=10240,scan=1000"
+  run "write_bytes_per_sec 10 MiB (100 KiB puts, 20 MB/s asked)" 5 \
+    "name=qwrite$i,rate=200,conns=8,mix=put:100,keys=100,value=102400"
+done
