@@ -121,3 +121,26 @@ TEST(ServerOptions, RejectsBadValues) {
 
 }  // namespace
 }  // namespace tenantkv::server
+
+namespace tenantkv::server {
+namespace {
+
+TEST(ServerOptions, PoolAndIdlePrioritySettings) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->throttled_idle_priority);
+  EXPECT_EQ(defaults->spare_column_families, 64u);
+  auto flags = Parse({"--throttled-idle-priority", "false", "--spare-column-families", "0"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_FALSE(flags->throttled_idle_priority);
+  EXPECT_EQ(flags->spare_column_families, 0u);
+  auto file = Parse({"--config", WriteConfig("throttled-idle-priority = false\nspare-column-families = 8\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_FALSE(file->throttled_idle_priority);
+  EXPECT_EQ(file->spare_column_families, 8u);
+  EXPECT_FALSE(Parse({"--spare-column-families", "5000"}).ok());
+  EXPECT_FALSE(Parse({"--throttled-idle-priority", "maybe"}).ok());
+}
+
+}  // namespace
+}  // namespace tenantkv::server
