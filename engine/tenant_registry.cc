@@ -195,27 +195,8 @@ Status TenantRegistry::PersistInfo(const TenantInfo& info) {
 
 Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
                                                        const std::string& plan_in) {
-  TKV_RETURN_IF_ERROR(ValidateTenantId(id));
-  const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
-  const bool plan_ok = options_.plan_exists
-                           ? options_.plan_exists(plan)
-                           : std::find(options_.plans.begin(), options_.plans.end(), plan) != options_.plans.end();
-  if (!plan_ok) {
-    return Status::InvalidArgument("unknown plan '" + plan + "'", "unknown_plan");
-  }
-  {
-    std::unique_lock lock(mu_);
-    if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0) {
-      return Status::AlreadyExists("tenant '" + id + "' already exists", "tenant_exists");
-    }
-    busy_ids_.insert(id);
-  }
-  TenantInfo info;
-  info.id = id;
-  info.plan = plan;
-  info.created_at_ms = clock_->NowUnixMillis();
-  const uint32_t master_version = keys_->CurrentVersion();
-  info.data_keys.push_back({1, "active", info.created_at_ms, master_version});
+  TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
+  const uint32_t master_version = info.data_keys[0].master_version;
 
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
@@ -333,6 +314,19 @@ Status TenantRegistry::CheckPlan(const std::string& plan) const {
   return Status::Ok();
 }
 
+Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::string& plan_in) {
+  TKV_RETURN_IF_ERROR(ValidateTenantId(id));
+  const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
+  TKV_RETURN_IF_ERROR(CheckPlan(plan));
+  TKV_RETURN_IF_ERROR(Reserve(id));
+  TenantInfo info;
+  info.id = id;
+  info.plan = plan;
+  info.created_at_ms = clock_->NowUnixMillis();
+  info.data_keys.push_back({1, "active", info.created_at_ms, keys_->CurrentVersion()});
+  return info;
+}
+
 Status TenantRegistry::Reserve(const std::string& id) {
   std::unique_lock lock(mu_);
   if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0) {
@@ -404,17 +398,8 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
                                                                crypto::SecretBytes data_key,
                                                                const std::vector<std::string>& sst_files,
                                                                const Usage& usage) {
-  TKV_RETURN_IF_ERROR(ValidateTenantId(id));
-  const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
-  TKV_RETURN_IF_ERROR(CheckPlan(plan));
-  TKV_RETURN_IF_ERROR(Reserve(id));
-
-  TenantInfo info;
-  info.id = id;
-  info.plan = plan;
-  info.created_at_ms = clock_->NowUnixMillis();
-  const uint32_t master_version = keys_->CurrentVersion();
-  info.data_keys.push_back({1, "active", info.created_at_ms, master_version});
+  TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
+  const uint32_t master_version = info.data_keys[0].master_version;
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
     TKV_ASSIGN_OR_RETURN(std::string wrapped,

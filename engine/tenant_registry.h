@@ -99,6 +99,9 @@ class TenantRegistry {
   Status Shred(const TenantInfo& info, bool recycle);
   Status CheckPlan(const std::string& plan) const;
   Status Reserve(const std::string& id);
+  // Validates the id and plan, reserves the id (busy until the caller
+  // clears it) and fills in the record of a new tenant with data key 1.
+  Result<TenantInfo> Begin(const std::string& id, const std::string& plan_in);
 
   Storage* const storage_;
   const crypto::KeyProvider* const keys_;

@@ -32,36 +32,19 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-work="$(mktemp -d /tmp/tkv-noisy.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+source "$here/lib.sh"
 # All connections come from 127.0.0.1: the per-client cap must admit 68.
-"$bin/tenantkv-server" --data-dir "$work/data" --listen 127.0.0.1:0 --log-level warn \
-  --max-connections-per-client 256 "$@" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$work/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1)"
-[ -n "$url" ] || { echo "server did not start" >&2; cat "$work/server.err" >&2; exit 1; }
-optok="$work/data/operator.token"
+tkv_start nn --max-connections-per-client 256 --no-access-log "$@"
+url="$(tkv_url nn)"
+optok="$(tkv_optok nn)"
+work="$tkv_work"
 
 victim="name=victim,rate=$victim_rate,conns=4,mix=get:100,keys=10000,value=100"
 aggressor="name=aggressor,rate=0,conns=$agg_conns,mix=get:100,keys=10000,value=100"
 # Both tenants on the default plan; keys written once.
 "$bin/tenantkv-bench" --server "$url" --operator-token-file "$optok" --setup --duration 1 --quiet \
   --tenant "$victim" --tenant "${aggressor/rate=0,conns=$agg_conns/rate=1,conns=1}" >/dev/null
-admin() { curl -sf -H "Authorization: Bearer $(cat "$optok")" -H "Content-Type: application/json" "$@"; }
-for t in victim aggressor; do
-  admin -X POST "$url/admin/v1/tenants/$t/apikeys" -d '{"role":"read"}' |
-    grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$work/$t.token"
-done
+for t in victim aggressor; do tkv_key nn "$t" read "$work/$t.token"; done
 
 bench() {  # spec name -> report line of that tenant
   "$bin/tenantkv-bench" --server "$url" --duration "$duration" --warmup 2 --quiet \

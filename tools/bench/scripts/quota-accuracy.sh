@@ -21,24 +21,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-work="$(mktemp -d /tmp/tkv-quota.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin/tenantkv-server" --data-dir "$work/data" --listen 127.0.0.1:0 --log-level warn --no-access-log \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$work/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1)"
-[ -n "$url" ] || { echo "server did not start" >&2; cat "$work/server.err" >&2; exit 1; }
-optok="$work/data/operator.token"
+source "$here/lib.sh"
+tkv_start qa --no-access-log
+url="$(tkv_url qa)"
+optok="$(tkv_optok qa)"
+work="$tkv_work"
 
 run() {  # label warmup spec...
   local label="$1" warmup="$2"

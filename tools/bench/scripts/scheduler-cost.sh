@@ -26,41 +26,18 @@ while [ $# -gt 0 ]; do
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
 
-work="$(mktemp -d /tmp/tkv-sched.XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-start() {  # name extra-flags... -> sets url_<name>, token in $work/<name>.token
-  local name="$1"
-  shift
-  "$bin/tenantkv-server" --data-dir "$work/$name" --listen 127.0.0.1:0 --log-level warn --no-access-log \
-    --max-connections-per-client 256 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 1 300); do
-    grep -q "listening on" "$work/$name.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  local url
-  url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/$name.out" | head -1)"
-  [ -n "$url" ] || { echo "server $name did not start" >&2; exit 1; }
-  echo "$url" >"$work/$name.url"
-  local optok="$work/$name/operator.token"
+source "$here/lib.sh"
+work="$tkv_work"
+for name in sched bypass; do
+  flags=(--no-access-log --max-connections-per-client 256)
+  [ "$name" = bypass ] && flags+=(--bypass-scheduler)
+  tkv_start "$name" "${flags[@]}"
   # 10,000 keys written; quotas raised out of the way (admission still runs).
-  "$bin/tenantkv-bench" --server "$url" --operator-token-file "$optok" --setup --duration 1 --quiet \
-    --tenant "name=solo,rate=1,conns=1,mix=get:100,keys=10000,value=100" >/dev/null
-  curl -sf -H "Authorization: Bearer $(cat "$optok")" -H "Content-Type: application/json" -X PUT \
-    "$url/admin/v1/tenants/solo/quota" \
-    -d '{"requests_per_sec":1000000,"burst_requests":1000000,"max_concurrent":1024,"read_bytes_per_sec":10000000000,"burst_read_bytes":10000000000,"write_bytes_per_sec":10000000000,"burst_write_bytes":10000000000}' >/dev/null
-  curl -sf -H "Authorization: Bearer $(cat "$optok")" -H "Content-Type: application/json" -X POST \
-    "$url/admin/v1/tenants/solo/apikeys" -d '{"role":"write"}' |
-    grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$work/$name.token"
-}
-start sched
-start bypass --bypass-scheduler
+  "$bin/tenantkv-bench" --server "$(tkv_url "$name")" --operator-token-file "$(tkv_optok "$name")" \
+    --setup --duration 1 --quiet --tenant "name=solo,rate=1,conns=1,mix=get:100,keys=10000,value=100" >/dev/null
+  tkv_unlimit "$name" solo
+  tkv_key "$name" solo write "$work/$name.token"
+done
 
 measure() {  # name -> "rps p99"
   TOKEN="$(cat "$work/$1.token")" KEYS=10000 wrk -t2 -c"$conns" -d"${duration}s" --latency \

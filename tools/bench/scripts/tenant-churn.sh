@@ -28,29 +28,15 @@ while [ $# -gt 0 ]; do
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
 
-work="$(mktemp -d /tmp/tkv-churn.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
+tkv_start churn --no-access-log "$@"
+url="$(tkv_url churn)"
+work="$tkv_work"
+server_pid="${tkv_pids[0]}"
 
-"$bin/tenantkv-server" --data-dir "$work/data" --listen 127.0.0.1:0 --log-level warn "$@" \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$work/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1)"
-[ -n "$url" ] || { echo "server did not start" >&2; cat "$work/server.err" >&2; exit 1; }
-op_token="$(cat "$work/data/operator.token")"
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
-admin() { curl -sf -H "Authorization: Bearer $op_token" -H "Content-Type: application/json" "$@"; }
-
-create() { admin -X POST "$url/admin/v1/tenants" -d "{\"id\":\"$1\"}" >/dev/null; }
-remove() { admin -X DELETE "$url/admin/v1/tenants/$1" >/dev/null; }
+create() { tkv_admin churn POST /admin/v1/tenants "{\"id\":\"$1\"}" >/dev/null; }
+remove() { tkv_admin churn DELETE "/admin/v1/tenants/$1" >/dev/null; }
 
 start=$(date +%s.%N)
 for i in $(seq 1 "$tenants"); do create "bulk-$i"; done
@@ -59,9 +45,9 @@ echo "created $tenants tenants in $(calc "$(date +%s.%N) - $start") s"
 create load
 # The load tenant's quotas are raised out of the way: what is measured is
 # the storage path, not admission.
-admin -X PUT "$url/admin/v1/tenants/load/quota" \
-  -d '{"requests_per_sec":1000000,"burst_requests":1000000,"max_concurrent":1024,"write_bytes_per_sec":1000000000,"burst_write_bytes":1000000000,"read_bytes_per_sec":1000000000,"burst_read_bytes":1000000000}' >/dev/null
-token="$(admin -X POST "$url/admin/v1/tenants/load/apikeys" -d '{"role":"write"}' | grep -o '"token":"[^"]*"' | cut -d'"' -f4)"
+tkv_unlimit churn load
+tkv_key churn load write "$work/load.token"
+token="$(cat "$work/load.token")"
 export TOKEN="$token" KEYS=10000
 if [ "$op" = get ]; then
   TOKEN="$token" wrk -t2 -c16 -d3s -s "$here/put.lua" "$url" >/dev/null

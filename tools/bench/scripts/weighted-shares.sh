@@ -29,25 +29,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-work="$(mktemp -d /tmp/tkv-shares.XXXXXX)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin/tenantkv-server" --data-dir "$work/data" --listen 127.0.0.1:0 --log-level warn --no-access-log \
-  --max-connections-per-client 256 "$@" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$work/server.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.out" | head -1)"
-[ -n "$url" ] || { echo "server did not start" >&2; cat "$work/server.err" >&2; exit 1; }
-optok="$work/data/operator.token"
-admin() { curl -sf -H "Authorization: Bearer $(cat "$optok")" -H "Content-Type: application/json" "$@"; }
+source "$here/lib.sh"
+tkv_start ws --no-access-log --max-connections-per-client 256 "$@"
+url="$(tkv_url ws)"
+optok="$(tkv_optok ws)"
+work="$tkv_work"
 
 specs=()
 for w in 1 2 3 4; do
@@ -58,9 +44,8 @@ specs=()
 for w in 1 2 3 4; do
   # Rates and bytes out of the way: what is measured is the scheduler's
   # split of a saturated node by weight.
-  admin -X PUT "$url/admin/v1/tenants/w$w/quota" -d "{\"weight\":$w,\"requests_per_sec\":1000000,\"burst_requests\":1000000,\"max_concurrent\":1024,\"read_bytes_per_sec\":10000000000,\"burst_read_bytes\":10000000000,\"write_bytes_per_sec\":10000000000,\"burst_write_bytes\":10000000000,\"max_queue_ms\":10000}" >/dev/null
-  admin -X POST "$url/admin/v1/tenants/w$w/apikeys" -d '{"role":"write"}' |
-    grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$work/w$w.token"
+  tkv_unlimit ws "w$w" "\"weight\":$w,\"max_queue_ms\":10000"
+  tkv_key ws "w$w" write "$work/w$w.token"
   specs+=(--tenant "name=w$w,token_file=$work/w$w.token,rate=0,conns=$conns,mix=$mix,keys=1000,value=$value,scan=$scan,weight=$w")
 done
 

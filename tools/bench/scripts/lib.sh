@@ -1,0 +1,59 @@
+# Shared by the benchmark scripts (source it after setting $bin): servers
+# of our own on 127.0.0.1 port 0, each in a temp dir, all stopped by their
+# PIDs when the script exits, and the admin calls the scripts make.
+
+tkv_work="$(mktemp -d /tmp/tkv-bench.XXXXXX)"
+tkv_pids=()
+tkv_cleanup() {
+  local p
+  for p in "${tkv_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$tkv_work"
+}
+trap tkv_cleanup EXIT
+
+# tkv_start NAME [server flags...]: a server with its data in
+# $tkv_work/NAME; its URL is then in $tkv_work/NAME.url, its operator
+# token in $tkv_work/NAME/operator.token.
+tkv_start() {
+  local name="$1"
+  shift
+  "$bin/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
+    "$@" >"$tkv_work/$name.out" 2>"$tkv_work/$name.err" &
+  tkv_pids+=($!)
+  local _
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$tkv_work/$name.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  local url
+  url="$(grep -o 'http://127.0.0.1:[0-9]*' "$tkv_work/$name.out" | head -1)"
+  if [ -z "$url" ]; then
+    echo "server $name did not start" >&2
+    cat "$tkv_work/$name.err" >&2
+    exit 1
+  fi
+  echo "$url" >"$tkv_work/$name.url"
+}
+
+tkv_url() { cat "$tkv_work/$1.url"; }
+tkv_optok() { echo "$tkv_work/$1/operator.token"; }
+
+# tkv_admin NAME METHOD PATH [JSON]: an operator call; prints the answer.
+tkv_admin() {
+  local name="$1" method="$2" path="$3" body="${4:-}"
+  curl -sf -X "$method" -H "Authorization: Bearer $(cat "$(tkv_optok "$name")")" \
+    -H "Content-Type: application/json" ${body:+-d "$body"} "$(tkv_url "$name")$path"
+}
+
+# tkv_key NAME TENANT ROLE FILE: a new API key of TENANT, its token into FILE.
+tkv_key() {
+  tkv_admin "$1" POST "/admin/v1/tenants/$2/apikeys" "{\"role\":\"$3\"}" |
+    grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$4"
+}
+
+# tkv_unlimit NAME TENANT [EXTRA_JSON_FIELDS]: raises TENANT's rate, byte
+# and concurrency quotas out of the way (admission still runs).
+tkv_unlimit() {
+  tkv_admin "$1" PUT "/admin/v1/tenants/$2/quota" \
+    "{\"requests_per_sec\":1000000,\"burst_requests\":1000000,\"max_concurrent\":1024,\"read_bytes_per_sec\":10000000000,\"burst_read_bytes\":10000000000,\"write_bytes_per_sec\":10000000000,\"burst_write_bytes\":10000000000${3:+,$3}}" >/dev/null
+}
