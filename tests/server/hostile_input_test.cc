@@ -62,11 +62,7 @@ Answer Exchange(int port, const Hostile& h) {
     }
     if (n < 0) break;  // timeout
     out.append(buf, static_cast<size_t>(n));
-    const size_t end = out.find("\r\n\r\n");
-    if (end == std::string::npos) continue;
-    const size_t cl = out.find("Content-Length: ");
-    const size_t body = cl == std::string::npos || cl > end ? 0 : std::stoul(out.substr(cl + 16));
-    if (out.size() >= end + 4 + body) break;
+    if (ResponseComplete(out)) break;
   }
   close(fd);
   if (out.size() >= 12 && out.compare(0, 9, "HTTP/1.1 ") == 0) a.status = std::atoi(out.c_str() + 9);

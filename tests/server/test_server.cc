@@ -209,14 +209,18 @@ std::string TestServer::RawExchange(const std::string& request) const {
   ssize_t n;
   while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
     out.append(buf, static_cast<size_t>(n));
-    const size_t end = out.find("\r\n\r\n");
-    if (end == std::string::npos) continue;
-    const size_t cl = out.find("Content-Length: ");
-    const size_t body = cl == std::string::npos || cl > end ? 0 : std::stoul(out.substr(cl + 16));
-    if (out.size() >= end + 4 + body) break;
+    if (ResponseComplete(out)) break;
   }
   close(fd);
   return out;
+}
+
+bool ResponseComplete(const std::string& received) {
+  const size_t end = received.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  const size_t cl = received.find("Content-Length: ");
+  const size_t body = cl == std::string::npos || cl > end ? 0 : std::stoul(received.substr(cl + 16));
+  return received.size() >= end + 4 + body;
 }
 
 std::string KvPath(const std::string& key) {

@@ -65,6 +65,9 @@ class TestServer {
 
 // A TCP connection to 127.0.0.1:`port`, or -1.
 int ConnectLoopback(int port);
+// Whether `received` holds a whole HTTP response: headers and, if it
+// names one, a Content-Length body.
+bool ResponseComplete(const std::string& received);
 
 // "/v1/kv/" + percent-encoded key.
 std::string KvPath(const std::string& key);
