@@ -503,10 +503,14 @@ TEST_F(HostileInputTest, ThousandsOfMalformedRequestsGetOnly4xxAndChangeNothing)
   for (const auto& [family, n] : closed_by_family) summary += " closed(" + family + ")x" + std::to_string(n);
   std::printf("hostile input, %d cases:%s\n", kCases, summary.c_str());
   for (const auto& [family, seconds] : seconds_by_family) std::printf("  %s: %.2f s\n", family.c_str(), seconds);
-  // Answers outnumber silent closes by far: the server does not just hang up.
+  // Answers outnumber silent closes: the server does not just hang up.
+  // (Not a tighter bound: a framing refusal is answered and the socket
+  // closed with the rest of the request unread, so the kernel sends a
+  // reset, which on a loaded machine often reaches the client before it
+  // has read the answer; those count as closes.)
   int answered = 0;
   for (const auto& [status, n] : by_status) answered += n;
-  EXPECT_GT(answered, kCases * 3 / 4);
+  EXPECT_GT(answered, kCases / 2);
 
   // Alive, and nothing changed.
   auto health = server_.Get("/healthz", "");
