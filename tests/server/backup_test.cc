@@ -189,9 +189,12 @@ TEST(BackupApi, BadRequestsAreRefusedAndChangeNothing) {
   const std::string dir = scratch.Sub("acme");
   ASSERT_EQ(Export(s, "acme", dir)->status, 201);
   {
+    // Flip the bits of one byte, so it surely differs from what was there.
     std::fstream f(dir + "/data-000001.sst", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    const char was = static_cast<char>(f.get());
     f.seekp(100);
-    f.put('\x5a');
+    f.put(static_cast<char>(was ^ 0x5a));
   }
   struct Case {
     const char* path;
