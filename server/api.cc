@@ -195,7 +195,10 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
     }
   }
   Status s = Authorize(route, call);
-  if (s.code() == Code::kUnauthenticated) auth_backoff_.RecordFailure(req.remote_addr);
+  if (s.code() == Code::kUnauthenticated) {
+    thread_priority::Restore();  // an exclusive lock every request's check waits on
+    auth_backoff_.RecordFailure(req.remote_addr);
+  }
   out->is_operator = call.principal.is_operator;
   out->tenant = call.tenant;
   if (!s.ok()) {
@@ -204,6 +207,11 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
       if (auto t = engine_->tenants().Get(call.principal.tenant); t.ok()) out->tenant = std::move(t).value();
     }
     return s;
+  }
+  if (route.access != Access::kTenant) {
+    // Admin work takes engine-wide locks: never at idle priority, even on a
+    // connection whose earlier data calls were refused.
+    thread_priority::Restore();
   }
   s = route.access == Access::kTenant ? HandleTenantCall(route, call) : route.handler(call);
   out->read_bytes = call.read_bytes;

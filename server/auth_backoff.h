@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,7 +68,10 @@ class AuthBackoff {
 
   const AuthBackoffOptions options_;
   const engine::Clock* const clock_;
-  mutable std::mutex mu_;
+  // Shared for the per-request check, so one checker that the kernel has
+  // descheduled (a refused connection runs at idle CPU priority) never
+  // holds up the others; exclusive only to record a failure.
+  mutable std::shared_mutex mu_;
   Lru lru_;                                             // GUARDED_BY(mu_), most recent first
   std::unordered_map<std::string, Lru::iterator> index_;  // GUARDED_BY(mu_)
 };
