@@ -151,7 +151,8 @@ TEST_F(PoolTest, RecyclingEmptiesTheColumnFamilyBeforeItIsSpareAgain) {
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), lease->cf.get()));
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid()) << "left in a recycled column family: " << it->key().ToString();
-  rocksdb::Range all("", std::string(kMaxKeyBytes + 1, '\xff'));
+  const std::string end_of_keys(kMaxKeyBytes + 1, '\xff');  // Range only points at it
+  rocksdb::Range all("", end_of_keys);
   uint64_t size = 0;
   rocksdb::SizeApproximationOptions sao;
   sao.include_files = true;
