@@ -206,13 +206,8 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
     // A spare column family: no DDL here, so nobody's writes stall.
     TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
     info.placement = "cf:" + lease.name;
-    json dkey = {{"master_version", master_version},
-                 {"wrapped", crypto::HexEncode(wrapped)},
-                 {"created_at_ms", info.created_at_ms}};
     rocksdb::WriteBatch batch;
-    batch.Put(storage_->system(), DataKeyKey(id, 1), dkey.dump()).PermitUncheckedError();
-    batch.Put(storage_->system(), TenantKey(id), InfoToJson(info).dump()).PermitUncheckedError();
-    batch.Put(storage_->system(), UsageKey(id), EncodeUsageDelta(0, 0)).PermitUncheckedError();
+    StageNewTenant(info, master_version, wrapped, Usage{}, &batch);
     pool_->Stage(lease, &batch);
     Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
     if (!s.ok()) {
@@ -312,6 +307,18 @@ Status TenantRegistry::CheckPlan(const std::string& plan) const {
                            : std::find(options_.plans.begin(), options_.plans.end(), plan) != options_.plans.end();
   if (!plan_ok) return Status::InvalidArgument("unknown plan '" + plan + "'", "unknown_plan");
   return Status::Ok();
+}
+
+void TenantRegistry::StageNewTenant(const TenantInfo& info, uint32_t master_version,
+                                    const std::string& wrapped, const Usage& usage,
+                                    rocksdb::WriteBatch* batch) const {
+  json dkey = {{"master_version", master_version},
+               {"wrapped", crypto::HexEncode(wrapped)},
+               {"created_at_ms", info.created_at_ms}};
+  batch->Put(storage_->system(), DataKeyKey(info.id, 1), dkey.dump()).PermitUncheckedError();
+  batch->Put(storage_->system(), TenantKey(info.id), InfoToJson(info).dump()).PermitUncheckedError();
+  batch->Put(storage_->system(), UsageKey(info.id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
+      .PermitUncheckedError();
 }
 
 Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::string& plan_in) {
@@ -423,14 +430,8 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
       pool_->Return(std::move(lease));  // ingestion is all or nothing: still empty
       return s;
     }
-    json dkey = {{"master_version", master_version},
-                 {"wrapped", crypto::HexEncode(wrapped)},
-                 {"created_at_ms", info.created_at_ms}};
     rocksdb::WriteBatch batch;
-    batch.Put(storage_->system(), DataKeyKey(id, 1), dkey.dump()).PermitUncheckedError();
-    batch.Put(storage_->system(), TenantKey(id), InfoToJson(info).dump()).PermitUncheckedError();
-    batch.Put(storage_->system(), UsageKey(id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
-        .PermitUncheckedError();
+    StageNewTenant(info, master_version, wrapped, usage, &batch);
     pool_->Stage(lease, &batch);
     Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "import tenant");
     if (!s.ok()) {

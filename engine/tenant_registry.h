@@ -102,6 +102,10 @@ class TenantRegistry {
   // Validates the id and plan, reserves the id (busy until the caller
   // clears it) and fills in the record of a new tenant with data key 1.
   Result<TenantInfo> Begin(const std::string& id, const std::string& plan_in);
+  // Adds a new tenant's records to `batch`: data key 1 (wrapped), the
+  // tenant record and its usage counters.
+  void StageNewTenant(const TenantInfo& info, uint32_t master_version, const std::string& wrapped,
+                      const Usage& usage, rocksdb::WriteBatch* batch) const;
 
   Storage* const storage_;
   const crypto::KeyProvider* const keys_;
