@@ -8,6 +8,7 @@
 
 #include "crypto/key_provider.h"
 #include "engine/api_keys.h"
+#include "engine/audit_log.h"
 #include "engine/clock.h"
 #include "engine/fair_scheduler.h"
 #include "engine/node_backup.h"
@@ -41,6 +42,8 @@ class Engine {
   TenantRegistry& tenants() { return *registry_; }
   ApiKeyStore& api_keys() { return *api_keys_; }
   QuotaStore& quotas() { return *quotas_; }
+  // The hash-chained log of admin actions (audit_log.h).
+  AuditLog& audit() { return *audit_; }
   FairScheduler& scheduler() { return *scheduler_; }
   const Clock& clock() const { return *clock_; }
   const crypto::KeyProvider& key_provider() const { return *keys_; }
@@ -85,6 +88,7 @@ class Engine {
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<ApiKeyStore> api_keys_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<FairScheduler> scheduler_;

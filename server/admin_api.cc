@@ -40,6 +40,8 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.create", tenant->id(),
+                                    json{{"plan", tenant->Info().plan}}.dump()));
     c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();
@@ -59,13 +61,22 @@ class AdminRoutes {
   }
 
   Status DeleteTenant(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    json versions = json::array();
+    for (const auto& k : tenant->Info().data_keys) versions.push_back(k.version);
+    tenant.reset();
     TKV_RETURN_IF_ERROR(engine_->DeleteTenant(c.params["id"]));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.delete", c.params["id"]));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.destroy", c.params["id"],
+                                    json{{"key_versions", std::move(versions)}}.dump()));
     c.res.status = 204;
     return Status::Ok();
   }
 
   Status Suspend(Call& c, bool suspended) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
+    TKV_RETURN_IF_ERROR(
+        RecordAudit(engine_, c, suspended ? "tenant.suspend" : "tenant.resume", tenant->id()));
     WriteJson(c.res, 200, TenantJson(*tenant));
     return Status::Ok();
   }
@@ -75,6 +86,8 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(engine::Role role, ParseApiKeyCreateBody(body));
     TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(tenant->id(), role));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.create", tenant->id(),
+                                    json{{"key_id", key.info.key_id}, {"role", engine::RoleName(role)}}.dump()));
     json out = ApiKeyJson(key.info);
     out["token"] = key.token;
     c.res.set_header("Cache-Control", "no-store");
@@ -93,6 +106,8 @@ class AdminRoutes {
   Status RevokeApiKey(Call& c) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
     TKV_RETURN_IF_ERROR(engine_->api_keys().Revoke(tenant->id(), c.params["key_id"]));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.revoke", tenant->id(),
+                                    json{{"key_id", c.params["key_id"]}}.dump()));
     c.res.status = 204;
     return Status::Ok();
   }

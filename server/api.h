@@ -68,6 +68,14 @@ void AddDataRoutes(ApiRouter& router);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
+void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
+
+// Appends the audit entry of an admin action that succeeded, with the
+// caller of `c` as actor ("operator" or the tenant admin key id).
+// `details_json` is a JSON object and must hold no secret. Internal
+// "audit_write_failed" if the entry could not be written.
+Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& action,
+                   const std::string& tenant, const std::string& details_json = "{}");
 
 struct ApiOptions {
   // Runs storage operations on the HTTP thread without the fair scheduler

@@ -39,6 +39,8 @@ class BackupRoutes {
     bool verified = false;
     TKV_ASSIGN_OR_RETURN(engine::ExportSummary s,
                          engine_->ExportTenant(c.params["id"], dir, verify, &verified));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.export", s.tenant,
+                                    json{{"export_id", s.export_id}, {"dir", s.dir}, {"verified", verified}}.dump()));
     WriteJson(c.res, 201,
               {{"export_id", s.export_id},
                {"tenant", s.tenant},
@@ -57,6 +59,8 @@ class BackupRoutes {
     TKV_RETURN_IF_ERROR(CheckFields(body, {"passphrase"}));
     TKV_ASSIGN_OR_RETURN(std::string passphrase, StringField(body, "passphrase", true));
     TKV_ASSIGN_OR_RETURN(std::string handover, engine_->TenantHandover(c.params["id"], passphrase));
+    // Neither the passphrase nor the wrapped keys go into the log.
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.handover", c.params["id"]));
     c.res.set_header("Cache-Control", "no-store");
     WriteJson(c.res, 200, {{"tenant", c.params["id"]}, {"handover", json::parse(handover)}});
     return Status::Ok();
@@ -86,6 +90,13 @@ class BackupRoutes {
       r.dry_run = body["dry_run"].get<bool>();
     }
     TKV_ASSIGN_OR_RETURN(engine::ImportOutcome out, engine_->ImportTenant(r));
+    if (!r.dry_run) {
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.import", out.tenant,
+                                      json{{"source_tenant", out.manifest.tenant_id},
+                                           {"export_id", out.manifest.export_id},
+                                           {"created", out.created != nullptr},
+                                           {"with_handover", !r.handover.empty()}}.dump()));
+    }
     json j = {{"tenant", out.tenant},
               {"source_tenant", out.manifest.tenant_id},
               {"export_id", out.manifest.export_id},
@@ -104,6 +115,8 @@ class BackupRoutes {
     TKV_RETURN_IF_ERROR(CheckFields(body, {"dir"}));
     TKV_ASSIGN_OR_RETURN(std::string dir, StringField(body, "dir", true));
     TKV_ASSIGN_OR_RETURN(engine::NodeBackupInfo b, engine_->BackupNode(dir));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "node.backup", "",
+                                    json{{"backup_id", b.backup_id}, {"dir", dir}}.dump()));
     WriteJson(c.res, 201,
               {{"backup_id", b.backup_id},
                {"dir", dir},

@@ -27,6 +27,13 @@ json PlanJson(const engine::Plan& p) {
           {"max", QuotaToJson(p.max)}};
 }
 
+// {"version": N, "changes": {field: [old, new]}} of a manifest version.
+json ChangesJson(const engine::QuotaManifest& m) {
+  json changes = json::object();
+  for (const auto& [field, v] : m.changes) changes[field] = {v.first, v.second};
+  return {{"version", m.version}, {"changes", std::move(changes)}};
+}
+
 std::string Author(const Call& c) { return c.principal.is_operator ? "operator" : c.principal.key_id; }
 
 class QuotaRoutes {
@@ -48,6 +55,7 @@ class QuotaRoutes {
     TKV_RETURN_IF_ERROR(ApplyQuotaFields(body, &next));
     TKV_ASSIGN_OR_RETURN(auto m, engine_->UpdateQuota(c.params["id"], next, Author(c),
                                                       !c.principal.is_operator));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "quota.set", c.params["id"], ChangesJson(m).dump()));
     WriteJson(c.res, 200, ManifestJson(m, true));
     return Status::Ok();
   }
@@ -65,6 +73,9 @@ class QuotaRoutes {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(int64_t version, ParseRevertBody(body));
     TKV_ASSIGN_OR_RETURN(auto m, engine_->RevertQuota(c.params["id"], version, Author(c)));
+    json details = ChangesJson(m);
+    details["reverted_to"] = version;
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "quota.revert", c.params["id"], details.dump()));
     WriteJson(c.res, 200, ManifestJson(m, true));
     return Status::Ok();
   }
@@ -100,6 +111,8 @@ class QuotaRoutes {
     }
     TKV_RETURN_IF_ERROR(ApplyPlanBody(body, &p));
     TKV_RETURN_IF_ERROR(engine_->quotas().PutPlan(p));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "plan.set", "",
+                                    json{{"plan", name}, {"created", !existing.ok()}}.dump()));
     WriteJson(c.res, existing.ok() ? 200 : 201, PlanJson(p));
     return Status::Ok();
   }

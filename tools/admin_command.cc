@@ -30,6 +30,10 @@ Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& trans
   if (!IsSuccess(response->status)) return HttpErrorStatus(response->status, response->body);
   Result<Json> body = ParseBody(*response, command.text_body_ok);
   if (!body.ok()) return body.status();
+  if (command.check) {
+    Status s = command.check(*body);
+    if (!s.ok()) return s;
+  }
   if (json_output) return Pretty(*body);
   return command.render(*body);
 }

@@ -21,6 +21,9 @@ struct AdminCommand {
   HttpRequest request;        // what to send
   Renderer render;            // the output without --json
   bool text_body_ok = false;  // a non-JSON 2xx body is given to render as a JSON string
+  // Optional: judges a 2xx answer; an error here is the command's failure
+  // (e.g. `audit --verify` of a broken chain), with or without --json.
+  std::function<Status(const Json& body)> check = nullptr;
 };
 
 // Filled by the callback of the subcommand chosen on the command line: the

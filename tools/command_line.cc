@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "tools/apikey_commands.h"
+#include "tools/audit_commands.h"
 #include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/health_command.h"
@@ -45,6 +46,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddUsageCommand(app, slot);
   AddHealthCommand(app, slot);
   AddBackupCommands(app, slot);
+  AddAuditCommand(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -18,6 +18,7 @@
 #include "tools/admin_routes.h"
 #include "tools/apikey_commands.h"
 #include "tools/apikey_view.h"
+#include "tools/audit_commands.h"
 #include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/command_line.h"
@@ -1004,6 +1005,55 @@ TEST(Execute, HealthNeedsNoToken) {
   Result<std::string> out = Execute(invocation, nullptr);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(*out, "{\n  \"status\": \"ready\"\n}\n");
+}
+
+// ---------------------------------------------------------------- audit
+
+TEST(AuditCommand, ListBuildsTheQueryAndRendersAPage) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "audit", "--tenant", "acme", "--since", "7", "--limit", "2"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_EQ(parsed.invocation->command.request.method, "GET");
+  EXPECT_EQ(parsed.invocation->command.request.path, "/admin/v1/audit?tenant=acme&since=7&limit=2");
+  EXPECT_EQ(Parse({"--server", "http://h:1", "audit"}).invocation->command.request.path, "/admin/v1/audit");
+
+  FakeTransport transport(Answer(200, R"({"entries":[{"seq":8,"time":"2026-11-29T07:00:00.000Z",)"
+                                      R"("actor":"operator","action":"tenant.suspend","tenant":"acme",)"
+                                      R"("details":{},"prev_hash":"a","hash":"b"}],"next":8})"));
+  Result<std::string> out = RunCommand(parsed.invocation->command, transport, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out,
+            "SEQ  TIME                      ACTOR     ACTION          TENANT  DETAILS\n"
+            "8    2026-11-29T07:00:00.000Z  operator  tenant.suspend  acme    {}\n"
+            "more: --since 8\n");
+  FakeTransport empty(Answer(200, R"({"entries":[],"next":null})"));
+  out = RunCommand(ListAudit({}), empty, false);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "no audit entries\n");
+}
+
+TEST(AuditCommand, VerifyReportsTheHeadOrFailsWithOneLine) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "audit", "--verify"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_EQ(parsed.invocation->command.request.path, "/admin/v1/audit/verify");
+
+  FakeTransport good(Answer(200, R"({"ok":true,"entries":3,"head":"abc"})"));
+  Result<std::string> out = RunCommand(VerifyAudit(), good, false);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "audit chain ok: 3 entries, head abc\n");
+
+  for (bool json_output : {false, true}) {
+    FakeTransport bad(Answer(200, R"({"ok":false,"entries":1,"broken_at":2,"reason":"hash_mismatch"})"));
+    out = RunCommand(VerifyAudit(), bad, json_output);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(ExitCodeFor(out.status()), kExitFailure);
+    EXPECT_EQ(ErrorLine(out.status()), "error: audit chain broken at seq 2: hash_mismatch");
+  }
+}
+
+TEST(AuditCommand, VerifyTakesNoFilters) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "audit", "--verify", "--tenant", "acme"});
+  EXPECT_FALSE(parsed.invocation);
+  EXPECT_EQ(parsed.exit_code, kExitUsage);
 }
 
 }  // namespace
