@@ -49,6 +49,12 @@ Status ServerOptions::Validate() const {
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
   }
+  if (key_max_age_days < 0 || key_max_age_days > 36500) {
+    return Status::InvalidArgument("--key-max-age-days must be 0..36500");
+  }
+  if (key_rotation_check_sec < 0 || key_rotation_check_sec > 7 * 86400) {
+    return Status::InvalidArgument("--key-rotation-check-sec must be 0..604800");
+  }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
   }
@@ -117,6 +123,12 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
       ->capture_default_str();
   app.add_option("--spare-column-families", o.spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
+      ->capture_default_str();
+  app.add_option("--key-max-age-days", o.key_max_age_days,
+                 "rotate a tenant's data key once it is this many days old (0 = never by age)")
+      ->capture_default_str();
+  app.add_option("--key-rotation-check-sec", o.key_rotation_check_sec,
+                 "seconds between the server's key-rotation policy checks (0 = only on demand)")
       ->capture_default_str();
   app.add_option("--throttled-idle-priority", o.throttled_idle_priority,
                  "true|false: a connection refused by admission (429) runs at idle CPU priority until "

@@ -36,6 +36,10 @@ struct ServerOptions {
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
+  // Scheduled data-key rotation: the server checks the policy on a timer and
+  // `tenantkv-admin keys rotate --due` checks it on demand.
+  int key_max_age_days = 90;             // a data key this old is rotated; 0 = never by age
+  int key_rotation_check_sec = 3600;     // how often the server checks; 0 = only on demand
 
   // Transport security. TLS is on when tls_cert_file is set (then
   // tls_key_file is required too): TLS 1.2 and 1.3 only.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <vector>
 
@@ -18,11 +19,21 @@ Result<ServerOptions> Parse(std::vector<std::string> args, int* code = nullptr) 
   return ParseServerArgs(static_cast<int>(argv.size()), argv.data(), code ? code : &ignored, &msg);
 }
 
+// Config files written by the tests, removed when the test binary exits.
+struct ConfigFiles {
+  std::vector<std::string> paths;
+  ~ConfigFiles() {
+    for (const auto& p : paths) std::remove(p.c_str());
+  }
+};
+
 std::string WriteConfig(const std::string& text) {
+  static ConfigFiles created;
   char path[] = "/tmp/tenantkv-conf-XXXXXX";
   int fd = mkstemp(path);
   close(fd);
   std::ofstream(path) << text;
+  created.paths.push_back(path);
   return path;
 }
 
@@ -140,6 +151,26 @@ TEST(ServerOptions, PoolAndIdlePrioritySettings) {
   EXPECT_EQ(file->spare_column_families, 8u);
   EXPECT_FALSE(Parse({"--spare-column-families", "5000"}).ok());
   EXPECT_FALSE(Parse({"--throttled-idle-priority", "maybe"}).ok());
+}
+
+TEST(ServerOptions, KeyRotationScheduleSettings) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->key_max_age_days, 90);
+  EXPECT_EQ(defaults->key_rotation_check_sec, 3600);
+  auto flags = Parse({"--key-max-age-days", "0", "--key-rotation-check-sec", "60"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->key_max_age_days, 0);
+  EXPECT_EQ(flags->key_rotation_check_sec, 60);
+  auto file = Parse({"--config", WriteConfig("key-max-age-days = 30\nkey-rotation-check-sec = 0\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->key_max_age_days, 30);
+  EXPECT_EQ(file->key_rotation_check_sec, 0);
+  for (const char* bad : {"-1", "36501", "ninety"}) {
+    EXPECT_FALSE(Parse({"--key-max-age-days", bad}).ok()) << bad;
+  }
+  EXPECT_FALSE(Parse({"--key-rotation-check-sec", "-5"}).ok());
+  EXPECT_FALSE(Parse({"--key-rotation-check-sec", "604801"}).ok());
 }
 
 }  // namespace
