@@ -9,6 +9,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
 
 namespace tenantkv::crypto {
 namespace {
@@ -32,9 +33,10 @@ Status WriteAll(int fd, const uint8_t* p, size_t n) {
   return Status::Ok();
 }
 
+std::string DirOf(const std::string& path);
+
 Status SyncDirOf(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  const std::string dir = DirOf(path);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno("open key file directory");
   int rc = ::fsync(fd);
@@ -42,27 +44,51 @@ Status SyncDirOf(const std::string& path) {
   return rc == 0 ? Status::Ok() : Errno("fsync key file directory");
 }
 
-// Writes a new file with one random key; never overwrites (O_EXCL).
-Status CreateKeyFile(const std::string& path) {
-  auto key = SecretBytes::Random(kAeadKeyBytes);
-  if (!key.ok()) return key.status();
-  static constexpr char kHeader[] =
-      "# tenantkv master keys: keep secret, back up separately from the data\nkey 1 ";
+std::string DirOf(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+constexpr char kHeader[] = "# tenantkv master keys: keep secret, back up separately from the data\n";
+
+// The file's text for `keys`, in locked memory.
+SecretBytes KeyFileText(const std::map<uint32_t, const SecretBytes*>& keys) {
   static constexpr char kHex[] = "0123456789abcdef";
   const size_t header_len = sizeof(kHeader) - 1;
-  SecretBytes text(header_len + 2 * kAeadKeyBytes + 1);
-  std::memcpy(text.data(), kHeader, header_len);
-  for (size_t i = 0; i < kAeadKeyBytes; ++i) {
-    text.data()[header_len + 2 * i] = kHex[key->data()[i] >> 4];
-    text.data()[header_len + 2 * i + 1] = kHex[key->data()[i] & 0xf];
+  size_t size = header_len;
+  for (const auto& [v, k] : keys) size += 4 + std::to_string(v).size() + 1 + 2 * k->size() + 1;
+  SecretBytes text(size);
+  uint8_t* p = text.data();
+  std::memcpy(p, kHeader, header_len);
+  p += header_len;
+  for (const auto& [v, k] : keys) {
+    const std::string prefix = "key " + std::to_string(v) + " ";
+    std::memcpy(p, prefix.data(), prefix.size());
+    p += prefix.size();
+    for (size_t i = 0; i < k->size(); ++i) {
+      *p++ = kHex[k->data()[i] >> 4];
+      *p++ = kHex[k->data()[i] & 0xf];
+    }
+    *p++ = '\n';
   }
-  text.data()[text.size() - 1] = '\n';
+  return text;
+}
+
+// Writes `text` to a new file at `path` (O_EXCL, 0600), fsync'd.
+Status WriteNewFile(const std::string& path, const SecretBytes& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create key file " + path);
   Status s = WriteAll(fd, text.data(), text.size());
   if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync key file");
   ::close(fd);
-  if (!s.ok()) return s;
+  return s;
+}
+
+// Writes a new file with one random key; never overwrites (O_EXCL).
+Status CreateKeyFile(const std::string& path) {
+  auto key = SecretBytes::Random(kAeadKeyBytes);
+  if (!key.ok()) return key.status();
+  TKV_RETURN_IF_ERROR(WriteNewFile(path, KeyFileText({{1, &*key}})));
   return SyncDirOf(path);
 }
 
@@ -161,12 +187,48 @@ Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string
   return std::unique_ptr<FileKeyProvider>(new FileKeyProvider(path, std::move(keys)));
 }
 
-uint32_t FileKeyProvider::CurrentVersion() const { return keys_.rbegin()->first; }
+Result<uint32_t> FileKeyProvider::AddVersion() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  const uint32_t version = ring_.Current() + 1;
+  TKV_ASSIGN_OR_RETURN(SecretBytes key, SecretBytes::Random(kAeadKeyBytes));
+  TKV_RETURN_IF_ERROR(Rewrite(version, &key, 0));
+  ring_.Add(version, std::move(key));
+  return version;
+}
 
-Result<SecretBytes> FileKeyProvider::GetKey(uint32_t version) const {
-  auto it = keys_.find(version);
-  if (it == keys_.end()) return Status::NotFound("no master key version " + std::to_string(version));
-  return it->second.Clone();
+Status FileKeyProvider::Retire(uint32_t version) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (!ring_.Has(version)) {
+    return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
+  }
+  if (version == ring_.Current()) {
+    return Status::FailedPrecondition("the current master key cannot be retired", "current_master_key");
+  }
+  TKV_RETURN_IF_ERROR(Rewrite(0, nullptr, version));
+  ring_.Erase(version);
+  return Status::Ok();
+}
+
+Status FileKeyProvider::Rewrite(uint32_t extra_version, const SecretBytes* extra, uint32_t skip) {
+  std::map<uint32_t, const SecretBytes*> keys;
+  SecretBytes text;
+  TKV_RETURN_IF_ERROR(ring_.ForEach([&](uint32_t v, const SecretBytes& k) {
+    if (v != skip) keys[v] = &k;
+    return Status::Ok();
+  }));
+  // The ring only changes under write_mu_, which the caller holds, so the
+  // pointers stay valid while the text is built.
+  if (extra != nullptr) keys[extra_version] = extra;
+  text = KeyFileText(keys);
+  TKV_ASSIGN_OR_RETURN(std::string suffix, RandomHex(8));
+  const std::string tmp = DirOf(path_) + "/.master.key." + suffix + ".tmp";
+  Status s = WriteNewFile(tmp, text);
+  if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) s = Errno("replace key file " + path_);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDirOf(path_);
 }
 
 }  // namespace tenantkv::crypto
