@@ -10,6 +10,7 @@
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/secret_file.h"
 
 namespace tenantkv::crypto {
 namespace {
@@ -141,36 +142,6 @@ Status ParseKeyFile(const std::string& path, const SecretBytes& text,
   return Status::Ok();
 }
 
-Result<SecretBytes> ReadSecureFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Errno("open key file " + path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Errno("stat key file");
-  }
-  if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-    ::close(fd);
-    return Status::FailedPrecondition(
-        "master key file " + path + " must be a regular file readable only by its owner (chmod 600)",
-        "insecure_key_file");
-  }
-  if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
-    ::close(fd);
-    return Status::InvalidArgument("master key file " + path + " has a bad size", "bad_key_file");
-  }
-  SecretBytes text(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < text.size()) {
-    ssize_t r = ::read(fd, text.data() + got, text.size() - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += static_cast<size_t>(r);
-  }
-  ::close(fd);
-  if (got != text.size()) return Status::Internal("short read of key file " + path, "key_file_io");
-  return text;
-}
 
 }  // namespace
 
@@ -180,7 +151,8 @@ Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string
     if (errno != ENOENT || !create_if_missing) return Errno("open key file " + path);
     TKV_RETURN_IF_ERROR(CreateKeyFile(path));
   }
-  auto text = ReadSecureFile(path);
+  auto text = ReadOwnerOnlyFile(path, kMaxKeyFileBytes,
+                                {"master key file", "insecure_key_file", "bad_key_file", "key_file_io"});
   if (!text.ok()) return text.status();
   std::map<uint32_t, SecretBytes> keys;
   TKV_RETURN_IF_ERROR(ParseKeyFile(path, *text, &keys));
