@@ -1,5 +1,6 @@
 #include "crypto/file_key_provider.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,31 @@ Status SyncDirOf(const std::string& path) {
 std::string DirOf(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+std::string BaseOf(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Rewrites go through DIR/.<name>.<random hex>.tmp.
+std::string TempPrefix(const std::string& path) { return DirOf(path) + "/." + BaseOf(path) + "."; }
+
+// A crash between writing a rewrite's temporary file and renaming it
+// leaves the file behind, with keys in it (possibly one being retired):
+// remove such files.
+void RemoveStaleTempFiles(const std::string& path) {
+  const std::string prefix = "." + BaseOf(path) + ".";
+  DIR* dir = ::opendir(DirOf(path).c_str());
+  if (dir == nullptr) return;
+  while (struct dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.size() > prefix.size() + 4 && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      ::unlink((DirOf(path) + "/" + name).c_str());
+    }
+  }
+  ::closedir(dir);
 }
 
 constexpr char kHeader[] = "# tenantkv master keys: keep secret, back up separately from the data\n";
@@ -151,6 +177,7 @@ Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string
     if (errno != ENOENT || !create_if_missing) return Errno("open key file " + path);
     TKV_RETURN_IF_ERROR(CreateKeyFile(path));
   }
+  RemoveStaleTempFiles(path);
   auto text = ReadOwnerOnlyFile(path, kMaxKeyFileBytes,
                                 {"master key file", "insecure_key_file", "bad_key_file", "key_file_io"});
   if (!text.ok()) return text.status();
@@ -193,7 +220,7 @@ Status FileKeyProvider::Rewrite(uint32_t extra_version, const SecretBytes* extra
   if (extra != nullptr) keys[extra_version] = extra;
   text = KeyFileText(keys);
   TKV_ASSIGN_OR_RETURN(std::string suffix, RandomHex(8));
-  const std::string tmp = DirOf(path_) + "/.master.key." + suffix + ".tmp";
+  const std::string tmp = TempPrefix(path_) + suffix + ".tmp";
   Status s = WriteNewFile(tmp, text);
   if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) s = Errno("replace key file " + path_);
   if (!s.ok()) {

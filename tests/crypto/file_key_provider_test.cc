@@ -309,6 +309,21 @@ TEST(FileKeyProvider, AddVersionAndRetireRewriteTheFileAtomically) {
   EXPECT_EQ(entries, 1u);
 }
 
+TEST(FileKeyProvider, OpenRemovesTheTemporaryFileOfAnInterruptedRewrite) {
+  TempDir dir;
+  const std::string path = dir.File("master.key");
+  WriteFile(path, "key 1 " + kHexA + "\n");
+  const std::string stale = dir.File(".master.key.0123456789abcdef.tmp");
+  const std::string other = dir.File(".other.key.0123456789abcdef.tmp");
+  WriteFile(stale, "key 1 " + kHexA + "\nkey 2 " + kHexB + "\n");
+  WriteFile(other, "not ours\n");
+  auto p = FileKeyProvider::Open(path, false);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ((*p)->Versions(), std::vector<uint32_t>{1});
+}
+
 TEST(MemoryKeyProvider, AddsAndRetiresVersions) {
   MemoryKeyProvider p;
   EXPECT_EQ(p.CurrentVersion(), 1u);
