@@ -1,5 +1,6 @@
 #include "crypto/file_key_provider.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
+#include "crypto/secret_file.h"
 
 namespace tenantkv::crypto {
 namespace {
@@ -32,9 +35,10 @@ Status WriteAll(int fd, const uint8_t* p, size_t n) {
   return Status::Ok();
 }
 
+std::string DirOf(const std::string& path);
+
 Status SyncDirOf(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  const std::string dir = DirOf(path);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno("open key file directory");
   int rc = ::fsync(fd);
@@ -42,27 +46,76 @@ Status SyncDirOf(const std::string& path) {
   return rc == 0 ? Status::Ok() : Errno("fsync key file directory");
 }
 
-// Writes a new file with one random key; never overwrites (O_EXCL).
-Status CreateKeyFile(const std::string& path) {
-  auto key = SecretBytes::Random(kAeadKeyBytes);
-  if (!key.ok()) return key.status();
-  static constexpr char kHeader[] =
-      "# tenantkv master keys: keep secret, back up separately from the data\nkey 1 ";
+std::string DirOf(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+std::string BaseOf(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Rewrites go through DIR/.<name>.<random hex>.tmp.
+std::string TempPrefix(const std::string& path) { return DirOf(path) + "/." + BaseOf(path) + "."; }
+
+// A crash between writing a rewrite's temporary file and renaming it
+// leaves the file behind, with keys in it (possibly one being retired):
+// remove such files.
+void RemoveStaleTempFiles(const std::string& path) {
+  const std::string prefix = "." + BaseOf(path) + ".";
+  DIR* dir = ::opendir(DirOf(path).c_str());
+  if (dir == nullptr) return;
+  while (struct dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.size() > prefix.size() + 4 && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      ::unlink((DirOf(path) + "/" + name).c_str());
+    }
+  }
+  ::closedir(dir);
+}
+
+constexpr char kHeader[] = "# tenantkv master keys: keep secret, back up separately from the data\n";
+
+// The file's text for `keys`, in locked memory.
+SecretBytes KeyFileText(const std::map<uint32_t, const SecretBytes*>& keys) {
   static constexpr char kHex[] = "0123456789abcdef";
   const size_t header_len = sizeof(kHeader) - 1;
-  SecretBytes text(header_len + 2 * kAeadKeyBytes + 1);
-  std::memcpy(text.data(), kHeader, header_len);
-  for (size_t i = 0; i < kAeadKeyBytes; ++i) {
-    text.data()[header_len + 2 * i] = kHex[key->data()[i] >> 4];
-    text.data()[header_len + 2 * i + 1] = kHex[key->data()[i] & 0xf];
+  size_t size = header_len;
+  for (const auto& [v, k] : keys) size += 4 + std::to_string(v).size() + 1 + 2 * k->size() + 1;
+  SecretBytes text(size);
+  uint8_t* p = text.data();
+  std::memcpy(p, kHeader, header_len);
+  p += header_len;
+  for (const auto& [v, k] : keys) {
+    const std::string prefix = "key " + std::to_string(v) + " ";
+    std::memcpy(p, prefix.data(), prefix.size());
+    p += prefix.size();
+    for (size_t i = 0; i < k->size(); ++i) {
+      *p++ = kHex[k->data()[i] >> 4];
+      *p++ = kHex[k->data()[i] & 0xf];
+    }
+    *p++ = '\n';
   }
-  text.data()[text.size() - 1] = '\n';
+  return text;
+}
+
+// Writes `text` to a new file at `path` (O_EXCL, 0600), fsync'd.
+Status WriteNewFile(const std::string& path, const SecretBytes& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create key file " + path);
   Status s = WriteAll(fd, text.data(), text.size());
   if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync key file");
   ::close(fd);
-  if (!s.ok()) return s;
+  return s;
+}
+
+// Writes a new file with one random key; never overwrites (O_EXCL).
+Status CreateKeyFile(const std::string& path) {
+  auto key = SecretBytes::Random(kAeadKeyBytes);
+  if (!key.ok()) return key.status();
+  TKV_RETURN_IF_ERROR(WriteNewFile(path, KeyFileText({{1, &*key}})));
   return SyncDirOf(path);
 }
 
@@ -115,36 +168,6 @@ Status ParseKeyFile(const std::string& path, const SecretBytes& text,
   return Status::Ok();
 }
 
-Result<SecretBytes> ReadSecureFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Errno("open key file " + path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Errno("stat key file");
-  }
-  if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-    ::close(fd);
-    return Status::FailedPrecondition(
-        "master key file " + path + " must be a regular file readable only by its owner (chmod 600)",
-        "insecure_key_file");
-  }
-  if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
-    ::close(fd);
-    return Status::InvalidArgument("master key file " + path + " has a bad size", "bad_key_file");
-  }
-  SecretBytes text(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < text.size()) {
-    ssize_t r = ::read(fd, text.data() + got, text.size() - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += static_cast<size_t>(r);
-  }
-  ::close(fd);
-  if (got != text.size()) return Status::Internal("short read of key file " + path, "key_file_io");
-  return text;
-}
 
 }  // namespace
 
@@ -154,19 +177,57 @@ Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string
     if (errno != ENOENT || !create_if_missing) return Errno("open key file " + path);
     TKV_RETURN_IF_ERROR(CreateKeyFile(path));
   }
-  auto text = ReadSecureFile(path);
+  RemoveStaleTempFiles(path);
+  auto text = ReadOwnerOnlyFile(path, kMaxKeyFileBytes,
+                                {"master key file", "insecure_key_file", "bad_key_file", "key_file_io"});
   if (!text.ok()) return text.status();
   std::map<uint32_t, SecretBytes> keys;
   TKV_RETURN_IF_ERROR(ParseKeyFile(path, *text, &keys));
   return std::unique_ptr<FileKeyProvider>(new FileKeyProvider(path, std::move(keys)));
 }
 
-uint32_t FileKeyProvider::CurrentVersion() const { return keys_.rbegin()->first; }
+Result<uint32_t> FileKeyProvider::AddVersion() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  const uint32_t version = ring_.Current() + 1;
+  TKV_ASSIGN_OR_RETURN(SecretBytes key, SecretBytes::Random(kAeadKeyBytes));
+  TKV_RETURN_IF_ERROR(Rewrite(version, &key, 0));
+  ring_.Add(version, std::move(key));
+  return version;
+}
 
-Result<SecretBytes> FileKeyProvider::GetKey(uint32_t version) const {
-  auto it = keys_.find(version);
-  if (it == keys_.end()) return Status::NotFound("no master key version " + std::to_string(version));
-  return it->second.Clone();
+Status FileKeyProvider::Retire(uint32_t version) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (!ring_.Has(version)) {
+    return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
+  }
+  if (version == ring_.Current()) {
+    return Status::FailedPrecondition("the current master key cannot be retired", "current_master_key");
+  }
+  TKV_RETURN_IF_ERROR(Rewrite(0, nullptr, version));
+  ring_.Erase(version);
+  return Status::Ok();
+}
+
+Status FileKeyProvider::Rewrite(uint32_t extra_version, const SecretBytes* extra, uint32_t skip) {
+  std::map<uint32_t, const SecretBytes*> keys;
+  SecretBytes text;
+  TKV_RETURN_IF_ERROR(ring_.ForEach([&](uint32_t v, const SecretBytes& k) {
+    if (v != skip) keys[v] = &k;
+    return Status::Ok();
+  }));
+  // The ring only changes under write_mu_, which the caller holds, so the
+  // pointers stay valid while the text is built.
+  if (extra != nullptr) keys[extra_version] = extra;
+  text = KeyFileText(keys);
+  TKV_ASSIGN_OR_RETURN(std::string suffix, RandomHex(8));
+  const std::string tmp = TempPrefix(path_) + suffix + ".tmp";
+  Status s = WriteNewFile(tmp, text);
+  if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) s = Errno("replace key file " + path_);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDirOf(path_);
 }
 
 }  // namespace tenantkv::crypto

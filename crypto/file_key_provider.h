@@ -5,14 +5,18 @@
 //   key <version> <64 hex digits>
 // one line per version, ascending; the highest version is current. Comment
 // and blank lines are allowed. The file is read once at start into locked
-// memory; its bytes are never logged.
+// memory; its bytes are never logged. AddVersion and Retire rewrite it
+// atomically (a 0600 temporary file in the same directory, fsync, rename,
+// fsync of the directory), so a crash leaves either the old or the new file.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "crypto/key_provider.h"
+#include "crypto/master_keyring.h"
 
 namespace tenantkv::crypto {
 
@@ -25,16 +29,31 @@ class FileKeyProvider final : public KeyProvider {
   static Result<std::unique_ptr<FileKeyProvider>> Open(const std::string& path,
                                                        bool create_if_missing);
 
-  uint32_t CurrentVersion() const override;
-  Result<SecretBytes> GetKey(uint32_t version) const override;
+  uint32_t CurrentVersion() const override { return ring_.Current(); }
+  std::vector<uint32_t> Versions() const override { return ring_.Versions(); }
+  Result<std::string> Wrap(uint32_t version, std::string_view context,
+                           const SecretBytes& plain) const override {
+    return ring_.Wrap(version, context, plain);
+  }
+  Result<SecretBytes> Unwrap(uint32_t version, std::string_view context,
+                             std::string_view wrapped) const override {
+    return ring_.Unwrap(version, context, wrapped);
+  }
+  Result<uint32_t> AddVersion() override;
+  Status Retire(uint32_t version) override;
   std::string Describe() const override { return "file:" + path_; }
 
  private:
   FileKeyProvider(std::string path, std::map<uint32_t, SecretBytes> keys)
-      : path_(std::move(path)), keys_(std::move(keys)) {}
+      : path_(std::move(path)), ring_(std::move(keys)) {}
 
-  std::string path_;
-  std::map<uint32_t, SecretBytes> keys_;  // immutable after Open
+  // Writes the ring plus `extra` (version 0 = none) minus `skip` (0 = none)
+  // to the file, atomically.
+  Status Rewrite(uint32_t extra_version, const SecretBytes* extra, uint32_t skip);
+
+  const std::string path_;
+  std::mutex write_mu_;  // one rewrite of the file at a time
+  MasterKeyring ring_;
 };
 
 }  // namespace tenantkv::crypto

@@ -41,6 +41,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                                   options.data_dir);
   TenantImporter::CleanStaging(options.data_dir);
   e->importer_ = std::make_unique<TenantImporter>(e->registry_.get(), options.data_dir);
+  e->rotator_ = std::make_unique<MasterKeyRotator>(e->storage_.get(), e->keys_.get(), e->registry_.get(),
+                                                   e->audit_.get(), e->clock_);
+  TKV_RETURN_IF_ERROR(e->rotator_->ResumeInBackground());
   return e;
 }
 

@@ -11,6 +11,7 @@
 #include "engine/audit_log.h"
 #include "engine/clock.h"
 #include "engine/fair_scheduler.h"
+#include "engine/master_key_rotation.h"
 #include "engine/node_backup.h"
 #include "engine/quota_store.h"
 #include "engine/storage.h"
@@ -47,6 +48,9 @@ class Engine {
   FairScheduler& scheduler() { return *scheduler_; }
   const Clock& clock() const { return *clock_; }
   const crypto::KeyProvider& key_provider() const { return *keys_; }
+  // Online master-key rotation (master_key_rotation.h); an interrupted one
+  // is resumed in the background by Open.
+  MasterKeyRotator& master_key() { return *rotator_; }
 
   // Creates the tenant with quota manifest version 1 from its plan.
   Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan);
@@ -94,6 +98,7 @@ class Engine {
   std::unique_ptr<FairScheduler> scheduler_;
   std::unique_ptr<TenantExporter> exporter_;
   std::unique_ptr<TenantImporter> importer_;
+  std::unique_ptr<MasterKeyRotator> rotator_;  // first to go: stops its thread
 };
 
 }  // namespace tenantkv::engine

@@ -64,6 +64,11 @@ class Tenant {
   TenantLimits& limits() { return limits_; }
   const TenantLimits& limits() const { return limits_; }
   UsageHistory& usage_history() { return usage_history_; }
+  // Serialises changes to the tenant's wrapped keys (dkey/<id>/...): held
+  // while a key is wrapped under the current master version and persisted,
+  // while a master-key rotation rewraps the tenant's keys, and while a
+  // delete shreds them, so none of these overwrites another's result.
+  std::mutex& key_mutex() { return key_mu_; }
 
   // The tenant's attachment, default-constructed on first use; every caller
   // gets the same object. One attachment type per process: `T` must always
@@ -91,6 +96,7 @@ class Tenant {
   friend class TenantRegistry;
 
   mutable std::mutex mu_;
+  std::mutex key_mu_;
   TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
   std::atomic<TenantState> state_;
   TenantLimits limits_;

@@ -81,6 +81,47 @@ Result<TenantInfo> InfoFromJson(std::string_view text) {
   }
 }
 
+// A wrapped-key record (dkey/<id>/<version> or dkey/<id>/export).
+struct KeyRecord {
+  bool ok = false;
+  uint32_t master_version = 0;
+  std::string wrapped;  // raw bytes
+  std::string key_id;   // export keys only
+  json doc;             // the whole record, to rewrite it
+};
+
+KeyRecord ParseKeyRecord(std::string_view raw) {
+  KeyRecord r;
+  r.doc = json::parse(raw, nullptr, false);
+  if (r.doc.is_discarded() || !r.doc.is_object() || !r.doc.contains("wrapped") ||
+      !r.doc["wrapped"].is_string() || !r.doc.contains("master_version") ||
+      !r.doc["master_version"].is_number_unsigned()) {
+    return r;
+  }
+  auto wrapped = crypto::HexDecode(r.doc["wrapped"].get<std::string>());
+  if (!wrapped) return r;
+  r.wrapped = std::move(*wrapped);
+  r.master_version = r.doc["master_version"].get<uint32_t>();
+  if (r.doc.contains("key_id")) {
+    if (!r.doc["key_id"].is_string()) return r;
+    r.key_id = r.doc["key_id"].get<std::string>();
+  }
+  r.ok = true;
+  return r;
+}
+
+// The wrap context of the record stored at `suffix` (what follows
+// dkey/<id>/), or "" when the suffix names no key.
+std::string ContextOfRecord(const std::string& id, std::string_view suffix, const KeyRecord& r,
+                            uint32_t master_version) {
+  if (suffix == "export") return ExportKeyContext(id, r.key_id, master_version);
+  if (suffix.size() != 8 || suffix.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return "";
+  }
+  const auto version = static_cast<uint32_t>(std::stoul(std::string(suffix), nullptr, 16));
+  return WrapContext(id, version, master_version);
+}
+
 std::string CfNameOf(const TenantInfo& info) {
   return info.placement.rfind("cf:", 0) == 0 ? info.placement.substr(3) : std::string();
 }
@@ -142,7 +183,6 @@ Status TenantRegistry::Load() {
 
 Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfHandle cf) {
   auto tenant = std::make_shared<Tenant>(info);
-  std::map<uint32_t, crypto::SecretBytes> masters;
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
@@ -150,21 +190,14 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfH
     TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(),
                                                       DataKeyKey(info.id, k.version), &raw),
                                   "read data key of tenant '" + info.id + "'"));
-    json j = json::parse(raw, nullptr, false);
-    if (j.is_discarded() || !j.contains("wrapped") || !j["wrapped"].is_string()) {
-      return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
-    }
-    auto wrapped = crypto::HexDecode(j["wrapped"].get<std::string>());
-    if (!wrapped) return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
-    if (masters.count(k.master_version) == 0) {
-      TKV_ASSIGN_OR_RETURN(masters[k.master_version], keys_->GetKey(k.master_version));
-    }
-    auto key = crypto::UnwrapKey(masters[k.master_version],
-                                 WrapContext(info.id, k.version, k.master_version), *wrapped);
+    const KeyRecord rec = ParseKeyRecord(raw);
+    if (!rec.ok) return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
+    auto key = keys_->Unwrap(rec.master_version, WrapContext(info.id, k.version, rec.master_version),
+                             rec.wrapped);
     if (!key.ok()) {
       return Status::DataLoss("data key " + std::to_string(k.version) + " of tenant '" + info.id +
                               "' does not unwrap under master key " +
-                              std::to_string(k.master_version));
+                              std::to_string(rec.master_version) + ": " + key.status().ToString());
     }
     newest = std::max(newest, k.version);
     tenant->keyring_.Add(k.version, std::move(key).value(), k.version == newest);
@@ -196,18 +229,22 @@ Status TenantRegistry::PersistInfo(const TenantInfo& info) {
 Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
                                                        const std::string& plan_in) {
   TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
-  const uint32_t master_version = info.data_keys[0].master_version;
 
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
-    TKV_ASSIGN_OR_RETURN(std::string wrapped,
-                         crypto::WrapKey(master, WrapContext(id, 1, master_version), data_key));
     // A spare column family: no DDL here, so nobody's writes stall.
     TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
     info.placement = "cf:" + lease.name;
+    std::shared_lock wraps(wrap_mu_);  // no master switch until the key is persisted
+    const uint32_t master_version = keys_->CurrentVersion();
+    info.data_keys[0].master_version = master_version;
+    auto wrapped = keys_->Wrap(master_version, WrapContext(id, 1, master_version), data_key);
+    if (!wrapped.ok()) {
+      pool_->Return(std::move(lease));
+      return wrapped.status();
+    }
     rocksdb::WriteBatch batch;
-    StageNewTenant(info, master_version, wrapped, Usage{}, &batch);
+    StageNewTenant(info, master_version, *wrapped, Usage{}, &batch);
     pool_->Stage(lease, &batch);
     Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
     if (!s.ok()) {
@@ -260,6 +297,9 @@ Status TenantRegistry::Delete(const std::string& id) {
     busy_ids_.insert(id);  // the id stays taken until the shredding is done
   }
   TenantInfo info;
+  // A master-key rotation rewrapping this tenant finishes first, or sees it
+  // deleting and leaves it: nothing rewrites its keys after the shredding.
+  std::lock_guard<std::mutex> key_lock(t->key_mutex());
   {
     std::lock_guard<std::mutex> lock(t->mu_);
     t->state_ = TenantState::kDeleting;
@@ -330,7 +370,7 @@ Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::strin
   info.id = id;
   info.plan = plan;
   info.created_at_ms = clock_->NowUnixMillis();
-  info.data_keys.push_back({1, "active", info.created_at_ms, keys_->CurrentVersion()});
+  info.data_keys.push_back({1, "active", info.created_at_ms, 0});  // master version set when wrapped
   return info;
 }
 
@@ -349,19 +389,14 @@ Result<ExportKey> TenantRegistry::GetExportKey(const std::string& id, bool creat
   rocksdb::Status rs =
       storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), ExportKeyKey(id), &raw);
   if (rs.ok()) {
-    json j = json::parse(raw, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("key_id") || !j["key_id"].is_string() ||
-        !j.contains("master_version") || !j["master_version"].is_number_unsigned() ||
-        !j.contains("wrapped") || !j["wrapped"].is_string()) {
+    const KeyRecord rec = ParseKeyRecord(raw);
+    if (!rec.ok || rec.key_id.empty()) {
       return Status::DataLoss("export key record of tenant '" + id + "' is malformed");
     }
-    auto wrapped = crypto::HexDecode(j["wrapped"].get<std::string>());
-    if (!wrapped) return Status::DataLoss("export key record of tenant '" + id + "' is malformed");
     ExportKey out;
-    out.key_id = j["key_id"].get<std::string>();
-    const auto master_version = j["master_version"].get<uint32_t>();
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
-    auto key = crypto::UnwrapKey(master, ExportKeyContext(id, out.key_id, master_version), *wrapped);
+    out.key_id = rec.key_id;
+    const uint32_t master_version = rec.master_version;
+    auto key = keys_->Unwrap(master_version, ExportKeyContext(id, out.key_id, master_version), rec.wrapped);
     if (!key.ok()) {
       return Status::DataLoss("export key of tenant '" + id + "' does not unwrap under master key " +
                               std::to_string(master_version));
@@ -370,16 +405,19 @@ Result<ExportKey> TenantRegistry::GetExportKey(const std::string& id, bool creat
     return out;
   }
   if (!rs.IsNotFound()) return FromRocks(rs, "read export key");
-  if (!create || !Get(id).ok()) {
+  auto tenant = Get(id);
+  if (!create || !tenant.ok()) {
     return Status::NotFound("tenant '" + id + "' has no export key on this node", "export_key_not_found");
   }
   ExportKey out;
   TKV_ASSIGN_OR_RETURN(out.key_id, crypto::RandomHex(8));
   TKV_ASSIGN_OR_RETURN(out.key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
+  // No master-key rotation rewraps this tenant between choosing the
+  // version and persisting the record.
+  std::lock_guard<std::mutex> key_lock((*tenant)->key_mutex());
   const uint32_t master_version = keys_->CurrentVersion();
-  TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
   TKV_ASSIGN_OR_RETURN(std::string wrapped,
-                       crypto::WrapKey(master, ExportKeyContext(id, out.key_id, master_version), out.key));
+                       keys_->Wrap(master_version, ExportKeyContext(id, out.key_id, master_version), out.key));
   json record = {{"key_id", out.key_id},
                  {"master_version", master_version},
                  {"wrapped", crypto::HexEncode(wrapped)},
@@ -406,11 +444,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
                                                                const std::vector<std::string>& sst_files,
                                                                const Usage& usage) {
   TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
-  const uint32_t master_version = info.data_keys[0].master_version;
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes master, keys_->GetKey(master_version));
-    TKV_ASSIGN_OR_RETURN(std::string wrapped,
-                         crypto::WrapKey(master, WrapContext(id, 1, master_version), data_key));
     // A spare column family from the pool: an import stalls nobody either.
     TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
     info.placement = "cf:" + lease.name;
@@ -430,10 +464,17 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
       pool_->Return(std::move(lease));  // ingestion is all or nothing: still empty
       return s;
     }
-    rocksdb::WriteBatch batch;
-    StageNewTenant(info, master_version, wrapped, usage, &batch);
-    pool_->Stage(lease, &batch);
-    Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "import tenant");
+    std::shared_lock wraps(wrap_mu_);  // no master switch until the key is persisted
+    const uint32_t master_version = keys_->CurrentVersion();
+    info.data_keys[0].master_version = master_version;
+    auto wrapped = keys_->Wrap(master_version, WrapContext(id, 1, master_version), data_key);
+    Status s = wrapped.status();
+    if (s.ok()) {
+      rocksdb::WriteBatch batch;
+      StageNewTenant(info, master_version, *wrapped, usage, &batch);
+      pool_->Stage(lease, &batch);
+      s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "import tenant");
+    }
     if (!s.ok()) {
       // The files are in it: empty it again (or the next start adopts it).
       rocksdb::WriteBatch recycle;
@@ -451,6 +492,113 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
   busy_ids_.erase(id);
   if (tenant.ok()) tenants_[id] = *tenant;
   return tenant;
+}
+
+Status TenantRegistry::WithWrapsPaused(const std::function<Status()>& fn) {
+  std::unique_lock wraps(wrap_mu_);
+  return fn();
+}
+
+Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std::string& id,
+                                                                       uint32_t to) {
+  const std::string prefix = DataKeyPrefix(id);
+  const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
+  RewrapOutcome out;
+  auto tenant = Get(id);
+  if (!tenant.ok()) {
+    // Nobody owns these records: leftovers of a delete that did not finish
+    // (it is finished at the next start). Destroy them now, holding the id
+    // so that no create of the same id can interleave.
+    if (!Reserve(id).ok()) {
+      return Status::Unavailable("tenant '" + id + "' is being created or deleted", "tenant_busy");
+    }
+    size_t records = 0;
+    Status s = Status::Ok();
+    {
+      std::unique_ptr<rocksdb::Iterator> it(
+          storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++records;
+      s = FromRocks(it->status(), "scan leftover keys");
+    }
+    if (s.ok() && records > 0) {
+      rocksdb::WriteBatch batch;
+      s = FromRocks(batch.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy");
+      if (s.ok()) s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "destroy leftover keys");
+      if (s.ok()) s = storage_->PurgeSystemRange(prefix, prefix_end);
+    }
+    std::unique_lock lock(mu_);
+    busy_ids_.erase(id);
+    if (!s.ok()) return s;
+    out.leftovers_destroyed = records;
+    return out;
+  }
+  Tenant& t = **tenant;
+  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  if (t.state() == TenantState::kDeleting) return out;  // its delete destroys the keys
+  rocksdb::WriteBatch batch;
+  std::map<uint32_t, uint32_t> moved;  // data-key version -> new master version
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string key = it->key().ToString();
+      const std::string suffix = key.substr(prefix.size());
+      KeyRecord rec = ParseKeyRecord(it->value().ToStringView());
+      const std::string from_ctx = ContextOfRecord(id, suffix, rec, rec.master_version);
+      if (!rec.ok || from_ctx.empty()) {
+        return Status::DataLoss("key record " + key + " is malformed");
+      }
+      if (rec.master_version == to) continue;
+      auto plain = keys_->Unwrap(rec.master_version, from_ctx, rec.wrapped);
+      if (!plain.ok()) {
+        return Status::DataLoss("key record " + key + " does not unwrap under master key " +
+                                std::to_string(rec.master_version) + ": " + plain.status().ToString());
+      }
+      TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                           keys_->Wrap(to, ContextOfRecord(id, suffix, rec, to), *plain));
+      rec.doc["master_version"] = to;
+      rec.doc["wrapped"] = crypto::HexEncode(wrapped);
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Put(storage_->system(), key, rec.doc.dump()), "stage rewrap"));
+      if (suffix != "export") moved[static_cast<uint32_t>(std::stoul(suffix, nullptr, 16))] = to;
+      ++out.keys_rewrapped;
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "scan keys of tenant '" + id + "'"));
+  }
+  if (out.keys_rewrapped == 0) return out;
+  TenantInfo next;
+  {
+    std::lock_guard<std::mutex> lock(t.mu_);
+    next = t.info_;
+  }
+  for (auto& k : next.data_keys) {
+    if (moved.count(k.version) != 0) k.master_version = to;
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Put(storage_->system(), TenantKey(id), InfoToJson(next).dump()),
+                                "stage tenant record"));
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
+                                "rewrap keys of tenant '" + id + "'"));
+  std::lock_guard<std::mutex> lock(t.mu_);
+  for (auto& k : t.info_.data_keys) {
+    if (moved.count(k.version) != 0) k.master_version = to;
+  }
+  return out;
+}
+
+Result<TenantRegistry::KeyCensus> TenantRegistry::CensusWrappedKeys(uint32_t version) const {
+  KeyCensus census;
+  std::unique_ptr<rocksdb::Iterator> it(
+      storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek("dkey/"); it->Valid() && it->key().starts_with("dkey/"); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    const size_t slash = key.find('/', 5);
+    if (slash == std::string_view::npos) return Status::DataLoss("key record name is malformed");
+    const KeyRecord rec = ParseKeyRecord(it->value().ToStringView());
+    if (!rec.ok) return Status::DataLoss("key record " + std::string(key) + " is malformed");
+    ++census.keys_per_master[rec.master_version];
+    if (rec.master_version != version) census.tenants_not_under.insert(std::string(key.substr(5, slash - 5)));
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "scan key records"));
+  return census;
 }
 
 Status TenantRegistry::FlushAll() { return storage_->Flush(); }

@@ -2,12 +2,19 @@
 //
 // Persistence (system column family):
 //   tenant/<id>                  JSON TenantInfo
-//   dkey/<id>/<version, 8 hex>   JSON {master_version, wrapped (hex), created_at}
+//   dkey/<id>/<version, 8 hex>   JSON {master_version, wrapped (hex), created_at}: the
+//                                record's master_version is the one its bytes are
+//                                wrapped under (TenantInfo repeats it for display)
 //   dkey/<id>/export             JSON {key_id, master_version, wrapped (hex), created_at}:
 //                                the tenant's export wrapping key (wraps its
 //                                data keys inside exports); under dkey/<id>/
 //                                so that shredding destroys it with them
 //   usage/<id>                   merged (keys, bytes) counters
+// Every key is wrapped under the master version current when it is
+// persisted: paths that wrap read CurrentVersion and persist without a
+// master-key switch in between (tenant key mutex, or wrap_mu_ for a tenant
+// not yet registered), so a rotation that switched versions and then
+// rewrapped each tenant under its key mutex leaves nothing behind.
 // A new tenant takes a spare column family from the ColumnFamilyPool and a
 // deleted tenant's column family is emptied and returned to it, so neither
 // issues column-family DDL (which stalls every tenant's writes in RocksDB).
@@ -81,6 +88,32 @@ class TenantRegistry {
                                                  const std::vector<std::string>& sst_files,
                                                  const Usage& usage);
 
+  // --- Master-key rotation (master_key_rotation.h) ---
+  // Runs `fn` (which switches the provider's current master version) while
+  // no tenant create or import is between choosing a master version and
+  // persisting its key.
+  Status WithWrapsPaused(const std::function<Status()>& fn);
+
+  struct RewrapOutcome {
+    size_t keys_rewrapped = 0;   // data and export keys now under `to`
+    size_t leftovers_destroyed = 0;  // key records of a tenant that is gone
+  };
+  // Rewraps every key record of tenant `id` that is not under master
+  // version `to` (data keys and the export key) in one synced batch, with
+  // the tenant record, holding the tenant's key mutex. A deleting tenant is
+  // left to its delete. Key records of a tenant that no longer exists (an
+  // interrupted delete's leftovers) are destroyed and purged instead.
+  // Unavailable("tenant_busy") while the id is being created or deleted
+  // (try again shortly).
+  Result<RewrapOutcome> RewrapTenantKeys(const std::string& id, uint32_t to);
+
+  // A full scan of the wrapped-key records.
+  struct KeyCensus {
+    std::map<uint32_t, size_t> keys_per_master;  // master version -> records
+    std::set<std::string> tenants_not_under;     // ids with a record not under `version`
+  };
+  Result<KeyCensus> CensusWrappedKeys(uint32_t version) const;
+
   // Flushes every tenant's memtables (tests and graceful shutdown).
   Status FlushAll();
 
@@ -117,6 +150,9 @@ class TenantRegistry {
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
   std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
   std::mutex export_key_mu_;        // one creator of an export key at a time
+  // Shared by create/import from choosing a master version to persisting
+  // the wrapped key; exclusive while the current master version changes.
+  std::shared_mutex wrap_mu_;
 };
 
 }  // namespace tenantkv::engine

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "crypto/file_key_provider.h"
+#include "crypto/pkcs11_key_provider.h"
 #include "server/thread_priority.h"
 
 namespace tenantkv::server {
@@ -19,7 +20,17 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
   }
-  TKV_ASSIGN_OR_RETURN(auto keys, crypto::FileKeyProvider::Open(options.master_key_file, true));
+  std::unique_ptr<crypto::KeyProvider> keys;
+  if (options.key_provider == "pkcs11") {
+    crypto::Pkcs11Options po;
+    po.module_path = options.pkcs11_module;
+    po.token_label = options.pkcs11_token_label;
+    po.pin_file = options.pkcs11_pin_file;
+    TKV_ASSIGN_OR_RETURN(keys, crypto::Pkcs11KeyProvider::Open(po));
+  } else {
+    TKV_ASSIGN_OR_RETURN(keys, crypto::FileKeyProvider::Open(options.master_key_file, true));
+  }
+  spdlog::info("master keys: {} (current version {})", keys->Describe(), keys->CurrentVersion());
   engine::EngineOptions eo;
   eo.data_dir = options.data_dir;
   eo.sync_writes = options.sync_writes;

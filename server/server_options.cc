@@ -80,6 +80,18 @@ Status ServerOptions::Validate() const {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || log_level == l;
   if (!level_ok) return Status::InvalidArgument("--log-level must be trace|debug|info|warn|error|off");
+  if (key_provider != "file" && key_provider != "pkcs11") {
+    return Status::InvalidArgument("--key-provider must be file or pkcs11");
+  }
+  if (key_provider == "pkcs11" &&
+      (pkcs11_module.empty() || pkcs11_token_label.empty() || pkcs11_pin_file.empty())) {
+    return Status::InvalidArgument(
+        "--key-provider pkcs11 needs --pkcs11-module, --pkcs11-token-label and --pkcs11-pin-file");
+  }
+  if (key_provider == "file" &&
+      !(pkcs11_module.empty() && pkcs11_token_label.empty() && pkcs11_pin_file.empty())) {
+    return Status::InvalidArgument("--pkcs11-* options need --key-provider pkcs11");
+  }
   if (restore_backup_id != 0 && restore_from.empty()) {
     return Status::InvalidArgument("--backup-id needs --restore-from");
   }
@@ -96,6 +108,12 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->capture_default_str();
   app.add_option("--master-key-file", o.master_key_file, "master key file (default DATA_DIR/master.key)");
+  app.add_option("--key-provider", o.key_provider,
+                 "where master keys live: file (DATA_DIR/master.key) or pkcs11 (an HSM)")
+      ->capture_default_str();
+  app.add_option("--pkcs11-module", o.pkcs11_module, "pkcs11: path of the PKCS#11 module (.so)");
+  app.add_option("--pkcs11-token-label", o.pkcs11_token_label, "pkcs11: label of the token to use");
+  app.add_option("--pkcs11-pin-file", o.pkcs11_pin_file, "pkcs11: file holding the user PIN (mode 0600)");
   app.add_option("--operator-token-file", o.operator_token_file,
                  "operator token file (default DATA_DIR/operator.token)");
   app.add_flag("--sync-writes,!--no-sync-writes", o.sync_writes,

@@ -15,7 +15,11 @@ namespace tenantkv::server {
 struct ServerOptions {
   std::string data_dir = "./data";       // RocksDB, master.key, operator.token
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
-  std::string master_key_file;           // default DATA_DIR/master.key
+  std::string master_key_file;           // default DATA_DIR/master.key (key_provider "file")
+  std::string key_provider = "file";     // where master keys live: file | pkcs11
+  std::string pkcs11_module;             // pkcs11: the module (.so) path
+  std::string pkcs11_token_label;        // pkcs11: the token, by label
+  std::string pkcs11_pin_file;           // pkcs11: the user PIN, in a 0600 file
   std::string operator_token_file;       // default DATA_DIR/operator.token
   bool sync_writes = false;              // fsync before ack: survives power loss, slower
   size_t max_value_bytes = 1 << 20;      // largest value (bytes)

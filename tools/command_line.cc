@@ -9,6 +9,7 @@
 #include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/health_command.h"
+#include "tools/master_key_commands.h"
 #include "tools/plan_commands.h"
 #include "tools/quota_commands.h"
 #include "tools/tenant_commands.h"
@@ -47,6 +48,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddHealthCommand(app, slot);
   AddBackupCommands(app, slot);
   AddAuditCommand(app, slot);
+  AddMasterKeyCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "crypto/aead.h"
+#include "crypto/key_wrap.h"
+#include "crypto/memory_key_provider.h"
 
 namespace tenantkv::crypto {
 namespace {
@@ -51,8 +53,34 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::string Bytes(const SecretBytes& s) {
-  return std::string(reinterpret_cast<const char*>(s.data()), s.size());
+SecretBytes RawKey(const std::string& bytes) {
+  SecretBytes k(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), k.data());
+  return k;
+}
+
+// True when master `version` of `p` is exactly `raw`: a key wrapped by
+// WrapKey under `raw` (what earlier releases stored) unwraps through the
+// provider, and the provider's wraps open with `raw`.
+bool VersionIs(const KeyProvider& p, uint32_t version, const std::string& raw) {
+  const SecretBytes master = RawKey(raw);
+  const SecretBytes data_key = SecretBytes::Random(kAeadKeyBytes).value();
+  auto old_style = WrapKey(master, "ctx", data_key);
+  auto through = p.Unwrap(version, "ctx", *old_style);
+  if (!through.ok() || !through->Equals(data_key)) return false;
+  auto wrapped = p.Wrap(version, "ctx", data_key);
+  if (!wrapped.ok()) return false;
+  auto back = UnwrapKey(master, "ctx", *wrapped);
+  return back.ok() && back->Equals(data_key);
+}
+
+// True when what `a` wraps under `va` opens under `vb` of `b`.
+bool SameKey(const KeyProvider& a, uint32_t va, const KeyProvider& b, uint32_t vb) {
+  const SecretBytes data_key = SecretBytes::Random(kAeadKeyBytes).value();
+  auto wrapped = a.Wrap(va, "ctx", data_key);
+  if (!wrapped.ok()) return false;
+  auto back = b.Unwrap(vb, "ctx", *wrapped);
+  return back.ok() && back->Equals(data_key);
 }
 
 TEST(FileKeyProvider, CreatesOwnerOnlyFileWhenMissing) {
@@ -65,9 +93,8 @@ TEST(FileKeyProvider, CreatesOwnerOnlyFileWhenMissing) {
   EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ((*p)->CurrentVersion(), 1u);
-  auto key = (*p)->GetKey(1);
-  ASSERT_TRUE(key.ok());
-  EXPECT_EQ(key->size(), kAeadKeyBytes);
+  EXPECT_EQ((*p)->Versions(), std::vector<uint32_t>{1});
+  EXPECT_TRUE(SameKey(**p, 1, **p, 1));
   EXPECT_EQ((*p)->Describe(), "file:" + path);
 
   const std::string text = ReadFile(path);
@@ -82,10 +109,7 @@ TEST(FileKeyProvider, ReopeningGivesTheSameKey) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto second = FileKeyProvider::Open(path, true);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
-  auto a = (*first)->GetKey(1);
-  auto b = (*second)->GetKey(1);
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_TRUE(a->Equals(*b));
+  EXPECT_TRUE(SameKey(**first, 1, **second, 1));
   EXPECT_EQ((*second)->CurrentVersion(), 1u);
 }
 
@@ -94,7 +118,7 @@ TEST(FileKeyProvider, TwoNewFilesHoldDifferentKeys) {
   auto a = FileKeyProvider::Open(dir.File("a.keys"), true);
   auto b = FileKeyProvider::Open(dir.File("b.keys"), true);
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_FALSE((*a)->GetKey(1)->Equals((*b)->GetKey(1).value()));
+  EXPECT_FALSE(SameKey(**a, 1, **b, 1));
 }
 
 TEST(FileKeyProvider, ParsesTheKeyBytes) {
@@ -103,10 +127,10 @@ TEST(FileKeyProvider, ParsesTheKeyBytes) {
   WriteFile(path, "# comment\n\nkey 1 " + kHexB + "\n");
   auto p = FileKeyProvider::Open(path, false);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_EQ(Bytes((*p)->GetKey(1).value()),
+  EXPECT_TRUE(VersionIs(**p, 1,
             std::string("\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff"
                         "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
-                        32));
+                        32)));
 }
 
 TEST(FileKeyProvider, AcceptsALastLineWithoutNewline) {
@@ -116,7 +140,7 @@ TEST(FileKeyProvider, AcceptsALastLineWithoutNewline) {
   auto p = FileKeyProvider::Open(path, false);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ((*p)->CurrentVersion(), 3u);
-  EXPECT_EQ(Bytes((*p)->GetKey(3).value()), std::string(32, '\xaa'));
+  EXPECT_TRUE(VersionIs(**p, 3, std::string(32, '\xaa')));
 }
 
 TEST(FileKeyProvider, RefusesFilesOthersCanAccess) {
@@ -189,12 +213,13 @@ TEST(FileKeyProvider, HighestVersionIsCurrent) {
   auto p = FileKeyProvider::Open(path, false);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ((*p)->CurrentVersion(), 7u);
-  EXPECT_EQ(Bytes((*p)->GetKey(1).value()), std::string(32, '\xaa'));
-  EXPECT_EQ(Bytes((*p)->GetKey(7).value()), std::string(32, '\x77'));
-  EXPECT_FALSE((*p)->GetKey(1)->Equals((*p)->GetKey(2).value()));
+  EXPECT_TRUE(VersionIs(**p, 1, std::string(32, '\xaa')));
+  EXPECT_TRUE(VersionIs(**p, 7, std::string(32, '\x77')));
+  EXPECT_FALSE(SameKey(**p, 1, **p, 2));
+  EXPECT_EQ((*p)->Versions(), (std::vector<uint32_t>{1, 2, 7}));
   for (uint32_t missing : {0u, 3u, 6u, 8u}) {
     SCOPED_TRACE(missing);
-    auto k = (*p)->GetKey(missing);
+    auto k = (*p)->Wrap(missing, "ctx", RawKey(std::string(32, 'x')));
     ASSERT_FALSE(k.ok());
     EXPECT_EQ(k.status().code(), Code::kNotFound);
   }
@@ -215,7 +240,7 @@ TEST(FileKeyProvider, NeverOverwritesAnExistingFile) {
   auto p = FileKeyProvider::Open(path, /*create_if_missing=*/true);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(ReadFile(path), "key 1 " + kHexA + "\n");
-  EXPECT_EQ(Bytes((*p)->GetKey(1).value()), std::string(32, '\xaa'));
+  EXPECT_TRUE(VersionIs(**p, 1, std::string(32, '\xaa')));
 }
 
 TEST(FileKeyProvider, StatusMessagesNeverHoldTheKeyText) {
@@ -241,6 +266,77 @@ TEST(FileKeyProvider, StatusMessagesNeverHoldTheKeyText) {
     EXPECT_EQ(msg.find(kHexB.substr(0, 8)), std::string::npos) << msg;
     EXPECT_EQ(msg.find(kHexB.substr(56)), std::string::npos) << msg;
   }
+}
+
+TEST(FileKeyProvider, AddVersionAndRetireRewriteTheFileAtomically) {
+  TempDir dir;
+  const std::string path = dir.File("k");
+  WriteFile(path, "# mine\nkey 1 " + kHexA + "\nkey 2 " + kHexB + "\n");
+  auto p = FileKeyProvider::Open(path, false);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const SecretBytes data_key = SecretBytes::Random(kAeadKeyBytes).value();
+  const std::string under1 = (*p)->Wrap(1, "ctx", data_key).value();
+
+  auto v = (*p)->AddVersion();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(*v, 3u);
+  EXPECT_EQ((*p)->CurrentVersion(), 3u);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  {
+    auto reopened = FileKeyProvider::Open(path, false);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    EXPECT_EQ((*reopened)->Versions(), (std::vector<uint32_t>{1, 2, 3}));
+    EXPECT_TRUE(VersionIs(**reopened, 1, std::string(32, '\xaa')));
+    EXPECT_TRUE(SameKey(**p, 3, **reopened, 3));
+  }
+
+  auto current = (*p)->Retire(3);
+  EXPECT_EQ(current.reason(), "current_master_key");
+  ASSERT_TRUE((*p)->Retire(1).ok());
+  EXPECT_EQ((*p)->Retire(1).code(), Code::kNotFound);
+  EXPECT_EQ((*p)->Versions(), (std::vector<uint32_t>{2, 3}));
+  auto gone = (*p)->Unwrap(1, "ctx", under1);
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  auto reopened = FileKeyProvider::Open(path, false);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->Versions(), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(ReadFile(path).find(kHexA), std::string::npos) << "the retired key is gone from the file";
+  // No temporary file is left beside it.
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(path).parent_path())) entries += e.exists();
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST(FileKeyProvider, OpenRemovesTheTemporaryFileOfAnInterruptedRewrite) {
+  TempDir dir;
+  const std::string path = dir.File("master.key");
+  WriteFile(path, "key 1 " + kHexA + "\n");
+  const std::string stale = dir.File(".master.key.0123456789abcdef.tmp");
+  const std::string other = dir.File(".other.key.0123456789abcdef.tmp");
+  WriteFile(stale, "key 1 " + kHexA + "\nkey 2 " + kHexB + "\n");
+  WriteFile(other, "not ours\n");
+  auto p = FileKeyProvider::Open(path, false);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ((*p)->Versions(), std::vector<uint32_t>{1});
+}
+
+TEST(MemoryKeyProvider, AddsAndRetiresVersions) {
+  MemoryKeyProvider p;
+  EXPECT_EQ(p.CurrentVersion(), 1u);
+  const SecretBytes data_key = SecretBytes::Random(kAeadKeyBytes).value();
+  const std::string under1 = p.Wrap(1, "tenant=a", data_key).value();
+  EXPECT_EQ(p.Unwrap(1, "tenant=b", under1).status().reason(), "unwrap_failed");
+  EXPECT_EQ(p.AddVersion().value(), 2u);
+  EXPECT_FALSE(SameKey(p, 1, p, 2));
+  EXPECT_EQ(p.Retire(2).reason(), "current_master_key");
+  ASSERT_TRUE(p.Retire(1).ok());
+  EXPECT_EQ(p.Unwrap(1, "tenant=a", under1).status().code(), Code::kNotFound);
+  EXPECT_EQ(p.AddVersion().value(), 3u);
+  EXPECT_EQ(p.Versions(), (std::vector<uint32_t>{2, 3}));
 }
 
 }  // namespace

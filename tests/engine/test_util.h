@@ -53,9 +53,17 @@ class SharedKeyProvider final : public crypto::KeyProvider {
   explicit SharedKeyProvider(std::shared_ptr<crypto::MemoryKeyProvider> keys)
       : keys_(std::move(keys)) {}
   uint32_t CurrentVersion() const override { return keys_->CurrentVersion(); }
-  Result<crypto::SecretBytes> GetKey(uint32_t version) const override {
-    return keys_->GetKey(version);
+  std::vector<uint32_t> Versions() const override { return keys_->Versions(); }
+  Result<std::string> Wrap(uint32_t version, std::string_view context,
+                           const crypto::SecretBytes& plain) const override {
+    return keys_->Wrap(version, context, plain);
   }
+  Result<crypto::SecretBytes> Unwrap(uint32_t version, std::string_view context,
+                                     std::string_view wrapped) const override {
+    return keys_->Unwrap(version, context, wrapped);
+  }
+  Result<uint32_t> AddVersion() override { return keys_->AddVersion(); }
+  Status Retire(uint32_t version) override { return keys_->Retire(version); }
   std::string Describe() const override { return "shared-memory"; }
 
  private:

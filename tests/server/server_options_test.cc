@@ -57,6 +57,30 @@ TEST(ServerOptions, FlagsSetEverySetting) {
   EXPECT_EQ(o->master_key_file, "/srv/t/master.key");
 }
 
+TEST(ServerOptions, KeyProviderChoices) {
+  auto def = Parse({});
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->key_provider, "file");
+  auto hsm = Parse({"--key-provider", "pkcs11", "--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so",
+                    "--pkcs11-token-label", "tenantkv", "--pkcs11-pin-file", "/etc/tenantkv/pin"});
+  ASSERT_TRUE(hsm.ok()) << hsm.status().ToString();
+  EXPECT_EQ(hsm->key_provider, "pkcs11");
+  EXPECT_EQ(hsm->pkcs11_token_label, "tenantkv");
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"unknown provider", {"--key-provider", "vault"}},
+           {"pkcs11 without module", {"--key-provider", "pkcs11", "--pkcs11-token-label", "t", "--pkcs11-pin-file", "p"}},
+           {"pkcs11 without pin", {"--key-provider", "pkcs11", "--pkcs11-module", "m", "--pkcs11-token-label", "t"}},
+           {"pkcs11 flags with the file provider", {"--pkcs11-module", "m"}},
+       }) {
+    SCOPED_TRACE(c.name);
+    EXPECT_FALSE(Parse(c.args).ok());
+  }
+}
+
 TEST(ServerOptions, ConfigFileAndUnknownSettings) {
   auto good = Parse({"--config", WriteConfig("data-dir = \"/var/t\"\nsync-writes = true\nthreads-min = 4\n")});
   ASSERT_TRUE(good.ok()) << good.status().ToString();

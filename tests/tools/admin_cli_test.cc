@@ -22,6 +22,7 @@
 #include "tools/backup_commands.h"
 #include "tools/cli_errors.h"
 #include "tools/command_line.h"
+#include "tools/master_key_commands.h"
 #include "tools/field_assignments.h"
 #include "tools/health_command.h"
 #include "tools/invocation.h"
@@ -1054,6 +1055,44 @@ TEST(AuditCommand, VerifyTakesNoFilters) {
   ParsedArgs parsed = Parse({"--server", "http://h:1", "audit", "--verify", "--tenant", "acme"});
   EXPECT_FALSE(parsed.invocation);
   EXPECT_EQ(parsed.exit_code, kExitUsage);
+}
+
+// ---------------------------------------------------------------- master-key
+
+TEST(MasterKeyCommand, RotateAndStatusBuildTheirRequestsAndRender) {
+  ParsedArgs rotate = Parse({"--server", "http://h:1", "master-key", "rotate"});
+  ASSERT_TRUE(rotate.invocation) << rotate.output;
+  EXPECT_EQ(rotate.invocation->command.request.method, "POST");
+  EXPECT_EQ(rotate.invocation->command.request.path, "/admin/v1/master-key/rotate");
+  ParsedArgs status = Parse({"--server", "http://h:1", "master-key", "status"});
+  ASSERT_TRUE(status.invocation) << status.output;
+  EXPECT_EQ(status.invocation->command.request.method, "GET");
+  EXPECT_EQ(status.invocation->command.request.path, "/admin/v1/master-key");
+  EXPECT_EQ(Parse({"--server", "http://h:1", "master-key"}).exit_code, kExitUsage);
+
+  FakeTransport rotated(Answer(200, R"({"from":1,"to":2,"tenants_rewrapped":3,"keys_rewrapped":4,)"
+                                    R"("leftovers_destroyed":0,"retired":[1],"resumed":false,"duration_ms":12})"));
+  Result<std::string> out = RunCommand(MasterKeyRotate(), rotated, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "master key rotated: v1 -> v2, 4 keys of 3 tenants rewrapped in 12 ms; retired v1\n");
+
+  FakeTransport shown(Answer(200, R"({"provider":"file:/d/master.key","current":2,)"
+                                  R"("versions":[{"version":2,"state":"current","wrapped_keys":4}],)"
+                                  R"("rotation_running":false,"last_rotation":{"from":1,"to":2,"state":"done",)"
+                                  R"("started_at":"2026-11-29T07:00:00.000Z","finished_at":"2026-11-29T07:00:01.000Z"}})"));
+  out = RunCommand(MasterKeyStatus(), shown, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out,
+            "provider: file:/d/master.key\n"
+            "current:  v2\n"
+            "VERSION  STATE    WRAPPED KEYS\n"
+            "2        current  4\n"
+            "last rotation: v1 -> v2, done, started 2026-11-29T07:00:00.000Z, finished 2026-11-29T07:00:01.000Z\n");
+  FakeTransport busy(Answer(409, R"({"type":"x","title":"Conflict","status":409,"detail":"a master-key rotation is already running","code":"rotation_in_progress"})",
+                           "application/problem+json"));
+  out = RunCommand(MasterKeyRotate(), busy, true);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(ExitCodeFor(out.status()), kExitFailure);
 }
 
 }  // namespace
