@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/keyring.h"
+#include "engine/seal_counter.h"
 #include "engine/tenant_limits.h"
 #include "engine/usage_history.h"
 #include "engine/tenant_store.h"
@@ -60,6 +61,11 @@ class Tenant {
   TenantStore& store() { return *store_; }
   const TenantStore& store() const { return *store_; }
   Keyring& keyring() { return keyring_; }
+  // Seals per data-key version (set once by the registry).
+  SealCounter& seals() { return *seals_; }
+  // Held by every code path that writes a dkey/<id>/... record (a new data
+  // key version, a destroyed one, the export key, a master-key rewrap).
+  std::mutex& key_mutex() { return key_mu_; }
   // Live quota enforcement; the Engine applies each new manifest to it.
   TenantLimits& limits() { return limits_; }
   const TenantLimits& limits() const { return limits_; }
@@ -95,7 +101,9 @@ class Tenant {
   std::atomic<TenantState> state_;
   TenantLimits limits_;
   UsageHistory usage_history_;
+  std::mutex key_mu_;
   Keyring keyring_;                     // before store_: the store uses it
+  std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by the registry
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
 };
