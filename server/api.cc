@@ -61,6 +61,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
+  AddKeyRoutes(router_, engine_);
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;

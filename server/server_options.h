@@ -36,6 +36,9 @@ struct ServerOptions {
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
+  uint64_t max_seals_per_key = uint64_t{1} << 31;  // seals per data-key version before an automatic rotation (1..2^32)
+  size_t reencrypt_batch_keys = 32;      // values examined per background re-encryption step (1..10000)
+  int reencrypt_duty_percent = 20;       // most of the wall time re-encryption may work (1..100)
 
   // Transport security. TLS is on when tls_cert_file is set (then
   // tls_key_file is required too): TLS 1.2 and 1.3 only.
