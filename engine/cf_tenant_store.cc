@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "engine/key_records.h"
 #include "engine/rocks_status.h"
 #include "engine/user_key.h"
 
@@ -113,10 +114,36 @@ Status CfTenantStore::Open(std::string_view key, Stored* stored, std::string* va
   return OpenValue(*k, options_.tenant_id, key, stored->sealed, value, &stored->expires_at_ms);
 }
 
+Status CfTenantStore::OpenUnlocked(std::string_view key, Stored* stored, std::string* value) {
+  Status s = Open(key, stored, value);
+  if (s.ok() || s.reason() != "key_destroyed") return s;
+  TKV_ASSIGN_OR_RETURN(auto again, ReadStored(key));
+  if (!again) return Status::NotFound("no such key");
+  *stored = std::move(*again);
+  return Open(key, stored, value);
+}
+
+void CfTenantStore::CountMove(uint32_t old_version, uint32_t new_version, VersionDeltas* deltas) {
+  if (old_version == new_version) return;
+  if (old_version != 0) (*deltas)[old_version] -= 1;
+  if (new_version != 0) (*deltas)[new_version] += 1;
+}
+
+Status CfTenantStore::StageVersionCounts(const VersionDeltas& deltas, rocksdb::WriteBatch* batch) {
+  for (const auto& [version, delta] : deltas) {
+    if (delta == 0) continue;
+    TKV_RETURN_IF_ERROR(FromRocks(batch->Merge(storage_->system(), ValuesCountKey(options_.tenant_id, version),
+                                               EncodeUsageDelta(delta, 0)),
+                                  "stage value count"));
+  }
+  return Status::Ok();
+}
+
 Status CfTenantStore::Seal(std::string_view key, std::string_view value, int64_t expires_at_ms,
                            std::string* sealed) {
   auto [version, k] = keyring_->Current();
   if (k == nullptr) return Status::Unavailable("tenant has no active data key", "key_unavailable");
+  if (options_.seals != nullptr) TKV_RETURN_IF_ERROR(options_.seals->Count(version));
   return SealValue(*k, version, options_.tenant_id, key, value, expires_at_ms, sealed);
 }
 
@@ -191,7 +218,7 @@ Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
   TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
   ValueRecord rec;
-  TKV_RETURN_IF_ERROR(Open(key, &st, &rec.value));
+  TKV_RETURN_IF_ERROR(OpenUnlocked(key, &st, &rec.value));
   if (!st.live(clock_->NowUnixMillis())) {
     DeleteIfStillExpired(key).IgnoreError();  // best effort; the read answers 404 regardless
     return Status::NotFound("no such key");
@@ -207,6 +234,9 @@ Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
   if (!current || current->live(clock_->NowUnixMillis())) return Status::Ok();
   rocksdb::WriteBatch batch;
   TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  VersionDeltas deltas;
+  CountMove(current->key_version, 0, &deltas);
+  TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
   return Commit(&batch, -1, -LogicalSize(key, current->value_size));
 }
 
@@ -232,6 +262,9 @@ Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view valu
   TKV_ASSIGN_OR_RETURN(Stored written, MakeStored(std::move(sealed)));
   rocksdb::WriteBatch batch;
   TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, written.sealed), "stage put"));
+  VersionDeltas deltas;
+  CountMove(current ? current->key_version : 0, written.key_version, &deltas);
+  TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
   const int64_t old_size = current ? LogicalSize(key, current->value_size) : 0;
   TKV_RETURN_IF_ERROR(Commit(&batch, current ? 0 : 1, LogicalSize(key, value.size()) - old_size));
   PutResult r;
@@ -249,6 +282,9 @@ Status CfTenantStore::Delete(std::string_view key, const WriteCondition& conditi
   if (live) TKV_RETURN_IF_ERROR(CheckCondition(condition, current));
   rocksdb::WriteBatch batch;
   TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  VersionDeltas deltas;
+  CountMove(current->key_version, 0, &deltas);
+  TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
   TKV_RETURN_IF_ERROR(Commit(&batch, -1, -LogicalSize(key, current->value_size)));
   return live ? Status::Ok() : Status::NotFound("no such key");
 }
@@ -278,7 +314,9 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
     std::string_view key = it->key().ToStringView();
     page.scanned_bytes += key.size() + st.sealed.size();
     if (req.with_values || st.has_expiry) {
-      TKV_RETURN_IF_ERROR(Open(key, &st, &value));
+      Status opened = OpenUnlocked(key, &st, &value);
+      if (opened.code() == Code::kNotFound) continue;  // deleted meanwhile
+      TKV_RETURN_IF_ERROR(opened);
       if (!st.live(now)) continue;
     }
     ListItem item;
@@ -312,6 +350,7 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
   const int64_t now = clock_->NowUnixMillis();
   struct KeyState {
     int64_t initial_size = -1;  // logical size stored before the batch; -1 absent
+    uint32_t initial_version = 0;  // data-key version stored before the batch
     std::optional<Stored> current;  // live value as the batch sees it
     bool dirty = false;
   };
@@ -322,6 +361,7 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     TKV_ASSIGN_OR_RETURN(auto stored, ReadStored(key));
     KeyState ks;
     if (stored) ks.initial_size = LogicalSize(key, stored->value_size);
+    if (stored) ks.initial_version = stored->key_version;
     if (stored && stored->live(now)) ks.current = std::move(stored);
     return &state.emplace(key, std::move(ks)).first->second;
   };
@@ -357,9 +397,11 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
 
   rocksdb::WriteBatch batch;
   int64_t delta_keys = 0, delta_bytes = 0;
+  VersionDeltas deltas;
   for (auto& [key, ks] : state) {
     if (!ks.dirty) continue;
     const int64_t before = ks.initial_size;
+    CountMove(before >= 0 ? ks.initial_version : 0, ks.current ? ks.current->key_version : 0, &deltas);
     if (ks.current) {
       TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, ks.current->sealed), "stage put"));
       const int64_t after = LogicalSize(key, ks.current->value_size);
@@ -371,7 +413,10 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
       delta_bytes -= before;
     }
   }
-  if (batch.Count() > 0) TKV_RETURN_IF_ERROR(Commit(&batch, delta_keys, delta_bytes));
+  if (batch.Count() > 0) {
+    TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
+    TKV_RETURN_IF_ERROR(Commit(&batch, delta_keys, delta_bytes));
+  }
   return results;
 }
 
@@ -380,6 +425,79 @@ Usage CfTenantStore::GetUsage() const {
   u.keys = keys_.load();
   u.logical_bytes = bytes_.load();
   return u;
+}
+
+}  // namespace tenantkv::engine
+
+namespace tenantkv::engine {
+
+void CfTenantStore::WriteBarrier() {
+  // Every write seals and commits while holding its key's stripe.
+  for (auto& stripe : stripes_) std::lock_guard<std::mutex> lock(stripe);
+}
+
+Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, size_t max_keys) {
+  auto [target, key] = keyring_->Current();
+  if (key == nullptr) return Status::Unavailable("tenant has no active data key", "key_unavailable");
+  struct Candidate {
+    std::string key;
+    std::string old_sealed;
+    std::string new_sealed;
+    uint32_t old_version = 0;
+  };
+  std::vector<Candidate> candidates;
+  ReencryptResult r;
+  {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    ro.fill_cache = false;  // a sweep must not evict the tenant's working set
+    std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
+    it->Seek(start_after);
+    if (!start_after.empty() && it->Valid() && it->key().ToStringView() == start_after) it->Next();
+    for (; it->Valid() && r.examined < max_keys; it->Next()) {
+      ++r.examined;
+      r.last_key = it->key().ToString();
+      TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(it->value().ToStringView()));
+      if (h.key_version == target) continue;
+      candidates.push_back({r.last_key, it->value().ToString(), {}, h.key_version});
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "re-encryption scan"));
+    r.reached_end = !it->Valid();
+  }
+  // Sealing happens outside the locks; the locks only guard the swap.
+  for (auto& c : candidates) {
+    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(c.old_sealed));
+    TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(c.old_sealed));
+    std::string value;
+    TKV_RETURN_IF_ERROR(Open(c.key, &st, &value));
+    if (options_.seals != nullptr) TKV_RETURN_IF_ERROR(options_.seals->Count(target));
+    TKV_RETURN_IF_ERROR(
+        SealValueWithNonce(*key, target, options_.tenant_id, c.key, value, st.expires_at_ms, h.nonce, &c.new_sealed));
+  }
+  if (candidates.empty()) return r;
+  std::set<size_t> stripe_ids;
+  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.data());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (size_t id : stripe_ids) locks.emplace_back(stripes_[id]);
+  rocksdb::WriteBatch batch;
+  VersionDeltas deltas;
+  size_t resealed = 0;
+  std::string now;
+  for (const auto& c : candidates) {
+    rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), c.key, &now);
+    if (s.IsNotFound()) continue;
+    TKV_RETURN_IF_ERROR(FromRocks(s, "re-read value"));
+    if (now != c.old_sealed) continue;  // written since: the newer value stays
+    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), c.key, c.new_sealed), "stage re-seal"));
+    CountMove(c.old_version, target, &deltas);
+    ++resealed;
+  }
+  if (resealed > 0) {
+    TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
+    TKV_RETURN_IF_ERROR(Commit(&batch, 0, 0));
+  }
+  r.resealed = resealed;
+  return r;
 }
 
 }  // namespace tenantkv::engine

@@ -17,6 +17,7 @@
 
 #include "engine/clock.h"
 #include "engine/keyring.h"
+#include "engine/seal_counter.h"
 #include "engine/storage.h"
 #include "engine/tenant_store.h"
 #include "engine/value_envelope.h"
@@ -29,6 +30,7 @@ struct CfTenantStoreOptions {
   std::string usage_key;          // system CF key of the usage counters
   Usage initial_usage;            // as persisted
   size_t max_value_bytes = 1 << 20;
+  SealCounter* seals = nullptr;   // counts every seal; must outlive the store
 };
 
 class CfTenantStore final : public TenantStore {
@@ -44,6 +46,8 @@ class CfTenantStore final : public TenantStore {
   Result<ListPage> List(const ListRequest& request) override;
   Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) override;
   Usage GetUsage() const override;
+  Result<ReencryptResult> Reencrypt(std::string_view start_after, size_t max_keys) override;
+  void WriteBarrier() override;
   Result<std::unique_ptr<StoreSnapshot>> Snapshot() override;
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
   void Close() override;
@@ -64,6 +68,15 @@ class CfTenantStore final : public TenantStore {
   std::mutex& StripeFor(std::string_view key);
   Result<std::optional<Stored>> ReadStored(std::string_view key);
   Status Open(std::string_view key, Stored* stored, std::string* value);
+  // As Open, for a value read without the key's lock: if its data key was
+  // destroyed meanwhile (it was re-encrypted), reads the key again once.
+  // NotFound if the key is gone by then.
+  Status OpenUnlocked(std::string_view key, Stored* stored, std::string* value);
+  // Adds -1 to `old_version`'s and +1 to `new_version`'s value count (0 =
+  // none) to `deltas`.
+  using VersionDeltas = std::map<uint32_t, int64_t>;
+  static void CountMove(uint32_t old_version, uint32_t new_version, VersionDeltas* deltas);
+  Status StageVersionCounts(const VersionDeltas& deltas, rocksdb::WriteBatch* batch);
   Status Seal(std::string_view key, std::string_view value, int64_t expires_at_ms,
               std::string* sealed);
   Status CheckCondition(const WriteCondition& c, const std::optional<Stored>& current) const;

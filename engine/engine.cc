@@ -33,6 +33,19 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
+  if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
+      options.seal_reserve_block == 0 || options.reencrypt_batch_keys == 0 ||
+      options.reencrypt_duty_percent < 1 || options.reencrypt_duty_percent > 100) {
+    return Status::InvalidArgument("max_seals_per_key must be 1..2^32, seal_reserve_block and "
+                                   "reencrypt_batch_keys at least 1, reencrypt_duty_percent 1..100");
+  }
+  ro.seals.bound = options.max_seals_per_key;
+  ro.seals.block = options.seal_reserve_block;
+  Engine* self = e.get();
+  // Set before any tenant can seal (the lifecycle exists once Open returns).
+  ro.on_seal_bound = [self](const std::string& id, uint32_t version) {
+    if (self->key_lifecycle_) self->key_lifecycle_->RequestAutoRotate(id, version);
+  };
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
@@ -44,6 +57,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   e->rotator_ = std::make_unique<MasterKeyRotator>(e->storage_.get(), e->keys_.get(), e->registry_.get(),
                                                    e->audit_.get(), e->clock_);
   TKV_RETURN_IF_ERROR(e->rotator_->ResumeInBackground());
+  KeyLifecycleOptions ko;
+  ko.batch_keys = options.reencrypt_batch_keys;
+  ko.duty_percent = options.reencrypt_duty_percent;
+  ko.background = options.background_jobs;
+  e->key_lifecycle_ = std::make_unique<KeyLifecycle>(e->storage_.get(), e->registry_.get(), e->scheduler_.get(),
+                                                     e->audit_.get(), ko);
+  TKV_RETURN_IF_ERROR(e->key_lifecycle_->Start());
   return e;
 }
 

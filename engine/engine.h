@@ -12,6 +12,7 @@
 #include "engine/clock.h"
 #include "engine/fair_scheduler.h"
 #include "engine/master_key_rotation.h"
+#include "engine/key_lifecycle.h"
 #include "engine/node_backup.h"
 #include "engine/quota_store.h"
 #include "engine/storage.h"
@@ -33,6 +34,19 @@ struct EngineOptions {
   // column-family DDL (which stalls every tenant's writes); refilled in one
   // batch when fewer than a quarter are left.
   size_t spare_column_families = 64;
+  // Seals one data-key version may make before a rotation is started
+  // automatically (AES-GCM with random nonces is safe for about 2^32).
+  // 1..2^32; fixed at start.
+  uint64_t max_seals_per_key = uint64_t{1} << 31;
+  // Seals reserved ahead per persisted write of a version's seal count (the
+  // count may run ahead of the truth by this much after a crash), >= 1.
+  uint64_t seal_reserve_block = 4096;
+  // Background re-encryption after a rotation (key_lifecycle.h): entries
+  // per step, and the most of the wall time it may work (percent).
+  size_t reencrypt_batch_keys = 32;
+  int reencrypt_duty_percent = 20;
+  // false: no background thread (tests drive key_lifecycle() themselves).
+  bool background_jobs = true;
 };
 
 class Engine {
@@ -46,6 +60,8 @@ class Engine {
   // The hash-chained log of admin actions (audit_log.h).
   AuditLog& audit() { return *audit_; }
   FairScheduler& scheduler() { return *scheduler_; }
+  // Data-key rotation, re-encryption and destruction (key_lifecycle.h).
+  KeyLifecycle& key_lifecycle() { return *key_lifecycle_; }
   const Clock& clock() const { return *clock_; }
   const crypto::KeyProvider& key_provider() const { return *keys_; }
   // Online master-key rotation (master_key_rotation.h); an interrupted one
@@ -98,7 +114,9 @@ class Engine {
   std::unique_ptr<FairScheduler> scheduler_;
   std::unique_ptr<TenantExporter> exporter_;
   std::unique_ptr<TenantImporter> importer_;
-  std::unique_ptr<MasterKeyRotator> rotator_;  // first to go: stops its thread
+  // Last: destroyed first, so their threads stop before what they use.
+  std::unique_ptr<MasterKeyRotator> rotator_;
+  std::unique_ptr<KeyLifecycle> key_lifecycle_;
 };
 
 }  // namespace tenantkv::engine

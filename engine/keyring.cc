@@ -24,6 +24,11 @@ std::pair<uint32_t, KeyPtr> Keyring::Current() const {
   return {current_, it->second};
 }
 
+void Keyring::Remove(uint32_t version) {
+  std::unique_lock lock(mu_);
+  if (version != current_) keys_.erase(version);
+}
+
 void Keyring::DestroyAll() {
   std::unique_lock lock(mu_);
   keys_.clear();

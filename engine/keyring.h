@@ -26,6 +26,9 @@ class Keyring {
   KeyPtr Get(uint32_t version) const;
   // The version for new writes and its key; {0, nullptr} if there is none.
   std::pair<uint32_t, KeyPtr> Current() const;
+  // Forgets one version (it no longer opens anything); in-flight users
+  // finish first. The current version cannot be removed (no-op).
+  void Remove(uint32_t version);
   // Forgets every key (crypto-shredding); in-flight users finish first.
   void DestroyAll();
 

@@ -82,6 +82,9 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
 
   rocksdb::ColumnFamilyOptions system_opts = s->TenantCfOptions();
   system_opts.merge_operator = NewUsageMergeOperator();
+  // Small records only; stored uncompressed so that a purge of wrapped keys
+  // can be checked by scanning the files (compression hides the bytes).
+  system_opts.compression = rocksdb::kNoCompression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   descs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   descs.emplace_back(kSystemCf, system_opts);

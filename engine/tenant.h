@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/keyring.h"
+#include "engine/seal_counter.h"
 #include "engine/tenant_limits.h"
 #include "engine/usage_history.h"
 #include "engine/tenant_store.h"
@@ -60,12 +61,15 @@ class Tenant {
   TenantStore& store() { return *store_; }
   const TenantStore& store() const { return *store_; }
   Keyring& keyring() { return keyring_; }
+  // Seals per data-key version (set once by the registry).
+  SealCounter& seals() { return *seals_; }
   // Live quota enforcement; the Engine applies each new manifest to it.
   TenantLimits& limits() { return limits_; }
   const TenantLimits& limits() const { return limits_; }
   UsageHistory& usage_history() { return usage_history_; }
   // Serialises changes to the tenant's wrapped keys (dkey/<id>/...): held
-  // while a key is wrapped under the current master version and persisted,
+  // while a key is wrapped under the current master version and persisted
+  // (a new data-key version, the export key), while a version is destroyed,
   // while a master-key rotation rewraps the tenant's keys, and while a
   // delete shreds them, so none of these overwrites another's result.
   std::mutex& key_mutex() { return key_mu_; }
@@ -102,6 +106,7 @@ class Tenant {
   TenantLimits limits_;
   UsageHistory usage_history_;
   Keyring keyring_;                     // before store_: the store uses it
+  std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by the registry
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
 };

@@ -11,6 +11,7 @@
 #include "crypto/key_wrap.h"
 #include "crypto/random.h"
 #include "engine/cf_tenant_store.h"
+#include "engine/key_records.h"
 #include "engine/rocks_status.h"
 #include "engine/tenant_id.h"
 
@@ -210,7 +211,16 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfH
     return Status::DataLoss("usage record of tenant '" + info.id + "' is malformed");
   }
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read usage");
+  TKV_RETURN_IF_ERROR(InitValueCounts(info, usage));
+  SealCounterOptions seal_options = options_.seals;
+  seal_options.on_bound = nullptr;
+  if (options_.on_seal_bound) {
+    seal_options.on_bound = [cb = options_.on_seal_bound, id = info.id](uint32_t v) { cb(id, v); };
+  }
+  tenant->seals_ = std::make_unique<SealCounter>(storage_, info.id, std::move(seal_options));
+  TKV_RETURN_IF_ERROR(tenant->seals_->Load());
   CfTenantStoreOptions so;
+  so.seals = tenant->seals_.get();
   so.tenant_id = info.id;
   so.cf = std::move(cf);
   so.usage_key = UsageKey(info.id);
@@ -218,6 +228,89 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfH
   so.max_value_bytes = options_.max_value_bytes;
   tenant->store_ = std::make_unique<CfTenantStore>(storage_, &tenant->keyring_, clock_, std::move(so));
   return tenant;
+}
+
+Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usage) {
+  if (info.data_keys.size() != 1) return Status::Ok();
+  const std::string key = ValuesCountKey(info.id, info.data_keys[0].version);
+  std::string raw;
+  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), key, &raw);
+  if (!s.IsNotFound()) return FromRocks(s, "read value count");
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), key,
+                                       EncodeUsageDelta(usage.keys, 0)),
+                   "initialise value count");
+}
+
+Result<DataKeyInfo> TenantRegistry::AddDataKey(Tenant& t, rocksdb::WriteBatch* extra) {
+  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  const uint32_t master_version = keys_->CurrentVersion();
+  TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
+  DataKeyInfo added;
+  {
+    // Under the tenant lock (as suspend) so that no older tenant record can
+    // be written after this one.
+    std::lock_guard<std::mutex> lock(t.mu_);
+    if (t.state_.load() == TenantState::kDeleting) {
+      return Status::NotFound("tenant '" + t.id() + "' does not exist", "tenant_not_found");
+    }
+    TenantInfo next = t.info_;
+    next.state = t.state_.load();
+    for (auto& k : next.data_keys) {
+      added.version = std::max(added.version, k.version);
+      if (k.state == "active") k.state = "retiring";
+    }
+    added.version += 1;
+    added.state = "active";
+    added.created_at_ms = clock_->NowUnixMillis();
+    added.master_version = master_version;
+    next.data_keys.push_back(added);
+    TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                         keys_->Wrap(master_version, WrapContext(t.id(), added.version, master_version), data_key));
+    json dkey = {{"master_version", master_version},
+                 {"wrapped", crypto::HexEncode(wrapped)},
+                 {"created_at_ms", added.created_at_ms}};
+    rocksdb::WriteBatch batch;
+    if (extra != nullptr) batch = *extra;
+    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(storage_->system(), DataKeyKey(t.id(), added.version), dkey.dump()),
+                                  "stage data key"));
+    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(storage_->system(), TenantKey(t.id()), InfoToJson(next).dump()),
+                                  "stage tenant record"));
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "rotate data key"));
+    t.info_ = std::move(next);
+  }
+  t.keyring_.Add(added.version, std::move(data_key), /*make_current=*/true);
+  return added;
+}
+
+Status TenantRegistry::DestroyDataKey(Tenant& t, uint32_t version) {
+  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  {
+    std::lock_guard<std::mutex> lock(t.mu_);
+    if (t.state_.load() == TenantState::kDeleting) {
+      return Status::NotFound("tenant '" + t.id() + "' does not exist", "tenant_not_found");
+    }
+    TenantInfo next = t.info_;
+    bool found = false;
+    for (auto& k : next.data_keys) {
+      if (k.version != version) continue;
+      if (k.state != "retiring") break;
+      k.state = "destroyed";
+      found = true;
+    }
+    if (!found) {
+      return Status::FailedPrecondition("data key " + std::to_string(version) + " is not retiring",
+                                        "key_not_retiring");
+    }
+    rocksdb::WriteBatch batch;
+    TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(storage_->system(), DataKeyKey(t.id(), version)), "stage destroy"));
+    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(storage_->system(), TenantKey(t.id()), InfoToJson(next).dump()),
+                                  "stage tenant record"));
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "destroy data key"));
+    t.info_ = std::move(next);
+  }
+  t.keyring_.Remove(version);
+  const std::string key = DataKeyKey(t.id(), version);
+  return storage_->PurgeSystemRange(key, key + '\0');
 }
 
 Status TenantRegistry::PersistInfo(const TenantInfo& info) {
@@ -337,6 +430,8 @@ Status TenantRegistry::Shred(const TenantInfo& info, bool recycle) {
   TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));
   rocksdb::WriteBatch records;
   records.Delete(storage_->system(), UsageKey(info.id)).PermitUncheckedError();
+  const std::string stats = KeyStatsPrefix(info.id);
+  records.DeleteRange(storage_->system(), stats, stats.substr(0, stats.size() - 1) + "0").PermitUncheckedError();
   records.Delete(storage_->system(), TenantKey(info.id)).PermitUncheckedError();
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &records), "remove tenant records");
 }
@@ -359,6 +454,11 @@ void TenantRegistry::StageNewTenant(const TenantInfo& info, uint32_t master_vers
   batch->Put(storage_->system(), TenantKey(info.id), InfoToJson(info).dump()).PermitUncheckedError();
   batch->Put(storage_->system(), UsageKey(info.id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
       .PermitUncheckedError();
+  // Every value starts on version 1; an import sealed each of them once.
+  batch->Put(storage_->system(), ValuesCountKey(info.id, 1), EncodeUsageDelta(usage.keys, 0)).PermitUncheckedError();
+  if (usage.keys > 0) {
+    batch->Put(storage_->system(), SealsKey(info.id, 1), std::to_string(usage.keys)).PermitUncheckedError();
+  }
 }
 
 Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::string& plan_in) {

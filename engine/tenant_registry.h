@@ -10,6 +10,8 @@
 //                                data keys inside exports); under dkey/<id>/
 //                                so that shredding destroys it with them
 //   usage/<id>                   merged (keys, bytes) counters
+//   kstat/<id>/...               per-version value and seal counts, the
+//                                re-encryption cursor (key_records.h)
 // Every key is wrapped under the master version current when it is
 // persisted: paths that wrap read CurrentVersion and persist without a
 // master-key switch in between (tenant key mutex, or wrap_mu_ for a tenant
@@ -54,6 +56,12 @@ struct RegistryOptions {
   std::function<bool(const std::string&)> plan_exists;
   std::string default_plan = "standard";
   CfPoolOptions pool;
+  // Seal counting per data-key version (seal_counter.h); its on_bound is
+  // replaced by on_seal_bound below.
+  SealCounterOptions seals;
+  // Called when a tenant's current data-key version reaches seals.bound
+  // (once per version); must return quickly.
+  std::function<void(const std::string& tenant, uint32_t version)> on_seal_bound;
 };
 
 class TenantRegistry {
@@ -113,6 +121,17 @@ class TenantRegistry {
     std::set<std::string> tenants_not_under;     // ids with a record not under `version`
   };
   Result<KeyCensus> CensusWrappedKeys(uint32_t version) const;
+  // A new data-key version for `t`, wrapped under the master key's current
+  // version: its record, the tenant record (older active versions become
+  // "retiring") and whatever `extra` holds commit in one fsync'd batch, then
+  // it takes every new write at once. Holds t.key_mutex().
+  Result<DataKeyInfo> AddDataKey(Tenant& t, rocksdb::WriteBatch* extra);
+  // Destroys retiring version `version` of `t`: its wrapped key is deleted
+  // (and purged from the DB's files), its state becomes "destroyed" (kept in
+  // the tenant record), and it leaves the keyring. The caller checks that no
+  // value is left on it. FailedPrecondition("key_not_retiring") unless it is
+  // retiring. Holds t.key_mutex().
+  Status DestroyDataKey(Tenant& t, uint32_t version);
 
   // Flushes every tenant's memtables (tests and graceful shutdown).
   Status FlushAll();
@@ -126,6 +145,9 @@ class TenantRegistry {
 
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, CfHandle cf);
+  // Value counts of a tenant that predates them: with one version only,
+  // every stored value is on it.
+  Status InitValueCounts(const TenantInfo& info, const Usage& usage);
   Status PersistInfo(const TenantInfo& info);
   // `recycle`: stage the range delete of the tenant's column family in the
   // key-destroying batch (false when the pool has adopted it already).

@@ -39,6 +39,14 @@ class StoreSnapshot {
   virtual Status status() const = 0;
 };
 
+// What one Reencrypt() call did.
+struct ReencryptResult {
+  std::string last_key;      // the last key examined (resume after it); "" if none
+  bool reached_end = false;  // no key after last_key
+  size_t examined = 0;       // stored entries looked at
+  size_t resealed = 0;       // entries now sealed under the current data key
+};
+
 class TenantStore {
  public:
   virtual ~TenantStore() = default;
@@ -52,6 +60,17 @@ class TenantStore {
   // the effects of earlier ops in the same batch.
   virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) = 0;
   virtual Usage GetUsage() const = 0;
+  // Re-seals under the current data key the stored entries after
+  // `start_after` in key order ("" = from the first) that are sealed under
+  // an older version, looking at up to `max_keys` entries. Each entry is
+  // replaced under its key's write lock and only if it is still exactly
+  // what was read (a newer write always wins); its ETag, expiry and size
+  // stay the same. Per-version value counts change in the same batch.
+  virtual Result<ReencryptResult> Reencrypt(std::string_view start_after, size_t max_keys) = 0;
+  // Returns once every write that sealed its value before the call has
+  // committed or failed (so that a version no longer current can be
+  // checked for values and destroyed).
+  virtual void WriteBarrier() = 0;
   // A consistent snapshot; it does not block the tenant's traffic.
   virtual Result<std::unique_ptr<StoreSnapshot>> Snapshot() = 0;
   // The tenant's quota as the store enforces it: writes that would grow its

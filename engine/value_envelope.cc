@@ -4,6 +4,8 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 
+#include <algorithm>
+
 namespace tenantkv::engine {
 namespace {
 
@@ -63,6 +65,15 @@ std::string EnvelopeEtag(const EnvelopeHeader& header) { return crypto::HexEncod
 Status SealValue(const crypto::SecretBytes& key, uint32_t key_version, std::string_view tenant,
                  std::string_view user_key, std::string_view value, int64_t expires_at_ms,
                  std::string* out) {
+  return SealValueWithNonce(key, key_version, tenant, user_key, value, expires_at_ms, {}, out);
+}
+
+Status SealValueWithNonce(const crypto::SecretBytes& key, uint32_t key_version, std::string_view tenant,
+                          std::string_view user_key, std::string_view value, int64_t expires_at_ms,
+                          std::string_view given_nonce, std::string* out) {
+  if (!given_nonce.empty() && given_nonce.size() != crypto::kAeadNonceBytes) {
+    return Status::InvalidArgument("a nonce is 12 bytes");
+  }
   const uint8_t format = expires_at_ms > 0 ? kEnvelopeWithExpiry : kEnvelopePlain;
   const size_t plain_size = value.size() + (expires_at_ms > 0 ? kExpiryBytes : 0);
   out->resize(kEnvelopeOverheadBytes + plain_size);
@@ -70,7 +81,11 @@ Status SealValue(const crypto::SecretBytes& key, uint32_t key_version, std::stri
   p[0] = static_cast<char>(format);
   PutBE32(key_version, p + 1);
   auto* nonce = reinterpret_cast<uint8_t*>(p + 5);
-  TKV_RETURN_IF_ERROR(crypto::RandomBytes(nonce, crypto::kAeadNonceBytes));
+  if (given_nonce.empty()) {
+    TKV_RETURN_IF_ERROR(crypto::RandomBytes(nonce, crypto::kAeadNonceBytes));
+  } else {
+    std::copy(given_nonce.begin(), given_nonce.end(), p + 5);
+  }
   std::string_view aad = BuildAad(format, key_version, tenant, user_key);
   auto* ct = reinterpret_cast<uint8_t*>(p + kEnvelopeHeaderBytes);
   if (expires_at_ms <= 0) return crypto::AeadSeal(key, nonce, aad, value, ct);

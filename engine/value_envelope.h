@@ -45,6 +45,14 @@ Status SealValue(const crypto::SecretBytes& key, uint32_t key_version, std::stri
                  std::string_view user_key, std::string_view value, int64_t expires_at_ms,
                  std::string* out);
 
+// As SealValue, but with the given 12-byte `nonce` instead of a fresh one.
+// Only for re-sealing a stored value under a *newer* data key: the nonce
+// (and so the ETag) stays the same, and since it was drawn at random for
+// another key, it is as fresh for the new key as a new random one.
+Status SealValueWithNonce(const crypto::SecretBytes& key, uint32_t key_version, std::string_view tenant,
+                          std::string_view user_key, std::string_view value, int64_t expires_at_ms,
+                          std::string_view nonce, std::string* out);
+
 // Opens a sealed value. On success *value holds the plaintext value and
 // *expires_at_ms its expiry (0 = none). DataLoss("decrypt_failed") if the
 // envelope does not authenticate for this tenant, key and data key.

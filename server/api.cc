@@ -62,6 +62,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
   AddMasterKeyRoutes(router_, engine_);
+  AddKeyRoutes(router_, engine_);
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;

@@ -70,6 +70,7 @@ void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
 void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
+void AddKeyRoutes(ApiRouter& router, engine::Engine* engine);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).

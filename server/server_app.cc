@@ -39,6 +39,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
   eo.scheduler_slots = options.scheduler_slots;
   eo.spare_column_families = options.spare_column_families;
+  eo.max_seals_per_key = options.max_seals_per_key;
+  eo.reencrypt_batch_keys = options.reencrypt_batch_keys;
+  eo.reencrypt_duty_percent = options.reencrypt_duty_percent;
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
                                                             options.operator_token_file,

@@ -55,6 +55,15 @@ Status ServerOptions::Validate() const {
   if (key_rotation_check_sec < 0 || key_rotation_check_sec > 7 * 86400) {
     return Status::InvalidArgument("--key-rotation-check-sec must be 0..604800");
   }
+  if (max_seals_per_key == 0 || max_seals_per_key > (uint64_t{1} << 32)) {
+    return Status::InvalidArgument("--max-seals-per-key must be 1..4294967296");
+  }
+  if (reencrypt_batch_keys == 0 || reencrypt_batch_keys > 10000) {
+    return Status::InvalidArgument("--reencrypt-batch-keys must be 1..10000");
+  }
+  if (reencrypt_duty_percent < 1 || reencrypt_duty_percent > 100) {
+    return Status::InvalidArgument("--reencrypt-duty-percent must be 1..100");
+  }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
   }
@@ -138,6 +147,15 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_flag("--access-log,!--no-access-log", o.access_log,
                "one JSON line per request on stderr (default on; independent of --log-level)");
   app.add_option("--scheduler-slots", o.scheduler_slots, "storage operations running at once")
+      ->capture_default_str();
+  app.add_option("--max-seals-per-key", o.max_seals_per_key,
+                 "seals one data-key version may make before it is rotated automatically")
+      ->capture_default_str();
+  app.add_option("--reencrypt-batch-keys", o.reencrypt_batch_keys,
+                 "values examined per background re-encryption step after a rotation")
+      ->capture_default_str();
+  app.add_option("--reencrypt-duty-percent", o.reencrypt_duty_percent,
+                 "most of the wall time background re-encryption may work (percent)")
       ->capture_default_str();
   app.add_option("--spare-column-families", o.spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")

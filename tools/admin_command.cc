@@ -30,6 +30,10 @@ Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& trans
   if (!IsSuccess(response->status)) return HttpErrorStatus(response->status, response->body);
   Result<Json> body = ParseBody(*response, command.text_body_ok);
   if (!body.ok()) return body.status();
+  if (command.follow_up) {
+    body = command.follow_up(*body, transport);
+    if (!body.ok()) return body.status();
+  }
   if (command.check) {
     Status s = command.check(*body);
     if (!s.ok()) return s;

@@ -24,6 +24,10 @@ struct AdminCommand {
   // Optional: judges a 2xx answer; an error here is the command's failure
   // (e.g. `audit --verify` of a broken chain), with or without --json.
   std::function<Status(const Json& body)> check = nullptr;
+  // Optional: a command made of several requests (e.g. `keys rotate --all`)
+  // sends the rest here, given the first 2xx answer; what it returns is
+  // the command's answer (checked, printed or rendered as above).
+  std::function<Result<Json>(const Json& body, HttpTransport& transport)> follow_up = nullptr;
 };
 
 // Filled by the callback of the subcommand chosen on the command line: the

@@ -18,6 +18,8 @@ std::string ApiKeyPath(const std::string& tenant, const std::string& key_id) {
 
 std::string QuotaPath(const std::string& tenant) { return TenantPath(tenant) + "/quota"; }
 
+std::string KeysPath(const std::string& tenant) { return TenantPath(tenant) + "/keys"; }
+
 std::string PlansPath() { return "/admin/v1/plans"; }
 
 std::string PlanPath(const std::string& plan) {

@@ -21,6 +21,9 @@ std::string ApiKeyPath(const std::string& tenant, const std::string& key_id);
 // "/admin/v1/tenants/{tenant}/quota"
 std::string QuotaPath(const std::string& tenant);
 
+// "/admin/v1/tenants/{tenant}/keys"
+std::string KeysPath(const std::string& tenant);
+
 // "/admin/v1/plans"
 std::string PlansPath();
 

@@ -10,6 +10,7 @@
 #include "tools/cli_errors.h"
 #include "tools/health_command.h"
 #include "tools/master_key_commands.h"
+#include "tools/key_commands.h"
 #include "tools/plan_commands.h"
 #include "tools/quota_commands.h"
 #include "tools/tenant_commands.h"
@@ -45,6 +46,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddQuotaCommands(app, slot);
   AddPlanCommands(app, slot);
   AddUsageCommand(app, slot);
+  AddKeyCommands(app, slot);
   AddHealthCommand(app, slot);
   AddBackupCommands(app, slot);
   AddAuditCommand(app, slot);

@@ -98,6 +98,8 @@ class EngineHarness {
   void Close() { engine_.reset(); }
 
   Engine& engine() { return *engine_; }
+  // Applied at the next Open().
+  EngineOptions& options() { return options_; }
   Engine* operator->() { return engine_.get(); }
   FakeClock& clock() { return clock_; }
   const std::string& data_dir() const { return options_.data_dir; }

@@ -1,0 +1,69 @@
+// SealCounter: how many values each data-key version of one tenant has
+// sealed, persisted so that it is never under-counted.
+//
+// AES-GCM with random nonces is safe for about 2^32 seals per key, so every
+// seal (put, batch, import, re-encryption) is counted before it happens.
+// The count is persisted in blocks: before the in-memory count passes the
+// persisted mark, the mark moves `block` seals ahead (one fsync'd write);
+// after a crash counting continues from the mark, so the count may run
+// ahead of the truth by less than one block but never behind it.
+//
+// When the current version's count reaches `bound`, `on_bound` is called
+// once (per version) so that a rotation can be started; sealing goes on
+// meanwhile (the bound sits well below the real limit). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "crypto/status.h"
+#include "engine/storage.h"
+
+namespace tenantkv::engine {
+
+struct SealCounterOptions {
+  uint64_t block = 4096;                // seals reserved per persisted write, >= 1
+  uint64_t bound = uint64_t{1} << 31;   // seals per version before a rotation is asked for; 0 = none
+  // Called (without locks held) once when a version reaches `bound`; must
+  // not block for long (it runs on a writer's thread).
+  std::function<void(uint32_t version)> on_bound;
+};
+
+class SealCounter {
+ public:
+  // `storage` must outlive the counter.
+  SealCounter(Storage* storage, std::string tenant_id, SealCounterOptions options);
+
+  // Loads the persisted marks of the tenant's versions.
+  Status Load();
+  // Counts one seal under `version` (reserving a block first when needed).
+  // An error (the reservation could not be persisted) means: do not seal.
+  Status Count(uint32_t version);
+  // Seals counted so far under `version` (at least the true number).
+  uint64_t Seals(uint32_t version) const;
+  // Starts `version` at `seals` (an import that sealed that many values),
+  // staged in `batch`; call Set once the batch has committed.
+  void StageInitial(uint32_t version, uint64_t seals, rocksdb::WriteBatch* batch) const;
+  void Set(uint32_t version, uint64_t seals);
+  // Lets the next seal past the bound report `version` again (the rotation
+  // it asked for failed).
+  void Rearm(uint32_t version);
+
+ private:
+  struct Entry {
+    uint64_t count = 0;
+    uint64_t reserved = 0;
+    bool bound_reported = false;
+  };
+
+  Storage* const storage_;
+  const std::string tenant_id_;
+  const SealCounterOptions options_;
+  mutable std::mutex mu_;
+  std::map<uint32_t, Entry> entries_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace tenantkv::engine

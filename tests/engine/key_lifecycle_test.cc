@@ -1,0 +1,276 @@
+// Data-key rotation: new writes on the new version at once, background
+// re-encryption (resumable, never overwriting newer writes, ETags kept),
+// destruction of drained versions, seal counting and the seal bound.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/key_records.h"
+#include "tests/engine/test_util.h"
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+KeyVersionStatus VersionOf(Engine& e, const std::string& id, uint32_t version) {
+  auto st = e.key_lifecycle().Describe(id);
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
+  if (st.ok()) {
+    for (const auto& v : st->versions) {
+      if (v.version == version) return v;
+    }
+  }
+  ADD_FAILURE() << "no version " << version;
+  return {};
+}
+
+// Runs the tenant's re-encryption job to its end; the number of steps.
+int Drain(Engine& e, const std::string& id) {
+  for (int steps = 1; steps < 10'000; ++steps) {
+    auto done = e.key_lifecycle().StepForTest(id);
+    EXPECT_TRUE(done.ok()) << done.status().ToString();
+    if (!done.ok() || *done) return steps;
+  }
+  ADD_FAILURE() << "re-encryption did not finish";
+  return -1;
+}
+
+class KeyLifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h_.options().background_jobs = false;
+    h_.options().reencrypt_batch_keys = 16;
+    h_.options().seal_reserve_block = 8;
+  }
+  [[nodiscard]] bool OpenWithTenant() {
+    if (!h_.Open()) return false;
+    return h_->tenants().Create("acme", "").ok();
+  }
+  std::map<std::string, std::string> PutMany(int n, const std::string& tag) {
+    std::map<std::string, std::string> etags;
+    for (int i = 0; i < n; ++i) {
+      const std::string key = "k" + std::to_string(1000 + i);
+      PutOptions po;
+      if (i % 7 == 0) po.ttl_seconds = 3600;  // some values carry an expiry
+      auto r = h_.Store("acme").Put(key, tag + std::to_string(i), po);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) etags[key] = r->etag;
+    }
+    return etags;
+  }
+  EngineHarness h_;
+};
+
+TEST_F(KeyLifecycleTest, RotationReencryptsEveryValueAndDestroysTheOldVersion) {
+  ASSERT_TRUE(OpenWithTenant());
+  auto etags = PutMany(100, "v");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100);
+
+  auto added = h_->key_lifecycle().Rotate("acme");
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(added->version, 2u);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "retiring");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).state, "active");
+  // New writes take the new version at once.
+  ASSERT_TRUE(h_.Store("acme").Put("fresh", "x", {}).ok());
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 1);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100);
+  EXPECT_TRUE(h_->key_lifecycle().PendingForTest("acme"));
+
+  EXPECT_GT(Drain(h_.engine(), "acme"), 1);
+  EXPECT_FALSE(h_->key_lifecycle().PendingForTest("acme"));
+  const KeyVersionStatus v1 = VersionOf(h_.engine(), "acme", 1);
+  EXPECT_EQ(v1.state, "destroyed");
+  EXPECT_EQ(v1.values, 0);
+  EXPECT_EQ(v1.seals, 100u);
+  const KeyVersionStatus v2 = VersionOf(h_.engine(), "acme", 2);
+  EXPECT_EQ(v2.values, 101);
+  EXPECT_EQ(v2.seals, 101u);  // 100 re-seals and one put
+  {
+    auto tenant = h_->tenants().Get("acme");
+    ASSERT_TRUE(tenant.ok());
+    EXPECT_EQ((*tenant)->keyring().Get(1), nullptr);
+  }
+
+  for (const auto& [key, etag] : etags) {
+    auto got = h_.Store("acme").Get(key);
+    ASSERT_TRUE(got.ok()) << key << ": " << got.status().ToString();
+    EXPECT_EQ(got->etag, etag) << "a re-encrypted value keeps its ETag";
+    EXPECT_EQ(got->value, "v" + std::to_string(std::stoi(key.substr(1)) - 1000));
+  }
+  auto page = h_.Store("acme").List({});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 100u);
+
+  // The audit log has the destruction; the version stays destroyed after a restart.
+  auto audit = h_->audit().List({});
+  ASSERT_TRUE(audit.ok());
+  int destroyed = 0;
+  for (const auto& e : audit->entries) destroyed += e.action == "key.destroy" ? 1 : 0;
+  EXPECT_EQ(destroyed, 1);
+  ASSERT_TRUE(h_.Open());
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+  auto got = h_.Store("acme").Get("k1001");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->value, "v1");
+}
+
+TEST_F(KeyLifecycleTest, TheDestroyedKeyRecordIsGone) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(10, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  Drain(h_.engine(), "acme");
+  h_.Close();
+  RawDb raw(h_.db_dir());
+  ASSERT_TRUE(raw.ok());
+  std::string record;
+  EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.SystemCf(), "dkey/acme/00000001", &record).IsNotFound());
+  EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.SystemCf(), "dkey/acme/00000002", &record).ok());
+  EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.SystemCf(), ReencryptCursorKey("acme"), &record).IsNotFound());
+}
+
+TEST_F(KeyLifecycleTest, ValueCountsFollowPutsBatchesAndDeletes) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(10, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  TenantStore& store = h_.Store("acme");
+  ASSERT_TRUE(store.Put("k1000", "over", {}).ok());  // moves from v1 to v2
+  ASSERT_TRUE(store.Delete("k1001", {}).ok());       // leaves v1
+  std::vector<BatchOp> ops = {{BatchOpType::kPut, "k1002", "b"}, {BatchOpType::kDelete, "k1003", ""},
+                              {BatchOpType::kPut, "new", "n"},   {BatchOpType::kGet, "k1004", ""}};
+  ASSERT_TRUE(store.Batch(ops).ok());
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 6);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 3);
+  // An expired value removed on read leaves its version's count too.
+  h_.clock().AdvanceMillis(3'601'000);
+  EXPECT_EQ(store.Get("k1007").status().code(), Code::kNotFound);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 5);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values + VersionOf(h_.engine(), "acme", 2).values,
+            store.GetUsage().keys);
+}
+
+TEST_F(KeyLifecycleTest, SealCountSurvivesAReopenAndNeverFallsBehind) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(21, "v");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).seals, 21u);
+  ASSERT_TRUE(h_.Open());  // the reservation mark (block 8) is the floor now
+  const uint64_t after = VersionOf(h_.engine(), "acme", 1).seals;
+  EXPECT_GE(after, 21u);
+  EXPECT_LE(after, 21u + 8u);
+  PutMany(3, "w");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).seals, after + 3);
+}
+
+TEST_F(KeyLifecycleTest, TheSealBoundRotatesOncePerCrossing) {
+  h_.options().max_seals_per_key = 20;
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(25, "v");
+  auto tenant = h_->tenants().Get("acme");
+  ASSERT_TRUE(tenant.ok());
+  EXPECT_EQ((*tenant)->keyring().Current().first, 1u);  // asked for, not done on the writer's thread
+  h_->key_lifecycle().RunAutoRotationsForTest();
+  EXPECT_EQ((*tenant)->keyring().Current().first, 2u);
+  PutMany(5, "w");  // version 1 is past the bound still, but no longer current
+  h_->key_lifecycle().RunAutoRotationsForTest();
+  EXPECT_EQ((*tenant)->keyring().Current().first, 2u);
+  auto audit = h_->audit().List({});
+  ASSERT_TRUE(audit.ok());
+  int autos = 0;
+  for (const auto& e : audit->entries) autos += e.action == "key.rotate.auto" ? 1 : 0;
+  EXPECT_EQ(autos, 1);
+  // Re-encryption seals count too: 25 re-seals push version 2 past 20 again.
+  Drain(h_.engine(), "acme");
+  h_->key_lifecycle().RunAutoRotationsForTest();
+  EXPECT_EQ((*tenant)->keyring().Current().first, 3u);
+}
+
+TEST_F(KeyLifecycleTest, ReencryptionResumesFromItsCursorAfterARestart) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(100, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  for (int i = 0; i < 3; ++i) {
+    auto done = h_->key_lifecycle().StepForTest("acme");
+    ASSERT_TRUE(done.ok());
+    ASSERT_FALSE(*done);
+  }
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100 - 3 * 16);
+  ASSERT_TRUE(h_.Open());  // interrupted: the job is found again
+  EXPECT_TRUE(h_->key_lifecycle().PendingForTest("acme"));
+  auto done = h_->key_lifecycle().StepForTest("acme");
+  ASSERT_TRUE(done.ok());
+  // It went on after the cursor: 16 more, not the first 16 again.
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100 - 4 * 16);
+  Drain(h_.engine(), "acme");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 100);
+}
+
+TEST_F(KeyLifecycleTest, ARotationDuringReencryptionRetiresBothOlderVersions) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(60, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  ASSERT_TRUE(h_->key_lifecycle().StepForTest("acme").ok());
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "retiring");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).state, "retiring");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 16);
+  Drain(h_.engine(), "acme");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 3).values, 60);
+  for (int i = 0; i < 60; ++i) EXPECT_TRUE(h_.Store("acme").Get("k" + std::to_string(1000 + i)).ok());
+}
+
+TEST_F(KeyLifecycleTest, WritesDuringReencryptionAreNeverOverwritten) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(200, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  std::atomic<bool> stop{false};
+  std::map<std::string, std::string> last;
+  std::thread writer([&] {
+    for (int round = 0; !stop.load() || round < 3; ++round) {
+      for (int i = 0; i < 200; i += 3) {
+        const std::string key = "k" + std::to_string(1000 + i);
+        const std::string value = "w" + std::to_string(round) + "-" + std::to_string(i);
+        if (h_.Store("acme").Put(key, value, {}).ok()) last[key] = value;
+      }
+    }
+  });
+  Drain(h_.engine(), "acme");
+  stop = true;
+  writer.join();
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "k" + std::to_string(1000 + i);
+    auto got = h_.Store("acme").Get(key);
+    ASSERT_TRUE(got.ok()) << key;
+    const std::string want = last.count(key) ? last[key] : "v" + std::to_string(i);
+    EXPECT_EQ(got->value, want) << key;
+  }
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 200);
+}
+
+TEST_F(KeyLifecycleTest, AnUnknownTenantIsNotFound) {
+  ASSERT_TRUE(h_.Open());
+  EXPECT_EQ(h_->key_lifecycle().Rotate("nobody").status().code(), Code::kNotFound);
+  EXPECT_EQ(h_->key_lifecycle().Describe("nobody").status().code(), Code::kNotFound);
+}
+
+TEST_F(KeyLifecycleTest, TheBackgroundThreadFinishesTheJob) {
+  h_.options().background_jobs = true;
+  h_.options().reencrypt_duty_percent = 100;
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(50, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
+  for (int i = 0; i < 3000 && h_->key_lifecycle().PendingForTest("acme"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(h_->key_lifecycle().PendingForTest("acme"));
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil
