@@ -54,7 +54,7 @@ show() { awk -v n="$tenant" -v label="$1" '$1==n {printf "%-28s achieved %6s/s  
 before="$(p99 2)"
 show "GET without re-encryption"
 start_ns="$(date +%s%N)"
-tkv_admin rot POST "/admin/v1/tenants/$tenant/keys/rotate" >/dev/null
+tkv_admin rot POST "/admin/v1/tenants/$tenant/keys/rotate" "{}" >/dev/null
 during="$(p99 0)"
 show "GET during re-encryption"
 if ! keys_json | grep -q '"reencrypting":true'; then
