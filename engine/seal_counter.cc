@@ -1,7 +1,5 @@
 #include "engine/seal_counter.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <charconv>
 
 #include "engine/key_records.h"
@@ -69,20 +67,9 @@ uint64_t SealCounter::Seals(uint32_t version) const {
   return it == entries_.end() ? 0 : it->second.count;
 }
 
-void SealCounter::StageInitial(uint32_t version, uint64_t seals, rocksdb::WriteBatch* batch) const {
-  batch->Put(storage_->system(), SealsKey(tenant_id_, version), std::to_string(seals)).PermitUncheckedError();
-}
-
 void SealCounter::Rearm(uint32_t version) {
   std::lock_guard<std::mutex> lock(mu_);
   entries_[version].bound_reported = false;
-}
-
-void SealCounter::Set(uint32_t version, uint64_t seals) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = entries_[version];
-  e.count = seals;
-  e.reserved = seals;
 }
 
 }  // namespace tenantkv::engine

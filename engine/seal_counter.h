@@ -10,7 +10,9 @@
 //
 // When the current version's count reaches `bound`, `on_bound` is called
 // once (per version) so that a rotation can be started; sealing goes on
-// meanwhile (the bound sits well below the real limit). Thread-safe.
+// meanwhile (the bound sits well below the real limit). An import starts
+// version 1 at its number of values (TenantRegistry::StageNewTenant).
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -44,10 +46,6 @@ class SealCounter {
   Status Count(uint32_t version);
   // Seals counted so far under `version` (at least the true number).
   uint64_t Seals(uint32_t version) const;
-  // Starts `version` at `seals` (an import that sealed that many values),
-  // staged in `batch`; call Set once the batch has committed.
-  void StageInitial(uint32_t version, uint64_t seals, rocksdb::WriteBatch* batch) const;
-  void Set(uint32_t version, uint64_t seals);
   // Lets the next seal past the bound report `version` again (the rotation
   // it asked for failed).
   void Rearm(uint32_t version);

@@ -47,7 +47,7 @@ class KeyLifecycleTest : public ::testing::Test {
   }
   [[nodiscard]] bool OpenWithTenant() {
     if (!h_.Open()) return false;
-    return h_->tenants().Create("acme", "").ok();
+    return h_->CreateTenant("acme", "").ok();
   }
   std::map<std::string, std::string> PutMany(int n, const std::string& tag) {
     std::map<std::string, std::string> etags;
@@ -251,6 +251,28 @@ TEST_F(KeyLifecycleTest, WritesDuringReencryptionAreNeverOverwritten) {
   }
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 200);
+}
+
+TEST_F(KeyLifecycleTest, AnImportedTenantStartsWithExactCounts) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(30, "v");
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());  // values on two versions
+  ASSERT_TRUE(h_.Store("acme").Put("fresh", "x", {}).ok());
+  auto exported = h_->ExportTenant("acme", h_.temp().Sub("export"));
+  ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+  ImportRequest r;
+  r.dir = h_.temp().Sub("export");
+  r.id = "acme-copy";
+  ASSERT_TRUE(h_->ImportTenant(r).ok());
+  // Every imported value is sealed once under the copy's version 1.
+  const KeyVersionStatus v1 = VersionOf(h_.engine(), "acme-copy", 1);
+  EXPECT_EQ(v1.state, "active");
+  EXPECT_EQ(v1.values, 31);
+  EXPECT_EQ(v1.seals, 31u);
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("acme-copy").ok());
+  Drain(h_.engine(), "acme-copy");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme-copy", 1).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme-copy", 2).values, 31);
 }
 
 TEST_F(KeyLifecycleTest, AnUnknownTenantIsNotFound) {

@@ -197,5 +197,30 @@ TEST(ServerOptions, KeyRotationScheduleSettings) {
   EXPECT_FALSE(Parse({"--key-rotation-check-sec", "604801"}).ok());
 }
 
+TEST(ServerOptions, KeyRotationSettings) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_seals_per_key, uint64_t{1} << 31);
+  EXPECT_EQ(defaults->reencrypt_batch_keys, 32u);
+  EXPECT_EQ(defaults->reencrypt_duty_percent, 20);
+  auto flags = Parse({"--max-seals-per-key", "1000", "--reencrypt-batch-keys", "8", "--reencrypt-duty-percent", "5"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->max_seals_per_key, 1000u);
+  EXPECT_EQ(flags->reencrypt_batch_keys, 8u);
+  EXPECT_EQ(flags->reencrypt_duty_percent, 5);
+  auto file = Parse({"--config", WriteConfig("max-seals-per-key = 4294967296\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->max_seals_per_key, uint64_t{1} << 32);
+  const std::vector<std::vector<std::string>> bad = {
+      {"--max-seals-per-key", "0"},     {"--max-seals-per-key", "4294967297"},
+      {"--reencrypt-batch-keys", "0"},  {"--reencrypt-batch-keys", "10001"},
+      {"--reencrypt-duty-percent", "0"}, {"--reencrypt-duty-percent", "101"},
+  };
+  for (const auto& args : bad) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    EXPECT_FALSE(Parse(args).ok());
+  }
+}
+
 }  // namespace
 }  // namespace tenantkv::server

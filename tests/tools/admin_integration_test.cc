@@ -218,6 +218,52 @@ TEST_F(AdminCliTest, FailuresExitNonZeroWithOneLine) {
 namespace tenantkv::testing {
 namespace {
 
+TEST_F(AdminCliTest, KeysRotateAndStatus) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  ASSERT_EQ(Admin("tenants create globex").exit_code, 0);
+  CliRun status = Admin("keys status acme");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("VERSION"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("SEALS"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("active"), std::string::npos) << status.out;
+
+  CliRun rotated = Admin("keys rotate --tenant acme");
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  CliRun js = Admin("--json keys status acme");
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  json body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  ASSERT_EQ(body["versions"].size(), 2u);
+  EXPECT_EQ(body["versions"][1]["version"], 2);
+  EXPECT_EQ(body["versions"][1]["state"], "active");
+
+  CliRun all = Admin("keys rotate --all");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("acme"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("globex"), std::string::npos) << all.out;
+  js = Admin("--json keys status globex");
+  body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  EXPECT_EQ(body["versions"].size(), 2u);
+  js = Admin("--json keys status acme");
+  body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  EXPECT_EQ(body["versions"].size(), 3u);
+
+  // Usage errors exit 2; server refusals 1 with one line.
+  EXPECT_EQ(Admin("keys rotate").exit_code, 2);
+  EXPECT_EQ(Admin("keys rotate --tenant acme --all").exit_code, 2);
+  CliRun missing = Admin("keys status nobody");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("tenant_not_found"), std::string::npos) << missing.err;
+  // A tenant admin may not rotate, not even its own tenant.
+  auto key = server_.Post("/admin/v1/tenants/acme/apikeys", json{{"role", "admin"}}.dump(), server_.operator_token());
+  ASSERT_TRUE(key && key->status == 201);
+  CliRun denied = AdminWithTokenFile("keys rotate --tenant acme", json::parse(key->body)["token"]);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("403"), std::string::npos) << denied.err;
+}
+
 TEST_F(AdminCliTest, ExportVerifyImportHandoverAndBackup) {
   server_.CreateTenant("acme");
   const std::string token = server_.CreateKey("acme", "write");

@@ -54,7 +54,7 @@ show() { awk -v n="$tenant" -v label="$1" '$1==n {printf "%-28s achieved %6s/s  
 before="$(p99 2)"
 show "GET without re-encryption"
 start_ns="$(date +%s%N)"
-tkv_admin rot POST "/admin/v1/tenants/$tenant/keys/rotate" >/dev/null
+tkv_admin rot POST "/admin/v1/tenants/$tenant/keys/rotate" "{}" >/dev/null
 during="$(p99 0)"
 show "GET during re-encryption"
 if ! keys_json | grep -q '"reencrypting":true'; then
@@ -73,8 +73,8 @@ awk -v b="$before" -v d="$during" -v s="$start_ns" -v e="$end_ns" -v n="$values"
   printf "re-encryption of %d values took %.1f s\n", n, (e - s) / 1e9
 }'
 # Version 1 must be destroyed with no value left on it, every value on version 2.
-v1="$(echo "$final" | grep -o '{[^{}]*"version":1[,}][^{}]*}' | head -1)"
-v2="$(echo "$final" | grep -o '{[^{}]*"version":2[,}][^{}]*}' | head -1)"
+v1="$(echo "$final" | grep -o '{[^{}]*}' | grep '"version":1[,}]' | head -1)"
+v2="$(echo "$final" | grep -o '{[^{}]*}' | grep '"version":2[,}]' | head -1)"
 echo "version 1: $v1"
 echo "version 2: $v2"
 echo "$v1" | grep -q '"state":"destroyed"' && echo "$v1" | grep -q '"values":0[,}]' &&
