@@ -6,12 +6,11 @@
 namespace tenantkv::crypto {
 namespace {
 constexpr uint8_t kWrapFormat = 0x01;
-constexpr char kWrapDomain[] = "tenantkv/wrap/v1|";
 }  // namespace
 
 Result<std::string> WrapKey(const SecretBytes& master, std::string_view context,
                             const SecretBytes& key) {
-  std::string aad = std::string(kWrapDomain).append(context);
+  std::string aad = std::string(kWrapAadPrefix).append(context);
   std::string out(1 + kAeadNonceBytes + key.size() + kAeadTagBytes, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.data());
   p[0] = kWrapFormat;
@@ -27,7 +26,7 @@ Result<SecretBytes> UnwrapKey(const SecretBytes& master, std::string_view contex
       static_cast<uint8_t>(wrapped[0]) != kWrapFormat) {
     return Status::DataLoss("wrapped key is malformed", "unwrap_failed");
   }
-  std::string aad = std::string(kWrapDomain).append(context);
+  std::string aad = std::string(kWrapAadPrefix).append(context);
   const auto* nonce = reinterpret_cast<const uint8_t*>(wrapped.data() + 1);
   std::string_view sealed = wrapped.substr(1 + kAeadNonceBytes);
   SecretBytes key(sealed.size() - kAeadTagBytes);

@@ -14,6 +14,10 @@
 
 namespace tenantkv::crypto {
 
+// Every key wrap's AAD starts with this, then the caller's context (the
+// PKCS#11 provider's wraps use it too).
+inline constexpr char kWrapAadPrefix[] = "tenantkv/wrap/v1|";
+
 Result<std::string> WrapKey(const SecretBytes& master, std::string_view context,
                             const SecretBytes& key);
 

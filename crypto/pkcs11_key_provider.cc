@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/aead.h"
+#include "crypto/key_wrap.h"
 #include "crypto/random.h"
 #include "crypto/secret_file.h"
 
@@ -16,7 +17,6 @@ namespace tenantkv::crypto {
 namespace {
 
 constexpr uint8_t kWrapFormat = 0x02;
-constexpr char kWrapDomain[] = "tenantkv/wrap/v1|";
 constexpr size_t kIvBytes = 12;
 constexpr size_t kTagBytes = 16;
 constexpr size_t kMaxPinBytes = 256;
@@ -39,6 +39,19 @@ uint32_t VersionOfLabel(const std::string& label, const std::string& prefix) {
   const std::string digits = label.substr(prefix.size());
   if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
   return static_cast<uint32_t>(std::stoul(digits));
+}
+
+// AES-GCM parameters: 96-bit IV, 128-bit tag; the pointers must outlive
+// the operation.
+CK_GCM_PARAMS GcmParams(CK_BYTE_PTR iv, std::string& aad) {
+  CK_GCM_PARAMS gcm{};
+  gcm.pIv = iv;
+  gcm.ulIvLen = kIvBytes;
+  gcm.ulIvBits = kIvBytes * 8;
+  gcm.pAAD = reinterpret_cast<CK_BYTE_PTR>(aad.data());
+  gcm.ulAADLen = aad.size();
+  gcm.ulTagBits = kTagBytes * 8;
+  return gcm;
 }
 
 }  // namespace
@@ -211,18 +224,12 @@ std::string Pkcs11KeyProvider::Describe() const {
 
 Result<std::string> Pkcs11KeyProvider::Wrap(uint32_t version, std::string_view context,
                                             const SecretBytes& plain) const {
-  std::string aad = std::string(kWrapDomain).append(context);
+  std::string aad = std::string(kWrapAadPrefix).append(context);
   std::string out(1 + kIvBytes + plain.size() + kTagBytes, '\0');
   auto* p = reinterpret_cast<uint8_t*>(out.data());
   p[0] = kWrapFormat;
   TKV_RETURN_IF_ERROR(RandomBytes(p + 1, kIvBytes));
-  CK_GCM_PARAMS gcm{};
-  gcm.pIv = p + 1;
-  gcm.ulIvLen = kIvBytes;
-  gcm.ulIvBits = kIvBytes * 8;
-  gcm.pAAD = reinterpret_cast<CK_BYTE_PTR>(aad.data());
-  gcm.ulAADLen = aad.size();
-  gcm.ulTagBits = kTagBytes * 8;
+  CK_GCM_PARAMS gcm = GcmParams(p + 1, aad);
   CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
   std::lock_guard<std::mutex> lock(mu_);
   auto it = keys_.find(version);
@@ -244,16 +251,10 @@ Result<SecretBytes> Pkcs11KeyProvider::Unwrap(uint32_t version, std::string_view
   if (wrapped.size() < 1 + kIvBytes + kTagBytes + 1 || static_cast<uint8_t>(wrapped[0]) != kWrapFormat) {
     return Status::DataLoss("wrapped key is malformed", "unwrap_failed");
   }
-  std::string aad = std::string(kWrapDomain).append(context);
+  std::string aad = std::string(kWrapAadPrefix).append(context);
   std::string iv(wrapped.substr(1, kIvBytes));
   std::string sealed(wrapped.substr(1 + kIvBytes));
-  CK_GCM_PARAMS gcm{};
-  gcm.pIv = reinterpret_cast<CK_BYTE_PTR>(iv.data());
-  gcm.ulIvLen = kIvBytes;
-  gcm.ulIvBits = kIvBytes * 8;
-  gcm.pAAD = reinterpret_cast<CK_BYTE_PTR>(aad.data());
-  gcm.ulAADLen = aad.size();
-  gcm.ulTagBits = kTagBytes * 8;
+  CK_GCM_PARAMS gcm = GcmParams(reinterpret_cast<CK_BYTE_PTR>(iv.data()), aad);
   CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
   // Room for the whole input: some modules ask for it before they strip the tag.
   SecretBytes buf(sealed.size());

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <optional>
 
 #include "engine/rocks_status.h"
 
@@ -80,11 +81,17 @@ Status MasterKeyRotator::ResumeInBackground() {
   TKV_ASSIGN_OR_RETURN(MasterKeyRotationRecord r, Load());
   if (r.state.empty() || r.state == "done") return Status::Ok();
   background_ = std::thread([this] {
-    std::lock_guard<std::mutex> lock(run_mu_);
-    auto again = Load();  // a rotate call may have finished it meanwhile
-    if (!again.ok() || again->state.empty() || again->state == "done") return;
-    auto report = Run(*again, true);
-    if (!report.ok()) return;  // stays persisted: the next start (or rotate call) resumes it
+    std::optional<MasterKeyRotationReport> report;
+    {
+      std::lock_guard<std::mutex> lock(run_mu_);
+      auto again = Load();  // a rotate call may have finished it meanwhile
+      if (!again.ok() || again->state.empty() || again->state == "done") return;
+      auto done = Run(*again, true);
+      if (done.ok()) report = std::move(done).value();
+    }
+    // Audited after the lock is let go: once the status shows the rotation
+    // done and not running, a rotate call is not refused.
+    if (!report) return;  // stays persisted: the next start (or rotate call) resumes it
     json details = {{"from", report->from}, {"to", report->to}, {"tenants", report->tenants},
                     {"keys_rewrapped", report->keys_rewrapped}, {"resumed", true}};
     (void)audit_->Append("system", "master_key.rotate", "", details.dump());  // best effort

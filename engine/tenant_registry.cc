@@ -23,6 +23,8 @@ using nlohmann::json;
 std::string TenantKey(const std::string& id) { return "tenant/" + id; }
 std::string UsageKey(const std::string& id) { return "usage/" + id; }
 std::string DataKeyPrefix(const std::string& id) { return "dkey/" + id + "/"; }
+// The end of the dkey/<id>/ range: '/' + 1.
+std::string DataKeyPrefixEnd(const std::string& id) { return "dkey/" + id + "0"; }
 std::string DataKeyKey(const std::string& id, uint32_t version) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08x", version);
@@ -417,7 +419,7 @@ Status TenantRegistry::Delete(const std::string& id) {
 // re-run after a crash.
 Status TenantRegistry::Shred(const TenantInfo& info, bool recycle) {
   const std::string prefix = DataKeyPrefix(info.id);
-  const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
+  const std::string prefix_end = DataKeyPrefixEnd(info.id);
   const std::string cf_name = CfNameOf(info);
   rocksdb::WriteBatch keys;
   TKV_RETURN_IF_ERROR(FromRocks(keys.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy"));
@@ -602,7 +604,7 @@ Status TenantRegistry::WithWrapsPaused(const std::function<Status()>& fn) {
 Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std::string& id,
                                                                        uint32_t to) {
   const std::string prefix = DataKeyPrefix(id);
-  const std::string prefix_end = prefix.substr(0, prefix.size() - 1) + "0";  // '/' + 1
+  const std::string prefix_end = DataKeyPrefixEnd(id);
   RewrapOutcome out;
   auto tenant = Get(id);
   if (!tenant.ok()) {

@@ -110,6 +110,8 @@ TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"DELETE", "/admin/v1/tenants/beta", ""},
       {"POST", "/admin/v1/tenants/beta/suspend", "{}"},
       {"POST", "/admin/v1/tenants/alpha/resume", "{}"},
+      {"POST", "/admin/v1/master-key/rotate", "{}"},
+      {"GET", "/admin/v1/master-key", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);
@@ -123,6 +125,9 @@ TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
   }
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // beta was not deleted
+  auto mk = server_.Get("/admin/v1/master-key", server_.operator_token());
+  ASSERT_TRUE(mk);
+  EXPECT_NE(mk->body.find("\"current\":1"), std::string::npos) << "no rotation happened: " << mk->body;
 }
 
 TEST_F(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {

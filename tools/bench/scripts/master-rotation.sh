@@ -47,13 +47,19 @@ for k in $(seq 1 "$values"); do
   [ "$k" -lt "$values" ] && batch+=","
 done
 batch+="]}"
+populate() {  # $1 = worker, $2 = workers: tenants i = $1 mod $2
+  local i
+  for i in $(seq "$1" "$2" "$tenants"); do
+    tkv_admin rot POST /admin/v1/tenants "{\"id\":\"rot-$i\"}" >/dev/null
+    tkv_key rot "rot-$i" write "$work/t$1.token"
+    curl -sf -X POST -H "Authorization: Bearer $(cat "$work/t$1.token")" -H "Content-Type: application/json" \
+      -d "$batch" "$url/v1/batch" >/dev/null
+  done
+}
 start=$(date +%s.%N)
-for i in $(seq 1 "$tenants"); do
-  tkv_admin rot POST /admin/v1/tenants "{\"id\":\"rot-$i\"}" >/dev/null
-  tkv_key rot "rot-$i" write "$work/t.token"
-  curl -sf -X POST -H "Authorization: Bearer $(cat "$work/t.token")" -H "Content-Type: application/json" \
-    -d "$batch" "$url/v1/batch" >/dev/null
-done
+workers=()
+for w in 1 2 3 4; do populate "$w" 4 & workers+=($!); done
+for p in "${workers[@]}"; do wait "$p"; done
 echo "populated $tenants tenants x $values values in $(calc "$(date +%s.%N) - $start") s"
 
 specs=()
@@ -73,7 +79,7 @@ done
 bench_pid=$!
 sleep 3
 t0=$(date +%s.%N)
-answer="$(tkv_admin rot POST /admin/v1/master-key/rotate)"
+answer="$(tkv_admin rot POST /admin/v1/master-key/rotate "{}")"
 wall="$(calc "($(date +%s.%N) - $t0) * 1000")"
 echo "rotation: $answer"
 echo "rotation wall time: $wall ms (load running for ${duration} s from 2 s before it)"
