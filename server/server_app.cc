@@ -26,7 +26,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.max_value_bytes = options.max_value_bytes;
   eo.block_cache_bytes = options.block_cache_mb << 20;
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
-  eo.scheduler_slots = options.scheduler_slots;
+  eo.scheduler_slots = options.EffectiveSchedulerSlots();
   eo.spare_column_families = options.spare_column_families;
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
