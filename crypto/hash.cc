@@ -14,9 +14,33 @@
 
 namespace tenantkv::crypto {
 
+namespace {
+
+// SHA256() looks the algorithm up in the provider and sets up a context on
+// every call: most of its cost for a short input (every request hashes its
+// API token). The algorithm is fetched once and each thread keeps a context.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md;
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+}  // namespace
+
 Sha256Digest Sha256(std::string_view data) {
   Sha256Digest out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = Sha256Md();
+  unsigned int len = 0;
+  if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
+    // Not expected with the default provider; the one-shot call is the fallback.
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  }
   return out;
 }
 

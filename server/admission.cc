@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "server/http_status.h"
+
 namespace tenantkv::server {
 namespace {
 
@@ -72,12 +74,15 @@ void Admission::SetHeaders(engine::Tenant& t, httplib::Response& res) {
   const double rate = b.rate();
   const int64_t remaining = std::max<int64_t>(0, static_cast<int64_t>(std::floor(tokens)));
   const int64_t reset = rate > 0 ? static_cast<int64_t>(std::ceil(std::max(0.0, capacity - tokens) / rate)) : 0;
-  res.set_header("RateLimit-Limit", std::to_string(static_cast<int64_t>(capacity)));
-  res.set_header("RateLimit-Remaining", std::to_string(remaining));
-  res.set_header("RateLimit-Reset", std::to_string(reset));
-  res.set_header("RateLimit-Policy", std::to_string(static_cast<int64_t>(capacity)) + ";w=" +
-                                         std::to_string(std::max<int64_t>(1, static_cast<int64_t>(
-                                                                                 std::ceil(capacity / std::max(rate, 1.0))))));
+  static const std::string kLimit = "RateLimit-Limit", kRemaining = "RateLimit-Remaining",
+                           kReset = "RateLimit-Reset", kPolicy = "RateLimit-Policy";
+  const std::string limit = std::to_string(static_cast<int64_t>(capacity));
+  AddOwnHeader(res, kLimit, limit);
+  AddOwnHeader(res, kRemaining, std::to_string(remaining));
+  AddOwnHeader(res, kReset, std::to_string(reset));
+  AddOwnHeader(res, kPolicy,
+               limit + ";w=" +
+                   std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(capacity / std::max(rate, 1.0))))));
   const engine::Quota q = t.limits().quota();
   const int64_t used = t.store().GetUsage().logical_bytes;
   // In double: storage_bytes * pct may overflow int64 near the bounds.

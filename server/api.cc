@@ -76,10 +76,22 @@ std::string Api::RequestId(const httplib::Request& req) {
   bool ok = !given.empty() && given.size() <= 128;
   for (char c : given) ok = ok && IsRequestIdChar(c);
   if (ok) return given;
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%012llx",
-                static_cast<unsigned long long>(next_request_.fetch_add(1)));
-  return request_id_prefix_ + buf;
+  // prefix + the counter in 12 lowercase hex digits (more if it ever
+  // outgrows them), formatted by hand: this runs for every request.
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t n = next_request_.fetch_add(1);
+  char buf[16];
+  size_t len = 0;
+  do {
+    buf[sizeof(buf) - 1 - len++] = kHex[n & 0xf];
+    n >>= 4;
+  } while (n != 0 && len < sizeof(buf));
+  std::string id;
+  id.reserve(request_id_prefix_.size() + std::max<size_t>(len, 12));
+  id += request_id_prefix_;
+  id.append(len < 12 ? 12 - len : 0, '0');
+  id.append(buf + sizeof(buf) - len, len);
+  return id;
 }
 
 void Api::Handle(const httplib::Request& req, httplib::Response& res) {
@@ -102,7 +114,8 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
                     out.route != nullptr ? out.route->name : "unmatched", s.ToString());
     }
   }
-  res.set_header("X-Request-Id", request_id);
+  static const std::string kRequestIdHeader = "X-Request-Id";
+  AddOwnHeader(res, kRequestIdHeader, request_id);  // checked characters or our own hex
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start).count();
   Account(req, res, request_id, out, s, us);

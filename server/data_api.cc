@@ -4,6 +4,7 @@
 
 #include "server/api.h"
 #include "server/base64.h"
+#include "server/http_status.h"
 #include "server/json_io.h"
 #include "server/request_parsing.h"
 
@@ -75,13 +76,16 @@ Result<int64_t> ParseTtl(const httplib::Request& req) {
   return ttl;
 }
 
-void NoStore(httplib::Response& res) { res.set_header("Cache-Control", "no-store"); }
+const std::string kCacheControl = "Cache-Control";
+const std::string kEtag = "ETag";
+
+void NoStore(httplib::Response& res) { AddOwnHeader(res, kCacheControl, "no-store"); }
 
 Status GetValue(Call& c) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.tenant->store().Get(c.params["key"]));
   c.read_bytes = static_cast<int64_t>(c.params["key"].size() + rec.value.size());
-  c.res.set_header("ETag", Quoted(rec.etag));
+  AddOwnHeader(c.res, kEtag, Quoted(rec.etag));
   if (c.req.has_header("If-None-Match") && NoneMatchHits(c.req.get_header_value("If-None-Match"), rec.etag)) {
     c.res.status = 304;
     return Status::Ok();
@@ -99,7 +103,7 @@ Status PutValue(Call& c) {
   TKV_ASSIGN_OR_RETURN(engine::PutResult r, c.tenant->store().Put(c.params["key"], c.req.body, opts));
   c.write_bytes = static_cast<int64_t>(c.params["key"].size() + c.req.body.size());
   c.res.status = r.created ? 201 : 204;
-  c.res.set_header("ETag", Quoted(r.etag));
+  AddOwnHeader(c.res, kEtag, Quoted(r.etag));
   return Status::Ok();
 }
 

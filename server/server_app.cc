@@ -37,7 +37,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.max_value_bytes = options.max_value_bytes;
   eo.block_cache_bytes = options.block_cache_mb << 20;
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
-  eo.scheduler_slots = options.scheduler_slots;
+  eo.scheduler_slots = options.EffectiveSchedulerSlots();
   eo.spare_column_families = options.spare_column_families;
   eo.max_seals_per_key = options.max_seals_per_key;
   eo.reencrypt_batch_keys = options.reencrypt_batch_keys;

@@ -43,8 +43,8 @@ Status ServerOptions::Validate() const {
     return Status::InvalidArgument("timeouts must be >= 1 second");
   }
   if (listen_backlog < 16) return Status::InvalidArgument("--listen-backlog must be >= 16");
-  if (scheduler_slots == 0 || scheduler_slots > 256) {
-    return Status::InvalidArgument("--scheduler-slots must be 1..256");
+  if (scheduler_slots > 256) {
+    return Status::InvalidArgument("--scheduler-slots must be 0 (auto) or 1..256");
   }
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
@@ -146,7 +146,8 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   app.add_flag("--access-log,!--no-access-log", o.access_log,
                "one JSON line per request on stderr (default on; independent of --log-level)");
-  app.add_option("--scheduler-slots", o.scheduler_slots, "storage operations running at once")
+  app.add_option("--scheduler-slots", o.scheduler_slots,
+                 "storage operations running at once; 0 = auto (4, or 32 with --sync-writes)")
       ->capture_default_str();
   app.add_option("--max-seals-per-key", o.max_seals_per_key,
                  "seals one data-key version may make before it is rotated automatically")

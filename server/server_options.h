@@ -36,7 +36,7 @@ struct ServerOptions {
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
   std::string log_level = "info";        // trace|debug|info|warn|error|off (JSON lines on stderr)
   bool access_log = true;                // one JSON line per request on stderr, whatever log_level
-  size_t scheduler_slots = 4;            // storage operations running at once (fair scheduler)
+  size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
@@ -64,6 +64,14 @@ struct ServerOptions {
   size_t auth_fail_table_size = 65536;   // client addresses remembered at most (LRU)
 
   bool tls() const { return !tls_cert_file.empty(); }
+  // The scheduler's slots: scheduler_slots if set, else 4, or 32 with
+  // sync_writes (a durable write holds its slot while it waits for the
+  // WAL fsync; more of them in flight share one fsync through RocksDB's
+  // group commit, so 4 slots would cap durable writes at 4 per fsync).
+  size_t EffectiveSchedulerSlots() const {
+    if (scheduler_slots != 0) return scheduler_slots;
+    return sync_writes ? 32 : 4;
+  }
   std::string restore_from;              // a node backup dir: restore it into DATA_DIR, then exit
   uint32_t restore_backup_id = 0;        // which backup to restore; 0 = the newest
 

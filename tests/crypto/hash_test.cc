@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tenantkv::crypto {
@@ -32,6 +33,24 @@ TEST(Sha256, KnownVectors) {
     SCOPED_TRACE(c.input.substr(0, 20));
     EXPECT_EQ(DigestHex(c.input), c.hex);
   }
+}
+
+// Each thread reuses one digest context: calls in a row and on several
+// threads at once must not see each other's state.
+TEST(Sha256, ReusedContextsOnSeveralThreadsGiveTheSameDigests) {
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < wrong.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        if (DigestHex(i % 2 == 0 ? "abc" : "") != (i % 2 == 0 ? abc : empty)) ++wrong[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < wrong.size(); ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
 }
 
 TEST(Hex, EncodesLowercase) {

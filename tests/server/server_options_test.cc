@@ -224,3 +224,26 @@ TEST(ServerOptions, KeyRotationSettings) {
 
 }  // namespace
 }  // namespace tenantkv::server
+
+namespace tenantkv::server {
+namespace {
+
+TEST(ServerOptions, SchedulerSlotsAutoDependsOnSyncWrites) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->scheduler_slots, 0u);
+  EXPECT_EQ(defaults->EffectiveSchedulerSlots(), 4u);
+  auto sync = Parse({"--sync-writes"});
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->EffectiveSchedulerSlots(), 32u);
+  auto given = Parse({"--sync-writes", "--scheduler-slots", "6"});
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->EffectiveSchedulerSlots(), 6u);
+  auto zero = Parse({"--scheduler-slots", "0"});
+  ASSERT_TRUE(zero.ok()) << zero.status().ToString();
+  EXPECT_EQ(zero->EffectiveSchedulerSlots(), 4u);
+  EXPECT_FALSE(Parse({"--scheduler-slots", "257"}).ok());
+}
+
+}  // namespace
+}  // namespace tenantkv::server

@@ -6,7 +6,11 @@ tkv_work="$(mktemp -d /tmp/tkv-bench.XXXXXX)"
 tkv_pids=()
 tkv_cleanup() {
   local p
-  for p in "${tkv_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  # A server's exit status after the signal must not end the loop (set -e
+  # applies inside the trap): every PID is stopped.
+  for p in "${tkv_pids[@]}"; do
+    if kill "$p" 2>/dev/null; then wait "$p" 2>/dev/null || true; fi
+  done
   rm -rf "$tkv_work"
 }
 trap tkv_cleanup EXIT
