@@ -7,6 +7,57 @@
 #include <cstring>
 
 namespace tenantkv::engine {
+namespace {
+
+// The engine's tenants as the rotation policy sees them.
+class EngineRotationTarget final : public RotationTarget {
+ public:
+  EngineRotationTarget(TenantRegistry* registry, KeyLifecycle* lifecycle, AuditLog* audit, std::string actor)
+      : registry_(registry), lifecycle_(lifecycle), audit_(audit), actor_(std::move(actor)) {}
+
+  std::vector<std::string> RotationTenants() override {
+    std::vector<std::string> ids;
+    for (const auto& t : registry_->List()) {
+      if (t->state() != TenantState::kDeleting) ids.push_back(t->id());
+    }
+    return ids;
+  }
+
+  Result<CurrentKeyState> RotationCurrentKey(const std::string& tenant) override {
+    TKV_ASSIGN_OR_RETURN(KeyStatus st, lifecycle_->Describe(tenant));
+    for (const auto& v : st.versions) {
+      if (v.state == "active") return CurrentKeyState{v.version, v.created_at_ms, v.seals};
+    }
+    return Status::Internal("tenant '" + tenant + "' has no active data key");
+  }
+
+  Result<uint32_t> RotateForPolicy(const std::string& tenant, DueReason reason) override {
+    TKV_ASSIGN_OR_RETURN(DataKeyInfo added, lifecycle_->Rotate(tenant));
+    const std::string details = "{\"reason\":\"" + std::string(DueReasonName(reason)) +
+                                "\",\"version\":" + std::to_string(added.version) + "}";
+    // The rotation stands even if its audit entry cannot be written; that
+    // failure is reported as the outcome's error.
+    auto entry = audit_->Append(actor_, "key.rotate.scheduled", tenant, details);
+    if (!entry.ok()) {
+      return Status::Internal("rotated to version " + std::to_string(added.version) +
+                              ", but its audit entry failed: " + entry.status().message());
+    }
+    return added.version;
+  }
+
+ private:
+  TenantRegistry* const registry_;
+  KeyLifecycle* const lifecycle_;
+  AuditLog* const audit_;
+  const std::string actor_;
+};
+
+}  // namespace
+
+RotationSweep Engine::RotateDueKeys(const RotationPolicy& policy, const std::string& actor) {
+  EngineRotationTarget target(registry_.get(), key_lifecycle_.get(), audit_.get(), actor);
+  return RotateDue(target, policy, *clock_);
+}
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                              std::unique_ptr<crypto::KeyProvider> keys) {

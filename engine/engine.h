@@ -15,6 +15,7 @@
 #include "engine/key_lifecycle.h"
 #include "engine/node_backup.h"
 #include "engine/quota_store.h"
+#include "engine/rotation_policy.h"
 #include "engine/storage.h"
 #include "engine/tenant_export.h"
 #include "engine/tenant_import.h"
@@ -93,6 +94,12 @@ class Engine {
   // A whole-node backup into `dir` (node_backup.h); one at a time
   // (Unavailable "backup_in_progress" while another runs).
   Result<NodeBackupInfo> BackupNode(const std::string& dir);
+
+  // One sweep of the rotation policy (rotation_policy.h) over every live
+  // tenant: each tenant whose current data key is due is rotated (its
+  // re-encryption follows in the background) with a "key.rotate.scheduled"
+  // audit entry by `actor`. A failure on one tenant does not stop the rest.
+  RotationSweep RotateDueKeys(const RotationPolicy& policy, const std::string& actor);
 
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }

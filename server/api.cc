@@ -62,7 +62,11 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
   AddMasterKeyRoutes(router_, engine_);
-  AddKeyRoutes(router_, engine_);
+  std::shared_ptr<KeyRotationService> rotation = options.key_rotation;
+  if (rotation == nullptr) {
+    rotation = std::make_shared<KeyRotationService>(engine_, RotationPolicyOf(ServerOptions{}), 0);
+  }
+  AddKeyRoutes(router_, engine_, std::move(rotation));
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;

@@ -15,6 +15,7 @@
 #include "server/admission.h"
 #include "server/auth.h"
 #include "server/auth_backoff.h"
+#include "server/key_rotation.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/server_options.h"
@@ -70,7 +71,7 @@ void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
 void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
-void AddKeyRoutes(ApiRouter& router, engine::Engine* engine);
+void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).
@@ -91,6 +92,9 @@ struct ApiOptions {
   bool admin_require_client_cert = false;
   // Brute-force protection of token authentication.
   AuthBackoffOptions auth_backoff;
+  // Scheduled key rotation (shared with the server's timer); nullptr: one
+  // with the default settings' policy and no timer.
+  std::shared_ptr<KeyRotationService> key_rotation;
 };
 
 class Api {

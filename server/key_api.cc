@@ -2,6 +2,7 @@
 #include "server/api.h"
 #include "engine/tenant_id.h"
 #include "server/json_io.h"
+#include "server/key_rotation.h"
 
 namespace tenantkv::server {
 namespace {
@@ -19,9 +20,57 @@ json KeyStatusJson(const std::string& id, const engine::KeyStatus& st) {
   return {{"tenant", id}, {"versions", std::move(versions)}, {"reencrypting", st.reencrypting}};
 }
 
+json PolicyJson(const KeyRotationService& k) {
+  const engine::RotationPolicy& p = k.policy();
+  return {{"max_age_days", p.max_age_ms / (24LL * 3600 * 1000)},
+          {"max_seals", p.max_seals},
+          {"check_interval_sec", k.check_interval_sec()}};
+}
+
 class KeyRoutes {
  public:
-  explicit KeyRoutes(engine::Engine* engine) : engine_(engine) {}
+  KeyRoutes(engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation)
+      : engine_(engine), rotation_(std::move(rotation)) {}
+
+  // POST /admin/v1/keys/rotate-due: one sweep of the rotation policy now.
+  Status RotateDue(Call& c) {
+    if (!c.req.body.empty()) {
+      return Status::InvalidArgument("this route takes no request body", "unexpected_body");
+    }
+    const std::string actor = c.principal.is_operator ? "operator" : c.principal.key_id;
+    const engine::RotationSweep sweep = rotation_->Sweep(actor);
+    json rotated = json::array();
+    for (const auto& r : sweep.rotated) {
+      json one = {{"tenant", r.tenant}, {"from", r.from}, {"reason", engine::DueReasonName(r.reason)}};
+      if (r.error.empty()) {
+        one["to"] = r.to;
+      } else {
+        one["error"] = r.error;
+      }
+      rotated.push_back(std::move(one));
+    }
+    WriteJson(c.res, 200,
+              {{"checked", sweep.checked},
+               {"rotated", std::move(rotated)},
+               {"failed", sweep.failed()},
+               {"policy", PolicyJson(*rotation_)}});
+    return Status::Ok();
+  }
+
+  // GET /admin/v1/keys/rotation: the policy and the last sweep.
+  Status Rotation(Call& c) {
+    const SweepRecord last = rotation_->last();
+    json out = {{"policy", PolicyJson(*rotation_)}, {"sweeps", rotation_->sweeps()}, {"last_sweep", nullptr}};
+    if (last.at_ms > 0) {
+      out["last_sweep"] = {{"at", Rfc3339(last.at_ms)},
+                           {"by", last.actor},
+                           {"checked", last.checked},
+                           {"rotated", last.rotated},
+                           {"failed", last.failed}};
+    }
+    WriteJson(c.res, 200, out);
+    return Status::Ok();
+  }
 
   Status Rotate(Call& c) {
     const std::string& id = c.params["id"];
@@ -45,12 +94,17 @@ class KeyRoutes {
 
  private:
   engine::Engine* const engine_;
+  const std::shared_ptr<KeyRotationService> rotation_;
 };
 
 }  // namespace
 
-void AddKeyRoutes(ApiRouter& router, engine::Engine* engine) {
-  auto k = std::make_shared<KeyRoutes>(engine);
+void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation) {
+  auto k = std::make_shared<KeyRoutes>(engine, std::move(rotation));
+  router.Add("POST", "/admin/v1/keys/rotate-due",
+             {"keys.rotate_due", Access::kOperator, false, BindHandler(k, &KeyRoutes::RotateDue)});
+  router.Add("GET", "/admin/v1/keys/rotation",
+             {"keys.rotation", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotation)});
   const std::string t = "/admin/v1/tenants/{id}/keys";
   router.Add("POST", t + "/rotate", {"keys.rotate", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotate)});
   router.Add("GET", t, {"keys.list", Access::kOperator, false, BindHandler(k, &KeyRoutes::List)});

@@ -47,7 +47,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
   app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
+  app->key_rotation_ = std::make_shared<KeyRotationService>(app->engine_.get(), RotationPolicyOf(options),
+                                                            options.key_rotation_check_sec);
+  app->jobs_ = std::make_unique<BackgroundJobs>();
+  if (options.key_rotation_check_sec > 0 && app->key_rotation_->policy().enabled()) {
+    KeyRotationService* rotation = app->key_rotation_.get();
+    app->jobs_->Every("key-rotation-check", std::chrono::seconds(options.key_rotation_check_sec),
+                      [rotation] { rotation->Sweep("system"); });
+  }
   ApiOptions api;
+  api.key_rotation = app->key_rotation_;
   api.bypass_scheduler = options.bypass_scheduler;
   api.access_log = std::move(access_log);
   api.admin_require_client_cert = options.admin_require_client_cert;
@@ -67,11 +76,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
 }
 
 ServerApp::~ServerApp() {
+  if (jobs_) jobs_->Stop();
   http_.reset();  // stops serving before the engine goes away
 }
 
 Status ServerApp::Run() {
+  jobs_->Start();
   http_->Run();
+  jobs_->Stop();  // a sweep in progress finishes first
   return engine_->Flush();
 }
 

@@ -10,6 +10,8 @@
 #include "engine/engine.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/background_jobs.h"
+#include "server/key_rotation.h"
 #include "server/http_server.h"
 #include "server/server_options.h"
 
@@ -41,6 +43,8 @@ class ServerApp {
   ServerOptions options_;
   bool token_from_env_ = false;
   std::unique_ptr<engine::Engine> engine_;
+  std::shared_ptr<KeyRotationService> key_rotation_;
+  std::unique_ptr<BackgroundJobs> jobs_;  // the key-rotation check; stops before the engine goes
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;

@@ -21,6 +21,13 @@ Status ServerOptions::ParseListen(std::string* host, int* port) const {
   return Status::Ok();
 }
 
+engine::RotationPolicy RotationPolicyOf(const ServerOptions& o) {
+  engine::RotationPolicy p;
+  p.max_age_ms = int64_t{o.key_max_age_days} * 24 * 3600 * 1000;
+  p.max_seals = o.max_seals_per_key;
+  return p;
+}
+
 Status ServerOptions::Validate() const {
   std::string host;
   int port = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "engine/rotation_policy.h"
 
 namespace tenantkv::server {
 
@@ -80,6 +81,10 @@ struct ServerOptions {
   // Splits `listen` into host and port (validated).
   Status ParseListen(std::string* host, int* port) const;
 };
+
+// The data-key rotation policy the settings describe (key_max_age_days,
+// max_seals_per_key).
+engine::RotationPolicy RotationPolicyOf(const ServerOptions& o);
 
 // Parses the command line (and the --config file it names). On --help the
 // result is an error with *exit_code 0 and the help text in *message (print

@@ -53,8 +53,26 @@ AdminCommand KeysRotateAll() {
   return c;
 }
 
-Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all) {
-  if (id.has_value() == all) return UsageError("keys rotate needs exactly one of --tenant ID and --all");
+AdminCommand KeysRotateDue() {
+  AdminCommand c{{"POST", "/admin/v1/keys/rotate-due", std::nullopt}, RenderRotateDue};
+  c.check = [](const Json& body) -> Status {
+    const Json* failed = FindPath(body, "failed");
+    if (failed == nullptr || !failed->is_number_unsigned() || failed->get<uint64_t>() == 0) return Status::Ok();
+    return Status::Internal(std::to_string(failed->get<uint64_t>()) + " due tenant(s) could not be rotated",
+                            "rotate_failed");
+  };
+  return c;
+}
+
+AdminCommand KeysRotationPolicy() {
+  return {{"GET", "/admin/v1/keys/rotation", std::nullopt}, RenderRotationPolicy};
+}
+
+Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due) {
+  if (int{id.has_value()} + int{all} + int{due} != 1) {
+    return UsageError("keys rotate needs exactly one of --tenant ID, --all and --due");
+  }
+  if (due) return KeysRotateDue();
   return all ? KeysRotateAll() : KeysRotate(*id);
 }
 
@@ -67,7 +85,13 @@ void AddKeyCommands(CLI::App& app, CommandSlot& slot) {
       "rotate", "New data-key version for new writes; old values are re-encrypted in the background");
   CLI::Option* tenant = rotate->add_option("--tenant", "Tenant id");
   CLI::Option* all = rotate->add_flag("--all", "Rotate every tenant's data key");
-  rotate->callback([&slot, tenant, all] { slot.emplace(KeysRotateFor(OptionalValue(tenant), all->count() > 0)); });
+  CLI::Option* due = rotate->add_flag(
+      "--due", "Rotate the data keys the server's policy says are due (max age, max seals): for cron/systemd");
+  rotate->callback([&slot, tenant, all, due] {
+    slot.emplace(KeysRotateFor(OptionalValue(tenant), all->count() > 0, due->count() > 0));
+  });
+  CLI::App* policy = keys->add_subcommand("policy", "The rotation policy and the server's last sweep");
+  policy->callback([&slot] { slot.emplace(KeysRotationPolicy()); });
   CLI::App* status = keys->add_subcommand("status", "A tenant's data-key versions: state, seals, values left");
   CLI::Option* id = AddRequiredArg(*status, "id", "Tenant id");
   status->callback([&slot, id] { slot.emplace(KeysStatus(id->as<std::string>())); });

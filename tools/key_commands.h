@@ -19,8 +19,15 @@ AdminCommand KeysRotate(const std::string& id);
 // every tenant was tried).
 AdminCommand KeysRotateAll();
 
-// Exactly one of `id` and `all` (a UsageError otherwise).
-Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all);
+// POST /admin/v1/keys/rotate-due: the server rotates every tenant whose
+// current data key its policy says is due; fails if any due one failed.
+AdminCommand KeysRotateDue();
+
+// GET /admin/v1/keys/rotation: the policy and the last sweep.
+AdminCommand KeysRotationPolicy();
+
+// Exactly one of `id`, `all` and `due` (a UsageError otherwise).
+Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due);
 
 // GET /admin/v1/tenants/{id}/keys → one line per version.
 AdminCommand KeysStatus(const std::string& id);

@@ -17,4 +17,11 @@ std::string RenderKeyStatus(const Json& body);
 // per failure.
 std::string RenderRotateAll(const Json& body);
 
+// POST /admin/v1/keys/rotate-due's answer: one line per due tenant and a
+// summary line.
+std::string RenderRotateDue(const Json& body);
+
+// GET /admin/v1/keys/rotation's answer: the policy and the last sweep.
+std::string RenderRotationPolicy(const Json& body);
+
 }  // namespace tenantkv::tools

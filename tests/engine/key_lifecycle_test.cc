@@ -294,5 +294,74 @@ TEST_F(KeyLifecycleTest, TheBackgroundThreadFinishesTheJob) {
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
 }
 
+// The schedule on the engine's fake clock: tenants rotate when their
+// current key reaches the policy's age, each with an audit entry; a sweep
+// right after rotates nothing; the old versions drain and are destroyed.
+TEST_F(KeyLifecycleTest, ScheduledSweepRotatesExactlyTheDueTenants) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  ASSERT_TRUE(OpenWithTenant());  // acme, day 0
+  PutMany(20, "v");
+  ASSERT_TRUE(h_->CreateTenant("globex", "").ok());
+  h_.clock().AdvanceMillis(10 * kDay);
+  ASSERT_TRUE(h_->CreateTenant("initech", "").ok());  // day 10
+  const RotationPolicy policy{30 * kDay, 0};
+
+  h_.clock().AdvanceMillis(19 * kDay);  // day 29: nothing is due
+  RotationSweep s = h_->RotateDueKeys(policy, "system");
+  EXPECT_EQ(s.checked, 3u);
+  EXPECT_TRUE(s.rotated.empty());
+
+  h_.clock().AdvanceMillis(1 * kDay);  // day 30: acme and globex
+  const uint64_t audit_before = h_->audit().last_seq();
+  s = h_->RotateDueKeys(policy, "system");
+  ASSERT_EQ(s.rotated.size(), 2u);
+  EXPECT_EQ(s.failed(), 0u);
+  for (const auto& r : s.rotated) {
+    EXPECT_TRUE(r.tenant == "acme" || r.tenant == "globex") << r.tenant;
+    EXPECT_EQ(r.from, 1u);
+    EXPECT_EQ(r.to, 2u);
+    EXPECT_EQ(r.reason, DueReason::kAge);
+  }
+  EXPECT_EQ(VersionOf(h_.engine(), "initech", 1).state, "active");
+  auto page = h_->audit().List({"", audit_before, 10});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 2u);
+  for (const auto& e : page->entries) {
+    EXPECT_EQ(e.action, "key.rotate.scheduled");
+    EXPECT_EQ(e.actor, "system");
+    EXPECT_NE(e.details.find("\"reason\":\"age\""), std::string::npos) << e.details;
+  }
+  EXPECT_TRUE(h_->RotateDueKeys(policy, "system").rotated.empty());  // idempotent
+
+  h_.clock().AdvanceMillis(10 * kDay);  // day 40: initech
+  s = h_->RotateDueKeys(policy, "operator");
+  ASSERT_EQ(s.rotated.size(), 1u);
+  EXPECT_EQ(s.rotated[0].tenant, "initech");
+
+  Drain(h_.engine(), "acme");  // the rotated tenant's values move on
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 0);
+  for (int i = 0; i < 20; ++i) {
+    if (i % 7 == 0) continue;  // PutMany gave these a 1 h expiry: long gone
+    auto v = h_.Store("acme").Get("k" + std::to_string(1000 + i));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->value, "v" + std::to_string(i));
+  }
+}
+
+TEST_F(KeyLifecycleTest, ScheduledSweepHonoursTheSealBoundAndSkipsDeletedTenants) {
+  ASSERT_TRUE(OpenWithTenant());
+  PutMany(10, "v");  // 10 seals on acme's version 1
+  ASSERT_TRUE(h_->CreateTenant("gone", "").ok());
+  ASSERT_TRUE(h_->DeleteTenant("gone").ok());
+  RotationSweep s = h_->RotateDueKeys({0, 10}, "system");
+  EXPECT_EQ(s.checked, 1u);
+  ASSERT_EQ(s.rotated.size(), 1u);
+  EXPECT_EQ(s.rotated[0].reason, DueReason::kSeals);
+  EXPECT_EQ(s.rotated[0].to, 2u);
+  EXPECT_TRUE(h_->RotateDueKeys({0, 10}, "system").rotated.empty());
+  EXPECT_TRUE(h_->RotateDueKeys({}, "system").rotated.empty());  // policy off
+}
+
 }  // namespace
 }  // namespace tenantkv::engine::testutil

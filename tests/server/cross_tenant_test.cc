@@ -112,6 +112,8 @@ TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"POST", "/admin/v1/tenants/alpha/resume", "{}"},
       {"POST", "/admin/v1/master-key/rotate", "{}"},
       {"GET", "/admin/v1/master-key", ""},
+      {"POST", "/admin/v1/keys/rotate-due", ""},
+      {"GET", "/admin/v1/keys/rotation", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);

@@ -190,5 +190,76 @@ TEST_F(KeyApiSealBoundTest, ReachingTheBoundRotatesOnce) {
   EXPECT_EQ(Version("acme", 2)["state"], "active");
 }
 
+// The policy sweep on demand (what `tenantkv-admin keys rotate --due`, run
+// by cron or the systemd timer, calls): with fresh keys nothing is due, the
+// sweep is recorded, and only the operator may run or read it.
+TEST_F(KeyApiTest, RotateDueSweepsEveryTenantAndIsOperatorOnly) {
+  ASSERT_NO_FATAL_FAILURE(server_.CreateTenant("due-a"));
+  ASSERT_NO_FATAL_FAILURE(server_.CreateTenant("due-b"));
+  const std::string admin = server_.CreateKey("due-a", "admin");
+  const std::string op = server_.operator_token();
+
+  auto r = server_.Get("/admin/v1/keys/rotation", op);
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+  json st = json::parse(r->body);
+  EXPECT_EQ(st["policy"]["max_age_days"], 90);
+  EXPECT_EQ(st["policy"]["max_seals"], uint64_t{1} << 31);
+  EXPECT_EQ(st["sweeps"], 0);
+  EXPECT_TRUE(st["last_sweep"].is_null());
+
+  r = server_.Post("/admin/v1/keys/rotate-due", "", op);
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+  json sweep = json::parse(r->body);
+  EXPECT_EQ(sweep["checked"], 2);
+  EXPECT_TRUE(sweep["rotated"].empty()) << sweep.dump();
+  EXPECT_EQ(sweep["failed"], 0);
+  EXPECT_EQ(Version("due-a", 1)["state"], "active");
+
+  r = server_.Get("/admin/v1/keys/rotation", op);
+  ASSERT_TRUE(r && r->status == 200);
+  st = json::parse(r->body);
+  EXPECT_EQ(st["sweeps"], 1);
+  EXPECT_EQ(st["last_sweep"]["by"], "operator");
+  EXPECT_EQ(st["last_sweep"]["checked"], 2);
+
+  for (const std::string& token : {admin, std::string("tkv_garbage")}) {
+    auto denied = server_.Post("/admin/v1/keys/rotate-due", "", token);
+    ASSERT_TRUE(denied);
+    EXPECT_TRUE(denied->status == 403 || denied->status == 401) << denied->status;
+    EXPECT_EQ(denied->get_header_value("Content-Type"), "application/problem+json");
+  }
+  auto body = server_.Post("/admin/v1/keys/rotate-due", "{\"all\":true}", op);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->status, 400);
+  EXPECT_NE(body->body.find("unexpected_body"), std::string::npos) << body->body;
+  r = server_.Get("/admin/v1/keys/rotation", op);
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(json::parse(r->body)["sweeps"], 1);  // refused calls swept nothing
+}
+
+// The server's own timer runs the sweep (--key-rotation-check-sec).
+class KeyScheduleTest : public KeyApiTest {
+ protected:
+  KeyScheduleTest() : KeyApiTest({"--key-rotation-check-sec", "1", "--key-max-age-days", "30"}) {}
+};
+
+TEST_F(KeyScheduleTest, TheServerSweepsOnItsTimer) {
+  ASSERT_NO_FATAL_FAILURE(server_.CreateTenant("timed"));
+  json st;
+  for (int i = 0; i < 200; ++i) {  // bounded wait for the first sweeps
+    auto r = server_.Get("/admin/v1/keys/rotation", server_.operator_token());
+    ASSERT_TRUE(r && r->status == 200);
+    st = json::parse(r->body);
+    if (st["sweeps"].get<int>() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(st["sweeps"].get<int>(), 2) << st.dump();
+  EXPECT_EQ(st["policy"]["max_age_days"], 30);
+  EXPECT_EQ(st["policy"]["check_interval_sec"], 1);
+  EXPECT_EQ(st["last_sweep"]["by"], "system");
+  EXPECT_EQ(st["last_sweep"]["checked"], 1);
+  EXPECT_EQ(st["last_sweep"]["rotated"], 0);  // a fresh key is not due
+}
+
 }  // namespace
 }  // namespace tenantkv::testing

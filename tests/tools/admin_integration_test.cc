@@ -253,6 +253,21 @@ TEST_F(AdminCliTest, KeysRotateAndStatus) {
   // Usage errors exit 2; server refusals 1 with one line.
   EXPECT_EQ(Admin("keys rotate").exit_code, 2);
   EXPECT_EQ(Admin("keys rotate --tenant acme --all").exit_code, 2);
+  EXPECT_EQ(Admin("keys rotate --all --due").exit_code, 2);
+
+  // The policy sweep: fresh keys, so nothing is due; the sweep is recorded.
+  CliRun due = Admin("keys rotate --due");
+  ASSERT_EQ(due.exit_code, 0) << due.err;
+  EXPECT_NE(due.out.find("checked 2 tenant(s): 0 due, 0 failed"), std::string::npos) << due.out;
+  CliRun policy = Admin("keys policy");
+  ASSERT_EQ(policy.exit_code, 0) << policy.err;
+  EXPECT_NE(policy.out.find("max_age_days"), std::string::npos) << policy.out;
+  EXPECT_NE(policy.out.find("by operator, checked 2, rotated 0, failed 0"), std::string::npos) << policy.out;
+  CliRun due_js = Admin("--json keys rotate --due");
+  ASSERT_EQ(due_js.exit_code, 0) << due_js.err;
+  json sweep = json::parse(due_js.out, nullptr, false);
+  ASSERT_TRUE(sweep.is_object()) << due_js.out;
+  EXPECT_EQ(sweep["checked"], 2);
   CliRun missing = Admin("keys status nobody");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("tenant_not_found"), std::string::npos) << missing.err;
