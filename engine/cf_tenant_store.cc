@@ -109,6 +109,9 @@ Result<std::optional<CfTenantStore::Stored>> CfTenantStore::ReadStored(std::stri
 Status CfTenantStore::Open(std::string_view key, Stored* stored, std::string* value) {
   KeyPtr k = keyring_->Get(stored->key_version);
   if (k == nullptr) {
+    if (keyring_->Knows(stored->key_version)) {  // evicted, and loading it again failed
+      return Status::Unavailable("the value's data key cannot be loaded now", "key_unavailable");
+    }
     return Status::DataLoss("value is sealed under a data key that no longer exists", "key_destroyed");
   }
   return OpenValue(*k, options_.tenant_id, key, stored->sealed, value, &stored->expires_at_ms);

@@ -54,6 +54,13 @@ class EngineRotationTarget final : public RotationTarget {
 
 }  // namespace
 
+size_t Engine::EvictIdleKeys(std::chrono::steady_clock::duration idle) {
+  const auto now = std::chrono::steady_clock::now();
+  size_t evicted = 0;
+  for (const auto& t : registry_->List()) evicted += t->keyring().EvictIdle(now, idle);
+  return evicted;
+}
+
 RotationSweep Engine::RotateDueKeys(const RotationPolicy& policy, const std::string& actor) {
   EngineRotationTarget target(registry_.get(), key_lifecycle_.get(), audit_.get(), actor);
   return RotateDue(target, policy, *clock_);

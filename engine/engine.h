@@ -2,6 +2,7 @@
 // and their API keys. The server builds one and shares it across threads.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -100,6 +101,11 @@ class Engine {
   // re-encryption follows in the background) with a "key.rotate.scheduled"
   // audit entry by `actor`. A failure on one tenant does not stop the rest.
   RotationSweep RotateDueKeys(const RotationPolicy& policy, const std::string& actor);
+
+  // Drops from memory every tenant's data keys unused for `idle`
+  // (Keyring::EvictIdle); they are unwrapped again on next use. Returns how
+  // many were dropped.
+  size_t EvictIdleKeys(std::chrono::steady_clock::duration idle);
 
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }

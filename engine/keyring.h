@@ -1,18 +1,31 @@
-// Keyring: one tenant's unwrapped data keys, by version.
+// Keyring: one tenant's data keys, by version, unwrapped on demand.
 //
 // Keys are held in SecretBytes (locked, wiped). Readers get a shared_ptr so
 // a key stays valid for the operation in flight even if the version is
-// destroyed meanwhile; the bytes are wiped when the last user lets go.
+// destroyed or evicted meanwhile; the bytes are wiped when the last user
+// lets go.
+//
+// The keyring is a cache with a bounded lifetime: EvictIdle() drops every
+// key not used for a while (the server runs it every few seconds with
+// --key-cache-ttl-sec), and the loader (set by the registry: read the
+// wrapped record, unwrap it with the master key) brings a version back on
+// its next use. So the keys of idle tenants, and of versions a rotation
+// left behind, do not stay in memory; a destroyed version (Remove) or a
+// deleted tenant (DestroyAll) leaves at once and is never loaded again.
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
 #include <utility>
 
 #include "crypto/secret_bytes.h"
+#include "crypto/status.h"
 
 namespace tenantkv::engine {
 
@@ -20,22 +33,48 @@ using KeyPtr = std::shared_ptr<const crypto::SecretBytes>;
 
 class Keyring {
  public:
+  using Clock = std::chrono::steady_clock;
+  // Unwraps data-key `version` again (it must still exist).
+  using Loader = std::function<Result<crypto::SecretBytes>(uint32_t version)>;
+
+  // How an evicted version comes back; without one, EvictIdle evicts nothing.
+  void SetLoader(Loader loader);
   // Adds (or replaces) `version`; `make_current` makes it take new writes.
   void Add(uint32_t version, crypto::SecretBytes key, bool make_current);
-  // nullptr if the version is unknown or destroyed.
+  // The key of `version`, loaded again if it was evicted. nullptr if the
+  // version is unknown or destroyed, or its loading failed (Knows() tells
+  // the two apart).
   KeyPtr Get(uint32_t version) const;
-  // The version for new writes and its key; {0, nullptr} if there is none.
+  // The version for new writes and its key; {0, nullptr} if there is none,
+  // {version, nullptr} if loading it failed.
   std::pair<uint32_t, KeyPtr> Current() const;
+  // True while `version` exists (in memory or evicted).
+  bool Knows(uint32_t version) const;
   // Forgets one version (it no longer opens anything); in-flight users
   // finish first. The current version cannot be removed (no-op).
   void Remove(uint32_t version);
-  // Forgets every key (crypto-shredding); in-flight users finish first.
+  // Forgets every key (crypto-shredding) for good; in-flight users finish
+  // first, and nothing is ever loaded again.
   void DestroyAll();
+  // Drops every key last used before `now - idle` (wiped once in-flight
+  // users finish); it is loaded again on its next use. Returns how many.
+  size_t EvictIdle(Clock::time_point now, Clock::duration idle);
+  // Keys held in memory now.
+  size_t Loaded() const;
 
  private:
+  struct Entry {
+    KeyPtr key;  // nullptr while evicted
+    mutable std::atomic<int64_t> last_used_ns{0};
+    void Touch() const { last_used_ns.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
+  };
+  KeyPtr Load(uint32_t version) const;
+
   mutable std::shared_mutex mu_;
-  std::map<uint32_t, KeyPtr> keys_;  // GUARDED_BY(mu_)
-  uint32_t current_ = 0;             // GUARDED_BY(mu_)
+  mutable std::map<uint32_t, std::unique_ptr<Entry>> keys_;  // GUARDED_BY(mu_)
+  uint32_t current_ = 0;                                     // GUARDED_BY(mu_)
+  Loader loader_;                                            // GUARDED_BY(mu_)
+  bool destroyed_ = false;                                   // GUARDED_BY(mu_)
 };
 
 }  // namespace tenantkv::engine

@@ -184,27 +184,35 @@ Status TenantRegistry::Load() {
   return Status::Ok();
 }
 
+Result<crypto::SecretBytes> TenantRegistry::UnwrapDataKey(const std::string& id, uint32_t version) const {
+  std::string raw;
+  TKV_RETURN_IF_ERROR(FromRocks(
+      storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), DataKeyKey(id, version), &raw),
+      "read data key of tenant '" + id + "'"));
+  const KeyRecord rec = ParseKeyRecord(raw);
+  if (!rec.ok) return Status::DataLoss("data key record of tenant '" + id + "' is malformed");
+  auto key = keys_->Unwrap(rec.master_version, WrapContext(id, version, rec.master_version), rec.wrapped);
+  if (!key.ok()) {
+    return Status::DataLoss("data key " + std::to_string(version) + " of tenant '" + id +
+                            "' does not unwrap under master key " + std::to_string(rec.master_version) +
+                            ": " + key.status().ToString());
+  }
+  return key;
+}
+
 Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, CfHandle cf) {
   auto tenant = std::make_shared<Tenant>(info);
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
-    std::string raw;
-    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(),
-                                                      DataKeyKey(info.id, k.version), &raw),
-                                  "read data key of tenant '" + info.id + "'"));
-    const KeyRecord rec = ParseKeyRecord(raw);
-    if (!rec.ok) return Status::DataLoss("data key record of tenant '" + info.id + "' is malformed");
-    auto key = keys_->Unwrap(rec.master_version, WrapContext(info.id, k.version, rec.master_version),
-                             rec.wrapped);
-    if (!key.ok()) {
-      return Status::DataLoss("data key " + std::to_string(k.version) + " of tenant '" + info.id +
-                              "' does not unwrap under master key " +
-                              std::to_string(rec.master_version) + ": " + key.status().ToString());
-    }
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, UnwrapDataKey(info.id, k.version));
     newest = std::max(newest, k.version);
-    tenant->keyring_.Add(k.version, std::move(key).value(), k.version == newest);
+    tenant->keyring_.Add(k.version, std::move(key), k.version == newest);
   }
+  // An evicted key (Keyring::EvictIdle) is read and unwrapped again from
+  // its record, under whatever master version it is wrapped by then.
+  tenant->keyring_.SetLoader(
+      [this, id = info.id](uint32_t version) { return UnwrapDataKey(id, version); });
   Usage usage;
   std::string raw;
   rocksdb::Status s =

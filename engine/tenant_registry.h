@@ -145,6 +145,9 @@ class TenantRegistry {
 
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, CfHandle cf);
+  // Reads data key `version` of tenant `id` and unwraps it (start-up, and
+  // the keyring's loader after an eviction).
+  Result<crypto::SecretBytes> UnwrapDataKey(const std::string& id, uint32_t version) const;
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
   Status InitValueCounts(const TenantInfo& info, const Usage& usage);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -54,6 +55,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     KeyRotationService* rotation = app->key_rotation_.get();
     app->jobs_->Every("key-rotation-check", std::chrono::seconds(options.key_rotation_check_sec),
                       [rotation] { rotation->Sweep("system"); });
+  }
+  if (options.key_cache_ttl_sec > 0) {
+    // Checked every quarter TTL (at least once a minute), so a key leaves
+    // memory at most one check after its TTL ran out.
+    const auto ttl = std::chrono::seconds(options.key_cache_ttl_sec);
+    const auto every = std::chrono::seconds(std::clamp(options.key_cache_ttl_sec / 4, 1, 60));
+    engine::Engine* engine = app->engine_.get();
+    app->jobs_->Every("key-cache-evict", every, [engine, ttl] { engine->EvictIdleKeys(ttl); });
   }
   ApiOptions api;
   api.key_rotation = app->key_rotation_;

@@ -62,6 +62,9 @@ Status ServerOptions::Validate() const {
   if (key_rotation_check_sec < 0 || key_rotation_check_sec > 7 * 86400) {
     return Status::InvalidArgument("--key-rotation-check-sec must be 0..604800");
   }
+  if (key_cache_ttl_sec < 0 || key_cache_ttl_sec > 86400) {
+    return Status::InvalidArgument("--key-cache-ttl-sec must be 0..86400");
+  }
   if (max_seals_per_key == 0 || max_seals_per_key > (uint64_t{1} << 32)) {
     return Status::InvalidArgument("--max-seals-per-key must be 1..4294967296");
   }
@@ -173,6 +176,9 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
       ->capture_default_str();
   app.add_option("--key-rotation-check-sec", o.key_rotation_check_sec,
                  "seconds between the server's key-rotation policy checks (0 = only on demand)")
+      ->capture_default_str();
+  app.add_option("--key-cache-ttl-sec", o.key_cache_ttl_sec,
+                 "seconds an unwrapped data key may stay in memory unused (0 = for the process's life)")
       ->capture_default_str();
   app.add_option("--throttled-idle-priority", o.throttled_idle_priority,
                  "true|false: a connection refused by admission (429) runs at idle CPU priority until "

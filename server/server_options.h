@@ -45,6 +45,7 @@ struct ServerOptions {
   // `tenantkv-admin keys rotate --due` checks it on demand.
   int key_max_age_days = 90;             // a data key this old is rotated; 0 = never by age
   int key_rotation_check_sec = 3600;     // how often the server checks; 0 = only on demand
+  int key_cache_ttl_sec = 300;           // an unwrapped data key unused this long leaves memory; 0 = never
   uint64_t max_seals_per_key = uint64_t{1} << 31;  // seals per data-key version before an automatic rotation (1..2^32)
   size_t reencrypt_batch_keys = 32;      // values examined per background re-encryption step (1..10000)
   int reencrypt_duty_percent = 20;       // most of the wall time re-encryption may work (1..100)

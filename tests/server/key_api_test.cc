@@ -261,5 +261,31 @@ TEST_F(KeyScheduleTest, TheServerSweepsOnItsTimer) {
   EXPECT_EQ(st["last_sweep"]["rotated"], 0);  // a fresh key is not due
 }
 
+// The key cache's TTL (1 s, checked every second): keys leave memory while
+// the tenant is idle and come back from their records on the next request.
+class KeyCacheTest : public KeyApiTest {
+ protected:
+  KeyCacheTest() : KeyApiTest({"--key-cache-ttl-sec", "1"}) {}
+};
+
+TEST_F(KeyCacheTest, IdleTenantsKeysComeBackOnTheNextRequest) {
+  ASSERT_NO_FATAL_FAILURE(server_.CreateTenant("idle"));
+  const std::string token = server_.CreateKey("idle", "write");
+  auto put = server_.Put("/v1/kv/before", "sealed-under-v1", token);
+  ASSERT_TRUE(put && put->status == 201) << (put ? put->body : "no response");
+  auto rot = server_.Post("/admin/v1/tenants/idle/keys/rotate", "", server_.operator_token());
+  ASSERT_TRUE(rot && rot->status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // idle past the TTL and a check
+  auto get = server_.Get("/v1/kv/before", token);
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 200) << get->body;
+  EXPECT_EQ(get->body, "sealed-under-v1");
+  put = server_.Put("/v1/kv/after", "sealed-under-v2", token);
+  ASSERT_TRUE(put && put->status == 201) << (put ? put->body : "no response");
+  get = server_.Get("/v1/kv/after", token);
+  ASSERT_TRUE(get && get->status == 200);
+  EXPECT_EQ(get->body, "sealed-under-v2");
+}
+
 }  // namespace
 }  // namespace tenantkv::testing

@@ -195,6 +195,12 @@ TEST(ServerOptions, KeyRotationScheduleSettings) {
   }
   EXPECT_FALSE(Parse({"--key-rotation-check-sec", "-5"}).ok());
   EXPECT_FALSE(Parse({"--key-rotation-check-sec", "604801"}).ok());
+  EXPECT_EQ(defaults->key_cache_ttl_sec, 300);
+  auto ttl = Parse({"--key-cache-ttl-sec", "0"});
+  ASSERT_TRUE(ttl.ok()) << ttl.status().ToString();
+  EXPECT_EQ(ttl->key_cache_ttl_sec, 0);
+  EXPECT_FALSE(Parse({"--key-cache-ttl-sec", "-1"}).ok());
+  EXPECT_FALSE(Parse({"--key-cache-ttl-sec", "86401"}).ok());
 }
 
 TEST(ServerOptions, KeyRotationSettings) {
