@@ -106,6 +106,29 @@ Result<std::optional<CfTenantStore::Stored>> CfTenantStore::ReadStored(std::stri
   return std::optional<Stored>(std::move(st));
 }
 
+template <typename Map>
+Result<std::vector<std::optional<CfTenantStore::Stored>>> CfTenantStore::ReadStoredSorted(const Map& keys) {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto& entry : keys) slices.emplace_back(entry.first);
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  storage_->db()->MultiGet(rocksdb::ReadOptions(), options_.cf.get(), slices.size(), slices.data(),
+                           values.data(), statuses.data(), /*sorted_input=*/true);
+  std::vector<std::optional<Stored>> out(slices.size());
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    TKV_RETURN_IF_ERROR(FromRocks(statuses[i], "read value"));
+    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(values[i].ToString()));
+    if (st.has_expiry) {
+      std::string scratch;  // the expiry is inside the ciphertext
+      TKV_RETURN_IF_ERROR(Open(slices[i].ToStringView(), &st, &scratch));
+    }
+    out[i] = std::move(st);
+  }
+  return out;
+}
+
 Status CfTenantStore::Open(std::string_view key, Stored* stored, std::string* value) {
   KeyPtr k = keyring_->Get(stored->key_version);
   if (k == nullptr) {
@@ -357,22 +380,27 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     std::optional<Stored> current;  // live value as the batch sees it
     bool dirty = false;
   };
+  // Every key's stored value is read up front in one MultiGet (sorted, so
+  // RocksDB looks them up level by level together instead of one Get each).
   std::map<std::string, KeyState, std::less<>> state;
-  auto load = [&](const std::string& key) -> Result<KeyState*> {
-    auto it = state.find(key);
-    if (it != state.end()) return &it->second;
-    TKV_ASSIGN_OR_RETURN(auto stored, ReadStored(key));
-    KeyState ks;
-    if (stored) ks.initial_size = LogicalSize(key, stored->value_size);
-    if (stored) ks.initial_version = stored->key_version;
-    if (stored && stored->live(now)) ks.current = std::move(stored);
-    return &state.emplace(key, std::move(ks)).first->second;
-  };
+  for (const BatchOp& op : ops) state.try_emplace(op.key);
+  TKV_ASSIGN_OR_RETURN(auto stored, ReadStoredSorted(state));
+  {
+    size_t i = 0;
+    for (auto& [key, ks] : state) {
+      std::optional<Stored>& st = stored[i++];
+      if (!st) continue;
+      ks.initial_size = LogicalSize(key, st->value_size);
+      ks.initial_version = st->key_version;
+      if (st->live(now)) ks.current = std::move(st);
+    }
+  }
+  auto load = [&](const std::string& key) -> KeyState* { return &state.find(key)->second; };
 
   std::vector<BatchOpResult> results(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     const BatchOp& op = ops[i];
-    TKV_ASSIGN_OR_RETURN(KeyState * ks, load(op.key));
+    KeyState* ks = load(op.key);
     BatchOpResult& r = results[i];
     if (op.type == BatchOpType::kGet) {
       if (!ks->current) {

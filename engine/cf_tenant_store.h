@@ -67,6 +67,10 @@ class CfTenantStore final : public TenantStore {
 
   std::mutex& StripeFor(std::string_view key);
   Result<std::optional<Stored>> ReadStored(std::string_view key);
+  // ReadStored of every key of `keys` (a sorted map keyed by the user key),
+  // in one MultiGet; the results in the map's order.
+  template <typename Map>
+  Result<std::vector<std::optional<Stored>>> ReadStoredSorted(const Map& keys);
   Status Open(std::string_view key, Stored* stored, std::string* value);
   // As Open, for a value read without the key's lock: if its data key was
   // destroyed meanwhile (it was re-encrypted), reads the key again once.

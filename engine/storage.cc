@@ -1,6 +1,7 @@
 #include "engine/storage.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/rate_limiter.h>
 #include <rocksdb/table.h>
@@ -70,6 +71,11 @@ rocksdb::ColumnFamilyOptions Storage::TenantCfOptions() const {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
   table.cache_index_and_filter_blocks = true;
+  // A read of a key a table file does not hold (a GET of a missing key, the
+  // current-value read of a PUT creating one) skips the file on its filter
+  // instead of searching its index and a data block. 10 bits a key: about
+  // 1 % false positives. The filters live in the block cache, as the indexes do.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }

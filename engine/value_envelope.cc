@@ -82,7 +82,7 @@ Status SealValueWithNonce(const crypto::SecretBytes& key, uint32_t key_version, 
   PutBE32(key_version, p + 1);
   auto* nonce = reinterpret_cast<uint8_t*>(p + 5);
   if (given_nonce.empty()) {
-    TKV_RETURN_IF_ERROR(crypto::RandomBytes(nonce, crypto::kAeadNonceBytes));
+    TKV_RETURN_IF_ERROR(crypto::RandomNonce(nonce, crypto::kAeadNonceBytes));
   } else {
     std::copy(given_nonce.begin(), given_nonce.end(), p + 5);
   }

@@ -555,6 +555,49 @@ TEST_F(CfTenantStore, BatchSizeLimits) {
   EXPECT_EQ(store().GetUsage().keys, static_cast<int64_t>(kMaxBatchOps));
 }
 
+TEST_F(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
+  // The batch reads all its keys in one MultiGet: some of them in flushed
+  // table files, some overwritten since in the memtable, one with a TTL
+  // (its expiry is inside the ciphertext), some absent.
+  for (int i = 0; i < 40; ++i) MustPut("k" + std::to_string(i), "file-" + std::to_string(i));
+  MustPut("ttl", "lives", 3600);
+  ASSERT_TRUE(h_->Flush().ok());
+  for (int i = 0; i < 40; i += 3) MustPut("k" + std::to_string(i), "mem-" + std::to_string(i));
+  const Usage before = store().GetUsage();
+
+  std::vector<BatchOp> ops;
+  for (int i = 39; i >= 0; --i) ops.push_back({BatchOpType::kGet, "k" + std::to_string(i), ""});
+  ops.push_back({BatchOpType::kGet, "ttl", ""});
+  ops.push_back({BatchOpType::kGet, "absent", ""});
+  ops.push_back({BatchOpType::kPut, "k5", "new-5"});     // was in a file only
+  ops.push_back({BatchOpType::kPut, "k6", "new-6"});     // overwritten in the memtable
+  ops.push_back({BatchOpType::kPut, "fresh", "f"});      // absent
+  ops.push_back({BatchOpType::kDelete, "k7", ""});
+  auto r = store().Batch(ops);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (int i = 39; i >= 0; --i) {
+    const BatchOpResult& got = (*r)[39 - i];
+    SCOPED_TRACE("k" + std::to_string(i));
+    EXPECT_EQ(got.status, 200);
+    EXPECT_EQ(got.value, std::optional<std::string>((i % 3 == 0 ? "mem-" : "file-") + std::to_string(i)));
+  }
+  EXPECT_EQ((*r)[40].value, std::optional<std::string>("lives"));
+  EXPECT_EQ((*r)[41].status, 404);
+  EXPECT_EQ((*r)[42].status, 204);
+  EXPECT_EQ((*r)[43].status, 204);
+  EXPECT_EQ((*r)[44].status, 201);
+  EXPECT_EQ((*r)[45].status, 204);
+  EXPECT_EQ(store().Get("k5")->value, "new-5");
+  EXPECT_EQ(store().Get("k6")->value, "new-6");
+  ExpectCode(store().Get("k7").status(), Code::kNotFound);
+  EXPECT_EQ(store().GetUsage().keys, before.keys);  // one created, one deleted
+  const int64_t delta = (2 + 5) - (2 + 6)  // k5: file-5 -> new-5
+                        + (2 + 5) - (2 + 5)  // k6: mem-6 -> new-6
+                        + (5 + 1)            // fresh
+                        - (2 + 6);           // k7: file-7 deleted
+  EXPECT_EQ(store().GetUsage().logical_bytes, before.logical_bytes + delta);
+}
+
 TEST_F(CfTenantStore, BatchOverExpiredKeyTreatsItAsAbsent) {
   MustPut("k", "old", 1);
   h_.clock().AdvanceMillis(2 * kSecond);
