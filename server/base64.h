@@ -1,4 +1,5 @@
-// Strict standard base64 (RFC 4648 §4, with padding) over OpenSSL.
+// Strict standard base64 (RFC 4648 §4, with padding): encoding by OpenSSL,
+// decoding by one table pass that also checks the text is canonical.
 #pragma once
 
 #include <optional>

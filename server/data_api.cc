@@ -140,8 +140,7 @@ Status ListValues(Call& c) {
 
 Status RunBatch(Call& c) {
   NoStore(c.res);
-  TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-  TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatchBody(body));
+  TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatchText(c.req.body));
   const bool writes = std::any_of(ops.begin(), ops.end(),
                                   [](const BatchOp& o) { return o.type != BatchOpType::kGet; });
   if (writes && c.principal.role == engine::Role::kRead) {
@@ -152,17 +151,11 @@ Status RunBatch(Call& c) {
   for (const auto& op : ops) {
     if (op.type != BatchOpType::kGet) c.write_bytes += static_cast<int64_t>(op.key.size() + op.value.size());
   }
-  json out = json::array();
-  for (auto& r : results) {
-    json item = {{"status", r.status}};
-    if (r.value) {
-      item["value_b64"] = Base64Encode(*r.value);
-      c.read_bytes += static_cast<int64_t>(r.value->size());
-    }
-    if (r.etag) item["etag"] = *r.etag;
-    out.push_back(std::move(item));
+  for (const auto& r : results) {
+    if (r.value) c.read_bytes += static_cast<int64_t>(r.value->size());
   }
-  WriteJson(c.res, 200, {{"results", std::move(out)}});
+  c.res.status = 200;
+  c.res.set_content(BatchResultsJson(results), "application/json");
   return Status::Ok();
 }
 

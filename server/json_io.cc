@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "server/base64.h"
 #include "server/request_parsing.h"
 
 namespace tenantkv::server {
@@ -26,6 +27,51 @@ json QuotaToJson(const engine::Quota& q) {
   json j = json::object();
   for (const auto& f : engine::QuotaFields()) j[f.name] = q.*f.member;
   return j;
+}
+
+namespace {
+
+// `s` as a JSON string, as WriteJson would write it: printable ASCII
+// without quotes or backslashes goes as it is; anything else goes through
+// the JSON library (escapes, UTF-8 checks), which is rare here.
+void AppendJsonString(std::string* out, std::string_view s) {
+  bool plain = true;
+  for (unsigned char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (!plain) {
+    *out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out->push_back('"');
+  out->append(s);
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string BatchResultsJson(const std::vector<engine::BatchOpResult>& results) {
+  std::string out;
+  out.reserve(32 + results.size() * 64);
+  out += "{\"results\":[";
+  for (size_t i = 0; i < results.size(); ++i) {
+    const engine::BatchOpResult& r = results[i];
+    if (i > 0) out.push_back(',');
+    out.push_back('{');
+    if (r.etag) {
+      out += "\"etag\":";
+      AppendJsonString(&out, *r.etag);
+      out.push_back(',');
+    }
+    out += "\"status\":";
+    out += std::to_string(r.status);
+    if (r.value) {
+      out += ",\"value_b64\":\"";
+      out += Base64Encode(*r.value);  // the base64 alphabet needs no escapes
+      out.push_back('"');
+    }
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
 }
 
 bool IsValidUtf8(std::string_view s) {

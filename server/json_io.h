@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "crypto/status.h"
+#include "engine/kv_types.h"
 #include "engine/quota.h"
 
 namespace tenantkv::server {
@@ -27,6 +29,12 @@ std::string Rfc3339(int64_t unix_millis);
 
 // {field: value} for every quota field, in api.md's order.
 json QuotaToJson(const engine::Quota& q);
+
+// The body of a POST /v1/batch answer, {"results": [{"etag"?, "status",
+// "value_b64"?}, ...]}, written straight into a string: byte for byte what
+// WriteJson of the same document writes (members in name order, compact),
+// without building the document first.
+std::string BatchResultsJson(const std::vector<engine::BatchOpResult>& results);
 
 // True if `s` is valid UTF-8 (so it can be a JSON string as it is).
 bool IsValidUtf8(std::string_view s);

@@ -93,6 +93,102 @@ Result<std::vector<BatchOp>> ParseBatchBody(const json& body) {
   return ops;
 }
 
+namespace {
+
+// A cursor over a batch body that understands only the plain form (see
+// ParsePlainBatchText); each reader answers false or nullopt where the
+// text leaves that form.
+class PlainJsonCursor {
+ public:
+  explicit PlainJsonCursor(std::string_view text) : s_(text) {}
+
+  // Skips JSON whitespace, then takes `c` if it comes next.
+  bool Take(char c) {
+    SkipSpace();
+    if (i_ == s_.size() || s_[i_] != c) return false;
+    ++i_;
+    return true;
+  }
+  // A string of printable ASCII with no escapes; its contents.
+  std::optional<std::string_view> String() {
+    SkipSpace();
+    if (i_ == s_.size() || s_[i_] != '"') return std::nullopt;
+    const size_t start = ++i_;
+    for (; i_ < s_.size(); ++i_) {
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') return s_.substr(start, i_++ - start);
+      if (c == '\\' || c < 0x20 || c > 0x7e) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+  bool AtEnd() {
+    SkipSpace();
+    return i_ == s_.size();
+  }
+
+ private:
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
+  }
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+std::optional<BatchOp> PlainBatchOp(PlainJsonCursor& in) {
+  if (!in.Take('{')) return std::nullopt;
+  std::optional<std::string_view> op, key, value;
+  do {
+    auto name = in.String();
+    if (!name || !in.Take(':')) return std::nullopt;
+    auto text = in.String();
+    if (!text) return std::nullopt;
+    std::optional<std::string_view>* slot = *name == "op" ? &op
+                                            : *name == "key" ? &key
+                                            : *name == "value_b64" ? &value
+                                                                   : nullptr;
+    if (slot == nullptr || slot->has_value()) return std::nullopt;  // unknown or twice
+    *slot = text;
+  } while (in.Take(','));
+  if (!in.Take('}') || !op || !key) return std::nullopt;
+  BatchOp b;
+  b.key.assign(*key);
+  if (*op == "put") {
+    if (!value) return std::nullopt;
+    auto decoded = Base64Decode(*value);
+    if (!decoded) return std::nullopt;
+    b.type = BatchOpType::kPut;
+    b.value = std::move(*decoded);
+  } else if (*op == "get" || *op == "delete") {
+    if (value) return std::nullopt;
+    b.type = *op == "get" ? BatchOpType::kGet : BatchOpType::kDelete;
+  } else {
+    return std::nullopt;
+  }
+  return b;
+}
+
+}  // namespace
+
+std::optional<std::vector<BatchOp>> ParsePlainBatchText(std::string_view body) {
+  PlainJsonCursor in(body);
+  auto name = (in.Take('{') ? in.String() : std::nullopt);
+  if (!name || *name != "ops" || !in.Take(':') || !in.Take('[')) return std::nullopt;
+  std::vector<BatchOp> ops;
+  do {
+    auto op = PlainBatchOp(in);
+    if (!op || ops.size() == engine::kMaxBatchOps) return std::nullopt;
+    ops.push_back(std::move(*op));
+  } while (in.Take(','));
+  if (!in.Take(']') || !in.Take('}') || !in.AtEnd()) return std::nullopt;
+  return ops;
+}
+
+Result<std::vector<BatchOp>> ParseBatchText(std::string_view body) {
+  if (auto ops = ParsePlainBatchText(body)) return std::move(*ops);
+  TKV_ASSIGN_OR_RETURN(json parsed, ParseJsonObjectText(body));
+  return ParseBatchBody(parsed);
+}
+
 Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::string>& query) {
   engine::ListRequest lr;
   for (const auto& [name, value] : query) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,20 @@ Status CheckFields(const nlohmann::json& obj, std::initializer_list<const char*>
 // InvalidArgument("invalid_batch" | "unknown_field"). Keys are not judged
 // here: the store refuses empty or long keys per op.
 Result<std::vector<engine::BatchOp>> ParseBatchBody(const nlohmann::json& body);
+
+// The ops of a batch body in its plain form, read straight from the text
+// without building a JSON document: one "ops" member holding 1 to
+// kMaxBatchOps objects whose members are "op", "key" and (for put)
+// "value_b64", every string printable ASCII without escapes, no member
+// twice, canonical base64. nullopt for anything else, valid or not, which
+// the caller then hands to the full parser: for every body this accepts,
+// ParseBatchBody(ParseJsonObjectText(body)) accepts the same ops.
+std::optional<std::vector<engine::BatchOp>> ParsePlainBatchText(std::string_view body);
+
+// POST /v1/batch from its text: ParsePlainBatchText, else the JSON parser
+// and ParseBatchBody (so refusals are theirs: "malformed_json",
+// "invalid_batch", "unknown_field").
+Result<std::vector<engine::BatchOp>> ParseBatchText(std::string_view body);
 
 // GET /v1/kv query parameters: prefix, start_after (the list cursor),
 // limit (1..kMaxListLimit), values (true/false/1/0). Unknown parameters are

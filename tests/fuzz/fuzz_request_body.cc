@@ -6,7 +6,8 @@
 // Properties (a violation traps): no crash, no exception, no undefined
 // behaviour on any body; every refusal is InvalidArgument with one of the
 // route's documented codes; what is accepted is exactly what was sent (a
-// batch re-encodes to the same ops; a quota field or version holds the
+// batch re-encodes to the same ops, and the plain-form batch reader
+// agrees with the full parser; a quota field or version holds the
 // number in the body).
 //
 // Input: byte 0 picks the body kind, the rest is the body.
@@ -73,6 +74,21 @@ void Batch(const json& body) {
   }
 }
 
+// The plain-form batch reader (no JSON document) never accepts what the
+// full parser would refuse or read differently.
+void PlainBatch(std::string_view text) {
+  auto plain = server::ParsePlainBatchText(text);
+  if (!plain) return;
+  auto body = server::ParseJsonObjectText(text);
+  Check(body.ok());
+  auto full = server::ParseBatchBody(*body);
+  Check(full.ok() && full->size() == plain->size());
+  for (size_t i = 0; i < plain->size(); ++i) {
+    Check((*full)[i].type == (*plain)[i].type && (*full)[i].key == (*plain)[i].key &&
+          (*full)[i].value == (*plain)[i].value);
+  }
+}
+
 void QuotaBody(const json& body) {
   engine::Quota q;
   Status s = server::ApplyQuotaFields(body, &q);
@@ -126,6 +142,7 @@ void ApiKeyBody(const json& body) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (data[0] % 6 == 0) PlainBatch(text);
   auto body = server::ParseJsonObjectText(text);
   CheckRefusal(body.status(), {"malformed_json"});
   if (!body.ok()) return 0;

@@ -5,6 +5,8 @@
 #include "server/json_io.h"
 #include "server/url.h"
 
+#include <random>
+#include <string>
 #include <vector>
 
 namespace tenantkv::server {
@@ -47,6 +49,50 @@ TEST(Base64, RoundTripAndStrictness) {
   for (const char* bad : {"Zm9", "Zm9v\n", "Zm=v", "Z===", "Zm9vYmFy=", "Zm8*", " Zm8=", "QR==", "Zm9="}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(Base64Decode(bad));
+  }
+}
+
+TEST(Base64, AcceptsExactlyTheEncodingsOfByteStrings) {
+  // Decoding is a table pass of our own: it must accept a text exactly
+  // when the text is the (OpenSSL) encoding of some byte string.
+  std::mt19937 rng(20261129);
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(rng() % 40, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    ASSERT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
+  }
+  const std::string chars = "AQgwZaz09+/=*= \n";  // alphabet edges, padding, outsiders
+  int accepted = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text((rng() % 3) * 4, '\0');
+    for (char& c : text) c = chars[rng() % chars.size()];
+    auto decoded = Base64Decode(text);
+    if (decoded) {
+      ++accepted;
+      ASSERT_EQ(Base64Encode(*decoded), text);
+    }
+  }
+  EXPECT_GT(accepted, 1000);  // the property was tried on accepted texts too
+}
+
+TEST(BatchResultsJson, WritesWhatTheJsonLibraryWould) {
+  using engine::BatchOpResult;
+  const std::vector<std::vector<BatchOpResult>> cases = {
+      {},
+      {{201, std::nullopt, "\"0123abcd\""}},
+      {{200, std::string("v\0\xff", 3), "\"e\""}, {404, std::nullopt, std::nullopt}, {204, std::nullopt, "\"x\""}},
+      {{200, std::string(), "odd \\ \x01 \xc3\xa9 \xff"}},  // escapes, UTF-8, invalid UTF-8
+  };
+  for (const auto& results : cases) {
+    json out = json::array();
+    for (const auto& r : results) {
+      json item = {{"status", r.status}};
+      if (r.value) item["value_b64"] = Base64Encode(*r.value);
+      if (r.etag) item["etag"] = *r.etag;
+      out.push_back(std::move(item));
+    }
+    const json doc = {{"results", std::move(out)}};
+    EXPECT_EQ(BatchResultsJson(results), doc.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 }
 

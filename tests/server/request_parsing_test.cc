@@ -3,6 +3,7 @@
 
 #include "server/request_parsing.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,115 @@ TEST(ParseBatchBody, RefusesMalformedOps) {
   json big = {{"ops", json::array()}};
   for (int i = 0; i < 1001; ++i) big["ops"].push_back({{"op", "get"}, {"key", "k"}});
   EXPECT_EQ(CodeOf(ParseBatchBody(big).status()), "invalid_batch");
+}
+
+// The full parse of a batch body's text: JSON document, then ParseBatchBody.
+Result<std::vector<engine::BatchOp>> FullParse(std::string_view text) {
+  TKV_ASSIGN_OR_RETURN(json body, ParseJsonObjectText(text));
+  return ParseBatchBody(body);
+}
+
+void ExpectSameOps(const std::vector<engine::BatchOp>& a, const std::vector<engine::BatchOp>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].type, b[i].type) << "op " << i;
+    EXPECT_EQ(a[i].key, b[i].key) << "op " << i;
+    EXPECT_EQ(a[i].value, b[i].value) << "op " << i;
+  }
+}
+
+TEST(ParsePlainBatchText, ReadsThePlainFormWithoutTheJsonLibrary) {
+  const std::string body =
+      " {\n \"ops\" : [ {\"key\":\"a b/c\",\"value_b64\":\"eA==\",\"op\":\"put\"},\t"
+      "{\"op\":\"delete\",\"key\":\"b\"} ,{\"op\":\"get\",\"key\":\"\"},"
+      "{\"op\":\"put\",\"key\":\"e\",\"value_b64\":\"\"}]}\r\n";
+  auto plain = ParsePlainBatchText(body);
+  ASSERT_TRUE(plain.has_value());
+  auto full = FullParse(body);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  ExpectSameOps(*plain, *full);
+  EXPECT_EQ((*plain)[0].value, "x");
+  EXPECT_EQ((*plain)[3].value, "");
+}
+
+TEST(ParsePlainBatchText, LeavesEverythingElseToTheFullParser) {
+  // Valid bodies outside the plain form, and every refusal: nullopt, and
+  // ParseBatchText answers what the full parser answers.
+  for (const char* body : {
+           R"({"ops":[{"op":"get","key":"\u0041"}]})",         // an escape
+           "{\"ops\":[{\"op\":\"get\",\"key\":\"\xc3\xa9\"}]}",  // UTF-8
+           R"({"ops":[{"op":"get","key":"a","key":"b"}]})",     // a member twice
+           R"({"ops":[{"op":"get","key":"a"}],"ops":[]})",
+           R"({"ops":[{"op":"get","key":1}]})", R"({"ops":[]})", R"({})", R"({"ops":[],"x":1})",
+           R"({"ops":[{"op":"cas","key":"a"}]})", R"({"ops":[{"op":"put","key":"a"}]})",
+           R"({"ops":[{"op":"put","key":"a","value_b64":"QR=="}]})",
+           R"({"ops":[{"op":"delete","key":"a","value_b64":""}]})",
+           R"({"ops":[{"op":"get","key":"a","ttl":"1"}]})", R"({"ops":[{"op":"get","key":"a"}]}x)",
+           R"({"ops":[{"op":"get","key":"a"},]})", R"({"ops":[{"op":"get","key":"a"}])", R"([])", "",
+       }) {
+    SCOPED_TRACE(body);
+    EXPECT_FALSE(ParsePlainBatchText(body).has_value());
+    auto full = FullParse(body);
+    auto text = ParseBatchText(body);
+    ASSERT_EQ(text.ok(), full.ok());
+    if (full.ok()) {
+      ExpectSameOps(*text, *full);
+    } else {
+      EXPECT_EQ(text.status().reason(), full.status().reason());
+      EXPECT_EQ(text.status().message(), full.status().message());
+    }
+  }
+  std::string big = R"({"ops":[)";
+  for (int i = 0; i < 1001; ++i) big += std::string(i ? "," : "") + R"({"op":"get","key":"k"})";
+  big += "]}";
+  EXPECT_FALSE(ParsePlainBatchText(big).has_value());
+  EXPECT_EQ(CodeOf(ParseBatchText(big).status()), "invalid_batch");
+}
+
+TEST(ParsePlainBatchText, AgreesWithTheFullParserOnMutatedBodies) {
+  // Plain bodies, then single-byte edits of them: whatever the plain
+  // reader accepts, the full parser accepts with the same ops.
+  std::mt19937 rng(1129);
+  const std::string bytes = "{}[]:,\" \\abkopstuvegdl=AQ019+/\n\x7f\xc3\xa9";
+  auto random_plain = [&] {
+    std::string body = "{\"ops\":[";
+    const int n = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) {
+      if (i) body += ",";
+      const std::string key = "k" + std::to_string(rng() % 100);
+      switch (rng() % 3) {
+        case 0: body += "{\"op\":\"put\",\"key\":\"" + key + "\",\"value_b64\":\"dmFs\"}"; break;
+        case 1: body += "{\"op\":\"get\",\"key\":\"" + key + "\"}"; break;
+        default: body += "{\"key\":\"" + key + "\",\"op\":\"delete\"}"; break;
+      }
+    }
+    return body + "]}";
+  };
+  int plain_accepted = 0, mutants_accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string body = random_plain();
+    const bool mutate = round % 4 != 0;
+    if (mutate) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 3) {
+        case 0: body[at] = bytes[rng() % bytes.size()]; break;
+        case 1: body.erase(at, 1); break;
+        default: body.insert(at, 1, bytes[rng() % bytes.size()]); break;
+      }
+    }
+    auto plain = ParsePlainBatchText(body);
+    if (!mutate) {
+      ASSERT_TRUE(plain.has_value()) << body;
+      ++plain_accepted;
+    }
+    if (!plain) continue;
+    if (mutate) ++mutants_accepted;
+    auto full = FullParse(body);
+    ASSERT_TRUE(full.ok()) << body << ": " << full.status().ToString();
+    ExpectSameOps(*plain, *full);
+  }
+  EXPECT_GT(plain_accepted, 1000);
+  EXPECT_GT(mutants_accepted, 100);  // edits that stay plain (keys, base64) were compared too
 }
 
 TEST(ParseListQuery, ParametersAndLimits) {
