@@ -157,7 +157,7 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
   app.add_flag("--access-log,!--no-access-log", o.access_log,
                "one JSON line per request on stderr (default on; independent of --log-level)");
   app.add_option("--scheduler-slots", o.scheduler_slots,
-                 "storage operations running at once; 0 = auto (4, or 32 with --sync-writes)")
+                 "storage operations running at once; 0 = auto (4, or 64 with --sync-writes)")
       ->capture_default_str();
   app.add_option("--max-seals-per-key", o.max_seals_per_key,
                  "seals one data-key version may make before it is rotated automatically")

@@ -72,7 +72,7 @@ struct ServerOptions {
   // group commit, so 4 slots would cap durable writes at 4 per fsync).
   size_t EffectiveSchedulerSlots() const {
     if (scheduler_slots != 0) return scheduler_slots;
-    return sync_writes ? 32 : 4;
+    return sync_writes ? 64 : 4;
   }
   std::string restore_from;              // a node backup dir: restore it into DATA_DIR, then exit
   uint32_t restore_backup_id = 0;        // which backup to restore; 0 = the newest

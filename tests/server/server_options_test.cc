@@ -241,7 +241,7 @@ TEST(ServerOptions, SchedulerSlotsAutoDependsOnSyncWrites) {
   EXPECT_EQ(defaults->EffectiveSchedulerSlots(), 4u);
   auto sync = Parse({"--sync-writes"});
   ASSERT_TRUE(sync.ok());
-  EXPECT_EQ(sync->EffectiveSchedulerSlots(), 32u);
+  EXPECT_EQ(sync->EffectiveSchedulerSlots(), 64u);
   auto given = Parse({"--sync-writes", "--scheduler-slots", "6"});
   ASSERT_TRUE(given.ok());
   EXPECT_EQ(given->EffectiveSchedulerSlots(), 6u);
