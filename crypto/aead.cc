@@ -30,6 +30,18 @@ EVP_CIPHER_CTX* ThreadCtx(bool encrypt) {
   return encrypt ? enc.get() : dec.get();
 }
 
+// Resets the thread's context when a seal or open ends, whichever way: the
+// provider's state holds the AES key schedule, from which the key follows,
+// and OpenSSL wipes it on reset. Without this an idle thread would keep
+// the last key it used in ordinary heap memory, after the keyring had
+// dropped and wiped that key (a deleted tenant's, say). Costs nothing
+// measurable: each call sets the key up again anyway (20,000 seals of 100
+// bytes: 6,202 instructions each kept, 6,180 reset).
+struct ResetOnExit {
+  EVP_CIPHER_CTX* ctx;
+  ~ResetOnExit() { EVP_CIPHER_CTX_reset(ctx); }
+};
+
 Status CheckArgs(const SecretBytes& key, std::string_view aad, size_t len) {
   if (key.size() != kAeadKeyBytes) return Status::InvalidArgument("AES-256-GCM needs a 32-byte key");
   if (Aes256Gcm() == nullptr) return OpenSslError("AES-256-GCM unavailable");
@@ -43,6 +55,7 @@ Status AeadSeal(const SecretBytes& key, const uint8_t* nonce, std::string_view a
                 std::string_view plaintext, uint8_t* out) {
   TKV_RETURN_IF_ERROR(CheckArgs(key, aad, plaintext.size()));
   EVP_CIPHER_CTX* ctx = ThreadCtx(true);
+  ResetOnExit reset{ctx};
   int len = 0;
   if (EVP_EncryptInit_ex2(ctx, Aes256Gcm(), key.data(), nonce, nullptr) != 1 ||
       (!aad.empty() &&
@@ -70,6 +83,7 @@ Status AeadOpen(const SecretBytes& key, const uint8_t* nonce, std::string_view a
   const size_t ct_len = sealed.size() - kAeadTagBytes;
   TKV_RETURN_IF_ERROR(CheckArgs(key, aad, ct_len));
   EVP_CIPHER_CTX* ctx = ThreadCtx(false);
+  ResetOnExit reset{ctx};
   const auto* in = reinterpret_cast<const uint8_t*>(sealed.data());
   int len = 0;
   if (EVP_DecryptInit_ex2(ctx, Aes256Gcm(), key.data(), nonce, nullptr) != 1 ||

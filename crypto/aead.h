@@ -1,9 +1,10 @@
 // AES-256-GCM authenticated encryption over OpenSSL EVP.
 //
-// Each thread keeps one reusable cipher context per direction, so sealing
-// and opening allocate nothing in OpenSSL on the hot path. All functions are
-// thread-safe. The caller chooses the nonce: it must never repeat under one
-// key (random 96-bit nonces are safe for about 2^32 seals per key).
+// Each thread keeps one cipher context per direction, reset (and so wiped
+// by OpenSSL) at the end of every call, so no key schedule outlives the
+// call that used it. All functions are thread-safe. The caller chooses the
+// nonce: it must never repeat under one key (random 96-bit nonces are safe
+// for about 2^32 seals per key).
 #pragma once
 
 #include <cstddef>
