@@ -31,18 +31,22 @@ json QuotaToJson(const engine::Quota& q) {
 
 namespace {
 
-// `s` as a JSON string, as WriteJson would write it: printable ASCII
-// without quotes or backslashes goes as it is; anything else goes through
-// the JSON library (escapes, UTF-8 checks), which is rare here.
+// `s` as a JSON string, as WriteJson would write it: printable ASCII goes
+// as it is, quotes and backslashes escaped (an ETag is quoted); control
+// characters and anything outside ASCII go through the JSON library
+// (escapes, UTF-8 checks), which is rare here.
 void AppendJsonString(std::string* out, std::string_view s) {
   bool plain = true;
-  for (unsigned char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  for (unsigned char c : s) plain = plain && c >= 0x20 && c < 0x7f;
   if (!plain) {
     *out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
     return;
   }
   out->push_back('"');
-  out->append(s);
+  for (char c : s) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
   out->push_back('"');
 }
 

@@ -82,6 +82,7 @@ TEST(BatchResultsJson, WritesWhatTheJsonLibraryWould) {
       {{201, std::nullopt, "\"0123abcd\""}},
       {{200, std::string("v\0\xff", 3), "\"e\""}, {404, std::nullopt, std::nullopt}, {204, std::nullopt, "\"x\""}},
       {{200, std::string(), "odd \\ \x01 \xc3\xa9 \xff"}},  // escapes, UTF-8, invalid UTF-8
+      {{204, std::nullopt, "a\\\"b\\\\"}, {201, std::nullopt, "\\"}},  // quotes and backslashes, ASCII
   };
   for (const auto& results : cases) {
     json out = json::array();
