@@ -97,13 +97,18 @@ Result<std::optional<CfTenantStore::Stored>> CfTenantStore::ReadStored(std::stri
   rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
   if (s.IsNotFound()) return std::optional<Stored>();
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
+  TKV_ASSIGN_OR_RETURN(Stored st, StoredAt(key, std::move(sealed)));
+  return std::optional<Stored>(std::move(st));
+}
+
+Result<CfTenantStore::Stored> CfTenantStore::StoredAt(std::string_view key, std::string sealed) {
   TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
   if (st.has_expiry) {
     // The expiry is inside the ciphertext: opening is the only way to know it.
     std::string scratch;
     TKV_RETURN_IF_ERROR(Open(key, &st, &scratch));
   }
-  return std::optional<Stored>(std::move(st));
+  return st;
 }
 
 template <typename Map>
@@ -119,12 +124,7 @@ Result<std::vector<std::optional<CfTenantStore::Stored>>> CfTenantStore::ReadSto
   for (size_t i = 0; i < slices.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     TKV_RETURN_IF_ERROR(FromRocks(statuses[i], "read value"));
-    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(values[i].ToString()));
-    if (st.has_expiry) {
-      std::string scratch;  // the expiry is inside the ciphertext
-      TKV_RETURN_IF_ERROR(Open(slices[i].ToStringView(), &st, &scratch));
-    }
-    out[i] = std::move(st);
+    TKV_ASSIGN_OR_RETURN(out[i], StoredAt(slices[i].ToStringView(), values[i].ToString()));
   }
   return out;
 }

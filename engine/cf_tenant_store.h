@@ -67,6 +67,9 @@ class CfTenantStore final : public TenantStore {
 
   std::mutex& StripeFor(std::string_view key);
   Result<std::optional<Stored>> ReadStored(std::string_view key);
+  // The stored envelope `sealed` of `key`, with its expiry (opened when the
+  // envelope carries one, the only way to read it).
+  Result<Stored> StoredAt(std::string_view key, std::string sealed);
   // ReadStored of every key of `keys` (a sorted map keyed by the user key),
   // in one MultiGet; the results in the map's order.
   template <typename Map>
