@@ -197,12 +197,7 @@ Result<uint32_t> FileKeyProvider::AddVersion() {
 
 Status FileKeyProvider::Retire(uint32_t version) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  if (!ring_.Has(version)) {
-    return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
-  }
-  if (version == ring_.Current()) {
-    return Status::FailedPrecondition("the current master key cannot be retired", "current_master_key");
-  }
+  TKV_RETURN_IF_ERROR(CheckRetirable(version));
   TKV_RETURN_IF_ERROR(Rewrite(0, nullptr, version));
   ring_.Erase(version);
   return Status::Ok();

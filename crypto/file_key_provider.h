@@ -20,7 +20,7 @@
 
 namespace tenantkv::crypto {
 
-class FileKeyProvider final : public KeyProvider {
+class FileKeyProvider final : public RingKeyProvider {
  public:
   // Opens `path`. If it does not exist and `create_if_missing`, creates it
   // (O_EXCL, mode 0600, fsync'd) with one random key, version 1.
@@ -29,23 +29,13 @@ class FileKeyProvider final : public KeyProvider {
   static Result<std::unique_ptr<FileKeyProvider>> Open(const std::string& path,
                                                        bool create_if_missing);
 
-  uint32_t CurrentVersion() const override { return ring_.Current(); }
-  std::vector<uint32_t> Versions() const override { return ring_.Versions(); }
-  Result<std::string> Wrap(uint32_t version, std::string_view context,
-                           const SecretBytes& plain) const override {
-    return ring_.Wrap(version, context, plain);
-  }
-  Result<SecretBytes> Unwrap(uint32_t version, std::string_view context,
-                             std::string_view wrapped) const override {
-    return ring_.Unwrap(version, context, wrapped);
-  }
   Result<uint32_t> AddVersion() override;
   Status Retire(uint32_t version) override;
   std::string Describe() const override { return "file:" + path_; }
 
  private:
   FileKeyProvider(std::string path, std::map<uint32_t, SecretBytes> keys)
-      : path_(std::move(path)), ring_(std::move(keys)) {}
+      : RingKeyProvider(std::move(keys)), path_(std::move(path)) {}
 
   // Writes the ring plus `extra` (version 0 = none) minus `skip` (0 = none)
   // to the file, atomically.
@@ -53,7 +43,6 @@ class FileKeyProvider final : public KeyProvider {
 
   const std::string path_;
   std::mutex write_mu_;  // one rewrite of the file at a time
-  MasterKeyring ring_;
 };
 
 }  // namespace tenantkv::crypto

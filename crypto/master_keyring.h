@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/key_provider.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/status.h"
 
@@ -45,6 +46,41 @@ class MasterKeyring {
  private:
   mutable std::mutex mu_;
   std::map<uint32_t, SecretBytes> keys_;  // GUARDED_BY(mu_)
+};
+
+// The part of a KeyProvider that a MasterKeyring answers (file and memory
+// providers): versions, wrap and unwrap from the ring, and the rule for
+// which version may be retired. Subclasses add making and retiring keys.
+class RingKeyProvider : public KeyProvider {
+ public:
+  uint32_t CurrentVersion() const override { return ring_.Current(); }
+  std::vector<uint32_t> Versions() const override { return ring_.Versions(); }
+  Result<std::string> Wrap(uint32_t version, std::string_view context,
+                           const SecretBytes& plain) const override {
+    return ring_.Wrap(version, context, plain);
+  }
+  Result<SecretBytes> Unwrap(uint32_t version, std::string_view context,
+                             std::string_view wrapped) const override {
+    return ring_.Unwrap(version, context, wrapped);
+  }
+
+ protected:
+  RingKeyProvider() = default;
+  explicit RingKeyProvider(std::map<uint32_t, SecretBytes> keys) : ring_(std::move(keys)) {}
+
+  // NotFound("master_key_not_found") for a version the ring does not hold,
+  // FailedPrecondition("current_master_key") for the current one.
+  Status CheckRetirable(uint32_t version) const {
+    if (!ring_.Has(version)) {
+      return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
+    }
+    if (version == ring_.Current()) {
+      return Status::FailedPrecondition("the current master key cannot be retired", "current_master_key");
+    }
+    return Status::Ok();
+  }
+
+  MasterKeyring ring_;
 };
 
 }  // namespace tenantkv::crypto
