@@ -8,33 +8,14 @@
 -- The no-op ceiling server is driven with the same script and answers
 -- every route alike. Answers other than 2xx/3xx show in wrk's
 -- "Non-2xx or 3xx responses" line (the scripts report it).
-local tokens = {}
-for t in string.gmatch(os.getenv("TOKENS") or "", "[^,]+") do
-  tokens[#tokens + 1] = "Bearer " .. t
-end
-assert(#tokens > 0, "TOKENS is empty")
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "kv-lib.lua")
+local tokens = lib.tokens("Bearer ")
 local keys = tonumber(os.getenv("KEYS") or "10000")
 local op = os.getenv("OP") or "get"
 local value = string.rep("v", tonumber(os.getenv("VALUE") or "100"))
 local batch = tonumber(os.getenv("BATCH") or "100")
 
-local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local function b64(s)
-  local out = {}
-  for i = 1, #s, 3 do
-    local a, b, c = s:byte(i, i + 2)
-    local n = a * 65536 + (b or 0) * 256 + (c or 0)
-    local q = {}
-    for j = 3, 0, -1 do
-      local idx = math.floor(n / (64 ^ j)) % 64
-      q[#q + 1] = b64chars:sub(idx + 1, idx + 1)
-    end
-    if not b then q[3] = "=" end
-    if not c then q[4] = "=" end
-    out[#out + 1] = table.concat(q)
-  end
-  return table.concat(out)
-end
+local b64 = lib.b64
 local value_b64 = b64(value)
 
 local get_headers = {}
