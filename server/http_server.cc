@@ -69,15 +69,21 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& opti
   return std::unique_ptr<HttpServer>(new HttpServer(options, api, std::move(http)));
 }
 
+void ApplyConnectionSettings(httplib::Server& s, const ServerOptions& o) {
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(o.keep_alive_max_requests);
+  s.set_keep_alive_timeout(o.keep_alive_timeout_sec);
+  s.set_read_timeout(o.read_timeout_sec, 0);
+  s.set_write_timeout(o.write_timeout_sec, 0);
+  s.set_payload_max_length(o.max_body_bytes);
+}
+
+bool RaiseListenBacklog(httplib::Server& s, int backlog) { return ListenSocket::RaiseBacklog(s, backlog); }
+
 HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http)
     : options_(options), api_(api), http_(std::move(http)) {
   httplib::Server& s = *http_;
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(options_.keep_alive_max_requests);
-  s.set_keep_alive_timeout(options_.keep_alive_timeout_sec);
-  s.set_read_timeout(options_.read_timeout_sec, 0);
-  s.set_write_timeout(options_.write_timeout_sec, 0);
-  s.set_payload_max_length(options_.max_body_bytes);
+  ApplyConnectionSettings(s, options_);
   s.new_task_queue = [this]() -> httplib::TaskQueue* {
     auto* pool = new ConnectionPool(options_.threads_min, options_.threads_max,
                                     options_.max_connections_per_client);
@@ -144,7 +150,7 @@ Result<int> HttpServer::Bind() {
   } else if (!http_->bind_to_port(host, port)) {
     return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
   }
-  if (!ListenSocket::RaiseBacklog(*http_, options_.listen_backlog)) {
+  if (!RaiseListenBacklog(*http_, options_.listen_backlog)) {
     return Status::Internal("cannot raise the listen backlog", "bind_failed");
   }
   return bound;

@@ -22,6 +22,16 @@
 
 namespace tenantkv::server {
 
+// The connection settings of tenantkv-server's HTTP front, from `o`:
+// TCP_NODELAY, keep-alive count and timeout, read and write timeouts, the
+// body limit. Also used by tenantkv-noop-server, so the benchmark ceiling
+// runs with exactly these.
+void ApplyConnectionSettings(httplib::Server& s, const ServerOptions& o);
+// listen(2) again on the bound socket of `s` with `backlog` (cpp-httplib
+// binds with a backlog of 5). Call between bind_to_port and
+// listen_after_bind; false if `s` is not bound or listen fails.
+bool RaiseListenBacklog(httplib::Server& s, int backlog);
+
 class HttpServer {
  public:
   // `api` must outlive the server. FailedPrecondition "tls_config" if TLS

@@ -11,7 +11,6 @@
 // Prints "tenantkv-noop-server listening on http://HOST:PORT" once bound;
 // stops on SIGINT/SIGTERM. Loopback addresses only.
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -21,16 +20,10 @@
 #include <thread>
 
 #include "server/connection_pool.h"
+#include "server/http_server.h"
 #include "server/server_options.h"
 
 namespace {
-
-struct ListenSocket : httplib::Server {
-  static bool RaiseBacklog(httplib::Server& s, int backlog) {
-    const int fd = s.*(&ListenSocket::svr_sock_);
-    return fd >= 0 && ::listen(fd, backlog) == 0;
-  }
-};
 
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -77,12 +70,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   httplib::Server s;
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(defaults.keep_alive_max_requests);
-  s.set_keep_alive_timeout(defaults.keep_alive_timeout_sec);
-  s.set_read_timeout(defaults.read_timeout_sec, 0);
-  s.set_write_timeout(defaults.write_timeout_sec, 0);
-  s.set_payload_max_length(defaults.max_body_bytes);
+  tenantkv::server::ApplyConnectionSettings(s, defaults);
   s.new_task_queue = [&defaults]() -> httplib::TaskQueue* {
     return new tenantkv::server::ConnectionPool(defaults.threads_min, defaults.threads_max,
                                                 defaults.max_connections_per_client);
@@ -98,7 +86,7 @@ int main(int argc, char** argv) {
   s.Delete(any, handle);
 
   const int bound = port == 0 ? s.bind_to_any_port(host) : (s.bind_to_port(host, port) ? port : -1);
-  if (bound < 0 || !ListenSocket::RaiseBacklog(s, defaults.listen_backlog)) {
+  if (bound < 0 || !tenantkv::server::RaiseListenBacklog(s, defaults.listen_backlog)) {
     std::fprintf(stderr, "cannot listen on %s\n", listen.c_str());
     return 1;
   }
