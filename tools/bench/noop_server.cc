@@ -6,7 +6,20 @@
 // it reaches on a machine is what the HTTP library, the kernel's loopback
 // and the load generator cost there; tenantkv's rates are compared with it.
 //
+// With --storage-dir it is the storage floor instead: the same server that
+// also makes the RocksDB calls tenantkv-server makes for a single-key GET
+// (one Get) and PUT (the Get of the current value, then the write), in a
+// RocksDB opened with tenantkv's own storage options (engine::Storage: the
+// same column family, memtable, cache, bloom filter and write settings),
+// and nothing else: no authentication, encryption, quotas, scheduling or
+// contract headers. One column family per distinct Authorization header
+// (the benchmark's tenants), each loaded with --keys keys k0..k<N-1> of
+// --body-bytes bytes. A GET answers the value read; a PUT answers the
+// fixed body, as the ceiling does. POST and DELETE stay no-ops.
+// --blind-writes drops the read before a PUT: what the write alone costs.
+//
 //   tenantkv-noop-server [--listen 127.0.0.1:0] [--body-bytes 100]
+//       [--storage-dir DIR [--column-families 8] [--keys 10000] [--sync-writes] [--blind-writes]]
 //
 // Prints "tenantkv-noop-server listening on http://HOST:PORT" once bound;
 // stops on SIGINT/SIGTERM. Loopback addresses only.
@@ -16,8 +29,17 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "engine/storage.h"
 
 #include "server/connection_pool.h"
 #include "server/http_server.h"
@@ -27,6 +49,88 @@ namespace {
 
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// The storage floor's state: the DB, one column family per tenant, and the
+// tenant of each Authorization header seen (the first N distinct headers
+// take the N column families in turn; any later one shares by hash).
+class StorageFloor {
+ public:
+  static std::unique_ptr<StorageFloor> Open(const std::string& dir, size_t cfs, size_t keys,
+                                            const std::string& value, bool sync) {
+    tenantkv::engine::StorageOptions so;
+    so.path = dir;
+    so.sync_writes = sync;
+    auto storage = tenantkv::engine::Storage::Open(so);
+    if (!storage.ok()) {
+      std::fprintf(stderr, "open %s: %s\n", dir.c_str(), storage.status().ToString().c_str());
+      return nullptr;
+    }
+    std::unique_ptr<StorageFloor> f(new StorageFloor());
+    f->storage_ = std::move(storage).value();
+    std::vector<std::string> names;
+    for (size_t i = 0; i < cfs; ++i) names.push_back("floor" + std::to_string(i));
+    if (!f->storage_->CreateColumnFamilies(names).ok()) return nullptr;
+    for (const auto& n : names) {
+      f->cfs_.push_back(f->storage_->Find(n));
+      rocksdb::WriteBatch batch;
+      for (size_t k = 0; k < keys; ++k) {
+        if (!batch.Put(f->cfs_.back().get(), "k" + std::to_string(k), value).ok()) return nullptr;
+      }
+      if (!f->storage_->db()->Write(f->storage_->data_write_options(), &batch).ok()) return nullptr;
+    }
+    return f;
+  }
+
+  // GET: one Get. True with the value when found.
+  bool Get(const std::string& tenant, const std::string& key, std::string* value) {
+    rocksdb::PinnableSlice v;
+    rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), CfOf(tenant), key, &v);
+    if (!s.ok()) return false;
+    value->assign(v.data(), v.size());
+    return true;
+  }
+
+  // PUT: the Get of the current value (unless `blind`), then the write.
+  bool Put(const std::string& tenant, const std::string& key, const std::string& value, bool blind) {
+    rocksdb::ColumnFamilyHandle* cf = CfOf(tenant);
+    if (!blind) {
+      rocksdb::PinnableSlice current;
+      rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), cf, key, &current);
+      if (!s.ok() && !s.IsNotFound()) return false;
+    }
+    rocksdb::WriteBatch batch;
+    return batch.Put(cf, key, value).ok() && storage_->db()->Write(storage_->data_write_options(), &batch).ok();
+  }
+
+ private:
+  StorageFloor() = default;
+  rocksdb::ColumnFamilyHandle* CfOf(const std::string& tenant) {
+    {
+      std::shared_lock lock(mu_);
+      auto it = tenants_.find(tenant);
+      if (it != tenants_.end()) return it->second;
+    }
+    std::unique_lock lock(mu_);
+    auto it = tenants_.find(tenant);
+    if (it != tenants_.end()) return it->second;
+    rocksdb::ColumnFamilyHandle* cf = tenants_.size() < cfs_.size()
+                                          ? cfs_[tenants_.size()].get()
+                                          : cfs_[std::hash<std::string>{}(tenant) % cfs_.size()].get();
+    tenants_.emplace(tenant, cf);
+    return cf;
+  }
+
+  std::unique_ptr<tenantkv::engine::Storage> storage_;
+  std::vector<tenantkv::engine::CfHandle> cfs_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, rocksdb::ColumnFamilyHandle*> tenants_;  // GUARDED_BY(mu_)
+};
+
+// "/v1/kv/KEY" -> KEY; any other path is used whole.
+std::string KeyOf(const std::string& path) {
+  static const std::string kPrefix = "/v1/kv/";
+  return path.rfind(kPrefix, 0) == 0 ? path.substr(kPrefix.size()) : path;
 }
 
 }  // namespace
@@ -42,6 +146,19 @@ int main(int argc, char** argv) {
   app.add_option("--threads-max", defaults.threads_max, "connection threads at most");
   app.add_option("--max-connections-per-client", defaults.max_connections_per_client,
                  "open connections per client IP");
+  std::string storage_dir;
+  size_t column_families = 8;
+  size_t keys = 10000;
+  bool sync_writes = false;
+  app.add_option("--storage-dir", storage_dir,
+                 "be the storage floor: make tenantkv's RocksDB calls in a DB here (created)");
+  app.add_option("--column-families", column_families, "storage floor: tenants (column families)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--keys", keys, "storage floor: keys loaded per column family")->check(CLI::Range(0, 10'000'000));
+  app.add_flag("--sync-writes", sync_writes, "storage floor: fsync the WAL before a PUT is answered");
+  bool blind_writes = false;
+  app.add_flag("--blind-writes", blind_writes,
+               "storage floor: a PUT only writes (tenantkv reads the current value first)");
   CLI11_PARSE(app, argc, argv);
 
   const size_t colon = listen.rfind(':');
@@ -76,12 +193,39 @@ int main(int argc, char** argv) {
                                                 defaults.max_connections_per_client);
   };
   const std::string body(body_bytes, 'v');
+  std::unique_ptr<StorageFloor> floor;
+  if (!storage_dir.empty()) {
+    floor = StorageFloor::Open(storage_dir, column_families, keys, body, sync_writes);
+    if (floor == nullptr) {
+      std::fprintf(stderr, "cannot set up the storage floor in %s\n", storage_dir.c_str());
+      return 1;
+    }
+  }
   auto handle = [&body](const httplib::Request&, httplib::Response& res) {
     res.set_content(body, "application/octet-stream");
   };
+  auto floor_get = [&floor, &body](const httplib::Request& req, httplib::Response& res) {
+    std::string value;
+    if (!floor->Get(req.get_header_value("Authorization"), KeyOf(req.path), &value)) {
+      res.status = 404;
+      value = body;
+    }
+    res.set_content(value, "application/octet-stream");
+  };
+  auto floor_put = [&floor, &body, blind_writes](const httplib::Request& req, httplib::Response& res) {
+    if (!floor->Put(req.get_header_value("Authorization"), KeyOf(req.path), req.body, blind_writes)) {
+      res.status = 500;
+    }
+    res.set_content(body, "application/octet-stream");
+  };
   const std::string any = R"([\s\S]*)";
-  s.Get(any, handle);
-  s.Put(any, handle);
+  if (floor != nullptr) {
+    s.Get(any, floor_get);
+    s.Put(any, floor_put);
+  } else {
+    s.Get(any, handle);
+    s.Put(any, handle);
+  }
   s.Post(any, handle);
   s.Delete(any, handle);
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side by side on one machine, in one run: the HTTP ceiling (a no-op
-# cpp-httplib server with tenantkv-server's HTTP settings), tenantkv, etcd
+# cpp-httplib server with tenantkv-server's HTTP settings), the storage
+# floor (that server making only tenantkv's RocksDB calls: a Get per GET, a
+# Get and a write per PUT; see noop_server.cc), tenantkv, etcd
 # 3.4 with auth and one prefix-restricted user per tenant (v3 JSON gateway),
 # and PostgreSQL 15 with row-level security by tenant (pgbench). Same data
 # everywhere: TENANTS tenants x KEYS keys of 100-byte values. Then the
@@ -89,14 +91,19 @@ wrk_run() {
 }
 
 # ---- the ceiling ---------------------------------------------------------
+# start_noop NAME [flags]: the ceiling (no flags) or the storage floor
+# (--storage-dir ...); its URL in $work/NAME.url.
 start_noop() {
-  "$bin/tenantkv-noop-server" --listen 127.0.0.1:0 --max-connections-per-client 256 \
-    >"$work/noop.out" 2>"$work/noop.err" &
+  local name="$1"
+  shift
+  "$bin/tenantkv-noop-server" --listen 127.0.0.1:0 --max-connections-per-client 256 "$@" \
+    >"$work/$name.out" 2>"$work/$name.err" &
   tkv_pids+=($!)
-  local _
-  for _ in $(seq 1 100); do grep -q "listening on" "$work/noop.out" 2>/dev/null && break; sleep 0.1; done
-  noop_url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/noop.out" | head -1)"
-  [ -n "$noop_url" ] || { log "no-op server did not start"; cat "$work/noop.err" >&2; exit 1; }
+  local _ url
+  for _ in $(seq 1 600); do grep -q "listening on" "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
+  url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/$name.out" | head -1)"
+  [ -n "$url" ] || { log "$name server did not start"; cat "$work/$name.err" >&2; exit 1; }
+  echo "$url" >"$work/$name.url"
 }
 
 # ---- tenantkv ------------------------------------------------------------
@@ -252,23 +259,27 @@ pg_run() {
 }
 
 # ---- set-up --------------------------------------------------------------
-log "setting up: no-op ceiling, tenantkv, tenantkv --sync-writes ($tenants tenants x $keys keys)"
-start_noop
-echo "dummy" >"$work/noop.tokens"
+log "setting up: no-op ceiling, storage floor, tenantkv, tenantkv --sync-writes ($tenants tenants x $keys keys)"
+start_noop noop
+start_noop floor --storage-dir "$work/floor" --column-families "$tenants" --keys "$keys"
 setup_tkv tkv
 setup_tkv tkvsync --sync-writes
 if [ "$do_etcd" = 1 ]; then log "setting up etcd $(etcd --version | awk '/etcd Version/ {print $3}') with auth"; setup_etcd; fi
 if [ "$do_pg" = 1 ]; then log "setting up PostgreSQL 15 with row-level security"; setup_pg; fi
-noop_run() { wrk_run "$1" "$noop_url" "$here/tenants-kv.lua" TOKENS="$(cat "$work/tkv.tokens")" KEYS="$keys" OP="$2"; }
+noop_run() {  # LABEL NAME OP (NAME: noop or floor)
+  wrk_run "$1" "$(cat "$work/$2.url")" "$here/tenants-kv.lua" TOKENS="$(cat "$work/tkv.tokens")" KEYS="$keys" OP="$3"
+}
 
 # ---- the runs ------------------------------------------------------------
 for run in $(seq 1 "$runs"); do
   log "run $run of $runs (wrk -t2 -c$conns -d${duration}s)"
-  noop_run ceiling-get get
+  noop_run ceiling-get noop get
+  noop_run floor-get floor get
   tkv_run tkv-get tkv get
   [ "$do_etcd" = 1 ] && etcd_run etcd-get get
   [ "$do_pg" = 1 ] && pg_run pg-get pg-get.sql on
-  noop_run ceiling-put put
+  noop_run ceiling-put noop put
+  noop_run floor-put floor put
   tkv_run tkv-put tkv put
   tkv_run tkvsync-put tkvsync put
   [ "$do_etcd" = 1 ] && etcd_run etcd-put put
@@ -321,7 +332,7 @@ errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
   echo
   echo "| measurement | median /s | median p99 ms | errors | ratio to ceiling (rate, p99) |"
   echo "|---|---|---|---|---|"
-  for l in ceiling-get tkv-get etcd-get pg-get ceiling-put tkv-put tkvsync-put etcd-put pg-put-sync pg-put-async tkv-mix tkv-batch tkvsync-batch; do
+  for l in ceiling-get floor-get tkv-get etcd-get pg-get ceiling-put floor-put tkv-put tkvsync-put etcd-put pg-put-sync pg-put-async tkv-mix tkv-batch tkvsync-batch; do
     r="$(median_of "$l" 2)"
     [ -n "$r" ] || continue
     p="$(median_of "$l" 3)"
@@ -343,6 +354,8 @@ errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
     [ -n "$a" ] && [ -n "$b" ] && awk -v t="$1" -v a="$a" -v b="$b" 'BEGIN {printf "- %s: %.2fx\n", t, a / b}'
     return 0
   }
+  ratio_line "tenantkv GET / storage floor GET" tkv-get floor-get
+  ratio_line "tenantkv PUT / storage floor PUT" tkv-put floor-put
   ratio_line "tenantkv GET / etcd GET" tkv-get etcd-get
   ratio_line "tenantkv --sync-writes PUT / etcd PUT (both fsync)" tkvsync-put etcd-put
   ratio_line "tenantkv PUT (no fsync) / etcd PUT" tkv-put etcd-put
