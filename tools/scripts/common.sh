@@ -5,7 +5,7 @@ set -euo pipefail
 TKV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboost-dev
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
-              libspdlog-dev libfmt-dev libbenchmark-dev curl
+              libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
               softhsm2 libp11-kit-dev)  # PKCS#11: the provider's header; SoftHSM2 for its tests
 # Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
 TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -24,9 +24,34 @@ tkv_install_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# tkv_build BUILD_DIR [extra cmake args...]
+# Rebuilds are incremental across clean clones: ccache keeps its cache
+# outside the clone (ccache's own default, ~/.cache/ccache, unless CCACHE_DIR
+# says otherwise), paths inside the clone are hashed relative to it, and the
+# build directory's name is not hashed, so a fresh clone in another folder
+# hits the objects an earlier clone compiled.
+export CCACHE_BASEDIR="$TKV_ROOT"
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
+
+# tkv_build BUILD_DIR [cmake args...] [-- targets...]
+# Configures BUILD_DIR (Ninja for a new one; an existing one keeps the
+# generator it was made with) and builds the targets given after "--", or
+# everything.
 tkv_build() {
   local dir="$1"; shift
-  cmake -S "$TKV_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
+  local args=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  targets=("$@")
+  local gen=()
+  if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null; then gen=(-G Ninja); fi
+  local launcher=()
+  if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S "$TKV_ROOT" -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "${args[@]}" >/dev/null
+  if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
+  else
+    cmake --build "$dir" -j "$(nproc)"
+  fi
 }

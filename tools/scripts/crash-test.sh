@@ -33,8 +33,7 @@ case "$mode" in
   *) echo "--mode must be writes, reencrypt or masterkey" >&2; exit 2 ;;
 esac
 tkv_install_deps
-cmake -S "$TKV_ROOT" -B "$TKV_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$TKV_ROOT/build" -j "$(nproc)" --target crash_consistency_test tenantkv-server
+tkv_build "$TKV_ROOT/build" -- crash_consistency_test tenantkv-server
 args=(--gtest_filter="$filter" --cycles "$cycles")
 [ -n "$seed" ] && args+=(--seed "$seed")
 exec "$TKV_ROOT/build/bin/crash_consistency_test" "${args[@]}"

@@ -27,9 +27,7 @@ fi
 
 tkv_install_deps "${TKV_FUZZ_PACKAGES[@]}"
 out="$TKV_ROOT/build-fuzz"
-cmake -S "$TKV_ROOT" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DTENANTKV_FUZZ=ON -DTENANTKV_BUILD_TESTS=OFF >/dev/null
-cmake --build "$out" -j "$(nproc)" --target "${targets[@]}"
+tkv_build "$out" -DCMAKE_CXX_COMPILER=clang++ -DTENANTKV_FUZZ=ON -DTENANTKV_BUILD_TESTS=OFF -- "${targets[@]}"
 
 mkdir -p "$out/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
