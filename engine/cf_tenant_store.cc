@@ -23,15 +23,12 @@ int64_t LogicalSize(std::string_view key, size_t value_size) {
 class CfSnapshot final : public StoreSnapshot {
  public:
   CfSnapshot(Storage* storage, CfHandle cf)
-      : db_(storage->db()), cf_(std::move(cf)), snapshot_(db_->GetSnapshot()) {}
-  ~CfSnapshot() override {
-    it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
-  }
+      : db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()) {}
+  ~CfSnapshot() override { it_.reset(); }  // before the snapshot it reads
 
   Status Start(Storage* storage, const std::string& usage_key) {
     rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
+    ro.snapshot = snapshot_->get();
     std::string raw;
     rocksdb::Status s = db_->Get(ro, storage->system(), usage_key, &raw);
     if (s.ok() && !DecodeUsage(raw, &usage_.keys, &usage_.logical_bytes)) {
@@ -55,7 +52,9 @@ class CfSnapshot final : public StoreSnapshot {
  private:
   rocksdb::DB* const db_;
   const CfHandle cf_;  // keeps the column family readable even if dropped meanwhile
-  const rocksdb::Snapshot* const snapshot_;
+  // Registered with the storage: a purge held back by it runs again when
+  // it is released (Storage::PurgeSystemRange).
+  const std::unique_ptr<Storage::Snapshot> snapshot_;
   std::unique_ptr<rocksdb::Iterator> it_;
   Usage usage_;
 };
