@@ -23,15 +23,12 @@ int64_t LogicalSize(std::string_view key, size_t value_size) {
 class CfSnapshot final : public StoreSnapshot {
  public:
   CfSnapshot(Storage* storage, CfHandle cf)
-      : db_(storage->db()), cf_(std::move(cf)), snapshot_(db_->GetSnapshot()) {}
-  ~CfSnapshot() override {
-    it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
-  }
+      : db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()) {}
+  ~CfSnapshot() override { it_.reset(); }  // before the snapshot it reads
 
   Status Start(Storage* storage, const std::string& usage_key) {
     rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
+    ro.snapshot = snapshot_->get();
     std::string raw;
     rocksdb::Status s = db_->Get(ro, storage->system(), usage_key, &raw);
     if (s.ok() && !DecodeUsage(raw, &usage_.keys, &usage_.logical_bytes)) {
@@ -55,14 +52,47 @@ class CfSnapshot final : public StoreSnapshot {
  private:
   rocksdb::DB* const db_;
   const CfHandle cf_;  // keeps the column family readable even if dropped meanwhile
-  const rocksdb::Snapshot* const snapshot_;
+  // Registered with the storage: a purge held back by it runs again when
+  // it is released (Storage::PurgeSystemRange).
+  const std::unique_ptr<Storage::Snapshot> snapshot_;
   std::unique_ptr<rocksdb::Iterator> it_;
   Usage usage_;
 };
 
 }  // namespace
 
+// Seq_cst on both sides: either Close() sees this operation counted and
+// waits for it, or the operation sees the store closed and does not start.
+class CfTenantStore::ScopedOp {
+ public:
+  explicit ScopedOp(CfTenantStore& store) : store_(store) {
+    store_.in_flight_.fetch_add(1);
+    admitted_ = !store_.closed_.load();
+  }
+  ~ScopedOp() {
+    if (store_.in_flight_.fetch_sub(1) == 1 && store_.closed_.load()) {
+      std::lock_guard<std::mutex> lock(store_.drain_mu_);
+      store_.drained_.notify_all();
+    }
+  }
+  ScopedOp(const ScopedOp&) = delete;
+  ScopedOp& operator=(const ScopedOp&) = delete;
+
+  Status status() const {
+    return admitted_ ? Status::Ok() : Status::NotFound("the tenant was deleted", "tenant_not_found");
+  }
+
+ private:
+  CfTenantStore& store_;
+  bool admitted_ = false;
+};
+
 Result<std::unique_ptr<StoreSnapshot>> CfTenantStore::Snapshot() {
+  // Counted while it is taken only: it reads at its own sequence number,
+  // before the range delete that empties the column family, so it never
+  // sees what a next owner writes.
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
   auto snap = std::make_unique<CfSnapshot>(storage_, options_.cf);
   TKV_RETURN_IF_ERROR(snap->Start(storage_, options_.usage_key));
   return std::unique_ptr<StoreSnapshot>(std::move(snap));
@@ -205,12 +235,8 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
                     "the write would take stored bytes past storage_bytes (" + std::to_string(limit) + ")");
     }
   }
-  Status s = Status::Ok();
-  {
-    std::shared_lock<std::shared_mutex> open(close_mu_);
-    s = closed_ ? Status::NotFound("the tenant was deleted", "tenant_not_found")
-                : FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
-  }
+  // Every caller is an operation in flight (ScopedOp): the store is open.
+  Status s = FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
   if (!s.ok()) {
     if (delta_bytes > 0) bytes_ -= delta_bytes;
     return s;
@@ -221,8 +247,10 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
 }
 
 void CfTenantStore::Close() {
-  std::unique_lock<std::shared_mutex> lock(close_mu_);
-  closed_ = true;
+  closed_.store(true);
+  if (in_flight_.load() != 0 && close_wait_hook_) close_wait_hook_();
+  std::unique_lock<std::mutex> lock(drain_mu_);
+  drained_.wait(lock, [this] { return in_flight_.load() == 0; });
 }
 
 void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
@@ -238,6 +266,9 @@ size_t CfTenantStore::MaxValueBytes() const {
 
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
   TKV_RETURN_IF_ERROR(ValidateUserKey(key));
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
+  if (read_hook_) read_hook_();
   std::string sealed;
   rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
   if (s.IsNotFound()) return Status::NotFound("no such key");
@@ -280,6 +311,8 @@ Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view valu
   const int64_t expires =
       options.ttl_seconds > 0 ? clock_->NowUnixMillis() + options.ttl_seconds * 1000 : 0;
 
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
   std::lock_guard<std::mutex> lock(StripeFor(key));
   TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
   TKV_RETURN_IF_ERROR(CheckCondition(options.condition, current));
@@ -301,6 +334,8 @@ Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view valu
 
 Status CfTenantStore::Delete(std::string_view key, const WriteCondition& condition) {
   TKV_RETURN_IF_ERROR(ValidateUserKey(key));
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
   std::lock_guard<std::mutex> lock(StripeFor(key));
   TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
   if (!current) return Status::NotFound("no such key");
@@ -319,6 +354,9 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
   if (req.limit == 0 || req.limit > kMaxListLimit) {
     return Status::InvalidArgument("limit must be between 1 and 1000", "invalid_limit");
   }
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
+  if (read_hook_) read_hook_();
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
@@ -369,6 +407,8 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     if (!s.ok()) return Status(s.code(), s.reason(), "op " + std::to_string(i) + ": " + s.message());
     stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.data());
   }
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
   // Lock stripes in index order: no deadlock with other batches.
   std::vector<std::unique_lock<std::mutex>> locks;
   for (size_t id : stripe_ids) locks.emplace_back(stripes_[id]);
@@ -468,6 +508,8 @@ void CfTenantStore::WriteBarrier() {
 }
 
 Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, size_t max_keys) {
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
   auto [target, key] = keyring_->Current();
   if (key == nullptr) return Status::Unavailable("tenant has no active data key", "key_unavailable");
   struct Candidate {

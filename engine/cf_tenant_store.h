@@ -5,14 +5,20 @@
 // column family and change in the same WriteBatch as the data (a merge of
 // deltas), so they never drift. Writes to one key are serialised by a
 // striped lock so If-Match/If-None-Match and usage deltas are exact.
+//
+// Every operation, reads included, is counted in flight for its whole
+// length; Close() refuses new ones and waits for those in flight, so once it
+// returns nothing reads or writes the column family, which can then be
+// emptied and handed to another tenant.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 
 #include "engine/clock.h"
@@ -52,7 +58,16 @@ class CfTenantStore final : public TenantStore {
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
   void Close() override;
 
+  // Called by Get and List once admitted, before they read storage.
+  void SetReadHookForTest(std::function<void()> hook) { read_hook_ = std::move(hook); }
+  // Called by Close when it has to wait for operations in flight.
+  void SetCloseWaitHookForTest(std::function<void()> hook) { close_wait_hook_ = std::move(hook); }
+
  private:
+  // Counts one operation in flight for as long as it lives. Two atomic adds
+  // on the store's own counter: no lock on the read path.
+  class ScopedOp;
+
   // What is physically stored under a key (possibly expired).
   struct Stored {
     std::string sealed;
@@ -96,12 +111,17 @@ class CfTenantStore final : public TenantStore {
   const Clock* const clock_;
   const CfTenantStoreOptions options_;
   std::array<std::mutex, 64> stripes_;
-  std::shared_mutex close_mu_;  // writes hold it shared while they commit
-  bool closed_ = false;         // GUARDED_BY(close_mu_)
+  // Operations in flight and whether the store is closed; see ScopedOp.
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> closed_{false};
+  std::mutex drain_mu_;               // Close() waits on drained_ under it
+  std::condition_variable drained_;   // in_flight_ fell to 0 after Close()
   std::atomic<int64_t> keys_;
   std::atomic<int64_t> bytes_;
   std::atomic<int64_t> storage_limit_{0};    // 0 = none
   std::atomic<int64_t> value_limit_{0};      // 0 = only options_.max_value_bytes
+  std::function<void()> read_hook_;        // set before concurrent use (tests)
+  std::function<void()> close_wait_hook_;  // set before concurrent use (tests)
 };
 
 }  // namespace tenantkv::engine

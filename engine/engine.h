@@ -92,6 +92,7 @@ class Engine {
                                      bool verify = false, bool* verified = nullptr);
   Result<std::string> TenantHandover(const std::string& id, std::string_view passphrase);
   Result<ImportOutcome> ImportTenant(const ImportRequest& request);
+  TenantExporter& exporter() { return *exporter_; }
   // A whole-node backup into `dir` (node_backup.h); one at a time
   // (Unavailable "backup_in_progress" while another runs).
   Result<NodeBackupInfo> BackupNode(const std::string& dir);

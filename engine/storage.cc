@@ -8,6 +8,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <cstring>
+#include <limits>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -18,6 +19,31 @@ namespace tenantkv::engine {
 namespace {
 
 constexpr char kSystemCf[] = "tenantkv.system";
+
+// A purge waiting for a snapshot, persisted in the system column family:
+// purge/<length of begin, decimal>:<begin><end> = "" (the two bounds may
+// hold any byte, '\0' included).
+constexpr char kPendingPurgePrefix[] = "purge/";
+
+std::string PendingPurgeKey(const std::string& begin, const std::string& end) {
+  return kPendingPurgePrefix + std::to_string(begin.size()) + ":" + begin + end;
+}
+
+bool ParsePendingPurgeKey(std::string_view key, std::string* begin, std::string* end) {
+  key.remove_prefix(sizeof(kPendingPurgePrefix) - 1);
+  const size_t colon = key.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 9) return false;
+  size_t length = 0;
+  for (char c : key.substr(0, colon)) {
+    if (c < '0' || c > '9') return false;
+    length = length * 10 + static_cast<size_t>(c - '0');
+  }
+  key.remove_prefix(colon + 1);
+  if (length > key.size()) return false;
+  begin->assign(key.substr(0, length));
+  end->assign(key.substr(length));
+  return true;
+}
 
 // Creating a column family makes RocksDB rewrite and re-parse its OPTIONS
 // file, which lists every column family: megabytes of short-lived
@@ -136,6 +162,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   s->Wrap(handles[0]);
   s->system_ = s->Wrap(handles[1]);
   for (size_t i = 2; i < handles.size(); ++i) s->live_[descs[i].name] = s->Wrap(handles[i]);
+  TKV_RETURN_IF_ERROR(s->LoadPendingPurges());
   return s;
 }
 
@@ -209,13 +236,98 @@ Status Storage::DropColumnFamily(const CfHandle& handle) {
   return FromRocks(db_->DropColumnFamily(handle.get()), "drop column family");
 }
 
-Status Storage::PurgeSystemRange(const std::string& begin, const std::string& end) {
+std::unique_ptr<Storage::Snapshot> Storage::TakeSnapshot() {
+  // Taken and registered under the lock, so a purge that finds no older
+  // snapshot registered can rely on every later one being newer than it.
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  const rocksdb::Snapshot* s = db_->GetSnapshot();
+  snapshots_.insert(s->GetSequenceNumber());
+  return std::unique_ptr<Snapshot>(new Snapshot(this, s));
+}
+
+Storage::Snapshot::~Snapshot() { storage_->Release(snapshot_); }
+
+void Storage::Release(const rocksdb::Snapshot* snapshot) {
+  const rocksdb::SequenceNumber seq = snapshot->GetSequenceNumber();
+  db_->ReleaseSnapshot(snapshot);
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    snapshots_.erase(snapshots_.find(seq));
+  }
+  if (pending_purge_count_.load() == 0) return;
+  std::lock_guard<std::mutex> purge(purge_mu_);
+  // A failure stays pending: retried at the next release, purge or start.
+  RunDuePurges().IgnoreError();
+}
+
+rocksdb::SequenceNumber Storage::OldestSnapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return snapshots_.empty() ? std::numeric_limits<rocksdb::SequenceNumber>::max() : *snapshots_.begin();
+}
+
+Status Storage::CompactSystemRange(const std::string& begin, const std::string& end) {
   TKV_RETURN_IF_ERROR(Flush());
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   rocksdb::Slice b(begin), e(end);
   TKV_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, system_.get(), &b, &e), "compact system range"));
   return FromRocks(db_->FlushWAL(true), "sync WAL");
+}
+
+Status Storage::PurgeSystemRange(const std::string& begin, const std::string& end) {
+  std::lock_guard<std::mutex> purge(purge_mu_);
+  // The deletes committed before this call, so at or below this number.
+  const rocksdb::SequenceNumber after = db_->GetLatestSequenceNumber();
+  if (OldestSnapshot() < after) {
+    TKV_RETURN_IF_ERROR(FromRocks(db_->Put(meta_wo_, system_.get(), PendingPurgeKey(begin, end), ""),
+                                  "record pending purge"));
+    pending_purges_.push_back({begin, end, after});
+    pending_purge_count_ = pending_purges_.size();
+  }
+  // Now in any case: the flush takes the records out of the WAL.
+  TKV_RETURN_IF_ERROR(CompactSystemRange(begin, end));
+  return RunDuePurges();
+}
+
+Status Storage::RunDuePurges() {
+  const rocksdb::SequenceNumber oldest = OldestSnapshot();
+  Status first = Status::Ok();
+  for (auto it = pending_purges_.begin(); it != pending_purges_.end();) {
+    if (oldest < it->after) {
+      ++it;
+      continue;
+    }
+    Status s = CompactSystemRange(it->begin, it->end);
+    if (s.ok()) {
+      s = FromRocks(db_->Delete(meta_wo_, system_.get(), PendingPurgeKey(it->begin, it->end)),
+                    "remove pending purge");
+    }
+    if (!s.ok()) {
+      if (first.ok()) first = s;
+      ++it;
+      continue;
+    }
+    it = pending_purges_.erase(it);
+  }
+  pending_purge_count_ = pending_purges_.size();
+  return first;
+}
+
+Status Storage::LoadPendingPurges() {
+  std::lock_guard<std::mutex> purge(purge_mu_);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), system_.get()));
+    for (it->Seek(kPendingPurgePrefix); it->Valid() && it->key().starts_with(kPendingPurgePrefix); it->Next()) {
+      PendingPurge p;
+      if (!ParsePendingPurgeKey(it->key().ToStringView(), &p.begin, &p.end)) {
+        return Status::DataLoss("pending purge record is malformed");
+      }
+      pending_purges_.push_back(std::move(p));
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load pending purges"));
+  }
+  pending_purge_count_ = pending_purges_.size();
+  return RunDuePurges();
 }
 
 StorageStats Storage::Stats() const {
@@ -228,6 +340,7 @@ StorageStats Storage::Stats() const {
   if (db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &v)) st.delayed_write_rate = v;
   if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &v)) st.write_stopped = v != 0;
   st.block_cache_usage_bytes = block_cache_ ? block_cache_->GetUsage() : 0;
+  st.pending_purges = pending_purge_count_.load();
   std::lock_guard<std::mutex> lock(mu_);
   st.column_families = live_.size() + 2;  // + the default and the system column family
   return st;

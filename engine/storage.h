@@ -11,9 +11,11 @@
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/perf_level.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,7 @@ struct StorageStats {
   uint64_t delayed_write_rate = 0;        // rocksdb.actual-delayed-write-rate (bytes/s; 0 = no delay)
   bool write_stopped = false;             // rocksdb.is-write-stopped
   uint64_t column_families = 0;           // open column families, system one included
+  uint64_t pending_purges = 0;            // purges waiting for older snapshots (PurgeSystemRange)
 };
 
 using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
@@ -82,10 +85,35 @@ class Storage {
   // Drops the column family; its handle is released by its last user.
   Status DropColumnFamily(const CfHandle& handle);
 
+  // A RocksDB snapshot of the whole DB, known to the storage so that a purge
+  // can tell whether a snapshot still sees what it deletes. Releasing it (its
+  // destructor) re-runs, on the releasing thread, every purge that waited for
+  // it. Not thread-safe; the Storage must outlive it.
+  class Snapshot {
+   public:
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    const rocksdb::Snapshot* get() const { return snapshot_; }
+
+   private:
+    friend class Storage;
+    Snapshot(Storage* storage, const rocksdb::Snapshot* snapshot) : storage_(storage), snapshot_(snapshot) {}
+    Storage* const storage_;
+    const rocksdb::Snapshot* const snapshot_;
+  };
+  // Every snapshot of the DB is taken here, never by db()->GetSnapshot().
+  std::unique_ptr<Snapshot> TakeSnapshot();
+
   // Makes deleted system records unrecoverable from this DB's files: flushes
   // every column family (a WAL file is kept until all column families with
   // data in it are flushed) and compacts [begin, end) of the system column
   // family to the bottom level, so neither WAL nor SST keeps them.
+  // Compaction keeps every version a live snapshot can see: if a snapshot
+  // older than the call is live, the range is also recorded (fsync'd) and
+  // purged again once no snapshot older than the call remains, or at the
+  // next Open (no snapshot survives a restart). Call it after the deletes
+  // have committed.
   Status PurgeSystemRange(const std::string& begin, const std::string& end);
 
   // Cheap: reads in-memory properties only. Thread-safe.
@@ -95,9 +123,25 @@ class Storage {
   Status Flush();
 
  private:
+  // A purge to run again once every snapshot older than `after` is gone.
+  struct PendingPurge {
+    std::string begin;
+    std::string end;
+    rocksdb::SequenceNumber after = 0;
+  };
+
   Storage() = default;
   CfHandle Wrap(rocksdb::ColumnFamilyHandle* h);
   rocksdb::ColumnFamilyOptions TenantCfOptions() const;
+  void Release(const rocksdb::Snapshot* snapshot);
+  // The sequence number of the oldest live snapshot; the largest one if none.
+  rocksdb::SequenceNumber OldestSnapshot() const;
+  Status CompactSystemRange(const std::string& begin, const std::string& end);
+  // Loads the purges recorded before a restart (all due: no snapshot is live).
+  Status LoadPendingPurges();
+  // Re-runs the pending purges no live snapshot holds back; a failed one
+  // stays pending. REQUIRES(purge_mu_).
+  Status RunDuePurges();
 
   StorageOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -107,6 +151,12 @@ class Storage {
   CfHandle system_;
   mutable std::mutex mu_;
   std::map<std::string, CfHandle> live_;  // GUARDED_BY(mu_): every column family not dropped
+  // One purge at a time; taken before snapshot_mu_, never after it.
+  std::mutex purge_mu_;
+  std::vector<PendingPurge> pending_purges_;  // GUARDED_BY(purge_mu_)
+  mutable std::mutex snapshot_mu_;
+  std::multiset<rocksdb::SequenceNumber> snapshots_;  // GUARDED_BY(snapshot_mu_): live ones
+  std::atomic<uint64_t> pending_purge_count_{0};     // pending_purges_.size(), for Stats()
 };
 
 // The system column family's merge operator: adds 16-byte (keys, bytes)

@@ -127,6 +127,7 @@ Result<ExportSummary> TenantExporter::Write(Tenant& tenant, const std::string& d
   std::set<uint32_t> versions_used;
   {
     TKV_ASSIGN_OR_RETURN(std::unique_ptr<StoreSnapshot> snap, tenant.store().Snapshot());
+    if (snapshot_hook_) snapshot_hook_();
     m.usage = snap->usage();
     DataFileWriter files(dir);
     for (; snap->Valid(); snap->Next()) {

@@ -9,6 +9,7 @@
 // tenant is deleted. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,10 @@ class TenantExporter {
   // The tenant's export wrapping key for another node (export_handover.h).
   Result<std::string> Handover(const std::string& id, std::string_view passphrase);
 
+  // Called by each export while it holds its snapshot, before its scan. Set
+  // before any export runs.
+  void SetSnapshotHookForTest(std::function<void()> hook) { snapshot_hook_ = std::move(hook); }
+
  private:
   Result<ExportSummary> Write(Tenant& tenant, const std::string& dir);
 
@@ -50,6 +55,7 @@ class TenantExporter {
   QuotaStore* const quotas_;
   const Clock* const clock_;
   const std::string data_dir_;
+  std::function<void()> snapshot_hook_;
 };
 
 }  // namespace tenantkv::engine

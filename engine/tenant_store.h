@@ -79,9 +79,11 @@ class TenantStore {
   // over `max_value_bytes` fail with TooLarge ("value_too_large"). Takes
   // effect for the next write. 0 = no limit.
   virtual void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) = 0;
-  // The tenant is being deleted: waits for writes already committing, and
-  // makes every later write fail with NotFound("tenant_not_found"), so no
-  // write can land after the store's data is dropped.
+  // The tenant is being deleted: makes every later operation (read or
+  // write) fail with NotFound("tenant_not_found") and waits for those in
+  // flight, so that nothing reads or writes the tenant's storage once its
+  // data is dropped and the storage handed to another tenant. A snapshot
+  // counts only while it is being taken: it reads at its own point in time.
   virtual void Close() = 0;
 };
 

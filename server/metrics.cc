@@ -165,6 +165,9 @@ void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db,
         db.write_stopped ? 1 : 0);
   gauge("tenantkv_rocksdb_column_families", "Open column families (tenants, system and default).",
         static_cast<double>(db.column_families));
+  gauge("tenantkv_storage_pending_purges",
+        "Purges of deleted key records waiting for an older snapshot (an export) to be released.",
+        static_cast<double>(db.pending_purges));
 }
 
 void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool) {

@@ -786,7 +786,7 @@ namespace {
 
 // Close() is what a tenant delete relies on: once it returns, no write of
 // the store reaches RocksDB, so nothing can land after the range delete.
-TEST_F(CfTenantStore, ClosedStoreRefusesEveryWriteAndLeavesUsageAlone) {
+TEST_F(CfTenantStore, ClosedStoreRefusesEveryOperationAndLeavesUsageAlone) {
   MustPut("k1", "v1");
   const Usage before = store().GetUsage();
   store().Close();
@@ -799,8 +799,13 @@ TEST_F(CfTenantStore, ClosedStoreRefusesEveryWriteAndLeavesUsageAlone) {
   ExpectCode(store().Batch(ops).status(), Code::kNotFound, "tenant_not_found");
   EXPECT_EQ(store().GetUsage().keys, before.keys);
   EXPECT_EQ(store().GetUsage().logical_bytes, before.logical_bytes);
-  // Reads still answer from what was committed (the registry gates them).
-  EXPECT_EQ(store().Get("k1")->value, "v1");
+  // Reads too: once closed, the column family may be another tenant's.
+  ExpectCode(store().Get("k1").status(), Code::kNotFound, "tenant_not_found");
+  ListRequest req;
+  req.limit = 10;
+  ExpectCode(store().List(req).status(), Code::kNotFound, "tenant_not_found");
+  ExpectCode(store().Snapshot().status(), Code::kNotFound, "tenant_not_found");
+  ExpectCode(store().Reencrypt("", 10).status(), Code::kNotFound, "tenant_not_found");
 }
 
 }  // namespace

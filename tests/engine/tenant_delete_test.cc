@@ -5,12 +5,16 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cctype>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "engine/cf_tenant_store.h"
 #include "tests/engine/test_util.h"
 
 namespace tenantkv::engine::testutil {
@@ -178,6 +182,180 @@ TEST(TenantDelete, WrappedDataKeyIsPurgedFromTheFiles) {
       << ::testing::PrintToString(FilesContaining(ReadAllFiles(h.data_dir()), acme_wrapped));
   EXPECT_EQ(h.Store("globex").Get("k3")->value, "globex-3");
   EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+}
+
+// Every wrapped key (hex) that is new since `before`.
+std::set<std::string> NewWrappedKeys(const std::string& dir, const std::set<std::string>& before) {
+  std::set<std::string> out;
+  for (const auto& k : WrappedKeysOnDisk(dir)) {
+    if (before.count(k) == 0) out.insert(k);
+  }
+  return out;
+}
+
+// An export holds a snapshot of the whole DB: a tenant deleted meanwhile
+// cannot have its wrapped keys compacted away while the snapshot sees them.
+// The purge is run again once the snapshot is released, so the files (and
+// any node backup taken afterwards) hold none of them.
+TEST(TenantDelete, WrappedKeysArePurgedOnceAnExportsSnapshotIsReleased) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  WriteSome(h.Store("acme"), "acme-", 20);
+  std::set<std::string> before = WrappedKeysOnDisk(h.data_dir());
+  ASSERT_TRUE(h->CreateTenant("globex", "").ok());
+  WriteSome(h.Store("globex"), "globex-", 20);
+  // globex's export key is a wrapped key too.
+  ASSERT_TRUE(h->ExportTenant("globex", h.temp().Sub("globex-export")).ok());
+  ASSERT_TRUE(h->Flush().ok());
+  const std::set<std::string> globex_keys = NewWrappedKeys(h.data_dir(), before);
+  ASSERT_EQ(globex_keys.size(), 2u) << "control: the scan finds globex's data key and export key";
+
+  Status deleted = Status::Internal("the export's hook did not run");
+  h->exporter().SetSnapshotHookForTest([&] {
+    deleted = h->DeleteTenant("globex");
+    // Control: the snapshot does keep them for now, as RocksDB must.
+    EXPECT_FALSE(FilesContaining(ReadAllFiles(h.data_dir()), *globex_keys.begin()).empty())
+        << "control: the export's snapshot no longer holds globex's keys back";
+  });
+  auto exported = h->ExportTenant("acme", h.temp().Sub("acme-export"));
+  ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+  ASSERT_TRUE(deleted.ok()) << deleted.ToString();
+  EXPECT_EQ(exported->entries.keys, 20);
+
+  for (const auto& key : globex_keys) {
+    EXPECT_TRUE(FilesContaining(ReadAllFiles(h.data_dir()), key).empty())
+        << "a wrapped key of globex is still on disk after the export ended, in: "
+        << ::testing::PrintToString(FilesContaining(ReadAllFiles(h.data_dir()), key));
+  }
+  const std::string backup = h.temp().Sub("backup");
+  ASSERT_TRUE(h->BackupNode(backup).ok());
+  for (const auto& key : globex_keys) {
+    EXPECT_TRUE(FilesContaining(ReadAllFiles(backup), key).empty())
+        << "a node backup taken after the export carries a wrapped key of globex";
+  }
+  h.Close();
+  ASSERT_TRUE(h.Open());
+  for (const auto& key : globex_keys) {
+    EXPECT_TRUE(FilesContaining(ReadAllFiles(h.data_dir()), key).empty()) << "on disk after a restart";
+  }
+  EXPECT_EQ(h.Store("acme").Get("k3")->value, "acme-3");
+  EXPECT_EQ(h->tenants().Get("globex").status().code(), Code::kNotFound);
+}
+
+// Creates tenants until one is placed on `placement` (a recycled column
+// family, queued behind the spares); its id, or "" and a failure.
+std::string TakeColumnFamily(EngineHarness& h, const std::string& placement) {
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "next-" + std::to_string(i);
+    auto t = h->CreateTenant(id, "");
+    if (!t.ok()) {
+      ADD_FAILURE() << t.status().ToString();
+      return "";
+    }
+    if ((*t)->Info().placement == placement) return id;
+  }
+  ADD_FAILURE() << "no new tenant took the recycled column family " << placement;
+  return "";
+}
+
+// No key of the tenant that took the column family next.
+void ExpectOnlyOwnKeys(const Result<ListPage>& page, const char* when) {
+  SCOPED_TRACE(when);
+  if (!page.ok()) {
+    EXPECT_EQ(page.status().reason(), "tenant_not_found") << page.status().ToString();
+    return;
+  }
+  for (const auto& item : page->items) {
+    EXPECT_EQ(item.key.rfind("next-owner-", 0), std::string::npos)
+        << "a read of the deleted tenant saw the next owner's key " << item.key;
+  }
+}
+
+// A read in flight when its tenant is deleted finishes on the tenant's own
+// data: the column family goes back to the pool (and to a next tenant) only
+// once the reads in flight have drained, and later reads are refused.
+TEST(TenantDelete, AReadInFlightNeverSeesTheNextOwnerOfItsColumnFamily) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  WriteSome(h.Store("acme"), "acme-", 5);
+  auto acme = h->tenants().Get("acme");
+  ASSERT_TRUE(acme.ok());
+  const std::string acme_cf = (*acme)->Info().placement;
+  auto* store = dynamic_cast<CfTenantStore*>(&(*acme)->store());
+  ASSERT_NE(store, nullptr);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool parked = false, go = false, delete_done = false, close_waits = false;
+  auto raise = [&](bool* flag) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      *flag = true;
+    }
+    cv.notify_all();
+  };
+  // The first read parks inside the store until `go`.
+  store->SetReadHookForTest([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (parked) return;
+    parked = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return go; });
+  });
+  store->SetCloseWaitHookForTest([&] { raise(&close_waits); });
+
+  ListRequest req;
+  req.limit = 100;
+  Result<ListPage> in_flight = Status::Internal("not run");
+  std::thread reader([&] { in_flight = store->List(req); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return parked; });
+  }
+  Status deleted = Status::Internal("not run");
+  std::thread deleter([&] {
+    deleted = h->DeleteTenant("acme");
+    raise(&delete_done);
+  });
+  bool went_ahead = false;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return delete_done || close_waits; });
+    went_ahead = delete_done;
+  }
+  EXPECT_FALSE(went_ahead) << "the delete finished while a read of the tenant was in flight";
+  std::string next_owner;
+  if (went_ahead) {
+    // The column family is recycled and taken by a new tenant meanwhile.
+    ASSERT_TRUE(h->tenants().cf_pool().Maintain().ok());
+    next_owner = TakeColumnFamily(h, acme_cf);
+    ASSERT_FALSE(next_owner.empty());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(h.Store(next_owner).Put("next-owner-" + std::to_string(i), "x", {}).ok());
+  } else {
+    EXPECT_EQ(h->tenants().cf_pool().stats().recycling, 0u) << "recycled with a read in flight";
+  }
+  raise(&go);
+  reader.join();
+  ExpectOnlyOwnKeys(in_flight, "the read in flight");
+  if (in_flight.ok()) {
+    EXPECT_EQ(in_flight->items.size(), 5u);
+  }
+  deleter.join();
+  ASSERT_TRUE(deleted.ok()) << deleted.ToString();
+
+  if (next_owner.empty()) {
+    ASSERT_TRUE(h->tenants().cf_pool().Maintain().ok());
+    next_owner = TakeColumnFamily(h, acme_cf);
+    ASSERT_FALSE(next_owner.empty());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(h.Store(next_owner).Put("next-owner-" + std::to_string(i), "x", {}).ok());
+  }
+  // A read started after the delete (a request that held the tenant) is refused.
+  auto late = store->List(req);
+  EXPECT_EQ(late.status().reason(), "tenant_not_found");
+  ExpectOnlyOwnKeys(late, "a read after the delete");
+  EXPECT_EQ(store->Get("next-owner-1").status().reason(), "tenant_not_found");
 }
 
 }  // namespace
