@@ -150,6 +150,19 @@ TEST_F(QuotaApiTest, ManifestsAreVersionedWithHistoryAndRevert) {
   EXPECT_EQ(json::parse(server_.Get("/v1/usage", noisy_)->body)["quotas"]["requests_per_sec"]["rate"], 500);
 }
 
+TEST_F(QuotaApiTest, RevertToAVersionBelowOneIsInvalid) {
+  for (const char* body : {R"({"version":0})", R"({"version":-1})"}) {
+    SCOPED_TRACE(body);
+    auto r = server_.Post("/admin/v1/tenants/noisy/quota/revert", body, server_.operator_token());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(json::parse(r->body)["code"], "invalid_version");
+  }
+  auto missing = server_.Post("/admin/v1/tenants/noisy/quota/revert", R"({"version":9})", server_.operator_token());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(json::parse(missing->body)["code"], "version_not_found");
+}
+
 TEST_F(QuotaApiTest, TenantAdminStaysInsidePlanAndOwnTenant) {
   auto above = SetQuota("noisy", {{"requests_per_sec", 501}}, noisy_, 403);
   EXPECT_EQ(above["code"], "outside_plan_range");
