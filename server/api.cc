@@ -57,7 +57,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
                 c.res.set_content(metrics_.Render(), kPrometheusContentType);
                 return Status::Ok();
               }});
-  AddDataRoutes(router_);
+  AddDataRoutes(router_, options.max_response_value_bytes);
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
