@@ -141,22 +141,38 @@ Result<CfTenantStore::Stored> CfTenantStore::StoredAt(std::string_view key, std:
   return st;
 }
 
-template <typename Map>
-Result<std::vector<std::optional<CfTenantStore::Stored>>> CfTenantStore::ReadStoredSorted(const Map& keys) {
+template <typename Map, typename Fn>
+Status CfTenantStore::ReadStoredSorted(Map& keys, Fn&& each) {
+  // Sorted groups let RocksDB look their keys up level by level together;
+  // groups are sized so that one reads at most about kReadAheadBytes ahead
+  // of `each`, even if every value is as large as allowed (16 keys at
+  // 1 MiB values, every key at once for small ones).
+  constexpr size_t kReadAheadBytes = 16 << 20;
+  const size_t group_size = std::max<size_t>(16, kReadAheadBytes / std::max<size_t>(1, MaxValueBytes()));
+  std::vector<typename Map::iterator> group;
   std::vector<rocksdb::Slice> slices;
-  slices.reserve(keys.size());
-  for (const auto& entry : keys) slices.emplace_back(entry.first);
-  std::vector<rocksdb::PinnableSlice> values(slices.size());
-  std::vector<rocksdb::Status> statuses(slices.size());
-  storage_->db()->MultiGet(rocksdb::ReadOptions(), options_.cf.get(), slices.size(), slices.data(),
-                           values.data(), statuses.data(), /*sorted_input=*/true);
-  std::vector<std::optional<Stored>> out(slices.size());
-  for (size_t i = 0; i < slices.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    TKV_RETURN_IF_ERROR(FromRocks(statuses[i], "read value"));
-    TKV_ASSIGN_OR_RETURN(out[i], StoredAt(slices[i].ToStringView(), values[i].ToString()));
+  for (auto next = keys.begin(); next != keys.end();) {
+    group.clear();
+    slices.clear();
+    for (; next != keys.end() && group.size() < group_size; ++next) {
+      group.push_back(next);
+      slices.emplace_back(next->first);
+    }
+    std::vector<rocksdb::PinnableSlice> values(slices.size());
+    std::vector<rocksdb::Status> statuses(slices.size());
+    storage_->db()->MultiGet(rocksdb::ReadOptions(), options_.cf.get(), slices.size(), slices.data(),
+                             values.data(), statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < group.size(); ++i) {
+      std::optional<Stored> st;
+      if (!statuses[i].IsNotFound()) {
+        TKV_RETURN_IF_ERROR(FromRocks(statuses[i], "read value"));
+        TKV_ASSIGN_OR_RETURN(st, StoredAt(slices[i].ToStringView(), values[i].ToString()));
+        values[i].Reset();
+      }
+      TKV_RETURN_IF_ERROR(each(*group[i], std::move(st)));
+    }
   }
-  return out;
+  return Status::Ok();
 }
 
 Status CfTenantStore::Open(std::string_view key, Stored* stored, std::string* value) {
@@ -368,14 +384,23 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
   }
   const int64_t now = clock_->NowUnixMillis();
   ListPage page;
+  uint64_t value_bytes = 0;  // of the items so far, with values
   std::string value;
   for (; it->Valid() && it->key().starts_with(req.prefix); it->Next()) {
     if (page.items.size() == req.limit) {
       page.next = page.items.back().key;
       break;
     }
-    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(it->value().ToString()));
     std::string_view key = it->key().ToStringView();
+    if (req.with_values && req.max_value_bytes > 0 && !page.items.empty()) {
+      // Sized from the envelope's header, before anything is copied or opened.
+      TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(it->value().ToStringView()));
+      if (value_bytes + h.value_size > req.max_value_bytes) {
+        page.next = page.items.back().key;
+        break;
+      }
+    }
+    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(it->value().ToString()));
     page.scanned_bytes += key.size() + st.sealed.size();
     if (req.with_values || st.has_expiry) {
       Status opened = OpenUnlocked(key, &st, &value);
@@ -387,14 +412,18 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
     item.key.assign(key);
     item.size = st.value_size;
     item.etag = std::move(st.etag);
-    if (req.with_values) item.value = value;
+    if (req.with_values) {
+      value_bytes += value.size();
+      item.value = std::move(value);
+    }
     page.items.push_back(std::move(item));
   }
   TKV_RETURN_IF_ERROR(FromRocks(it->status(), "list"));
   return page;
 }
 
-Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchOp>& ops) {
+Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchOp>& ops,
+                                                         const BatchLimits& limits) {
   if (ops.empty() || ops.size() > kMaxBatchOps) {
     return Status::InvalidArgument("a batch holds 1 to 1000 ops", "invalid_batch");
   }
@@ -419,22 +448,53 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     uint32_t initial_version = 0;  // data-key version stored before the batch
     std::optional<Stored> current;  // live value as the batch sees it
     bool dirty = false;
+    size_t stored_gets = 0;  // gets that read the value stored before the batch
   };
-  // Every key's stored value is read up front in one MultiGet (sorted, so
-  // RocksDB looks them up level by level together instead of one Get each).
   std::map<std::string, KeyState, std::less<>> state;
-  for (const BatchOp& op : ops) state.try_emplace(op.key);
-  TKV_ASSIGN_OR_RETURN(auto stored, ReadStoredSorted(state));
+  // The bytes the gets will return, bounded before any value is opened: a
+  // get after a put or delete of its key in this batch answers that put's
+  // value (or nothing), known now; the others answer the stored value,
+  // counted as it is read, so reading stops at the bound.
+  uint64_t get_bytes = 0;
   {
-    size_t i = 0;
-    for (auto& [key, ks] : state) {
-      std::optional<Stored>& st = stored[i++];
-      if (!st) continue;
-      ks.initial_size = LogicalSize(key, st->value_size);
-      ks.initial_version = st->key_version;
-      if (st->live(now)) ks.current = std::move(st);
+    std::map<std::string_view, std::optional<size_t>> written;  // nullopt: deleted
+    for (const BatchOp& op : ops) {
+      KeyState& ks = state.try_emplace(op.key).first->second;
+      auto w = written.find(op.key);
+      if (op.type != BatchOpType::kGet) {
+        written[op.key] = op.type == BatchOpType::kPut ? std::optional<size_t>(op.value.size()) : std::nullopt;
+      } else if (w == written.end()) {
+        ++ks.stored_gets;
+      } else {
+        get_bytes += w->second.value_or(0);
+      }
     }
   }
+  const uint64_t bound = limits.max_get_bytes;
+  auto past_bound = [&]() -> Status {
+    if (bound == 0 || get_bytes <= bound) return Status::Ok();
+    return Status::TooLarge("the batch's gets would return more than " + std::to_string(bound) +
+                                " bytes of values, the bound of one answer",
+                            "response_too_large");
+  };
+  TKV_RETURN_IF_ERROR(past_bound());
+  TKV_RETURN_IF_ERROR(ReadStoredSorted(state, [&](auto& entry, std::optional<Stored> st) -> Status {
+    KeyState& ks = entry.second;
+    if (!st) return Status::Ok();
+    ks.initial_size = LogicalSize(entry.first, st->value_size);
+    ks.initial_version = st->key_version;
+    if (!st->live(now)) return Status::Ok();
+    if (ks.stored_gets > 0) {
+      get_bytes += ks.stored_gets * st->value_size;
+      TKV_RETURN_IF_ERROR(past_bound());
+    } else {
+      // Only a get opens a stored value; a put or delete of the key needs
+      // its header alone, so the sealed bytes need not stay in memory.
+      std::string().swap(st->sealed);
+    }
+    ks.current = std::move(st);
+    return Status::Ok();
+  }));
   auto load = [&](const std::string& key) -> KeyState* { return &state.find(key)->second; };
 
   std::vector<BatchOpResult> results(ops.size());

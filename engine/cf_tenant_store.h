@@ -50,7 +50,8 @@ class CfTenantStore final : public TenantStore {
                         const PutOptions& options) override;
   Status Delete(std::string_view key, const WriteCondition& condition) override;
   Result<ListPage> List(const ListRequest& request) override;
-  Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) override;
+  using TenantStore::Batch;
+  Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops, const BatchLimits& limits) override;
   Usage GetUsage() const override;
   Result<ReencryptResult> Reencrypt(std::string_view start_after, size_t max_keys) override;
   void WriteBarrier() override;
@@ -86,9 +87,12 @@ class CfTenantStore final : public TenantStore {
   // envelope carries one, the only way to read it).
   Result<Stored> StoredAt(std::string_view key, std::string sealed);
   // ReadStored of every key of `keys` (a sorted map keyed by the user key),
-  // in one MultiGet; the results in the map's order.
-  template <typename Map>
-  Result<std::vector<std::optional<Stored>>> ReadStoredSorted(const Map& keys);
+  // in the map's order, a small group of keys per MultiGet: calls
+  // `each(entry of the map, std::optional<Stored>)` for each key (nullopt:
+  // absent) and stops at the first error it returns, so a caller can stop
+  // reading at a bound.
+  template <typename Map, typename Fn>
+  Status ReadStoredSorted(Map& keys, Fn&& each);
   Status Open(std::string_view key, Stored* stored, std::string* value);
   // As Open, for a value read without the key's lock: if its data key was
   // destroyed meanwhile (it was re-encrypted), reads the key again once.

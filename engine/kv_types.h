@@ -40,6 +40,10 @@ struct ListRequest {
   std::optional<std::string> start_after;
   size_t limit = 100;  // 1..kMaxListLimit
   bool with_values = false;
+  // With values: the page stops before its raw value bytes would pass this
+  // (0 = no bound). A page always holds at least one item, so a value
+  // larger than the bound comes alone on its page.
+  uint64_t max_value_bytes = 0;
 };
 
 struct ListItem {
@@ -61,6 +65,13 @@ struct BatchOp {
   BatchOpType type = BatchOpType::kGet;
   std::string key;
   std::string value;  // kPut only
+};
+
+// Bounds on what one batch may answer.
+struct BatchLimits {
+  // Raw value bytes its gets may return together (a key read by several
+  // gets counts each time); 0 = no bound.
+  uint64_t max_get_bytes = 0;
 };
 
 struct BatchOpResult {

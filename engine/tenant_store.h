@@ -57,8 +57,13 @@ class TenantStore {
   virtual Status Delete(std::string_view key, const WriteCondition& condition) = 0;
   virtual Result<ListPage> List(const ListRequest& request) = 0;
   // Validates every op first; applies all writes in one atomic batch. Ops see
-  // the effects of earlier ops in the same batch.
-  virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) = 0;
+  // the effects of earlier ops in the same batch. TooLarge
+  // ("response_too_large") if its gets would return more than
+  // `limits.max_get_bytes`: found while reading, before any value is opened
+  // and before anything is written (the batch then changes nothing).
+  virtual Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops,
+                                                   const BatchLimits& limits) = 0;
+  Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops) { return Batch(ops, BatchLimits{}); }
   virtual Usage GetUsage() const = 0;
   // Re-seals under the current data key the stored entries after
   // `start_after` in key order ("" = from the first) that are sealed under

@@ -35,7 +35,7 @@ void TokenBucket::Reconfigure(double rate_per_sec, double capacity, int64_t now_
 bool TokenBucket::TryTake(double n, int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);
   Refill(now_us);
-  if (tokens_ < std::min(n, capacity_)) return false;
+  if (n > capacity_ || tokens_ < n) return false;
   tokens_ -= n;
   return true;
 }
@@ -55,7 +55,8 @@ double TokenBucket::Available(int64_t now_us) {
 int64_t TokenBucket::MicrosUntil(double n, int64_t now_us) {
   std::lock_guard<std::mutex> lock(mu_);
   Refill(now_us);
-  const double need = std::min(n, capacity_) - tokens_;
+  if (n > capacity_) return INT64_MAX;
+  const double need = n - tokens_;
   if (need <= 0) return 0;
   if (rate_ <= 0) return INT64_MAX;
   return static_cast<int64_t>(std::ceil(need / rate_ * 1e6));

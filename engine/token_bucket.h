@@ -22,14 +22,15 @@ class TokenBucket {
   void Reset(double rate_per_sec, double capacity, int64_t now_us);
   // Changes rate and capacity; tokens above the new capacity are dropped.
   void Reconfigure(double rate_per_sec, double capacity, int64_t now_us);
-  // Takes `n` if at least `n` are available (or, for n > capacity, if the
-  // bucket is full: a request larger than the burst is not refused forever).
+  // Takes `n` if at least `n` are available; never more than the capacity
+  // (a caller refuses such a request outright: it can never fit).
   bool TryTake(double n, int64_t now_us);
   // Takes `n` even into debt (a negative `n` refunds, up to capacity).
   void Charge(double n, int64_t now_us);
   // Current tokens (negative while in debt).
   double Available(int64_t now_us);
-  // Microseconds until at least min(n, capacity) tokens are available.
+  // Microseconds until at least `n` tokens are available; INT64_MAX if
+  // never (n > capacity, or no refill).
   int64_t MicrosUntil(double n, int64_t now_us);
   double rate() const;
   double capacity() const;

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "server/http_status.h"
 
 namespace tenantkv::server {
 namespace {
 
-int64_t CeilSeconds(int64_t micros) { return std::max<int64_t>(1, (micros + 999'999) / 1'000'000); }
+int64_t CeilSeconds(int64_t micros) {
+  if (micros > INT64_MAX - 999'999) return INT64_MAX / 1'000'000;  // "never" (no overflow)
+  return std::max<int64_t>(1, (micros + 999'999) / 1'000'000);
+}
 
 }  // namespace
 
@@ -50,14 +54,21 @@ Status Admission::TakeExtraRequests(engine::Tenant& t, int64_t extra, httplib::R
   if (extra <= 0) return Status::Ok();
   engine::TokenBucket& b = t.limits().requests();
   const int64_t now = clock_->NowMonotonicMicros();
-  // Judge the whole batch at once (the admission token goes back first), so
-  // a batch larger than the burst is admitted whenever the bucket is full
-  // rather than never; a refused batch spends nothing.
-  const double ops = static_cast<double>(extra + 1);
+  const int64_t ops = extra + 1;
+  const int64_t burst = static_cast<int64_t>(b.capacity());
+  if (ops > burst) {
+    // It can never fit: no Retry-After. Its admission token stays spent,
+    // as for any other refused call.
+    return Status(Code::kTooLarge, "batch_exceeds_burst",
+                  "the batch has " + std::to_string(ops) + " ops, more than burst_requests (" +
+                      std::to_string(burst) + "); a batch costs one request per op, so split it");
+  }
+  // Judge the whole batch at once (the admission token goes back first); a
+  // refused batch spends nothing.
   b.Charge(-1, now);
-  if (b.TryTake(ops, now)) return Status::Ok();
-  return Refuse(b, ops, "rate_limited",
-                "a batch costs one request per op; not enough left for " + std::to_string(extra + 1), res);
+  if (b.TryTake(static_cast<double>(ops), now)) return Status::Ok();
+  return Refuse(b, static_cast<double>(ops), "rate_limited",
+                "a batch costs one request per op; not enough left for " + std::to_string(ops), res);
 }
 
 void Admission::Charge(engine::Tenant& t, int64_t read_bytes, int64_t write_bytes) {

@@ -45,7 +45,11 @@ class Admission {
   // ResourceExhausted ("concurrency_limit" | "rate_limited" | "io_quota")
   // with Retry-After set on `res` when refused.
   Result<AdmissionTicket> Admit(engine::Tenant& t, IoKind io, httplib::Response& res);
-  // Takes `extra` more request tokens (a batch's ops beyond the first).
+  // Takes `extra` more request tokens (a batch's ops beyond the first),
+  // before the batch runs. TooLarge("batch_exceeds_burst") when all its ops
+  // are more than burst_requests (it can never fit: no Retry-After);
+  // ResourceExhausted("rate_limited") with Retry-After when they fit the
+  // burst but not the tokens left (then the batch spends nothing).
   Status TakeExtraRequests(engine::Tenant& t, int64_t extra, httplib::Response& res);
   void Charge(engine::Tenant& t, int64_t read_bytes, int64_t write_bytes);
   // RateLimit-Limit/Remaining/Reset (+ Policy) and Quota-Warning.

@@ -57,7 +57,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
                 c.res.set_content(metrics_.Render(), kPrometheusContentType);
                 return Status::Ok();
               }});
-  AddDataRoutes(router_);
+  AddDataRoutes(router_, options.max_response_value_bytes);
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
@@ -206,18 +206,19 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
       return Status::PermissionDenied("admin routes need a verified TLS client certificate",
                                       "client_cert_required");
     }
-    // Before the token is looked at: a refused address learns nothing.
-    const int64_t wait_us = auth_backoff_.RefusedForMicros(req.remote_addr);
-    if (wait_us > 0) {
-      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
-      return Status(Code::kResourceExhausted, "auth_backoff",
-                    "too many failed authentications from this address; retry later");
-    }
   }
   Status s = Authorize(route, call);
   if (s.code() == Code::kUnauthenticated) {
-    thread_priority::Restore();  // an exclusive lock every request's check waits on
-    auth_backoff_.RecordFailure(req.remote_addr);
+    // Only a failed token meets the address's failure count: a valid one
+    // is always served (see auth_backoff.h).
+    thread_priority::Restore();  // a lock other failing requests wait on
+    const int64_t wait_us = auth_backoff_.RecordFailure(req.remote_addr);
+    if (wait_us > 0) {
+      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
+      metrics_.CountAuthBackoff();
+      s = Status(Code::kResourceExhausted, "auth_backoff",
+                 "too many failed authentications from this address; retry later");
+    }
   }
   out->is_operator = call.principal.is_operator;
   out->tenant = call.tenant;

@@ -65,7 +65,8 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 }
 
 // Route tables, one per file.
-void AddDataRoutes(ApiRouter& router);
+// `max_response_value_bytes`: see ApiOptions.
+void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
@@ -92,6 +93,9 @@ struct ApiOptions {
   bool admin_require_client_cert = false;
   // Brute-force protection of token authentication.
   AuthBackoffOptions auth_backoff;
+  // Raw value bytes one list page or batch answer may carry at most; the
+  // tenant's burst_read_bytes may bound it lower (ServerOptions).
+  uint64_t max_response_value_bytes = 16 << 20;
   // Scheduled key rotation (shared with the server's timer); nullptr: one
   // with the default settings' policy and no timer.
   std::shared_ptr<KeyRotationService> key_rotation;

@@ -31,17 +31,17 @@ int64_t AuthBackoff::RefusedForMicros(std::string_view remote_addr) const {
   if (options_.fail_limit == 0) return 0;
   const std::string key = ClientKey(remote_addr);
   const int64_t now = clock_->NowMonotonicMicros();
-  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return 0;
   return std::max<int64_t>(0, it->second->blocked_until - now);
 }
 
-void AuthBackoff::RecordFailure(std::string_view remote_addr) {
-  if (options_.fail_limit == 0) return;
+int64_t AuthBackoff::RecordFailure(std::string_view remote_addr) {
+  if (options_.fail_limit == 0) return 0;
   std::string key = ClientKey(remote_addr);
   const int64_t now = clock_->NowMonotonicMicros();
-  std::unique_lock<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(key);
   if (it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -54,6 +54,7 @@ void AuthBackoff::RecordFailure(std::string_view remote_addr) {
     index_.emplace(std::move(key), lru_.begin());
   }
   Entry& e = lru_.front();
+  if (now < e.blocked_until) return e.blocked_until - now;
   if (e.level > 0 && now >= e.blocked_until + options_.window_us) e.level = 0;  // quiet long enough
   if (now - e.window_start >= options_.window_us) {
     e.failures = 0;
@@ -61,7 +62,7 @@ void AuthBackoff::RecordFailure(std::string_view remote_addr) {
   }
   ++e.failures;
   // Once refused, each further failure refuses again, for twice as long.
-  if (e.level == 0 && e.failures < options_.fail_limit) return;
+  if (e.level == 0 && e.failures < options_.fail_limit) return 0;
   ++e.level;
   int64_t period = options_.base_us;
   for (int i = 1; i < e.level && period < options_.max_us; ++i) period *= 2;
@@ -69,10 +70,11 @@ void AuthBackoff::RecordFailure(std::string_view remote_addr) {
   e.blocked_until = now + period;
   e.failures = 0;
   e.window_start = now;
+  return 0;
 }
 
 size_t AuthBackoff::tracked() const {
-  std::unique_lock<std::shared_mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return lru_.size();
 }
 

@@ -1,18 +1,29 @@
-// AuthBackoff: brute-force protection for token authentication.
+// AuthBackoff: cheap refusal of a flood of failed authentications.
 //
 // Failed authentications (401: missing, garbled or unknown token) are
 // counted per client address. After `fail_limit` failures within
-// `window_us`, the address is refused (429 auth_backoff, Retry-After) for
-// `base_us`; once it has been refused, every further failure refuses it
-// again for twice as long as the last time, up to `max_us`. The penalty
-// level is forgotten when the address stays free of failures for a window
-// after its last refusal ended.
+// `window_us`, the address's further failures are answered 429
+// auth_backoff (Retry-After) for `base_us`; the first failure after a
+// refusal ends is answered 401 and starts the next refusal, twice as long
+// as the last, up to `max_us`. The penalty level is forgotten when the
+// address stays free of failures for a window after its last refusal ended.
 //
-// Why so: the refusal is checked before the token is, so a refused address
-// learns nothing about any token; a successful authentication does not reset
-// the count, so an attacker holding one valid key of its own cannot launder
-// guesses at other tokens between good requests. The price is that honest
-// clients sharing an address with an attacker (NAT) are refused with it.
+// Why so:
+// - It is consulted only for a request whose token already failed, so a
+//   valid token is always served, from any address, however many failures
+//   came from it. Tenants of one SaaS app reach the server from a few
+//   shared app-server addresses: counting an address against valid tokens
+//   would let one customer's stale key take every customer offline.
+// - Guessing is defeated by entropy (256-bit secrets), not by delay: a guess
+//   is checked before the count is, so the count slows no guesser. What it
+//   does is answer a flood of bad tokens with a short 429 that tells a
+//   misconfigured client to back off, and make the flood visible.
+// - Nothing is counted per key id: anyone who has seen a key id could then
+//   lock its owner out.
+// - Deciding a failure's answer and counting it are one locked step, so
+//   many connections failing at once get no more 401s than one would.
+// - A success does not reset the count, so a client with a valid key of
+//   its own cannot launder a flood between good requests.
 //
 // IPv6 clients are counted per /64 (one host usually owns a whole /64).
 // Memory is bounded: at most `table_size` addresses are tracked; the least
@@ -22,7 +33,6 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,10 +54,14 @@ class AuthBackoff {
   // `clock` must outlive this object.
   AuthBackoff(const AuthBackoffOptions& options, const engine::Clock* clock);
 
-  // 0 if `remote_addr` may authenticate now, else microseconds until it may.
+  // One failed authentication from `remote_addr`, decided and counted in
+  // one step: 0 = answer it as the failure it is (counted; it may start a
+  // refusal of the next ones); else the address is being refused and this
+  // failure is answered 429 (not counted): microseconds until that ends.
+  int64_t RecordFailure(std::string_view remote_addr);
+  // Microseconds the address's failures are still refused for; 0 = none
+  // (for tests: requests consult RecordFailure only).
   int64_t RefusedForMicros(std::string_view remote_addr) const;
-  // Counts one failed authentication from `remote_addr`.
-  void RecordFailure(std::string_view remote_addr);
 
   // Addresses currently tracked (for tests and metrics).
   size_t tracked() const;
@@ -68,10 +82,9 @@ class AuthBackoff {
 
   const AuthBackoffOptions options_;
   const engine::Clock* const clock_;
-  // Shared for the per-request check, so one checker that the kernel has
-  // descheduled (a refused connection runs at idle CPU priority) never
-  // holds up the others; exclusive only to record a failure.
-  mutable std::shared_mutex mu_;
+  // Taken only for failed authentications (and RefusedForMicros), never on
+  // the path of a valid token.
+  mutable std::mutex mu_;
   Lru lru_;                                             // GUARDED_BY(mu_), most recent first
   std::unordered_map<std::string, Lru::iterator> index_;  // GUARDED_BY(mu_)
 };

@@ -116,9 +116,18 @@ Status DeleteValue(Call& c) {
   return Status::Ok();
 }
 
-Status ListValues(Call& c) {
+// The raw value bytes one answer (a list page, a batch's gets) may carry:
+// the server's bound, or the tenant's read burst if smaller, so no answer
+// is built that its read quota could not pay for at once.
+uint64_t AnswerValueBound(const Call& c, uint64_t server_bound) {
+  const int64_t burst = c.tenant->limits().quota().burst_read_bytes;
+  return burst > 0 ? std::min(server_bound, static_cast<uint64_t>(burst)) : server_bound;
+}
+
+Status ListValues(Call& c, uint64_t server_bound) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(engine::ListRequest lr, ParseListQuery(c.query));
+  lr.max_value_bytes = AnswerValueBound(c, server_bound);
   TKV_ASSIGN_OR_RETURN(engine::ListPage page, c.tenant->store().List(lr));
   c.read_bytes = static_cast<int64_t>(page.scanned_bytes);
   json items = json::array();
@@ -138,7 +147,7 @@ Status ListValues(Call& c) {
   return Status::Ok();
 }
 
-Status RunBatch(Call& c) {
+Status RunBatch(Call& c, uint64_t server_bound) {
   NoStore(c.res);
   TKV_ASSIGN_OR_RETURN(std::vector<BatchOp> ops, ParseBatchText(c.req.body));
   const bool writes = std::any_of(ops.begin(), ops.end(),
@@ -147,7 +156,17 @@ Status RunBatch(Call& c) {
     return Status::PermissionDenied("this key may only read", "insufficient_role");
   }
   TKV_RETURN_IF_ERROR(c.admission->TakeExtraRequests(*c.tenant, static_cast<int64_t>(ops.size()) - 1, c.res));
-  TKV_ASSIGN_OR_RETURN(auto results, c.tenant->store().Batch(ops));
+  engine::BatchLimits limits;
+  limits.max_get_bytes = AnswerValueBound(c, server_bound);
+  auto done = c.tenant->store().Batch(ops, limits);
+  if (done.status().reason() == "response_too_large") {
+    return Status::TooLarge("the gets of this batch would return more than " + std::to_string(limits.max_get_bytes) +
+                                " bytes of values, the bound of one answer (the smaller of the server's "
+                                "--max-response-value-bytes and the tenant's burst_read_bytes); nothing was "
+                                "applied: split the batch, or GET large values one by one",
+                            "response_too_large");
+  }
+  TKV_ASSIGN_OR_RETURN(auto results, std::move(done));
   for (const auto& op : ops) {
     if (op.type != BatchOpType::kGet) c.write_bytes += static_cast<int64_t>(op.key.size() + op.value.size());
   }
@@ -202,12 +221,15 @@ Status ShowUsage(Call& c) {
 
 }  // namespace
 
-void AddDataRoutes(ApiRouter& router) {
+void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes) {
+  const uint64_t bound = max_response_value_bytes;
+  auto list = [bound](Call& c) { return ListValues(c, bound); };
+  auto batch = [bound](Call& c) { return RunBatch(c, bound); };
   router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue, IoKind::kRead});
   router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue, IoKind::kWrite});
   router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue, IoKind::kWrite});
-  router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, ListValues, IoKind::kRead});
-  router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, RunBatch, IoKind::kReadWrite});
+  router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, list, IoKind::kRead});
+  router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, batch, IoKind::kReadWrite});
   router.Add("GET", "/v1/usage", {"usage", Access::kTenant, false, ShowUsage});
 }
 

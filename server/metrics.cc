@@ -228,6 +228,10 @@ std::string Metrics::Render() const {
       }
     }
   }
+  w.Family("tenantkv_auth_backoff_total", MetricType::kCounter,
+           "Failed authentications answered 429 auth_backoff because their address failed too often "
+           "(a valid token is never refused).");
+  w.Sample({}, static_cast<double>(auth_backoff_.load(std::memory_order_relaxed)));
   const std::vector<double> latency_bounds = SecondsBounds(kLatencyBoundsUs.data(), kLatencyBoundsUs.size());
   w.Family("tenantkv_request_duration_seconds", MetricType::kHistogram,
            "Time from routing a request to its response being ready, by tenant and route.");

@@ -8,6 +8,7 @@
 // and a deleted tenant's series vanish with it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ class Metrics {
   RequestSeries& anonymous() { return anonymous_; }
   RequestSeries& operator_series() { return operator_; }
   static RequestSeries& ForTenant(engine::Tenant& t) { return t.Attached<RequestSeries>(); }
+  // A failed authentication answered 429 auth_backoff (its address failed
+  // too often). Thread-safe.
+  void CountAuthBackoff() { auth_backoff_.fetch_add(1, std::memory_order_relaxed); }
 
   // The whole exposition. Thread-safe.
   std::string Render() const;
@@ -55,6 +59,7 @@ class Metrics {
   std::vector<RouteLabels> routes_;
   RequestSeries anonymous_;
   RequestSeries operator_;
+  std::atomic<uint64_t> auth_backoff_{0};
   const int64_t start_unix_ms_;
   const int64_t start_mono_us_;
 };

@@ -237,7 +237,9 @@ Result<int64_t> ParseRevertBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"version"}));
   auto it = body.find("version");
   auto version = it == body.end() ? std::nullopt : AsInt64(*it);
-  if (!version) return Status::InvalidArgument("'version' must be an integer", "invalid_version");
+  if (!version || *version < 1) {
+    return Status::InvalidArgument("'version' must be an integer >= 1 (versions count from 1)", "invalid_version");
+  }
   return *version;
 }
 

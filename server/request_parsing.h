@@ -63,8 +63,8 @@ Status ApplyQuotaFields(const nlohmann::json& obj, engine::Quota* q);
 // object overlaid onto `plan`.
 Status ApplyPlanBody(const nlohmann::json& body, engine::Plan* plan);
 
-// POST .../quota/revert: {"version": N}, N an integer within int64.
-// InvalidArgument("invalid_version").
+// POST .../quota/revert: {"version": N}, N an integer >= 1 within int64
+// (versions count from 1). InvalidArgument("invalid_version").
 Result<int64_t> ParseRevertBody(const nlohmann::json& body);
 
 struct TenantCreateRequest {

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kThrottleNames[kThrottleReasons] = {
     "rate_limited", "io_quota", "concurrency_limit", "storage_quota",
-    "value_too_large", "deadline", "queue_full"};
+    "value_too_large", "deadline", "queue_full", "batch_exceeds_burst", "response_too_large"};
 
 }  // namespace
 

@@ -34,6 +34,8 @@ enum class ThrottleReason {
   kValueTooLarge,
   kDeadline,
   kQueueFull,
+  kBatchExceedsBurst,
+  kResponseTooLarge,
   kCount  // not a reason
 };
 inline constexpr size_t kThrottleReasons = static_cast<size_t>(ThrottleReason::kCount);

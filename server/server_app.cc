@@ -69,6 +69,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   api.bypass_scheduler = options.bypass_scheduler;
   api.access_log = std::move(access_log);
   api.admin_require_client_cert = options.admin_require_client_cert;
+  api.max_response_value_bytes = options.max_response_value_bytes;
   api.auth_backoff.fail_limit = options.auth_fail_limit;
   api.auth_backoff.window_us = int64_t{options.auth_fail_window_sec} * 1'000'000;
   api.auth_backoff.base_us = int64_t{options.auth_backoff_base_sec} * 1'000'000;

@@ -39,6 +39,9 @@ Status ServerOptions::Validate() const {
   if (max_body_bytes < max_value_bytes) {
     return Status::InvalidArgument("--max-body-bytes must be >= --max-value-bytes");
   }
+  if (max_response_value_bytes == 0 || max_response_value_bytes > (size_t{1} << 30)) {
+    return Status::InvalidArgument("--max-response-value-bytes must be 1..1073741824");
+  }
   if (threads_min == 0 || threads_max < threads_min || threads_max > 16384) {
     return Status::InvalidArgument("need 1 <= --threads-min <= --threads-max <= 16384");
   }
@@ -139,6 +142,10 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
                "fsync the WAL before acknowledging each write (power-loss safe)");
   app.add_option("--max-value-bytes", o.max_value_bytes, "largest value")->capture_default_str();
   app.add_option("--max-body-bytes", o.max_body_bytes, "largest request body")->capture_default_str();
+  app.add_option("--max-response-value-bytes", o.max_response_value_bytes,
+                 "raw value bytes of one list page or batch answer at most (a tenant's burst_read_bytes "
+                 "may bound it lower)")
+      ->capture_default_str();
   app.add_option("--threads-min", o.threads_min, "connection threads kept warm")->capture_default_str();
   app.add_option("--threads-max", o.threads_max, "connection threads at most")->capture_default_str();
   app.add_option("--max-connections-per-client", o.max_connections_per_client,

@@ -25,6 +25,10 @@ struct ServerOptions {
   bool sync_writes = false;              // fsync before ack: survives power loss, slower
   size_t max_value_bytes = 1 << 20;      // largest value (bytes)
   size_t max_body_bytes = 8 << 20;       // largest request body (bytes), >= max_value_bytes
+  // Raw value bytes of one list page or one batch answer at most (bytes,
+  // 1..2^30); a tenant's burst_read_bytes may bound it lower. Bounds the
+  // memory one answer can take.
+  size_t max_response_value_bytes = 16 << 20;
   size_t threads_min = 8;                // connection threads kept warm
   size_t threads_max = 512;              // connection threads at most (one per open connection)
   size_t max_connections_per_client = 64;  // open connections per client IP

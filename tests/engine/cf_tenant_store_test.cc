@@ -555,6 +555,62 @@ TEST_F(CfTenantStore, BatchSizeLimits) {
   EXPECT_EQ(store().GetUsage().keys, static_cast<int64_t>(kMaxBatchOps));
 }
 
+TEST_F(CfTenantStore, ListStopsBeforeTheValueBound) {
+  for (int i = 0; i < 6; ++i) MustPut("b/" + std::to_string(i), std::string(100, static_cast<char>('a' + i)));
+  ListRequest req;
+  req.prefix = "b/";
+  req.with_values = true;
+  req.max_value_bytes = 250;
+  std::vector<size_t> sizes;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store().List(req);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    sizes.push_back(page->items.size());
+    if (!page->next) break;
+    EXPECT_EQ(*page->next, page->items.back().key);
+    req.start_after = page->next;
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 2}));
+  // A value alone over the bound is answered alone, as a GET of it would be.
+  req.start_after.reset();
+  req.max_value_bytes = 50;
+  auto alone = store().List(req);
+  ASSERT_TRUE(alone.ok());
+  ASSERT_EQ(alone->items.size(), 1u);
+  EXPECT_EQ(alone->next, "b/0");
+  // The bound is on values: a list without them is not cut short.
+  req.with_values = false;
+  auto keys = store().List(req);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->items.size(), 6u);
+}
+
+TEST_F(CfTenantStore, BatchRefusesGetsPastTheBoundAndAppliesNothing) {
+  MustPut("big", std::string(100, 'b'));
+  BatchLimits limits;
+  limits.max_get_bytes = 250;
+  const std::vector<BatchOp> over = {{BatchOpType::kPut, "new", "v"},
+                                     {BatchOpType::kGet, "big", ""},
+                                     {BatchOpType::kGet, "big", ""},
+                                     {BatchOpType::kGet, "big", ""}};
+  ExpectCode(store().Batch(over, limits).status(), Code::kTooLarge, "response_too_large");
+  ExpectCode(store().Get("new").status(), Code::kNotFound);
+  // Gets of a value the batch itself puts count too; deleted or absent keys answer nothing.
+  const std::vector<BatchOp> own = {{BatchOpType::kPut, "mine", std::string(200, 'm')},
+                                    {BatchOpType::kGet, "mine", ""},
+                                    {BatchOpType::kGet, "mine", ""}};
+  ExpectCode(store().Batch(own, limits).status(), Code::kTooLarge, "response_too_large");
+  ExpectCode(store().Get("mine").status(), Code::kNotFound);
+  const std::vector<BatchOp> within = {{BatchOpType::kPut, "new", "v"},     {BatchOpType::kGet, "big", ""},
+                                       {BatchOpType::kGet, "big", ""},      {BatchOpType::kDelete, "big", ""},
+                                       {BatchOpType::kGet, "big", ""},      {BatchOpType::kGet, "absent", ""}};
+  auto r = store().Batch(within, limits);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[2].value, std::string(100, 'b'));
+  EXPECT_EQ((*r)[4].status, 404);
+  EXPECT_TRUE(store().Get("new").ok());
+}
+
 TEST_F(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
   // The batch reads all its keys in one MultiGet: some of them in flushed
   // table files, some overwritten since in the memtable, one with a TTL

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace tenantkv::server {
 namespace {
 
@@ -101,6 +105,38 @@ TEST(AuthBackoff, CountsIpv6ByItsSlash64) {
   b.RecordFailure("2001:db8::3");
   EXPECT_GT(b.RefusedForMicros("2001:db8::ffff"), 0);
   EXPECT_EQ(b.RefusedForMicros("2001:db8:0:1::1"), 0);
+}
+
+TEST(AuthBackoff, AFailureWhileRefusedIsRefusedAndNotCounted) {
+  engine::FakeClock clock;
+  AuthBackoff b(Opts(), &clock);
+  // The failures up to the limit are answered as failures (0); the limit starts the refusal.
+  EXPECT_EQ(b.RecordFailure("10.0.0.1"), 0);
+  EXPECT_EQ(b.RecordFailure("10.0.0.1"), 0);
+  EXPECT_EQ(b.RecordFailure("10.0.0.1"), 0);
+  EXPECT_EQ(b.RefusedForMicros("10.0.0.1"), 2 * kSec);
+  clock.AdvanceMillis(500);
+  // Refused failures neither lengthen the refusal nor raise its level.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(b.RecordFailure("10.0.0.1"), 1500 * 1000);
+  clock.AdvanceMillis(1500);
+  EXPECT_EQ(b.RecordFailure("10.0.0.1"), 0);  // the first failure after it: refused again, twice as long
+  EXPECT_EQ(b.RefusedForMicros("10.0.0.1"), 4 * kSec);
+}
+
+// Deciding and counting are one step: however many connections fail at
+// once, an address gets exactly `fail_limit` failures answered as such.
+TEST(AuthBackoff, ConcurrentFailuresGetNoAnswerBeyondTheLimit) {
+  engine::FakeClock clock;
+  AuthBackoff b(Opts(5), &clock);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) answered += b.RecordFailure("10.0.0.9") == 0 ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 5);
 }
 
 }  // namespace

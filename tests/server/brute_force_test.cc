@@ -1,5 +1,5 @@
-// Repeated authentication failures from one address are refused for a
-// while (429 auth_backoff), without touching other addresses.
+// Repeated authentication failures from one address are answered 429
+// auth_backoff for a while; a valid token is always served, from any address.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -74,14 +74,14 @@ class BruteForceTest : public ::testing::Test {
   std::string token_;
 };
 
-TEST_F(BruteForceTest, AnAddressWithTooManyFailuresIsRefusedOthersAreNot) {
+TEST_F(BruteForceTest, AnAddressWithTooManyFailuresHasItsFailuresRefused) {
   const int port = server_.port();
   for (int i = 0; i < 5; ++i) {
     Reply r = RequestFrom("127.0.0.2", port, "/v1/usage", i % 2 ? Wrong(i) : "");
     ASSERT_EQ(r.status, 401) << i;
   }
-  // Refused now, even with a valid token: the token is not even looked at.
-  Reply refused = RequestFrom("127.0.0.2", port, "/v1/usage", token_);
+  // Failing requests are refused now, with a Retry-After.
+  Reply refused = RequestFrom("127.0.0.2", port, "/v1/usage", Wrong(7));
   EXPECT_EQ(refused.status, 429);
   EXPECT_EQ(Code(refused), "auth_backoff");
   const size_t at = refused.head.find("Retry-After: ");
@@ -89,12 +89,20 @@ TEST_F(BruteForceTest, AnAddressWithTooManyFailuresIsRefusedOthersAreNot) {
   const int retry = std::atoi(refused.head.c_str() + at + 13);
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 300);
-  EXPECT_EQ(RequestFrom("127.0.0.2", port, "/admin/v1/tenants", server_.operator_token()).status, 429);
+  EXPECT_EQ(RequestFrom("127.0.0.2", port, "/admin/v1/tenants", "").status, 429);
+  // A valid token is served all the same, the operator's too.
+  EXPECT_EQ(RequestFrom("127.0.0.2", port, "/v1/usage", token_).status, 200);
+  EXPECT_EQ(RequestFrom("127.0.0.2", port, "/admin/v1/tenants", server_.operator_token()).status, 200);
   // Health checks need no token and stay open.
   EXPECT_EQ(RequestFrom("127.0.0.2", port, "/healthz", "").status, 200);
-  // Another address is served as usual.
-  EXPECT_EQ(RequestFrom("127.0.0.3", port, "/v1/usage", token_).status, 200);
-  EXPECT_EQ(RequestFrom("127.0.0.1", port, "/v1/usage", token_).status, 200);
+  // Another address's failures are its own.
+  EXPECT_EQ(RequestFrom("127.0.0.3", port, "/v1/usage", Wrong(8)).status, 401);
+  // The refusals are visible in /metrics and in the access log.
+  auto metrics = server_.Get("/metrics", server_.operator_token());
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\ntenantkv_auth_backoff_total 2\n"), std::string::npos);
+  ASSERT_EQ(server_.Terminate(), 0);  // the log is buffered; a clean stop flushes it
+  EXPECT_NE(server_.ReadLog().find("\"code\":\"auth_backoff\""), std::string::npos);
 }
 
 TEST_F(BruteForceTest, ASuccessDoesNotResetTheCount) {
@@ -105,7 +113,29 @@ TEST_F(BruteForceTest, ASuccessDoesNotResetTheCount) {
     ASSERT_EQ(RequestFrom("127.0.0.4", port, "/v1/usage", token_).status, 200);
   }
   ASSERT_EQ(RequestFrom("127.0.0.4", port, "/v1/usage", Wrong(9)).status, 401);  // the fifth failure
-  EXPECT_EQ(RequestFrom("127.0.0.4", port, "/v1/usage", token_).status, 429);
+  EXPECT_EQ(RequestFrom("127.0.0.4", port, "/v1/usage", Wrong(10)).status, 429);
+  EXPECT_EQ(RequestFrom("127.0.0.4", port, "/v1/usage", token_).status, 200);
+}
+
+// One tenant's revoked key, still in use from an app server every tenant
+// shares, must not take the other tenants offline.
+TEST_F(BruteForceTest, BadTokensFromAnAddressNeverLockOutValidTokensOfOtherTenants) {
+  server_.CreateTenant("globex");
+  server_.CreateTenant("initech");
+  const std::string globex = server_.CreateKey("globex", "write");
+  const std::string initech = server_.CreateKey("initech", "read");
+  const int port = server_.port();
+  int refused = 0;
+  for (int i = 0; i < 30; ++i) {
+    const int status = RequestFrom("127.0.0.5", port, "/v1/usage", Wrong(i)).status;
+    ASSERT_TRUE(status == 401 || status == 429) << i << ": " << status;
+    refused += status == 429;
+  }
+  EXPECT_EQ(refused, 25);  // the flood is still answered cheaply
+  Reply g = RequestFrom("127.0.0.5", port, "/v1/usage", globex);
+  EXPECT_EQ(g.status, 200) << g.body;
+  Reply n = RequestFrom("127.0.0.5", port, "/v1/usage", initech);
+  EXPECT_EQ(n.status, 200) << n.body;
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
+#include "server/base64.h"
 #include "tests/server/test_server.h"
 
 namespace tenantkv::testing {
@@ -20,6 +22,14 @@ class DataApiTest : public ::testing::Test {
     server_.Start();
     server_.CreateTenant("acme");
     token_ = server_.CreateKey("acme", "write");
+  }
+  // Sets fields of acme's quota as the operator.
+  void SetQuota(const json& fields) {
+    auto r = server_.Client()->Put("/admin/v1/tenants/acme/quota",
+                                   {{"Authorization", "Bearer " + server_.operator_token()}}, fields.dump(),
+                                   "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
   }
   TestServer server_;
   std::string token_;
@@ -143,6 +153,103 @@ TEST_F(DataApiTest, BatchIsAtomicAndOrdered) {
   auto rb = server_.Post("/v1/batch", bad.dump(), token_);
   EXPECT_EQ(rb->status, 400);
   EXPECT_EQ(server_.Get(KvPath("x1"), token_)->status, 404);
+}
+
+// Every page of a list with values, from the first (keys under `prefix`).
+std::vector<json> ListPages(const TestServer& server, const std::string& token, const std::string& prefix) {
+  std::vector<json> pages;
+  std::string cursor;
+  while (pages.size() < 100) {
+    std::string path = "/v1/kv?values=true&limit=100&prefix=" + KvPath(prefix).substr(7);
+    if (!cursor.empty()) path += "&start_after=" + KvPath(cursor).substr(7);
+    auto r = server.Get(path, token);
+    EXPECT_TRUE(r);
+    if (!r) break;
+    EXPECT_EQ(r->status, 200) << r->body;
+    pages.push_back(json::parse(r->body));
+    if (pages.back()["next"].is_null()) break;
+    cursor = pages.back()["next"];
+  }
+  return pages;
+}
+
+json Gets(const std::string& key, int n, json ops = json::array()) {
+  for (int i = 0; i < n; ++i) ops.push_back({{"op", "get"}, {"key", key}});
+  return json{{"ops", ops}};
+}
+
+// The raw value bytes of one list page stop at the bound (here the
+// tenant's burst_read_bytes, smaller than the server's 16 MiB), and
+// `next` continues where the page stopped.
+TEST_F(DataApiTest, ListPageStopsAtTheValueBoundAndNextContinues) {
+  SetQuota({{"burst_read_bytes", 3000}, {"read_bytes_per_sec", 100 << 20}});
+  std::map<std::string, std::string> stored;
+  for (int i = 0; i < 10; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof(key), "v/%02d", i);
+    stored[key] = std::string(1000, static_cast<char>('a' + i));
+    ASSERT_EQ(server_.Put(KvPath(key), stored[key], token_)->status, 201);
+  }
+  std::map<std::string, std::string> seen;
+  const std::vector<json> pages = ListPages(server_, token_, "v/");
+  for (const json& page : pages) {
+    size_t value_bytes = 0;
+    for (const auto& item : page["items"]) {
+      auto value = server::Base64Decode(item["value_b64"].get<std::string>());
+      ASSERT_TRUE(value.has_value());
+      value_bytes += value->size();
+      seen[item["key"]] = *value;
+    }
+    EXPECT_LE(value_bytes, 3000u);
+    if (!page["next"].is_null()) {
+      EXPECT_EQ(page["next"], page["items"].back()["key"]);
+    }
+  }
+  ASSERT_FALSE(pages.empty());
+  EXPECT_EQ(pages[0]["items"].size(), 3u);
+  EXPECT_EQ(pages[0]["next"], "v/02");
+  EXPECT_EQ(pages.size(), 4u);
+  EXPECT_EQ(seen, stored);
+}
+
+// A batch whose gets would answer more value bytes than the bound is
+// refused whole: 413 naming the bound, and its writes are not applied.
+TEST_F(DataApiTest, BatchWhoseGetsPassTheValueBoundIsRefusedAndAppliesNothing) {
+  SetQuota({{"burst_read_bytes", 3000}, {"read_bytes_per_sec", 100 << 20}});
+  ASSERT_EQ(server_.Put(KvPath("big"), std::string(1000, 'b'), token_)->status, 201);
+  const json put_new = json::array({{{"op", "put"}, {"key", "new"}, {"value_b64", "MQ=="}}});
+  auto refused = server_.Post("/v1/batch", Gets("big", 4, put_new).dump(), token_);
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->status, 413) << refused->body.substr(0, 300);
+  auto problem = json::parse(refused->body);
+  EXPECT_EQ(problem["code"], "response_too_large");
+  EXPECT_NE(problem["detail"].get<std::string>().find("3000"), std::string::npos) << refused->body;
+  EXPECT_FALSE(refused->has_header("Retry-After"));
+  EXPECT_EQ(server_.Get(KvPath("new"), token_)->status, 404);
+  // Within the bound the same batch is served.
+  auto served = server_.Post("/v1/batch", Gets("big", 3, put_new).dump(), token_);
+  ASSERT_EQ(served->status, 200) << served->body.substr(0, 300);
+  EXPECT_EQ(server_.Get(KvPath("new"), token_)->body, "1");
+}
+
+// The server's own bound (--max-response-value-bytes) applies to every
+// tenant, below a larger burst_read_bytes.
+TEST(DataApiBoundTest, TheServerSettingBoundsEveryAnswer) {
+  TestServer server({"--max-response-value-bytes", "2500"});
+  server.Start();
+  server.CreateTenant("acme");
+  const std::string token = server.CreateKey("acme", "write");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(server.Put(KvPath("w/" + std::to_string(i)), std::string(1000, 'w'), token)->status, 201);
+  }
+  const std::vector<json> pages = ListPages(server, token, "w/");
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0]["items"].size(), 2u);
+  EXPECT_EQ(pages[2]["items"].size(), 1u);
+  auto refused = server.Post("/v1/batch", Gets("w/0", 3).dump(), token);
+  ASSERT_EQ(refused->status, 413) << refused->body.substr(0, 300);
+  EXPECT_NE(json::parse(refused->body)["detail"].get<std::string>().find("2500"), std::string::npos);
+  EXPECT_EQ(server.Post("/v1/batch", Gets("w/0", 2).dump(), token)->status, 200);
 }
 
 TEST_F(DataApiTest, TtlExpiresValues) {

@@ -79,17 +79,31 @@ TEST_F(QuotaApiTest, BatchCostsOneRequestPerOp) {
   EXPECT_EQ(batch(3)->status, 200);  // the refused batch spent nothing
 }
 
-TEST_F(QuotaApiTest, BatchLargerThanTheBurstPassesWhenTheBucketIsFull) {
-  SetQuota("noisy", {{"requests_per_sec", 100}, {"burst_requests", 5}}, server_.operator_token());
-  json ops = json::array();
-  for (int i = 0; i < 20; ++i) ops.push_back({{"op", "get"}, {"key", "k" + std::to_string(i)}});
-  int status = 0;
-  for (int attempt = 0; attempt < 20 && status != 200; ++attempt) {
-    auto r = server_.Post("/v1/batch", json{{"ops", ops}}.dump(), noisy_);
-    status = r->status;
-    if (status == 429) std::this_thread::sleep_for(std::chrono::seconds(std::stoi(r->get_header_value("Retry-After"))));
-  }
-  EXPECT_EQ(status, 200);
+// A batch is judged by its op count before it runs: more ops than the burst
+// can never fit (413, no Retry-After); ops that fit the burst but not the
+// tokens left wait (429 with Retry-After).
+TEST_F(QuotaApiTest, BatchIsCheckedAgainstTheBurstAndTheTokensLeft) {
+  SetQuota("noisy", {{"requests_per_sec", 5}, {"burst_requests", 5}}, server_.operator_token());
+  auto batch = [&](int n) {
+    json ops = json::array();
+    for (int i = 0; i < n; ++i) ops.push_back({{"op", "get"}, {"key", "k" + std::to_string(i)}});
+    return server_.Post("/v1/batch", json{{"ops", ops}}.dump(), noisy_);
+  };
+  auto too_big = batch(10);
+  ASSERT_TRUE(too_big);
+  ASSERT_EQ(too_big->status, 413) << too_big->body.substr(0, 300);
+  EXPECT_EQ(json::parse(too_big->body)["code"], "batch_exceeds_burst");
+  EXPECT_NE(json::parse(too_big->body)["detail"].get<std::string>().find("burst_requests (5)"), std::string::npos)
+      << too_big->body;
+  EXPECT_FALSE(too_big->has_header("Retry-After"));
+  // Spend the tokens (a refill of 5/s gives back less than one meanwhile).
+  int spent = 0;
+  while (spent < 20 && server_.Get(KvPath("k"), noisy_)->status == 404) ++spent;
+  auto wait = batch(4);
+  ASSERT_TRUE(wait);
+  ASSERT_EQ(wait->status, 429) << wait->body.substr(0, 300);
+  EXPECT_EQ(json::parse(wait->body)["code"], "rate_limited");
+  EXPECT_FALSE(wait->get_header_value("Retry-After").empty());
 }
 
 TEST_F(QuotaApiTest, StorageQuotaProblemSaysWhy) {
@@ -148,6 +162,19 @@ TEST_F(QuotaApiTest, ManifestsAreVersionedWithHistoryAndRevert) {
   EXPECT_EQ(v3["quota"], v1["quota"]);
   // Takes effect at once: the refill rate is back to the plan's.
   EXPECT_EQ(json::parse(server_.Get("/v1/usage", noisy_)->body)["quotas"]["requests_per_sec"]["rate"], 500);
+}
+
+TEST_F(QuotaApiTest, RevertToAVersionBelowOneIsInvalid) {
+  for (const char* body : {R"({"version":0})", R"({"version":-1})"}) {
+    SCOPED_TRACE(body);
+    auto r = server_.Post("/admin/v1/tenants/noisy/quota/revert", body, server_.operator_token());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(json::parse(r->body)["code"], "invalid_version");
+  }
+  auto missing = server_.Post("/admin/v1/tenants/noisy/quota/revert", R"({"version":9})", server_.operator_token());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(json::parse(missing->body)["code"], "version_not_found");
 }
 
 TEST_F(QuotaApiTest, TenantAdminStaysInsidePlanAndOwnTenant) {

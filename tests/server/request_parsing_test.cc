@@ -229,6 +229,8 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
 
   EXPECT_EQ(*ParseRevertBody(json::parse(R"({"version":3})")), 3);
   EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":"3"})")).status()), "invalid_version");
+  EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":0})")).status()), "invalid_version");
+  EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":-1})")).status()), "invalid_version");
   EXPECT_EQ(CodeOf(ParseRevertBody(json::parse(R"({"version":18446744073709551615})")).status()),
             "invalid_version");
 }

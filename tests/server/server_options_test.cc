@@ -44,16 +44,18 @@ TEST(ServerOptions, DefaultsAreValid) {
   EXPECT_FALSE(o->sync_writes);
   EXPECT_EQ(o->master_key_file, "./data/master.key");
   EXPECT_EQ(o->operator_token_file, "./data/operator.token");
+  EXPECT_EQ(o->max_response_value_bytes, 16u << 20);
 }
 
 TEST(ServerOptions, FlagsSetEverySetting) {
   auto o = Parse({"--data-dir", "/srv/t", "--listen", "0.0.0.0:0", "--sync-writes", "--max-value-bytes",
-                  "2048", "--threads-max", "100", "--log-level", "warn"});
+                  "2048", "--threads-max", "100", "--log-level", "warn", "--max-response-value-bytes", "4096"});
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(o->data_dir, "/srv/t");
   EXPECT_TRUE(o->sync_writes);
   EXPECT_EQ(o->max_value_bytes, 2048u);
   EXPECT_EQ(o->threads_max, 100u);
+  EXPECT_EQ(o->max_response_value_bytes, 4096u);
   EXPECT_EQ(o->master_key_file, "/srv/t/master.key");
 }
 
@@ -147,6 +149,7 @@ TEST(ServerOptions, RejectsBadValues) {
       {"--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--admin-require-client-cert"},
       {"--auth-fail-window-sec", "0"}, {"--auth-backoff-base-sec", "0"},
       {"--auth-backoff-base-sec", "10", "--auth-backoff-max-sec", "5"}, {"--auth-fail-table-size", "1"},
+      {"--max-response-value-bytes", "0"}, {"--max-response-value-bytes", "1073741825"},
   };
   for (const auto& args : bad) {
     SCOPED_TRACE(args[0] + " " + args.back());
