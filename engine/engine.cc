@@ -98,6 +98,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                    "reencrypt_batch_keys at least 1, reencrypt_duty_percent 1..100");
   }
   ro.seals.bound = options.max_seals_per_key;
+  // Past twice the bound (never past the nonce bound of random 96-bit
+  // nonces) a version whose rotations keep failing stops sealing.
+  ro.seals.limit = std::min(2 * options.max_seals_per_key, uint64_t{1} << 32);
   ro.seals.block = options.seal_reserve_block;
   Engine* self = e.get();
   // Set before any tenant can seal (the lifecycle exists once Open returns).

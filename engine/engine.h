@@ -38,7 +38,9 @@ struct EngineOptions {
   size_t spare_column_families = 64;
   // Seals one data-key version may make before a rotation is started
   // automatically (AES-GCM with random nonces is safe for about 2^32).
-  // 1..2^32; fixed at start.
+  // If the rotation keeps failing, the version stops sealing at
+  // min(2 x this, 2^32): writes get Unavailable "key_exhausted" until a
+  // rotation succeeds. 1..2^32; fixed at start.
   uint64_t max_seals_per_key = uint64_t{1} << 31;
   // Seals reserved ahead per persisted write of a version's seal count (the
   // count may run ahead of the truth by this much after a crash), >= 1.

@@ -34,37 +34,61 @@ Status SealCounter::Load() {
     // A crash may have lost any count past the mark: continue from it.
     e.count = seals;
     e.reserved = seals;
-    e.bound_reported = options_.bound > 0 && seals >= options_.bound;
+    // A rotation asked for before the restart was lost with the process:
+    // the next seal past the bound asks again.
+    e.bound_reported = false;
   }
   return FromRocks(it->status(), "load seal counts");
 }
 
 Status SealCounter::Count(uint32_t version) {
   bool report = false;
+  Status out = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
     Entry& e = entries_[version];
-    if (e.count >= e.reserved) {
-      const uint64_t mark = e.count + options_.block;
-      TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
-                                                        SealsKey(tenant_id_, version), std::to_string(mark)),
-                                    "reserve seals"));
-      e.reserved = mark;
+    if (options_.limit > 0 && e.count >= options_.limit) {
+      ++refused_;
+      out = Status::Unavailable("the data key has made " + std::to_string(options_.limit) +
+                                    " seals, its safe limit, and its rotation has not succeeded yet; "
+                                    "writes resume once it has (reads are unaffected)",
+                                "key_exhausted");
+    } else {
+      if (e.count >= e.reserved) {
+        const uint64_t mark = e.count + options_.block;
+        TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                                          SealsKey(tenant_id_, version), std::to_string(mark)),
+                                      "reserve seals"));
+        e.reserved = mark;
+      }
+      ++e.count;
     }
-    ++e.count;
+    // At the bound, and again on each seal (or refusal) after a failed
+    // rotation re-armed it.
     if (options_.bound > 0 && e.count >= options_.bound && !e.bound_reported) {
       e.bound_reported = true;
       report = true;
     }
   }
   if (report && options_.on_bound) options_.on_bound(version);
-  return Status::Ok();
+  return out;
 }
 
 uint64_t SealCounter::Seals(uint32_t version) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(version);
   return it == entries_.end() ? 0 : it->second.count;
+}
+
+bool SealCounter::Exhausted(uint32_t version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(version);
+  return options_.limit > 0 && it != entries_.end() && it->second.count >= options_.limit;
+}
+
+uint64_t SealCounter::Refused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refused_;
 }
 
 void SealCounter::Rearm(uint32_t version) {

@@ -10,9 +10,13 @@
 //
 // When the current version's count reaches `bound`, `on_bound` is called
 // once (per version) so that a rotation can be started; sealing goes on
-// meanwhile (the bound sits well below the real limit). An import starts
-// version 1 at its number of values (TenantRegistry::StageNewTenant).
-// Thread-safe.
+// meanwhile (the bound sits well below the real limit). If the rotations
+// keep failing, sealing stops at `limit`: Count refuses every further seal
+// under that version (Unavailable "key_exhausted") and asks for a rotation
+// again, until one makes a new version current. The check compares the
+// count, which never falls behind the seals made (above), so a crash can
+// only make the refusal come early, never late. An import starts version 1
+// at its number of values (TenantRegistry::StageNewTenant). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,10 @@ namespace tenantkv::engine {
 struct SealCounterOptions {
   uint64_t block = 4096;                // seals reserved per persisted write, >= 1
   uint64_t bound = uint64_t{1} << 31;   // seals per version before a rotation is asked for; 0 = none
+  // Seals per version past which no more are made (the nonce bound of
+  // random 96-bit nonces is 2^32); 0 = none. The engine sets
+  // min(2 x bound, 2^32).
+  uint64_t limit = uint64_t{1} << 32;
   // Called (without locks held) once when a version reaches `bound`; must
   // not block for long (it runs on a writer's thread).
   std::function<void(uint32_t version)> on_bound;
@@ -42,10 +50,16 @@ class SealCounter {
   // Loads the persisted marks of the tenant's versions.
   Status Load();
   // Counts one seal under `version` (reserving a block first when needed).
-  // An error (the reservation could not be persisted) means: do not seal.
+  // An error means: do not seal. Unavailable("key_exhausted") when the
+  // version has made `limit` seals; otherwise the reservation could not be
+  // persisted.
   Status Count(uint32_t version);
   // Seals counted so far under `version` (at least the true number).
   uint64_t Seals(uint32_t version) const;
+  // True once `version` has made `limit` seals (it seals no more).
+  bool Exhausted(uint32_t version) const;
+  // Seals refused at the limit since the counter was made (all versions).
+  uint64_t Refused() const;
   // Lets the next seal past the bound report `version` again (the rotation
   // it asked for failed).
   void Rearm(uint32_t version);
@@ -62,6 +76,7 @@ class SealCounter {
   const SealCounterOptions options_;
   mutable std::mutex mu_;
   std::map<uint32_t, Entry> entries_;  // GUARDED_BY(mu_)
+  uint64_t refused_ = 0;               // GUARDED_BY(mu_)
 };
 
 }  // namespace tenantkv::engine

@@ -138,6 +138,24 @@ void WriteKeyAges(ExpositionWriter& w, const TenantList& tenants, int64_t now_ms
   }
 }
 
+// The alert for a tenant whose writes stop because its data key reached
+// the seal limit and could not be rotated (seal_counter.h).
+void WriteKeyExhaustion(ExpositionWriter& w, const TenantList& tenants) {
+  w.Family("tenantkv_key_exhausted", MetricType::kGauge,
+           "1 while the tenant's current data key has made its seal limit (min(2 x --max-seals-per-key, "
+           "2^32)) and no rotation has succeeded: its writes get 503 key_exhausted. Else 0.");
+  for (const auto& t : tenants) {
+    bool exhausted = false;
+    for (const auto& k : t->Info().data_keys) {
+      if (k.state == "active") exhausted = t->seals().Exhausted(k.version);
+    }
+    w.Sample({{"tenant", t->id()}}, exhausted ? 1 : 0);
+  }
+  w.Family("tenantkv_key_exhausted_refusals_total", MetricType::kCounter,
+           "Seals refused because the data key had made its seal limit (writes answered 503 key_exhausted).");
+  for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, static_cast<double>(t->seals().Refused()));
+}
+
 void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db, double uptime_s,
                             double start_s, size_t tenants) {
   const ProcessStats p = ReadProcessStats();
@@ -272,6 +290,7 @@ std::string Metrics::Render() const {
   WriteQuotas(w, tenants, now_us);
   WriteScheduler(w, tenants, sched);
   WriteKeyAges(w, tenants, now_ms);
+  WriteKeyExhaustion(w, tenants);
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
                          static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
   WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());

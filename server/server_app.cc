@@ -27,6 +27,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     po.module_path = options.pkcs11_module;
     po.token_label = options.pkcs11_token_label;
     po.pin_file = options.pkcs11_pin_file;
+    po.log = [](const std::string& line) { spdlog::warn("master keys: {}", line); };
     TKV_ASSIGN_OR_RETURN(keys, crypto::Pkcs11KeyProvider::Open(po));
   } else {
     TKV_ASSIGN_OR_RETURN(keys, crypto::FileKeyProvider::Open(options.master_key_file, true));

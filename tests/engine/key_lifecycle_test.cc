@@ -187,6 +187,55 @@ TEST_F(KeyLifecycleTest, TheSealBoundRotatesOncePerCrossing) {
   EXPECT_EQ((*tenant)->keyring().Current().first, 3u);
 }
 
+TEST_F(KeyLifecycleTest, PastTwiceTheSealBoundWritesAreRefusedUntilARotationWorks) {
+  // Bound 10: a rotation is asked for at 10 seals; at 20 (2 x 10) version 1
+  // seals no more. Block 8: after a restart the count resumes at 24.
+  h_.options().max_seals_per_key = 10;
+  ASSERT_TRUE(OpenWithTenant());
+  std::shared_ptr<Tenant> tenant = h_->tenants().Get("acme").value();
+  h_.FailWraps(true);  // every rotation fails: the key provider cannot wrap a new data key
+  TenantStore& store = h_.Store("acme");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store.Put("k" + std::to_string(i), "v", {}).ok()) << i;
+    h_->key_lifecycle().RunAutoRotationsForTest();
+  }
+  EXPECT_EQ(tenant->keyring().Current().first, 1u);
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).seals, 20u);
+
+  auto refused = store.Put("k20", "v", {});
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
+  EXPECT_EQ(refused.status().reason(), "key_exhausted");
+  auto batch = store.Batch({BatchOp{BatchOpType::kGet, "k1", ""}, BatchOp{BatchOpType::kPut, "k21", "v"}});
+  EXPECT_EQ(batch.status().reason(), "key_exhausted");
+  EXPECT_EQ(store.Get("k21").status().code(), Code::kNotFound) << "the refused batch wrote nothing";
+  EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).seals, 20u) << "refused seals are not counted";
+  EXPECT_EQ(tenant->seals().Refused(), 2u);
+  EXPECT_TRUE(tenant->seals().Exhausted(1));
+  // Reads and deletes need no seal.
+  EXPECT_EQ(store.Get("k3")->value, "v");
+  EXPECT_TRUE(store.Batch({BatchOp{BatchOpType::kGet, "k4", ""}}).ok());
+  EXPECT_TRUE(store.Delete("k5", {}).ok());
+
+  // Counted across a restart from the persisted mark, which is never behind.
+  tenant.reset();
+  ASSERT_TRUE(h_.Open());
+  tenant = h_->tenants().Get("acme").value();
+  EXPECT_EQ(h_.Store("acme").Put("k20", "v", {}).status().reason(), "key_exhausted");
+  EXPECT_EQ(h_.Store("acme").Get("k6")->value, "v");
+
+  // The refused write asked for a rotation again; once one works, writes do.
+  h_->key_lifecycle().RunAutoRotationsForTest();
+  EXPECT_EQ(tenant->keyring().Current().first, 1u);
+  h_.FailWraps(false);
+  EXPECT_EQ(h_.Store("acme").Put("k20", "v", {}).status().reason(), "key_exhausted");
+  h_->key_lifecycle().RunAutoRotationsForTest();
+  EXPECT_EQ(tenant->keyring().Current().first, 2u);
+  EXPECT_FALSE(tenant->seals().Exhausted(2));
+  EXPECT_TRUE(h_.Store("acme").Put("k20", "v", {}).ok());
+  Drain(h_.engine(), "acme");
+  for (int i : {0, 6, 19, 20}) EXPECT_EQ(h_.Store("acme").Get("k" + std::to_string(i))->value, "v") << i;
+}
+
 TEST_F(KeyLifecycleTest, ReencryptionResumesFromItsCursorAfterARestart) {
   ASSERT_TRUE(OpenWithTenant());
   PutMany(100, "v");

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -47,15 +48,20 @@ class TempDir {
 };
 
 // Forwards to a MemoryKeyProvider shared with the test, so that an engine
-// reopened over the same data dir sees the same master keys.
+// reopened over the same data dir sees the same master keys. While
+// `*fail_wraps` is set, wraps fail as an unreachable HSM's would.
 class SharedKeyProvider final : public crypto::KeyProvider {
  public:
-  explicit SharedKeyProvider(std::shared_ptr<crypto::MemoryKeyProvider> keys)
-      : keys_(std::move(keys)) {}
+  explicit SharedKeyProvider(std::shared_ptr<crypto::MemoryKeyProvider> keys,
+                             std::shared_ptr<std::atomic<bool>> fail_wraps = nullptr)
+      : keys_(std::move(keys)), fail_wraps_(std::move(fail_wraps)) {}
   uint32_t CurrentVersion() const override { return keys_->CurrentVersion(); }
   std::vector<uint32_t> Versions() const override { return keys_->Versions(); }
   Result<std::string> Wrap(uint32_t version, std::string_view context,
                            const crypto::SecretBytes& plain) const override {
+    if (fail_wraps_ != nullptr && fail_wraps_->load()) {
+      return Status::Unavailable("the key provider is unreachable (test)", "key_unavailable");
+    }
     return keys_->Wrap(version, context, plain);
   }
   Result<crypto::SecretBytes> Unwrap(uint32_t version, std::string_view context,
@@ -68,6 +74,7 @@ class SharedKeyProvider final : public crypto::KeyProvider {
 
  private:
   std::shared_ptr<crypto::MemoryKeyProvider> keys_;
+  std::shared_ptr<std::atomic<bool>> fail_wraps_;
 };
 
 // One data dir, one fake clock and one set of master keys; the engine can
@@ -87,7 +94,7 @@ class EngineHarness {
   // Opens (or reopens) the engine; false and a test failure if it fails.
   [[nodiscard]] bool Open() {
     engine_.reset();
-    auto e = Engine::Open(options_, std::make_unique<SharedKeyProvider>(keys_));
+    auto e = Engine::Open(options_, std::make_unique<SharedKeyProvider>(keys_, fail_wraps_));
     if (!e.ok()) {
       ADD_FAILURE() << "Engine::Open: " << e.status().ToString();
       return false;
@@ -106,6 +113,8 @@ class EngineHarness {
   std::string db_dir() const { return options_.data_dir + "/db"; }
   const TempDir& temp() const { return dir_; }
   std::shared_ptr<crypto::MemoryKeyProvider> shared_keys() const { return keys_; }
+  // Makes the key provider's wraps fail (new data keys, rotations) or work.
+  void FailWraps(bool fail) { fail_wraps_->store(fail); }
 
   // The store of a tenant that must exist. The returned pointer is valid
   // while the engine is open and the tenant not deleted.
@@ -122,6 +131,7 @@ class EngineHarness {
   TempDir dir_;
   FakeClock clock_;
   std::shared_ptr<crypto::MemoryKeyProvider> keys_;
+  std::shared_ptr<std::atomic<bool>> fail_wraps_ = std::make_shared<std::atomic<bool>>(false);
   EngineOptions options_;
   std::unique_ptr<Engine> engine_;
 };
