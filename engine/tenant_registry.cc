@@ -675,11 +675,12 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
     TKV_RETURN_IF_ERROR(FromRocks(it->status(), "scan keys of tenant '" + id + "'"));
   }
   if (out.keys_rewrapped == 0) return out;
-  TenantInfo next;
-  {
-    std::lock_guard<std::mutex> lock(t.mu_);
-    next = t.info_;
-  }
+  if (rewrap_hook_for_test_) rewrap_hook_for_test_(id);
+  // The tenant record is read and written under the tenant lock, as
+  // suspend and resume do: a copy read earlier would undo their change.
+  std::lock_guard<std::mutex> lock(t.mu_);
+  TenantInfo next = t.info_;
+  next.state = t.state_.load();
   for (auto& k : next.data_keys) {
     if (moved.count(k.version) != 0) k.master_version = to;
   }
@@ -687,10 +688,7 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
                                 "stage tenant record"));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                 "rewrap keys of tenant '" + id + "'"));
-  std::lock_guard<std::mutex> lock(t.mu_);
-  for (auto& k : t.info_.data_keys) {
-    if (moved.count(k.version) != 0) k.master_version = to;
-  }
+  t.info_ = std::move(next);
   return out;
 }
 

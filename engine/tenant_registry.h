@@ -138,6 +138,12 @@ class TenantRegistry {
 
   ColumnFamilyPool& cf_pool() { return *pool_; }
 
+  // Test-only: runs inside RewrapTenantKeys(id) between the scan that
+  // rewraps the key records and the write of the batch. Set before use.
+  void SetRewrapHookForTest(std::function<void(const std::string& id)> hook) {
+    rewrap_hook_for_test_ = std::move(hook);
+  }
+
  private:
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
@@ -178,6 +184,7 @@ class TenantRegistry {
   // Shared by create/import from choosing a master version to persisting
   // the wrapped key; exclusive while the current master version changes.
   std::shared_mutex wrap_mu_;
+  std::function<void(const std::string&)> rewrap_hook_for_test_;
 };
 
 }  // namespace tenantkv::engine
