@@ -9,6 +9,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "engine/rocks_status.h"
+#include "engine/tenant_registry.h"
 
 namespace tenantkv::engine {
 namespace {
@@ -21,6 +22,10 @@ constexpr size_t kSecretHex = 64;
 std::string HashOf(std::string_view secret) {
   auto d = crypto::Sha256(secret);
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+Status TenantGone(const std::string& tenant) {
+  return Status::NotFound("tenant '" + tenant + "' does not exist", "tenant_not_found");
 }
 
 bool IsHex(std::string_view s) {
@@ -48,13 +53,15 @@ Result<Role> ParseRole(std::string_view name) {
   return Status::InvalidArgument("role must be one of read, write, admin", "invalid_role");
 }
 
-Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock) {
-  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock));
+Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
+                                                       const TenantRegistry* tenants) {
+  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, tenants));
   TKV_RETURN_IF_ERROR(s->Load());
   return s;
 }
 
 Status ApiKeyStore::Load() {
+  rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
   std::unique_ptr<rocksdb::Iterator> it(
       storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
@@ -63,46 +70,84 @@ Status ApiKeyStore::Load() {
       Record r;
       r.info.key_id = j.at("key_id").get<std::string>();
       r.info.tenant = j.at("tenant").get<std::string>();
+      if (j.contains("tenant_incarnation")) r.info.tenant_incarnation = j.at("tenant_incarnation").get<std::string>();
       TKV_ASSIGN_OR_RETURN(r.info.role, ParseRole(j.at("role").get<std::string>()));
       r.info.created_at_ms = j.at("created_at_ms").get<int64_t>();
       r.info.revoked_at_ms = j.at("revoked_at_ms").get<int64_t>();
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
       r.secret_hash = std::move(*hash);
+      auto tenant = tenants_->Get(r.info.tenant);
+      if (tenant.ok() && r.info.tenant_incarnation.empty() &&
+          r.info.created_at_ms >= (*tenant)->Info().created_at_ms) {
+        r.info.tenant_incarnation = (*tenant)->incarnation();  // the shape before incarnations
+        TKV_RETURN_IF_ERROR(FromRocks(fixes.Put(storage_->system(), it->key(), Serialize(r)), "stage"));
+      }
+      if (!tenant.ok() || r.info.tenant_incarnation != (*tenant)->incarnation()) {
+        TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), it->key()), "stage"));
+        continue;
+      }
       keys_[r.info.key_id] = std::move(r);
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
     }
   }
-  return FromRocks(it->status(), "load API keys");
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load API keys"));
+  if (fixes.Count() == 0) return Status::Ok();
+  return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &fixes), "bind or remove API keys");
+}
+
+std::string ApiKeyStore::Serialize(const Record& r) {
+  return json{{"key_id", r.info.key_id},
+          {"tenant", r.info.tenant},
+          {"tenant_incarnation", r.info.tenant_incarnation},
+          {"role", RoleName(r.info.role)},
+          {"created_at_ms", r.info.created_at_ms},
+          {"revoked_at_ms", r.info.revoked_at_ms},
+          {"secret_sha256", crypto::HexEncode(r.secret_hash)}}
+      .dump();
 }
 
 Status ApiKeyStore::Persist(const Record& r) {
-  json j = {{"key_id", r.info.key_id},
-            {"tenant", r.info.tenant},
-            {"role", RoleName(r.info.role)},
-            {"created_at_ms", r.info.created_at_ms},
-            {"revoked_at_ms", r.info.revoked_at_ms},
-            {"secret_sha256", crypto::HexEncode(r.secret_hash)}};
   return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
-                                       kPrefix + r.info.key_id, j.dump()),
+                                       kPrefix + r.info.key_id, Serialize(r)),
                    "persist API key");
 }
 
 Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, tenants_->Get(tenant));
+  return Create(*t, role);
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
+  if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
   TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
   TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
   Record r;
   r.info.key_id = id;
-  r.info.tenant = tenant;
+  r.info.tenant = t.id();
+  r.info.tenant_incarnation = t.incarnation();
   r.info.role = role;
   r.info.created_at_ms = clock_->NowUnixMillis();
   r.secret_hash = HashOf(secret);
   TKV_RETURN_IF_ERROR(Persist(r));
+  if (create_hook_for_test_) create_hook_for_test_();
   NewApiKey out{r.info, "tkv_" + id + "_" + secret};
-  std::unique_lock lock(mu_);
-  keys_[id] = std::move(r);
-  return out;
+  {
+    // The tenant is checked again under the lock RemoveTenant takes. A
+    // delete persists "deleting" before it removes the keys, so either this
+    // key is in memory when they are removed, or the delete is seen here.
+    std::unique_lock lock(mu_);
+    if (t.state() != TenantState::kDeleting) {
+      keys_[id] = std::move(r);
+      return out;
+    }
+  }
+  // Never leave its record behind; if this fails, the next start removes it.
+  rocksdb::WriteBatch undo;
+  undo.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
+  FromRocks(storage_->db()->Write(storage_->meta_write_options(), &undo), "remove API key").IgnoreError();
+  return TenantGone(t.id());
 }
 
 std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
@@ -145,7 +190,7 @@ Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
   return Status::Ok();
 }
 
-Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token) const {
+Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant) const {
   static const std::string kDummyHash(32, '\0');
   const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");
   const bool well_formed = token.size() == 4 + kIdHex + 1 + kSecretHex && token.substr(0, 4) == "tkv_" &&
@@ -153,12 +198,22 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token) const {
                            IsHex(token.substr(5 + kIdHex));
   std::string_view secret = well_formed ? token.substr(5 + kIdHex) : token;
   const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
-  std::shared_lock lock(mu_);
-  auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
-  const bool found = it != keys_.end();
-  const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
-  if (!found || !match || it->second.info.revoked()) return denied;
-  return it->second.info;
+  ApiKeyInfo info;
+  {
+    std::shared_lock lock(mu_);
+    auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
+    const bool found = it != keys_.end();
+    const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
+    if (!found || !match || it->second.info.revoked()) return denied;
+    info = it->second.info;
+  }
+  // Its own tenant only: not one deleting, nor a later one of the same id.
+  auto t = tenants_->Get(info.tenant);
+  if (!t.ok() || (*t)->incarnation() != info.tenant_incarnation || (*t)->state() == TenantState::kDeleting) {
+    return denied;
+  }
+  if (tenant != nullptr) *tenant = std::move(t).value();
+  return info;
 }
 
 }  // namespace tenantkv::engine

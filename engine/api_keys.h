@@ -5,9 +5,12 @@
 // compares the secret's hash in constant time. Records live in the system
 // column family as apikey/<key id>; all of them are cached in memory, so
 // authentication does no I/O and a revocation takes effect at once.
-// Thread-safe.
+// Every key is bound to the incarnation of its tenant (TenantInfo): it
+// authenticates only while that tenant exists and is not deleting, never
+// for a later tenant of the same id. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -17,8 +20,11 @@
 
 #include "engine/clock.h"
 #include "engine/storage.h"
+#include "engine/tenant.h"
 
 namespace tenantkv::engine {
+
+class TenantRegistry;
 
 enum class Role { kRead, kWrite, kAdmin };
 const char* RoleName(Role r);
@@ -28,6 +34,7 @@ Result<Role> ParseRole(std::string_view name);
 struct ApiKeyInfo {
   std::string key_id;
   std::string tenant;
+  std::string tenant_incarnation;  // the incarnation of `tenant` it belongs to
   Role role = Role::kRead;
   int64_t created_at_ms = 0;
   int64_t revoked_at_ms = 0;  // 0 = active
@@ -41,8 +48,21 @@ struct NewApiKey {
 
 class ApiKeyStore {
  public:
-  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock);
+  // Loads every key and removes those whose tenant incarnation does not
+  // exist (deleted, deleting, or replaced by a later tenant of the id).
+  // Records of the shape before incarnations are bound to the live tenant
+  // of their id, unless made before it was (an earlier tenant's: removed).
+  // `tenants` is opened first and must outlive the store.
+  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
+                                                   const TenantRegistry* tenants);
 
+  // A key of tenant `t`, bound to its incarnation. NotFound
+  // ("tenant_not_found") if `t` is deleting, also when its delete begins
+  // while the key is made: the check and the key's entry into memory are
+  // under the lock RemoveTenant takes, and a delete persists "deleting"
+  // before it removes the keys, so no key outlives its tenant.
+  Result<NewApiKey> Create(const Tenant& t, Role role);
+  // The same for the live tenant of id `tenant`.
   Result<NewApiKey> Create(const std::string& tenant, Role role);
   // Every key of the tenant, active and revoked, oldest first.
   std::vector<ApiKeyInfo> List(const std::string& tenant) const;
@@ -51,22 +71,32 @@ class ApiKeyStore {
   // Deletes every key of the tenant (its deletion).
   Status RemoveTenant(const std::string& tenant);
   // Unauthenticated("invalid_token") for a malformed, unknown or revoked
-  // token; the answer takes the same time whichever it is.
-  Result<ApiKeyInfo> Authenticate(std::string_view token) const;
+  // token (the answer takes the same time whichever it is), and for a key
+  // whose tenant incarnation is not live. `tenant`, if given, receives the
+  // key's tenant.
+  Result<ApiKeyInfo> Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant = nullptr) const;
+
+  // Test-only: runs inside Create after the key record is persisted and
+  // before the key is added to memory. Set before any Create runs.
+  void SetCreateHookForTest(std::function<void()> hook) { create_hook_for_test_ = std::move(hook); }
 
  private:
   struct Record {
     ApiKeyInfo info;
     std::string secret_hash;  // raw SHA-256 of the secret
   };
-  ApiKeyStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
+  ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants)
+      : storage_(storage), clock_(clock), tenants_(tenants) {}
   Status Load();
+  static std::string Serialize(const Record& r);  // the stored JSON
   Status Persist(const Record& r);
 
   Storage* const storage_;
   const Clock* const clock_;
+  const TenantRegistry* const tenants_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
+  std::function<void()> create_hook_for_test_;
 };
 
 }  // namespace tenantkv::engine

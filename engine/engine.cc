@@ -82,7 +82,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   so.block_cache_bytes = options.block_cache_bytes;
   so.memtable_budget_bytes = options.memtable_budget_bytes;
   TKV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(so));
-  TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->audit_, AuditLog::Open(e->storage_.get(), e->clock_));
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
@@ -109,6 +108,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   };
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
+  TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_, e->registry_.get()));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
   e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_slots, e->clock_);
   e->exporter_ = std::make_unique<TenantExporter>(e->registry_.get(), e->quotas_.get(), e->clock_,
@@ -176,12 +176,13 @@ Result<QuotaManifest> Engine::RevertQuota(const std::string& id, int64_t version
   return m;
 }
 
-Status Engine::DeleteTenant(const std::string& id) {
-  TKV_RETURN_IF_ERROR(registry_->Get(id).status());
-  TKV_RETURN_IF_ERROR(api_keys_->RemoveTenant(id));
-  TKV_RETURN_IF_ERROR(registry_->Delete(id));
+Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id) {
+  TKV_ASSIGN_OR_RETURN(TenantRegistry::DeleteOutcome out,
+                       registry_->Delete(id, [&] { return api_keys_->RemoveTenant(id); }));
+  if (!out.purged) return out;
   scheduler_->Forget(id);
-  return quotas_->RemoveTenant(id);
+  TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
+  return out;
 }
 
 }  // namespace tenantkv::engine

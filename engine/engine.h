@@ -74,8 +74,10 @@ class Engine {
 
   // Creates the tenant with quota manifest version 1 from its plan.
   Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan);
-  // Revokes the tenant's API keys, then crypto-shreds and drops it.
-  Status DeleteTenant(const std::string& id);
+  // Deletes the tenant (TenantRegistry::Delete): its state "deleting" is
+  // persisted, then its API keys are removed, then it is crypto-shredded.
+  // A failed step leaves it pending; calling again (resumed) retries it.
+  Result<TenantRegistry::DeleteOutcome> DeleteTenant(const std::string& id);
 
   // A new quota manifest version for the tenant, enforced at once. A tenant
   // admin (`by_tenant_admin`) may only choose values inside its plan's range
@@ -123,10 +125,10 @@ class Engine {
   std::mutex backup_mu_;
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
-  std::unique_ptr<ApiKeyStore> api_keys_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
+  std::unique_ptr<ApiKeyStore> api_keys_;  // after the registry: it checks keys against it
   std::unique_ptr<FairScheduler> scheduler_;
   std::unique_ptr<TenantExporter> exporter_;
   std::unique_ptr<TenantImporter> importer_;

@@ -34,6 +34,10 @@ struct TenantInfo {
   int64_t created_at_ms = 0;
   std::string placement;  // where its data lives, e.g. "cf:t.acme.4f2a9c"
   std::vector<DataKeyInfo> data_keys;
+  // Random (32 hex), made when the tenant is created or imported: tells this
+  // tenant from an earlier or later one of the same id. Its API keys are
+  // bound to it.
+  std::string incarnation;
 };
 
 // Per-tenant state that a higher layer keeps (the server's request
@@ -48,9 +52,11 @@ class TenantAttachment {
 // deleted tenant stays valid until its in-flight requests finish.
 class Tenant {
  public:
-  explicit Tenant(TenantInfo info) : info_(std::move(info)), state_(info_.state), limits_(Quota(), 0) {}
+  explicit Tenant(TenantInfo info)
+      : info_(std::move(info)), incarnation_(info_.incarnation), state_(info_.state), limits_(Quota(), 0) {}
 
   const std::string& id() const { return info_.id; }  // immutable
+  const std::string& incarnation() const { return incarnation_; }
   TenantState state() const { return state_.load(); }
   TenantInfo Info() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -102,6 +108,7 @@ class Tenant {
   mutable std::mutex mu_;
   std::mutex key_mu_;
   TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
+  const std::string incarnation_;  // = info_.incarnation, readable without mu_
   std::atomic<TenantState> state_;
   TenantLimits limits_;
   UsageHistory usage_history_;

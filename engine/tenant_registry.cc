@@ -40,6 +40,7 @@ std::string ExportKeyContext(const std::string& id, const std::string& key_id,
   return "tenant=" + id + ";export-key=" + key_id + ";master=" + std::to_string(master_version);
 }
 constexpr char kCfPrefix[] = "t.";
+constexpr size_t kIncarnationBytes = 16;
 
 TenantState StateFromName(const std::string& s) {
   if (s == "suspended") return TenantState::kSuspended;
@@ -60,7 +61,8 @@ json InfoToJson(const TenantInfo& info) {
           {"state", TenantStateName(info.state)},
           {"created_at_ms", info.created_at_ms},
           {"placement", info.placement},
-          {"data_keys", keys}};
+          {"data_keys", keys},
+          {"incarnation", info.incarnation}};
 }
 
 Result<TenantInfo> InfoFromJson(std::string_view text) {
@@ -78,6 +80,9 @@ Result<TenantInfo> InfoFromJson(std::string_view text) {
                                 k.at("created_at_ms").get<int64_t>(),
                                 k.at("master_version").get<uint32_t>()});
     }
+    // Absent in records written before tenants had incarnations (Load
+    // gives such a tenant one).
+    if (j.contains("incarnation")) info.incarnation = j.at("incarnation").get<std::string>();
     return info;
   } catch (const json::exception& e) {
     return Status::DataLoss(std::string("tenant record is malformed: ") + e.what());
@@ -169,8 +174,17 @@ Status TenantRegistry::Load() {
   TKV_ASSIGN_OR_RETURN(pool_, ColumnFamilyPool::Open(storage_, kCfPrefix, owned_cfs, options_.pool));
   for (auto& info : infos) {
     if (info.state == TenantState::kDeleting) {
-      TKV_RETURN_IF_ERROR(Shred(info, /*recycle=*/false));  // finish an interrupted delete
+      // Finish a delete that was interrupted or whose purge failed; if it
+      // fails again it stays pending (id taken, retried by a Delete).
+      bool recycle = false;
+      if (!Shred(info, &recycle).ok()) deleting_[info.id] = PendingPurge{info, /*owns_cf=*/false};
       continue;
+    }
+    if (info.incarnation.empty()) {
+      // A record written before tenants had incarnations (ApiKeyStore::Open
+      // then binds its keys to this one).
+      TKV_ASSIGN_OR_RETURN(info.incarnation, crypto::RandomHex(kIncarnationBytes));
+      TKV_RETURN_IF_ERROR(PersistInfo(info));
     }
     std::string cf_name = CfNameOf(info);
     CfHandle cf = storage_->Find(cf_name);
@@ -323,7 +337,16 @@ Status TenantRegistry::DestroyDataKey(Tenant& t, uint32_t version) {
   return storage_->PurgeSystemRange(key, key + '\0');
 }
 
+Status TenantRegistry::FaultForTestAt(FaultForTest at) {
+  FaultForTest expected = at;
+  if (at != FaultForTest::kNone && fault_for_test_.compare_exchange_strong(expected, FaultForTest::kNone)) {
+    return Status::Internal("fault injected by a test", "injected_fault");
+  }
+  return Status::Ok();
+}
+
 Status TenantRegistry::PersistInfo(const TenantInfo& info) {
+  TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kPersistInfo));
   return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
                                        TenantKey(info.id), InfoToJson(info).dump()),
                    "persist tenant");
@@ -381,6 +404,10 @@ std::vector<std::shared_ptr<Tenant>> TenantRegistry::List() const {
 Result<std::shared_ptr<Tenant>> TenantRegistry::SetSuspended(const std::string& id, bool suspended) {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, Get(id));
   std::lock_guard<std::mutex> lock(t->mu_);
+  // A delete began since the lookup: never overwrite its "deleting".
+  if (t->state_.load() == TenantState::kDeleting) {
+    return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+  }
   TenantInfo next = t->info_;
   next.state = suspended ? TenantState::kSuspended : TenantState::kActive;
   TKV_RETURN_IF_ERROR(PersistInfo(next));
@@ -389,52 +416,104 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::SetSuspended(const std::string& 
   return t;
 }
 
-Status TenantRegistry::Delete(const std::string& id) {
-  std::shared_ptr<Tenant> t;
+Result<TenantRegistry::DeleteOutcome> TenantRegistry::Delete(const std::string& id,
+                                                             const std::function<Status()>& on_deleting) {
+  DeleteOutcome out;
+  std::shared_ptr<Tenant> t;  // null when resuming a pending delete
+  PendingPurge purge;
   {
     std::unique_lock lock(mu_);
-    auto it = tenants_.find(id);
-    if (it == tenants_.end()) return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
-    t = it->second;
-    tenants_.erase(it);
-    busy_ids_.insert(id);  // the id stays taken until the shredding is done
+    const bool running = busy_ids_.count(id) != 0;  // a live tenant is busy only while being deleted
+    if (auto d = deleting_.find(id); d != deleting_.end()) {
+      out.resumed = true;
+      purge = d->second;
+    } else if (auto it = tenants_.find(id); it != tenants_.end()) {
+      out.resumed = running;
+      t = it->second;
+    } else {
+      return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+    }
+    if (running) return out;  // that delete finishes it, or leaves it pending
+    busy_ids_.insert(id);     // the id stays taken until the shredding is done
   }
-  TenantInfo info;
-  // A master-key rotation rewrapping this tenant finishes first, or sees it
-  // deleting and leaves it: nothing rewrites its keys after the shredding.
-  std::lock_guard<std::mutex> key_lock(t->key_mutex());
-  {
-    std::lock_guard<std::mutex> lock(t->mu_);
-    t->state_ = TenantState::kDeleting;
-    t->info_.state = TenantState::kDeleting;
-    info = t->info_;
-  }
-  Status s = PersistInfo(info);
-  if (s.ok()) {
-    // No write may land after the range delete: close the store first.
-    t->store().Close();
-    t->keyring_.DestroyAll();
-    s = Shred(info, /*recycle=*/true);
+  Status s;
+  if (t != nullptr) {
+    // A master-key rotation rewrapping this tenant finishes first, or sees it
+    // deleting and leaves it: nothing rewrites its keys after the shredding.
+    std::lock_guard<std::mutex> key_lock(t->key_mutex());
+    {
+      // Persisted before anything else changes: if it fails, nothing has.
+      std::lock_guard<std::mutex> lock(t->mu_);
+      TenantInfo next = t->info_;
+      next.state = TenantState::kDeleting;
+      s = PersistInfo(next);
+      if (s.ok()) {
+        t->info_ = next;
+        t->state_ = TenantState::kDeleting;
+        purge.info = std::move(next);
+      }
+    }
+    if (s.ok()) {
+      std::unique_lock lock(mu_);
+      tenants_.erase(id);
+      deleting_[id] = purge;
+    }
+    if (s.ok() && on_deleting) s = on_deleting();
+    if (s.ok()) {
+      // No write may land after the range delete: close the store first.
+      t->store().Close();
+      t->keyring_.DestroyAll();
+      s = Shred(purge.info, &purge.owns_cf);
+    }
+  } else {
+    if (on_deleting) s = on_deleting();
+    if (s.ok()) s = Shred(purge.info, &purge.owns_cf);
   }
   std::unique_lock lock(mu_);
   busy_ids_.erase(id);
-  return s;
+  if (auto d = deleting_.find(id); d != deleting_.end()) {
+    if (s.ok()) {
+      deleting_.erase(d);
+    } else {
+      d->second.owns_cf = purge.owns_cf;
+    }
+  }
+  if (!s.ok()) return s;
+  out.purged = true;
+  return out;
+}
+
+Result<TenantInfo> TenantRegistry::PendingDelete(const std::string& id) const {
+  std::shared_lock lock(mu_);
+  auto it = deleting_.find(id);
+  if (it == deleting_.end()) return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+  return it->second.info;
+}
+
+std::vector<TenantInfo> TenantRegistry::PendingDeletes() const {
+  std::shared_lock lock(mu_);
+  std::vector<TenantInfo> out;
+  for (const auto& [id, p] : deleting_) out.push_back(p.info);
+  return out;
 }
 
 // Destroys the data keys and, in the same batch, empties the tenant's column
 // family (handing it to the pool), then purges the destroyed key records
 // from the DB's files and removes the tenant's records. Idempotent: safe to
 // re-run after a crash.
-Status TenantRegistry::Shred(const TenantInfo& info, bool recycle) {
+Status TenantRegistry::Shred(const TenantInfo& info, bool* recycle_cf) {
   const std::string prefix = DataKeyPrefix(info.id);
   const std::string prefix_end = DataKeyPrefixEnd(info.id);
   const std::string cf_name = CfNameOf(info);
+  TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredKeys));
   rocksdb::WriteBatch keys;
   TKV_RETURN_IF_ERROR(FromRocks(keys.DeleteRange(storage_->system(), prefix, prefix_end), "stage key destroy"));
-  recycle = recycle && storage_->Find(cf_name) != nullptr;
+  const bool recycle = *recycle_cf && storage_->Find(cf_name) != nullptr;
   if (recycle) TKV_RETURN_IF_ERROR(pool_->StageRecycle(cf_name, &keys));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
+  *recycle_cf = false;
   if (recycle) pool_->Recycling(cf_name);
+  TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredPurge));
   // A WAL file lives until every column family with data in it is flushed,
   // so the purge flushes all of them: no log may keep the wrapped key.
   TKV_RETURN_IF_ERROR(storage_->PurgeSystemRange(prefix, prefix_end));
@@ -475,8 +554,9 @@ Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::strin
   TKV_RETURN_IF_ERROR(ValidateTenantId(id));
   const std::string plan = plan_in.empty() ? options_.default_plan : plan_in;
   TKV_RETURN_IF_ERROR(CheckPlan(plan));
-  TKV_RETURN_IF_ERROR(Reserve(id));
   TenantInfo info;
+  TKV_ASSIGN_OR_RETURN(info.incarnation, crypto::RandomHex(kIncarnationBytes));
+  TKV_RETURN_IF_ERROR(Reserve(id));
   info.id = id;
   info.plan = plan;
   info.created_at_ms = clock_->NowUnixMillis();
@@ -486,7 +566,7 @@ Result<TenantInfo> TenantRegistry::Begin(const std::string& id, const std::strin
 
 Status TenantRegistry::Reserve(const std::string& id) {
   std::unique_lock lock(mu_);
-  if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0) {
+  if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0 || deleting_.count(id) != 0) {
     return Status::AlreadyExists("tenant '" + id + "' already exists", "tenant_exists");
   }
   busy_ids_.insert(id);
@@ -494,6 +574,10 @@ Status TenantRegistry::Reserve(const std::string& id) {
 }
 
 Result<ExportKey> TenantRegistry::GetExportKey(const std::string& id, bool create) {
+  if (PendingDelete(id).ok()) {
+    // Its keys are being destroyed: the old exports must not import again.
+    return Status::NotFound("tenant '" + id + "' has no export key on this node", "export_key_not_found");
+  }
   std::lock_guard<std::mutex> lock(export_key_mu_);
   std::string raw;
   rocksdb::Status rs =
@@ -675,11 +759,12 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
     TKV_RETURN_IF_ERROR(FromRocks(it->status(), "scan keys of tenant '" + id + "'"));
   }
   if (out.keys_rewrapped == 0) return out;
-  TenantInfo next;
-  {
-    std::lock_guard<std::mutex> lock(t.mu_);
-    next = t.info_;
-  }
+  if (rewrap_hook_for_test_) rewrap_hook_for_test_(id);
+  // The tenant record is read and written under the tenant lock, as
+  // suspend and resume do: a copy read earlier would undo their change.
+  std::lock_guard<std::mutex> lock(t.mu_);
+  TenantInfo next = t.info_;
+  next.state = t.state_.load();
   for (auto& k : next.data_keys) {
     if (moved.count(k.version) != 0) k.master_version = to;
   }
@@ -687,10 +772,7 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
                                 "stage tenant record"));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                 "rewrap keys of tenant '" + id + "'"));
-  std::lock_guard<std::mutex> lock(t.mu_);
-  for (auto& k : t.info_.data_keys) {
-    if (moved.count(k.version) != 0) k.master_version = to;
-  }
+  t.info_ = std::move(next);
   return out;
 }
 

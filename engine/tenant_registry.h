@@ -21,10 +21,13 @@
 // deleted tenant's column family is emptied and returned to it, so neither
 // issues column-family DDL (which stalls every tenant's writes in RocksDB).
 // Delete is crypto-shredding: data keys are destroyed (and purged from the
-// DB's files) in the same batch as the range delete of the tenant's data;
-// an interrupted delete is finished at the next start. Thread-safe.
+// DB's files) in the same batch as the range delete of the tenant's data.
+// It is a persisted state machine: the state "deleting" is persisted first,
+// and until the shredding is done the id stays taken and the purge is
+// retried (by a repeated Delete, and at the next start). Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -73,18 +76,41 @@ class TenantRegistry {
                                                       const crypto::KeyProvider* keys,
                                                       const Clock* clock, RegistryOptions options);
 
-  // InvalidArgument for a bad id or unknown plan, AlreadyExists if taken.
+  // InvalidArgument for a bad id or unknown plan, AlreadyExists
+  // ("tenant_exists") if taken, a delete of the id not finished included.
   Result<std::shared_ptr<Tenant>> Create(const std::string& id, const std::string& plan);
   // NotFound("tenant_not_found") if there is no such (live) tenant.
   Result<std::shared_ptr<Tenant>> Get(const std::string& id) const;
+  // The live tenants (a deleting one is in PendingDeletes instead).
   std::vector<std::shared_ptr<Tenant>> List() const;
+  // NotFound("tenant_not_found") unless live.
   Result<std::shared_ptr<Tenant>> SetSuspended(const std::string& id, bool suspended);
-  Status Delete(const std::string& id);
+
+  struct DeleteOutcome {
+    // The tenant was deleting already (an earlier delete's purge failed,
+    // or a delete of it is running now).
+    bool resumed = false;
+    // This call finished the purge: the tenant is gone. False when another
+    // delete of the id is running (it finishes, or leaves it pending).
+    bool purged = false;
+  };
+  // Deletes tenant `id`. Its state "deleting" is persisted first (if that
+  // fails, nothing has changed) and it leaves Get and List; `on_deleting`
+  // runs then (the engine removes its API keys), then it is shredded. If a
+  // step fails the delete stays pending: the id stays taken, the tenant is
+  // in PendingDeletes, and the next Delete of the id (resumed) or the next
+  // start retries it. NotFound("tenant_not_found") if there is no such
+  // tenant, deleting or not.
+  Result<DeleteOutcome> Delete(const std::string& id, const std::function<Status()>& on_deleting = nullptr);
+  // The record of tenant `id` while its delete is not finished (state
+  // "deleting"); NotFound("tenant_not_found") otherwise.
+  Result<TenantInfo> PendingDelete(const std::string& id) const;
+  std::vector<TenantInfo> PendingDeletes() const;
 
   // The export wrapping key of tenant `id`, created (wrapped under the
   // current master key, fsync'd) on first use when `create`. Without
   // `create` it works for a tenant that no longer exists too, and gives
-  // NotFound("export_key_not_found") once the tenant's keys are destroyed.
+  // NotFound("export_key_not_found") once the tenant's delete has begun.
   Result<ExportKey> GetExportKey(const std::string& id, bool create);
 
   // Creates tenant `id` (checks as Create) whose column family starts with
@@ -138,6 +164,17 @@ class TenantRegistry {
 
   ColumnFamilyPool& cf_pool() { return *pool_; }
 
+  // Test-only fault injection: the next pass through `at` fails once with
+  // Internal("injected_fault") (the delete path: persisting the deleting
+  // state, the key-destroying batch, the purge from the files).
+  enum class FaultForTest { kNone, kPersistInfo, kShredKeys, kShredPurge };
+  void InjectFaultForTest(FaultForTest at) { fault_for_test_ = at; }
+  // Test-only: runs inside RewrapTenantKeys(id) between the scan that
+  // rewraps the key records and the write of the batch. Set before use.
+  void SetRewrapHookForTest(std::function<void(const std::string& id)> hook) {
+    rewrap_hook_for_test_ = std::move(hook);
+  }
+
  private:
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
@@ -152,10 +189,13 @@ class TenantRegistry {
   // every stored value is on it.
   Status InitValueCounts(const TenantInfo& info, const Usage& usage);
   Status PersistInfo(const TenantInfo& info);
-  // `recycle`: stage the range delete of the tenant's column family in the
-  // key-destroying batch (false when the pool has adopted it already).
-  Status Shred(const TenantInfo& info, bool recycle);
+  // `*recycle_cf`: stage the range delete of the tenant's column family in the
+  // key-destroying batch (false when the pool has adopted it already); set
+  // to false once that batch is committed, so a retry never recycles twice.
+  Status Shred(const TenantInfo& info, bool* recycle_cf);
   Status CheckPlan(const std::string& plan) const;
+  // Internal("injected_fault") once if a test injected a fault at `at`.
+  Status FaultForTestAt(FaultForTest at);
   Status Reserve(const std::string& id);
   // Validates the id and plan, reserves the id (busy until the caller
   // clears it) and fills in the record of a new tenant with data key 1.
@@ -174,10 +214,19 @@ class TenantRegistry {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
   std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
+  // A delete not finished: the tenant's record, and whether its column
+  // family is still its own (not yet handed to the pool).
+  struct PendingPurge {
+    TenantInfo info;
+    bool owns_cf = true;
+  };
+  std::map<std::string, PendingPurge> deleting_;  // GUARDED_BY(mu_)
   std::mutex export_key_mu_;        // one creator of an export key at a time
   // Shared by create/import from choosing a master version to persisting
   // the wrapped key; exclusive while the current master version changes.
   std::shared_mutex wrap_mu_;
+  std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
+  std::function<void(const std::string&)> rewrap_hook_for_test_;
 };
 
 }  // namespace tenantkv::engine

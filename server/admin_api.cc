@@ -6,12 +6,27 @@
 namespace tenantkv::server {
 namespace {
 
-json TenantJson(const engine::Tenant& t) {
-  engine::TenantInfo info = t.Info();
+json KeyVersionsJson(const engine::TenantInfo& info) {
   json keys = json::array();
   for (const auto& k : info.data_keys) {
     keys.push_back({{"version", k.version}, {"state", k.state}, {"created_at", Rfc3339(k.created_at_ms)}});
   }
+  return keys;
+}
+
+// A tenant whose delete is not finished: its record only (no usage or
+// quota, its store is closed).
+json DeletingTenantJson(const engine::TenantInfo& info) {
+  return {{"id", info.id},
+          {"plan", info.plan},
+          {"state", engine::TenantStateName(engine::TenantState::kDeleting)},
+          {"created_at", Rfc3339(info.created_at_ms)},
+          {"key_versions", KeyVersionsJson(info)}};
+}
+
+json TenantJson(const engine::Tenant& t) {
+  engine::TenantInfo info = t.Info();
+  json keys = KeyVersionsJson(info);
   engine::Usage u = t.store().GetUsage();
   return {{"id", info.id},
           {"plan", info.plan},
@@ -48,28 +63,44 @@ class AdminRoutes {
   }
 
   Status ListTenants(Call& c) {
+    std::map<std::string, json> by_id;  // live and deleting tenants, in id order
+    for (const auto& t : engine_->tenants().List()) by_id.emplace(t->id(), TenantJson(*t));
+    for (const auto& info : engine_->tenants().PendingDeletes()) by_id.emplace(info.id, DeletingTenantJson(info));
     json list = json::array();
-    for (const auto& t : engine_->tenants().List()) list.push_back(TenantJson(*t));
+    for (auto& [id, t] : by_id) list.push_back(std::move(t));
     WriteJson(c.res, 200, {{"tenants", std::move(list)}});
     return Status::Ok();
   }
 
   Status ShowTenant(Call& c) {
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
-    WriteJson(c.res, 200, TenantJson(*tenant));
+    if (auto tenant = engine_->tenants().Get(c.params["id"]); tenant.ok()) {
+      WriteJson(c.res, 200, TenantJson(**tenant));
+      return Status::Ok();
+    }
+    TKV_ASSIGN_OR_RETURN(engine::TenantInfo deleting, engine_->tenants().PendingDelete(c.params["id"]));
+    WriteJson(c.res, 200, DeletingTenantJson(deleting));
     return Status::Ok();
   }
 
+  // 204 once deleted; 202 when it was deleting already (the purge of an
+  // earlier delete is retried here, or another delete of it runs).
   Status DeleteTenant(Call& c) {
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    const std::string& id = c.params["id"];
+    engine::TenantInfo before;
+    if (auto tenant = engine_->tenants().Get(id); tenant.ok()) {
+      before = (*tenant)->Info();
+    } else if (auto deleting = engine_->tenants().PendingDelete(id); deleting.ok()) {
+      before = std::move(deleting).value();
+    }
     json versions = json::array();
-    for (const auto& k : tenant->Info().data_keys) versions.push_back(k.version);
-    tenant.reset();
-    TKV_RETURN_IF_ERROR(engine_->DeleteTenant(c.params["id"]));
-    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.delete", c.params["id"]));
-    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.destroy", c.params["id"],
-                                    json{{"key_versions", std::move(versions)}}.dump()));
-    c.res.status = 204;
+    for (const auto& k : before.data_keys) versions.push_back(k.version);
+    TKV_ASSIGN_OR_RETURN(engine::TenantRegistry::DeleteOutcome outcome, engine_->DeleteTenant(id));
+    if (outcome.purged) {
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.delete", id));
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.destroy", id,
+                                      json{{"key_versions", std::move(versions)}}.dump()));
+    }
+    c.res.status = outcome.resumed ? 202 : 204;
     return Status::Ok();
   }
 
@@ -82,10 +113,15 @@ class AdminRoutes {
   }
 
   Status CreateApiKey(Call& c) {
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    // A tenant admin's own tenant, as its key was checked: never a later
+    // tenant the id names by now.
+    std::shared_ptr<engine::Tenant> tenant = c.tenant;
+    if (tenant == nullptr) {
+      TKV_ASSIGN_OR_RETURN(tenant, engine_->tenants().Get(c.params["id"]));
+    }
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(engine::Role role, ParseApiKeyCreateBody(body));
-    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(tenant->id(), role));
+    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(*tenant, role));
     TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.create", tenant->id(),
                                     json{{"key_id", key.info.key_id}, {"role", engine::RoleName(role)}}.dump()));
     json out = ApiKeyJson(key.info);

@@ -224,9 +224,7 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   out->tenant = call.tenant;
   if (!s.ok()) {
     // A valid tenant key refused by access rules counts as its tenant's.
-    if (!out->tenant && !call.principal.is_operator && !call.principal.tenant.empty()) {
-      if (auto t = engine_->tenants().Get(call.principal.tenant); t.ok()) out->tenant = std::move(t).value();
-    }
+    if (!out->tenant && !call.principal.is_operator) out->tenant = call.principal.key_tenant;
     return s;
   }
   if (route.access != Access::kTenant) {
@@ -304,10 +302,10 @@ Status Api::Authorize(const Route& route, Call& call) {
       break;
     }
   }
-  // A tenant key: its tenant must exist and be active.
-  auto t = engine_->tenants().Get(p.tenant);
-  if (!t.ok()) return Status::Unauthenticated("invalid or revoked API token", "invalid_token");
-  call.tenant = std::move(t).value();  // counted as the tenant's even if refused below
+  // A tenant key: the authentication found its own tenant live (not a
+  // later one of the same id); it must also be active.
+  if (p.key_tenant == nullptr) return Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  call.tenant = p.key_tenant;  // counted as the tenant's even if refused below
   if (call.tenant->state() == engine::TenantState::kSuspended && route.access == Access::kTenant) {
     return Status::PermissionDenied("the tenant is suspended", "tenant_suspended");
   }

@@ -80,8 +80,8 @@ Result<Principal> Authenticator::Authenticate(std::string_view header) const {
     if (!IsTokenChar(c)) return garbled;
   }
   if (token.rfind(kApiKeyPrefix, 0) == 0) {
-    TKV_ASSIGN_OR_RETURN(engine::ApiKeyInfo key, keys_->Authenticate(token));
     Principal p;
+    TKV_ASSIGN_OR_RETURN(engine::ApiKeyInfo key, keys_->Authenticate(token, &p.key_tenant));
     p.tenant = key.tenant;
     p.role = key.role;
     p.key_id = key.key_id;

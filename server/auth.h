@@ -19,6 +19,9 @@ struct Principal {
   std::string tenant;  // empty for the operator
   engine::Role role = engine::Role::kRead;
   std::string key_id;  // "operator" for the operator
+  // A tenant key's own tenant (the incarnation it was made for), live when
+  // the key was checked; nullptr for the operator.
+  std::shared_ptr<engine::Tenant> key_tenant;
 };
 
 // Loads the operator token: from `env_token` if non-empty (32 to 512

@@ -1,11 +1,17 @@
 #include "engine/api_keys.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "crypto/hash.h"
 #include "tests/engine/test_util.h"
 
 namespace tenantkv::engine::testutil {
@@ -177,6 +183,186 @@ TEST_F(ApiKeys, DeletingATenantRevokesItsKeys) {
   EXPECT_TRUE(keys().Authenticate(g.token).ok());
   ASSERT_TRUE(h_.Open());
   ExpectInvalidToken(keys().Authenticate(a.token));
+}
+
+// Keys made while their tenant is deleted (and its id then created again)
+// never authenticate. Every Create is held inside the store, its record
+// persisted, until the delete and the re-create of its round are done.
+TEST(ApiKeyLifecycle, KeysMadeWhileTheTenantIsDeletedNeverAuthenticate) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 3;
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int parked = 0;      // GUARDED_BY(mu): Creates held in the hook
+  int round = 0;       // GUARDED_BY(mu): bumped to release the held Creates
+  bool stop = false;   // GUARDED_BY(mu)
+  std::vector<std::string> tokens;  // GUARDED_BY(mu)
+  h->api_keys().SetCreateHookForTest([&] {
+    std::unique_lock lock(mu);
+    const int mine = round;
+    ++parked;
+    cv.notify_all();
+    cv.wait(lock, [&] { return round != mine; });
+  });
+  std::vector<std::thread> workers;
+  for (int i = 0; i < kThreads; ++i) {
+    workers.emplace_back([&] {
+      for (;;) {
+        {
+          std::lock_guard lock(mu);
+          if (stop) return;
+        }
+        // As the admin route does: the tenant is looked up, then its key made.
+        auto t = h->tenants().Get("acme");
+        if (!t.ok()) continue;
+        auto k = h->api_keys().Create(**t, Role::kAdmin);
+        t = Status::NotFound("released");
+        if (!k.ok()) continue;
+        std::lock_guard lock(mu);
+        tokens.push_back(k->token);
+      }
+    });
+  }
+  for (int r = 0; r < kRounds; ++r) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return parked == kThreads; });
+    }
+    // EXPECT, not ASSERT: the held threads must be released either way.
+    EXPECT_TRUE(h->DeleteTenant("acme").ok());
+    EXPECT_TRUE(h->CreateTenant("acme", "").ok());
+    std::lock_guard lock(mu);
+    parked = 0;
+    ++round;
+    stop = r + 1 == kRounds;
+    cv.notify_all();
+  }
+  for (auto& w : workers) w.join();
+  h->api_keys().SetCreateHookForTest(nullptr);
+
+  auto count_authenticated = [&] {
+    int n = 0;
+    for (const auto& t : tokens) n += h->api_keys().Authenticate(t).ok() ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(count_authenticated(), 0) << "of " << tokens.size() << " tokens made during a delete";
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(count_authenticated(), 0) << "of " << tokens.size() << " tokens, after a restart";
+  EXPECT_TRUE(h->api_keys().List("acme").empty());
+}
+
+// Rewrites every record under `prefix` without `field` (the shape written
+// before tenants had incarnations).
+void StripField(RawDb& raw, const std::string& prefix, const std::string& field) {
+  std::vector<std::pair<std::string, std::string>> rewritten;
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.SystemCf()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    nlohmann::json j = nlohmann::json::parse(it->value().ToString());
+    j.erase(field);
+    rewritten.emplace_back(it->key().ToString(), j.dump());
+  }
+  for (const auto& [k, v] : rewritten) ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.SystemCf(), k, v).ok());
+}
+
+// An API key record of the old shape (no tenant incarnation); its token.
+std::string PutOldShapeKey(RawDb& raw, const std::string& key_id, const std::string& tenant, int64_t created_at_ms) {
+  const std::string secret(64, 'a');
+  const auto digest = crypto::Sha256(secret);
+  nlohmann::json j = {{"key_id", key_id},
+                      {"tenant", tenant},
+                      {"role", "admin"},
+                      {"created_at_ms", created_at_ms},
+                      {"revoked_at_ms", 0},
+                      {"secret_sha256", crypto::HexEncode(std::string_view(
+                                            reinterpret_cast<const char*>(digest.data()), digest.size()))}};
+  EXPECT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.SystemCf(), "apikey/" + key_id, j.dump()).ok());
+  return "tkv_" + key_id + "_" + secret;
+}
+
+std::string RecordOf(RawDb& raw, const std::string& key) {
+  std::string value;
+  return raw.db()->Get(rocksdb::ReadOptions(), raw.SystemCf(), key, &value).ok() ? value : std::string();
+}
+
+// A data directory written before tenants had incarnations: each tenant
+// gets one at start and its keys are bound to it, so their tokens go on
+// working; keys that cannot be its own (of a tenant that is gone, or made
+// before the tenant was) are removed.
+TEST(ApiKeyLifecycle, RecordsOfTheOldShapeAreBoundAtStart) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  h.clock().AdvanceMillis(5000);
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  ASSERT_TRUE(h->CreateTenant("globex", "").ok());
+  const int64_t acme_created = h->tenants().Get("acme").value()->Info().created_at_ms;
+  auto a = h->api_keys().Create("acme", Role::kWrite);
+  auto g = h->api_keys().Create("globex", Role::kAdmin);
+  ASSERT_TRUE(a.ok() && g.ok());
+  h.Close();
+  std::string gone_token, earlier_token;
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    StripField(raw, "tenant/", "incarnation");
+    StripField(raw, "apikey/", "tenant_incarnation");
+    ASSERT_EQ(RecordOf(raw, "tenant/acme").find("incarnation"), std::string::npos);
+    gone_token = PutOldShapeKey(raw, "00000000000000a1", "gone", acme_created + 10);
+    earlier_token = PutOldShapeKey(raw, "00000000000000a2", "acme", acme_created - 1000);
+  }
+  ASSERT_TRUE(h.Open());
+  EXPECT_TRUE(h->api_keys().Authenticate(a->token).ok());
+  EXPECT_TRUE(h->api_keys().Authenticate(g->token).ok());
+  ExpectInvalidToken(h->api_keys().Authenticate(gone_token));
+  ExpectInvalidToken(h->api_keys().Authenticate(earlier_token));
+  ASSERT_EQ(h->api_keys().List("acme").size(), 1u);
+  EXPECT_TRUE(h->api_keys().List("gone").empty());
+  h.Close();
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    const auto tenant = nlohmann::json::parse(RecordOf(raw, "tenant/acme"));
+    ASSERT_TRUE(tenant.contains("incarnation")) << tenant.dump();
+    const std::string incarnation = tenant["incarnation"].get<std::string>();
+    EXPECT_EQ(incarnation.size(), 32u);
+    const auto key = nlohmann::json::parse(RecordOf(raw, "apikey/" + a->info.key_id));
+    ASSERT_TRUE(key.contains("tenant_incarnation")) << key.dump();
+    EXPECT_EQ(key["tenant_incarnation"], incarnation);
+    EXPECT_EQ(RecordOf(raw, "apikey/00000000000000a1"), "");
+    EXPECT_EQ(RecordOf(raw, "apikey/00000000000000a2"), "");
+  }
+  ASSERT_TRUE(h.Open());
+  EXPECT_TRUE(h->api_keys().Authenticate(a->token).ok());
+  ASSERT_TRUE(h->DeleteTenant("acme").ok());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  ExpectInvalidToken(h->api_keys().Authenticate(a->token));
+  EXPECT_TRUE(h->api_keys().Authenticate(g->token).ok());
+}
+
+// Start-up removes key records whose tenant incarnation does not exist.
+TEST(ApiKeyLifecycle, KeysOfAnIncarnationThatIsGoneAreRemovedAtStart) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  auto a = h->api_keys().Create("acme", Role::kWrite);
+  ASSERT_TRUE(a.ok());
+  h.Close();
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    auto key = nlohmann::json::parse(RecordOf(raw, "apikey/" + a->info.key_id));
+    key["tenant_incarnation"] = std::string(32, '0');
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.SystemCf(), "apikey/" + a->info.key_id, key.dump()).ok());
+  }
+  ASSERT_TRUE(h.Open());
+  ExpectInvalidToken(h->api_keys().Authenticate(a->token));
+  EXPECT_TRUE(h->api_keys().List("acme").empty());
+  h.Close();
+  RawDb raw(h.db_dir());
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(RecordOf(raw, "apikey/" + a->info.key_id), "");
 }
 
 TEST(ApiKeyRole, ParsesNames) {

@@ -225,5 +225,33 @@ TEST(MasterKeyRotation, KeysLeftByAnUnfinishedDeleteAreDestroyed) {
   EXPECT_EQ(st->keys_per_master.at(2), 2u);
 }
 
+// A suspend made while a rotation rewraps the tenant's keys is kept: the
+// rewrap does not write back a tenant record read before it.
+TEST(MasterKeyRotation, ASuspendDuringTheRewrapSurvives) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->tenants().Create("acme", "").ok());
+  ASSERT_TRUE(h->tenants().Create("globex", "").ok());
+  int suspends = 0;
+  h->tenants().SetRewrapHookForTest([&](const std::string& id) {
+    if (id != "acme" || suspends++ > 0) return;
+    auto s = h->tenants().SetSuspended("acme", true);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+  });
+  auto report = h->master_key().Rotate();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  h->tenants().SetRewrapHookForTest(nullptr);
+  EXPECT_EQ(suspends, 1);
+  EXPECT_EQ(h->tenants().Get("acme").value()->state(), TenantState::kSuspended);
+  EXPECT_EQ(h->tenants().Get("acme").value()->Info().state, TenantState::kSuspended);
+  ExpectAllUnder(h, 2);
+
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->tenants().Get("acme").value()->state(), TenantState::kSuspended)
+      << "the suspend was lost in the rotation";
+  EXPECT_EQ(h->tenants().Get("globex").value()->state(), TenantState::kActive);
+  ExpectAllUnder(h, 2);
+}
+
 }  // namespace
 }  // namespace tenantkv::engine::testutil

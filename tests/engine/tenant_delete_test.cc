@@ -363,3 +363,148 @@ TEST(TenantDelete, AReadInFlightNeverSeesTheNextOwnerOfItsColumnFamily) {
 
 }  // namespace
 }  // namespace tenantkv::engine::testutil
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+using Fault = TenantRegistry::FaultForTest;
+
+void ExpectInvalid(const Result<ApiKeyInfo>& r) {
+  ASSERT_FALSE(r.ok()) << "the token still authenticates";
+  EXPECT_EQ(r.status().reason(), "invalid_token") << r.status().ToString();
+}
+
+ImportRequest ImportOf(const std::string& dir, const std::string& as) {
+  ImportRequest r;
+  r.dir = dir;
+  r.id = as;
+  return r;
+}
+
+// The data-key and export-key records of `id` (dkey/<id>/...) left in the
+// system column family (the engine must be closed).
+std::vector<std::string> KeyRecordsOf(EngineHarness& h, const std::string& id) {
+  std::vector<std::string> out;
+  RawDb raw(h.db_dir());
+  EXPECT_TRUE(raw.ok());
+  if (!raw.ok()) return out;
+  const std::string prefix = "dkey/" + id + "/";
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.SystemCf()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) out.push_back(it->key().ToString());
+  return out;
+}
+
+// A delete whose purge fails keeps the id reserved: the tenant is gone for
+// its clients, its keys unusable, and the purge is finished by a retry.
+TEST(TenantDelete, AFailedPurgeKeepsTheIdReservedUntilARetryFinishesIt) {
+  for (Fault fault : {Fault::kShredKeys, Fault::kShredPurge}) {
+    SCOPED_TRACE(fault == Fault::kShredKeys ? "the key-destroying batch fails" : "the purge from the files fails");
+    EngineHarness h;
+    ASSERT_TRUE(h.Open());
+    ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+    ASSERT_TRUE(h->CreateTenant("globex", "").ok());
+    WriteSome(h.Store("acme"), "acme-", 20);
+    WriteSome(h.Store("globex"), "globex-", 20);
+    auto token = h->api_keys().Create("acme", Role::kAdmin);
+    ASSERT_TRUE(token.ok());
+    const std::string export_dir = h.temp().Sub("export");
+    ASSERT_TRUE(h->ExportTenant("acme", export_dir).ok());
+
+    h->tenants().InjectFaultForTest(fault);
+    Status failed = h->DeleteTenant("acme").status();
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.reason(), "injected_fault") << failed.ToString();
+
+    // Pending: gone for its clients, its id still taken, its keys unusable.
+    EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+    auto pending = h->tenants().PendingDelete("acme");
+    ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+    EXPECT_EQ(pending->state, TenantState::kDeleting);
+    ASSERT_EQ(h->tenants().PendingDeletes().size(), 1u);
+    EXPECT_FALSE(h->api_keys().Authenticate(token->token).ok());
+    EXPECT_EQ(h->tenants().Create("acme", "").status().reason(), "tenant_exists");
+    EXPECT_EQ(h->tenants().GetExportKey("acme", /*create=*/false).status().reason(), "export_key_not_found");
+    EXPECT_EQ(h->ImportTenant(ImportOf(export_dir, "acme-copy")).status().reason(), "export_undecryptable");
+
+    // The retry finishes the purge: no key record of acme is left.
+    auto retried = h->DeleteTenant("acme");
+    ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+    EXPECT_TRUE(retried->resumed);
+    EXPECT_TRUE(retried->purged);
+    EXPECT_EQ(h->tenants().PendingDelete("acme").status().code(), Code::kNotFound);
+    h.Close();
+    EXPECT_EQ(KeyRecordsOf(h, "acme"), std::vector<std::string>{});
+    ASSERT_TRUE(h.Open());
+    EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+    ExpectInvalid(h->api_keys().Authenticate(token->token));
+
+    // The id is free again; the new tenant starts empty and the old export
+    // stays undecryptable.
+    ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+    EXPECT_EQ(h.Store("acme").GetUsage().keys, 0);
+    EXPECT_EQ(h.Store("acme").Get("k1").status().code(), Code::kNotFound);
+    ASSERT_TRUE(h.Store("acme").Put("k1", "new", {}).ok());
+    EXPECT_EQ(h->ImportTenant(ImportOf(export_dir, "acme-copy")).status().reason(), "export_undecryptable");
+    // globex is untouched, also once the pool has recycled acme's column
+    // family (exactly once).
+    ASSERT_TRUE(h->tenants().cf_pool().Maintain().ok());
+    ASSERT_TRUE(h->CreateTenant("initech", "").ok());
+    WriteSome(h.Store("initech"), "initech-", 5);
+    ASSERT_TRUE(h.Open());
+    EXPECT_EQ(h.Store("globex").Get("k7")->value, "globex-7");
+    EXPECT_EQ(h.Store("globex").GetUsage().keys, 20);
+    EXPECT_EQ(h.Store("acme").Get("k1")->value, "new");
+    EXPECT_EQ(h.Store("initech").Get("k3")->value, "initech-3");
+  }
+}
+
+// A delete that cannot persist the deleting state changes nothing: the
+// tenant and its keys stay as they were, and a retry deletes it.
+TEST(TenantDelete, AFailedDeletingStateChangesNothing) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  WriteSome(h.Store("acme"), "acme-", 5);
+  auto token = h->api_keys().Create("acme", Role::kWrite);
+  ASSERT_TRUE(token.ok());
+  h->tenants().InjectFaultForTest(Fault::kPersistInfo);
+  Status failed = h->DeleteTenant("acme").status();
+  EXPECT_EQ(failed.reason(), "injected_fault") << failed.ToString();
+  EXPECT_EQ(h->tenants().PendingDelete("acme").status().code(), Code::kNotFound);
+  auto t = h->tenants().Get("acme");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->state(), TenantState::kActive);
+  EXPECT_TRUE(h->api_keys().Authenticate(token->token).ok());
+  EXPECT_EQ(h.Store("acme").Get("k3")->value, "acme-3");
+  t = Status::NotFound("released");
+
+  auto deleted = h->DeleteTenant("acme");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_FALSE(deleted->resumed);
+  ExpectInvalid(h->api_keys().Authenticate(token->token));
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+}
+
+// A purge still pending at shutdown is finished at the next start.
+TEST(TenantDelete, APendingPurgeIsFinishedAtStart) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+  ASSERT_TRUE(h->tenants().GetExportKey("acme", /*create=*/true).ok());
+  h->tenants().InjectFaultForTest(Fault::kShredKeys);
+  ASSERT_FALSE(h->DeleteTenant("acme").ok());
+  h.Close();
+  ASSERT_FALSE(KeyRecordsOf(h, "acme").empty()) << "control: the failed purge left the key records";
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->tenants().Get("acme").status().code(), Code::kNotFound);
+  EXPECT_EQ(h->tenants().PendingDelete("acme").status().code(), Code::kNotFound);
+  h.Close();
+  EXPECT_EQ(KeyRecordsOf(h, "acme"), std::vector<std::string>{});
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil

@@ -137,7 +137,7 @@ TEST(TenantRegistry, DeleteThenRecreateStartsEmpty) {
 
   ASSERT_TRUE(h->DeleteTenant("acme").ok());
   ExpectCode(h->tenants().Get("acme").status(), Code::kNotFound, "tenant_not_found");
-  ExpectCode(h->DeleteTenant("acme"), Code::kNotFound);
+  ExpectCode(h->DeleteTenant("acme").status(), Code::kNotFound);
   EXPECT_TRUE(h->tenants().List().empty());
 
   {
