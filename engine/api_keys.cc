@@ -48,8 +48,10 @@ Result<Role> ParseRole(std::string_view name) {
   return Status::InvalidArgument("role must be one of read, write, admin", "invalid_role");
 }
 
-Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock) {
-  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock));
+Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
+                                                       size_t max_active_per_tenant) {
+  if (max_active_per_tenant == 0) return Status::InvalidArgument("max_active_per_tenant must be >= 1");
+  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, max_active_per_tenant));
   TKV_RETURN_IF_ERROR(s->Load());
   return s;
 }
@@ -69,6 +71,7 @@ Status ApiKeyStore::Load() {
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
       r.secret_hash = std::move(*hash);
+      if (!r.info.revoked()) counts_[r.info.tenant].active++;
       keys_[r.info.key_id] = std::move(r);
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
@@ -89,19 +92,46 @@ Status ApiKeyStore::Persist(const Record& r) {
                    "persist API key");
 }
 
-Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
+  auto it = counts_.find(tenant);
+  if (it == counts_.end()) return;
+  if (it->second.pending > 0) it->second.pending--;
+  if (stored) it->second.active++;
+  if (it->second.active == 0 && it->second.pending == 0) counts_.erase(it);
+}
+
+Status ApiKeyStore::Reserve(const std::string& tenant) {
+  std::unique_lock lock(mu_);
+  KeyCount& n = counts_[tenant];
+  // max_active_per_tenant_ >= 1, so a refusal never leaves an empty entry.
+  if (n.active + n.pending >= max_active_per_tenant_) {
+    return Status::AlreadyExists("the tenant has " + std::to_string(max_active_per_tenant_) +
+                                     " active API keys, the most allowed; revoke one first",
+                                 "api_key_limit");
+  }
+  n.pending++;
+  return Status::Ok();
+}
+
+Result<NewApiKey> ApiKeyStore::MakeKey(const std::string& tenant, Role role, Record* r) {
   TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
   TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
+  r->info.key_id = id;
+  r->info.tenant = tenant;
+  r->info.role = role;
+  r->info.created_at_ms = clock_->NowUnixMillis();
+  r->secret_hash = HashOf(secret);
+  TKV_RETURN_IF_ERROR(Persist(*r));
+  return NewApiKey{r->info, "tkv_" + id + "_" + secret};
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+  TKV_RETURN_IF_ERROR(Reserve(tenant));
   Record r;
-  r.info.key_id = id;
-  r.info.tenant = tenant;
-  r.info.role = role;
-  r.info.created_at_ms = clock_->NowUnixMillis();
-  r.secret_hash = HashOf(secret);
-  TKV_RETURN_IF_ERROR(Persist(r));
-  NewApiKey out{r.info, "tkv_" + id + "_" + secret};
+  Result<NewApiKey> out = MakeKey(tenant, role, &r);
   std::unique_lock lock(mu_);
-  keys_[id] = std::move(r);
+  EndPending(tenant, out.ok());
+  if (out.ok()) keys_[r.info.key_id] = std::move(r);
   return out;
 }
 
@@ -128,6 +158,10 @@ Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id)
   next.info.revoked_at_ms = std::max<int64_t>(1, clock_->NowUnixMillis());
   TKV_RETURN_IF_ERROR(Persist(next));
   it->second = std::move(next);
+  if (auto n = counts_.find(tenant); n != counts_.end() && n->second.active > 0) {
+    n->second.active--;
+    if (n->second.active == 0 && n->second.pending == 0) counts_.erase(n);
+  }
   return Status::Ok();
 }
 
@@ -141,6 +175,10 @@ Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
                                 "remove API keys"));
   for (auto it = keys_.begin(); it != keys_.end();) {
     it = it->second.info.tenant == tenant ? keys_.erase(it) : std::next(it);
+  }
+  if (auto n = counts_.find(tenant); n != counts_.end()) {
+    n->second.active = 0;  // a create still pending keeps its reservation
+    if (n->second.pending == 0) counts_.erase(n);
   }
   return Status::Ok();
 }

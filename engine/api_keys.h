@@ -39,10 +39,17 @@ struct NewApiKey {
   std::string token;  // shown to the caller once
 };
 
+// Active (not revoked) API keys a tenant may have by default.
+inline constexpr size_t kDefaultMaxApiKeysPerTenant = 100;
+
 class ApiKeyStore {
  public:
-  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock);
+  // `max_active_per_tenant` >= 1: active keys one tenant may have.
+  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
+                                                   size_t max_active_per_tenant = kDefaultMaxApiKeysPerTenant);
 
+  // AlreadyExists("api_key_limit") if the tenant already has
+  // max_active_per_tenant active keys; concurrent creates never pass it.
   Result<NewApiKey> Create(const std::string& tenant, Role role);
   // Every key of the tenant, active and revoked, oldest first.
   std::vector<ApiKeyInfo> List(const std::string& tenant) const;
@@ -59,14 +66,30 @@ class ApiKeyStore {
     ApiKeyInfo info;
     std::string secret_hash;  // raw SHA-256 of the secret
   };
-  ApiKeyStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
+  // Per tenant: its active keys, and creates past the limit check whose
+  // record is not stored yet. The check counts both, so it holds without
+  // keeping mu_ (which every authentication takes) over the fsync.
+  struct KeyCount {
+    size_t active = 0;
+    size_t pending = 0;
+  };
+  ApiKeyStore(Storage* storage, const Clock* clock, size_t max_active_per_tenant)
+      : storage_(storage), clock_(clock), max_active_per_tenant_(max_active_per_tenant) {}
   Status Load();
   Status Persist(const Record& r);
+  // Counts a create of `tenant` as pending, unless the tenant is at its limit.
+  Status Reserve(const std::string& tenant);
+  // A new key of `tenant` in *r, stored; its token.
+  Result<NewApiKey> MakeKey(const std::string& tenant, Role role, Record* r);
+  // Ends a pending create of `tenant`: its key is now active, or it failed.
+  void EndPending(const std::string& tenant, bool stored);  // REQUIRES(mu_)
 
   Storage* const storage_;
   const Clock* const clock_;
+  const size_t max_active_per_tenant_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
+  std::map<std::string, KeyCount> counts_;  // GUARDED_BY(mu_), by tenant
 };
 
 }  // namespace tenantkv::engine

@@ -82,7 +82,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   so.block_cache_bytes = options.block_cache_bytes;
   so.memtable_budget_bytes = options.memtable_budget_bytes;
   TKV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(so));
-  TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_));
+  TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_, options.max_api_keys_per_tenant));
   TKV_ASSIGN_OR_RETURN(e->audit_, AuditLog::Open(e->storage_.get(), e->clock_));
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
