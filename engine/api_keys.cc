@@ -54,8 +54,10 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
-                                                       const TenantRegistry* tenants) {
-  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, tenants));
+                                                       const TenantRegistry* tenants,
+                                                       size_t max_active_per_tenant) {
+  if (max_active_per_tenant == 0) return Status::InvalidArgument("max_active_per_tenant must be >= 1");
+  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, tenants, max_active_per_tenant));
   TKV_RETURN_IF_ERROR(s->Load());
   return s;
 }
@@ -87,6 +89,7 @@ Status ApiKeyStore::Load() {
         TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), it->key()), "stage"));
         continue;
       }
+      if (!r.info.revoked()) counts_[r.info.tenant].active++;
       keys_[r.info.key_id] = std::move(r);
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
@@ -119,33 +122,64 @@ Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
   return Create(*t, role);
 }
 
-Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
-  if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
+void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
+  auto it = counts_.find(tenant);
+  if (it == counts_.end()) return;
+  if (it->second.pending > 0) it->second.pending--;
+  if (stored) it->second.active++;
+  if (it->second.active == 0 && it->second.pending == 0) counts_.erase(it);
+}
+
+Status ApiKeyStore::Reserve(const std::string& tenant) {
+  std::unique_lock lock(mu_);
+  KeyCount& n = counts_[tenant];
+  // max_active_per_tenant_ >= 1, so a refusal never leaves an empty entry.
+  if (n.active + n.pending >= max_active_per_tenant_) {
+    return Status::AlreadyExists("the tenant has " + std::to_string(max_active_per_tenant_) +
+                                     " active API keys, the most allowed; revoke one first",
+                                 "api_key_limit");
+  }
+  n.pending++;
+  return Status::Ok();
+}
+
+Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, Record* r) {
   TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
   TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
+  r->info.key_id = id;
+  r->info.tenant = t.id();
+  r->info.tenant_incarnation = t.incarnation();
+  r->info.role = role;
+  r->info.created_at_ms = clock_->NowUnixMillis();
+  r->secret_hash = HashOf(secret);
+  TKV_RETURN_IF_ERROR(Persist(*r));
+  return NewApiKey{r->info, "tkv_" + id + "_" + secret};
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
+  if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
+  // The cap counts creates in flight too, so it holds without keeping mu_
+  // (which every authentication takes) over the fsync.
+  TKV_RETURN_IF_ERROR(Reserve(t.id()));
   Record r;
-  r.info.key_id = id;
-  r.info.tenant = t.id();
-  r.info.tenant_incarnation = t.incarnation();
-  r.info.role = role;
-  r.info.created_at_ms = clock_->NowUnixMillis();
-  r.secret_hash = HashOf(secret);
-  TKV_RETURN_IF_ERROR(Persist(r));
-  if (create_hook_for_test_) create_hook_for_test_();
-  NewApiKey out{r.info, "tkv_" + id + "_" + secret};
+  Result<NewApiKey> out = MakeKey(t, role, &r);
+  if (out.ok() && create_hook_for_test_) create_hook_for_test_();
   {
     // The tenant is checked again under the lock RemoveTenant takes. A
     // delete persists "deleting" before it removes the keys, so either this
     // key is in memory when they are removed, or the delete is seen here.
     std::unique_lock lock(mu_);
-    if (t.state() != TenantState::kDeleting) {
-      keys_[id] = std::move(r);
+    const bool keep = out.ok() && t.state() != TenantState::kDeleting;
+    EndPending(t.id(), keep);
+    if (!out.ok()) return out.status();
+    if (keep) {
+      keys_[r.info.key_id] = std::move(r);
       return out;
     }
   }
   // Never leave its record behind; if this fails, the next start removes it.
   rocksdb::WriteBatch undo;
-  undo.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
+  undo.Delete(storage_->system(), kPrefix + r.info.key_id).PermitUncheckedError();
   FromRocks(storage_->db()->Write(storage_->meta_write_options(), &undo), "remove API key").IgnoreError();
   return TenantGone(t.id());
 }
@@ -173,6 +207,10 @@ Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id)
   next.info.revoked_at_ms = std::max<int64_t>(1, clock_->NowUnixMillis());
   TKV_RETURN_IF_ERROR(Persist(next));
   it->second = std::move(next);
+  if (auto n = counts_.find(tenant); n != counts_.end() && n->second.active > 0) {
+    n->second.active--;
+    if (n->second.active == 0 && n->second.pending == 0) counts_.erase(n);
+  }
   return Status::Ok();
 }
 
@@ -186,6 +224,10 @@ Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
                                 "remove API keys"));
   for (auto it = keys_.begin(); it != keys_.end();) {
     it = it->second.info.tenant == tenant ? keys_.erase(it) : std::next(it);
+  }
+  if (auto n = counts_.find(tenant); n != counts_.end()) {
+    n->second.active = 0;  // a create still pending keeps its reservation
+    if (n->second.pending == 0) counts_.erase(n);
   }
   return Status::Ok();
 }

@@ -46,6 +46,9 @@ struct NewApiKey {
   std::string token;  // shown to the caller once
 };
 
+// Active (not revoked) API keys a tenant may have by default.
+inline constexpr size_t kDefaultMaxApiKeysPerTenant = 100;
+
 class ApiKeyStore {
  public:
   // Loads every key and removes those whose tenant incarnation does not
@@ -53,14 +56,18 @@ class ApiKeyStore {
   // Records of the shape before incarnations are bound to the live tenant
   // of their id, unless made before it was (an earlier tenant's: removed).
   // `tenants` is opened first and must outlive the store.
+  // `max_active_per_tenant` >= 1: active keys one tenant may have.
   static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
-                                                   const TenantRegistry* tenants);
+                                                   const TenantRegistry* tenants,
+                                                   size_t max_active_per_tenant = kDefaultMaxApiKeysPerTenant);
 
   // A key of tenant `t`, bound to its incarnation. NotFound
   // ("tenant_not_found") if `t` is deleting, also when its delete begins
   // while the key is made: the check and the key's entry into memory are
   // under the lock RemoveTenant takes, and a delete persists "deleting"
   // before it removes the keys, so no key outlives its tenant.
+  // AlreadyExists("api_key_limit") if the tenant already has
+  // max_active_per_tenant active keys; concurrent creates never pass it.
   Result<NewApiKey> Create(const Tenant& t, Role role);
   // The same for the live tenant of id `tenant`.
   Result<NewApiKey> Create(const std::string& tenant, Role role);
@@ -85,17 +92,33 @@ class ApiKeyStore {
     ApiKeyInfo info;
     std::string secret_hash;  // raw SHA-256 of the secret
   };
-  ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants)
-      : storage_(storage), clock_(clock), tenants_(tenants) {}
+  // Per tenant: its active keys, and creates past the limit check whose
+  // record is not stored yet. The check counts both, so it holds without
+  // keeping mu_ (which every authentication takes) over the fsync.
+  struct KeyCount {
+    size_t active = 0;
+    size_t pending = 0;
+  };
+  ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants,
+              size_t max_active_per_tenant)
+      : storage_(storage), clock_(clock), tenants_(tenants), max_active_per_tenant_(max_active_per_tenant) {}
   Status Load();
   static std::string Serialize(const Record& r);  // the stored JSON
   Status Persist(const Record& r);
+  // Counts a create of `tenant` as pending, unless the tenant is at its limit.
+  Status Reserve(const std::string& tenant);
+  // A new key of `t` in *r, stored; its token.
+  Result<NewApiKey> MakeKey(const Tenant& t, Role role, Record* r);
+  // Ends a pending create of `tenant`: its key is now active, or it failed.
+  void EndPending(const std::string& tenant, bool stored);  // REQUIRES(mu_)
 
   Storage* const storage_;
   const Clock* const clock_;
   const TenantRegistry* const tenants_;
+  const size_t max_active_per_tenant_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
+  std::map<std::string, KeyCount> counts_;  // GUARDED_BY(mu_), by tenant
   std::function<void()> create_hook_for_test_;
 };
 

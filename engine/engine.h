@@ -49,6 +49,9 @@ struct EngineOptions {
   // per step, and the most of the wall time it may work (percent).
   size_t reencrypt_batch_keys = 32;
   int reencrypt_duty_percent = 20;
+  // Active API keys one tenant may have (>= 1); creating more is refused
+  // with "api_key_limit". Fixed at start.
+  size_t max_api_keys_per_tenant = kDefaultMaxApiKeysPerTenant;
   // false: no background thread (tests drive key_lifecycle() themselves).
   bool background_jobs = true;
 };

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "engine/rocks_status.h"
@@ -157,16 +159,28 @@ Result<QuotaManifest> QuotaStore::Current(const std::string& tenant) const {
 }
 
 Result<std::vector<QuotaManifest>> QuotaStore::History(const std::string& tenant) const {
-  std::vector<QuotaManifest> out;
+  TKV_ASSIGN_OR_RETURN(QuotaHistoryPage all, HistoryPage(tenant, 0, SIZE_MAX));
+  return std::move(all.versions);
+}
+
+Result<QuotaHistoryPage> QuotaStore::HistoryPage(const std::string& tenant, int64_t after_version,
+                                                 size_t limit) const {
+  TKV_RETURN_IF_ERROR(Current(tenant).status());
+  QuotaHistoryPage page;
+  if (after_version == INT64_MAX) return page;
   const std::string prefix = ManifestPrefix(tenant);
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(ManifestKey(tenant, std::max<int64_t>(after_version, 0) + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (page.versions.size() == limit) {
+      page.next = page.versions.back().version;
+      break;
+    }
     TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView()));
-    out.push_back(std::move(m));
+    page.versions.push_back(std::move(m));
   }
   TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read quota history"));
-  if (out.empty()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
-  return out;
+  return page;
 }
 
 Result<QuotaManifest> QuotaStore::Append(const std::string& tenant, const Quota& next,

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct QuotaManifest {
   std::string updated_by;  // key id of a tenant admin, or "operator"
   int64_t updated_at_ms = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> changes;  // field -> (old, new)
+};
+
+// A page of a tenant's quota history.
+struct QuotaHistoryPage {
+  std::vector<QuotaManifest> versions;  // oldest first
+  std::optional<int64_t> next;          // the last version given, when more follow
 };
 
 class QuotaStore {
@@ -47,6 +54,9 @@ class QuotaStore {
   // NotFound("quota_not_found") if the tenant has none.
   Result<QuotaManifest> Current(const std::string& tenant) const;
   Result<std::vector<QuotaManifest>> History(const std::string& tenant) const;
+  // At most `limit` (>= 1) versions after `after_version`, oldest first.
+  // NotFound("quota_not_found") if the tenant has none.
+  Result<QuotaHistoryPage> HistoryPage(const std::string& tenant, int64_t after_version, size_t limit) const;
   // A new version holding `next` (validated). No-op changes still make a
   // version, so every PUT is recorded.
   Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author);

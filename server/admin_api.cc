@@ -1,4 +1,7 @@
 // The admin API: tenants and their API keys.
+#include <algorithm>
+#include <vector>
+
 #include "server/api.h"
 #include "server/json_io.h"
 #include "server/request_parsing.h"
@@ -131,11 +134,25 @@ class AdminRoutes {
     return Status::Ok();
   }
 
+  // Oldest first, in pages: start_after is the key id that ended the last.
   Status ListApiKeys(Call& c) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(PageQuery page, ParsePageQuery(c.query));
+    const std::vector<engine::ApiKeyInfo> keys = engine_->api_keys().List(tenant->id());
+    auto from = keys.begin();
+    if (page.start_after) {
+      from = std::find_if(keys.begin(), keys.end(),
+                          [&](const engine::ApiKeyInfo& k) { return k.key_id == *page.start_after; });
+      if (from == keys.end()) {
+        return Status::InvalidArgument("start_after names no API key of this tenant", "invalid_parameter");
+      }
+      ++from;
+    }
     json list = json::array();
-    for (const auto& k : engine_->api_keys().List(tenant->id())) list.push_back(ApiKeyJson(k));
-    WriteJson(c.res, 200, {{"keys", std::move(list)}});
+    for (auto it = from; it != keys.end() && list.size() < page.limit; ++it) list.push_back(ApiKeyJson(*it));
+    const size_t shown = static_cast<size_t>(from - keys.begin()) + list.size();
+    json next = shown < keys.size() ? json(keys[shown - 1].key_id) : json(nullptr);
+    WriteJson(c.res, 200, {{"keys", std::move(list)}, {"next", std::move(next)}});
     return Status::Ok();
   }
 

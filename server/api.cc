@@ -232,7 +232,10 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
     // connection whose earlier data calls were refused.
     thread_priority::Restore();
   }
-  s = route.access == Access::kTenant ? HandleTenantCall(route, call) : route.handler(call);
+  // A tenant key's call is its tenant's, on an admin route too (a tenant
+  // admin key): it passes the tenant's admission. The operator's calls are
+  // charged to no tenant.
+  s = call.tenant != nullptr ? HandleTenantCall(route, call) : route.handler(call);
   out->read_bytes = call.read_bytes;
   out->write_bytes = call.write_bytes;
   return s;
@@ -266,7 +269,11 @@ Status Api::HandleTenantCall(const Route& route, Call& call) {
   } else {
     thread_priority::RefusedByAdmission();
   }
-  Status s = ticket.ok() ? RunScheduled(route, call) : ticket.status();
+  // Admin routes do not queue for a storage slot: their work is metadata
+  // under engine-wide locks, bounded by the rate and concurrency quota.
+  Status s = !ticket.ok()                        ? ticket.status()
+             : route.access == Access::kTenant ? RunScheduled(route, call)
+                                                 : route.handler(call);
   admission_.Charge(t, call.read_bytes, call.write_bytes);
   t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
   admission_.SetHeaders(t, call.res);

@@ -36,7 +36,7 @@ struct Call {
   PathParams params;
   std::map<std::string, std::string> query;
   Principal principal;
-  std::shared_ptr<engine::Tenant> tenant;  // kTenant routes: the caller's tenant
+  std::shared_ptr<engine::Tenant> tenant;  // the caller's tenant if it called with a tenant key
   Admission* admission = nullptr;
   int64_t read_bytes = 0;   // set by data handlers: bytes the operation read
   int64_t write_bytes = 0;  // ...and wrote; charged to the I/O buckets after
@@ -135,7 +135,9 @@ class Api {
   void Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
-  // Admission, the handler, then charging and quota headers.
+  // A call with a tenant key (data routes, and admin routes called with a
+  // tenant admin key): admission, the handler, then charging and quota
+  // headers.
   Status HandleTenantCall(const Route& route, Call& call);
   Status RunScheduled(const Route& route, Call& call);
 

@@ -7,7 +7,7 @@
 
 namespace tenantkv::server {
 
-Result<json> ParseJsonObject(const httplib::Request& req) { return ParseJsonObjectText(req.body); }
+Result<json> ParseJsonObject(const httplib::Request& req) { return ParseAdminBodyText(req.body); }
 
 void WriteJson(httplib::Response& res, int status, const json& body) {
   res.status = status;

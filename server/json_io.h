@@ -17,8 +17,9 @@ namespace tenantkv::server {
 
 using nlohmann::json;
 
-// Parses the body as a JSON object whatever its Content-Type (curl's -d
-// sends form encoding): ParseJsonObjectText (request_parsing.h) of the body.
+// Parses the body of an admin route as a JSON object whatever its
+// Content-Type (curl's -d sends form encoding): ParseAdminBodyText
+// (request_parsing.h), so at most 64 KiB and 64 levels deep.
 Result<json> ParseJsonObject(const httplib::Request& req);
 
 // Sets status and a compact JSON body (invalid UTF-8 replaced by U+FFFD).

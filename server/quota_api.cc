@@ -1,4 +1,6 @@
 // The quota and plan admin routes.
+#include <charconv>
+
 #include "server/api.h"
 #include "engine/tenant_id.h"
 #include "server/json_io.h"
@@ -60,12 +62,22 @@ class QuotaRoutes {
     return Status::Ok();
   }
 
+  // Oldest first, in pages: start_after is the version that ended the last.
   Status History(Call& c) {
     TKV_RETURN_IF_ERROR(engine_->tenants().Get(c.params["id"]).status());
-    TKV_ASSIGN_OR_RETURN(auto versions, engine_->quotas().History(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(PageQuery query, ParsePageQuery(c.query));
+    int64_t after = 0;
+    if (query.start_after) {
+      const std::string& v = *query.start_after;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), after);
+      if (v.empty() || ec != std::errc() || end != v.data() + v.size() || after < 0) {
+        return Status::InvalidArgument("start_after must be a version number", "invalid_parameter");
+      }
+    }
+    TKV_ASSIGN_OR_RETURN(auto page, engine_->quotas().HistoryPage(c.params["id"], after, query.limit));
     json list = json::array();
-    for (const auto& m : versions) list.push_back(ManifestJson(m, true));
-    WriteJson(c.res, 200, {{"versions", std::move(list)}});
+    for (const auto& m : page.versions) list.push_back(ManifestJson(m, true));
+    WriteJson(c.res, 200, {{"versions", std::move(list)}, {"next", page.next ? json(*page.next) : json(nullptr)}});
     return Status::Ok();
   }
 

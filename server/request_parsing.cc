@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "server/base64.h"
 
@@ -12,6 +14,16 @@ namespace {
 using engine::BatchOp;
 using engine::BatchOpType;
 using nlohmann::json;
+
+// limit= of a list: 1..kMaxListLimit.
+Result<size_t> ParseLimit(const std::string& value) {
+  size_t limit = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+  if (ec != std::errc() || end != value.data() + value.size() || limit < 1 || limit > engine::kMaxListLimit) {
+    return Status::InvalidArgument("limit must be an integer from 1 to 1000", "invalid_limit");
+  }
+  return limit;
+}
 
 Result<bool> ParseBool(const std::string& v, const char* name) {
   if (v == "true" || v == "1") return true;
@@ -57,6 +69,72 @@ Result<BatchOp> ParseBatchOp(const json& o, size_t i) {
   return b;
 }
 
+// Builds the document of a JSON text through the library's SAX interface,
+// refusing (which ends the parse) the first object or array that would
+// nest deeper than kMaxJsonDepth. The library's own parser builds as it
+// goes, so an 8 MiB "[[[[..." would be ~8 million arrays before the error.
+class DepthLimitedBuilder {
+ public:
+  explicit DepthLimitedBuilder(json* root) : root_(root) {}
+
+  bool too_deep() const { return too_deep_; }
+
+  bool null() { return Add(nullptr) != nullptr; }
+  bool boolean(bool v) { return Add(v) != nullptr; }
+  bool number_integer(json::number_integer_t v) { return Add(v) != nullptr; }
+  bool number_unsigned(json::number_unsigned_t v) { return Add(v) != nullptr; }
+  bool number_float(json::number_float_t v, const std::string&) { return Add(v) != nullptr; }
+  bool string(std::string& v) { return Add(std::move(v)) != nullptr; }
+  bool binary(json::binary_t& v) { return Add(json::binary(std::move(v))) != nullptr; }
+  bool start_object(std::size_t) { return Open(json::object()); }
+  bool key(std::string& k) {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(json::array()); }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+ private:
+  // Places `v` in the open container (as the last key's value, or at the
+  // end of an array), or as the root; the new value's address. A member
+  // given twice keeps its last value, as the library's parser does.
+  json* Add(json v) {
+    if (open_.empty()) {
+      *root_ = std::move(v);
+      return root_;
+    }
+    json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(v));
+      return &parent.back();
+    }
+    json& slot = parent[key_];
+    slot = std::move(v);
+    return &slot;
+  }
+  // Open containers are never moved: values are added only to the
+  // innermost one, and an object's members stay where they are.
+  bool Open(json container) {
+    if (open_.size() == kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    open_.push_back(Add(std::move(container)));
+    return true;
+  }
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+
+  json* const root_;
+  std::vector<json*> open_;  // the containers being filled, outermost first
+  std::string key_;
+  bool too_deep_ = false;
+};
+
 }  // namespace
 
 Status CheckFields(const json& obj, std::initializer_list<const char*> allowed) {
@@ -69,10 +147,26 @@ Status CheckFields(const json& obj, std::initializer_list<const char*> allowed) 
 }
 
 Result<json> ParseJsonObjectText(std::string_view body) {
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("the body is not valid JSON", "malformed_json");
+  json j;
+  DepthLimitedBuilder builder(&j);
+  const bool parsed = json::sax_parse(body, &builder, json::input_format_t::json, /*strict=*/true);
+  if (builder.too_deep()) {
+    return Status::InvalidArgument("the body nests objects and arrays deeper than the limit of " +
+                                       std::to_string(kMaxJsonDepth) + " levels",
+                                   "malformed_json");
+  }
+  if (!parsed) return Status::InvalidArgument("the body is not valid JSON", "malformed_json");
   if (!j.is_object()) return Status::InvalidArgument("the body must be a JSON object", "malformed_json");
   return j;
+}
+
+Result<json> ParseAdminBodyText(std::string_view body) {
+  if (body.size() > kMaxAdminBodyBytes) {
+    return Status::TooLarge("an admin request body holds at most " + std::to_string(kMaxAdminBodyBytes) +
+                                " bytes",
+                            "payload_too_large");
+  }
+  return ParseJsonObjectText(body);
 }
 
 Result<std::vector<BatchOp>> ParseBatchBody(const json& body) {
@@ -197,13 +291,7 @@ Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::stri
     } else if (name == "start_after") {
       lr.start_after = value;
     } else if (name == "limit") {
-      size_t limit = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
-          limit > engine::kMaxListLimit) {
-        return Status::InvalidArgument("limit must be an integer from 1 to 1000", "invalid_limit");
-      }
-      lr.limit = limit;
+      TKV_ASSIGN_OR_RETURN(lr.limit, ParseLimit(value));
     } else if (name == "values") {
       TKV_ASSIGN_OR_RETURN(lr.with_values, ParseBool(value, "values"));
     } else {
@@ -211,6 +299,20 @@ Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::stri
     }
   }
   return lr;
+}
+
+Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query) {
+  PageQuery page;
+  for (const auto& [name, value] : query) {
+    if (name == "start_after") {
+      page.start_after = value;
+    } else if (name == "limit") {
+      TKV_ASSIGN_OR_RETURN(page.limit, ParseLimit(value));
+    } else {
+      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
+    }
+  }
+  return page;
 }
 
 Status ApplyQuotaFields(const json& obj, engine::Quota* q) {

@@ -21,9 +21,21 @@
 
 namespace tenantkv::server {
 
-// `body` as a JSON object. InvalidArgument("malformed_json") for bad JSON or
-// another JSON type.
+// Deepest nesting of objects and arrays a JSON body may have (the body's
+// own object is level 1).
+inline constexpr size_t kMaxJsonDepth = 64;
+// Largest body of an admin route (bytes); the data routes have the
+// server's body limit.
+inline constexpr size_t kMaxAdminBodyBytes = 64 << 10;
+
+// `body` as a JSON object. InvalidArgument("malformed_json") for bad JSON,
+// another JSON type, or nesting deeper than kMaxJsonDepth: parsing stops at
+// the first level too deep, so no deeper document is ever built.
 Result<nlohmann::json> ParseJsonObjectText(std::string_view body);
+
+// The body of an admin route: TooLarge("payload_too_large") over
+// kMaxAdminBodyBytes, judged before any parsing; else ParseJsonObjectText.
+Result<nlohmann::json> ParseAdminBodyText(std::string_view body);
 
 // InvalidArgument("unknown_field") if `obj` has a member not in `allowed`.
 Status CheckFields(const nlohmann::json& obj, std::initializer_list<const char*> allowed);
@@ -52,6 +64,16 @@ Result<std::vector<engine::BatchOp>> ParseBatchText(std::string_view body);
 // limit (1..kMaxListLimit), values (true/false/1/0). Unknown parameters are
 // InvalidArgument("invalid_parameter"), a bad limit ("invalid_limit").
 Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::string>& query);
+
+// ?limit=&start_after= of a paged admin list (API keys, quota history):
+// limit 1..kMaxListLimit, default 100 ("invalid_limit"); start_after is the
+// `next` of the previous page, judged by the route. Any other parameter is
+// InvalidArgument("invalid_parameter").
+struct PageQuery {
+  std::optional<std::string> start_after;
+  size_t limit = 100;
+};
+Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query);
 
 // Overlays the members of a quota object (PUT .../quota, and each part of a
 // plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a

@@ -59,6 +59,9 @@ Status ServerOptions::Validate() const {
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
   }
+  if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
+    return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
+  }
   if (key_max_age_days < 0 || key_max_age_days > 36500) {
     return Status::InvalidArgument("--key-max-age-days must be 0..36500");
   }
@@ -177,6 +180,9 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
       ->capture_default_str();
   app.add_option("--spare-column-families", o.spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
+      ->capture_default_str();
+  app.add_option("--max-api-keys-per-tenant", o.max_api_keys_per_tenant,
+                 "active API keys one tenant may have; creating more is refused (409 api_key_limit)")
       ->capture_default_str();
   app.add_option("--key-max-age-days", o.key_max_age_days,
                  "rotate a tenant's data key once it is this many days old (0 = never by age)")

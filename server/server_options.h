@@ -45,6 +45,7 @@ struct ServerOptions {
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
   bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
+  size_t max_api_keys_per_tenant = 100;  // active API keys one tenant may have (1..100000)
   // Scheduled data-key rotation: the server checks the policy on a timer and
   // `tenantkv-admin keys rotate --due` checks it on demand.
   int key_max_age_days = 90;             // a data key this old is rotated; 0 = never by age

@@ -3,6 +3,7 @@
 #include "tools/admin_routes.h"
 #include "tools/apikey_view.h"
 #include "tools/command_args.h"
+#include "tools/paged_list.h"
 #include "tools/terminal_text.h"
 
 namespace tenantkv::tools {
@@ -41,7 +42,9 @@ AdminCommand ApiKeysCreate(const std::string& tenant, const std::string& role) {
 }
 
 AdminCommand ApiKeysList(const std::string& tenant) {
-  return {{"GET", ApiKeysPath(tenant), std::nullopt}, RenderApiKeyList};
+  AdminCommand c{{"GET", ApiKeysPath(tenant), std::nullopt}, RenderApiKeyList};
+  c.follow_up = FollowPages(ApiKeysPath(tenant), "keys");
+  return c;
 }
 
 AdminCommand ApiKeysRevoke(const std::string& tenant, const std::string& key_id) {

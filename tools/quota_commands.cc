@@ -5,6 +5,7 @@
 #include "tools/admin_routes.h"
 #include "tools/command_args.h"
 #include "tools/field_assignments.h"
+#include "tools/paged_list.h"
 #include "tools/quota_view.h"
 
 namespace tenantkv::tools {
@@ -65,7 +66,9 @@ Result<AdminCommand> QuotaSet(const std::string& tenant,
 }
 
 AdminCommand QuotaHistory(const std::string& tenant) {
-  return {{"GET", QuotaPath(tenant) + "/history", std::nullopt}, RenderQuotaHistory};
+  AdminCommand c{{"GET", QuotaPath(tenant) + "/history", std::nullopt}, RenderQuotaHistory};
+  c.follow_up = FollowPages(QuotaPath(tenant) + "/history", "versions");
+  return c;
 }
 
 AdminCommand QuotaRevert(const std::string& tenant, std::int64_t version) {

@@ -6,6 +6,8 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <algorithm>
+#include <atomic>
 #include <regex>
 #include <string>
 #include <thread>
@@ -363,6 +365,63 @@ TEST(ApiKeyLifecycle, KeysOfAnIncarnationThatIsGoneAreRemovedAtStart) {
   RawDb raw(h.db_dir());
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(RecordOf(raw, "apikey/" + a->info.key_id), "");
+void ExpectAtLimit(const Result<NewApiKey>& r) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kAlreadyExists) << r.status().ToString();
+  EXPECT_EQ(r.status().reason(), "api_key_limit");
+}
+
+size_t ActiveKeys(ApiKeyStore& store, const std::string& tenant) {
+  auto list = store.List(tenant);
+  return static_cast<size_t>(std::count_if(list.begin(), list.end(), [](const ApiKeyInfo& i) { return !i.revoked(); }));
+}
+
+TEST_F(ApiKeys, ActiveKeysPerTenantAreCapped) {
+  h_.options().max_api_keys_per_tenant = 3;
+  ASSERT_TRUE(h_.Open());
+  NewApiKey first = MustCreate("acme", Role::kRead);
+  MustCreate("acme", Role::kWrite);
+  MustCreate("acme", Role::kAdmin);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  MustCreate("globex", Role::kRead);  // another tenant has its own count
+  // A revoked key no longer counts.
+  ASSERT_TRUE(keys().Revoke("acme", first.info.key_id).ok());
+  MustCreate("acme", Role::kRead);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  // The count is rebuilt at start-up from the stored keys.
+  ASSERT_TRUE(h_.Open());
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  EXPECT_EQ(keys().List("acme").size(), 4u);
+  // A removed tenant starts again from nothing.
+  ASSERT_TRUE(keys().RemoveTenant("acme").ok());
+  for (int i = 0; i < 3; ++i) MustCreate("acme", Role::kRead);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+}
+
+TEST_F(ApiKeys, ConcurrentCreatesNeverPassTheCap) {
+  h_.options().max_api_keys_per_tenant = 10;
+  ASSERT_TRUE(h_.Open());
+  std::atomic<int> created{0}, refused{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 6; ++i) {
+        auto r = keys().Create("acme", Role::kRead);
+        if (r.ok()) {
+          created++;
+        } else if (r.status().reason() == "api_key_limit") {
+          refused++;
+        } else {
+          failed++;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 10);
+  EXPECT_EQ(refused.load(), 38);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ActiveKeys(keys(), "acme"), 10u);
 }
 
 TEST(ApiKeyRole, ParsesNames) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,6 +149,37 @@ TEST_F(QuotaStore, HistoryIsOldestFirst) {
   }
   EXPECT_EQ(history.front().updated_by, "operator");
   EXPECT_EQ(history.back().version, MustCurrent("acme").version);
+}
+
+TEST_F(QuotaStore, HistoryPagesWalkEveryVersionOnce) {
+  ASSERT_TRUE(h_->CreateTenant("acme", "standard").ok());
+  Quota q = MustCurrent("acme").quota;
+  for (int i = 0; i < 6; ++i) {  // versions 1..7
+    q.requests_per_sec = 100 + i;
+    ASSERT_TRUE(h_->UpdateQuota("acme", q, "operator", false).ok());
+  }
+  struct Case {
+    int64_t after;
+    size_t limit;
+    std::vector<int64_t> versions;
+    std::optional<int64_t> next;
+  };
+  const std::vector<Case> cases = {
+      {0, 3, {1, 2, 3}, 3}, {3, 3, {4, 5, 6}, 6}, {6, 3, {7}, std::nullopt},
+      {4, 3, {5, 6, 7}, std::nullopt},  // exactly the rest: no next
+      {0, 100, {1, 2, 3, 4, 5, 6, 7}, std::nullopt}, {7, 3, {}, std::nullopt},
+      {INT64_MAX, 3, {}, std::nullopt},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("after " + std::to_string(c.after) + " limit " + std::to_string(c.limit));
+    auto page = quotas().HistoryPage("acme", c.after, c.limit);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<int64_t> versions;
+    for (const auto& m : page->versions) versions.push_back(m.version);
+    EXPECT_EQ(versions, c.versions);
+    EXPECT_EQ(page->next, c.next);
+  }
+  EXPECT_EQ(quotas().HistoryPage("ghost", 0, 10).status().reason(), "quota_not_found");
 }
 
 TEST_F(QuotaStore, RevertMakesANewVersionEqualToTheOldOne) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "tests/server/test_server.h"
 
@@ -175,6 +176,42 @@ TEST_F(QuotaApiTest, RevertToAVersionBelowOneIsInvalid) {
   auto missing = server_.Post("/admin/v1/tenants/noisy/quota/revert", R"({"version":9})", server_.operator_token());
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(json::parse(missing->body)["code"], "version_not_found");
+}
+
+TEST_F(QuotaApiTest, HistoryIsPagedOldestFirst) {
+  for (int v = 2; v <= 5; ++v) SetQuota("noisy", {{"requests_per_sec", 500 - 50 * v}}, noisy_);  // versions 1..5
+  std::vector<int64_t> walked;
+  std::string path = "/admin/v1/tenants/noisy/quota/history?limit=2";
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = server_.Get(path, noisy_);
+    ASSERT_EQ(r->status, 200) << r->body;
+    json page = json::parse(r->body);
+    ASSERT_LE(page["versions"].size(), 2u);
+    for (const auto& v : page["versions"]) {
+      walked.push_back(v["version"]);
+      EXPECT_TRUE(v.contains("changes"));
+    }
+    if (page["next"].is_null()) break;
+    EXPECT_EQ(page["next"], page["versions"].back()["version"]);
+    path = "/admin/v1/tenants/noisy/quota/history?limit=2&start_after=" + page["next"].dump();
+  }
+  EXPECT_EQ(walked, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+
+  // The default page is 100 versions.
+  for (int w = 6; w <= 106; ++w) SetQuota("noisy", {{"weight", w % 50 + 1}}, server_.operator_token());
+  auto first = json::parse(server_.Get("/admin/v1/tenants/noisy/quota/history", noisy_)->body);
+  ASSERT_EQ(first["versions"].size(), 100u);
+  EXPECT_EQ(first["next"], 100);
+  auto rest = json::parse(server_.Get("/admin/v1/tenants/noisy/quota/history?start_after=100", noisy_)->body);
+  ASSERT_EQ(rest["versions"].size(), 6u);
+  EXPECT_EQ(rest["versions"][0]["version"], 101);
+  EXPECT_TRUE(rest["next"].is_null());
+
+  for (const char* bad : {"?limit=1001", "?limit=0", "?start_after=x", "?start_after=-1", "?color=red"}) {
+    SCOPED_TRACE(bad);
+    auto r = server_.Get(std::string("/admin/v1/tenants/noisy/quota/history") + bad, noisy_);
+    EXPECT_EQ(r->status, 400) << r->body;
+  }
 }
 
 TEST_F(QuotaApiTest, TenantAdminStaysInsidePlanAndOwnTenant) {

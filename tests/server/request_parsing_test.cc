@@ -25,6 +25,61 @@ TEST(ParseJsonObjectText, ObjectsOnly) {
   }
 }
 
+// A body whose deepest value sits `depth` levels down: {"a":[[...[1]...]]}.
+std::string NestedBody(size_t depth) {
+  return R"({"a":)" + std::string(depth - 1, '[') + "1" + std::string(depth - 1, ']') + "}";
+}
+
+TEST(ParseJsonObjectText, NestsAtMost64Levels) {
+  auto at_limit = ParseJsonObjectText(NestedBody(kMaxJsonDepth));
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status().ToString();
+  EXPECT_EQ(*at_limit, json::parse(NestedBody(kMaxJsonDepth)));
+  for (const std::string& body : {NestedBody(kMaxJsonDepth + 1), R"({"a":)" + std::string(8 << 20, '['),
+                                  [] {
+                                    std::string objects;
+                                    for (int i = 0; i < 100000; ++i) objects += R"({"a":)";
+                                    return objects;
+                                  }()}) {
+    SCOPED_TRACE(body.substr(0, 80));
+    auto r = ParseJsonObjectText(body);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(r.status().reason(), "malformed_json");
+    EXPECT_NE(r.status().message().find("deeper than the limit of 64"), std::string::npos)
+        << r.status().message();
+  }
+  // The batch reader's fallback is the same parser.
+  const std::string deep_batch = R"({"ops":[{"op":"get","key":"k"}],"x":)" + std::string(64, '[') +
+                                 std::string(64, ']') + "}";
+  EXPECT_EQ(CodeOf(ParseBatchText(deep_batch).status()), "malformed_json");
+}
+
+TEST(ParseJsonObjectText, BuildsWhatTheLibraryBuilds) {
+  for (const char* body : {R"({})", R"({"a":1,"b":[true,false,null],"c":{"d":"e","f":-1.5e3}})",
+                           R"({"dup":1,"dup":2})", R"({"u":18446744073709551615,"i":-9223372036854775808})",
+                           R"({"s":"\u00e9\n","nested":[[],[{}],[[1,2],[3]]]})", " {\"ws\" : [ 1 , 2 ] } "}) {
+    SCOPED_TRACE(body);
+    auto r = ParseJsonObjectText(body);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, json::parse(body));
+    EXPECT_EQ(r->dump(), json::parse(body).dump());
+  }
+}
+
+TEST(ParseAdminBodyText, RefusesMoreThan64KiBBeforeParsing) {
+  const std::string object = R"({"role":"read"})";
+  const std::string at_cap = object + std::string(kMaxAdminBodyBytes - object.size(), ' ');
+  EXPECT_TRUE(ParseAdminBodyText(at_cap).ok());
+  // One byte more is refused, even where it would not parse at all.
+  for (const std::string& body : {at_cap + " ", std::string(kMaxAdminBodyBytes + 1, '[')}) {
+    auto r = ParseAdminBodyText(body);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kTooLarge);
+    EXPECT_EQ(r.status().reason(), "payload_too_large");
+  }
+  EXPECT_EQ(CodeOf(ParseAdminBodyText(NestedBody(kMaxJsonDepth + 1)).status()), "malformed_json");
+}
+
 TEST(ParseBatchBody, AcceptsPutDeleteGet) {
   auto ops = ParseBatchBody(json::parse(
       R"({"ops":[{"op":"put","key":"a","value_b64":"eA=="},{"op":"delete","key":"b"},{"op":"get","key":"c"}]})"));
@@ -187,6 +242,22 @@ TEST(ParseListQuery, ParametersAndLimits) {
   EXPECT_EQ(CodeOf(ParseListQuery({{"limit", "5x"}}).status()), "invalid_limit");
   EXPECT_EQ(CodeOf(ParseListQuery({{"values", "yes"}}).status()), "invalid_parameter");
   EXPECT_EQ(CodeOf(ParseListQuery({{"cursor", "x"}}).status()), "invalid_parameter");
+}
+
+TEST(ParsePageQuery, LimitAndCursor) {
+  auto page = ParsePageQuery({{"start_after", "k1"}, {"limit", "1000"}});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->start_after, "k1");
+  EXPECT_EQ(page->limit, 1000u);
+  auto defaults = ParsePageQuery({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->start_after.has_value());
+  EXPECT_EQ(defaults->limit, 100u);
+  for (const char* limit : {"0", "1001", "-1", "ten", ""}) {
+    SCOPED_TRACE(limit);
+    EXPECT_EQ(CodeOf(ParsePageQuery({{"limit", limit}}).status()), "invalid_limit");
+  }
+  EXPECT_EQ(CodeOf(ParsePageQuery({{"prefix", "a"}}).status()), "invalid_parameter");
 }
 
 TEST(ApplyQuotaFields, OverlaysIntegersOnly) {

@@ -180,6 +180,20 @@ TEST(ServerOptions, PoolAndIdlePrioritySettings) {
   EXPECT_FALSE(Parse({"--throttled-idle-priority", "maybe"}).ok());
 }
 
+TEST(ServerOptions, ApiKeyCapSetting) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->max_api_keys_per_tenant, 100u);
+  auto flags = Parse({"--max-api-keys-per-tenant", "5"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->max_api_keys_per_tenant, 5u);
+  auto file = Parse({"--config", WriteConfig("max-api-keys-per-tenant = 7\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->max_api_keys_per_tenant, 7u);
+  EXPECT_FALSE(Parse({"--max-api-keys-per-tenant", "0"}).ok());
+  EXPECT_FALSE(Parse({"--max-api-keys-per-tenant", "100001"}).ok());
+}
+
 TEST(ServerOptions, KeyRotationScheduleSettings) {
   auto defaults = Parse({});
   ASSERT_TRUE(defaults.ok());

@@ -26,6 +26,8 @@ class TestServer {
   int Terminate();
 
   int port() const { return port_; }
+  // The server's process id while it runs, else -1.
+  int pid() const { return pid_; }
   // True if the server announced https:// (started with --tls-cert).
   bool tls() const { return tls_; }
   const std::string& data_dir() const { return data_dir_; }

@@ -690,6 +690,61 @@ TEST(RunCommand, NonSuccessBecomesTheProblemLine) {
   EXPECT_EQ(ExitCodeFor(out.status()), kExitFailure);
 }
 
+// Answers with its canned responses in turn, recording the requests.
+class ScriptedTransport final : public HttpTransport {
+ public:
+  explicit ScriptedTransport(std::vector<HttpResponse> answers) : answers_(std::move(answers)) {}
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    requests.push_back(request);
+    if (next_ == answers_.size()) return Status::Unavailable("no more answers", "transport");
+    return answers_[next_++];
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::vector<HttpResponse> answers_;
+  size_t next_ = 0;
+};
+
+TEST(PagedLists, ApiKeysListFollowsNextToTheLastPage) {
+  ScriptedTransport transport({Answer(200, R"({"keys":[{"key_id":"a"},{"key_id":"b"}],"next":"b"})"),
+                               Answer(200, R"({"keys":[{"key_id":"c"}],"next":"c"})"),
+                               Answer(200, R"({"keys":[{"key_id":"d"}],"next":null})")});
+  Result<std::string> out = RunCommand(ApiKeysList("acme"), transport, true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Json all = Json::parse(*out);
+  ASSERT_EQ(all["keys"].size(), 4u);
+  EXPECT_EQ(all["keys"][3]["key_id"], "d");
+  EXPECT_TRUE(all["next"].is_null());
+  ASSERT_EQ(transport.requests.size(), 3u);
+  EXPECT_EQ(transport.requests[0].path, "/admin/v1/tenants/acme/apikeys");
+  EXPECT_EQ(transport.requests[1].path, "/admin/v1/tenants/acme/apikeys?start_after=b");
+  EXPECT_EQ(transport.requests[2].path, "/admin/v1/tenants/acme/apikeys?start_after=c");
+}
+
+TEST(PagedLists, QuotaHistoryFollowsANumericNext) {
+  ScriptedTransport transport({Answer(200, R"({"versions":[{"version":1},{"version":2}],"next":2})"),
+                               Answer(200, R"({"versions":[{"version":3}],"next":null})")});
+  Result<std::string> out = RunCommand(QuotaHistory("acme"), transport, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find("\n3 "), std::string::npos) << *out;
+  ASSERT_EQ(transport.requests.size(), 2u);
+  EXPECT_EQ(transport.requests[1].path, "/admin/v1/tenants/acme/quota/history?start_after=2");
+}
+
+TEST(PagedLists, AFailedOrStuckPageFailsTheCommand) {
+  ScriptedTransport failing({Answer(200, R"({"keys":[{"key_id":"a"}],"next":"a"})"),
+                             Answer(404, kNotFoundProblem, "application/problem+json")});
+  Result<std::string> out = RunCommand(ApiKeysList("acme"), failing, false);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(ErrorLine(out.status()), "error: 404 not_found: tenant 'x' does not exist");
+  ScriptedTransport stuck({Answer(200, R"({"keys":[{"key_id":"a"}],"next":"a"})"),
+                           Answer(200, R"({"keys":[{"key_id":"a"}],"next":"a"})")});
+  out = RunCommand(ApiKeysList("acme"), stuck, false);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().reason(), "bad_answer");
+}
+
 TEST(RunCommand, TransportErrorsPassThrough) {
   FakeTransport transport(
       Status::Unavailable("cannot reach http://h:1: connection failed", "transport"));
