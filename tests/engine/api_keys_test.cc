@@ -365,6 +365,8 @@ TEST(ApiKeyLifecycle, KeysOfAnIncarnationThatIsGoneAreRemovedAtStart) {
   RawDb raw(h.db_dir());
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(RecordOf(raw, "apikey/" + a->info.key_id), "");
+}
+
 void ExpectAtLimit(const Result<NewApiKey>& r) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kAlreadyExists) << r.status().ToString();
