@@ -213,7 +213,7 @@ TEST(TenantDelete, WrappedKeysArePurgedOnceAnExportsSnapshotIsReleased) {
 
   Status deleted = Status::Internal("the export's hook did not run");
   h->exporter().SetSnapshotHookForTest([&] {
-    deleted = h->DeleteTenant("globex");
+    deleted = h->DeleteTenant("globex").status();
     // The pool's recycling done: no file comes or goes during the scans.
     EXPECT_TRUE(h->tenants().cf_pool().Maintain().ok());
     // Control: the snapshot does keep them for now, as RocksDB must.
@@ -319,7 +319,7 @@ TEST(TenantDelete, AReadInFlightNeverSeesTheNextOwnerOfItsColumnFamily) {
   }
   Status deleted = Status::Internal("not run");
   std::thread deleter([&] {
-    deleted = h->DeleteTenant("acme");
+    deleted = h->DeleteTenant("acme").status();
     raise(&delete_done);
   });
   bool went_ahead = false;
