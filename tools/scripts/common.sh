@@ -31,7 +31,10 @@ tkv_install_deps() {
 # hits the objects an earlier clone compiled.
 export CCACHE_BASEDIR="$TKV_ROOT"
 export CCACHE_NOHASHDIR=1
-export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+# Never include_file_mtime: ccache's check of headers changed during a
+# compile is what keeps an object built from an older header out of the
+# cache (a branch checked out mid-build stored such objects here once).
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
 
 # tkv_build BUILD_DIR [cmake args...] [-- targets...]
