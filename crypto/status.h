@@ -2,7 +2,7 @@
 //
 // It lives in crypto/, the bottom layer, so that every module above can use
 // it without a dependency cycle. A Status carries a coarse Code (mapped to an
-// HTTP status in exactly one place, server/http_status.cc), a stable
+// HTTP status in exactly one place, server/http/http_status.cc), a stable
 // machine-readable `reason` (the `code` field of problem+json, e.g.
 // "not_found", "tenant_suspended") and a human message that never holds
 // secrets or another tenant's data.

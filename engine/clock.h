@@ -1,7 +1,7 @@
-// Clock: the engine's only source of time, injected so tests can fake it.
+// Clock: the engine's only source of time, injected so tests can fake it
+// (tests/testing/fake_clock.h).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -31,18 +31,6 @@ class SystemClock final : public Clock {
     static SystemClock clock;
     return &clock;
   }
-};
-
-// A manually advanced clock for deterministic tests. Thread-safe.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(int64_t start_unix_millis = 1'790'000'000'000) : now_ms_(start_unix_millis) {}
-  int64_t NowUnixMillis() const override { return now_ms_.load(); }
-  int64_t NowMonotonicMicros() const override { return now_ms_.load() * 1000; }
-  void AdvanceMillis(int64_t ms) { now_ms_ += ms; }
-
- private:
-  std::atomic<int64_t> now_ms_;
 };
 
 }  // namespace tenantkv::engine

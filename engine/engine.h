@@ -7,20 +7,20 @@
 #include <mutex>
 #include <string>
 
-#include "crypto/key_provider.h"
-#include "engine/api_keys.h"
-#include "engine/audit_log.h"
+#include "crypto/keys/key_provider.h"
+#include "engine/apikeys/api_keys.h"
+#include "engine/audit/audit_log.h"
 #include "engine/clock.h"
-#include "engine/fair_scheduler.h"
-#include "engine/master_key_rotation.h"
-#include "engine/key_lifecycle.h"
-#include "engine/node_backup.h"
-#include "engine/quota_store.h"
-#include "engine/rotation_policy.h"
-#include "engine/storage.h"
-#include "engine/tenant_export.h"
-#include "engine/tenant_import.h"
-#include "engine/tenant_registry.h"
+#include "engine/quota/fair_scheduler.h"
+#include "engine/rotation/master_key_rotation.h"
+#include "engine/rotation/key_lifecycle.h"
+#include "engine/backup/node_backup.h"
+#include "engine/quota/quota_store.h"
+#include "engine/rotation/rotation_policy.h"
+#include "engine/storage/storage.h"
+#include "engine/backup/tenant_export.h"
+#include "engine/backup/tenant_import.h"
+#include "engine/tenants/tenant_registry.h"
 
 namespace tenantkv::engine {
 

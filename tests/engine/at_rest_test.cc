@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "crypto/random.h"
-#include "tests/engine/test_util.h"
+#include "tests/testing/test_util.h"
 
 namespace tenantkv::engine::testutil {
 namespace {

@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/quota.h"
-#include "server/request_parsing.h"
+#include "engine/quota/quota.h"
+#include "server/api/request_parsing.h"
 
 namespace {
 

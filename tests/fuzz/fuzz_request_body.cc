@@ -1,4 +1,4 @@
-// Fuzz target: the JSON request bodies (server/request_parsing.h) of
+// Fuzz target: the JSON request bodies (server/api/request_parsing.h) of
 // POST /v1/batch, PUT .../quota, PUT /admin/v1/plans/{name},
 // POST .../quota/revert, POST /admin/v1/tenants and POST .../apikeys,
 // followed by the pure engine checks each route applies next.
@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/quota.h"
-#include "engine/tenant_id.h"
-#include "server/base64.h"
-#include "server/request_parsing.h"
+#include "engine/quota/quota.h"
+#include "engine/tenants/tenant_id.h"
+#include "server/http/base64.h"
+#include "server/api/request_parsing.h"
 
 namespace {
 

@@ -1,10 +1,10 @@
 // Fuzz target: what the server decodes from a request target before any
 // handler runs: the route match with percent-decoded captures
-// (server/router.h, server/url.h), user key validation
-// (engine/user_key.h), the query string and the list parameters with their
-// cursor (start_after, server/request_parsing.h), and the base64 and UTF-8
-// helpers that carry keys, cursors and values in JSON (server/base64.h,
-// server/json_io.h).
+// (server/api/router.h, server/http/url.h), user key validation
+// (engine/kv/user_key.h), the query string and the list parameters with their
+// cursor (start_after, server/api/request_parsing.h), and the base64 and UTF-8
+// helpers that carry keys, cursors and values in JSON (server/http/base64.h,
+// server/api/json_io.h).
 //
 // Properties (a violation traps): no crash or undefined behaviour; a
 // decoded key or cursor re-encodes and decodes to the same bytes; base64 is
@@ -16,13 +16,13 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/kv_types.h"
-#include "engine/user_key.h"
-#include "server/base64.h"
-#include "server/json_io.h"
-#include "server/request_parsing.h"
-#include "server/router.h"
-#include "server/url.h"
+#include "engine/kv/kv_types.h"
+#include "engine/kv/user_key.h"
+#include "server/http/base64.h"
+#include "server/api/json_io.h"
+#include "server/api/request_parsing.h"
+#include "server/api/router.h"
+#include "server/http/url.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Fuzz target: the value envelope decoder (engine/value_envelope.h).
+// Fuzz target: the value envelope decoder (engine/kv/value_envelope.h).
 //
 // Properties, checked on every input (a violation traps, which libFuzzer
 // reports as a crash):
@@ -22,7 +22,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
-#include "engine/value_envelope.h"
+#include "engine/kv/value_envelope.h"
 
 namespace {
 

@@ -39,11 +39,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
-#include "engine/storage.h"
+#include "engine/storage/storage.h"
 
-#include "server/connection_pool.h"
-#include "server/http_server.h"
-#include "server/server_options.h"
+#include "server/http/connection_pool.h"
+#include "server/http/http_server.h"
+#include "server/app/server_options.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long crash-consistency run: concurrent writers in several tenants against
 # the real server, kill -9 at random moments, restart, check (see
-# tests/server/crash_consistency_test.cc and docs/testing.md); then the same
+# tests/server/integration/crash_consistency_test.cc and docs/testing.md); then the same
 # with the kill landing inside online master-key rotations (the rotation must
 # resume at restart, finish, and retire the old version).
 #

@@ -1,0 +1,261 @@
+#include "engine/apikeys/api_keys.h"
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "engine/storage/rocks_status.h"
+#include "engine/tenants/tenant_registry.h"
+
+namespace tenantkv::engine {
+namespace {
+
+using nlohmann::json;
+constexpr char kPrefix[] = "apikey/";
+constexpr size_t kIdHex = 16;
+constexpr size_t kSecretHex = 64;
+
+std::string HashOf(std::string_view secret) {
+  auto d = crypto::Sha256(secret);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+Status TenantGone(const std::string& tenant) {
+  return Status::NotFound("tenant '" + tenant + "' does not exist", "tenant_not_found");
+}
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kRead: return "read";
+    case Role::kWrite: return "write";
+    case Role::kAdmin: return "admin";
+  }
+  return "read";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "read") return Role::kRead;
+  if (name == "write") return Role::kWrite;
+  if (name == "admin") return Role::kAdmin;
+  return Status::InvalidArgument("role must be one of read, write, admin", "invalid_role");
+}
+
+Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
+                                                       const TenantRegistry* tenants,
+                                                       size_t max_active_per_tenant) {
+  if (max_active_per_tenant == 0) return Status::InvalidArgument("max_active_per_tenant must be >= 1");
+  std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, tenants, max_active_per_tenant));
+  TKV_RETURN_IF_ERROR(s->Load());
+  return s;
+}
+
+Status ApiKeyStore::Load() {
+  rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
+  std::unique_ptr<rocksdb::Iterator> it(
+      storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
+    json j = json::parse(it->value().ToStringView(), nullptr, false);
+    try {
+      Record r;
+      r.info.key_id = j.at("key_id").get<std::string>();
+      r.info.tenant = j.at("tenant").get<std::string>();
+      if (j.contains("tenant_incarnation")) r.info.tenant_incarnation = j.at("tenant_incarnation").get<std::string>();
+      TKV_ASSIGN_OR_RETURN(r.info.role, ParseRole(j.at("role").get<std::string>()));
+      r.info.created_at_ms = j.at("created_at_ms").get<int64_t>();
+      r.info.revoked_at_ms = j.at("revoked_at_ms").get<int64_t>();
+      auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
+      if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
+      r.secret_hash = std::move(*hash);
+      auto tenant = tenants_->Get(r.info.tenant);
+      if (tenant.ok() && r.info.tenant_incarnation.empty() &&
+          r.info.created_at_ms >= (*tenant)->Info().created_at_ms) {
+        r.info.tenant_incarnation = (*tenant)->incarnation();  // the shape before incarnations
+        TKV_RETURN_IF_ERROR(FromRocks(fixes.Put(storage_->system(), it->key(), Serialize(r)), "stage"));
+      }
+      if (!tenant.ok() || r.info.tenant_incarnation != (*tenant)->incarnation()) {
+        TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), it->key()), "stage"));
+        continue;
+      }
+      if (!r.info.revoked()) counts_[r.info.tenant].active++;
+      keys_[r.info.key_id] = std::move(r);
+    } catch (const json::exception& e) {
+      return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
+    }
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load API keys"));
+  if (fixes.Count() == 0) return Status::Ok();
+  return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &fixes), "bind or remove API keys");
+}
+
+std::string ApiKeyStore::Serialize(const Record& r) {
+  return json{{"key_id", r.info.key_id},
+          {"tenant", r.info.tenant},
+          {"tenant_incarnation", r.info.tenant_incarnation},
+          {"role", RoleName(r.info.role)},
+          {"created_at_ms", r.info.created_at_ms},
+          {"revoked_at_ms", r.info.revoked_at_ms},
+          {"secret_sha256", crypto::HexEncode(r.secret_hash)}}
+      .dump();
+}
+
+Status ApiKeyStore::Persist(const Record& r) {
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                       kPrefix + r.info.key_id, Serialize(r)),
+                   "persist API key");
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, tenants_->Get(tenant));
+  return Create(*t, role);
+}
+
+void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
+  auto it = counts_.find(tenant);
+  if (it == counts_.end()) return;
+  if (it->second.pending > 0) it->second.pending--;
+  if (stored) it->second.active++;
+  if (it->second.active == 0 && it->second.pending == 0) counts_.erase(it);
+}
+
+Status ApiKeyStore::Reserve(const std::string& tenant) {
+  std::unique_lock lock(mu_);
+  KeyCount& n = counts_[tenant];
+  // max_active_per_tenant_ >= 1, so a refusal never leaves an empty entry.
+  if (n.active + n.pending >= max_active_per_tenant_) {
+    return Status::AlreadyExists("the tenant has " + std::to_string(max_active_per_tenant_) +
+                                     " active API keys, the most allowed; revoke one first",
+                                 "api_key_limit");
+  }
+  n.pending++;
+  return Status::Ok();
+}
+
+Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, Record* r) {
+  TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
+  TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
+  r->info.key_id = id;
+  r->info.tenant = t.id();
+  r->info.tenant_incarnation = t.incarnation();
+  r->info.role = role;
+  r->info.created_at_ms = clock_->NowUnixMillis();
+  r->secret_hash = HashOf(secret);
+  TKV_RETURN_IF_ERROR(Persist(*r));
+  return NewApiKey{r->info, "tkv_" + id + "_" + secret};
+}
+
+Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
+  if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
+  // The cap counts creates in flight too, so it holds without keeping mu_
+  // (which every authentication takes) over the fsync.
+  TKV_RETURN_IF_ERROR(Reserve(t.id()));
+  Record r;
+  Result<NewApiKey> out = MakeKey(t, role, &r);
+  if (out.ok() && create_hook_for_test_) create_hook_for_test_();
+  {
+    // The tenant is checked again under the lock RemoveTenant takes. A
+    // delete persists "deleting" before it removes the keys, so either this
+    // key is in memory when they are removed, or the delete is seen here.
+    std::unique_lock lock(mu_);
+    const bool keep = out.ok() && t.state() != TenantState::kDeleting;
+    EndPending(t.id(), keep);
+    if (!out.ok()) return out.status();
+    if (keep) {
+      keys_[r.info.key_id] = std::move(r);
+      return out;
+    }
+  }
+  // Never leave its record behind; if this fails, the next start removes it.
+  rocksdb::WriteBatch undo;
+  undo.Delete(storage_->system(), kPrefix + r.info.key_id).PermitUncheckedError();
+  FromRocks(storage_->db()->Write(storage_->meta_write_options(), &undo), "remove API key").IgnoreError();
+  return TenantGone(t.id());
+}
+
+std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
+  std::vector<ApiKeyInfo> out;
+  std::shared_lock lock(mu_);
+  for (const auto& [id, r] : keys_) {
+    if (r.info.tenant == tenant) out.push_back(r.info);
+  }
+  std::sort(out.begin(), out.end(), [](const ApiKeyInfo& a, const ApiKeyInfo& b) {
+    return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.key_id < b.key_id;
+  });
+  return out;
+}
+
+Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id) {
+  std::unique_lock lock(mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end() || it->second.info.tenant != tenant) {
+    return Status::NotFound("no such API key for this tenant", "apikey_not_found");
+  }
+  if (it->second.info.revoked()) return Status::Ok();
+  Record next = it->second;
+  next.info.revoked_at_ms = std::max<int64_t>(1, clock_->NowUnixMillis());
+  TKV_RETURN_IF_ERROR(Persist(next));
+  it->second = std::move(next);
+  if (auto n = counts_.find(tenant); n != counts_.end() && n->second.active > 0) {
+    n->second.active--;
+    if (n->second.active == 0 && n->second.pending == 0) counts_.erase(n);
+  }
+  return Status::Ok();
+}
+
+Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
+  std::unique_lock lock(mu_);
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, r] : keys_) {
+    if (r.info.tenant == tenant) batch.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
+                                "remove API keys"));
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    it = it->second.info.tenant == tenant ? keys_.erase(it) : std::next(it);
+  }
+  if (auto n = counts_.find(tenant); n != counts_.end()) {
+    n->second.active = 0;  // a create still pending keeps its reservation
+    if (n->second.pending == 0) counts_.erase(n);
+  }
+  return Status::Ok();
+}
+
+Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant) const {
+  static const std::string kDummyHash(32, '\0');
+  const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  const bool well_formed = token.size() == 4 + kIdHex + 1 + kSecretHex && token.substr(0, 4) == "tkv_" &&
+                           token[4 + kIdHex] == '_' && IsHex(token.substr(4, kIdHex)) &&
+                           IsHex(token.substr(5 + kIdHex));
+  std::string_view secret = well_formed ? token.substr(5 + kIdHex) : token;
+  const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
+  ApiKeyInfo info;
+  {
+    std::shared_lock lock(mu_);
+    auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
+    const bool found = it != keys_.end();
+    const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
+    if (!found || !match || it->second.info.revoked()) return denied;
+    info = it->second.info;
+  }
+  // Its own tenant only: not one deleting, nor a later one of the same id.
+  auto t = tenants_->Get(info.tenant);
+  if (!t.ok() || (*t)->incarnation() != info.tenant_incarnation || (*t)->state() == TenantState::kDeleting) {
+    return denied;
+  }
+  if (tenant != nullptr) *tenant = std::move(t).value();
+  return info;
+}
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,125 @@
+// ApiKeyStore: tenant API keys, stored only as SHA-256 hashes.
+//
+// A token is "tkv_<key id: 16 hex>_<secret: 64 hex>"; it is returned once at
+// creation and never stored. Authentication finds the key by its id and
+// compares the secret's hash in constant time. Records live in the system
+// column family as apikey/<key id>; all of them are cached in memory, so
+// authentication does no I/O and a revocation takes effect at once.
+// Every key is bound to the incarnation of its tenant (TenantInfo): it
+// authenticates only while that tenant exists and is not deleting, never
+// for a later tenant of the same id. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/storage/storage.h"
+#include "engine/tenants/tenant.h"
+
+namespace tenantkv::engine {
+
+class TenantRegistry;
+
+enum class Role { kRead, kWrite, kAdmin };
+const char* RoleName(Role r);
+// InvalidArgument("invalid_role") unless "read", "write" or "admin".
+Result<Role> ParseRole(std::string_view name);
+
+struct ApiKeyInfo {
+  std::string key_id;
+  std::string tenant;
+  std::string tenant_incarnation;  // the incarnation of `tenant` it belongs to
+  Role role = Role::kRead;
+  int64_t created_at_ms = 0;
+  int64_t revoked_at_ms = 0;  // 0 = active
+  bool revoked() const { return revoked_at_ms != 0; }
+};
+
+struct NewApiKey {
+  ApiKeyInfo info;
+  std::string token;  // shown to the caller once
+};
+
+// Active (not revoked) API keys a tenant may have by default.
+inline constexpr size_t kDefaultMaxApiKeysPerTenant = 100;
+
+class ApiKeyStore {
+ public:
+  // Loads every key and removes those whose tenant incarnation does not
+  // exist (deleted, deleting, or replaced by a later tenant of the id).
+  // Records of the shape before incarnations are bound to the live tenant
+  // of their id, unless made before it was (an earlier tenant's: removed).
+  // `tenants` is opened first and must outlive the store.
+  // `max_active_per_tenant` >= 1: active keys one tenant may have.
+  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
+                                                   const TenantRegistry* tenants,
+                                                   size_t max_active_per_tenant = kDefaultMaxApiKeysPerTenant);
+
+  // A key of tenant `t`, bound to its incarnation. NotFound
+  // ("tenant_not_found") if `t` is deleting, also when its delete begins
+  // while the key is made: the check and the key's entry into memory are
+  // under the lock RemoveTenant takes, and a delete persists "deleting"
+  // before it removes the keys, so no key outlives its tenant.
+  // AlreadyExists("api_key_limit") if the tenant already has
+  // max_active_per_tenant active keys; concurrent creates never pass it.
+  Result<NewApiKey> Create(const Tenant& t, Role role);
+  // The same for the live tenant of id `tenant`.
+  Result<NewApiKey> Create(const std::string& tenant, Role role);
+  // Every key of the tenant, active and revoked, oldest first.
+  std::vector<ApiKeyInfo> List(const std::string& tenant) const;
+  // NotFound("apikey_not_found") unless the key exists and belongs to `tenant`.
+  Status Revoke(const std::string& tenant, const std::string& key_id);
+  // Deletes every key of the tenant (its deletion).
+  Status RemoveTenant(const std::string& tenant);
+  // Unauthenticated("invalid_token") for a malformed, unknown or revoked
+  // token (the answer takes the same time whichever it is), and for a key
+  // whose tenant incarnation is not live. `tenant`, if given, receives the
+  // key's tenant.
+  Result<ApiKeyInfo> Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant = nullptr) const;
+
+  // Test-only: runs inside Create after the key record is persisted and
+  // before the key is added to memory. Set before any Create runs.
+  void SetCreateHookForTest(std::function<void()> hook) { create_hook_for_test_ = std::move(hook); }
+
+ private:
+  struct Record {
+    ApiKeyInfo info;
+    std::string secret_hash;  // raw SHA-256 of the secret
+  };
+  // Per tenant: its active keys, and creates past the limit check whose
+  // record is not stored yet. The check counts both, so it holds without
+  // keeping mu_ (which every authentication takes) over the fsync.
+  struct KeyCount {
+    size_t active = 0;
+    size_t pending = 0;
+  };
+  ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants,
+              size_t max_active_per_tenant)
+      : storage_(storage), clock_(clock), tenants_(tenants), max_active_per_tenant_(max_active_per_tenant) {}
+  Status Load();
+  static std::string Serialize(const Record& r);  // the stored JSON
+  Status Persist(const Record& r);
+  // Counts a create of `tenant` as pending, unless the tenant is at its limit.
+  Status Reserve(const std::string& tenant);
+  // A new key of `t` in *r, stored; its token.
+  Result<NewApiKey> MakeKey(const Tenant& t, Role role, Record* r);
+  // Ends a pending create of `tenant`: its key is now active, or it failed.
+  void EndPending(const std::string& tenant, bool stored);  // REQUIRES(mu_)
+
+  Storage* const storage_;
+  const Clock* const clock_;
+  const TenantRegistry* const tenants_;
+  const size_t max_active_per_tenant_;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
+  std::map<std::string, KeyCount> counts_;  // GUARDED_BY(mu_), by tenant
+  std::function<void()> create_hook_for_test_;
+};
+
+}  // namespace tenantkv::engine

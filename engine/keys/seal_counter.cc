@@ -1,0 +1,99 @@
+#include "engine/keys/seal_counter.h"
+
+#include <charconv>
+
+#include "engine/keys/key_records.h"
+#include "engine/storage/rocks_status.h"
+
+namespace tenantkv::engine {
+namespace {
+
+bool ParseCount(std::string_view s, uint64_t* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+SealCounter::SealCounter(Storage* storage, std::string tenant_id, SealCounterOptions options)
+    : storage_(storage), tenant_id_(std::move(tenant_id)), options_(std::move(options)) {}
+
+Status SealCounter::Load() {
+  const std::string prefix = KeyStatsPrefix(tenant_id_) + "seals/";
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string hex = it->key().ToString().substr(prefix.size());
+    uint64_t seals = 0;
+    if (hex.size() != 8 || !ParseCount(it->value().ToStringView(), &seals)) {
+      return Status::DataLoss("seal count record of tenant '" + tenant_id_ + "' is malformed");
+    }
+    const auto version = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+    Entry& e = entries_[version];
+    // A crash may have lost any count past the mark: continue from it.
+    e.count = seals;
+    e.reserved = seals;
+    // A rotation asked for before the restart was lost with the process:
+    // the next seal past the bound asks again.
+    e.bound_reported = false;
+  }
+  return FromRocks(it->status(), "load seal counts");
+}
+
+Status SealCounter::Count(uint32_t version) {
+  bool report = false;
+  Status out = Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& e = entries_[version];
+    if (options_.limit > 0 && e.count >= options_.limit) {
+      ++refused_;
+      out = Status::Unavailable("the data key has made " + std::to_string(options_.limit) +
+                                    " seals, its safe limit, and its rotation has not succeeded yet; "
+                                    "writes resume once it has (reads are unaffected)",
+                                "key_exhausted");
+    } else {
+      if (e.count >= e.reserved) {
+        const uint64_t mark = e.count + options_.block;
+        TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                                          SealsKey(tenant_id_, version), std::to_string(mark)),
+                                      "reserve seals"));
+        e.reserved = mark;
+      }
+      ++e.count;
+    }
+    // At the bound, and again on each seal (or refusal) after a failed
+    // rotation re-armed it.
+    if (options_.bound > 0 && e.count >= options_.bound && !e.bound_reported) {
+      e.bound_reported = true;
+      report = true;
+    }
+  }
+  if (report && options_.on_bound) options_.on_bound(version);
+  return out;
+}
+
+uint64_t SealCounter::Seals(uint32_t version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(version);
+  return it == entries_.end() ? 0 : it->second.count;
+}
+
+bool SealCounter::Exhausted(uint32_t version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(version);
+  return options_.limit > 0 && it != entries_.end() && it->second.count >= options_.limit;
+}
+
+uint64_t SealCounter::Refused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refused_;
+}
+
+void SealCounter::Rearm(uint32_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[version].bound_reported = false;
+}
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,131 @@
+// CfTenantStore: a tenant placed in its own RocksDB column family.
+//
+// User keys are stored as they are (so listing in key order works); values
+// are sealed envelopes. The tenant's usage counters live in the system
+// column family and change in the same WriteBatch as the data (a merge of
+// deltas), so they never drift. Writes to one key are serialised by a
+// striped lock so If-Match/If-None-Match and usage deltas are exact.
+//
+// Every operation, reads included, is counted in flight for its whole
+// length; Close() refuses new ones and waits for those in flight, so once it
+// returns nothing reads or writes the column family, which can then be
+// emptied and handed to another tenant.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/clock.h"
+#include "engine/keys/keyring.h"
+#include "engine/keys/seal_counter.h"
+#include "engine/storage/storage.h"
+#include "engine/kv/tenant_store.h"
+#include "engine/kv/value_envelope.h"
+
+namespace tenantkv::engine {
+
+struct CfTenantStoreOptions {
+  std::string tenant_id;
+  CfHandle cf;
+  std::string usage_key;          // system CF key of the usage counters
+  Usage initial_usage;            // as persisted
+  size_t max_value_bytes = 1 << 20;
+  SealCounter* seals = nullptr;   // counts every seal; must outlive the store
+};
+
+class CfTenantStore final : public TenantStore {
+ public:
+  // `storage`, `keyring` and `clock` must outlive the store.
+  CfTenantStore(Storage* storage, const Keyring* keyring, const Clock* clock,
+                CfTenantStoreOptions options);
+
+  Result<ValueRecord> Get(std::string_view key) override;
+  Result<PutResult> Put(std::string_view key, std::string_view value,
+                        const PutOptions& options) override;
+  Status Delete(std::string_view key, const WriteCondition& condition) override;
+  Result<ListPage> List(const ListRequest& request) override;
+  using TenantStore::Batch;
+  Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops, const BatchLimits& limits) override;
+  Usage GetUsage() const override;
+  Result<ReencryptResult> Reencrypt(std::string_view start_after, size_t max_keys) override;
+  void WriteBarrier() override;
+  Result<std::unique_ptr<StoreSnapshot>> Snapshot() override;
+  void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
+  void Close() override;
+
+  // Called by Get and List once admitted, before they read storage.
+  void SetReadHookForTest(std::function<void()> hook) { read_hook_ = std::move(hook); }
+  // Called by Close when it has to wait for operations in flight.
+  void SetCloseWaitHookForTest(std::function<void()> hook) { close_wait_hook_ = std::move(hook); }
+
+ private:
+  // Counts one operation in flight for as long as it lives. Two atomic adds
+  // on the store's own counter: no lock on the read path.
+  class ScopedOp;
+
+  // What is physically stored under a key (possibly expired).
+  struct Stored {
+    std::string sealed;
+    uint32_t key_version = 0;
+    size_t value_size = 0;
+    bool has_expiry = false;
+    std::string etag;
+    int64_t expires_at_ms = 0;  // known once opened (or when !has_expiry: 0)
+    bool live(int64_t now_ms) const { return expires_at_ms == 0 || expires_at_ms > now_ms; }
+  };
+  static Result<Stored> MakeStored(std::string sealed);
+
+  std::mutex& StripeFor(std::string_view key);
+  Result<std::optional<Stored>> ReadStored(std::string_view key);
+  // The stored envelope `sealed` of `key`, with its expiry (opened when the
+  // envelope carries one, the only way to read it).
+  Result<Stored> StoredAt(std::string_view key, std::string sealed);
+  // ReadStored of every key of `keys` (a sorted map keyed by the user key),
+  // in the map's order, a small group of keys per MultiGet: calls
+  // `each(entry of the map, std::optional<Stored>)` for each key (nullopt:
+  // absent) and stops at the first error it returns, so a caller can stop
+  // reading at a bound.
+  template <typename Map, typename Fn>
+  Status ReadStoredSorted(Map& keys, Fn&& each);
+  Status Open(std::string_view key, Stored* stored, std::string* value);
+  // As Open, for a value read without the key's lock: if its data key was
+  // destroyed meanwhile (it was re-encrypted), reads the key again once.
+  // NotFound if the key is gone by then.
+  Status OpenUnlocked(std::string_view key, Stored* stored, std::string* value);
+  // Adds -1 to `old_version`'s and +1 to `new_version`'s value count (0 =
+  // none) to `deltas`.
+  using VersionDeltas = std::map<uint32_t, int64_t>;
+  static void CountMove(uint32_t old_version, uint32_t new_version, VersionDeltas* deltas);
+  Status StageVersionCounts(const VersionDeltas& deltas, rocksdb::WriteBatch* batch);
+  Status Seal(std::string_view key, std::string_view value, int64_t expires_at_ms,
+              std::string* sealed);
+  Status CheckCondition(const WriteCondition& c, const std::optional<Stored>& current) const;
+  Status Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int64_t delta_bytes);
+  Status DeleteIfStillExpired(std::string_view key);
+  size_t MaxValueBytes() const;
+
+  Storage* const storage_;
+  const Keyring* const keyring_;
+  const Clock* const clock_;
+  const CfTenantStoreOptions options_;
+  std::array<std::mutex, 64> stripes_;
+  // Operations in flight and whether the store is closed; see ScopedOp.
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> closed_{false};
+  std::mutex drain_mu_;               // Close() waits on drained_ under it
+  std::condition_variable drained_;   // in_flight_ fell to 0 after Close()
+  std::atomic<int64_t> keys_;
+  std::atomic<int64_t> bytes_;
+  std::atomic<int64_t> storage_limit_{0};    // 0 = none
+  std::atomic<int64_t> value_limit_{0};      // 0 = only options_.max_value_bytes
+  std::function<void()> read_hook_;        // set before concurrent use (tests)
+  std::function<void()> close_wait_hook_;  // set before concurrent use (tests)
+};
+
+}  // namespace tenantkv::engine

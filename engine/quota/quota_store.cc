@@ -1,0 +1,239 @@
+#include "engine/quota/quota_store.h"
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+#include "engine/storage/rocks_status.h"
+
+namespace tenantkv::engine {
+namespace {
+
+using nlohmann::json;
+
+std::string ManifestPrefix(const std::string& tenant) { return "quota/" + tenant + "/"; }
+std::string ManifestKey(const std::string& tenant, int64_t version) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(version));
+  return ManifestPrefix(tenant) + buf;
+}
+std::string PrefixEnd(const std::string& prefix) {  // prefix ends with '/'
+  return prefix.substr(0, prefix.size() - 1) + "0";
+}
+
+json QuotaJson(const Quota& q) {
+  json j = json::object();
+  for (const auto& f : QuotaFields()) j[f.name] = q.*f.member;
+  return j;
+}
+
+Result<Quota> QuotaFromJson(const json& j) {
+  Quota q;
+  for (const auto& f : QuotaFields()) {
+    if (!j.contains(f.name) || !j[f.name].is_number_integer()) {
+      return Status::DataLoss(std::string("stored quota lacks ") + f.name);
+    }
+    q.*f.member = j[f.name].get<int64_t>();
+  }
+  return q;
+}
+
+json ManifestJson(const QuotaManifest& m) {
+  json changes = json::object();
+  for (const auto& [k, v] : m.changes) changes[k] = {v.first, v.second};
+  return {{"version", m.version},
+          {"quota", QuotaJson(m.quota)},
+          {"updated_by", m.updated_by},
+          {"updated_at_ms", m.updated_at_ms},
+          {"changes", changes}};
+}
+
+Result<QuotaManifest> ManifestFromJson(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::DataLoss("quota manifest is not JSON");
+  try {
+    QuotaManifest m;
+    m.version = j.at("version").get<int64_t>();
+    TKV_ASSIGN_OR_RETURN(m.quota, QuotaFromJson(j.at("quota")));
+    m.updated_by = j.at("updated_by").get<std::string>();
+    m.updated_at_ms = j.at("updated_at_ms").get<int64_t>();
+    for (auto it = j.at("changes").begin(); it != j.at("changes").end(); ++it) {
+      m.changes[it.key()] = {(*it)[0].get<int64_t>(), (*it)[1].get<int64_t>()};
+    }
+    return m;
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("quota manifest is malformed: ") + e.what());
+  }
+}
+
+json PlanJson(const Plan& p) {
+  return {{"name", p.name}, {"defaults", QuotaJson(p.defaults)}, {"min", QuotaJson(p.min)},
+          {"max", QuotaJson(p.max)}};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QuotaStore>> QuotaStore::Open(Storage* storage, const Clock* clock) {
+  std::unique_ptr<QuotaStore> s(new QuotaStore(storage, clock));
+  TKV_RETURN_IF_ERROR(s->Load());
+  return s;
+}
+
+Status QuotaStore::Load() {
+  for (auto& p : BuiltInPlans()) plans_[p.name] = p;
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek("plan/"); it->Valid() && it->key().starts_with("plan/"); it->Next()) {
+    json j = json::parse(it->value().ToStringView(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return Status::DataLoss("stored plan is not JSON");
+    Plan p;
+    p.name = j.value("name", "");
+    TKV_ASSIGN_OR_RETURN(p.defaults, QuotaFromJson(j["defaults"]));
+    TKV_ASSIGN_OR_RETURN(p.min, QuotaFromJson(j["min"]));
+    TKV_ASSIGN_OR_RETURN(p.max, QuotaFromJson(j["max"]));
+    plans_[p.name] = std::move(p);
+  }
+  // The newest manifest of each tenant is the last one under its prefix.
+  for (it->Seek("quota/"); it->Valid() && it->key().starts_with("quota/"); it->Next()) {
+    std::string key = it->key().ToString();
+    std::string tenant = key.substr(6, key.rfind('/') - 6);
+    TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView()));
+    current_[tenant] = std::move(m);
+  }
+  return FromRocks(it->status(), "load quotas");
+}
+
+std::vector<Plan> QuotaStore::Plans() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Plan> out;
+  for (const auto& [name, p] : plans_) out.push_back(p);
+  return out;
+}
+
+Result<Plan> QuotaStore::GetPlan(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = plans_.find(name);
+  if (it == plans_.end()) return Status::NotFound("no plan '" + name + "'", "plan_not_found");
+  return it->second;
+}
+
+Status QuotaStore::PutPlan(const Plan& plan) {
+  TKV_RETURN_IF_ERROR(ValidatePlan(plan));
+  std::lock_guard<std::mutex> lock(mu_);
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                                    "plan/" + plan.name, PlanJson(plan).dump()),
+                                "persist plan"));
+  plans_[plan.name] = plan;
+  return Status::Ok();
+}
+
+Status QuotaStore::Write(const std::string& tenant, const QuotaManifest& m) {
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                       ManifestKey(tenant, m.version), ManifestJson(m).dump()),
+                   "persist quota manifest");
+}
+
+Result<QuotaManifest> QuotaStore::Initialize(const std::string& tenant, const std::string& plan_name,
+                                             const std::string& author) {
+  TKV_ASSIGN_OR_RETURN(Plan plan, GetPlan(plan_name));
+  TKV_RETURN_IF_ERROR(RemoveTenant(tenant));
+  QuotaManifest m;
+  m.version = 1;
+  m.quota = plan.defaults;
+  m.updated_by = author;
+  m.updated_at_ms = clock_->NowUnixMillis();
+  m.changes = DiffQuota(Quota(), m.quota);
+  std::lock_guard<std::mutex> lock(mu_);
+  TKV_RETURN_IF_ERROR(Write(tenant, m));
+  current_[tenant] = m;
+  return m;
+}
+
+Result<QuotaManifest> QuotaStore::Current(const std::string& tenant) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = current_.find(tenant);
+  if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
+  return it->second;
+}
+
+Result<std::vector<QuotaManifest>> QuotaStore::History(const std::string& tenant) const {
+  TKV_ASSIGN_OR_RETURN(QuotaHistoryPage all, HistoryPage(tenant, 0, SIZE_MAX));
+  return std::move(all.versions);
+}
+
+Result<QuotaHistoryPage> QuotaStore::HistoryPage(const std::string& tenant, int64_t after_version,
+                                                 size_t limit) const {
+  TKV_RETURN_IF_ERROR(Current(tenant).status());
+  QuotaHistoryPage page;
+  if (after_version == INT64_MAX) return page;
+  const std::string prefix = ManifestPrefix(tenant);
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek(ManifestKey(tenant, std::max<int64_t>(after_version, 0) + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (page.versions.size() == limit) {
+      page.next = page.versions.back().version;
+      break;
+    }
+    TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView()));
+    page.versions.push_back(std::move(m));
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read quota history"));
+  return page;
+}
+
+Result<QuotaManifest> QuotaStore::Append(const std::string& tenant, const Quota& next,
+                                         const std::string& author) {
+  TKV_RETURN_IF_ERROR(ValidateQuota(next));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = current_.find(tenant);
+  if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
+  QuotaManifest m;
+  m.version = it->second.version + 1;
+  m.quota = next;
+  m.updated_by = author;
+  m.updated_at_ms = clock_->NowUnixMillis();
+  m.changes = DiffQuota(it->second.quota, next);
+  TKV_RETURN_IF_ERROR(Write(tenant, m));
+  it->second = m;
+  return m;
+}
+
+Result<QuotaManifest> QuotaStore::Update(const std::string& tenant, const Quota& next,
+                                         const std::string& author) {
+  return Append(tenant, next, author);
+}
+
+Result<QuotaManifest> QuotaStore::Revert(const std::string& tenant, int64_t version,
+                                         const std::string& author) {
+  std::string raw;
+  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(),
+                                          ManifestKey(tenant, version), &raw);
+  if (s.IsNotFound()) {
+    return Status::NotFound("no quota version " + std::to_string(version), "version_not_found");
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read quota version"));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest old, ManifestFromJson(raw));
+  return Append(tenant, old.quota, author);
+}
+
+std::vector<std::string> QuotaStore::Tenants() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [tenant, m] : current_) out.push_back(tenant);
+  return out;
+}
+
+Status QuotaStore::RemoveTenant(const std::string& tenant) {
+  const std::string prefix = ManifestPrefix(tenant);
+  rocksdb::WriteBatch batch;
+  TKV_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(storage_->system(), prefix, PrefixEnd(prefix)), "stage"));
+  std::lock_guard<std::mutex> lock(mu_);
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
+                                "remove quota manifests"));
+  current_.erase(tenant);
+  return Status::Ok();
+}
+
+}  // namespace tenantkv::engine

@@ -1,0 +1,82 @@
+// QuotaStore: versioned quota manifests per tenant, and the plans.
+//
+// Every change is a new manifest version with author, time and what changed;
+// a revert is a new version equal to an old one. Persistence (system column
+// family, always fsync'd):
+//   quota/<tenant>/<version, 16 hex>   JSON manifest
+//   plan/<name>                        JSON plan (operator changes; built-in
+//                                      plans are used until changed)
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/quota/quota.h"
+#include "engine/storage/storage.h"
+
+namespace tenantkv::engine {
+
+struct QuotaManifest {
+  int64_t version = 0;
+  Quota quota;
+  std::string updated_by;  // key id of a tenant admin, or "operator"
+  int64_t updated_at_ms = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> changes;  // field -> (old, new)
+};
+
+// A page of a tenant's quota history.
+struct QuotaHistoryPage {
+  std::vector<QuotaManifest> versions;  // oldest first
+  std::optional<int64_t> next;          // the last version given, when more follow
+};
+
+class QuotaStore {
+ public:
+  static Result<std::unique_ptr<QuotaStore>> Open(Storage* storage, const Clock* clock);
+
+  std::vector<Plan> Plans() const;
+  // NotFound("plan_not_found").
+  Result<Plan> GetPlan(const std::string& name) const;
+  // Replaces (or adds) a plan after ValidatePlan. Existing tenants keep their
+  // manifests; the plan's range applies to their next change.
+  Status PutPlan(const Plan& plan);
+
+  // Version 1 = the plan's defaults; replaces anything left of an older
+  // tenant of the same id.
+  Result<QuotaManifest> Initialize(const std::string& tenant, const std::string& plan,
+                                   const std::string& author);
+  // NotFound("quota_not_found") if the tenant has none.
+  Result<QuotaManifest> Current(const std::string& tenant) const;
+  Result<std::vector<QuotaManifest>> History(const std::string& tenant) const;
+  // At most `limit` (>= 1) versions after `after_version`, oldest first.
+  // NotFound("quota_not_found") if the tenant has none.
+  Result<QuotaHistoryPage> HistoryPage(const std::string& tenant, int64_t after_version, size_t limit) const;
+  // A new version holding `next` (validated). No-op changes still make a
+  // version, so every PUT is recorded.
+  Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author);
+  // A new version equal to `version`. NotFound("version_not_found").
+  Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
+  Status RemoveTenant(const std::string& tenant);
+  // Tenants that have a manifest.
+  std::vector<std::string> Tenants() const;
+
+ private:
+  QuotaStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
+  Status Load();
+  Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author);
+  Status Write(const std::string& tenant, const QuotaManifest& m);
+
+  Storage* const storage_;
+  const Clock* const clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Plan> plans_;              // GUARDED_BY(mu_)
+  std::map<std::string, QuotaManifest> current_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace tenantkv::engine

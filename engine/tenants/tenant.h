@@ -1,0 +1,121 @@
+// Tenant: one customer's metadata, data keys and store, as held in memory.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/keys/keyring.h"
+#include "engine/keys/seal_counter.h"
+#include "engine/quota/tenant_limits.h"
+#include "engine/quota/usage_history.h"
+#include "engine/kv/tenant_store.h"
+
+namespace tenantkv::engine {
+
+enum class TenantState { kActive, kSuspended, kDeleting };
+const char* TenantStateName(TenantState s);
+
+struct DataKeyInfo {
+  uint32_t version = 0;
+  std::string state;  // "active" | "retiring" | "destroyed"
+  int64_t created_at_ms = 0;
+  uint32_t master_version = 0;  // master key it is wrapped under
+};
+
+// What is persisted about a tenant (never key material).
+struct TenantInfo {
+  std::string id;
+  std::string plan;
+  TenantState state = TenantState::kActive;
+  int64_t created_at_ms = 0;
+  std::string placement;  // where its data lives, e.g. "cf:t.acme.4f2a9c"
+  std::vector<DataKeyInfo> data_keys;
+  // Random (32 hex), made when the tenant is created or imported: tells this
+  // tenant from an earlier or later one of the same id. Its API keys are
+  // bound to it.
+  std::string incarnation;
+};
+
+// Per-tenant state that a higher layer keeps (the server's request
+// metrics). The engine only owns it, so it lives exactly as long as the
+// tenant object and leaves with a deleted tenant.
+class TenantAttachment {
+ public:
+  virtual ~TenantAttachment() = default;
+};
+
+// Thread-safe. Owned by the TenantRegistry; requests hold shared_ptrs so a
+// deleted tenant stays valid until its in-flight requests finish.
+class Tenant {
+ public:
+  explicit Tenant(TenantInfo info)
+      : info_(std::move(info)), incarnation_(info_.incarnation), state_(info_.state), limits_(Quota(), 0) {}
+
+  const std::string& id() const { return info_.id; }  // immutable
+  const std::string& incarnation() const { return incarnation_; }
+  TenantState state() const { return state_.load(); }
+  TenantInfo Info() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    TenantInfo copy = info_;
+    copy.state = state_.load();
+    return copy;
+  }
+  TenantStore& store() { return *store_; }
+  const TenantStore& store() const { return *store_; }
+  Keyring& keyring() { return keyring_; }
+  // Seals per data-key version (set once by the registry).
+  SealCounter& seals() { return *seals_; }
+  // Live quota enforcement; the Engine applies each new manifest to it.
+  TenantLimits& limits() { return limits_; }
+  const TenantLimits& limits() const { return limits_; }
+  UsageHistory& usage_history() { return usage_history_; }
+  // Serialises changes to the tenant's wrapped keys (dkey/<id>/...): held
+  // while a key is wrapped under the current master version and persisted
+  // (a new data-key version, the export key), while a version is destroyed,
+  // while a master-key rotation rewraps the tenant's keys, and while a
+  // delete shreds them, so none of these overwrites another's result.
+  std::mutex& key_mutex() { return key_mu_; }
+
+  // The tenant's attachment, default-constructed on first use; every caller
+  // gets the same object. One attachment type per process: `T` must always
+  // be the same type. Lock-free after the first call.
+  template <typename T>
+  T& Attached() {
+    TenantAttachment* a = attachment_.load(std::memory_order_acquire);
+    if (a == nullptr) {
+      auto fresh = std::make_unique<T>();
+      if (attachment_.compare_exchange_strong(a, fresh.get(), std::memory_order_acq_rel)) {
+        a = fresh.release();
+      }
+    }
+    return static_cast<T&>(*a);
+  }
+  // The attachment if one was made, else nullptr.
+  template <typename T>
+  T* AttachedIfAny() const {
+    return static_cast<T*>(attachment_.load(std::memory_order_acquire));
+  }
+
+  ~Tenant() { delete attachment_.load(); }
+
+ private:
+  friend class TenantRegistry;
+
+  mutable std::mutex mu_;
+  std::mutex key_mu_;
+  TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
+  const std::string incarnation_;  // = info_.incarnation, readable without mu_
+  std::atomic<TenantState> state_;
+  TenantLimits limits_;
+  UsageHistory usage_history_;
+  Keyring keyring_;                     // before store_: the store uses it
+  std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
+  std::unique_ptr<TenantStore> store_;  // set once by the registry
+  std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
+};
+
+}  // namespace tenantkv::engine

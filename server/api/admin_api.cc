@@ -1,0 +1,195 @@
+// The admin API: tenants and their API keys.
+#include <algorithm>
+#include <vector>
+
+#include "server/api/api.h"
+#include "server/api/json_io.h"
+#include "server/api/request_parsing.h"
+
+namespace tenantkv::server {
+namespace {
+
+json KeyVersionsJson(const engine::TenantInfo& info) {
+  json keys = json::array();
+  for (const auto& k : info.data_keys) {
+    keys.push_back({{"version", k.version}, {"state", k.state}, {"created_at", Rfc3339(k.created_at_ms)}});
+  }
+  return keys;
+}
+
+// A tenant whose delete is not finished: its record only (no usage or
+// quota, its store is closed).
+json DeletingTenantJson(const engine::TenantInfo& info) {
+  return {{"id", info.id},
+          {"plan", info.plan},
+          {"state", engine::TenantStateName(engine::TenantState::kDeleting)},
+          {"created_at", Rfc3339(info.created_at_ms)},
+          {"key_versions", KeyVersionsJson(info)}};
+}
+
+json TenantJson(const engine::Tenant& t) {
+  engine::TenantInfo info = t.Info();
+  json keys = KeyVersionsJson(info);
+  engine::Usage u = t.store().GetUsage();
+  return {{"id", info.id},
+          {"plan", info.plan},
+          {"state", engine::TenantStateName(info.state)},
+          {"created_at", Rfc3339(info.created_at_ms)},
+          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
+          {"quota", QuotaToJson(t.limits().quota())},
+          {"key_versions", std::move(keys)}};
+}
+
+json ApiKeyJson(const engine::ApiKeyInfo& k) {
+  json j = {{"key_id", k.key_id},
+            {"tenant", k.tenant},
+            {"role", engine::RoleName(k.role)},
+            {"created_at", Rfc3339(k.created_at_ms)},
+            {"state", k.revoked() ? "revoked" : "active"}};
+  if (k.revoked()) j["revoked_at"] = Rfc3339(k.revoked_at_ms);
+  return j;
+}
+
+class AdminRoutes {
+ public:
+  explicit AdminRoutes(engine::Engine* engine) : engine_(engine) {}
+
+  Status CreateTenant(Call& c) {
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.create", tenant->id(),
+                                    json{{"plan", tenant->Info().plan}}.dump()));
+    c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
+    WriteJson(c.res, 201, TenantJson(*tenant));
+    return Status::Ok();
+  }
+
+  Status ListTenants(Call& c) {
+    std::map<std::string, json> by_id;  // live and deleting tenants, in id order
+    for (const auto& t : engine_->tenants().List()) by_id.emplace(t->id(), TenantJson(*t));
+    for (const auto& info : engine_->tenants().PendingDeletes()) by_id.emplace(info.id, DeletingTenantJson(info));
+    json list = json::array();
+    for (auto& [id, t] : by_id) list.push_back(std::move(t));
+    WriteJson(c.res, 200, {{"tenants", std::move(list)}});
+    return Status::Ok();
+  }
+
+  Status ShowTenant(Call& c) {
+    if (auto tenant = engine_->tenants().Get(c.params["id"]); tenant.ok()) {
+      WriteJson(c.res, 200, TenantJson(**tenant));
+      return Status::Ok();
+    }
+    TKV_ASSIGN_OR_RETURN(engine::TenantInfo deleting, engine_->tenants().PendingDelete(c.params["id"]));
+    WriteJson(c.res, 200, DeletingTenantJson(deleting));
+    return Status::Ok();
+  }
+
+  // 204 once deleted; 202 when it was deleting already (the purge of an
+  // earlier delete is retried here, or another delete of it runs).
+  Status DeleteTenant(Call& c) {
+    const std::string& id = c.params["id"];
+    engine::TenantInfo before;
+    if (auto tenant = engine_->tenants().Get(id); tenant.ok()) {
+      before = (*tenant)->Info();
+    } else if (auto deleting = engine_->tenants().PendingDelete(id); deleting.ok()) {
+      before = std::move(deleting).value();
+    }
+    json versions = json::array();
+    for (const auto& k : before.data_keys) versions.push_back(k.version);
+    TKV_ASSIGN_OR_RETURN(engine::TenantRegistry::DeleteOutcome outcome, engine_->DeleteTenant(id));
+    if (outcome.purged) {
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.delete", id));
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.destroy", id,
+                                      json{{"key_versions", std::move(versions)}}.dump()));
+    }
+    c.res.status = outcome.resumed ? 202 : 204;
+    return Status::Ok();
+  }
+
+  Status Suspend(Call& c, bool suspended) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
+    TKV_RETURN_IF_ERROR(
+        RecordAudit(engine_, c, suspended ? "tenant.suspend" : "tenant.resume", tenant->id()));
+    WriteJson(c.res, 200, TenantJson(*tenant));
+    return Status::Ok();
+  }
+
+  Status CreateApiKey(Call& c) {
+    // A tenant admin's own tenant, as its key was checked: never a later
+    // tenant the id names by now.
+    std::shared_ptr<engine::Tenant> tenant = c.tenant;
+    if (tenant == nullptr) {
+      TKV_ASSIGN_OR_RETURN(tenant, engine_->tenants().Get(c.params["id"]));
+    }
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_ASSIGN_OR_RETURN(engine::Role role, ParseApiKeyCreateBody(body));
+    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(*tenant, role));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.create", tenant->id(),
+                                    json{{"key_id", key.info.key_id}, {"role", engine::RoleName(role)}}.dump()));
+    json out = ApiKeyJson(key.info);
+    out["token"] = key.token;
+    c.res.set_header("Cache-Control", "no-store");
+    WriteJson(c.res, 201, out);
+    return Status::Ok();
+  }
+
+  // Oldest first, in pages: start_after is the key id that ended the last.
+  Status ListApiKeys(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(PageQuery page, ParsePageQuery(c.query));
+    const std::vector<engine::ApiKeyInfo> keys = engine_->api_keys().List(tenant->id());
+    auto from = keys.begin();
+    if (page.start_after) {
+      from = std::find_if(keys.begin(), keys.end(),
+                          [&](const engine::ApiKeyInfo& k) { return k.key_id == *page.start_after; });
+      if (from == keys.end()) {
+        return Status::InvalidArgument("start_after names no API key of this tenant", "invalid_parameter");
+      }
+      ++from;
+    }
+    json list = json::array();
+    for (auto it = from; it != keys.end() && list.size() < page.limit; ++it) list.push_back(ApiKeyJson(*it));
+    const size_t shown = static_cast<size_t>(from - keys.begin()) + list.size();
+    json next = shown < keys.size() ? json(keys[shown - 1].key_id) : json(nullptr);
+    WriteJson(c.res, 200, {{"keys", std::move(list)}, {"next", std::move(next)}});
+    return Status::Ok();
+  }
+
+  Status RevokeApiKey(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_RETURN_IF_ERROR(engine_->api_keys().Revoke(tenant->id(), c.params["key_id"]));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.revoke", tenant->id(),
+                                    json{{"key_id", c.params["key_id"]}}.dump()));
+    c.res.status = 204;
+    return Status::Ok();
+  }
+
+ private:
+  engine::Engine* const engine_;
+};
+
+}  // namespace
+
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine) {
+  auto a = std::make_shared<AdminRoutes>(engine);
+  auto bind = [a](Status (AdminRoutes::*fn)(Call&)) { return BindHandler(a, fn); };
+  const std::string t = "/admin/v1/tenants";
+  router.Add("POST", t, {"tenants.create", Access::kOperator, false, bind(&AdminRoutes::CreateTenant)});
+  router.Add("GET", t, {"tenants.list", Access::kOperator, false, bind(&AdminRoutes::ListTenants)});
+  router.Add("GET", t + "/{id}", {"tenants.show", Access::kOperator, false, bind(&AdminRoutes::ShowTenant)});
+  router.Add("DELETE", t + "/{id}",
+             {"tenants.delete", Access::kOperator, false, bind(&AdminRoutes::DeleteTenant)});
+  router.Add("POST", t + "/{id}/suspend", {"tenants.suspend", Access::kOperator, false,
+                                           [a](Call& c) { return a->Suspend(c, true); }});
+  router.Add("POST", t + "/{id}/resume", {"tenants.resume", Access::kOperator, false,
+                                          [a](Call& c) { return a->Suspend(c, false); }});
+  router.Add("POST", t + "/{id}/apikeys",
+             {"apikeys.create", Access::kSelf, false, bind(&AdminRoutes::CreateApiKey)});
+  router.Add("GET", t + "/{id}/apikeys",
+             {"apikeys.list", Access::kSelf, false, bind(&AdminRoutes::ListApiKeys)});
+  router.Add("DELETE", t + "/{id}/apikeys/{key_id}",
+             {"apikeys.revoke", Access::kSelf, false, bind(&AdminRoutes::RevokeApiKey)});
+}
+
+}  // namespace tenantkv::server

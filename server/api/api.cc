@@ -1,0 +1,322 @@
+#include "server/api/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "crypto/random.h"
+#include "server/http/http_status.h"
+#include "server/api/json_io.h"
+#include "server/observe/logging.h"
+#include "server/observe/prometheus.h"
+#include "server/http/thread_priority.h"
+#include "server/http/tls_context.h"
+#include "server/http/url.h"
+
+namespace tenantkv::server {
+namespace {
+
+bool IsRequestIdChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':';
+}
+
+bool DecodeSegment(std::string_view raw, std::string* out) {
+  auto d = PercentDecode(raw);
+  if (!d) return false;
+  *out = std::move(*d);
+  return true;
+}
+
+}  // namespace
+
+Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
+    : engine_(engine),
+      auth_(auth),
+      admission_(&engine->clock()),
+      auth_backoff_(options.auth_backoff, &engine->clock()),
+      bypass_scheduler_(options.bypass_scheduler),
+      admin_require_client_cert_(options.admin_require_client_cert),
+      access_log_(std::move(options.access_log)),
+      metrics_(engine) {
+  auto prefix = crypto::RandomHex(4);
+  request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
+  router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
+                WriteJson(c.res, 200, {{"status", "ok"}});
+                return Status::Ok();
+              }});
+  router_.Add("GET", "/readyz", {"readyz", Access::kPublic, false, [this](Call& c) {
+                if (draining_) return Status::Unavailable("the server is shutting down", "draining");
+                WriteJson(c.res, 200, {{"status", "ready"}});
+                return Status::Ok();
+              }});
+  router_.Add("GET", "/metrics", {"metrics", Access::kOperator, false, [this](Call& c) {
+                c.res.status = 200;
+                c.res.set_header("Cache-Control", "no-store");
+                c.res.set_content(metrics_.Render(), kPrometheusContentType);
+                return Status::Ok();
+              }});
+  AddDataRoutes(router_, options.max_response_value_bytes);
+  AddAdminRoutes(router_, engine_);
+  AddQuotaRoutes(router_, engine_);
+  AddAuditRoutes(router_, engine_);
+  AddMasterKeyRoutes(router_, engine_);
+  std::shared_ptr<KeyRotationService> rotation = options.key_rotation;
+  if (rotation == nullptr) {
+    rotation = std::make_shared<KeyRotationService>(engine_, RotationPolicyOf(ServerOptions{}), 0);
+  }
+  AddKeyRoutes(router_, engine_, std::move(rotation));
+  router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
+    r.method = method;
+    r.pattern = pattern;
+    r.metrics_index = metrics_.AddRoute(method, pattern);
+  });
+  AddBackupRoutes(router_, engine_);
+}
+
+std::string Api::RequestId(const httplib::Request& req) {
+  const std::string& given = req.get_header_value("X-Request-Id");
+  bool ok = !given.empty() && given.size() <= 128;
+  for (char c : given) ok = ok && IsRequestIdChar(c);
+  if (ok) return given;
+  // prefix + the counter in 12 lowercase hex digits (more if it ever
+  // outgrows them), formatted by hand: this runs for every request.
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t n = next_request_.fetch_add(1);
+  char buf[16];
+  size_t len = 0;
+  do {
+    buf[sizeof(buf) - 1 - len++] = kHex[n & 0xf];
+    n >>= 4;
+  } while (n != 0 && len < sizeof(buf));
+  std::string id;
+  id.reserve(request_id_prefix_.size() + std::max<size_t>(len, 12));
+  id += request_id_prefix_;
+  id.append(len < 12 ? 12 - len : 0, '0');
+  id.append(buf + sizeof(buf) - len, len);
+  return id;
+}
+
+void Api::Handle(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string request_id = RequestId(req);
+  Outcome out;
+  Status s;
+  try {
+    s = Dispatch(req, res, &out);
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("unhandled exception: ") + e.what());
+  } catch (...) {
+    s = Status::Internal("unhandled exception");
+  }
+  if (!s.ok()) {
+    res.headers.erase("ETag");
+    WriteProblem(res, s);
+    if (res.status >= 500 && res.status != 503 && res.status != 507) {
+      spdlog::error("request {} {} {} failed: {}", request_id, req.method,
+                    out.route != nullptr ? out.route->name : "unmatched", s.ToString());
+    }
+  }
+  static const std::string kRequestIdHeader = "X-Request-Id";
+  AddOwnHeader(res, kRequestIdHeader, request_id);  // checked characters or our own hex
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+  Account(req, res, request_id, out, s, us);
+}
+
+void Api::Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+                  const Outcome& out, const Status& s, int64_t duration_us) {
+  RequestSeries& series = out.tenant ? Metrics::ForTenant(*out.tenant)
+                          : out.is_operator ? metrics_.operator_series()
+                                            : metrics_.anonymous();
+  const size_t route = out.route != nullptr ? out.route->metrics_index : Metrics::kUnmatchedRoute;
+  series.Record(route, res.status, duration_us, s.ok() ? std::string_view() : std::string_view(s.reason()),
+                out.read_bytes, out.write_bytes);
+  if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
+  thread_priority::Restore();  // the log takes a lock: never at idle priority
+  // Labels, sizes and codes only: never keys, values, tokens or headers.
+  // Built by hand: this runs for every request.
+  std::string line;
+  line.reserve(256);
+  auto field = [&line](const char* name, std::string_view value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += name;
+    line += "\":";
+    AppendJsonString(line, value);
+  };
+  auto number = [&line](const char* name, const std::string& value) {
+    line += ",\"";
+    line += name;
+    line += "\":";
+    line += value;
+  };
+  field("request_id", request_id);
+  field("tenant", out.tenant ? std::string_view(out.tenant->id())
+                  : out.is_operator ? kOperatorTenantLabel
+                                    : kAnonymousTenantLabel);
+  field("method", req.method);
+  field("route", out.route != nullptr ? std::string_view(out.route->pattern) : "unmatched");
+  number("status", std::to_string(res.status));
+  if (!s.ok()) field("code", s.reason());
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(duration_us) / 1e3);
+  number("duration_ms", ms);
+  number("bytes_in", std::to_string(req.body.size()));
+  number("bytes_out", std::to_string(res.body.size()));
+  field("remote", req.remote_addr + ":" + std::to_string(req.remote_port));
+  line += '}';
+  access_log_->info(line);
+}
+
+bool Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
+  if (res.get_header_value("Content-Type") == "application/problem+json") return false;
+  WriteHttpProblem(res, res.status);
+  const std::string request_id = RequestId(req);
+  res.set_header("X-Request-Id", request_id);
+  Account(req, res, request_id, Outcome(), Status::Ok(), 0);
+  // The library refused the request itself: the stream may be out of step.
+  res.set_header("Connection", "close");
+  return true;
+}
+
+Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out) {
+  const std::string& target = req.target;
+  const size_t q = target.find('?');
+  std::string_view path = std::string_view(target).substr(0, q);
+  auto match = router_.Find(req.method, path, DecodeSegment);
+  using Outcome = ApiRouter::Outcome;
+  if (match.outcome == Outcome::kBadEncoding) {
+    return Status::InvalidArgument("the path has a malformed percent-encoding", "bad_encoding");
+  }
+  if (match.outcome == Outcome::kNotFound) return Status::NotFound("no such route", "route_not_found");
+  if (match.outcome == Outcome::kMethodNotAllowed) {
+    res.set_header("Allow", match.allow);
+    return Status(Code::kInvalidArgument, "method_not_allowed",
+                  "method " + req.method + " is not allowed here; allowed: " + match.allow);
+  }
+  const Route& route = *match.route;
+  out->route = &route;
+  auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
+  if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
+  Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
+  if (route.access != Access::kPublic) {
+    const bool admin_route = route.access == Access::kOperator || route.access == Access::kSelf;
+    if (admin_route && admin_require_client_cert_ && !HasVerifiedClientCert(req)) {
+      return Status::PermissionDenied("admin routes need a verified TLS client certificate",
+                                      "client_cert_required");
+    }
+  }
+  Status s = Authorize(route, call);
+  if (s.code() == Code::kUnauthenticated) {
+    // Only a failed token meets the address's failure count: a valid one
+    // is always served (see auth_backoff.h).
+    thread_priority::Restore();  // a lock other failing requests wait on
+    const int64_t wait_us = auth_backoff_.RecordFailure(req.remote_addr);
+    if (wait_us > 0) {
+      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
+      metrics_.CountAuthBackoff();
+      s = Status(Code::kResourceExhausted, "auth_backoff",
+                 "too many failed authentications from this address; retry later");
+    }
+  }
+  out->is_operator = call.principal.is_operator;
+  out->tenant = call.tenant;
+  if (!s.ok()) {
+    // A valid tenant key refused by access rules counts as its tenant's.
+    if (!out->tenant && !call.principal.is_operator) out->tenant = call.principal.key_tenant;
+    return s;
+  }
+  if (route.access != Access::kTenant) {
+    // Admin work takes engine-wide locks: never at idle priority, even on a
+    // connection whose earlier data calls were refused.
+    thread_priority::Restore();
+  }
+  // A tenant key's call is its tenant's, on an admin route too (a tenant
+  // admin key): it passes the tenant's admission. The operator's calls are
+  // charged to no tenant.
+  s = call.tenant != nullptr ? HandleTenantCall(route, call) : route.handler(call);
+  out->read_bytes = call.read_bytes;
+  out->write_bytes = call.write_bytes;
+  return s;
+}
+
+// The handler runs when the fair scheduler grants it a storage slot; the
+// cost is a base of one unit plus one per 4 KiB of request body.
+Status Api::RunScheduled(const Route& route, Call& call) {
+  if (bypass_scheduler_) return route.handler(call);
+  const engine::Quota q = call.tenant->limits().quota();
+  engine::SchedParams p;
+  p.weight = static_cast<double>(q.weight);
+  p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
+  p.max_queue_us = q.max_queue_ms * 1000;
+  p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+  const double cost = 1.0 + static_cast<double>(call.req.body.size()) / 4096.0;
+  Status result;
+  Status queued = engine_->scheduler().Run(call.tenant->id(), p, cost, [&] { result = route.handler(call); });
+  if (!queued.ok()) {
+    call.res.set_header("Retry-After", "1");
+    return queued;
+  }
+  return result;
+}
+
+Status Api::HandleTenantCall(const Route& route, Call& call) {
+  engine::Tenant& t = *call.tenant;
+  auto ticket = admission_.Admit(t, route.io, call.res);
+  if (ticket.ok()) {
+    thread_priority::Admitted();
+  } else {
+    thread_priority::RefusedByAdmission();
+  }
+  // Admin routes do not queue for a storage slot: their work is metadata
+  // under engine-wide locks, bounded by the rate and concurrency quota.
+  Status s = !ticket.ok()                        ? ticket.status()
+             : route.access == Access::kTenant ? RunScheduled(route, call)
+                                                 : route.handler(call);
+  admission_.Charge(t, call.read_bytes, call.write_bytes);
+  t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
+  admission_.SetHeaders(t, call.res);
+  return s;
+}
+
+Status Api::Authorize(const Route& route, Call& call) {
+  if (route.access == Access::kPublic) return Status::Ok();
+  TKV_ASSIGN_OR_RETURN(call.principal, auth_->Authenticate(call.req.get_header_value("Authorization")));
+  const Principal& p = call.principal;
+  switch (route.access) {
+    case Access::kPublic:
+      return Status::Ok();
+    case Access::kOperator:
+      if (!p.is_operator) return Status::PermissionDenied("this route needs the operator token", "operator_only");
+      return Status::Ok();
+    case Access::kSelf: {
+      if (p.is_operator) return Status::Ok();
+      if (p.role != engine::Role::kAdmin || p.tenant != call.params["id"]) {
+        return Status::PermissionDenied("this route needs the operator token or an admin key of this tenant",
+                                        "forbidden");
+      }
+      break;
+    }
+    case Access::kTenant: {
+      if (p.is_operator) {
+        return Status::PermissionDenied("data routes need a tenant API key, not the operator token",
+                                        "tenant_token_required");
+      }
+      if (route.writes && p.role == engine::Role::kRead) {
+        return Status::PermissionDenied("this key may only read", "insufficient_role");
+      }
+      break;
+    }
+  }
+  // A tenant key: the authentication found its own tenant live (not a
+  // later one of the same id); it must also be active.
+  if (p.key_tenant == nullptr) return Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  call.tenant = p.key_tenant;  // counted as the tenant's even if refused below
+  if (call.tenant->state() == engine::TenantState::kSuspended && route.access == Access::kTenant) {
+    return Status::PermissionDenied("the tenant is suspended", "tenant_suspended");
+  }
+  return Status::Ok();
+}
+
+}  // namespace tenantkv::server

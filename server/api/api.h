@@ -1,0 +1,158 @@
+// Api: the HTTP surface of tenantkv — routing, authentication, access
+// rules, problem+json errors and request ids — independent of sockets.
+#pragma once
+
+#include <httplib.h>
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/auth/admission.h"
+#include "server/auth/auth.h"
+#include "server/auth/auth_backoff.h"
+#include "server/jobs/key_rotation.h"
+#include "server/observe/metrics.h"
+#include "server/api/router.h"
+#include "server/app/server_options.h"
+
+namespace tenantkv::server {
+
+// Who may call a route.
+enum class Access {
+  kPublic,    // no token (health checks)
+  kTenant,    // a tenant API key; the tenant of the call is the key's
+  kOperator,  // the operator token only
+  kSelf,      // the operator, or an `admin` key of the tenant named by {id}
+};
+
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  PathParams params;
+  std::map<std::string, std::string> query;
+  Principal principal;
+  std::shared_ptr<engine::Tenant> tenant;  // the caller's tenant if it called with a tenant key
+  Admission* admission = nullptr;
+  int64_t read_bytes = 0;   // set by data handlers: bytes the operation read
+  int64_t write_bytes = 0;  // ...and wrote; charged to the I/O buckets after
+};
+
+using Handler = std::function<Status(Call&)>;
+
+struct Route {
+  std::string name;  // stable route name for logs and metrics, e.g. "kv.get"
+  Access access = Access::kPublic;
+  bool writes = false;  // needs a write or admin key (kTenant routes)
+  Handler handler;
+  IoKind io = IoKind::kNone;  // which I/O buckets admission checks
+  // Set by Api from the route table: labels for metrics and logs.
+  size_t metrics_index = Metrics::kUnmatchedRoute;  // its slot in RequestSeries
+  std::string method{};   // as registered, e.g. "GET"
+  std::string pattern{};  // e.g. "/v1/kv/{*key}"
+};
+
+using ApiRouter = Router<Route>;
+
+// A Handler calling member `fn` of a route group shared by its routes.
+template <typename Group>
+Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
+  return [group = std::move(group), fn](Call& c) { return ((*group).*fn)(c); };
+}
+
+// Route tables, one per file.
+// `max_response_value_bytes`: see ApiOptions.
+void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes);
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
+void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
+void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
+void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
+void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
+void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation);
+
+// Appends the audit entry of an admin action that succeeded, with the
+// caller of `c` as actor ("operator" or the tenant admin key id).
+// `details_json` is a JSON object and must hold no secret. Internal
+// "audit_write_failed" if the entry could not be written.
+Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& action,
+                   const std::string& tenant, const std::string& details_json = "{}");
+
+struct ApiOptions {
+  // Runs storage operations on the HTTP thread without the fair scheduler
+  // (for measuring the scheduler's cost only).
+  bool bypass_scheduler = false;
+  // One JSON line per request goes here (see server/observe/logging.h); nullptr = none.
+  std::shared_ptr<spdlog::logger> access_log;
+  // Operator and tenant-admin routes (/admin/...) answer 403
+  // client_cert_required unless the request came over TLS with a verified
+  // client certificate; checked before the token.
+  bool admin_require_client_cert = false;
+  // Brute-force protection of token authentication.
+  AuthBackoffOptions auth_backoff;
+  // Raw value bytes one list page or batch answer may carry at most; the
+  // tenant's burst_read_bytes may bound it lower (ServerOptions).
+  uint64_t max_response_value_bytes = 16 << 20;
+  // Scheduled key rotation (shared with the server's timer); nullptr: one
+  // with the default settings' policy and no timer.
+  std::shared_ptr<KeyRotationService> key_rotation;
+};
+
+class Api {
+ public:
+  // `engine` and `auth` must outlive the Api. Thread-safe after construction.
+  Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options = {});
+
+  // Answers one request completely: never throws, never leaves a 5xx
+  // without a problem body, always sets X-Request-Id.
+  void Handle(const httplib::Request& req, httplib::Response& res);
+
+  // Fills in a problem body for errors the HTTP library raised itself (a
+  // bad request line, an oversized body...). Returns true if it did, in
+  // which case the connection should be closed; false for our own errors.
+  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res);
+
+  // After this, /readyz answers 503 (graceful shutdown in progress).
+  void SetDraining() { draining_ = true; }
+
+  // The client's X-Request-Id if it is sane, else a new unique one.
+  std::string RequestId(const httplib::Request& req);
+
+ private:
+  // Who called which route, and what it cost: for metrics and the access log.
+  struct Outcome {
+    const Route* route = nullptr;  // nullptr: no route matched
+    std::shared_ptr<engine::Tenant> tenant;  // the calling tenant, if a tenant key
+    bool is_operator = false;
+    int64_t read_bytes = 0;
+    int64_t write_bytes = 0;
+  };
+  Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
+  // Counts the request in its caller's series and writes its access line.
+  void Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+               const Outcome& out, const Status& s, int64_t duration_us);
+  Status Authorize(const Route& route, Call& call);
+  // A call with a tenant key (data routes, and admin routes called with a
+  // tenant admin key): admission, the handler, then charging and quota
+  // headers.
+  Status HandleTenantCall(const Route& route, Call& call);
+  Status RunScheduled(const Route& route, Call& call);
+
+  engine::Engine* const engine_;
+  const Authenticator* const auth_;
+  ApiRouter router_;
+  Admission admission_;
+  AuthBackoff auth_backoff_;
+  const bool bypass_scheduler_;
+  const bool admin_require_client_cert_;
+  const std::shared_ptr<spdlog::logger> access_log_;
+  Metrics metrics_;
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> next_request_{0};
+  std::string request_id_prefix_;
+};
+
+}  // namespace tenantkv::server

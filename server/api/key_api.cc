@@ -1,0 +1,113 @@
+// The data-key routes: rotate a tenant's data key, list its versions.
+#include "server/api/api.h"
+#include "engine/tenants/tenant_id.h"
+#include "server/api/json_io.h"
+#include "server/jobs/key_rotation.h"
+
+namespace tenantkv::server {
+namespace {
+
+json KeyStatusJson(const std::string& id, const engine::KeyStatus& st) {
+  json versions = json::array();
+  for (const auto& v : st.versions) {
+    versions.push_back({{"version", v.version},
+                        {"state", v.state},
+                        {"created_at", Rfc3339(v.created_at_ms)},
+                        {"seals", v.seals},
+                        {"values", v.values},
+                        {"master_version", v.master_version}});
+  }
+  return {{"tenant", id}, {"versions", std::move(versions)}, {"reencrypting", st.reencrypting}};
+}
+
+json PolicyJson(const KeyRotationService& k) {
+  const engine::RotationPolicy& p = k.policy();
+  return {{"max_age_days", p.max_age_ms / (24LL * 3600 * 1000)},
+          {"max_seals", p.max_seals},
+          {"check_interval_sec", k.check_interval_sec()}};
+}
+
+class KeyRoutes {
+ public:
+  KeyRoutes(engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation)
+      : engine_(engine), rotation_(std::move(rotation)) {}
+
+  // POST /admin/v1/keys/rotate-due: one sweep of the rotation policy now.
+  Status RotateDue(Call& c) {
+    if (!c.req.body.empty()) {
+      return Status::InvalidArgument("this route takes no request body", "unexpected_body");
+    }
+    const std::string actor = c.principal.is_operator ? "operator" : c.principal.key_id;
+    const engine::RotationSweep sweep = rotation_->Sweep(actor);
+    json rotated = json::array();
+    for (const auto& r : sweep.rotated) {
+      json one = {{"tenant", r.tenant}, {"from", r.from}, {"reason", engine::DueReasonName(r.reason)}};
+      if (r.error.empty()) {
+        one["to"] = r.to;
+      } else {
+        one["error"] = r.error;
+      }
+      rotated.push_back(std::move(one));
+    }
+    WriteJson(c.res, 200,
+              {{"checked", sweep.checked},
+               {"rotated", std::move(rotated)},
+               {"failed", sweep.failed()},
+               {"policy", PolicyJson(*rotation_)}});
+    return Status::Ok();
+  }
+
+  // GET /admin/v1/keys/rotation: the policy and the last sweep.
+  Status Rotation(Call& c) {
+    const SweepRecord last = rotation_->last();
+    json out = {{"policy", PolicyJson(*rotation_)}, {"sweeps", rotation_->sweeps()}, {"last_sweep", nullptr}};
+    if (last.at_ms > 0) {
+      out["last_sweep"] = {{"at", Rfc3339(last.at_ms)},
+                           {"by", last.actor},
+                           {"checked", last.checked},
+                           {"rotated", last.rotated},
+                           {"failed", last.failed}};
+    }
+    WriteJson(c.res, 200, out);
+    return Status::Ok();
+  }
+
+  Status Rotate(Call& c) {
+    const std::string& id = c.params["id"];
+    TKV_RETURN_IF_ERROR(engine::ValidateTenantId(id));
+    TKV_ASSIGN_OR_RETURN(engine::DataKeyInfo added, engine_->key_lifecycle().Rotate(id));
+    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.rotate", id, json{{"version", added.version}}.dump()));
+    TKV_ASSIGN_OR_RETURN(engine::KeyStatus st, engine_->key_lifecycle().Describe(id));
+    json out = KeyStatusJson(id, st);
+    out["rotated_to"] = added.version;
+    WriteJson(c.res, 200, out);
+    return Status::Ok();
+  }
+
+  Status List(Call& c) {
+    const std::string& id = c.params["id"];
+    TKV_RETURN_IF_ERROR(engine::ValidateTenantId(id));
+    TKV_ASSIGN_OR_RETURN(engine::KeyStatus st, engine_->key_lifecycle().Describe(id));
+    WriteJson(c.res, 200, KeyStatusJson(id, st));
+    return Status::Ok();
+  }
+
+ private:
+  engine::Engine* const engine_;
+  const std::shared_ptr<KeyRotationService> rotation_;
+};
+
+}  // namespace
+
+void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation) {
+  auto k = std::make_shared<KeyRoutes>(engine, std::move(rotation));
+  router.Add("POST", "/admin/v1/keys/rotate-due",
+             {"keys.rotate_due", Access::kOperator, false, BindHandler(k, &KeyRoutes::RotateDue)});
+  router.Add("GET", "/admin/v1/keys/rotation",
+             {"keys.rotation", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotation)});
+  const std::string t = "/admin/v1/tenants/{id}/keys";
+  router.Add("POST", t + "/rotate", {"keys.rotate", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotate)});
+  router.Add("GET", t, {"keys.list", Access::kOperator, false, BindHandler(k, &KeyRoutes::List)});
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,103 @@
+// Pure parsers of request bodies and query strings: the part of each route
+// that turns untrusted bytes into typed requests. No engine, no I/O, no
+// httplib, so unit tests and fuzz targets (tests/fuzz/) call them directly.
+// Every refusal is InvalidArgument with the stable `code` the route answers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/status.h"
+#include "engine/apikeys/api_keys.h"
+#include "engine/kv/kv_types.h"
+#include "engine/quota/quota.h"
+
+namespace tenantkv::server {
+
+// Deepest nesting of objects and arrays a JSON body may have (the body's
+// own object is level 1).
+inline constexpr size_t kMaxJsonDepth = 64;
+// Largest body of an admin route (bytes); the data routes have the
+// server's body limit.
+inline constexpr size_t kMaxAdminBodyBytes = 64 << 10;
+
+// `body` as a JSON object. InvalidArgument("malformed_json") for bad JSON,
+// another JSON type, or nesting deeper than kMaxJsonDepth: parsing stops at
+// the first level too deep, so no deeper document is ever built.
+Result<nlohmann::json> ParseJsonObjectText(std::string_view body);
+
+// The body of an admin route: TooLarge("payload_too_large") over
+// kMaxAdminBodyBytes, judged before any parsing; else ParseJsonObjectText.
+Result<nlohmann::json> ParseAdminBodyText(std::string_view body);
+
+// InvalidArgument("unknown_field") if `obj` has a member not in `allowed`.
+Status CheckFields(const nlohmann::json& obj, std::initializer_list<const char*> allowed);
+
+// POST /v1/batch: {"ops": [{"op": "put"|"delete"|"get", "key": ..., "value_b64": ...}]}.
+// 1 to kMaxBatchOps ops; only put takes (and needs) canonical base64.
+// InvalidArgument("invalid_batch" | "unknown_field"). Keys are not judged
+// here: the store refuses empty or long keys per op.
+Result<std::vector<engine::BatchOp>> ParseBatchBody(const nlohmann::json& body);
+
+// The ops of a batch body in its plain form, read straight from the text
+// without building a JSON document: one "ops" member holding 1 to
+// kMaxBatchOps objects whose members are "op", "key" and (for put)
+// "value_b64", every string printable ASCII without escapes, no member
+// twice, canonical base64. nullopt for anything else, valid or not, which
+// the caller then hands to the full parser: for every body this accepts,
+// ParseBatchBody(ParseJsonObjectText(body)) accepts the same ops.
+std::optional<std::vector<engine::BatchOp>> ParsePlainBatchText(std::string_view body);
+
+// POST /v1/batch from its text: ParsePlainBatchText, else the JSON parser
+// and ParseBatchBody (so refusals are theirs: "malformed_json",
+// "invalid_batch", "unknown_field").
+Result<std::vector<engine::BatchOp>> ParseBatchText(std::string_view body);
+
+// GET /v1/kv query parameters: prefix, start_after (the list cursor),
+// limit (1..kMaxListLimit), values (true/false/1/0). Unknown parameters are
+// InvalidArgument("invalid_parameter"), a bad limit ("invalid_limit").
+Result<engine::ListRequest> ParseListQuery(const std::map<std::string, std::string>& query);
+
+// ?limit=&start_after= of a paged admin list (API keys, quota history):
+// limit 1..kMaxListLimit, default 100 ("invalid_limit"); start_after is the
+// `next` of the previous page, judged by the route. Any other parameter is
+// InvalidArgument("invalid_parameter").
+struct PageQuery {
+  std::optional<std::string> start_after;
+  size_t limit = 100;
+};
+Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query);
+
+// Overlays the members of a quota object (PUT .../quota, and each part of a
+// plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a
+// quota field, ("invalid_quota") for a non-object or a value that is not a
+// JSON integer within int64. Ranges are judged later (ValidateQuota).
+Status ApplyQuotaFields(const nlohmann::json& obj, engine::Quota* q);
+
+// PUT /admin/v1/plans/{name}: {"defaults"?, "min"?, "max"?}, each a quota
+// object overlaid onto `plan`.
+Status ApplyPlanBody(const nlohmann::json& body, engine::Plan* plan);
+
+// POST .../quota/revert: {"version": N}, N an integer >= 1 within int64
+// (versions count from 1). InvalidArgument("invalid_version").
+Result<int64_t> ParseRevertBody(const nlohmann::json& body);
+
+struct TenantCreateRequest {
+  std::string id;
+  std::string plan;  // empty = the default plan
+};
+// POST /admin/v1/tenants: {"id": "...", "plan"?: "..."}. The id's rule is
+// judged by the engine. InvalidArgument("invalid_tenant_id" | "invalid_field").
+Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
+
+// POST .../apikeys: {"role": "read"|"write"|"admin"}. InvalidArgument("invalid_role").
+Result<engine::Role> ParseApiKeyCreateBody(const nlohmann::json& body);
+
+}  // namespace tenantkv::server

@@ -1,0 +1,111 @@
+#include "server/app/server_app.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "crypto/keys/file/file_key_provider.h"
+#include "crypto/keys/pkcs11/pkcs11_key_provider.h"
+#include "server/http/thread_priority.h"
+
+namespace tenantkv::server {
+
+Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
+                                                   const std::string& env_operator_token,
+                                                   std::shared_ptr<spdlog::logger> access_log) {
+  std::unique_ptr<ServerApp> app(new ServerApp());
+  app->options_ = options;
+  if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
+  }
+  std::unique_ptr<crypto::KeyProvider> keys;
+  if (options.key_provider == "pkcs11") {
+    crypto::Pkcs11Options po;
+    po.module_path = options.pkcs11_module;
+    po.token_label = options.pkcs11_token_label;
+    po.pin_file = options.pkcs11_pin_file;
+    po.log = [](const std::string& line) { spdlog::warn("master keys: {}", line); };
+    TKV_ASSIGN_OR_RETURN(keys, crypto::Pkcs11KeyProvider::Open(po));
+  } else {
+    TKV_ASSIGN_OR_RETURN(keys, crypto::FileKeyProvider::Open(options.master_key_file, true));
+  }
+  spdlog::info("master keys: {} (current version {})", keys->Describe(), keys->CurrentVersion());
+  engine::EngineOptions eo;
+  eo.data_dir = options.data_dir;
+  eo.sync_writes = options.sync_writes;
+  eo.max_value_bytes = options.max_value_bytes;
+  eo.block_cache_bytes = options.block_cache_mb << 20;
+  eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
+  eo.scheduler_slots = options.EffectiveSchedulerSlots();
+  eo.spare_column_families = options.spare_column_families;
+  eo.max_seals_per_key = options.max_seals_per_key;
+  eo.reencrypt_batch_keys = options.reencrypt_batch_keys;
+  eo.reencrypt_duty_percent = options.reencrypt_duty_percent;
+  eo.max_api_keys_per_tenant = options.max_api_keys_per_tenant;
+  TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
+  TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
+                                                            options.operator_token_file,
+                                                            &app->token_from_env_));
+  app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
+  app->key_rotation_ = std::make_shared<KeyRotationService>(app->engine_.get(), RotationPolicyOf(options),
+                                                            options.key_rotation_check_sec);
+  app->jobs_ = std::make_unique<BackgroundJobs>();
+  if (options.key_rotation_check_sec > 0 && app->key_rotation_->policy().enabled()) {
+    KeyRotationService* rotation = app->key_rotation_.get();
+    app->jobs_->Every("key-rotation-check", std::chrono::seconds(options.key_rotation_check_sec),
+                      [rotation] { rotation->Sweep("system"); });
+  }
+  if (options.key_cache_ttl_sec > 0) {
+    // Checked every quarter TTL (at least once a minute), so a key leaves
+    // memory at most one check after its TTL ran out.
+    const auto ttl = std::chrono::seconds(options.key_cache_ttl_sec);
+    const auto every = std::chrono::seconds(std::clamp(options.key_cache_ttl_sec / 4, 1, 60));
+    engine::Engine* engine = app->engine_.get();
+    app->jobs_->Every("key-cache-evict", every, [engine, ttl] { engine->EvictIdleKeys(ttl); });
+  }
+  ApiOptions api;
+  api.key_rotation = app->key_rotation_;
+  api.bypass_scheduler = options.bypass_scheduler;
+  api.access_log = std::move(access_log);
+  api.admin_require_client_cert = options.admin_require_client_cert;
+  api.max_response_value_bytes = options.max_response_value_bytes;
+  api.auth_backoff.fail_limit = options.auth_fail_limit;
+  api.auth_backoff.window_us = int64_t{options.auth_fail_window_sec} * 1'000'000;
+  api.auth_backoff.base_us = int64_t{options.auth_backoff_base_sec} * 1'000'000;
+  api.auth_backoff.max_us = int64_t{options.auth_backoff_max_sec} * 1'000'000;
+  api.auth_backoff.table_size = options.auth_fail_table_size;
+  app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
+  TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, app->api_.get()));
+  if (options.throttled_idle_priority && !thread_priority::Enable()) {
+    spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "
+                 "CAP_SYS_NICE or RLIMIT_NICE >= 20, e.g. LimitNICE=20 in a systemd unit); a flooding "
+                 "tenant's refusals then compete for CPU with everyone else");
+  }
+  return app;
+}
+
+ServerApp::~ServerApp() {
+  if (jobs_) jobs_->Stop();
+  http_.reset();  // stops serving before the engine goes away
+}
+
+Status ServerApp::Run() {
+  jobs_->Start();
+  http_->Run();
+  jobs_->Stop();  // a sweep in progress finishes first
+  return engine_->Flush();
+}
+
+void ServerApp::Stop() {
+  api_->SetDraining();
+  http_->Stop();
+}
+
+std::string ServerApp::TokenSource() const {
+  return token_from_env_ ? "from $TENANTKV_OPERATOR_TOKEN" : "in " + options_.operator_token_file;
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,53 @@
+// ServerApp: builds the whole server from its options — key provider,
+// engine, operator token, API and HTTP listener — so that main() stays thin.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/api/api.h"
+#include "server/auth/auth.h"
+#include "server/jobs/background_jobs.h"
+#include "server/jobs/key_rotation.h"
+#include "server/http/http_server.h"
+#include "server/app/server_options.h"
+
+namespace tenantkv::server {
+
+class ServerApp {
+ public:
+  // Opens the master key (creating DATA_DIR/master.key at first start), the
+  // engine and the operator token. `env_operator_token` is the value of
+  // TENANTKV_OPERATOR_TOKEN ("" when unset). `access_log` receives one
+  // JSON line per request (nullptr = no access log).
+  static Result<std::unique_ptr<ServerApp>> Open(const ServerOptions& options,
+                                                 const std::string& env_operator_token,
+                                                 std::shared_ptr<spdlog::logger> access_log = nullptr);
+  ~ServerApp();
+
+  // Binds and returns the port.
+  Result<int> Bind() { return http_->Bind(); }
+  // Serves until Stop(); then flushes the engine.
+  Status Run();
+  // Graceful: stop accepting, finish in-flight requests. Thread-safe.
+  void Stop();
+
+  // Where the operator token came from, for the start-up banner.
+  std::string TokenSource() const;
+
+ private:
+  ServerApp() = default;
+  ServerOptions options_;
+  bool token_from_env_ = false;
+  std::unique_ptr<engine::Engine> engine_;
+  std::shared_ptr<KeyRotationService> key_rotation_;
+  std::unique_ptr<BackgroundJobs> jobs_;  // the key-rotation check; stops before the engine goes
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+}  // namespace tenantkv::server

@@ -1,0 +1,48 @@
+// Authentication: who is calling, from the Authorization header.
+//
+// The operator token (global admin) is held only as its SHA-256 digest;
+// tenant API keys are checked by the engine's ApiKeyStore. Both comparisons
+// are constant-time. Tokens are never logged. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "crypto/hash.h"
+#include "engine/apikeys/api_keys.h"
+
+namespace tenantkv::server {
+
+struct Principal {
+  bool is_operator = false;
+  std::string tenant;  // empty for the operator
+  engine::Role role = engine::Role::kRead;
+  std::string key_id;  // "operator" for the operator
+  // A tenant key's own tenant (the incarnation it was made for), live when
+  // the key was checked; nullptr for the operator.
+  std::shared_ptr<engine::Tenant> key_tenant;
+};
+
+// Loads the operator token: from `env_token` if non-empty (32 to 512
+// printable characters, not starting with "tkv_"), else from `path`, created (mode 0600) with a random token if
+// missing. FailedPrecondition if the file is readable by group or others.
+// *from_env tells which source was used.
+Result<std::string> LoadOperatorToken(const std::string& env_token, const std::string& path,
+                                      bool* from_env);
+
+class Authenticator {
+ public:
+  Authenticator(std::string_view operator_token, const engine::ApiKeyStore* keys)
+      : operator_digest_(crypto::Sha256(operator_token)), keys_(keys) {}
+
+  // `authorization` is the raw header value ("" when absent).
+  // Unauthenticated("missing_token" | "invalid_token") on failure.
+  Result<Principal> Authenticate(std::string_view authorization) const;
+
+ private:
+  const crypto::Sha256Digest operator_digest_;
+  const engine::ApiKeyStore* const keys_;
+};
+
+}  // namespace tenantkv::server

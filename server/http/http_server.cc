@@ -1,0 +1,168 @@
+#include "server/http/http_server.h"
+
+#include <sys/socket.h>
+
+#include "server/http/http_status.h"
+#include "server/http/thread_priority.h"
+#include "server/http/tls_context.h"
+
+namespace tenantkv::server {
+namespace {
+
+// Reads cpp-httplib's protected listening socket (of a Server or an
+// SSLServer) so that the backlog can be raised after bind_to_port().
+struct ListenSocket : httplib::Server {
+  static bool RaiseBacklog(httplib::Server& s, int backlog) {
+    const int fd = s.*(&ListenSocket::svr_sock_);
+    return fd >= 0 && ::listen(fd, backlog) == 0;
+  }
+};
+
+// The body framing must be unambiguous before any of the body is read: at
+// most one Content-Length, of plain digits. cpp-httplib itself reads "5,5",
+// "+5" or "1e3" as a length (strtoull) and lets Transfer-Encoding win over a
+// Content-Length; a proxy in front that reads them otherwise would see a
+// different next request (smuggling).
+// Chunked request bodies are refused outright: cpp-httplib 0.11 decodes
+// them leniently ("5 5" is a size of 5, a chunk of the wrong length or
+// without its CRLF is taken as it comes), so what it would store is not
+// what a strict reader of the same bytes would see.
+Status CheckFraming(const httplib::Request& req) {
+  if (req.headers.count("Transfer-Encoding") > 0) {
+    return Status::InvalidArgument("send the body with a Content-Length; Transfer-Encoding is not accepted",
+                                   "length_required");
+  }
+  const size_t lengths = req.headers.count("Content-Length");
+  if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
+  // Without a length the library would read the body until the client
+  // half-closes (taking everything as the body) or the read timeout passes.
+  if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                       req.method == "PRI")) {
+    return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
+  }
+  if (lengths == 1) {
+    const std::string& v = req.get_header_value("Content-Length");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, Api* api) {
+  std::unique_ptr<httplib::Server> http;
+  if (!options.tls()) {
+    http = std::make_unique<httplib::Server>();
+  } else {
+    const TlsFiles files{options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file};
+    Status tls = Status::Internal("TLS context was not set up", "tls_config");
+    auto ssl = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      tls = ConfigureServerTls(&ctx, files);
+      return tls.ok();
+    });
+    if (!tls.ok()) return tls;
+    if (!ssl->is_valid()) return Status::Internal("cannot create the TLS context", "tls_config");
+    http = std::move(ssl);
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(options, api, std::move(http)));
+}
+
+void ApplyConnectionSettings(httplib::Server& s, const ServerOptions& o) {
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(o.keep_alive_max_requests);
+  s.set_keep_alive_timeout(o.keep_alive_timeout_sec);
+  s.set_read_timeout(o.read_timeout_sec, 0);
+  s.set_write_timeout(o.write_timeout_sec, 0);
+  s.set_payload_max_length(o.max_body_bytes);
+}
+
+bool RaiseListenBacklog(httplib::Server& s, int backlog) { return ListenSocket::RaiseBacklog(s, backlog); }
+
+HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http)
+    : options_(options), api_(api), http_(std::move(http)) {
+  httplib::Server& s = *http_;
+  ApplyConnectionSettings(s, options_);
+  s.new_task_queue = [this]() -> httplib::TaskQueue* {
+    auto* pool = new ConnectionPool(options_.threads_min, options_.threads_max,
+                                    options_.max_connections_per_client);
+    pool_ = pool;  // owned and deleted by httplib when listening ends
+    return pool;
+  };
+  // Every connection is admitted (or refused) on its first request, before
+  // its body is read.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (Status framing = CheckFraming(req); !framing.ok()) {
+      WriteProblem(res, framing);
+      res.set_header("Connection", "close");
+      res.set_header("X-Request-Id", api_->RequestId(req));
+      ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    ConnectionPool* pool = pool_.load();
+    if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
+      WriteProblem(res, Status::Unavailable("too many open connections from this client",
+                                            "too_many_connections"));
+      res.set_header("Connection", "close");
+      res.set_header("X-Request-Id", api_->RequestId(req));
+      ConnectionPool::MarkForClose();
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  auto handle = [this](const httplib::Request& req, httplib::Response& res) { api_->Handle(req, res); };
+  const std::string any = R"([\s\S]*)";
+  s.Get(any, handle);
+  s.Post(any, handle);
+  s.Put(any, handle);
+  s.Patch(any, handle);
+  s.Delete(any, handle);
+  s.Options(any, handle);
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (api_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  // The logger runs after a response is written.
+  s.set_logger([](const httplib::Request& req, const httplib::Response&) {
+    thread_priority::Restore();  // no lock is taken at idle priority
+    ConnectionPool::CloseIfMarked(req.remote_addr, req.remote_port);
+    // A refused request's thread reads its connection's next request at
+    // idle priority.
+    thread_priority::AfterResponse();
+  });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    WriteProblem(res, Status::Internal("unhandled exception"));
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<int> HttpServer::Bind() {
+  std::string host;
+  int port = 0;
+  TKV_RETURN_IF_ERROR(options_.ParseListen(&host, &port));
+  int bound = port;
+  if (port == 0) {
+    bound = http_->bind_to_any_port(host);
+    if (bound < 0) return Status::Unavailable("cannot bind " + host + " to any port", "bind_failed");
+  } else if (!http_->bind_to_port(host, port)) {
+    return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
+  }
+  if (!RaiseListenBacklog(*http_, options_.listen_backlog)) {
+    return Status::Internal("cannot raise the listen backlog", "bind_failed");
+  }
+  return bound;
+}
+
+void HttpServer::Run() {
+  http_->listen_after_bind();
+  pool_ = nullptr;
+}
+
+void HttpServer::Stop() {
+  if (http_) http_->stop();
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,300 @@
+#include "server/observe/metrics.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "server/observe/process_stats.h"
+#include "server/observe/prometheus.h"
+
+namespace tenantkv::server {
+namespace {
+
+using engine::Tenant;
+using TenantList = std::vector<std::shared_ptr<Tenant>>;
+using SchedStats = std::map<std::string, engine::SchedulerTenantStats>;
+
+std::vector<double> SecondsBounds(const int64_t* us, size_t n) {
+  std::vector<double> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<double>(us[i]) / 1e6);
+  return out;
+}
+
+void WriteQuotas(ExpositionWriter& w, const TenantList& tenants, int64_t now_us) {
+  struct Row {
+    const char* quota;
+    double limit;
+    double used;
+  };
+  std::vector<std::pair<std::string, std::vector<Row>>> rows;
+  for (const auto& t : tenants) {
+    engine::TenantLimits& l = t->limits();
+    const engine::Quota q = l.quota();
+    auto used_of = [&](engine::TokenBucket& b, int64_t burst) {
+      return std::max(0.0, static_cast<double>(burst) - std::max(0.0, b.Available(now_us)));
+    };
+    rows.push_back({t->id(),
+                    {{"storage_bytes", static_cast<double>(q.storage_bytes),
+                      static_cast<double>(t->store().GetUsage().logical_bytes)},
+                     {"requests_per_sec", static_cast<double>(q.burst_requests),
+                      used_of(l.requests(), q.burst_requests)},
+                     {"read_bytes_per_sec", static_cast<double>(q.burst_read_bytes),
+                      used_of(l.read_bytes(), q.burst_read_bytes)},
+                     {"write_bytes_per_sec", static_cast<double>(q.burst_write_bytes),
+                      used_of(l.write_bytes(), q.burst_write_bytes)},
+                     {"max_concurrent", static_cast<double>(q.max_concurrent),
+                      static_cast<double>(std::max<int64_t>(0, l.in_flight().load()))}}});
+  }
+  w.Family("tenantkv_quota_limit", MetricType::kGauge,
+           "Quota limit per field: storage_bytes in bytes, the burst size of each token bucket, "
+           "max_concurrent in requests.");
+  for (const auto& [id, rs] : rows) {
+    for (const Row& r : rs) w.Sample({{"tenant", id}, {"quota", r.quota}}, r.limit);
+  }
+  w.Family("tenantkv_quota_used", MetricType::kGauge,
+           "Quota used per field: stored bytes, tokens taken from each bucket (burst minus "
+           "available), requests in flight.");
+  for (const auto& [id, rs] : rows) {
+    for (const Row& r : rs) w.Sample({{"tenant", id}, {"quota", r.quota}}, r.used);
+  }
+  w.Family("tenantkv_quota_utilisation_ratio", MetricType::kGauge,
+           "used / limit per quota field (only for fields with a limit above 0).");
+  for (const auto& [id, rs] : rows) {
+    for (const Row& r : rs) {
+      if (r.limit > 0) w.Sample({{"tenant", id}, {"quota", r.quota}}, r.used / r.limit);
+    }
+  }
+}
+
+void WriteStorage(ExpositionWriter& w, const TenantList& tenants, int64_t now_ms) {
+  std::vector<engine::Usage> usage;
+  for (const auto& t : tenants) usage.push_back(t->store().GetUsage());
+  w.Family("tenantkv_storage_bytes", MetricType::kGauge,
+           "Logical bytes stored by the tenant (keys and values), from its exact usage counters.");
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    w.Sample({{"tenant", tenants[i]->id()}}, static_cast<double>(usage[i].logical_bytes));
+  }
+  w.Family("tenantkv_storage_keys", MetricType::kGauge, "Keys stored by the tenant.");
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    w.Sample({{"tenant", tenants[i]->id()}}, static_cast<double>(usage[i].keys));
+  }
+  w.Family("tenantkv_storage_burn_rate_bytes_per_hour", MetricType::kGauge,
+           "Growth of the tenant's stored bytes per hour over its recent usage history.");
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    w.Sample({{"tenant", tenants[i]->id()}},
+             tenants[i]->usage_history().BurnPerHour(now_ms, usage[i].logical_bytes));
+  }
+}
+
+void WriteScheduler(ExpositionWriter& w, const TenantList& tenants, const SchedStats& sched) {
+  static const engine::SchedulerTenantStats kNone;
+  auto of = [&](const Tenant& t) -> const engine::SchedulerTenantStats& {
+    auto it = sched.find(t.id());
+    return it == sched.end() ? kNone : it->second;
+  };
+  const std::vector<double> bounds =
+      SecondsBounds(engine::kQueueWaitBoundsUs.data(), engine::kQueueWaitBoundsUs.size());
+  w.Family("tenantkv_scheduler_queue_wait_seconds", MetricType::kHistogram,
+           "Time an operation waited for a storage slot (0 when uncontended).");
+  for (const auto& t : tenants) {
+    const auto& st = of(*t);
+    w.Histogram({{"tenant", t->id()}}, bounds,
+                std::vector<uint64_t>(st.queue_wait_buckets.begin(), st.queue_wait_buckets.end()),
+                static_cast<double>(st.queue_wait_us_total) / 1e6);
+  }
+  w.Family("tenantkv_scheduler_served_ops_total", MetricType::kCounter,
+           "Operations the storage scheduler ran for the tenant.");
+  for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, static_cast<double>(of(*t).served));
+  w.Family("tenantkv_scheduler_served_by_reservation_total", MetricType::kCounter,
+           "Operations served under the tenant's reservation (reserved_ops_per_sec).");
+  for (const auto& t : tenants) {
+    w.Sample({{"tenant", t->id()}}, static_cast<double>(of(*t).served_by_reservation));
+  }
+  w.Family("tenantkv_scheduler_served_cost_total", MetricType::kCounter,
+           "Cost units served (1 per operation plus 1 per 4 KiB of request body).");
+  for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, of(*t).served_cost);
+  w.Family("tenantkv_scheduler_rejected_total", MetricType::kCounter,
+           "Operations the scheduler refused: queue_full (queue at its bound) or deadline (waited "
+           "past max_queue_ms).");
+  for (const auto& t : tenants) {
+    const auto& st = of(*t);
+    w.Sample({{"tenant", t->id()}, {"reason", "queue_full"}}, static_cast<double>(st.rejected_queue_full));
+    w.Sample({{"tenant", t->id()}, {"reason", "deadline"}}, static_cast<double>(st.expired_deadline));
+  }
+  w.Family("tenantkv_scheduler_queue_depth", MetricType::kGauge,
+           "Operations of the tenant waiting for a storage slot now.");
+  for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, static_cast<double>(of(*t).queued));
+}
+
+void WriteKeyAges(ExpositionWriter& w, const TenantList& tenants, int64_t now_ms) {
+  w.Family("tenantkv_data_key_age_seconds", MetricType::kGauge,
+           "Seconds since each data-key version that is not destroyed was created.");
+  for (const auto& t : tenants) {
+    for (const auto& k : t->Info().data_keys) {
+      if (k.state == "destroyed") continue;
+      const std::string version = std::to_string(k.version);
+      w.Sample({{"tenant", t->id()}, {"version", version}, {"state", k.state}},
+               static_cast<double>(std::max<int64_t>(0, now_ms - k.created_at_ms)) / 1e3);
+    }
+  }
+}
+
+// The alert for a tenant whose writes stop because its data key reached
+// the seal limit and could not be rotated (seal_counter.h).
+void WriteKeyExhaustion(ExpositionWriter& w, const TenantList& tenants) {
+  w.Family("tenantkv_key_exhausted", MetricType::kGauge,
+           "1 while the tenant's current data key has made its seal limit (min(2 x --max-seals-per-key, "
+           "2^32)) and no rotation has succeeded: its writes get 503 key_exhausted. Else 0.");
+  for (const auto& t : tenants) {
+    bool exhausted = false;
+    for (const auto& k : t->Info().data_keys) {
+      if (k.state == "active") exhausted = t->seals().Exhausted(k.version);
+    }
+    w.Sample({{"tenant", t->id()}}, exhausted ? 1 : 0);
+  }
+  w.Family("tenantkv_key_exhausted_refusals_total", MetricType::kCounter,
+           "Seals refused because the data key had made its seal limit (writes answered 503 key_exhausted).");
+  for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, static_cast<double>(t->seals().Refused()));
+}
+
+void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db, double uptime_s,
+                            double start_s, size_t tenants) {
+  const ProcessStats p = ReadProcessStats();
+  auto gauge = [&](const char* name, const char* help, double v) {
+    w.Family(name, MetricType::kGauge, help);
+    w.Sample({}, v);
+  };
+  gauge("tenantkv_tenants", "Live tenants.", static_cast<double>(tenants));
+  gauge("tenantkv_uptime_seconds", "Seconds since the server started.", uptime_s);
+  gauge("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.", start_s);
+  gauge("process_resident_memory_bytes", "Resident memory size in bytes.", static_cast<double>(p.resident_bytes));
+  gauge("process_open_fds", "Open file descriptors.", static_cast<double>(p.open_fds));
+  gauge("tenantkv_process_threads", "Threads of the server process.", static_cast<double>(p.threads));
+  gauge("tenantkv_rocksdb_memtable_bytes", "Memtable bytes of all column families (rocksdb.cur-size-all-mem-tables).",
+        static_cast<double>(db.memtable_bytes));
+  gauge("tenantkv_rocksdb_block_cache_usage_bytes", "Bytes in use in the shared block cache.",
+        static_cast<double>(db.block_cache_usage_bytes));
+  gauge("tenantkv_rocksdb_pending_compaction_bytes",
+        "Bytes compaction still has to rewrite, all column families (rocksdb.estimate-pending-compaction-bytes).",
+        static_cast<double>(db.pending_compaction_bytes));
+  gauge("tenantkv_rocksdb_delayed_write_rate_bytes",
+        "Write rate RocksDB currently throttles writes to, bytes/s; 0 when writes are not delayed.",
+        static_cast<double>(db.delayed_write_rate));
+  gauge("tenantkv_rocksdb_write_stopped", "1 while RocksDB stops writes (a write stall), else 0.",
+        db.write_stopped ? 1 : 0);
+  gauge("tenantkv_rocksdb_column_families", "Open column families (tenants, system and default).",
+        static_cast<double>(db.column_families));
+  gauge("tenantkv_storage_pending_purges",
+        "Purges of deleted key records waiting for an older snapshot (an export) to be released.",
+        static_cast<double>(db.pending_purges));
+}
+
+void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool) {
+  w.Family("tenantkv_cf_pool_spares", MetricType::kGauge,
+           "Spare column families ready for new tenants (--spare-column-families).");
+  w.Sample({}, static_cast<double>(pool.spares));
+  w.Family("tenantkv_cf_pool_recycling", MetricType::kGauge,
+           "Column families of deleted tenants waiting to be emptied and made spare.");
+  w.Sample({}, static_cast<double>(pool.recycling));
+  w.Family("tenantkv_cf_pool_refills_total", MetricType::kCounter,
+           "Batches of spare column families made (each stalls writes once for an OPTIONS rewrite).");
+  w.Sample({}, static_cast<double>(pool.refills));
+  w.Family("tenantkv_cf_pool_sync_creates_total", MetricType::kCounter,
+           "Tenants that found the pool empty and made their own column family (stalling writes).");
+  w.Sample({}, static_cast<double>(pool.sync_creates));
+  w.Family("tenantkv_cf_pool_recycled_total", MetricType::kCounter,
+           "Column families of deleted tenants emptied and made spare again.");
+  w.Sample({}, static_cast<double>(pool.recycled));
+}
+
+}  // namespace
+
+Metrics::Metrics(engine::Engine* engine)
+    : engine_(engine),
+      start_unix_ms_(engine->clock().NowUnixMillis()),
+      start_mono_us_(engine->clock().NowMonotonicMicros()) {
+  routes_.push_back({"-", "unmatched"});
+}
+
+size_t Metrics::AddRoute(const std::string& method, const std::string& pattern) {
+  routes_.push_back({method, pattern});
+  return routes_.size() - 1;
+}
+
+std::string Metrics::Render() const {
+  const TenantList tenants = engine_->tenants().List();
+  const SchedStats sched = engine_->scheduler().AllStats();
+  const engine::Clock& clock = engine_->clock();
+  const int64_t now_ms = clock.NowUnixMillis();
+  const int64_t now_us = clock.NowMonotonicMicros();
+
+  std::vector<Caller> callers = {{kAnonymousTenantLabel, &anonymous_}, {kOperatorTenantLabel, &operator_}};
+  for (const auto& t : tenants) callers.push_back({t->id(), t->AttachedIfAny<RequestSeries>()});
+
+  ExpositionWriter w;
+  w.Family("tenantkv_requests_total", MetricType::kCounter,
+           "HTTP requests by caller tenant, route pattern and status code.");
+  for (const Caller& c : callers) {
+    if (c.series == nullptr) continue;
+    for (size_t i = 0; i < routes_.size() && i < RequestSeries::kMaxRoutes; ++i) {
+      const RouteSeries* r = c.series->route(i);
+      if (r == nullptr) continue;
+      for (const auto& [code, n] : r->CodeCounts()) {
+        const std::string code_label = code == 0 ? "other" : std::to_string(code);
+        w.Sample({{"tenant", c.label}, {"method", routes_[i].method}, {"route", routes_[i].pattern},
+                  {"code", code_label}},
+                 static_cast<double>(n));
+      }
+    }
+  }
+  w.Family("tenantkv_auth_backoff_total", MetricType::kCounter,
+           "Failed authentications answered 429 auth_backoff because their address failed too often "
+           "(a valid token is never refused).");
+  w.Sample({}, static_cast<double>(auth_backoff_.load(std::memory_order_relaxed)));
+  const std::vector<double> latency_bounds = SecondsBounds(kLatencyBoundsUs.data(), kLatencyBoundsUs.size());
+  w.Family("tenantkv_request_duration_seconds", MetricType::kHistogram,
+           "Time from routing a request to its response being ready, by tenant and route.");
+  for (const Caller& c : callers) {
+    if (c.series == nullptr) continue;
+    for (size_t i = 0; i < routes_.size() && i < RequestSeries::kMaxRoutes; ++i) {
+      const RouteSeries* r = c.series->route(i);
+      if (r == nullptr) continue;
+      w.Histogram({{"tenant", c.label}, {"method", routes_[i].method}, {"route", routes_[i].pattern}},
+                  latency_bounds, r->latency().Counts(), static_cast<double>(r->latency().SumMicros()) / 1e6);
+    }
+  }
+  // Tenants only from here: their series exist from creation on, at 0.
+  static const RequestSeries kEmpty;
+  auto series = [&](size_t i) -> const RequestSeries& {
+    return callers[i].series != nullptr ? *callers[i].series : kEmpty;
+  };
+  w.Family("tenantkv_read_bytes_total", MetricType::kCounter,
+           "Bytes read from storage for the tenant, as charged to its read_bytes quota.");
+  for (size_t i = 2; i < callers.size(); ++i) {
+    w.Sample({{"tenant", callers[i].label}}, static_cast<double>(series(i).read_bytes()));
+  }
+  w.Family("tenantkv_written_bytes_total", MetricType::kCounter,
+           "Bytes written to storage for the tenant, as charged to its write_bytes quota.");
+  for (size_t i = 2; i < callers.size(); ++i) {
+    w.Sample({{"tenant", callers[i].label}}, static_cast<double>(series(i).written_bytes()));
+  }
+  w.Family("tenantkv_throttled_requests_total", MetricType::kCounter,
+           "Requests refused for a quota or for load, by reason (the problem code).");
+  for (size_t i = 2; i < callers.size(); ++i) {
+    for (size_t r = 0; r < kThrottleReasons; ++r) {
+      const auto reason = static_cast<ThrottleReason>(r);
+      w.Sample({{"tenant", callers[i].label}, {"reason", ThrottleReasonName(reason)}},
+               static_cast<double>(series(i).throttled(reason)));
+    }
+  }
+  WriteStorage(w, tenants, now_ms);
+  WriteQuotas(w, tenants, now_us);
+  WriteScheduler(w, tenants, sched);
+  WriteKeyAges(w, tenants, now_ms);
+  WriteKeyExhaustion(w, tenants);
+  WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
+                         static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
+  WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());
+  return w.Take();
+}
+
+}  // namespace tenantkv::server

@@ -1,0 +1,67 @@
+// Metrics: what GET /metrics exports — per-tenant request, byte, throttle,
+// quota, scheduler and key-age series, the process and RocksDB gauges — in
+// the Prometheus text format (server/observe/prometheus.h).
+//
+// Request counters live in RequestSeries objects: one attached to each
+// tenant, one for the operator, one for callers without a valid token. The
+// rest is read from the engine at scrape time, so only live tenants appear
+// and a deleted tenant's series vanish with it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "server/observe/request_series.h"
+
+namespace tenantkv::server {
+
+// The `tenant` label of callers that are not a tenant. Neither can be a
+// tenant id (ids start with a letter or digit).
+inline constexpr const char* kAnonymousTenantLabel = "-";
+inline constexpr const char* kOperatorTenantLabel = "_operator";
+
+class Metrics {
+ public:
+  // Index 0 is the "unmatched" route (no route pattern matched).
+  static constexpr size_t kUnmatchedRoute = 0;
+
+  // `engine` must outlive the Metrics.
+  explicit Metrics(engine::Engine* engine);
+
+  // Registers a route's labels and returns its index. Call before serving
+  // (not thread-safe with Render); at most RequestSeries::kMaxRoutes.
+  size_t AddRoute(const std::string& method, const std::string& pattern);
+
+  RequestSeries& anonymous() { return anonymous_; }
+  RequestSeries& operator_series() { return operator_; }
+  static RequestSeries& ForTenant(engine::Tenant& t) { return t.Attached<RequestSeries>(); }
+  // A failed authentication answered 429 auth_backoff (its address failed
+  // too often). Thread-safe.
+  void CountAuthBackoff() { auth_backoff_.fetch_add(1, std::memory_order_relaxed); }
+
+  // The whole exposition. Thread-safe.
+  std::string Render() const;
+
+ private:
+  struct RouteLabels {
+    std::string method;
+    std::string pattern;
+  };
+  struct Caller {
+    std::string label;
+    const RequestSeries* series;  // nullptr: no request recorded yet
+  };
+
+  engine::Engine* const engine_;
+  std::vector<RouteLabels> routes_;
+  RequestSeries anonymous_;
+  RequestSeries operator_;
+  std::atomic<uint64_t> auth_backoff_{0};
+  const int64_t start_unix_ms_;
+  const int64_t start_mono_us_;
+};
+
+}  // namespace tenantkv::server

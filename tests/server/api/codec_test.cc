@@ -1,0 +1,115 @@
+// url.h, base64.h and json_io.h helpers.
+#include <gtest/gtest.h>
+
+#include "server/http/base64.h"
+#include "server/api/json_io.h"
+#include "server/http/url.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace tenantkv::server {
+namespace {
+
+TEST(PercentDecode, DecodesAndRejects) {
+  EXPECT_EQ(PercentDecode("a%20b%2F%2f+"), "a b//+");
+  EXPECT_EQ(PercentDecode(""), "");
+  EXPECT_FALSE(PercentDecode("%"));
+  EXPECT_FALSE(PercentDecode("%4"));
+  EXPECT_FALSE(PercentDecode("%g0"));
+}
+
+TEST(ParseQuery, FormEncoding) {
+  auto q = ParseQuery("prefix=a+b&start_after=%00x&values=true&flag");
+  ASSERT_TRUE(q);
+  EXPECT_EQ((*q)["prefix"], "a b");
+  EXPECT_EQ((*q)["start_after"], std::string("\0x", 2));
+  EXPECT_EQ((*q)["values"], "true");
+  EXPECT_EQ((*q)["flag"], "");
+  EXPECT_FALSE(ParseQuery("a=1&a=2"));
+  EXPECT_FALSE(ParseQuery("a=%zz"));
+  EXPECT_TRUE(ParseQuery("")->empty());
+}
+
+TEST(PercentEncode, RoundTrips) {
+  const std::string raw("k\x00\xff/ +%", 7);
+  EXPECT_EQ(PercentEncode(raw), "k%00%FF%2F%20%2B%25");
+  EXPECT_EQ(PercentDecode(PercentEncode(raw)), raw);
+}
+
+TEST(Base64, RoundTripAndStrictness) {
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff", 2)}) {
+    SCOPED_TRACE(s);
+    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
+  }
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  // The last two are not canonical: bits after the last byte are set.
+  for (const char* bad : {"Zm9", "Zm9v\n", "Zm=v", "Z===", "Zm9vYmFy=", "Zm8*", " Zm8=", "QR==", "Zm9="}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(Base64Decode(bad));
+  }
+}
+
+TEST(Base64, AcceptsExactlyTheEncodingsOfByteStrings) {
+  // Decoding is a table pass of our own: it must accept a text exactly
+  // when the text is the (OpenSSL) encoding of some byte string.
+  std::mt19937 rng(20261129);
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(rng() % 40, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    ASSERT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
+  }
+  const std::string chars = "AQgwZaz09+/=*= \n";  // alphabet edges, padding, outsiders
+  int accepted = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text((rng() % 3) * 4, '\0');
+    for (char& c : text) c = chars[rng() % chars.size()];
+    auto decoded = Base64Decode(text);
+    if (decoded) {
+      ++accepted;
+      ASSERT_EQ(Base64Encode(*decoded), text);
+    }
+  }
+  EXPECT_GT(accepted, 1000);  // the property was tried on accepted texts too
+}
+
+TEST(BatchResultsJson, WritesWhatTheJsonLibraryWould) {
+  using engine::BatchOpResult;
+  const std::vector<std::vector<BatchOpResult>> cases = {
+      {},
+      {{201, std::nullopt, "\"0123abcd\""}},
+      {{200, std::string("v\0\xff", 3), "\"e\""}, {404, std::nullopt, std::nullopt}, {204, std::nullopt, "\"x\""}},
+      {{200, std::string(), "odd \\ \x01 \xc3\xa9 \xff"}},  // escapes, UTF-8, invalid UTF-8
+      {{204, std::nullopt, "a\\\"b\\\\"}, {201, std::nullopt, "\\"}},  // quotes and backslashes, ASCII
+  };
+  for (const auto& results : cases) {
+    json out = json::array();
+    for (const auto& r : results) {
+      json item = {{"status", r.status}};
+      if (r.value) item["value_b64"] = Base64Encode(*r.value);
+      if (r.etag) item["etag"] = *r.etag;
+      out.push_back(std::move(item));
+    }
+    const json doc = {{"results", std::move(out)}};
+    EXPECT_EQ(BatchResultsJson(results), doc.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+}
+
+TEST(Utf8, Validates) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));           // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));       // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));   // surrogate
+}
+
+TEST(Rfc3339, FormatsUtc) {
+  EXPECT_EQ(Rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(Rfc3339(1'790'000'000'123), "2026-09-21T14:13:20Z");
+}
+
+}  // namespace
+}  // namespace tenantkv::server

@@ -1,0 +1,209 @@
+// Isolation through the HTTP surface: one tenant's token never sees or
+// changes another tenant's data, and tenant tokens stay inside their lane.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/test_server.h"
+
+namespace tenantkv::testing {
+namespace {
+
+using nlohmann::json;
+
+class CrossTenantTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Start();
+    server_.CreateTenant("alpha");
+    server_.CreateTenant("beta");
+    a_ = server_.CreateKey("alpha", "admin");
+    b_ = server_.CreateKey("beta", "admin");
+    // The same key names in both tenants, different values.
+    for (const char* k : {"shared", "dir/x", "only-b"}) {
+      if (std::string(k) != "only-b") {
+        ASSERT_EQ(server_.Put(KvPath(k), std::string("A:") + k, a_)->status, 201);
+      }
+      ASSERT_EQ(server_.Put(KvPath(k), std::string("B:") + k, b_)->status, 201);
+    }
+  }
+
+  std::string ValueOf(const std::string& key, const std::string& token) {
+    auto r = server_.Get(KvPath(key), token);
+    return r && r->status == 200 ? r->body : "<" + std::to_string(r ? r->status : 0) + ">";
+  }
+
+  TestServer server_;
+  std::string a_, b_;
+};
+
+TEST_F(CrossTenantTest, GetSeesOnlyOwnValue) {
+  EXPECT_EQ(ValueOf("shared", a_), "A:shared");
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+  EXPECT_EQ(ValueOf("only-b", a_), "<404>");
+  auto head = server_.Client()->Head(KvPath("only-b"), {{"Authorization", "Bearer " + a_}});
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 404);
+}
+
+TEST_F(CrossTenantTest, PutAndDeleteChangeOnlyOwnValue) {
+  ASSERT_EQ(server_.Put(KvPath("shared"), "A2", a_)->status, 204);
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+  ASSERT_EQ(server_.Delete(KvPath("shared"), a_)->status, 204);
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+  EXPECT_EQ(server_.Delete(KvPath("only-b"), a_)->status, 404);
+  EXPECT_EQ(ValueOf("only-b", b_), "B:only-b");
+}
+
+TEST_F(CrossTenantTest, ConditionalWritesUseOwnEtags) {
+  auto rb = server_.Get(KvPath("shared"), b_);
+  const std::string b_etag = rb->get_header_value("ETag");
+  // B's ETag means nothing in A: the write is refused, B unchanged.
+  EXPECT_EQ(server_.Put(KvPath("shared"), "x", a_, {{"If-Match", b_etag}})->status, 412);
+  EXPECT_EQ(server_.Delete(KvPath("shared"), a_, {{"If-Match", b_etag}})->status, 412);
+  EXPECT_EQ(ValueOf("shared", a_), "A:shared");
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+}
+
+TEST_F(CrossTenantTest, ListShowsOnlyOwnKeys) {
+  auto r = server_.Get("/v1/kv?values=true", a_);
+  ASSERT_EQ(r->status, 200);
+  auto j = json::parse(r->body);
+  std::vector<std::string> keys;
+  for (auto& item : j["items"]) {
+    keys.push_back(item["key"]);
+    EXPECT_EQ(item["value_b64"].get<std::string>().substr(0, 2), "QT") << "value of A starts 'A:'";
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"dir/x", "shared"}));
+}
+
+TEST_F(CrossTenantTest, BatchTouchesOnlyOwnKeys) {
+  json ops = {{"ops",
+               {{{"op", "get"}, {"key", "only-b"}},
+                {{"op", "delete"}, {"key", "only-b"}},
+                {{"op", "put"}, {"key", "dir/x"}, {"value_b64", "QUFB"}}}}};
+  auto r = server_.Post("/v1/batch", ops.dump(), a_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto results = json::parse(r->body)["results"];
+  EXPECT_EQ(results[0]["status"], 404);
+  EXPECT_EQ(results[1]["status"], 404);
+  EXPECT_EQ(ValueOf("only-b", b_), "B:only-b");
+  EXPECT_EQ(ValueOf("dir/x", b_), "B:dir/x");
+}
+
+TEST_F(CrossTenantTest, UsageIsOwn) {
+  auto ra = json::parse(server_.Get("/v1/usage", a_)->body);
+  auto rb = json::parse(server_.Get("/v1/usage", b_)->body);
+  EXPECT_EQ(ra["tenant"], "alpha");
+  EXPECT_EQ(rb["tenant"], "beta");
+  EXPECT_EQ(ra["usage"]["keys"], 2);
+  EXPECT_EQ(rb["usage"]["keys"], 3);
+}
+
+TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
+  struct Case { std::string method, path, body; };
+  const std::vector<Case> cases = {
+      {"POST", "/admin/v1/tenants", R"({"id":"gamma"})"},
+      {"GET", "/admin/v1/tenants", ""},
+      {"GET", "/admin/v1/tenants/alpha", ""},
+      {"GET", "/admin/v1/tenants/beta", ""},
+      {"DELETE", "/admin/v1/tenants/beta", ""},
+      {"POST", "/admin/v1/tenants/beta/suspend", "{}"},
+      {"POST", "/admin/v1/tenants/alpha/resume", "{}"},
+      {"POST", "/admin/v1/master-key/rotate", "{}"},
+      {"GET", "/admin/v1/master-key", ""},
+      {"POST", "/admin/v1/keys/rotate-due", ""},
+      {"GET", "/admin/v1/keys/rotation", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.path);
+    auto cli = server_.Client();
+    httplib::Headers h = {{"Authorization", "Bearer " + a_}};
+    httplib::Result r = c.method == "GET"    ? cli->Get(c.path, h)
+                        : c.method == "POST" ? cli->Post(c.path, h, c.body, "application/json")
+                                             : cli->Delete(c.path, h);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+  }
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // beta was not deleted
+  auto mk = server_.Get("/admin/v1/master-key", server_.operator_token());
+  ASSERT_TRUE(mk);
+  EXPECT_NE(mk->body.find("\"current\":1"), std::string::npos) << "no rotation happened: " << mk->body;
+}
+
+TEST_F(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
+  // Own tenant: allowed.
+  std::string a_read = server_.CreateKey("alpha", "read", a_);
+  ASSERT_FALSE(a_read.empty());
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/alpha/apikeys", a_)->status, 200);
+  // Another tenant's self routes: 403, whatever the key id.
+  EXPECT_EQ(server_.Post("/admin/v1/tenants/beta/apikeys", R"({"role":"admin"})", a_)->status, 403);
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/beta/apikeys", a_)->status, 403);
+  auto keys = json::parse(server_.Get("/admin/v1/tenants/beta/apikeys", b_)->body)["keys"];
+  const std::string b_key_id = keys[0]["key_id"];
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/beta/apikeys/" + b_key_id, a_)->status, 403);
+  // Naming B's key under A's own tenant finds nothing.
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/alpha/apikeys/" + b_key_id, a_)->status, 404);
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // B's key still works
+}
+
+TEST_F(CrossTenantTest, NonAdminKeysCannotManageKeys) {
+  std::string w = server_.CreateKey("alpha", "write");
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/alpha/apikeys", w)->status, 403);
+  EXPECT_EQ(server_.Post("/admin/v1/tenants/alpha/apikeys", R"({"role":"admin"})", w)->status, 403);
+}
+
+TEST_F(CrossTenantTest, ReadKeyCannotWrite) {
+  std::string r = server_.CreateKey("alpha", "read");
+  EXPECT_EQ(ValueOf("shared", r), "A:shared");
+  EXPECT_EQ(server_.Put(KvPath("shared"), "x", r)->status, 403);
+  EXPECT_EQ(server_.Delete(KvPath("shared"), r)->status, 403);
+  EXPECT_EQ(server_.Post("/v1/batch", R"({"ops":[{"op":"delete","key":"shared"}]})", r)->status, 403);
+  EXPECT_EQ(server_.Post("/v1/batch", R"({"ops":[{"op":"get","key":"shared"}]})", r)->status, 200);
+  EXPECT_EQ(ValueOf("shared", a_), "A:shared");
+}
+
+TEST_F(CrossTenantTest, RevokedKeyIsRefusedAtOnce) {
+  std::string w = server_.CreateKey("alpha", "write");
+  auto keys = json::parse(server_.Get("/admin/v1/tenants/alpha/apikeys", a_)->body)["keys"];
+  std::string id;
+  for (auto& k : keys) {
+    if (w.find(k["key_id"].get<std::string>()) != std::string::npos) id = k["key_id"];
+  }
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(ValueOf("shared", w), "A:shared");
+  ASSERT_EQ(server_.Delete("/admin/v1/tenants/alpha/apikeys/" + id, a_)->status, 204);
+  auto r = server_.Get(KvPath("shared"), w);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(json::parse(r->body)["code"], "invalid_token");
+}
+
+TEST_F(CrossTenantTest, OperatorTokenCannotReadTenantData) {
+  auto r = server_.Get(KvPath("shared"), server_.operator_token());
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(r->body.find("A:shared"), std::string::npos);
+}
+
+TEST_F(CrossTenantTest, SuspendedTenantIsRefusedOthersUnaffected) {
+  ASSERT_EQ(server_.Post("/admin/v1/tenants/alpha/suspend", "{}", server_.operator_token())->status, 200);
+  auto r = server_.Get(KvPath("shared"), a_);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(json::parse(r->body)["code"], "tenant_suspended");
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+  ASSERT_EQ(server_.Post("/admin/v1/tenants/alpha/resume", "{}", server_.operator_token())->status, 200);
+  EXPECT_EQ(ValueOf("shared", a_), "A:shared");
+}
+
+TEST_F(CrossTenantTest, DeletedTenantsTokensStopWorking) {
+  ASSERT_EQ(server_.Delete("/admin/v1/tenants/alpha", server_.operator_token())->status, 204);
+  EXPECT_EQ(server_.Get(KvPath("shared"), a_)->status, 401);
+  EXPECT_EQ(ValueOf("shared", b_), "B:shared");
+  // Re-creating the id starts empty: nothing of the old tenant comes back.
+  server_.CreateTenant("alpha");
+  std::string fresh = server_.CreateKey("alpha", "read");
+  EXPECT_EQ(ValueOf("shared", fresh), "<404>");
+}
+
+}  // namespace
+}  // namespace tenantkv::testing

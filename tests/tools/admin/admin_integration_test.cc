@@ -1,0 +1,321 @@
+// tenantkv-admin against the real server: every command it has, end to end.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/test_server.h"
+
+#ifndef TENANTKV_ADMIN_BIN
+#error "TENANTKV_ADMIN_BIN must name the tenantkv-admin binary"
+#endif
+
+namespace tenantkv::testing {
+namespace {
+
+using nlohmann::json;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+class AdminCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.Start(); }
+
+  // Runs tenantkv-admin with `args`; the operator token file unless `env_token`.
+  CliRun Admin(const std::string& args, const std::string& env_token = "") {
+    if (!env_token.empty()) return Run("TENANTKV_TOKEN=" + env_token, args);
+    return Run("", "--token-file " + server_.data_dir() + "/operator.token " + args);
+  }
+
+  // Runs tenantkv-admin with `args`, reading the token from a file holding `token`.
+  CliRun AdminWithTokenFile(const std::string& args, const std::string& token) {
+    const std::string token_file = server_.data_dir() + "/../cli.token";
+    std::ofstream(token_file) << token << "\n";
+    return Run("", "--token-file " + token_file + " " + args);
+  }
+
+  TestServer server_;
+
+ private:
+  // `env` (VAR=value or "") in the environment, then the server URL and `args`.
+  CliRun Run(const std::string& env, const std::string& args) {
+    const std::string err_file = server_.data_dir() + "/../admin.err";
+    std::string cmd = "env -u TENANTKV_TOKEN -u TENANTKV_SERVER " + env + " ";
+    cmd += std::string(TENANTKV_ADMIN_BIN) +
+           " --server http://127.0.0.1:" + std::to_string(server_.port());
+    cmd += " " + args + " 2>" + err_file;
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    FILE* e = std::fopen(err_file.c_str(), "r");
+    while (e != nullptr && (n = fread(buf.data(), 1, buf.size(), e)) > 0) {
+      r.err.append(buf.data(), n);
+    }
+    if (e != nullptr) std::fclose(e);
+    return r;
+  }
+};
+
+TEST_F(AdminCliTest, TenantLifecycle) {
+  CliRun created = Admin("tenants create acme --plan premium");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("acme"), std::string::npos);
+  Admin("tenants create globex");
+  CliRun list = Admin("tenants list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("acme"), std::string::npos);
+  EXPECT_NE(list.out.find("globex"), std::string::npos);
+  CliRun shown = Admin("--json tenants show acme");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto j = json::parse(shown.out);
+  EXPECT_EQ(j["plan"], "premium");
+  EXPECT_EQ(j["state"], "active");
+  EXPECT_EQ(Admin("tenants suspend acme").exit_code, 0);
+  EXPECT_EQ(json::parse(Admin("--json tenants show acme").out)["state"], "suspended");
+  EXPECT_EQ(Admin("tenants resume acme").exit_code, 0);
+  EXPECT_EQ(json::parse(Admin("--json tenants show acme").out)["state"], "active");
+  CliRun refused = Admin("tenants delete acme");  // no --yes
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(Admin("--json tenants show acme").exit_code, 0);
+  EXPECT_EQ(Admin("tenants delete acme --yes").exit_code, 0);
+  CliRun gone = Admin("tenants show acme");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("404"), std::string::npos) << gone.err;
+  EXPECT_EQ(std::count(gone.err.begin(), gone.err.end(), '\n'), 1) << "one-line reason: " << gone.err;
+}
+
+TEST_F(AdminCliTest, ApiKeysAndUsage) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  CliRun made = Admin("--json apikeys create acme --role write");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto key = json::parse(made.out);
+  const std::string token = key["token"];
+  const std::string key_id = key["key_id"];
+  ASSERT_EQ(server_.Put(KvPath("k"), "12345", token)->status, 201);
+  CliRun usage = Admin("--json usage", token);
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  EXPECT_EQ(json::parse(usage.out)["usage"]["keys"], 1);
+  CliRun human_usage = Admin("usage", token);
+  EXPECT_EQ(human_usage.exit_code, 0) << human_usage.err;
+  EXPECT_NE(human_usage.out.find("QUOTA"), std::string::npos) << human_usage.out;
+  EXPECT_NE(human_usage.out.find("storage burn rate: "), std::string::npos) << human_usage.out;
+  EXPECT_NE(human_usage.out.find("storage projected exhaustion: "), std::string::npos);
+  CliRun keys = Admin("apikeys list acme");
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  EXPECT_NE(keys.out.find(key_id), std::string::npos);
+  EXPECT_EQ(keys.out.find(token), std::string::npos) << "list never shows a token";
+  EXPECT_EQ(Admin("apikeys revoke acme " + key_id).exit_code, 0);
+  EXPECT_EQ(server_.Get(KvPath("k"), token)->status, 401);
+  EXPECT_NE(Admin("apikeys list acme").out.find("revoked"), std::string::npos);
+}
+
+TEST_F(AdminCliTest, QuotaShowSetHistoryRevert) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  CliRun shown = Admin("--json quota show acme");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const json first = json::parse(shown.out);
+  const int v0 = first["version"];
+  EXPECT_EQ(first["quota"]["requests_per_sec"], 500);
+  CliRun set = Admin("quota set acme requests_per_sec=100 burst_requests=5");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("changes"), std::string::npos) << set.out;
+  const json now = json::parse(Admin("--json quota show acme").out);
+  EXPECT_EQ(now["version"], v0 + 1);
+  EXPECT_EQ(now["quota"]["requests_per_sec"], 100);
+  EXPECT_EQ(now["quota"]["burst_requests"], 5);
+  CliRun history = Admin("quota history acme");
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("requests_per_sec 500\u2192" "100"), std::string::npos) << history.out;
+  EXPECT_EQ(json::parse(Admin("--json quota history acme").out)["versions"].size(), 2u);
+  CliRun reverted = Admin("--json quota revert acme --version " + std::to_string(v0));
+  ASSERT_EQ(reverted.exit_code, 0) << reverted.err;
+  EXPECT_EQ(json::parse(reverted.out)["version"], v0 + 2);
+  EXPECT_EQ(json::parse(Admin("--json quota show acme").out)["quota"]["requests_per_sec"], 500);
+  CliRun tenant = Admin("tenants show acme");
+  EXPECT_NE(tenant.out.find("\nquota\n"), std::string::npos) << tenant.out;
+  EXPECT_EQ(Admin("quota set acme requests_per_sec=lots").exit_code, 2);
+  CliRun unknown = Admin("quota set acme no_such_field=1");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("400 unknown_field"), std::string::npos) << unknown.err;
+  EXPECT_EQ(json::parse(Admin("--json quota show acme").out)["version"], v0 + 2);
+}
+
+TEST_F(AdminCliTest, PlansListShowSet) {
+  CliRun list = Admin("plans list");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* plan : {"free", "standard", "premium"}) {
+    EXPECT_NE(list.out.find(plan), std::string::npos) << list.out;
+  }
+  CliRun shown = Admin("plans show standard");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("DEFAULT"), std::string::npos) << shown.out;
+  const json standard = json::parse(Admin("--json plans show standard").out);
+  EXPECT_EQ(standard["defaults"]["requests_per_sec"], 500);
+  EXPECT_EQ(standard["max"]["requests_per_sec"], 500);
+  CliRun created = Admin("plans set gold --default requests_per_sec=800 --max requests_per_sec=900 "
+                         "--max weight=8");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json gold = json::parse(Admin("--json plans show gold").out);
+  EXPECT_EQ(gold["defaults"]["requests_per_sec"], 800);
+  EXPECT_EQ(gold["max"]["requests_per_sec"], 900);
+  EXPECT_EQ(gold["max"]["weight"], 8);
+  EXPECT_EQ(gold["min"], standard["min"]) << "a new plan starts from standard";
+  EXPECT_NE(Admin("plans list").out.find("gold"), std::string::npos);
+  CliRun invalid = Admin("plans set gold --default requests_per_sec=1000");  // above its max
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_NE(invalid.err.find("400"), std::string::npos) << invalid.err;
+  EXPECT_EQ(Admin("plans set gold").exit_code, 2);
+  CliRun missing = Admin("plans show no-such-plan");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("404"), std::string::npos) << missing.err;
+}
+
+TEST_F(AdminCliTest, TenantAdminSetsQuotaOnlyInsideItsPlan) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);  // plan standard: requests_per_sec <= 500
+  const std::string token = server_.CreateKey("acme", "admin");
+  CliRun above = Admin("quota set acme requests_per_sec=600", token);
+  EXPECT_EQ(above.exit_code, 1);
+  EXPECT_EQ(above.err.rfind("error: 403 outside_plan_range: ", 0), 0u) << above.err;
+  EXPECT_EQ(std::count(above.err.begin(), above.err.end(), '\n'), 1) << above.err;
+  CliRun inside = AdminWithTokenFile("--json quota set acme requests_per_sec=100", token);
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  const json manifest = json::parse(inside.out);
+  EXPECT_EQ(manifest["quota"]["requests_per_sec"], 100);
+  EXPECT_NE(manifest["updated_by"], "operator");
+  CliRun revert = AdminWithTokenFile("quota revert acme --version 1", token);
+  EXPECT_EQ(revert.exit_code, 1) << "revert is the operator's";
+  EXPECT_NE(revert.err.find("403"), std::string::npos) << revert.err;
+}
+
+TEST_F(AdminCliTest, FailuresExitNonZeroWithOneLine) {
+  CliRun bad_token = Admin("tenants list", "tkv_0000000000000000_" + std::string(64, '0'));
+  EXPECT_EQ(bad_token.exit_code, 1);
+  EXPECT_NE(bad_token.err.find("401"), std::string::npos) << bad_token.err;
+  CliRun bad_id = Admin("tenants create Not_Valid");
+  EXPECT_EQ(bad_id.exit_code, 1);
+  EXPECT_NE(bad_id.err.find("invalid_tenant_id"), std::string::npos) << bad_id.err;
+  CliRun usage_error = Admin("tenants frobnicate");
+  EXPECT_EQ(usage_error.exit_code, 2);
+  CliRun health = Admin("health");
+  EXPECT_EQ(health.exit_code, 0) << health.err;
+}
+
+}  // namespace
+}  // namespace tenantkv::testing
+
+namespace tenantkv::testing {
+namespace {
+
+TEST_F(AdminCliTest, KeysRotateAndStatus) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  ASSERT_EQ(Admin("tenants create globex").exit_code, 0);
+  CliRun status = Admin("keys status acme");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("VERSION"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("SEALS"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("active"), std::string::npos) << status.out;
+
+  CliRun rotated = Admin("keys rotate --tenant acme");
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  CliRun js = Admin("--json keys status acme");
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  json body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  ASSERT_EQ(body["versions"].size(), 2u);
+  EXPECT_EQ(body["versions"][1]["version"], 2);
+  EXPECT_EQ(body["versions"][1]["state"], "active");
+
+  CliRun all = Admin("keys rotate --all");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("acme"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("globex"), std::string::npos) << all.out;
+  js = Admin("--json keys status globex");
+  body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  EXPECT_EQ(body["versions"].size(), 2u);
+  js = Admin("--json keys status acme");
+  body = json::parse(js.out, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << js.out;
+  EXPECT_EQ(body["versions"].size(), 3u);
+
+  // Usage errors exit 2; server refusals 1 with one line.
+  EXPECT_EQ(Admin("keys rotate").exit_code, 2);
+  EXPECT_EQ(Admin("keys rotate --tenant acme --all").exit_code, 2);
+  EXPECT_EQ(Admin("keys rotate --all --due").exit_code, 2);
+
+  // The policy sweep: fresh keys, so nothing is due; the sweep is recorded.
+  CliRun due = Admin("keys rotate --due");
+  ASSERT_EQ(due.exit_code, 0) << due.err;
+  EXPECT_NE(due.out.find("checked 2 tenant(s): 0 due, 0 failed"), std::string::npos) << due.out;
+  CliRun policy = Admin("keys policy");
+  ASSERT_EQ(policy.exit_code, 0) << policy.err;
+  EXPECT_NE(policy.out.find("max_age_days"), std::string::npos) << policy.out;
+  EXPECT_NE(policy.out.find("by operator, checked 2, rotated 0, failed 0"), std::string::npos) << policy.out;
+  CliRun due_js = Admin("--json keys rotate --due");
+  ASSERT_EQ(due_js.exit_code, 0) << due_js.err;
+  json sweep = json::parse(due_js.out, nullptr, false);
+  ASSERT_TRUE(sweep.is_object()) << due_js.out;
+  EXPECT_EQ(sweep["checked"], 2);
+  CliRun missing = Admin("keys status nobody");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("tenant_not_found"), std::string::npos) << missing.err;
+  // A tenant admin may not rotate, not even its own tenant.
+  auto key = server_.Post("/admin/v1/tenants/acme/apikeys", json{{"role", "admin"}}.dump(), server_.operator_token());
+  ASSERT_TRUE(key && key->status == 201);
+  CliRun denied = AdminWithTokenFile("keys rotate --tenant acme", json::parse(key->body)["token"]);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("403"), std::string::npos) << denied.err;
+}
+
+TEST_F(AdminCliTest, ExportVerifyImportHandoverAndBackup) {
+  server_.CreateTenant("acme");
+  const std::string token = server_.CreateKey("acme", "write");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(server_.Put(KvPath("k" + std::to_string(i)), "v" + std::to_string(i), token)->status, 201);
+  }
+  const std::string root = server_.data_dir() + "/..";
+  CliRun exported = Admin("export acme --out " + root + "/acme-export --verify");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("20 keys"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("verified"), std::string::npos) << exported.out;
+  CliRun verified = Admin("export --verify " + root + "/acme-export");
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_NE(verified.out.find("is complete and opens: 20 keys"), std::string::npos) << verified.out;
+
+  CliRun imported = Admin("import " + root + "/acme-export --as acme-copy");
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("imported acme as acme-copy"), std::string::npos) << imported.out;
+  const std::string copy = server_.CreateKey("acme-copy", "read");
+  EXPECT_EQ(server_.Get(KvPath("k7"), copy)->body, "v7");
+
+  std::ofstream(root + "/pass") << "a passphrase for the move\n";
+  CliRun handover = Admin("handover acme --passphrase-file " + root + "/pass");
+  ASSERT_EQ(handover.exit_code, 0) << handover.err;
+  std::ofstream(root + "/acme.handover") << handover.out;
+  CliRun with_handover = Admin("import " + root + "/acme-export --as acme-moved --handover " + root +
+                               "/acme.handover --passphrase-file " + root + "/pass");
+  ASSERT_EQ(with_handover.exit_code, 0) << with_handover.err;
+
+  CliRun taken = Admin("import " + root + "/acme-export --as acme-copy");
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_NE(taken.err.find("409 tenant_exists"), std::string::npos) << taken.err;
+
+  CliRun backup = Admin("backup " + root + "/backups");
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find("backup 1 in"), std::string::npos) << backup.out;
+}
+
+}  // namespace
+}  // namespace tenantkv::testing

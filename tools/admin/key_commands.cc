@@ -1,0 +1,100 @@
+#include "tools/admin/key_commands.h"
+
+#include "tools/admin/admin_routes.h"
+#include "tools/admin/cli_errors.h"
+#include "tools/admin/command_args.h"
+#include "tools/admin/json_table.h"
+#include "tools/admin/key_view.h"
+#include "tools/admin/problem_details.h"
+
+namespace tenantkv::tools {
+namespace {
+
+Result<Json> RotateEach(const Json& tenants, HttpTransport& transport) {
+  Json rotated = Json::array();
+  Json failed = Json::array();
+  const Json* list = FindPath(tenants, "tenants");
+  if (list == nullptr || !list->is_array()) {
+    return Status::Internal("the server's tenant list has no \"tenants\" array", "bad_answer");
+  }
+  for (const auto& t : *list) {
+    if (!t.is_object() || !t.contains("id") || !t["id"].is_string()) continue;
+    const std::string id = t["id"].get<std::string>();
+    Result<HttpResponse> r = transport.Send({"POST", KeysPath(id) + "/rotate", std::nullopt});
+    if (!r.ok()) return r.status();  // the server is gone: stop here
+    if (r->status >= 200 && r->status < 300) {
+      Json body = Json::parse(r->body, nullptr, false);
+      rotated.push_back({{"tenant", id}, {"rotated_to", body.is_object() ? body.value("rotated_to", Json()) : Json()}});
+      continue;
+    }
+    Status s = HttpErrorStatus(r->status, r->body);
+    failed.push_back({{"tenant", id}, {"status", r->status}, {"code", s.reason()}, {"detail", s.message()}});
+  }
+  return Json{{"rotated", std::move(rotated)}, {"failed", std::move(failed)}};
+}
+
+}  // namespace
+
+AdminCommand KeysRotate(const std::string& id) {
+  return {{"POST", KeysPath(id) + "/rotate", std::nullopt}, RenderKeyStatus};
+}
+
+AdminCommand KeysRotateAll() {
+  AdminCommand c{{"GET", TenantsPath(), std::nullopt}, RenderRotateAll};
+  c.follow_up = RotateEach;
+  c.check = [](const Json& body) -> Status {
+    const Json* failed = FindPath(body, "failed");
+    if (failed == nullptr || failed->empty()) return Status::Ok();
+    return Status::Internal(std::to_string(failed->size()) + " tenant(s) could not be rotated, first '" +
+                                (*failed)[0].value("tenant", std::string()) + "': " +
+                                (*failed)[0].value("detail", std::string()),
+                            "rotate_failed");
+  };
+  return c;
+}
+
+AdminCommand KeysRotateDue() {
+  AdminCommand c{{"POST", "/admin/v1/keys/rotate-due", std::nullopt}, RenderRotateDue};
+  c.check = [](const Json& body) -> Status {
+    const Json* failed = FindPath(body, "failed");
+    if (failed == nullptr || !failed->is_number_unsigned() || failed->get<uint64_t>() == 0) return Status::Ok();
+    return Status::Internal(std::to_string(failed->get<uint64_t>()) + " due tenant(s) could not be rotated",
+                            "rotate_failed");
+  };
+  return c;
+}
+
+AdminCommand KeysRotationPolicy() {
+  return {{"GET", "/admin/v1/keys/rotation", std::nullopt}, RenderRotationPolicy};
+}
+
+Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due) {
+  if (int{id.has_value()} + int{all} + int{due} != 1) {
+    return UsageError("keys rotate needs exactly one of --tenant ID, --all and --due");
+  }
+  if (due) return KeysRotateDue();
+  return all ? KeysRotateAll() : KeysRotate(*id);
+}
+
+AdminCommand KeysStatus(const std::string& id) { return {{"GET", KeysPath(id), std::nullopt}, RenderKeyStatus}; }
+
+void AddKeyCommands(CLI::App& app, CommandSlot& slot) {
+  CLI::App* keys = app.add_subcommand("keys", "Manage a tenant's data keys");
+  keys->require_subcommand(1);
+  CLI::App* rotate = keys->add_subcommand(
+      "rotate", "New data-key version for new writes; old values are re-encrypted in the background");
+  CLI::Option* tenant = rotate->add_option("--tenant", "Tenant id");
+  CLI::Option* all = rotate->add_flag("--all", "Rotate every tenant's data key");
+  CLI::Option* due = rotate->add_flag(
+      "--due", "Rotate the data keys the server's policy says are due (max age, max seals): for cron/systemd");
+  rotate->callback([&slot, tenant, all, due] {
+    slot.emplace(KeysRotateFor(OptionalValue(tenant), all->count() > 0, due->count() > 0));
+  });
+  CLI::App* policy = keys->add_subcommand("policy", "The rotation policy and the server's last sweep");
+  policy->callback([&slot] { slot.emplace(KeysRotationPolicy()); });
+  CLI::App* status = keys->add_subcommand("status", "A tenant's data-key versions: state, seals, values left");
+  CLI::Option* id = AddRequiredArg(*status, "id", "Tenant id");
+  status->callback([&slot, id] { slot.emplace(KeysStatus(id->as<std::string>())); });
+}
+
+}  // namespace tenantkv::tools

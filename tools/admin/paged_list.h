@@ -1,0 +1,24 @@
+// Paged admin lists (API keys, quota history): the server answers one page,
+// {"<items>": [...], "next": <cursor or null>}, and the next page is asked
+// for with ?start_after=<cursor>. The CLI shows the whole list.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "crypto/status.h"
+#include "tools/admin/http_transport.h"
+
+namespace tenantkv::tools {
+
+// An AdminCommand::follow_up for the list at `path` whose items are the
+// array `items`: given the first page, it fetches every later page and
+// answers the first page's body with all the items and "next": null, as if
+// the list had come in one page. A page without "next" is the last (an
+// older server). Errors: the transport's; HttpErrorStatus() for a non-2xx
+// page; Code::kInternal ("bad_answer") for a page that is not such a list
+// or a cursor that does not move on.
+std::function<Result<Json>(const Json& first, HttpTransport& transport)> FollowPages(std::string path,
+                                                                                    std::string items);
+
+}  // namespace tenantkv::tools

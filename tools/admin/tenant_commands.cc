@@ -1,0 +1,92 @@
+#include "tools/admin/tenant_commands.h"
+
+#include "tools/admin/admin_routes.h"
+#include "tools/admin/cli_errors.h"
+#include "tools/admin/command_args.h"
+#include "tools/admin/tenant_view.h"
+#include "tools/admin/terminal_text.h"
+
+namespace tenantkv::tools {
+namespace {
+
+AdminCommand ChangeState(const std::string& id, const std::string& action) {
+  return {{"POST", TenantPath(id) + "/" + action, std::nullopt}, RenderTenant};
+}
+
+void AddCreate(CLI::App& tenants, CommandSlot& slot) {
+  CLI::App* cmd = tenants.add_subcommand("create", "Create a tenant with its storage and data key");
+  CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id: [a-z0-9][a-z0-9-]{0,62}");
+  CLI::Option* plan = cmd->add_option("--plan", "Plan name (the server's default: standard)");
+  cmd->callback([&slot, id, plan] {
+    slot.emplace(TenantsCreate(id->as<std::string>(), OptionalValue(plan)));
+  });
+}
+
+void AddList(CLI::App& tenants, CommandSlot& slot) {
+  CLI::App* cmd = tenants.add_subcommand("list", "List all tenants");
+  cmd->callback([&slot] { slot.emplace(TenantsList()); });
+}
+
+void AddShow(CLI::App& tenants, CommandSlot& slot) {
+  CLI::App* cmd = tenants.add_subcommand("show", "Show a tenant: plan, state, usage, key versions");
+  CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id");
+  cmd->callback([&slot, id] { slot.emplace(TenantsShow(id->as<std::string>())); });
+}
+
+void AddDelete(CLI::App& tenants, CommandSlot& slot) {
+  CLI::App* cmd = tenants.add_subcommand(
+      "delete", "Delete a tenant: destroys its data keys, so its data can never be read again");
+  CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id");
+  CLI::Option* yes = cmd->add_flag("-y,--yes", "Confirm the deletion (required)");
+  cmd->callback(
+      [&slot, id, yes] { slot.emplace(TenantsDelete(id->as<std::string>(), yes->count() > 0)); });
+}
+
+void AddStateChange(CLI::App& tenants, CommandSlot& slot, const std::string& name,
+                    const std::string& description, AdminCommand (*build)(const std::string&)) {
+  CLI::App* cmd = tenants.add_subcommand(name, description);
+  CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id");
+  cmd->callback([&slot, id, build] { slot.emplace(build(id->as<std::string>())); });
+}
+
+}  // namespace
+
+AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan) {
+  Json body = {{"id", id}};
+  if (plan) body["plan"] = *plan;
+  return {{"POST", TenantsPath(), std::move(body)}, RenderTenant};
+}
+
+AdminCommand TenantsList() { return {{"GET", TenantsPath(), std::nullopt}, RenderTenantList}; }
+
+AdminCommand TenantsShow(const std::string& id) {
+  return {{"GET", TenantPath(id), std::nullopt}, RenderTenant};
+}
+
+Result<AdminCommand> TenantsDelete(const std::string& id, bool confirmed) {
+  if (!confirmed) {
+    return UsageError("refusing to delete tenant '" + id +
+                      "' without --yes: deletion destroys its data keys and cannot be undone");
+  }
+  const Renderer render = [id](const Json&) { return "deleted tenant '" + OneLine(id) + "'\n"; };
+  return AdminCommand{{"DELETE", TenantPath(id), std::nullopt}, render};
+}
+
+AdminCommand TenantsSuspend(const std::string& id) { return ChangeState(id, "suspend"); }
+
+AdminCommand TenantsResume(const std::string& id) { return ChangeState(id, "resume"); }
+
+void AddTenantCommands(CLI::App& app, CommandSlot& slot) {
+  CLI::App* tenants = app.add_subcommand("tenants", "Manage tenants");
+  tenants->require_subcommand(1);
+  AddCreate(*tenants, slot);
+  AddList(*tenants, slot);
+  AddShow(*tenants, slot);
+  AddDelete(*tenants, slot);
+  AddStateChange(*tenants, slot, "suspend", "Stop a tenant's data access, keeping its data",
+                 TenantsSuspend);
+  AddStateChange(*tenants, slot, "resume", "Restore a suspended tenant's data access",
+                 TenantsResume);
+}
+
+}  // namespace tenantkv::tools

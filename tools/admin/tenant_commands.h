@@ -1,0 +1,35 @@
+// tenants create|list|show|delete|suspend|resume.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "crypto/status.h"
+#include "tools/admin/admin_command.h"
+
+namespace tenantkv::tools {
+
+// POST /admin/v1/tenants {"id":id[,"plan":plan]} → the new tenant.
+AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan);
+
+// GET /admin/v1/tenants → one line per tenant.
+AdminCommand TenantsList();
+
+// GET /admin/v1/tenants/{id} → the tenant.
+AdminCommand TenantsShow(const std::string& id);
+
+// DELETE /admin/v1/tenants/{id}. Deleting crypto-shreds the tenant's data,
+// so without `confirmed` (--yes) it is a UsageError; it never prompts,
+// because scripts have no terminal to answer.
+Result<AdminCommand> TenantsDelete(const std::string& id, bool confirmed);
+
+// POST /admin/v1/tenants/{id}/suspend and .../resume → the tenant.
+AdminCommand TenantsSuspend(const std::string& id);
+AdminCommand TenantsResume(const std::string& id);
+
+// Registers "tenants" and its subcommands under `app`; the chosen one fills
+// `slot` when parsing completes.
+void AddTenantCommands(CLI::App& app, CommandSlot& slot);
+
+}  // namespace tenantkv::tools

@@ -1,0 +1,34 @@
+#include "tools/admin/tenant_view.h"
+
+#include "tools/admin/json_table.h"
+
+namespace tenantkv::tools {
+
+std::string RenderTenant(const Json& tenant) {
+  const Json* quota = FindPath(tenant, "quota");
+  const bool quota_section = quota != nullptr && quota->is_object() && !quota->empty();
+  Json fields = tenant;
+  if (quota_section) fields.erase("quota");
+  std::string out = FieldTable(fields, {"id", "plan", "state", "created_at"}).Render();
+  if (quota_section) AppendSection(out, "quota", FieldTable(*quota, {}).Render());
+  const std::string sections = ArraySections(tenant);
+  if (!sections.empty()) AppendSection(out, "", sections);
+  return out;
+}
+
+std::string RenderTenantList(const Json& body) {
+  const Json* tenants = FindPath(body, "tenants");
+  const Json rows = tenants != nullptr ? *tenants : Json::array();
+  const std::vector<Column> columns =
+      ColumnsWithExtras(rows, {
+                                  {"ID", "id"},
+                                  {"PLAN", "plan"},
+                                  {"STATE", "state"},
+                                  {"CREATED_AT", "created_at"},
+                                  {"KEYS", "usage.keys"},
+                                  {"LOGICAL_BYTES", "usage.logical_bytes"},
+                              });
+  return RowsTable(rows, columns).Render();
+}
+
+}  // namespace tenantkv::tools
