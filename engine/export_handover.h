@@ -16,7 +16,7 @@
 
 #include "crypto/passphrase_key.h"
 #include "crypto/status.h"
-#include "engine/tenant_registry.h"
+#include "engine/wrapped_key_store.h"
 
 namespace tenantkv::engine {
 
