@@ -63,14 +63,14 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, keys_.UnwrapDataKey(info.id, k.version));
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, key_store_.UnwrapDataKey(info.id, k.version));
     newest = std::max(newest, k.version);
     tenant->keyring().Add(k.version, std::move(key), k.version == newest);
   }
   // An evicted key (Keyring::EvictIdle) is read and unwrapped again from
   // its record, under whatever master version it is wrapped by then.
   tenant->keyring().SetLoader(
-      [this, id = info.id](uint32_t version) { return keys_.UnwrapDataKey(id, version); });
+      [this, id = info.id](uint32_t version) { return key_store_.UnwrapDataKey(id, version); });
   TKV_ASSIGN_OR_RETURN(Usage usage, directory_.ReadUsage(info.id));
   TKV_RETURN_IF_ERROR(InitValueCounts(info, usage));
   SealCounterOptions seal_options = options_.seals;
@@ -120,7 +120,7 @@ Result<DataKeyInfo> TenantRegistry::AddDataKey(Tenant& t, rocksdb::WriteBatch* e
     rocksdb::WriteBatch batch;
     if (extra != nullptr) batch = *extra;
     TKV_ASSIGN_OR_RETURN(added.master_version,
-                         keys_.StageDataKey(t.id(), added.version, added.created_at_ms, data_key, &batch));
+                         key_store_.StageDataKey(t.id(), added.version, added.created_at_ms, data_key, &batch));
     next.data_keys.push_back(added);
     TKV_RETURN_IF_ERROR(directory_.StageRecord(next, &batch));
     return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "rotate data key");
@@ -145,12 +145,12 @@ Status TenantRegistry::DestroyDataKey(Tenant& t, uint32_t version) {
                                         "key_not_retiring");
     }
     rocksdb::WriteBatch batch;
-    TKV_RETURN_IF_ERROR(keys_.StageDestroyDataKey(t.id(), version, &batch));
+    TKV_RETURN_IF_ERROR(key_store_.StageDestroyDataKey(t.id(), version, &batch));
     TKV_RETURN_IF_ERROR(directory_.StageRecord(next, &batch));
     return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "destroy data key");
   }));
   t.keyring().Remove(version);
-  return keys_.PurgeDataKey(t.id(), version);
+  return key_store_.PurgeDataKey(t.id(), version);
 }
 
 Status TenantRegistry::FaultForTestAt(FaultForTest at) {
@@ -169,10 +169,10 @@ Status TenantRegistry::PersistInfo(const TenantInfo& info) {
 Status TenantRegistry::CommitNewTenant(TenantInfo& info, const crypto::SecretBytes& data_key,
                                        const Place& place, const Usage& usage) {
   info.placement = place.name;
-  auto wraps = keys_.HoldWraps();  // no master switch until the key is persisted
+  auto wraps = key_store_.HoldWraps();  // no master switch until the key is persisted
   rocksdb::WriteBatch batch;
   TKV_ASSIGN_OR_RETURN(info.data_keys[0].master_version,
-                       keys_.StageDataKey(info.id, 1, info.created_at_ms, data_key, &batch));
+                       key_store_.StageDataKey(info.id, 1, info.created_at_ms, data_key, &batch));
   TKV_RETURN_IF_ERROR(directory_.StageRecord(info, &batch));
   directory_.StageUsage(info.id, usage, &batch);
   // Every value starts on version 1; an import sealed each of them once.
@@ -267,14 +267,14 @@ std::vector<TenantInfo> TenantRegistry::PendingDeletes() const { return director
 Status TenantRegistry::Shred(const TenantInfo& info, bool* owns_place) {
   TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredKeys));
   rocksdb::WriteBatch keys;
-  TKV_RETURN_IF_ERROR(keys_.StageDestroyAll(info.id, &keys));
+  TKV_RETURN_IF_ERROR(key_store_.StageDestroyAll(info.id, &keys));
   bool release = false;
   if (*owns_place) TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
   *owns_place = false;
   if (release) placement_->Released(info.placement);
   TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredPurge));
-  TKV_RETURN_IF_ERROR(keys_.PurgeAll(info.id));
+  TKV_RETURN_IF_ERROR(key_store_.PurgeAll(info.id));
   return directory_.RemoveRecords(info.id);
 }
 
@@ -305,7 +305,7 @@ Result<ExportKey> TenantRegistry::GetExportKey(const std::string& id, bool creat
     // Its keys are being destroyed: the old exports must not import again.
     return Status::NotFound("tenant '" + id + "' has no export key on this node", "export_key_not_found");
   }
-  return keys_.GetExportKey(id, create, [&]() -> std::shared_ptr<Tenant> {
+  return key_store_.GetExportKey(id, create, [&]() -> std::shared_ptr<Tenant> {
     auto t = Get(id);
     return t.ok() ? *t : nullptr;
   });
@@ -339,7 +339,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
   return tenant;
 }
 
-Status TenantRegistry::WithWrapsPaused(const std::function<Status()>& fn) { return keys_.WithWrapsPaused(fn); }
+Status TenantRegistry::WithWrapsPaused(const std::function<Status()>& fn) { return key_store_.WithWrapsPaused(fn); }
 
 Result<size_t> TenantRegistry::DestroyLeftoverKeys(const std::string& id) {
   // Holding the id, so that no create of the same id can interleave.
@@ -347,13 +347,13 @@ Result<size_t> TenantRegistry::DestroyLeftoverKeys(const std::string& id) {
     return Status::Unavailable("tenant '" + id + "' is being created or deleted", "tenant_busy");
   }
   auto destroy = [&]() -> Result<size_t> {
-    TKV_ASSIGN_OR_RETURN(size_t records, keys_.CountRecords(id));
+    TKV_ASSIGN_OR_RETURN(size_t records, key_store_.CountRecords(id));
     if (records == 0) return records;
     rocksdb::WriteBatch batch;
-    TKV_RETURN_IF_ERROR(keys_.StageDestroyAll(id, &batch));
+    TKV_RETURN_IF_ERROR(key_store_.StageDestroyAll(id, &batch));
     TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                   "destroy leftover keys"));
-    TKV_RETURN_IF_ERROR(keys_.PurgeAll(id));
+    TKV_RETURN_IF_ERROR(key_store_.PurgeAll(id));
     return records;
   };
   auto records = destroy();
@@ -376,7 +376,7 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
   if (t.state() == TenantState::kDeleting) return out;  // its delete destroys the keys
   rocksdb::WriteBatch batch;
   std::set<uint32_t> moved;  // data-key versions now under `to`
-  TKV_ASSIGN_OR_RETURN(out.keys_rewrapped, keys_.StageRewrap(id, to, &batch, &moved));
+  TKV_ASSIGN_OR_RETURN(out.keys_rewrapped, key_store_.StageRewrap(id, to, &batch, &moved));
   if (out.keys_rewrapped == 0) return out;
   if (rewrap_hook_for_test_) rewrap_hook_for_test_(id);
   // The tenant record is read and written under the tenant's record lock,
@@ -393,7 +393,7 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
 }
 
 Result<TenantRegistry::KeyCensus> TenantRegistry::CensusWrappedKeys(uint32_t version) const {
-  return keys_.Census(version);
+  return key_store_.Census(version);
 }
 
 Status TenantRegistry::FlushAll() { return storage_->Flush(); }

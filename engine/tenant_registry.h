@@ -183,7 +183,7 @@ class TenantRegistry {
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
       : storage_(storage), clock_(clock), options_(std::move(options)), directory_(storage),
-        keys_(storage, keys, clock) {}
+        key_store_(storage, keys, clock) {}
 
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place);
@@ -215,7 +215,7 @@ class TenantRegistry {
   const RegistryOptions options_;
 
   TenantDirectory directory_;
-  WrappedKeyStore keys_;
+  WrappedKeyStore key_store_;
   std::unique_ptr<TenantPlacement> placement_;
   std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
   std::function<void(const std::string&)> rewrap_hook_for_test_;
