@@ -16,7 +16,7 @@
 
 #include "crypto/passphrase_key.h"
 #include "crypto/status.h"
-#include "engine/tenants/tenant_registry.h"
+#include "engine/tenants/wrapped_key_store.h"
 
 namespace tenantkv::engine {
 

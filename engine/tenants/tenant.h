@@ -3,11 +3,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "crypto/status.h"
 #include "engine/keys/keyring.h"
 #include "engine/keys/seal_counter.h"
 #include "engine/quota/tenant_limits.h"
@@ -64,6 +66,24 @@ class Tenant {
     copy.state = state_.load();
     return copy;
   }
+  // Changes the tenant's record: `change` gets a copy (its state current)
+  // and, holding the tenant's record lock, persists it; the copy becomes the
+  // record when `change` succeeds. Every write of the record goes through
+  // here, so none is based on an older copy than the one before it.
+  Status ChangeInfo(const std::function<Status(TenantInfo& next)>& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    TenantInfo next = info_;
+    next.state = state_.load();
+    TKV_RETURN_IF_ERROR(change(next));
+    info_ = std::move(next);
+    state_ = info_.state;
+    return Status::Ok();
+  }
+  // Set once by the registry, seals first (the store uses both them and
+  // the keyring), before the tenant is shared.
+  void InitSeals(std::unique_ptr<SealCounter> seals) { seals_ = std::move(seals); }
+  void InitStore(std::unique_ptr<TenantStore> store) { store_ = std::move(store); }
+
   TenantStore& store() { return *store_; }
   const TenantStore& store() const { return *store_; }
   Keyring& keyring() { return keyring_; }
@@ -103,8 +123,6 @@ class Tenant {
   ~Tenant() { delete attachment_.load(); }
 
  private:
-  friend class TenantRegistry;
-
   mutable std::mutex mu_;
   std::mutex key_mu_;
   TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
@@ -114,7 +132,7 @@ class Tenant {
   UsageHistory usage_history_;
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
-  std::unique_ptr<TenantStore> store_;  // set once by the registry
+  std::unique_ptr<TenantStore> store_;  // set once by InitStore
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
 };
 

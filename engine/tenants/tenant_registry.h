@@ -1,30 +1,40 @@
-// TenantRegistry: creates, finds, suspends and deletes tenants.
+// TenantRegistry: creates, finds, suspends and deletes tenants. A facade
+// over three parts, each with its own records in the system column family:
+//   TenantDirectory  (tenant_directory.h)   id -> tenant, lifecycle state,
+//                                           tenant/<id> and usage/<id>
+//   WrappedKeyStore  (wrapped_key_store.h)  data and export keys under
+//                                           dkey/<id>/, rewrap, census
+//   TenantPlacement  (tenant_placement.h)   where a tenant's data lives
+// The registry composes them: a step that changes more than one part's
+// records commits them in one batch (a new tenant's record, its first key
+// and its place; a new data key and the record naming it; a shredding and
+// the release of the place).
 //
-// Persistence (system column family):
-//   tenant/<id>                  JSON TenantInfo
-//   dkey/<id>/<version, 8 hex>   JSON {master_version, wrapped (hex), created_at}: the
-//                                record's master_version is the one its bytes are
-//                                wrapped under (TenantInfo repeats it for display)
-//   dkey/<id>/export             JSON {key_id, master_version, wrapped (hex), created_at}:
-//                                the tenant's export wrapping key (wraps its
-//                                data keys inside exports); under dkey/<id>/
-//                                so that shredding destroys it with them
-//   usage/<id>                   merged (keys, bytes) counters
-//   kstat/<id>/...               per-version value and seal counts, the
-//                                re-encryption cursor (key_records.h)
-// Every key is wrapped under the master version current when it is
-// persisted: paths that wrap read CurrentVersion and persist without a
-// master-key switch in between (tenant key mutex, or wrap_mu_ for a tenant
-// not yet registered), so a rotation that switched versions and then
-// rewrapped each tenant under its key mutex leaves nothing behind.
-// A new tenant takes a spare column family from the ColumnFamilyPool and a
-// deleted tenant's column family is emptied and returned to it, so neither
-// issues column-family DDL (which stalls every tenant's writes in RocksDB).
 // Delete is crypto-shredding: data keys are destroyed (and purged from the
-// DB's files) in the same batch as the range delete of the tenant's data.
-// It is a persisted state machine: the state "deleting" is persisted first,
-// and until the shredding is done the id stays taken and the purge is
-// retried (by a repeated Delete, and at the next start). Thread-safe.
+// DB's files) in the same batch as the release of the tenant's place (a range
+// delete of its data). It is a persisted state machine: the state "deleting"
+// is persisted first, and until the shredding is done the id stays taken and
+// the purge is retried (by a repeated Delete, and at the next start).
+//
+// Lock order (a lock is only ever taken while holding locks above it):
+//   1. WrappedKeyStore export-key mutex  one creator of an export key at a time
+//   2. Tenant::key_mutex()               a tenant's wrapped keys: held to wrap
+//                                        and persist (AddDataKey, export key),
+//                                        DestroyDataKey, RewrapTenantKeys, and
+//                                        Delete up to the end of the shredding
+//   3. Tenant record lock (inside Tenant::ChangeInfo)
+//   4. TenantDirectory::mu_              held only inside its own methods
+//   Delete's `on_deleting` runs holding 2: the engine's API-key store lock
+//   comes after 2 (and is never held while taking 1-3).
+//   -  WrappedKeyStore wrap pause lock   shared by Create/CreateImported from
+//                                        choosing a master version to writing
+//                                        the first key (they hold no lock of
+//                                        1-3 then), exclusive in
+//                                        WithWrapsPaused; never held with 1-3
+//   leaves (taken under any of these, take none of them):
+//      ColumnFamilyPool's mutexes, Keyring's, SealCounter's, the key
+//      provider's, Storage's.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -40,17 +50,14 @@
 #include "crypto/keys/key_provider.h"
 #include "engine/tenants/cf_pool.h"
 #include "engine/clock.h"
+#include "engine/keys/seal_counter.h"
 #include "engine/storage/storage.h"
 #include "engine/tenants/tenant.h"
+#include "engine/tenants/tenant_directory.h"
+#include "engine/tenants/tenant_placement.h"
+#include "engine/tenants/wrapped_key_store.h"
 
 namespace tenantkv::engine {
-
-// A tenant's export wrapping key, unwrapped. `key_id` (random, 16 hex)
-// names it in exports so a later key of a re-created tenant is told apart.
-struct ExportKey {
-  std::string key_id;
-  crypto::SecretBytes key;
-};
 
 struct RegistryOptions {
   size_t max_value_bytes = 1 << 20;  // largest value a tenant may store
@@ -142,10 +149,7 @@ class TenantRegistry {
   Result<RewrapOutcome> RewrapTenantKeys(const std::string& id, uint32_t to);
 
   // A full scan of the wrapped-key records.
-  struct KeyCensus {
-    std::map<uint32_t, size_t> keys_per_master;  // master version -> records
-    std::set<std::string> tenants_not_under;     // ids with a record not under `version`
-  };
+  using KeyCensus = engine::KeyCensus;
   Result<KeyCensus> CensusWrappedKeys(uint32_t version) const;
   // A new data-key version for `t`, wrapped under the master key's current
   // version: its record, the tenant record (older active versions become
@@ -162,7 +166,7 @@ class TenantRegistry {
   // Flushes every tenant's memtables (tests and graceful shutdown).
   Status FlushAll();
 
-  ColumnFamilyPool& cf_pool() { return *pool_; }
+  ColumnFamilyPool& cf_pool() { return placement_->cf_pool(); }
 
   // Test-only fault injection: the next pass through `at` fails once with
   // Internal("injected_fault") (the delete path: persisting the deleting
@@ -178,53 +182,41 @@ class TenantRegistry {
  private:
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
-      : storage_(storage), keys_(keys), clock_(clock), options_(std::move(options)) {}
+      : storage_(storage), clock_(clock), options_(std::move(options)), directory_(storage),
+        key_store_(storage, keys, clock) {}
 
   Status Load();
-  Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, CfHandle cf);
-  // Reads data key `version` of tenant `id` and unwraps it (start-up, and
-  // the keyring's loader after an eviction).
-  Result<crypto::SecretBytes> UnwrapDataKey(const std::string& id, uint32_t version) const;
+  Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place);
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
   Status InitValueCounts(const TenantInfo& info, const Usage& usage);
   Status PersistInfo(const TenantInfo& info);
-  // `*recycle_cf`: stage the range delete of the tenant's column family in the
-  // key-destroying batch (false when the pool has adopted it already); set
-  // to false once that batch is committed, so a retry never recycles twice.
-  Status Shred(const TenantInfo& info, bool* recycle_cf);
+  // `*owns_place`: release the tenant's place in the key-destroying batch
+  // (false when it is released already); set to false once that batch is
+  // committed, so a retry never releases it twice.
+  Status Shred(const TenantInfo& info, bool* owns_place);
   Status CheckPlan(const std::string& plan) const;
   // Internal("injected_fault") once if a test injected a fault at `at`.
   Status FaultForTestAt(FaultForTest at);
-  Status Reserve(const std::string& id);
   // Validates the id and plan, reserves the id (busy until the caller
-  // clears it) and fills in the record of a new tenant with data key 1.
+  // publishes it) and fills in the record of a new tenant with data key 1.
   Result<TenantInfo> Begin(const std::string& id, const std::string& plan_in);
-  // Adds a new tenant's records to `batch`: data key 1 (wrapped), the
-  // tenant record and its usage counters.
-  void StageNewTenant(const TenantInfo& info, uint32_t master_version, const std::string& wrapped,
-                      const Usage& usage, rocksdb::WriteBatch* batch) const;
+  // Wraps `data_key` as data key 1 of the new tenant `info` and commits, in
+  // one batch, its records (the key, the tenant record, its usage counters
+  // and value counts) with the claim of `place`. Holds the wrap pause lock.
+  Status CommitNewTenant(TenantInfo& info, const crypto::SecretBytes& data_key, const Place& place,
+                         const Usage& usage);
+  // Destroys the key records of a tenant that no longer exists (an
+  // interrupted delete's leftovers); gives how many there were.
+  Result<size_t> DestroyLeftoverKeys(const std::string& id);
 
   Storage* const storage_;
-  const crypto::KeyProvider* const keys_;
   const Clock* const clock_;
   const RegistryOptions options_;
 
-  std::unique_ptr<ColumnFamilyPool> pool_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
-  std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
-  // A delete not finished: the tenant's record, and whether its column
-  // family is still its own (not yet handed to the pool).
-  struct PendingPurge {
-    TenantInfo info;
-    bool owns_cf = true;
-  };
-  std::map<std::string, PendingPurge> deleting_;  // GUARDED_BY(mu_)
-  std::mutex export_key_mu_;        // one creator of an export key at a time
-  // Shared by create/import from choosing a master version to persisting
-  // the wrapped key; exclusive while the current master version changes.
-  std::shared_mutex wrap_mu_;
+  TenantDirectory directory_;
+  WrappedKeyStore key_store_;
+  std::unique_ptr<TenantPlacement> placement_;
   std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
   std::function<void(const std::string&)> rewrap_hook_for_test_;
 };

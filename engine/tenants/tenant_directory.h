@@ -1,0 +1,103 @@
+// TenantDirectory: which tenants exist, in which lifecycle state, and their
+// persisted records.
+//
+// Persistence (system column family):
+//   tenant/<id>    JSON TenantInfo
+//   usage/<id>     merged (keys, bytes) counters
+// and it removes kstat/<id>/ (key_records.h) with them.
+//
+// In memory an id is in one of three states: live (Get, List), busy (being
+// created, or a delete of it running: Reserve .. Publish/Release), or
+// pending delete (its state "deleting" is persisted and its purge is not
+// finished: PendingDelete). A live tenant is busy too while its delete runs.
+// A taken id (any of these) cannot be created again. The directory's mutex
+// is held only inside its own methods, never while calling out.
+// Thread-safe.
+#pragma once
+
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/status.h"
+#include "engine/storage/storage.h"
+#include "engine/tenants/tenant.h"
+
+namespace tenantkv::engine {
+
+class TenantDirectory {
+ public:
+  // `storage` must outlive the directory.
+  explicit TenantDirectory(Storage* storage) : storage_(storage) {}
+  TenantDirectory(const TenantDirectory&) = delete;
+  TenantDirectory& operator=(const TenantDirectory&) = delete;
+
+  // --- Persisted records ---
+  // Every tenant record. DataLoss if one is malformed.
+  Result<std::vector<TenantInfo>> LoadRecords() const;
+  Status PersistRecord(const TenantInfo& info);
+  Status StageRecord(const TenantInfo& info, rocksdb::WriteBatch* batch) const;
+  // Tenant `id`'s usage counters; zero if it has none.
+  Result<Usage> ReadUsage(const std::string& id) const;
+  void StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const;
+  // The system column family key of tenant `id`'s usage counters.
+  static std::string UsageKey(const std::string& id);
+  // Removes the tenant record, its usage counters and kstat/<id>/, in one
+  // fsync'd batch.
+  Status RemoveRecords(const std::string& id);
+
+  // --- Ids ---
+  // Takes `id` for a create (busy). AlreadyExists("tenant_exists") if it
+  // is taken.
+  Status Reserve(const std::string& id);
+  // Ends the Reserve: `tenant` (if not null) becomes live under `id`.
+  void Publish(const std::string& id, std::shared_ptr<Tenant> tenant);
+  // NotFound("tenant_not_found") unless live.
+  Result<std::shared_ptr<Tenant>> Get(const std::string& id) const;
+  std::vector<std::shared_ptr<Tenant>> List() const;
+
+  // --- The delete state machine ---
+  // A delete not finished: the tenant's record, and whether its place is
+  // still its own (not yet released).
+  struct PendingPurge {
+    TenantInfo info;
+    bool owns_place = true;
+  };
+  struct DeleteStart {
+    bool resumed = false;  // the tenant was deleting already
+    bool running = false;  // another delete of it is running: leave it to that one
+    std::shared_ptr<Tenant> live;  // the live tenant; null when resuming a pending delete
+    PendingPurge purge;            // the pending delete resumed
+  };
+  // Starts a delete of `id`: unless another delete of it runs, the id is
+  // busy until FinishDelete. NotFound("tenant_not_found") if there is no
+  // such tenant, deleting or not.
+  Result<DeleteStart> BeginDelete(const std::string& id);
+  // The live tenant `id`'s state "deleting" is persisted: it leaves Get and
+  // List for PendingDelete.
+  void MarkDeleting(const std::string& id, const PendingPurge& purge);
+  // Ends BeginDelete: the id is free if `purged`, else its delete stays
+  // pending with `owns_place`.
+  void FinishDelete(const std::string& id, bool purged, bool owns_place);
+  // A delete found pending at start whose purge failed again.
+  void AddPending(const TenantInfo& info, bool owns_place);
+  // NotFound("tenant_not_found") unless a delete of `id` is pending.
+  Result<TenantInfo> PendingDelete(const std::string& id) const;
+  std::vector<TenantInfo> PendingDeletes() const;
+
+ private:
+  Storage* const storage_;
+
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
+  std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
+  std::map<std::string, PendingPurge> deleting_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace tenantkv::engine
