@@ -129,6 +129,9 @@ class Api {
     bool is_operator = false;
     int64_t read_bytes = 0;
     int64_t write_bytes = 0;
+    // Dispatch wrote the refusal itself: its HTTP status (405) has no
+    // Status code. The returned Status still names it for the accounting.
+    bool problem_written = false;
   };
   Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
   // Counts the request in its caller's series and writes its access line.

@@ -27,26 +27,33 @@ struct ListenSocket : httplib::Server {
 // them leniently ("5 5" is a size of 5, a chunk of the wrong length or
 // without its CRLF is taken as it comes), so what it would store is not
 // what a strict reader of the same bytes would see.
-Status CheckFraming(const httplib::Request& req) {
+// True when the framing is sound; otherwise the refusal is written to `res`.
+bool CheckFraming(const httplib::Request& req, httplib::Response& res) {
   if (req.headers.count("Transfer-Encoding") > 0) {
-    return Status::InvalidArgument("send the body with a Content-Length; Transfer-Encoding is not accepted",
-                                   "length_required");
+    WriteHttpProblem(res, 411, "length_required",
+                     "send the body with a Content-Length; Transfer-Encoding is not accepted");
+    return false;
   }
   const size_t lengths = req.headers.count("Content-Length");
-  if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
+  if (lengths > 1) {
+    WriteProblem(res, Status::InvalidArgument("Content-Length given more than once", "bad_framing"));
+    return false;
+  }
   // Without a length the library would read the body until the client
   // half-closes (taking everything as the body) or the read timeout passes.
   if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
                        req.method == "PRI")) {
-    return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
+    WriteHttpProblem(res, 411, "length_required", "send Content-Length (0 for no body)");
+    return false;
   }
   if (lengths == 1) {
     const std::string& v = req.get_header_value("Content-Length");
     if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
-      return Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing");
+      WriteProblem(res, Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing"));
+      return false;
     }
   }
-  return Status::Ok();
+  return true;
 }
 
 }  // namespace
@@ -93,8 +100,7 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<h
   // Every connection is admitted (or refused) on its first request, before
   // its body is read.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (Status framing = CheckFraming(req); !framing.ok()) {
-      WriteProblem(res, framing);
+    if (!CheckFraming(req, res)) {
       res.set_header("Connection", "close");
       res.set_header("X-Request-Id", api_->RequestId(req));
       ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
