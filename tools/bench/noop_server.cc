@@ -27,13 +27,11 @@
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -45,13 +43,11 @@
 #include "server/http_handler.h"
 #include "server/http_options.h"
 #include "server/http_server.h"
+#include "server/stop_signals.h"
 #include "server/tls_options.h"
+#include "tools/bench/loopback_host.h"
 
 namespace {
-
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 // The storage floor's state: the DB, one column family per tenant, and the
 // tenant of each Authorization header seen (the first N distinct headers
@@ -214,17 +210,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535 || !IsLoopback(host)) {
+  if (port < 0 || port > 65535 || !tenantkv::bench::IsLoopbackHost(host)) {
     std::fprintf(stderr, "--listen must be a loopback HOST:PORT\n");
     return 2;
   }
 
-  // Signals are taken by a waiting thread, which stops the server.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken by a waiting thread, which stops the server. Blocked
+  // before RocksDB and the front start their threads.
+  tenantkv::server::StopSignals stop_signals;
 
   const std::string body(body_bytes, 'v');
   std::unique_ptr<StorageFloor> floor;
@@ -248,16 +241,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::thread stopper([&s, &signals] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    s.Stop();
-  });
+  stop_signals.Start([&s](int) { s.Stop(); });
   std::printf("tenantkv-noop-server listening on http://%s:%d\n", host.c_str(), *bound);
   std::fflush(stdout);
   s.Run();
-  // Wakes the stopper if listening ended without a signal.
-  pthread_kill(stopper.native_handle(), SIGTERM);
-  stopper.join();
+  stop_signals.Stop();  // if listening ended without a signal
   return 0;
 }
