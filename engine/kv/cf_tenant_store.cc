@@ -293,7 +293,7 @@ Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
   ValueRecord rec;
   TKV_RETURN_IF_ERROR(OpenUnlocked(key, &st, &rec.value));
   if (!st.live(clock_->NowUnixMillis())) {
-    DeleteIfStillExpired(key).IgnoreError();  // best effort; the read answers 404 regardless
+    DeleteIfStillExpired(key).IgnoreError();  // best effort; the read finds nothing regardless
     return Status::NotFound("no such key");
   }
   rec.etag = std::move(st.etag);
@@ -504,20 +504,20 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     BatchOpResult& r = results[i];
     if (op.type == BatchOpType::kGet) {
       if (!ks->current) {
-        r.status = 404;
+        r.outcome = BatchOutcome::kAbsent;
         continue;
       }
       std::string value;
       TKV_RETURN_IF_ERROR(Open(op.key, &*ks->current, &value));
-      r.status = 200;
+      r.outcome = BatchOutcome::kFound;
       r.value = std::move(value);
       r.etag = ks->current->etag;
     } else if (op.type == BatchOpType::kDelete) {
-      r.status = ks->current ? 204 : 404;
+      r.outcome = ks->current ? BatchOutcome::kDeleted : BatchOutcome::kAbsent;
       if (ks->current) ks->dirty = true;
       ks->current.reset();
     } else {
-      r.status = ks->current ? 204 : 201;
+      r.outcome = ks->current ? BatchOutcome::kReplaced : BatchOutcome::kCreated;
       std::string sealed;
       TKV_RETURN_IF_ERROR(Seal(op.key, op.value, 0, &sealed));
       TKV_ASSIGN_OR_RETURN(ks->current, MakeStored(std::move(sealed)));

@@ -4,7 +4,7 @@
 // are sealed envelopes. The tenant's usage counters live in the system
 // column family and change in the same WriteBatch as the data (a merge of
 // deltas), so they never drift. Writes to one key are serialised by a
-// striped lock so If-Match/If-None-Match and usage deltas are exact.
+// striped lock so write conditions and usage deltas are exact.
 //
 // Every operation, reads included, is counted in flight for its whole
 // length; Close() refuses new ones and waits for those in flight, so once it

@@ -74,8 +74,18 @@ struct BatchLimits {
   uint64_t max_get_bytes = 0;
 };
 
+// What one batch operation found or did. The server turns it into the
+// operation's answer code.
+enum class BatchOutcome {
+  kFound,     // get: the key exists (value and etag are set)
+  kAbsent,    // get or delete: the key does not exist
+  kCreated,   // put: the key did not exist before
+  kReplaced,  // put: the key's previous value was overwritten
+  kDeleted,   // delete: the key existed and is gone
+};
+
 struct BatchOpResult {
-  int status = 200;  // 200 get hit, 201 created, 204 replaced/deleted, 404 absent
+  BatchOutcome outcome = BatchOutcome::kFound;
   std::optional<std::string> value;
   std::optional<std::string> etag;
 };

@@ -125,7 +125,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   // A writer waiting for its write group's leader blocks at once instead of
   // spinning on sched_yield for up to 100 us first: with two cores and a
   // thread per connection, the spinning takes the CPU the leader and the
-  // HTTP threads need (A/B, 6 runs each: PUT p99 about 9 % lower, 4 % more
+  // serving threads need (A/B, 6 runs each: PUT p99 about 9 % lower, 4 % more
   // PUT/s).
   db_opts.enable_write_thread_adaptive_yield = false;
   // The write group's leader inserts every member's batch into the

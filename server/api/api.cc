@@ -112,7 +112,7 @@ void Api::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   if (!s.ok()) {
     res.headers.erase("ETag");
-    WriteProblem(res, s);
+    if (!out.problem_written) WriteProblem(res, s);
     if (res.status >= 500 && res.status != 503 && res.status != 507) {
       spdlog::error("request {} {} {} failed: {}", request_id, req.method,
                     out.route != nullptr ? out.route->name : "unmatched", s.ToString());
@@ -192,8 +192,11 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   if (match.outcome == Outcome::kNotFound) return Status::NotFound("no such route", "route_not_found");
   if (match.outcome == Outcome::kMethodNotAllowed) {
     res.set_header("Allow", match.allow);
-    return Status(Code::kInvalidArgument, "method_not_allowed",
-                  "method " + req.method + " is not allowed here; allowed: " + match.allow);
+    Status refused(Code::kInvalidArgument, "method_not_allowed",
+                   "method " + req.method + " is not allowed here; allowed: " + match.allow);
+    WriteHttpProblem(res, 405, refused.reason(), refused.message());
+    out->problem_written = true;
+    return refused;
   }
   const Route& route = *match.route;
   out->route = &route;

@@ -15,6 +15,7 @@
 #include "server/auth/admission.h"
 #include "server/auth/auth.h"
 #include "server/auth/auth_backoff.h"
+#include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
 #include "server/observe/metrics.h"
 #include "server/api/router.h"
@@ -101,25 +102,26 @@ struct ApiOptions {
   std::shared_ptr<KeyRotationService> key_rotation;
 };
 
-class Api {
+// The HTTP front's handler for tenantkv-server.
+class Api final : public HttpHandler {
  public:
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
   Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options = {});
 
   // Answers one request completely: never throws, never leaves a 5xx
   // without a problem body, always sets X-Request-Id.
-  void Handle(const httplib::Request& req, httplib::Response& res);
+  void Handle(const httplib::Request& req, httplib::Response& res) override;
 
   // Fills in a problem body for errors the HTTP library raised itself (a
   // bad request line, an oversized body...). Returns true if it did, in
   // which case the connection should be closed; false for our own errors.
-  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res);
+  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res) override;
 
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 
   // The client's X-Request-Id if it is sane, else a new unique one.
-  std::string RequestId(const httplib::Request& req);
+  std::string RequestId(const httplib::Request& req) override;
 
  private:
   // Who called which route, and what it cost: for metrics and the access log.
@@ -129,6 +131,9 @@ class Api {
     bool is_operator = false;
     int64_t read_bytes = 0;
     int64_t write_bytes = 0;
+    // Dispatch wrote the refusal itself: its HTTP status (405) has no
+    // Status code. The returned Status still names it for the accounting.
+    bool problem_written = false;
   };
   Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
   // Counts the request in its caller's series and writes its access line.

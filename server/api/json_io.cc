@@ -50,6 +50,19 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+// The answer code of one batch operation, as a single-key call of the same
+// kind would answer it.
+int BatchOpStatus(engine::BatchOutcome outcome) {
+  switch (outcome) {
+    case engine::BatchOutcome::kFound: return 200;
+    case engine::BatchOutcome::kAbsent: return 404;
+    case engine::BatchOutcome::kCreated: return 201;
+    case engine::BatchOutcome::kReplaced:
+    case engine::BatchOutcome::kDeleted: return 204;
+  }
+  return 500;
+}
+
 }  // namespace
 
 std::string BatchResultsJson(const std::vector<engine::BatchOpResult>& results) {
@@ -66,7 +79,7 @@ std::string BatchResultsJson(const std::vector<engine::BatchOpResult>& results) 
       out.push_back(',');
     }
     out += "\"status\":";
-    out += std::to_string(r.status);
+    out += std::to_string(BatchOpStatus(r.outcome));
     if (r.value) {
       out += ",\"value_b64\":\"";
       out += Base64Encode(*r.value);  // the base64 alphabet needs no escapes

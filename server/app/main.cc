@@ -1,5 +1,4 @@
 // tenantkv-server: parse options, build the server, serve until SIGTERM/SIGINT.
-#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
@@ -7,11 +6,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "engine/backup/node_backup.h"
 #include "server/observe/logging.h"
 #include "server/app/server_app.h"
+#include "server/app/stop_signals.h"
 
 int main(int argc, char** argv) {
   using namespace tenantkv::server;
@@ -45,12 +44,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(loggers.main);
   spdlog::register_logger(loggers.access);
 
-  // Signals are taken by one thread with sigwait, never by a handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // blocks them here: every thread from now on inherits the mask
   signal(SIGPIPE, SIG_IGN);
   // Its flusher thread must start after the mask, or it could take SIGTERM.
   spdlog::flush_every(std::chrono::seconds(1));
@@ -75,15 +69,12 @@ int main(int argc, char** argv) {
   std::printf("operator token %s\n", (*app)->TokenSource().c_str());
   std::fflush(stdout);
 
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+  stop_signals.Start([&](int sig) {
     spdlog::info("signal {}: shutting down", sig);
     (*app)->Stop();
   });
   tenantkv::Status s = (*app)->Run();
-  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if Run ended by itself
-  waiter.join();
+  stop_signals.Stop();  // if Run ended by itself
   if (!s.ok()) {
     spdlog::error("shutdown: {}", s.ToString());
     spdlog::shutdown();

@@ -78,7 +78,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   api.auth_backoff.max_us = int64_t{options.auth_backoff_max_sec} * 1'000'000;
   api.auth_backoff.table_size = options.auth_fail_table_size;
   app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
-  TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, app->api_.get()));
+  // The front takes the HTTP and TLS parts of the options, and the Api as its handler.
+  TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, options, app->api_.get()));
   if (options.throttled_idle_priority && !thread_priority::Enable()) {
     spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "
                  "CAP_SYS_NICE or RLIMIT_NICE >= 20, e.g. LimitNICE=20 in a systemd unit); a flooding "

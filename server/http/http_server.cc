@@ -27,36 +27,60 @@ struct ListenSocket : httplib::Server {
 // them leniently ("5 5" is a size of 5, a chunk of the wrong length or
 // without its CRLF is taken as it comes), so what it would store is not
 // what a strict reader of the same bytes would see.
-Status CheckFraming(const httplib::Request& req) {
+// True when the framing is sound; otherwise the refusal is written to `res`.
+bool CheckFraming(const httplib::Request& req, httplib::Response& res) {
   if (req.headers.count("Transfer-Encoding") > 0) {
-    return Status::InvalidArgument("send the body with a Content-Length; Transfer-Encoding is not accepted",
-                                   "length_required");
+    WriteHttpProblem(res, 411, "length_required",
+                     "send the body with a Content-Length; Transfer-Encoding is not accepted");
+    return false;
   }
   const size_t lengths = req.headers.count("Content-Length");
-  if (lengths > 1) return Status::InvalidArgument("Content-Length given more than once", "bad_framing");
+  if (lengths > 1) {
+    WriteProblem(res, Status::InvalidArgument("Content-Length given more than once", "bad_framing"));
+    return false;
+  }
   // Without a length the library would read the body until the client
   // half-closes (taking everything as the body) or the read timeout passes.
   if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
                        req.method == "PRI")) {
-    return Status::InvalidArgument("send Content-Length (0 for no body)", "length_required");
+    WriteHttpProblem(res, 411, "length_required", "send Content-Length (0 for no body)");
+    return false;
   }
   if (lengths == 1) {
     const std::string& v = req.get_header_value("Content-Length");
     if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
-      return Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing");
+      WriteProblem(res, Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing"));
+      return false;
     }
   }
-  return Status::Ok();
+  return true;
 }
+
+// TCP_NODELAY, keep-alive count and timeout, read and write timeouts, the
+// body limit.
+void ApplyConnectionSettings(httplib::Server& s, const HttpOptions& o) {
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(o.keep_alive_max_requests);
+  s.set_keep_alive_timeout(o.keep_alive_timeout_sec);
+  s.set_read_timeout(o.read_timeout_sec, 0);
+  s.set_write_timeout(o.write_timeout_sec, 0);
+  s.set_payload_max_length(o.max_body_bytes);
+}
+
+// listen(2) again on the bound socket of `s` with `backlog` (cpp-httplib
+// binds with a backlog of 5). Call between bind_to_port and
+// listen_after_bind; false if `s` is not bound or listen fails.
+bool RaiseListenBacklog(httplib::Server& s, int backlog) { return ListenSocket::RaiseBacklog(s, backlog); }
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, Api* api) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpOptions& options, const TlsOptions& tls_options,
+                                                       HttpHandler* handler) {
   std::unique_ptr<httplib::Server> http;
-  if (!options.tls()) {
+  if (!tls_options.tls()) {
     http = std::make_unique<httplib::Server>();
   } else {
-    const TlsFiles files{options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file};
+    const TlsFiles files{tls_options.tls_cert_file, tls_options.tls_key_file, tls_options.tls_client_ca_file};
     Status tls = Status::Internal("TLS context was not set up", "tls_config");
     auto ssl = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
       tls = ConfigureServerTls(&ctx, files);
@@ -66,22 +90,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& opti
     if (!ssl->is_valid()) return Status::Internal("cannot create the TLS context", "tls_config");
     http = std::move(ssl);
   }
-  return std::unique_ptr<HttpServer>(new HttpServer(options, api, std::move(http)));
+  return std::unique_ptr<HttpServer>(new HttpServer(options, handler, std::move(http)));
 }
 
-void ApplyConnectionSettings(httplib::Server& s, const ServerOptions& o) {
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(o.keep_alive_max_requests);
-  s.set_keep_alive_timeout(o.keep_alive_timeout_sec);
-  s.set_read_timeout(o.read_timeout_sec, 0);
-  s.set_write_timeout(o.write_timeout_sec, 0);
-  s.set_payload_max_length(o.max_body_bytes);
-}
-
-bool RaiseListenBacklog(httplib::Server& s, int backlog) { return ListenSocket::RaiseBacklog(s, backlog); }
-
-HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http)
-    : options_(options), api_(api), http_(std::move(http)) {
+HttpServer::HttpServer(const HttpOptions& options, HttpHandler* handler, std::unique_ptr<httplib::Server> http)
+    : options_(options), handler_(handler), http_(std::move(http)) {
   httplib::Server& s = *http_;
   ApplyConnectionSettings(s, options_);
   s.new_task_queue = [this]() -> httplib::TaskQueue* {
@@ -93,10 +106,9 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<h
   // Every connection is admitted (or refused) on its first request, before
   // its body is read.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (Status framing = CheckFraming(req); !framing.ok()) {
-      WriteProblem(res, framing);
+    if (!CheckFraming(req, res)) {
       res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", api_->RequestId(req));
+      res.set_header("X-Request-Id", handler_->RequestId(req));
       ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -105,13 +117,13 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<h
       WriteProblem(res, Status::Unavailable("too many open connections from this client",
                                             "too_many_connections"));
       res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", api_->RequestId(req));
+      res.set_header("X-Request-Id", handler_->RequestId(req));
       ConnectionPool::MarkForClose();
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  auto handle = [this](const httplib::Request& req, httplib::Response& res) { api_->Handle(req, res); };
+  auto handle = [this](const httplib::Request& req, httplib::Response& res) { handler_->Handle(req, res); };
   const std::string any = R"([\s\S]*)";
   s.Get(any, handle);
   s.Post(any, handle);
@@ -121,7 +133,7 @@ HttpServer::HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<h
   s.Options(any, handle);
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (api_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
+        if (handler_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
         return httplib::Server::HandlerResponse::Handled;
       }));
   // The logger runs after a response is written.

@@ -10,33 +10,33 @@
 // With a certificate configured it serves HTTPS (TLS 1.2+, see
 // tls_context.h) with the same settings; the handshake itself is bounded by
 // the read timeout.
+//
+// Before a request reaches the handler its body framing is checked (411
+// length_required, 400 bad_framing) and its connection admitted under the
+// client's cap (503 too_many_connections); every method and path then goes
+// to the handler (http_handler.h). The front knows nothing of the API:
+// tenantkv-server hands it the Api, tenantkv-noop-server (the benchmarks'
+// ceiling) a trivial handler, so both run exactly these settings.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
 
-#include "server/api/api.h"
+#include "crypto/status.h"
 #include "server/http/connection_pool.h"
-#include "server/app/server_options.h"
+#include "server/http/http_handler.h"
+#include "server/http/http_options.h"
+#include "server/http/tls_options.h"
 
 namespace tenantkv::server {
 
-// The connection settings of tenantkv-server's HTTP front, from `o`:
-// TCP_NODELAY, keep-alive count and timeout, read and write timeouts, the
-// body limit. Also used by tenantkv-noop-server, so the benchmark ceiling
-// runs with exactly these.
-void ApplyConnectionSettings(httplib::Server& s, const ServerOptions& o);
-// listen(2) again on the bound socket of `s` with `backlog` (cpp-httplib
-// binds with a backlog of 5). Call between bind_to_port and
-// listen_after_bind; false if `s` is not bound or listen fails.
-bool RaiseListenBacklog(httplib::Server& s, int backlog);
-
 class HttpServer {
  public:
-  // `api` must outlive the server. FailedPrecondition "tls_config" if TLS
-  // is configured and its files cannot be used.
-  static Result<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, Api* api);
+  // `handler` must outlive the server. FailedPrecondition "tls_config" if
+  // TLS is configured and its files cannot be used.
+  static Result<std::unique_ptr<HttpServer>> Create(const HttpOptions& http, const TlsOptions& tls,
+                                                    HttpHandler* handler);
   ~HttpServer();
 
   // Binds the listening socket; returns the port (useful with port 0).
@@ -50,9 +50,9 @@ class HttpServer {
   ConnectionPool* pool() const { return pool_.load(); }
 
  private:
-  HttpServer(const ServerOptions& options, Api* api, std::unique_ptr<httplib::Server> http);
-  const ServerOptions options_;
-  Api* const api_;
+  HttpServer(const HttpOptions& options, HttpHandler* handler, std::unique_ptr<httplib::Server> http);
+  const HttpOptions options_;
+  HttpHandler* const handler_;
   std::unique_ptr<httplib::Server> http_;  // an httplib::SSLServer with TLS
   std::atomic<ConnectionPool*> pool_{nullptr};
 };

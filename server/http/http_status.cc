@@ -55,8 +55,6 @@ void Write(httplib::Response& res, int status, const std::string& code, const st
 }  // namespace
 
 int HttpStatusOf(const Status& s) {
-  if (s.reason() == "method_not_allowed") return 405;  // HTTP-only conditions
-  if (s.reason() == "length_required") return 411;
   switch (s.code()) {
     case Code::kOk: return 200;
     case Code::kInvalidArgument: return 400;
@@ -89,6 +87,11 @@ void WriteProblem(httplib::Response& res, const Status& s) {
 
 void WriteHttpProblem(httplib::Response& res, int http_status) {
   Write(res, http_status, CodeOfHttp(http_status), TitleOf(http_status));
+}
+
+void WriteHttpProblem(httplib::Response& res, int http_status, const std::string& code,
+                      const std::string& detail) {
+  Write(res, http_status, code, detail);
 }
 
 }  // namespace tenantkv::server

@@ -9,6 +9,9 @@
 
 namespace tenantkv::server {
 
+// A function of s.code() alone: the reason and message never change it.
+// Conditions only HTTP has (405, 411) have no Code; their problems are
+// written with WriteHttpProblem where they arise.
 int HttpStatusOf(const Status& s);
 
 // Sets status, Content-Type application/problem+json and an RFC 9457 body:
@@ -19,6 +22,11 @@ void WriteProblem(httplib::Response& res, const Status& s);
 // A problem for an HTTP-level failure that has no Status (e.g. the HTTP
 // library refused a request line): code "bad_request", "payload_too_large"...
 void WriteHttpProblem(httplib::Response& res, int http_status);
+// The same with the problem's code and detail given, for a refusal that
+// only HTTP has a status for (405 method_not_allowed, 411 length_required).
+// `http_status` must be a 4xx.
+void WriteHttpProblem(httplib::Response& res, int http_status, const std::string& code,
+                      const std::string& detail);
 
 // Adds a response header whose name and value the server built itself
 // (digits, quoted hex ETags, fixed words, checked request ids): no CR or LF

@@ -1,45 +1,14 @@
 #include "tools/bench/loopback_target.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <cctype>
 #include <charconv>
-#include <cstring>
 
 namespace tenantkv::bench {
 namespace {
 
 constexpr int kMaxPort = 65535;
-constexpr unsigned char kLoopbackFirstOctet = 127;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view StripBrackets(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return host.substr(1, host.size() - 2);
-  }
-  return host;
-}
-
-bool IsLoopbackV4(const std::string& text) {
-  in_addr addr{};
-  if (inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
-  unsigned char bytes[4];
-  std::memcpy(bytes, &addr.s_addr, sizeof bytes);
-  return bytes[0] == kLoopbackFirstOctet;
-}
-
-bool IsLoopbackV6(const std::string& text) {
-  in6_addr addr{};
-  if (inet_pton(AF_INET6, text.c_str(), &addr) != 1) return false;
-  if (IN6_IS_ADDR_LOOPBACK(&addr)) return true;
-  return IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == kLoopbackFirstOctet;
-}
+using loopback_internal::Lower;
+using loopback_internal::StripBrackets;
 
 Status Refuse(std::string_view url, std::string_view why) {
   return Status::InvalidArgument("refusing --server '" + std::string(url) + "': " +
@@ -51,14 +20,6 @@ Status Refuse(std::string_view url, std::string_view why) {
 std::string LoopbackTarget::Origin() const {
   const bool v6 = host.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-bool IsLoopbackHost(std::string_view host) {
-  const std::string lower = Lower(StripBrackets(host));
-  if (lower == "localhost") return true;
-  const bool bracketed = host.size() != StripBrackets(host).size();
-  if (!bracketed && IsLoopbackV4(lower)) return true;
-  return IsLoopbackV6(lower);
 }
 
 Result<LoopbackTarget> ParseLoopbackTarget(std::string_view url) {

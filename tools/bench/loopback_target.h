@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "crypto/status.h"
+#include "tools/bench/loopback_host.h"
 
 namespace tenantkv::bench {
 
@@ -16,11 +17,6 @@ struct LoopbackTarget {
   // "http://host:port" with IPv6 in brackets, for messages.
   std::string Origin() const;
 };
-
-// True for an IPv4 literal in 127.0.0.0/8 (dotted quad), "::1" (brackets
-// optional), the IPv4-mapped form of 127.0.0.0/8, and "localhost" in any
-// case. Names other than localhost are refused without a DNS lookup.
-bool IsLoopbackHost(std::string_view host);
 
 // Parses "http://HOST:PORT" (an optional trailing '/'). InvalidArgument,
 // in one line, for another scheme, a missing or bad port, a path, user info,

@@ -1,10 +1,11 @@
-// tenantkv-noop-server: the HTTP ceiling for benchmarks. A cpp-httplib
-// server with tenantkv-server's HTTP front settings (its ConnectionPool with
-// the same thread and per-client limits, TCP_NODELAY, the raised listen
-// backlog, the same keep-alive, timeout and body limits) that answers every
-// GET, PUT, POST and DELETE with a fixed body and does no other work. What
-// it reaches on a machine is what the HTTP library, the kernel's loopback
-// and the load generator cost there; tenantkv's rates are compared with it.
+// tenantkv-noop-server: the HTTP ceiling for benchmarks. tenantkv-server's
+// own HTTP front (server/http/http_server.h: its ConnectionPool with the same
+// thread and per-client limits, the framing check, TCP_NODELAY, the raised
+// listen backlog, the same keep-alive, timeout and body limits) with a
+// handler that answers every GET, PUT, POST and DELETE with a fixed body and
+// does no other work. What it reaches on a machine is what the HTTP front,
+// the kernel's loopback and the load generator cost there; tenantkv's rates
+// are compared with it.
 //
 // With --storage-dir it is the storage floor instead: the same server that
 // also makes the RocksDB calls tenantkv-server makes for a single-key GET
@@ -26,13 +27,11 @@
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -41,15 +40,14 @@
 
 #include "engine/storage/storage.h"
 
-#include "server/http/connection_pool.h"
+#include "server/http/http_handler.h"
+#include "server/http/http_options.h"
 #include "server/http/http_server.h"
-#include "server/app/server_options.h"
+#include "server/app/stop_signals.h"
+#include "server/http/tls_options.h"
+#include "tools/bench/loopback_host.h"
 
 namespace {
-
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 // The storage floor's state: the DB, one column family per tenant, and the
 // tenant of each Authorization header seen (the first N distinct headers
@@ -133,10 +131,48 @@ std::string KeyOf(const std::string& path) {
   return path.rfind(kPrefix, 0) == 0 ? path.substr(kPrefix.size()) : path;
 }
 
+// The ceiling's answers, or the storage floor's when `floor` is set. Other
+// methods (PATCH, OPTIONS) are answered 404 with no body, as a server with
+// no route for them would.
+class NoopHandler final : public tenantkv::server::HttpHandler {
+ public:
+  NoopHandler(std::string body, StorageFloor* floor, bool blind_writes)
+      : body_(std::move(body)), floor_(floor), blind_writes_(blind_writes) {}
+
+  void Handle(const httplib::Request& req, httplib::Response& res) override {
+    const bool get = req.method == "GET" || req.method == "HEAD";  // the library answers HEAD as a GET
+    if (get && floor_ != nullptr) {
+      std::string value;
+      if (!floor_->Get(req.get_header_value("Authorization"), KeyOf(req.path), &value)) {
+        res.status = 404;
+        value = body_;
+      }
+      res.set_content(value, "application/octet-stream");
+    } else if (req.method == "PUT" && floor_ != nullptr) {
+      if (!floor_->Put(req.get_header_value("Authorization"), KeyOf(req.path), req.body, blind_writes_)) {
+        res.status = 500;
+      }
+      res.set_content(body_, "application/octet-stream");
+    } else if (get || req.method == "PUT" || req.method == "POST" || req.method == "DELETE") {
+      res.set_content(body_, "application/octet-stream");
+    } else {
+      res.status = 404;
+    }
+  }
+  // The library's own answers are left as it wrote them.
+  bool HandleLibraryError(const httplib::Request&, httplib::Response&) override { return false; }
+  std::string RequestId(const httplib::Request&) override { return "noop"; }
+
+ private:
+  const std::string body_;
+  StorageFloor* const floor_;  // nullptr: the ceiling
+  const bool blind_writes_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  tenantkv::server::ServerOptions defaults;
+  tenantkv::server::HttpOptions defaults;
   std::string listen = "127.0.0.1:0";
   size_t body_bytes = 100;
   CLI::App app{"tenantkv-noop-server: a no-op HTTP server with tenantkv-server's HTTP settings"};
@@ -174,24 +210,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535 || !IsLoopback(host)) {
+  if (port < 0 || port > 65535 || !tenantkv::bench::IsLoopbackHost(host)) {
     std::fprintf(stderr, "--listen must be a loopback HOST:PORT\n");
     return 2;
   }
 
-  // Signals are taken by a waiting thread, which stops the server.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken by a waiting thread, which stops the server. Blocked
+  // before RocksDB and the front start their threads.
+  tenantkv::server::StopSignals stop_signals;
 
-  httplib::Server s;
-  tenantkv::server::ApplyConnectionSettings(s, defaults);
-  s.new_task_queue = [&defaults]() -> httplib::TaskQueue* {
-    return new tenantkv::server::ConnectionPool(defaults.threads_min, defaults.threads_max,
-                                                defaults.max_connections_per_client);
-  };
   const std::string body(body_bytes, 'v');
   std::unique_ptr<StorageFloor> floor;
   if (!storage_dir.empty()) {
@@ -201,49 +228,23 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  auto handle = [&body](const httplib::Request&, httplib::Response& res) {
-    res.set_content(body, "application/octet-stream");
-  };
-  auto floor_get = [&floor, &body](const httplib::Request& req, httplib::Response& res) {
-    std::string value;
-    if (!floor->Get(req.get_header_value("Authorization"), KeyOf(req.path), &value)) {
-      res.status = 404;
-      value = body;
-    }
-    res.set_content(value, "application/octet-stream");
-  };
-  auto floor_put = [&floor, &body, blind_writes](const httplib::Request& req, httplib::Response& res) {
-    if (!floor->Put(req.get_header_value("Authorization"), KeyOf(req.path), req.body, blind_writes)) {
-      res.status = 500;
-    }
-    res.set_content(body, "application/octet-stream");
-  };
-  const std::string any = R"([\s\S]*)";
-  if (floor != nullptr) {
-    s.Get(any, floor_get);
-    s.Put(any, floor_put);
-  } else {
-    s.Get(any, handle);
-    s.Put(any, handle);
+  NoopHandler handler(body, floor.get(), blind_writes);
+  defaults.listen = listen;
+  auto server = tenantkv::server::HttpServer::Create(defaults, tenantkv::server::TlsOptions{}, &handler);
+  if (!server.ok()) {
+    std::fprintf(stderr, "cannot set up the HTTP front: %s\n", server.status().ToString().c_str());
+    return 1;
   }
-  s.Post(any, handle);
-  s.Delete(any, handle);
-
-  const int bound = port == 0 ? s.bind_to_any_port(host) : (s.bind_to_port(host, port) ? port : -1);
-  if (bound < 0 || !tenantkv::server::RaiseListenBacklog(s, defaults.listen_backlog)) {
+  tenantkv::server::HttpServer& s = **server;
+  auto bound = s.Bind();
+  if (!bound.ok()) {
     std::fprintf(stderr, "cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::thread stopper([&s, &signals] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    s.stop();
-  });
-  std::printf("tenantkv-noop-server listening on http://%s:%d\n", host.c_str(), bound);
+  stop_signals.Start([&s](int) { s.Stop(); });
+  std::printf("tenantkv-noop-server listening on http://%s:%d\n", host.c_str(), *bound);
   std::fflush(stdout);
-  s.listen_after_bind();
-  // Wakes the stopper if listening ended without a signal.
-  pthread_kill(stopper.native_handle(), SIGTERM);
-  stopper.join();
+  s.Run();
+  stop_signals.Stop();  // if listening ended without a signal
   return 0;
 }

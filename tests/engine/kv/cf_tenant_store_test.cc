@@ -482,26 +482,28 @@ TEST_F(CfTenantStore, BatchIsAtomic) {
 TEST_F(CfTenantStore, BatchOpsSeeEarlierOps) {
   MustPut("b", "old-b");
   std::vector<BatchOp> ops = {
-      {BatchOpType::kGet, "a", ""},       // 404
-      {BatchOpType::kPut, "a", "1"},      // 201
-      {BatchOpType::kGet, "a", ""},       // 200 "1"
-      {BatchOpType::kPut, "a", "2"},      // 204
-      {BatchOpType::kGet, "a", ""},       // 200 "2"
-      {BatchOpType::kDelete, "a", ""},    // 204
-      {BatchOpType::kGet, "a", ""},       // 404
-      {BatchOpType::kDelete, "a", ""},    // 404
-      {BatchOpType::kPut, "a", "3"},      // 201
-      {BatchOpType::kGet, "b", ""},       // 200 "old-b"
-      {BatchOpType::kPut, "b", "new-b"},  // 204
-      {BatchOpType::kDelete, "zzz", ""},  // 404
+      {BatchOpType::kGet, "a", ""},       // absent
+      {BatchOpType::kPut, "a", "1"},      // created
+      {BatchOpType::kGet, "a", ""},       // found "1"
+      {BatchOpType::kPut, "a", "2"},      // replaced
+      {BatchOpType::kGet, "a", ""},       // found "2"
+      {BatchOpType::kDelete, "a", ""},    // deleted
+      {BatchOpType::kGet, "a", ""},       // absent
+      {BatchOpType::kDelete, "a", ""},    // absent
+      {BatchOpType::kPut, "a", "3"},      // created
+      {BatchOpType::kGet, "b", ""},       // found "old-b"
+      {BatchOpType::kPut, "b", "new-b"},  // replaced
+      {BatchOpType::kDelete, "zzz", ""},  // absent
   };
   auto r = store().Batch(ops);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), ops.size());
-  const std::vector<int> statuses = {404, 201, 200, 204, 200, 204, 404, 404, 201, 200, 204, 404};
+  using O = BatchOutcome;
+  const std::vector<O> outcomes = {O::kAbsent, O::kCreated, O::kFound,  O::kReplaced, O::kFound,    O::kDeleted,
+                                   O::kAbsent, O::kAbsent,  O::kCreated, O::kFound,   O::kReplaced, O::kAbsent};
   for (size_t i = 0; i < ops.size(); ++i) {
     SCOPED_TRACE("op " + std::to_string(i));
-    EXPECT_EQ((*r)[i].status, statuses[i]);
+    EXPECT_EQ((*r)[i].outcome, outcomes[i]);
   }
   EXPECT_EQ((*r)[2].value, std::optional<std::string>("1"));
   EXPECT_EQ((*r)[4].value, std::optional<std::string>("2"));
@@ -525,17 +527,17 @@ TEST_F(CfTenantStore, BatchDuplicateKeysLastWriteWins) {
                           {BatchOpType::kPut, "k", "second"},
                           {BatchOpType::kPut, "k", "third"}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ((*r)[0].status, 201);
-  EXPECT_EQ((*r)[1].status, 204);
-  EXPECT_EQ((*r)[2].status, 204);
+  EXPECT_EQ((*r)[0].outcome, BatchOutcome::kCreated);
+  EXPECT_EQ((*r)[1].outcome, BatchOutcome::kReplaced);
+  EXPECT_EQ((*r)[2].outcome, BatchOutcome::kReplaced);
   EXPECT_EQ(store().Get("k")->value, "third");
   EXPECT_EQ(store().GetUsage().keys, 1);
   EXPECT_EQ(store().GetUsage().logical_bytes, 1 + 5);
 
   r = store().Batch({{BatchOpType::kPut, "tmp", "x"}, {BatchOpType::kDelete, "tmp", ""}});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ((*r)[0].status, 201);
-  EXPECT_EQ((*r)[1].status, 204);
+  EXPECT_EQ((*r)[0].outcome, BatchOutcome::kCreated);
+  EXPECT_EQ((*r)[1].outcome, BatchOutcome::kDeleted);
   ExpectCode(store().Get("tmp").status(), Code::kNotFound);
   EXPECT_EQ(store().GetUsage().keys, 1);
 }
@@ -607,7 +609,7 @@ TEST_F(CfTenantStore, BatchRefusesGetsPastTheBoundAndAppliesNothing) {
   auto r = store().Batch(within, limits);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)[2].value, std::string(100, 'b'));
-  EXPECT_EQ((*r)[4].status, 404);
+  EXPECT_EQ((*r)[4].outcome, BatchOutcome::kAbsent);
   EXPECT_TRUE(store().Get("new").ok());
 }
 
@@ -634,15 +636,15 @@ TEST_F(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
   for (int i = 39; i >= 0; --i) {
     const BatchOpResult& got = (*r)[39 - i];
     SCOPED_TRACE("k" + std::to_string(i));
-    EXPECT_EQ(got.status, 200);
+    EXPECT_EQ(got.outcome, BatchOutcome::kFound);
     EXPECT_EQ(got.value, std::optional<std::string>((i % 3 == 0 ? "mem-" : "file-") + std::to_string(i)));
   }
   EXPECT_EQ((*r)[40].value, std::optional<std::string>("lives"));
-  EXPECT_EQ((*r)[41].status, 404);
-  EXPECT_EQ((*r)[42].status, 204);
-  EXPECT_EQ((*r)[43].status, 204);
-  EXPECT_EQ((*r)[44].status, 201);
-  EXPECT_EQ((*r)[45].status, 204);
+  EXPECT_EQ((*r)[41].outcome, BatchOutcome::kAbsent);
+  EXPECT_EQ((*r)[42].outcome, BatchOutcome::kReplaced);
+  EXPECT_EQ((*r)[43].outcome, BatchOutcome::kReplaced);
+  EXPECT_EQ((*r)[44].outcome, BatchOutcome::kCreated);
+  EXPECT_EQ((*r)[45].outcome, BatchOutcome::kDeleted);
   EXPECT_EQ(store().Get("k5")->value, "new-5");
   EXPECT_EQ(store().Get("k6")->value, "new-6");
   ExpectCode(store().Get("k7").status(), Code::kNotFound);
@@ -659,8 +661,8 @@ TEST_F(CfTenantStore, BatchOverExpiredKeyTreatsItAsAbsent) {
   h_.clock().AdvanceMillis(2 * kSecond);
   auto r = store().Batch({{BatchOpType::kGet, "k", ""}, {BatchOpType::kPut, "k", "new"}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ((*r)[0].status, 404);
-  EXPECT_EQ((*r)[1].status, 201);
+  EXPECT_EQ((*r)[0].outcome, BatchOutcome::kAbsent);
+  EXPECT_EQ((*r)[1].outcome, BatchOutcome::kCreated);
   EXPECT_EQ(store().Get("k")->value, "new");
   EXPECT_EQ(store().Get("k")->expires_at_ms, 0);
   EXPECT_EQ(store().GetUsage().keys, 1);
@@ -686,7 +688,7 @@ TEST_F(CfTenantStore, UsageIsExactAfterARandomMixAndPersists) {
       model.erase(k);
     } else {
       std::vector<BatchOp> ops;
-      std::vector<int> expected;
+      std::vector<BatchOutcome> expected;
       auto shadow = model;
       const size_t n = 1 + rng() % 12;
       for (size_t i = 0; i < n; ++i) {
@@ -696,19 +698,19 @@ TEST_F(CfTenantStore, UsageIsExactAfterARandomMixAndPersists) {
         op.type = t == 0 ? BatchOpType::kPut : t == 1 ? BatchOpType::kDelete : BatchOpType::kGet;
         if (op.type == BatchOpType::kPut) {
           op.value = pick_value();
-          expected.push_back(shadow.count(op.key) ? 204 : 201);
+          expected.push_back(shadow.count(op.key) ? BatchOutcome::kReplaced : BatchOutcome::kCreated);
           shadow[op.key] = op.value;
         } else if (op.type == BatchOpType::kDelete) {
-          expected.push_back(shadow.count(op.key) ? 204 : 404);
+          expected.push_back(shadow.count(op.key) ? BatchOutcome::kDeleted : BatchOutcome::kAbsent);
           shadow.erase(op.key);
         } else {
-          expected.push_back(shadow.count(op.key) ? 200 : 404);
+          expected.push_back(shadow.count(op.key) ? BatchOutcome::kFound : BatchOutcome::kAbsent);
         }
         ops.push_back(std::move(op));
       }
       auto r = store().Batch(ops);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
-      for (size_t i = 0; i < n; ++i) EXPECT_EQ((*r)[i].status, expected[i]) << "step " << step << " op " << i;
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ((*r)[i].outcome, expected[i]) << "step " << step << " op " << i;
       model = std::move(shadow);
     }
   }

@@ -5,6 +5,7 @@
 #include "server/api/json_io.h"
 #include "server/http/url.h"
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -77,17 +78,26 @@ TEST(Base64, AcceptsExactlyTheEncodingsOfByteStrings) {
 
 TEST(BatchResultsJson, WritesWhatTheJsonLibraryWould) {
   using engine::BatchOpResult;
+  using engine::BatchOutcome;
+  // Each outcome answers what a single-key call of the same kind would.
+  const std::map<BatchOutcome, int> kStatusOf = {
+      {BatchOutcome::kFound, 200},   {BatchOutcome::kAbsent, 404},  {BatchOutcome::kCreated, 201},
+      {BatchOutcome::kReplaced, 204}, {BatchOutcome::kDeleted, 204},
+  };
   const std::vector<std::vector<BatchOpResult>> cases = {
       {},
-      {{201, std::nullopt, "\"0123abcd\""}},
-      {{200, std::string("v\0\xff", 3), "\"e\""}, {404, std::nullopt, std::nullopt}, {204, std::nullopt, "\"x\""}},
-      {{200, std::string(), "odd \\ \x01 \xc3\xa9 \xff"}},  // escapes, UTF-8, invalid UTF-8
-      {{204, std::nullopt, "a\\\"b\\\\"}, {201, std::nullopt, "\\"}},  // quotes and backslashes, ASCII
+      {{BatchOutcome::kCreated, std::nullopt, "\"0123abcd\""}},
+      {{BatchOutcome::kFound, std::string("v\0\xff", 3), "\"e\""},
+       {BatchOutcome::kAbsent, std::nullopt, std::nullopt},
+       {BatchOutcome::kReplaced, std::nullopt, "\"x\""}},
+      {{BatchOutcome::kFound, std::string(), "odd \\ \x01 \xc3\xa9 \xff"}},  // escapes, UTF-8, invalid UTF-8
+      {{BatchOutcome::kDeleted, std::nullopt, "a\\\"b\\\\"},
+       {BatchOutcome::kCreated, std::nullopt, "\\"}},  // quotes and backslashes, ASCII
   };
   for (const auto& results : cases) {
     json out = json::array();
     for (const auto& r : results) {
-      json item = {{"status", r.status}};
+      json item = {{"status", kStatusOf.at(r.outcome)}};
       if (r.value) item["value_b64"] = Base64Encode(*r.value);
       if (r.etag) item["etag"] = *r.etag;
       out.push_back(std::move(item));

@@ -16,9 +16,7 @@ TEST(HttpStatus, MapsEveryCode) {
       {Status::TooLarge("x"), 413},         {Status(Code::kResourceExhausted, "rate_limited", "x"), 429},
       {Status(Code::kStorageExhausted, "storage_quota", "x"), 507},
       {Status::Unavailable("x"), 503},      {Status::DataLoss("x"), 500},
-      {Status::Internal("x"), 500},         {Status(Code::kInvalidArgument, "method_not_allowed", "x"), 405},
-      {Status::InvalidArgument("x", "length_required"), 411},
-      {Status::InvalidArgument("x", "bad_framing"), 400},
+      {Status::Internal("x"), 500},         {Status::InvalidArgument("x", "bad_framing"), 400},
       {Status(Code::kResourceExhausted, "auth_backoff", "x"), 429},
       {Status::PermissionDenied("x", "client_cert_required"), 403},
   };
@@ -26,6 +24,38 @@ TEST(HttpStatus, MapsEveryCode) {
     SCOPED_TRACE(c.s.ToString());
     EXPECT_EQ(HttpStatusOf(c.s), c.http);
   }
+}
+
+TEST(HttpStatus, IsAFunctionOfTheCodeAlone) {
+  const Code codes[] = {Code::kOk,           Code::kInvalidArgument,   Code::kUnauthenticated,
+                        Code::kPermissionDenied, Code::kNotFound,      Code::kAlreadyExists,
+                        Code::kFailedPrecondition, Code::kTooLarge,    Code::kResourceExhausted,
+                        Code::kStorageExhausted, Code::kUnavailable,   Code::kDataLoss,
+                        Code::kInternal};
+  // Reasons that once chose the status themselves, and ordinary ones.
+  const char* reasons[] = {"", "bad_request", "method_not_allowed", "length_required", "not_found",
+                           "rate_limited", "internal"};
+  for (Code code : codes) {
+    const int status = HttpStatusOf(Status(code, "", ""));
+    for (const char* reason : reasons) {
+      SCOPED_TRACE(Status(code, reason, "detail").ToString());
+      EXPECT_EQ(HttpStatusOf(Status(code, reason, "detail")), status);
+      EXPECT_EQ(HttpStatusOf(Status(code, reason, "another detail")), status);
+    }
+  }
+}
+
+TEST(HttpStatus, HttpOnlyProblemsCarryTheirCodeAndDetail) {
+  httplib::Response res;
+  WriteHttpProblem(res, 411, "length_required", "send Content-Length (0 for no body)");
+  EXPECT_EQ(res.status, 411);
+  EXPECT_EQ(res.get_header_value("Content-Type"), "application/problem+json");
+  auto j = nlohmann::json::parse(res.body);
+  EXPECT_EQ(j["status"], 411);
+  EXPECT_EQ(j["code"], "length_required");
+  EXPECT_EQ(j["detail"], "send Content-Length (0 for no body)");
+  EXPECT_EQ(j["title"], "Length Required");
+  EXPECT_EQ(j["type"], "https://tenantkv.dev/problems/length_required");
 }
 
 TEST(HttpStatus, ProblemBodyHasAllFields) {

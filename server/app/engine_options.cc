@@ -1,0 +1,86 @@
+#include "server/app/engine_options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace tenantkv::server {
+
+engine::RotationPolicy RotationPolicyOf(const EngineOptions& o) {
+  engine::RotationPolicy p;
+  p.max_age_ms = int64_t{o.key_max_age_days} * 24 * 3600 * 1000;
+  p.max_seals = o.max_seals_per_key;
+  return p;
+}
+
+Status EngineOptions::Validate() const {
+  if (data_dir.empty()) return Status::InvalidArgument("--data-dir must not be empty");
+  if (max_value_bytes == 0 || max_value_bytes > (64u << 20)) {
+    return Status::InvalidArgument("--max-value-bytes must be 1..67108864");
+  }
+  if (scheduler_slots > 256) {
+    return Status::InvalidArgument("--scheduler-slots must be 0 (auto) or 1..256");
+  }
+  if (spare_column_families > 4096) {
+    return Status::InvalidArgument("--spare-column-families must be 0..4096");
+  }
+  if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
+    return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
+  }
+  if (key_max_age_days < 0 || key_max_age_days > 36500) {
+    return Status::InvalidArgument("--key-max-age-days must be 0..36500");
+  }
+  if (key_rotation_check_sec < 0 || key_rotation_check_sec > 7 * 86400) {
+    return Status::InvalidArgument("--key-rotation-check-sec must be 0..604800");
+  }
+  if (key_cache_ttl_sec < 0 || key_cache_ttl_sec > 86400) {
+    return Status::InvalidArgument("--key-cache-ttl-sec must be 0..86400");
+  }
+  if (max_seals_per_key == 0 || max_seals_per_key > (uint64_t{1} << 32)) {
+    return Status::InvalidArgument("--max-seals-per-key must be 1..4294967296");
+  }
+  if (reencrypt_batch_keys == 0 || reencrypt_batch_keys > 10000) {
+    return Status::InvalidArgument("--reencrypt-batch-keys must be 1..10000");
+  }
+  if (reencrypt_duty_percent < 1 || reencrypt_duty_percent > 100) {
+    return Status::InvalidArgument("--reencrypt-duty-percent must be 1..100");
+  }
+  return Status::Ok();
+}
+
+void EngineOptions::AddFlags(CLI::App& app) {
+  app.add_option("--data-dir", data_dir, "data directory")->capture_default_str();
+  app.add_flag("--sync-writes,!--no-sync-writes", sync_writes,
+               "fsync the WAL before acknowledging each write (power-loss safe)");
+  app.add_option("--max-value-bytes", max_value_bytes, "largest value")->capture_default_str();
+  app.add_option("--block-cache-mb", block_cache_mb, "RocksDB block cache")->capture_default_str();
+  app.add_option("--memtable-budget-mb", memtable_budget_mb, "RocksDB memtable budget")
+      ->capture_default_str();
+  app.add_option("--scheduler-slots", scheduler_slots,
+                 "storage operations running at once; 0 = auto (4, or 64 with --sync-writes)")
+      ->capture_default_str();
+  app.add_option("--max-seals-per-key", max_seals_per_key,
+                 "seals one data-key version may make before it is rotated automatically")
+      ->capture_default_str();
+  app.add_option("--reencrypt-batch-keys", reencrypt_batch_keys,
+                 "values examined per background re-encryption step after a rotation")
+      ->capture_default_str();
+  app.add_option("--reencrypt-duty-percent", reencrypt_duty_percent,
+                 "most of the wall time background re-encryption may work (percent)")
+      ->capture_default_str();
+  app.add_option("--spare-column-families", spare_column_families,
+                 "column families made ahead for new tenants (refilled in batches)")
+      ->capture_default_str();
+  app.add_option("--max-api-keys-per-tenant", max_api_keys_per_tenant,
+                 "active API keys one tenant may have; creating more is refused (409 api_key_limit)")
+      ->capture_default_str();
+  app.add_option("--key-max-age-days", key_max_age_days,
+                 "rotate a tenant's data key once it is this many days old (0 = never by age)")
+      ->capture_default_str();
+  app.add_option("--key-rotation-check-sec", key_rotation_check_sec,
+                 "seconds between the server's key-rotation policy checks (0 = only on demand)")
+      ->capture_default_str();
+  app.add_option("--key-cache-ttl-sec", key_cache_ttl_sec,
+                 "seconds an unwrapped data key may stay in memory unused (0 = for the process's life)")
+      ->capture_default_str();
+}
+
+}  // namespace tenantkv::server
