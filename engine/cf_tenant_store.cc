@@ -6,8 +6,8 @@
 #include <functional>
 #include <set>
 
-#include "engine/key_records.h"
 #include "engine/rocks_status.h"
+#include "engine/system_keys.h"
 #include "engine/user_key.h"
 
 namespace tenantkv::engine {

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "engine/key_records.h"
 #include "engine/rocks_status.h"
+#include "engine/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {

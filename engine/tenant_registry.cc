@@ -11,8 +11,8 @@
 #include "crypto/key_wrap.h"
 #include "crypto/random.h"
 #include "engine/cf_tenant_store.h"
-#include "engine/key_records.h"
 #include "engine/rocks_status.h"
+#include "engine/system_keys.h"
 #include "engine/tenant_id.h"
 
 namespace tenantkv::engine {
@@ -20,11 +20,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string TenantKey(const std::string& id) { return "tenant/" + id; }
-std::string UsageKey(const std::string& id) { return "usage/" + id; }
-std::string DataKeyPrefix(const std::string& id) { return "dkey/" + id + "/"; }
+std::string TenantKey(const std::string& id) { return kTenantPrefix + id; }
+std::string UsageKey(const std::string& id) { return kUsagePrefix + id; }
+std::string DataKeyPrefix(const std::string& id) { return kDataKeyPrefix + id + "/"; }
 // The end of the dkey/<id>/ range: '/' + 1.
-std::string DataKeyPrefixEnd(const std::string& id) { return "dkey/" + id + "0"; }
+std::string DataKeyPrefixEnd(const std::string& id) { return kDataKeyPrefix + id + "0"; }
 std::string DataKeyKey(const std::string& id, uint32_t version) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08x", version);
@@ -159,7 +159,7 @@ Status TenantRegistry::Load() {
   {
     std::unique_ptr<rocksdb::Iterator> it(
         storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-    for (it->Seek("tenant/"); it->Valid() && it->key().starts_with("tenant/"); it->Next()) {
+    for (it->Seek(kTenantPrefix); it->Valid() && it->key().starts_with(kTenantPrefix); it->Next()) {
       TKV_ASSIGN_OR_RETURN(TenantInfo info, InfoFromJson(it->value().ToStringView()));
       infos.push_back(std::move(info));
     }
@@ -780,7 +780,7 @@ Result<TenantRegistry::KeyCensus> TenantRegistry::CensusWrappedKeys(uint32_t ver
   KeyCensus census;
   std::unique_ptr<rocksdb::Iterator> it(
       storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  for (it->Seek("dkey/"); it->Valid() && it->key().starts_with("dkey/"); it->Next()) {
+  for (it->Seek(kDataKeyPrefix); it->Valid() && it->key().starts_with(kDataKeyPrefix); it->Next()) {
     const std::string_view key = it->key().ToStringView();
     const size_t slash = key.find('/', 5);
     if (slash == std::string_view::npos) return Status::DataLoss("key record name is malformed");

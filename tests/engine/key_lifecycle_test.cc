@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/key_records.h"
+#include "engine/system_keys.h"
 #include "tests/engine/test_util.h"
 
 namespace tenantkv::engine::testutil {
