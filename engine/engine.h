@@ -90,6 +90,8 @@ class Engine {
   Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
+  // The data directory's on-disk format and what the open migrated.
+  const FormatMigration& format() const { return storage_->format(); }
   // Tenant exports (tenant_export.h), handovers and imports (tenant_import.h).
   // An import that creates a tenant gives it the exported quota as its
   // manifest version 2 (version 1 = its plan's defaults, as for any tenant).

@@ -9,13 +9,14 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 #include "engine/tenants/tenant_registry.h"
 
 namespace tenantkv::engine {
 namespace {
 
 using nlohmann::json;
-constexpr char kPrefix[] = "apikey/";
+constexpr const char* kPrefix = kApiKeyPrefix;
 constexpr size_t kIdHex = 16;
 constexpr size_t kSecretHex = 64;
 

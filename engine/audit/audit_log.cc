@@ -77,8 +77,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Storage* storage, const Clock* 
 Status AuditLog::LoadHead() {
   std::unique_ptr<rocksdb::Iterator> it(
       storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  // '0' sorts right after '/': the last key before "audit0" is the head.
-  it->SeekForPrev("audit0");
+  // The last key before the end of the prefix is the head.
+  it->SeekForPrev(PrefixEnd(kPrefix));
   if (!it->status().ok()) return FromRocks(it->status(), "audit scan");
   last_seq_ = 0;
   last_hash_ = kGenesis;

@@ -20,6 +20,7 @@
 #include "crypto/status.h"
 #include "engine/clock.h"
 #include "engine/storage/storage.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 
@@ -57,7 +58,7 @@ struct AuditVerdict {
 
 class AuditLog {
  public:
-  static constexpr char kPrefix[] = "audit/";
+  static constexpr const char* kPrefix = kAuditPrefix;
   // Loads the head (last seq and hash) from storage.
   static Result<std::unique_ptr<AuditLog>> Open(Storage* storage, const Clock* clock);
 

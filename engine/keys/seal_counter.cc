@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "engine/keys/key_records.h"
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
@@ -20,7 +20,7 @@ SealCounter::SealCounter(Storage* storage, std::string tenant_id, SealCounterOpt
     : storage_(storage), tenant_id_(std::move(tenant_id)), options_(std::move(options)) {}
 
 Status SealCounter::Load() {
-  const std::string prefix = KeyStatsPrefix(tenant_id_) + "seals/";
+  const std::string prefix = SealsPrefix(tenant_id_);
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
   std::lock_guard<std::mutex> lock(mu_);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

@@ -6,9 +6,9 @@
 #include <functional>
 #include <set>
 
-#include "engine/keys/key_records.h"
-#include "engine/storage/rocks_status.h"
 #include "engine/kv/user_key.h"
+#include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {

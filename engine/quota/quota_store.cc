@@ -8,20 +8,18 @@
 #include <cstdio>
 
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
 
 using nlohmann::json;
 
-std::string ManifestPrefix(const std::string& tenant) { return "quota/" + tenant + "/"; }
+std::string ManifestPrefix(const std::string& tenant) { return kQuotaPrefix + tenant + "/"; }
 std::string ManifestKey(const std::string& tenant, int64_t version) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(version));
   return ManifestPrefix(tenant) + buf;
-}
-std::string PrefixEnd(const std::string& prefix) {  // prefix ends with '/'
-  return prefix.substr(0, prefix.size() - 1) + "0";
 }
 
 json QuotaJson(const Quota& q) {
@@ -85,7 +83,7 @@ Result<std::unique_ptr<QuotaStore>> QuotaStore::Open(Storage* storage, const Clo
 Status QuotaStore::Load() {
   for (auto& p : BuiltInPlans()) plans_[p.name] = p;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  for (it->Seek("plan/"); it->Valid() && it->key().starts_with("plan/"); it->Next()) {
+  for (it->Seek(kPlanPrefix); it->Valid() && it->key().starts_with(kPlanPrefix); it->Next()) {
     json j = json::parse(it->value().ToStringView(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return Status::DataLoss("stored plan is not JSON");
     Plan p;
@@ -96,7 +94,7 @@ Status QuotaStore::Load() {
     plans_[p.name] = std::move(p);
   }
   // The newest manifest of each tenant is the last one under its prefix.
-  for (it->Seek("quota/"); it->Valid() && it->key().starts_with("quota/"); it->Next()) {
+  for (it->Seek(kQuotaPrefix); it->Valid() && it->key().starts_with(kQuotaPrefix); it->Next()) {
     std::string key = it->key().ToString();
     std::string tenant = key.substr(6, key.rfind('/') - 6);
     TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView()));
@@ -123,7 +121,7 @@ Status QuotaStore::PutPlan(const Plan& plan) {
   TKV_RETURN_IF_ERROR(ValidatePlan(plan));
   std::lock_guard<std::mutex> lock(mu_);
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
-                                                    "plan/" + plan.name, PlanJson(plan).dump()),
+                                                    kPlanPrefix + plan.name, PlanJson(plan).dump()),
                                 "persist plan"));
   plans_[plan.name] = plan;
   return Status::Ok();

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "engine/keys/key_records.h"
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {

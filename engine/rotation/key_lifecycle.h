@@ -3,7 +3,7 @@
 //
 // Rotate() makes a new data-key version current at once (new writes are
 // sealed with it) and, in the same fsync'd batch, starts a re-encryption
-// cursor (key_records.h). One background thread then walks each such
+// cursor (system_keys.h). One background thread then walks each such
 // tenant's values in key order, a few at a time, re-sealing those still on
 // an older version (TenantStore::Reencrypt). Each step runs through the
 // FairScheduler as the tenant itself, so it is paid from the tenant's own

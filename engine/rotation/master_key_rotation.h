@@ -31,6 +31,7 @@
 #include "engine/audit/audit_log.h"
 #include "engine/clock.h"
 #include "engine/storage/storage.h"
+#include "engine/storage/system_keys.h"
 #include "engine/tenants/tenant_registry.h"
 
 namespace tenantkv::engine {
@@ -71,7 +72,7 @@ struct MasterKeyStatus {
 
 class MasterKeyRotator {
  public:
-  static constexpr char kRecordKey[] = "mkey/rotation";
+  static constexpr const char* kRecordKey = kMasterKeyRotationKey;
 
   // All pointers must outlive the rotator.
   MasterKeyRotator(Storage* storage, crypto::KeyProvider* keys, TenantRegistry* registry,

@@ -14,6 +14,7 @@
 #endif
 
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
@@ -23,8 +24,6 @@ constexpr char kSystemCf[] = "tenantkv.system";
 // A purge waiting for a snapshot, persisted in the system column family:
 // purge/<length of begin, decimal>:<begin><end> = "" (the two bounds may
 // hold any byte, '\0' included).
-constexpr char kPendingPurgePrefix[] = "purge/";
-
 std::string PendingPurgeKey(const std::string& begin, const std::string& end) {
   return kPendingPurgePrefix + std::to_string(begin.size()) + ":" + begin + end;
 }
@@ -107,6 +106,10 @@ rocksdb::ColumnFamilyOptions Storage::TenantCfOptions() const {
 }
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
+  // Before anything opens the DB for writing: a newer directory must stay
+  // as it is.
+  TKV_ASSIGN_OR_RETURN(const int found, ProbeFormatVersion(options.path, kSystemCf));
+  TKV_RETURN_IF_ERROR(CheckFormatVersion(options.path, found));
   std::unique_ptr<Storage> s(new Storage());
   s->options_ = options;
   s->block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -162,6 +165,8 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   s->Wrap(handles[0]);
   s->system_ = s->Wrap(handles[1]);
   for (size_t i = 2; i < handles.size(); ++i) s->live_[descs[i].name] = s->Wrap(handles[i]);
+  TKV_ASSIGN_OR_RETURN(s->format_, MigrateFormat(s->db_.get(), s->system_.get(), found,
+                                                  options.after_migration_step_for_test));
   TKV_RETURN_IF_ERROR(s->LoadPendingPurges());
   return s;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "engine/storage/format_version.h"
 
 namespace tenantkv::engine {
 
@@ -30,6 +31,9 @@ struct StorageOptions {
   size_t memtable_budget_bytes = 128 << 20;  // WriteBufferManager bound, all CFs
   size_t tenant_write_buffer_bytes = 4 << 20;  // per tenant column family
   int64_t compaction_rate_bytes_per_sec = 64 << 20;  // RocksDB rate limiter
+  // Called after each step of an on-disk format migration; an error stops
+  // the open there, as a crash would.
+  MigrationStepHook after_migration_step_for_test;
 };
 
 // A point-in-time view of the DB's memory and write pressure, for /metrics.
@@ -48,7 +52,10 @@ using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
 class Storage {
  public:
   // Opens or creates the DB with the system column family and every tenant
-  // column family found on disk.
+  // column family found on disk. First reads the directory's on-disk format
+  // without writing (format_version.h): FailedPrecondition("format_too_new")
+  // for a directory newer than this binary, which is left untouched; an older
+  // one is migrated before anything else reads it.
   static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
   ~Storage();
 
@@ -116,6 +123,9 @@ class Storage {
   // have committed.
   Status PurgeSystemRange(const std::string& begin, const std::string& end);
 
+  // What the open found on disk and migrated, for the start-up log.
+  const FormatMigration& format() const { return format_; }
+
   // Cheap: reads in-memory properties only. Thread-safe.
   StorageStats Stats() const;
 
@@ -144,6 +154,7 @@ class Storage {
   Status RunDuePurges();
 
   StorageOptions options_;
+  FormatMigration format_;
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   rocksdb::WriteOptions data_wo_;

@@ -5,15 +5,15 @@
 #include "crypto/random.h"
 #include "engine/kv/kv_types.h"
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
 
-constexpr char kRecordPrefix[] = "cfpool/";
 constexpr char kSpare[] = "spare";
 constexpr char kRecycling[] = "recycling";
 
-std::string RecordKey(const std::string& name) { return kRecordPrefix + name; }
+std::string RecordKey(const std::string& name) { return kCfPoolPrefix + name; }
 
 // Past every user key: keys are at most kMaxKeyBytes bytes, and a longer
 // run of 0xff sorts after all of them under the bytewise comparator.
@@ -52,8 +52,8 @@ Status ColumnFamilyPool::Load(const std::set<std::string>& owned) {
   {
     std::unique_ptr<rocksdb::Iterator> it(
         storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-    for (it->Seek(kRecordPrefix); it->Valid() && it->key().starts_with(kRecordPrefix); it->Next()) {
-      std::string name = it->key().ToString().substr(sizeof(kRecordPrefix) - 1);
+    for (it->Seek(kCfPoolPrefix); it->Valid() && it->key().starts_with(kCfPoolPrefix); it->Next()) {
+      std::string name = it->key().ToString().substr(sizeof(kCfPoolPrefix) - 1);
       if (storage_->Find(name) == nullptr || owned.count(name) != 0) {
         // A record without its column family, or one a tenant owns: the
         // record is what is stale (the owner's batch removes it).

@@ -1,10 +1,10 @@
 #include "engine/tenants/tenant_directory.h"
+#include "engine/storage/system_keys.h"
 
 #include <nlohmann/json.hpp>
 
 #include <mutex>
 
-#include "engine/keys/key_records.h"
 #include "engine/storage/rocks_status.h"
 
 namespace tenantkv::engine {
@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string TenantKey(const std::string& id) { return "tenant/" + id; }
+std::string TenantKey(const std::string& id) { return std::string(kTenantPrefix) + id; }
 
 TenantState StateFromName(const std::string& s) {
   if (s == "suspended") return TenantState::kSuspended;
@@ -76,12 +76,12 @@ const char* TenantStateName(TenantState s) {
   return "active";
 }
 
-std::string TenantDirectory::UsageKey(const std::string& id) { return "usage/" + id; }
+std::string TenantDirectory::UsageKey(const std::string& id) { return std::string(kUsagePrefix) + id; }
 
 Result<std::vector<TenantInfo>> TenantDirectory::LoadRecords() const {
   std::vector<TenantInfo> infos;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  for (it->Seek("tenant/"); it->Valid() && it->key().starts_with("tenant/"); it->Next()) {
+  for (it->Seek(kTenantPrefix); it->Valid() && it->key().starts_with(kTenantPrefix); it->Next()) {
     TKV_ASSIGN_OR_RETURN(TenantInfo info, InfoFromJson(it->value().ToStringView()));
     infos.push_back(std::move(info));
   }

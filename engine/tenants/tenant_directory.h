@@ -4,7 +4,7 @@
 // Persistence (system column family):
 //   tenant/<id>    JSON TenantInfo
 //   usage/<id>     merged (keys, bytes) counters
-// and it removes kstat/<id>/ (key_records.h) with them.
+// and it removes kstat/<id>/ (engine/storage/system_keys.h) with them.
 //
 // In memory an id is in one of three states: live (Get, List), busy (being
 // created, or a delete of it running: Reserve .. Publish/Release), or

@@ -1,4 +1,5 @@
 #include "engine/tenants/tenant_registry.h"
+#include "engine/storage/system_keys.h"
 
 #include <rocksdb/write_batch.h>
 
@@ -7,7 +8,6 @@
 #include "crypto/aead.h"
 #include "crypto/random.h"
 #include "engine/kv/cf_tenant_store.h"
-#include "engine/keys/key_records.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/tenants/tenant_id.h"
 

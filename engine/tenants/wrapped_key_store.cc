@@ -1,4 +1,5 @@
 #include "engine/tenants/wrapped_key_store.h"
+#include "engine/storage/system_keys.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,9 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string DataKeyPrefix(const std::string& id) { return "dkey/" + id + "/"; }
+std::string DataKeyPrefix(const std::string& id) { return std::string(kDataKeyPrefix) + id + "/"; }
 // The end of the dkey/<id>/ range: '/' + 1.
-std::string DataKeyPrefixEnd(const std::string& id) { return "dkey/" + id + "0"; }
+std::string DataKeyPrefixEnd(const std::string& id) { return std::string(kDataKeyPrefix) + id + "0"; }
 std::string DataKeyKey(const std::string& id, uint32_t version) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08x", version);
@@ -225,7 +226,7 @@ Result<size_t> WrappedKeyStore::StageRewrap(const std::string& id, uint32_t to, 
 Result<KeyCensus> WrappedKeyStore::Census(uint32_t version) const {
   KeyCensus census;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  for (it->Seek("dkey/"); it->Valid() && it->key().starts_with("dkey/"); it->Next()) {
+  for (it->Seek(kDataKeyPrefix); it->Valid() && it->key().starts_with(kDataKeyPrefix); it->Next()) {
     const std::string_view key = it->key().ToStringView();
     const size_t slash = key.find('/', 5);
     if (slash == std::string_view::npos) return Status::DataLoss("key record name is malformed");

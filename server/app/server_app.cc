@@ -46,6 +46,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.reencrypt_duty_percent = options.reencrypt_duty_percent;
   eo.max_api_keys_per_tenant = options.max_api_keys_per_tenant;
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
+  spdlog::info("data directory: {}", app->engine_->format().Summary());
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/keys/key_records.h"
+#include "engine/storage/system_keys.h"
 #include "tests/testing/test_util.h"
 
 namespace tenantkv::engine::testutil {
