@@ -281,8 +281,8 @@ void KeyLifecycle::Run() {
                          : std::chrono::duration_cast<std::chrono::microseconds>(
                                worked * (100 - options_.duty_percent) / std::max(options_.duty_percent, 1));
     pause = std::max<std::chrono::microseconds>(pause, std::chrono::microseconds(500));
-    const auto deadline = Clock::now() + pause;
     MutexLock lock(mu_);
+    const auto deadline = Clock::now() + pause;
     while (!stopping_ && auto_rotate_.empty()) {
       if (!cv_.WaitUntil(mu_, deadline)) break;
     }
