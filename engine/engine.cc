@@ -226,10 +226,10 @@ Result<ImportOutcome> Engine::ImportTenant(const ImportRequest& request) {
 }
 
 Result<NodeBackupInfo> Engine::BackupNode(const std::string& dir) {
-  std::unique_lock<std::mutex> lock(backup_mu_, std::try_to_lock);
-  if (!lock.owns_lock()) {
+  if (!backup_mu_.TryLock()) {
     return Status::Unavailable("another node backup is running", "backup_in_progress");
   }
+  MutexLock lock(backup_mu_, kAdoptLock);
   TKV_RETURN_IF_ERROR(PrepareBackupDir(dir, data_dir_));
   return CreateNodeBackup(storage_.get(), dir);
 }

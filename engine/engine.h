@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "crypto/keys/key_provider.h"
+#include "crypto/mutex.h"
 #include "engine/apikeys/api_keys.h"
 #include "engine/audit/audit_log.h"
 #include "engine/clock.h"
@@ -127,7 +127,7 @@ class Engine {
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
   std::string data_dir_;
-  std::mutex backup_mu_;
+  Mutex backup_mu_;
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<AuditLog> audit_;

@@ -10,25 +10,25 @@ Status NoVersion(uint32_t version) {
 }  // namespace
 
 uint32_t MasterKeyring::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return keys_.empty() ? 0 : keys_.rbegin()->first;
 }
 
 std::vector<uint32_t> MasterKeyring::Versions() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<uint32_t> out;
   for (const auto& [v, k] : keys_) out.push_back(v);
   return out;
 }
 
 bool MasterKeyring::Has(uint32_t version) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return keys_.count(version) != 0;
 }
 
 Result<std::string> MasterKeyring::Wrap(uint32_t version, std::string_view context,
                                         const SecretBytes& plain) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = keys_.find(version);
   if (it == keys_.end()) return NoVersion(version);
   return WrapKey(it->second, context, plain);
@@ -36,19 +36,19 @@ Result<std::string> MasterKeyring::Wrap(uint32_t version, std::string_view conte
 
 Result<SecretBytes> MasterKeyring::Unwrap(uint32_t version, std::string_view context,
                                           std::string_view wrapped) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = keys_.find(version);
   if (it == keys_.end()) return NoVersion(version);
   return UnwrapKey(it->second, context, wrapped);
 }
 
 void MasterKeyring::Add(uint32_t version, SecretBytes key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   keys_[version] = std::move(key);
 }
 
 bool MasterKeyring::Erase(uint32_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return keys_.erase(version) != 0;  // SecretBytes wipes itself
 }
 

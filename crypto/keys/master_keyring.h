@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "crypto/keys/key_provider.h"
+#include "crypto/mutex.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/status.h"
 
@@ -23,29 +23,31 @@ class MasterKeyring {
   explicit MasterKeyring(std::map<uint32_t, SecretBytes> keys) : keys_(std::move(keys)) {}
 
   // 0 when empty.
-  uint32_t Current() const;
-  std::vector<uint32_t> Versions() const;
-  bool Has(uint32_t version) const;
+  uint32_t Current() const EXCLUDES(mu_);
+  std::vector<uint32_t> Versions() const EXCLUDES(mu_);
+  bool Has(uint32_t version) const EXCLUDES(mu_);
 
-  Result<std::string> Wrap(uint32_t version, std::string_view context, const SecretBytes& plain) const;
-  Result<SecretBytes> Unwrap(uint32_t version, std::string_view context, std::string_view wrapped) const;
+  Result<std::string> Wrap(uint32_t version, std::string_view context, const SecretBytes& plain) const
+      EXCLUDES(mu_);
+  Result<SecretBytes> Unwrap(uint32_t version, std::string_view context, std::string_view wrapped) const
+      EXCLUDES(mu_);
 
   // Calls `fn` with every (version, key) ascending, under the lock (to
   // write the keys out); `fn` must not call back into the ring.
   template <typename Fn>
-  Status ForEach(Fn&& fn) const {
-    std::lock_guard<std::mutex> lock(mu_);
+  Status ForEach(Fn&& fn) const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     for (const auto& [v, k] : keys_) TKV_RETURN_IF_ERROR(fn(v, k));
     return Status::Ok();
   }
 
-  void Add(uint32_t version, SecretBytes key);
+  void Add(uint32_t version, SecretBytes key) EXCLUDES(mu_);
   // Wipes and forgets `version`; false if it was not there.
-  bool Erase(uint32_t version);
+  bool Erase(uint32_t version) EXCLUDES(mu_);
 
  private:
-  mutable std::mutex mu_;
-  std::map<uint32_t, SecretBytes> keys_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<uint32_t, SecretBytes> keys_ GUARDED_BY(mu_);
 };
 
 // The part of a KeyProvider that a MasterKeyring answers (file and memory

@@ -4,7 +4,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "crypto/hash.h"
 #include "crypto/random.h"
@@ -64,6 +63,8 @@ Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const C
 }
 
 Status ApiKeyStore::Load() {
+  std::map<std::string, Record> keys;
+  std::map<std::string, KeyCount> counts;
   rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
   std::unique_ptr<rocksdb::Iterator> it(
       storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
@@ -90,13 +91,18 @@ Status ApiKeyStore::Load() {
         TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), it->key()), "stage"));
         continue;
       }
-      if (!r.info.revoked()) counts_[r.info.tenant].active++;
-      keys_[r.info.key_id] = std::move(r);
+      if (!r.info.revoked()) counts[r.info.tenant].active++;
+      keys[r.info.key_id] = std::move(r);
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
     }
   }
   TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load API keys"));
+  {
+    WriterLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
+    keys_ = std::move(keys);
+    counts_ = std::move(counts);
+  }
   if (fixes.Count() == 0) return Status::Ok();
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &fixes), "bind or remove API keys");
 }
@@ -132,7 +138,7 @@ void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
 }
 
 Status ApiKeyStore::Reserve(const std::string& tenant) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   KeyCount& n = counts_[tenant];
   // max_active_per_tenant_ >= 1, so a refusal never leaves an empty entry.
   if (n.active + n.pending >= max_active_per_tenant_) {
@@ -169,7 +175,7 @@ Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
     // The tenant is checked again under the lock RemoveTenant takes. A
     // delete persists "deleting" before it removes the keys, so either this
     // key is in memory when they are removed, or the delete is seen here.
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     const bool keep = out.ok() && t.state() != TenantState::kDeleting;
     EndPending(t.id(), keep);
     if (!out.ok()) return out.status();
@@ -187,7 +193,7 @@ Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
 
 std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
   std::vector<ApiKeyInfo> out;
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   for (const auto& [id, r] : keys_) {
     if (r.info.tenant == tenant) out.push_back(r.info);
   }
@@ -198,7 +204,7 @@ std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
 }
 
 Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto it = keys_.find(key_id);
   if (it == keys_.end() || it->second.info.tenant != tenant) {
     return Status::NotFound("no such API key for this tenant", "apikey_not_found");
@@ -216,7 +222,7 @@ Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id)
 }
 
 Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   rocksdb::WriteBatch batch;
   for (const auto& [id, r] : keys_) {
     if (r.info.tenant == tenant) batch.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
@@ -243,7 +249,7 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
   const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
   ApiKeyInfo info;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
     const bool found = it != keys_.end();
     const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);

@@ -13,11 +13,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "engine/clock.h"
 #include "engine/storage/storage.h"
 #include "engine/tenants/tenant.h"
@@ -110,15 +110,15 @@ class ApiKeyStore {
   // A new key of `t` in *r, stored; its token.
   Result<NewApiKey> MakeKey(const Tenant& t, Role role, Record* r);
   // Ends a pending create of `tenant`: its key is now active, or it failed.
-  void EndPending(const std::string& tenant, bool stored);  // REQUIRES(mu_)
+  void EndPending(const std::string& tenant, bool stored) REQUIRES(mu_);
 
   Storage* const storage_;
   const Clock* const clock_;
   const TenantRegistry* const tenants_;
   const size_t max_active_per_tenant_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Record> keys_;  // GUARDED_BY(mu_), by key id
-  std::map<std::string, KeyCount> counts_;  // GUARDED_BY(mu_), by tenant
+  mutable SharedMutex mu_;
+  std::map<std::string, Record> keys_ GUARDED_BY(mu_);  // by key id
+  std::map<std::string, KeyCount> counts_ GUARDED_BY(mu_);  // by tenant
   std::function<void()> create_hook_for_test_;
 };
 

@@ -80,6 +80,7 @@ Status AuditLog::LoadHead() {
   // The last key before the end of the prefix is the head.
   it->SeekForPrev(PrefixEnd(kPrefix));
   if (!it->status().ok()) return FromRocks(it->status(), "audit scan");
+  MutexLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
   last_seq_ = 0;
   last_hash_ = kGenesis;
   if (!it->Valid() || !it->key().starts_with(kPrefix)) return Status::Ok();
@@ -99,7 +100,7 @@ Result<AuditEntry> AuditLog::Append(const std::string& actor, const std::string&
     return Status::InvalidArgument("audit details must be a JSON object");
   }
   if (actor.empty() || action.empty()) return Status::InvalidArgument("audit actor and action are required");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   AuditEntry e;
   e.seq = last_seq_ + 1;
   e.time_ms = clock_->NowUnixMillis();
@@ -172,12 +173,12 @@ AuditVerdict AuditLog::Verify() const {
 }
 
 uint64_t AuditLog::last_seq() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_seq_;
 }
 
 std::string AuditLog::head_hash() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_seq_ == 0 ? std::string() : last_hash_;
 }
 

@@ -12,11 +12,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/clock.h"
 #include "engine/storage/storage.h"
@@ -84,9 +84,9 @@ class AuditLog {
 
   Storage* const storage_;
   const Clock* const clock_;
-  mutable std::mutex mu_;
-  uint64_t last_seq_ = 0;  // GUARDED_BY(mu_)
-  std::string last_hash_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  uint64_t last_seq_ GUARDED_BY(mu_) = 0;
+  std::string last_hash_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

@@ -1,17 +1,15 @@
 #include "engine/keys/keyring.h"
 
-#include <mutex>
-
 namespace tenantkv::engine {
 
 void Keyring::SetLoader(Loader loader) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   loader_ = std::move(loader);
 }
 
 void Keyring::Add(uint32_t version, crypto::SecretBytes key, bool make_current) {
   auto ptr = std::make_shared<const crypto::SecretBytes>(std::move(key));
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (destroyed_) return;
   auto& entry = keys_[version];
   if (!entry) entry = std::make_unique<Entry>();
@@ -23,14 +21,14 @@ void Keyring::Add(uint32_t version, crypto::SecretBytes key, bool make_current) 
 KeyPtr Keyring::Load(uint32_t version) const {
   Loader loader;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (destroyed_ || !loader_ || keys_.count(version) == 0) return nullptr;
     loader = loader_;
   }
   auto key = loader(version);  // storage read and unwrap: outside the lock
   if (!key.ok()) return nullptr;
   auto ptr = std::make_shared<const crypto::SecretBytes>(std::move(key).value());
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto it = keys_.find(version);
   if (destroyed_ || it == keys_.end()) return nullptr;  // destroyed meanwhile
   if (it->second->key == nullptr) it->second->key = std::move(ptr);
@@ -40,7 +38,7 @@ KeyPtr Keyring::Load(uint32_t version) const {
 
 KeyPtr Keyring::Get(uint32_t version) const {
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = keys_.find(version);
     if (it == keys_.end()) return nullptr;
     if (it->second->key != nullptr) {
@@ -54,7 +52,7 @@ KeyPtr Keyring::Get(uint32_t version) const {
 std::pair<uint32_t, KeyPtr> Keyring::Current() const {
   uint32_t version = 0;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = keys_.find(current_);
     if (it == keys_.end()) return {0, nullptr};
     version = current_;
@@ -67,17 +65,17 @@ std::pair<uint32_t, KeyPtr> Keyring::Current() const {
 }
 
 bool Keyring::Knows(uint32_t version) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return keys_.count(version) != 0;
 }
 
 void Keyring::Remove(uint32_t version) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (version != current_) keys_.erase(version);
 }
 
 void Keyring::DestroyAll() {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   keys_.clear();
   current_ = 0;
   destroyed_ = true;
@@ -86,7 +84,7 @@ void Keyring::DestroyAll() {
 
 size_t Keyring::EvictIdle(Clock::time_point now, Clock::duration idle) {
   const int64_t cutoff = (now - idle).time_since_epoch().count();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (!loader_) return 0;  // nothing could bring it back
   size_t evicted = 0;
   for (auto& [version, entry] : keys_) {
@@ -99,7 +97,7 @@ size_t Keyring::EvictIdle(Clock::time_point now, Clock::duration idle) {
 }
 
 size_t Keyring::Loaded() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   size_t n = 0;
   for (const auto& [version, entry] : keys_) n += entry->key != nullptr ? 1 : 0;
   return n;

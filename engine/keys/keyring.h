@@ -21,9 +21,9 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <shared_mutex>
 #include <utility>
 
+#include "crypto/mutex.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/status.h"
 
@@ -70,11 +70,11 @@ class Keyring {
   };
   KeyPtr Load(uint32_t version) const;
 
-  mutable std::shared_mutex mu_;
-  mutable std::map<uint32_t, std::unique_ptr<Entry>> keys_;  // GUARDED_BY(mu_)
-  uint32_t current_ = 0;                                     // GUARDED_BY(mu_)
-  Loader loader_;                                            // GUARDED_BY(mu_)
-  bool destroyed_ = false;                                   // GUARDED_BY(mu_)
+  mutable SharedMutex mu_;
+  mutable std::map<uint32_t, std::unique_ptr<Entry>> keys_ GUARDED_BY(mu_);
+  uint32_t current_ GUARDED_BY(mu_) = 0;
+  Loader loader_ GUARDED_BY(mu_);
+  bool destroyed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tenantkv::engine

@@ -22,7 +22,7 @@ SealCounter::SealCounter(Storage* storage, std::string tenant_id, SealCounterOpt
 Status SealCounter::Load() {
   const std::string prefix = SealsPrefix(tenant_id_);
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string hex = it->key().ToString().substr(prefix.size());
     uint64_t seals = 0;
@@ -45,7 +45,7 @@ Status SealCounter::Count(uint32_t version) {
   bool report = false;
   Status out = Status::Ok();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Entry& e = entries_[version];
     if (options_.limit > 0 && e.count >= options_.limit) {
       ++refused_;
@@ -75,24 +75,24 @@ Status SealCounter::Count(uint32_t version) {
 }
 
 uint64_t SealCounter::Seals(uint32_t version) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(version);
   return it == entries_.end() ? 0 : it->second.count;
 }
 
 bool SealCounter::Exhausted(uint32_t version) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(version);
   return options_.limit > 0 && it != entries_.end() && it->second.count >= options_.limit;
 }
 
 uint64_t SealCounter::Refused() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return refused_;
 }
 
 void SealCounter::Rearm(uint32_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   entries_[version].bound_reported = false;
 }
 

@@ -22,9 +22,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/storage/storage.h"
 
@@ -74,9 +74,9 @@ class SealCounter {
   Storage* const storage_;
   const std::string tenant_id_;
   const SealCounterOptions options_;
-  mutable std::mutex mu_;
-  std::map<uint32_t, Entry> entries_;  // GUARDED_BY(mu_)
-  uint64_t refused_ = 0;               // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<uint32_t, Entry> entries_ GUARDED_BY(mu_);
+  uint64_t refused_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace tenantkv::engine

@@ -14,13 +14,12 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "crypto/mutex.h"
 #include "engine/clock.h"
 #include "engine/keys/keyring.h"
 #include "engine/keys/seal_counter.h"
@@ -81,7 +80,7 @@ class CfTenantStore final : public TenantStore {
   };
   static Result<Stored> MakeStored(std::string sealed);
 
-  std::mutex& StripeFor(std::string_view key);
+  Mutex& StripeFor(std::string_view key);
   Result<std::optional<Stored>> ReadStored(std::string_view key);
   // The stored envelope `sealed` of `key`, with its expiry (opened when the
   // envelope carries one, the only way to read it).
@@ -114,12 +113,12 @@ class CfTenantStore final : public TenantStore {
   const Keyring* const keyring_;
   const Clock* const clock_;
   const CfTenantStoreOptions options_;
-  std::array<std::mutex, 64> stripes_;
+  std::array<Mutex, 64> stripes_;
   // Operations in flight and whether the store is closed; see ScopedOp.
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> closed_{false};
-  std::mutex drain_mu_;               // Close() waits on drained_ under it
-  std::condition_variable drained_;   // in_flight_ fell to 0 after Close()
+  Mutex drain_mu_;    // Close() waits on drained_ under it
+  CondVar drained_;   // in_flight_ fell to 0 after Close()
   std::atomic<int64_t> keys_;
   std::atomic<int64_t> bytes_;
   std::atomic<int64_t> storage_limit_{0};    // 0 = none

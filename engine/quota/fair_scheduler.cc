@@ -16,13 +16,13 @@ FairScheduler::FairScheduler(size_t slots, const Clock* clock)
     : clock_(clock), slots_(std::max<size_t>(1, slots)) {}
 
 FairScheduler::~FairScheduler() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   stopping_ = true;
 }
 
 Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, double cost,
                           const std::function<void()>& fn) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) return Status::Unavailable("the server is shutting down", "draining");
   SchedulerTenantStats& st = stats_[tenant];
   if (active_ < slots_ && queue_.size() == 0) {  // uncontended: run now
@@ -30,7 +30,7 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
     ++st.served;
     st.served_cost += cost;
     st.ObserveWait(0);
-    lock.unlock();
+    lock.Unlock();
     RunHoldingSlot(fn);
     return Status::Ok();
   }
@@ -42,11 +42,11 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
   }
   Task task;
   tasks_[id] = &task;
-  task.cv.wait(lock, [&] { return task.granted || task.expired; });
+  while (!task.granted && !task.expired) task.cv.Wait(mu_);
   if (task.expired) {
     return Status::Unavailable("the request waited longer than max_queue_ms for storage", "deadline");
   }
-  lock.unlock();
+  lock.Unlock();
   RunHoldingSlot(fn);
   return Status::Ok();
 }
@@ -61,7 +61,7 @@ void FairScheduler::RunHoldingSlot(const std::function<void()>& fn) {
 }
 
 void FairScheduler::Release() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const int64_t now = clock_->NowMonotonicMicros();
   while (auto p = queue_.Pop(now)) {
     Task* task = tasks_[p->item.id];
@@ -71,39 +71,39 @@ void FairScheduler::Release() {
     if (p->expired) {
       ++st.expired_deadline;
       task->expired = true;
-      task->cv.notify_one();
+      task->cv.Signal();
       continue;
     }
     ++st.served;
     if (p->by_reservation) ++st.served_by_reservation;
     st.served_cost += p->item.cost;
     task->granted = true;  // the slot passes to it: active_ is unchanged
-    task->cv.notify_one();
+    task->cv.Signal();
     return;
   }
   --active_;
 }
 
 SchedulerTenantStats FairScheduler::Stats(const std::string& tenant) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = stats_.find(tenant);
   return it == stats_.end() ? SchedulerTenantStats() : it->second;
 }
 
 size_t FairScheduler::Queued(const std::string& tenant) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return queue_.QueueLength(tenant);
 }
 
 std::map<std::string, SchedulerTenantStats> FairScheduler::AllStats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::map<std::string, SchedulerTenantStats> out = stats_;
   for (auto& [tenant, st] : out) st.queued = queue_.QueueLength(tenant);
   return out;
 }
 
 void FairScheduler::Forget(const std::string& tenant) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   stats_.erase(tenant);
 }
 

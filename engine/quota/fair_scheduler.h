@@ -12,12 +12,11 @@
 #pragma once
 
 #include <array>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/clock.h"
 #include "engine/quota/fair_queue.h"
@@ -68,21 +67,21 @@ class FairScheduler {
   struct Task {
     bool granted = false;
     bool expired = false;
-    std::condition_variable cv;  // its caller waits here (no herd)
+    CondVar cv;  // its caller waits here (no herd)
   };
   // Passes the finishing operation's slot to the next waiting one, if any.
-  void Release();
-  void RunHoldingSlot(const std::function<void()>& fn);
+  void Release() EXCLUDES(mu_);
+  void RunHoldingSlot(const std::function<void()>& fn) EXCLUDES(mu_);
 
   const Clock* const clock_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   const size_t slots_;
-  size_t active_ = 0;                 // GUARDED_BY(mu_): slots in use
-  FairQueue queue_;                   // GUARDED_BY(mu_)
-  std::map<uint64_t, Task*> tasks_;   // GUARDED_BY(mu_)
-  std::map<std::string, SchedulerTenantStats> stats_;  // GUARDED_BY(mu_)
-  uint64_t next_id_ = 1;              // GUARDED_BY(mu_)
-  bool stopping_ = false;             // GUARDED_BY(mu_)
+  size_t active_ GUARDED_BY(mu_) = 0;  // slots in use
+  FairQueue queue_ GUARDED_BY(mu_);
+  std::map<uint64_t, Task*> tasks_ GUARDED_BY(mu_);
+  std::map<std::string, SchedulerTenantStats> stats_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tenantkv::engine

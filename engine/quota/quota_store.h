@@ -11,11 +11,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "engine/clock.h"
 #include "engine/quota/quota.h"
 #include "engine/storage/storage.h"
@@ -74,9 +74,9 @@ class QuotaStore {
 
   Storage* const storage_;
   const Clock* const clock_;
-  mutable std::mutex mu_;
-  std::map<std::string, Plan> plans_;              // GUARDED_BY(mu_)
-  std::map<std::string, QuotaManifest> current_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Plan> plans_ GUARDED_BY(mu_);
+  std::map<std::string, QuotaManifest> current_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

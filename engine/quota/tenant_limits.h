@@ -4,8 +4,8 @@
 #pragma once
 
 #include <atomic>
-#include <mutex>
 
+#include "crypto/mutex.h"
 #include "engine/quota/quota.h"
 #include "engine/quota/token_bucket.h"
 
@@ -22,7 +22,7 @@ class TenantLimits {
 
   // The first Apply starts the buckets full; later ones keep their level.
   void Apply(const Quota& q, int64_t now_us) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     quota_ = q;
     if (!applied_) {
       applied_ = true;
@@ -40,7 +40,7 @@ class TenantLimits {
   }
 
   Quota quota() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return quota_;
   }
 
@@ -50,9 +50,9 @@ class TenantLimits {
   std::atomic<int64_t>& in_flight() { return in_flight_; }
 
  private:
-  mutable std::mutex mu_;
-  Quota quota_;          // GUARDED_BY(mu_)
-  bool applied_ = false;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  Quota quota_ GUARDED_BY(mu_);
+  bool applied_ GUARDED_BY(mu_) = false;
   TokenBucket requests_;
   TokenBucket read_bytes_;
   TokenBucket write_bytes_;

@@ -17,7 +17,7 @@ void TokenBucket::Refill(int64_t now_us) {
 }
 
 void TokenBucket::Reset(double rate_per_sec, double capacity, int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   rate_ = rate_per_sec;
   capacity_ = capacity;
   tokens_ = capacity;
@@ -25,7 +25,7 @@ void TokenBucket::Reset(double rate_per_sec, double capacity, int64_t now_us) {
 }
 
 void TokenBucket::Reconfigure(double rate_per_sec, double capacity, int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Refill(now_us);
   rate_ = rate_per_sec;
   capacity_ = capacity;
@@ -33,7 +33,7 @@ void TokenBucket::Reconfigure(double rate_per_sec, double capacity, int64_t now_
 }
 
 bool TokenBucket::TryTake(double n, int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Refill(now_us);
   if (n > capacity_ || tokens_ < n) return false;
   tokens_ -= n;
@@ -41,19 +41,19 @@ bool TokenBucket::TryTake(double n, int64_t now_us) {
 }
 
 void TokenBucket::Charge(double n, int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Refill(now_us);
   tokens_ = std::min(capacity_, tokens_ - n);  // a refund never overfills
 }
 
 double TokenBucket::Available(int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Refill(now_us);
   return tokens_;
 }
 
 int64_t TokenBucket::MicrosUntil(double n, int64_t now_us) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Refill(now_us);
   if (n > capacity_) return INT64_MAX;
   const double need = n - tokens_;
@@ -63,12 +63,12 @@ int64_t TokenBucket::MicrosUntil(double n, int64_t now_us) {
 }
 
 double TokenBucket::rate() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return rate_;
 }
 
 double TokenBucket::capacity() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return capacity_;
 }
 

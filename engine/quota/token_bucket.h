@@ -9,7 +9,8 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
+
+#include "crypto/mutex.h"
 
 namespace tenantkv::engine {
 
@@ -36,13 +37,13 @@ class TokenBucket {
   double capacity() const;
 
  private:
-  void Refill(int64_t now_us);  // REQUIRES(mu_)
+  void Refill(int64_t now_us) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  double rate_;       // GUARDED_BY(mu_)
-  double capacity_;   // GUARDED_BY(mu_)
-  double tokens_;     // GUARDED_BY(mu_)
-  int64_t last_us_;   // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  double rate_ GUARDED_BY(mu_);
+  double capacity_ GUARDED_BY(mu_);
+  double tokens_ GUARDED_BY(mu_);
+  int64_t last_us_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

@@ -3,14 +3,14 @@
 namespace tenantkv::engine {
 
 void UsageHistory::Record(int64_t now_ms, int64_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!samples_.empty() && now_ms - samples_.back().first < kSpacingMs) return;
   samples_.emplace_back(now_ms, bytes);
   while (!samples_.empty() && now_ms - samples_.front().first > kWindowMs) samples_.pop_front();
 }
 
 double UsageHistory::BurnPerHour(int64_t now_ms, int64_t bytes) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (samples_.empty()) return 0;
   const auto& [t0, b0] = samples_.front();
   const int64_t elapsed = now_ms - t0;

@@ -5,8 +5,9 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
+
+#include "crypto/mutex.h"
 
 namespace tenantkv::engine {
 
@@ -23,8 +24,8 @@ class UsageHistory {
   std::optional<int64_t> ProjectedExhaustionMs(int64_t now_ms, int64_t bytes, int64_t limit) const;
 
  private:
-  mutable std::mutex mu_;
-  std::deque<std::pair<int64_t, int64_t>> samples_;  // GUARDED_BY(mu_): (ms, bytes)
+  mutable Mutex mu_;
+  std::deque<std::pair<int64_t, int64_t>> samples_ GUARDED_BY(mu_);  // (ms, bytes)
 };
 
 }  // namespace tenantkv::engine

@@ -84,7 +84,7 @@ Status KeyLifecycle::Start() {
     }
     for (const auto& k : t->Info().data_keys) pending = pending || k.state == "retiring";
     if (pending) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       jobs_.emplace(t->id(), std::move(job));
     }
   }
@@ -94,10 +94,10 @@ Status KeyLifecycle::Start() {
 
 void KeyLifecycle::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -108,21 +108,21 @@ Result<DataKeyInfo> KeyLifecycle::Rotate(const std::string& id) {
   rocksdb::WriteBatch cursor;
   TKV_RETURN_IF_ERROR(FromRocks(cursor.Put(storage_->system(), ReencryptCursorKey(id), CursorJson("")),
                                 "stage re-encryption cursor"));
-  std::lock_guard<std::mutex> lock(mu_);  // no step may persist an older cursor in between
+  MutexLock lock(mu_);  // no step may persist an older cursor in between
   TKV_ASSIGN_OR_RETURN(DataKeyInfo added, registry_->AddDataKey(*t, &cursor));
   Job& job = jobs_[id];
   job.after.clear();
   ++job.generation;
-  cv_.notify_all();
+  cv_.SignalAll();
   return added;
 }
 
 void KeyLifecycle::RequestAutoRotate(const std::string& id, uint32_t version) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto_rotate_.emplace_back(id, version);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 Result<int64_t> KeyLifecycle::ValuesOn(const std::string& id, uint32_t version) const {
@@ -148,7 +148,7 @@ Result<KeyStatus> KeyLifecycle::Describe(const std::string& id) const {
     TKV_ASSIGN_OR_RETURN(v.values, ValuesOn(id, k.version));
     out.versions.push_back(std::move(v));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   out.reencrypting = jobs_.count(id) != 0;
   return out;
 }
@@ -182,14 +182,14 @@ Result<bool> KeyLifecycle::FinishPass(Tenant& tenant) {
 Result<bool> KeyLifecycle::Step(const std::string& id) {
   Job job;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = jobs_.find(id);
     if (it == jobs_.end()) return true;
     job = it->second;
   }
   auto got = registry_->Get(id);
   if (!got.ok()) {  // deleted: its records went with it
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     jobs_.erase(id);
     return true;
   }
@@ -202,7 +202,7 @@ Result<bool> KeyLifecycle::Step(const std::string& id) {
   if (r->reached_end) {
     TKV_ASSIGN_OR_RETURN(finished, FinishPass(*tenant));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = jobs_.find(id);
   if (it == jobs_.end() || it->second.generation != job.generation) return false;  // rotated meanwhile
   if (finished) {
@@ -220,7 +220,7 @@ Result<bool> KeyLifecycle::Step(const std::string& id) {
 void KeyLifecycle::DoAutoRotations() {
   std::deque<std::pair<std::string, uint32_t>> todo;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     todo.swap(auto_rotate_);
   }
   for (const auto& [id, version] : todo) {
@@ -243,7 +243,7 @@ void KeyLifecycle::RunAutoRotationsForTest() { DoAutoRotations(); }
 Result<bool> KeyLifecycle::StepForTest(const std::string& id) { return Step(id); }
 
 bool KeyLifecycle::PendingForTest(const std::string& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return jobs_.count(id) != 0;
 }
 
@@ -255,11 +255,11 @@ void KeyLifecycle::Run() {
   while (true) {
     std::string id;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty() || !auto_rotate_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && jobs_.empty() && auto_rotate_.empty()) cv_.Wait(mu_);
       if (stopping_) return;
       if (!auto_rotate_.empty()) {
-        lock.unlock();
+        lock.Unlock();
         DoAutoRotations();
         continue;
       }
@@ -281,8 +281,11 @@ void KeyLifecycle::Run() {
                          : std::chrono::duration_cast<std::chrono::microseconds>(
                                worked * (100 - options_.duty_percent) / std::max(options_.duty_percent, 1));
     pause = std::max<std::chrono::microseconds>(pause, std::chrono::microseconds(500));
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, pause, [&] { return stopping_ || !auto_rotate_.empty(); });
+    MutexLock lock(mu_);
+    const auto deadline = Clock::now() + pause;
+    while (!stopping_ && auto_rotate_.empty()) {
+      if (!cv_.WaitUntil(mu_, deadline)) break;
+    }
     if (stopping_) return;
   }
 }

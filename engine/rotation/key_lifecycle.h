@@ -25,17 +25,16 @@
 // audit entry, actor "system"). Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/audit/audit_log.h"
 #include "engine/clock.h"
@@ -117,11 +116,11 @@ class KeyLifecycle {
   AuditLog* const audit_;
   const KeyLifecycleOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, Job> jobs_;                          // GUARDED_BY(mu_)
-  std::deque<std::pair<std::string, uint32_t>> auto_rotate_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                                    // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::map<std::string, Job> jobs_ GUARDED_BY(mu_);
+  std::deque<std::pair<std::string, uint32_t>> auto_rotate_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -83,7 +83,7 @@ Status MasterKeyRotator::ResumeInBackground() {
   background_ = std::thread([this] {
     std::optional<MasterKeyRotationReport> report;
     {
-      std::lock_guard<std::mutex> lock(run_mu_);
+      MutexLock lock(run_mu_);
       auto again = Load();  // a rotate call may have finished it meanwhile
       if (!again.ok() || again->state.empty() || again->state == "done") return;
       auto done = Run(*again, true);
@@ -103,10 +103,10 @@ Status MasterKeyRotator::ResumeInBackground() {
 }
 
 Result<MasterKeyRotationReport> MasterKeyRotator::Rotate() {
-  std::unique_lock<std::mutex> lock(run_mu_, std::try_to_lock);
-  if (!lock.owns_lock()) {
+  if (!run_mu_.TryLock()) {
     return Status::AlreadyExists("a master-key rotation is already running", "rotation_in_progress");
   }
+  MutexLock lock(run_mu_, kAdoptLock);
   TKV_ASSIGN_OR_RETURN(MasterKeyRotationRecord r, Load());
   if (!r.state.empty() && r.state != "done") return Run(std::move(r), true);
   MasterKeyRotationRecord next;

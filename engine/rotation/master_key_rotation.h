@@ -22,12 +22,12 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "crypto/keys/key_provider.h"
+#include "crypto/mutex.h"
 #include "engine/audit/audit_log.h"
 #include "engine/clock.h"
 #include "engine/storage/storage.h"
@@ -103,7 +103,7 @@ class MasterKeyRotator {
  private:
   Result<MasterKeyRotationRecord> Load() const;
   Status Save(const MasterKeyRotationRecord& r);
-  Result<MasterKeyRotationReport> Run(MasterKeyRotationRecord r, bool resumed);
+  Result<MasterKeyRotationReport> Run(MasterKeyRotationRecord r, bool resumed) REQUIRES(run_mu_);
   Status Rewrap(MasterKeyRotationRecord& r, MasterKeyRotationReport& report);
   Status RewrapOne(const std::string& id, uint32_t to, MasterKeyRotationReport& report);
 
@@ -112,7 +112,7 @@ class MasterKeyRotator {
   TenantRegistry* const registry_;
   AuditLog* const audit_;
   const Clock* const clock_;
-  std::mutex run_mu_;  // held for a whole rotation
+  Mutex run_mu_;  // held for a whole rotation
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
   std::function<Status(size_t)> hook_;

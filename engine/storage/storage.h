@@ -14,11 +14,11 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/storage/format_version.h"
 
@@ -150,8 +150,8 @@ class Storage {
   // Loads the purges recorded before a restart (all due: no snapshot is live).
   Status LoadPendingPurges();
   // Re-runs the pending purges no live snapshot holds back; a failed one
-  // stays pending. REQUIRES(purge_mu_).
-  Status RunDuePurges();
+  // stays pending.
+  Status RunDuePurges() REQUIRES(purge_mu_);
 
   StorageOptions options_;
   FormatMigration format_;
@@ -160,13 +160,13 @@ class Storage {
   rocksdb::WriteOptions data_wo_;
   rocksdb::WriteOptions meta_wo_;
   CfHandle system_;
-  mutable std::mutex mu_;
-  std::map<std::string, CfHandle> live_;  // GUARDED_BY(mu_): every column family not dropped
+  mutable Mutex mu_;
+  std::map<std::string, CfHandle> live_ GUARDED_BY(mu_);  // every column family not dropped
   // One purge at a time; taken before snapshot_mu_, never after it.
-  std::mutex purge_mu_;
-  std::vector<PendingPurge> pending_purges_;  // GUARDED_BY(purge_mu_)
-  mutable std::mutex snapshot_mu_;
-  std::multiset<rocksdb::SequenceNumber> snapshots_;  // GUARDED_BY(snapshot_mu_): live ones
+  Mutex purge_mu_ ACQUIRED_BEFORE(snapshot_mu_);
+  std::vector<PendingPurge> pending_purges_ GUARDED_BY(purge_mu_);
+  mutable Mutex snapshot_mu_;
+  std::multiset<rocksdb::SequenceNumber> snapshots_ GUARDED_BY(snapshot_mu_);  // live ones
   std::atomic<uint64_t> pending_purge_count_{0};     // pending_purges_.size(), for Stats()
 };
 

@@ -39,14 +39,16 @@ Result<std::unique_ptr<ColumnFamilyPool>> ColumnFamilyPool::Open(Storage* storag
 
 ColumnFamilyPool::~ColumnFamilyPool() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 Status ColumnFamilyPool::Load(const std::set<std::string>& owned) {
+  std::deque<std::string> spares;
+  std::deque<std::string> recycling;
   std::set<std::string> pooled;
   rocksdb::WriteBatch stale;
   {
@@ -62,9 +64,9 @@ Status ColumnFamilyPool::Load(const std::set<std::string>& owned) {
       }
       pooled.insert(name);
       if (it->value() == kSpare) {
-        spares_.push_back(name);
+        spares.push_back(name);
       } else {
-        recycling_.push_back(name);
+        recycling.push_back(name);
       }
     }
     TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load column family pool"));
@@ -82,8 +84,11 @@ Status ColumnFamilyPool::Load(const std::set<std::string>& owned) {
     TKV_RETURN_IF_ERROR(StageRecycle(name, &batch));
     TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                   "adopt column family"));
-    recycling_.push_back(name);
+    recycling.push_back(name);
   }
+  MutexLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
+  spares_ = std::move(spares);
+  recycling_ = std::move(recycling);
   return Status::Ok();
 }
 
@@ -104,7 +109,7 @@ Status ColumnFamilyPool::Refill(size_t want) {
   }
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                 "record spare column families"));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (auto& n : names) spares_.push_back(std::move(n));
   stats_.created += want;
   stats_.refills += 1;
@@ -113,14 +118,14 @@ Status ColumnFamilyPool::Refill(size_t want) {
 
 Result<ColumnFamilyPool::Lease> ColumnFamilyPool::Take() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!spares_.empty()) {
       Lease lease;
       lease.name = std::move(spares_.front());
       spares_.pop_front();
       if (spares_.size() < options_.low_water) {
         kick_ = true;
-        wake_.notify_all();
+        wake_.SignalAll();
       }
       lease.cf = storage_->Find(lease.name);
       if (lease.cf == nullptr) return Status::Internal("pooled column family " + lease.name + " is gone");
@@ -128,7 +133,7 @@ Result<ColumnFamilyPool::Lease> ColumnFamilyPool::Take() {
     }
     stats_.sync_creates += 1;
     kick_ = true;
-    wake_.notify_all();
+    wake_.SignalAll();
   }
   // The pool ran dry: make one now, on this caller's path.
   TKV_ASSIGN_OR_RETURN(std::string suffix, crypto::RandomHex(8));
@@ -136,7 +141,7 @@ Result<ColumnFamilyPool::Lease> ColumnFamilyPool::Take() {
   lease.name = prefix_ + "_" + suffix;
   TKV_RETURN_IF_ERROR(storage_->CreateColumnFamilies({lease.name}));
   lease.cf = storage_->Find(lease.name);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   stats_.created += 1;
   return lease;
 }
@@ -150,7 +155,7 @@ void ColumnFamilyPool::Return(Lease lease) {
   Status s = FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
                                            RecordKey(lease.name), kSpare),
                        "return spare column family");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Without its record it is adopted again at the next start.
   if (s.ok()) spares_.push_front(std::move(lease.name));
 }
@@ -163,10 +168,10 @@ Status ColumnFamilyPool::StageRecycle(const std::string& name, rocksdb::WriteBat
 }
 
 void ColumnFamilyPool::Recycling(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   recycling_.push_back(name);
   kick_ = true;
-  wake_.notify_all();
+  wake_.SignalAll();
 }
 
 Status ColumnFamilyPool::FinishRecycle(const std::string& name) {
@@ -191,26 +196,26 @@ Status ColumnFamilyPool::FinishRecycle(const std::string& name) {
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
                                                     RecordKey(name), kSpare),
                                 "record spare column family"));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   spares_.push_back(name);
   stats_.recycled += 1;
   return Status::Ok();
 }
 
 Status ColumnFamilyPool::Maintain() {
-  std::lock_guard<std::mutex> work(work_mu_);
+  MutexLock work(work_mu_);
   Status first = Status::Ok();
   for (;;) {
     std::string name;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (recycling_.empty()) break;
       name = std::move(recycling_.front());
       recycling_.pop_front();
     }
     Status s = FinishRecycle(name);
     if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       recycling_.push_back(name);  // tried again on the next round
       if (first.ok()) first = s;
       break;
@@ -218,7 +223,7 @@ Status ColumnFamilyPool::Maintain() {
   }
   size_t spares;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     spares = spares_.size();
   }
   if (spares < options_.low_water) {
@@ -229,22 +234,25 @@ Status ColumnFamilyPool::Maintain() {
 }
 
 void ColumnFamilyPool::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_) {
     // Recycling left over from a failed round is retried every few seconds.
-    wake_.wait_for(lock, std::chrono::seconds(5), [this] { return stop_ || kick_; });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!stop_ && !kick_) {
+      if (!wake_.WaitUntil(mu_, deadline)) break;
+    }
     if (stop_) break;
     const bool work = kick_ || !recycling_.empty();
     kick_ = false;
     if (!work) continue;
-    lock.unlock();
+    lock.Unlock();
     Maintain().IgnoreError();  // a failure stays queued; the pool reports it in stats
-    lock.lock();
+    lock.Lock();
   }
 }
 
 CfPoolStats ColumnFamilyPool::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   CfPoolStats s = stats_;
   s.spares = spares_.size();
   s.recycling = recycling_.size();

@@ -21,16 +21,15 @@
 
 #include <rocksdb/write_batch.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/storage/storage.h"
 
@@ -100,14 +99,14 @@ class ColumnFamilyPool {
   const std::string prefix_;
   const CfPoolOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::string> spares_;     // GUARDED_BY(mu_)
-  std::deque<std::string> recycling_;  // GUARDED_BY(mu_)
-  CfPoolStats stats_;                  // GUARDED_BY(mu_), except the two sizes
-  bool stop_ = false;                  // GUARDED_BY(mu_)
-  bool kick_ = false;                  // GUARDED_BY(mu_)
-  std::mutex work_mu_;                 // one Maintain() at a time
+  mutable Mutex mu_;
+  CondVar wake_;
+  std::deque<std::string> spares_ GUARDED_BY(mu_);
+  std::deque<std::string> recycling_ GUARDED_BY(mu_);
+  CfPoolStats stats_ GUARDED_BY(mu_);  // but its two sizes: stats() reads the deques
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool kick_ GUARDED_BY(mu_) = false;
+  Mutex work_mu_;  // one Maintain() at a time
   std::thread thread_;
 };
 

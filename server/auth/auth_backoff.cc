@@ -31,7 +31,7 @@ int64_t AuthBackoff::RefusedForMicros(std::string_view remote_addr) const {
   if (options_.fail_limit == 0) return 0;
   const std::string key = ClientKey(remote_addr);
   const int64_t now = clock_->NowMonotonicMicros();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return 0;
   return std::max<int64_t>(0, it->second->blocked_until - now);
@@ -41,7 +41,7 @@ int64_t AuthBackoff::RecordFailure(std::string_view remote_addr) {
   if (options_.fail_limit == 0) return 0;
   std::string key = ClientKey(remote_addr);
   const int64_t now = clock_->NowMonotonicMicros();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_.find(key);
   if (it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -74,7 +74,7 @@ int64_t AuthBackoff::RecordFailure(std::string_view remote_addr) {
 }
 
 size_t AuthBackoff::tracked() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return lru_.size();
 }
 

@@ -32,11 +32,11 @@
 
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "crypto/mutex.h"
 #include "engine/clock.h"
 
 namespace tenantkv::server {
@@ -84,9 +84,9 @@ class AuthBackoff {
   const engine::Clock* const clock_;
   // Taken only for failed authentications (and RefusedForMicros), never on
   // the path of a valid token.
-  mutable std::mutex mu_;
-  Lru lru_;                                             // GUARDED_BY(mu_), most recent first
-  std::unordered_map<std::string, Lru::iterator> index_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  Lru lru_ GUARDED_BY(mu_);  // most recent first
+  std::unordered_map<std::string, Lru::iterator> index_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::server

@@ -25,7 +25,7 @@ thread_local bool t_close_after_response = false;
 
 ConnectionPool::ConnectionPool(size_t min_threads, size_t max_threads, size_t max_per_client)
     : max_threads_(max_threads), max_per_client_(max_per_client) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (size_t i = 0; i < min_threads; ++i) Spawn();
 }
 
@@ -37,21 +37,21 @@ void ConnectionPool::Spawn() {
 }
 
 void ConnectionPool::enqueue(std::function<void()> fn) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   jobs_.push_back(std::move(fn));
   if (idle_ < jobs_.size() && threads_.size() < max_threads_) Spawn();
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void ConnectionPool::shutdown() {
   std::vector<std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
     threads.swap(threads_);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   for (auto& t : threads) t.join();
 }
 
@@ -59,8 +59,8 @@ void ConnectionPool::WorkerLoop() {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && jobs_.empty()) cv_.Wait(mu_);
       if (jobs_.empty()) return;  // stopping and drained
       job = std::move(jobs_.front());
       jobs_.pop_front();
@@ -69,7 +69,7 @@ void ConnectionPool::WorkerLoop() {
     job();  // serves one connection until it closes
     thread_priority::Restore();  // before any lock, and for the next connection
     ReleaseConnection();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++idle_;
   }
 }
@@ -77,7 +77,7 @@ void ConnectionPool::WorkerLoop() {
 bool ConnectionPool::AdmitConnection(const std::string& remote_addr, int remote_port) {
   if (t_conn.admitted && t_conn.port == remote_port && t_conn.addr == remote_addr) return true;
   ReleaseConnection();  // defensive: a thread serves one connection at a time
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  MutexLock lock(conn_mu_);
   size_t& n = per_client_[remote_addr];
   if (n >= max_per_client_) {
     if (n == 0) per_client_.erase(remote_addr);
@@ -91,7 +91,7 @@ bool ConnectionPool::AdmitConnection(const std::string& remote_addr, int remote_
 
 void ConnectionPool::ReleaseConnection() {
   if (!t_conn.admitted) return;
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  MutexLock lock(conn_mu_);
   auto it = per_client_.find(t_conn.addr);
   if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
   --open_;
@@ -131,12 +131,12 @@ void ConnectionPool::CloseIfMarked(const std::string& remote_addr, int remote_po
 }
 
 size_t ConnectionPool::threads() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return threads_.size();
 }
 
 size_t ConnectionPool::open_connections() const {
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  MutexLock lock(conn_mu_);
   return open_;
 }
 

@@ -10,14 +10,14 @@
 
 #include <httplib.h>
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "crypto/mutex.h"
 
 namespace tenantkv::server {
 
@@ -47,22 +47,22 @@ class ConnectionPool final : public httplib::TaskQueue {
   size_t open_connections() const;
 
  private:
-  void Spawn();  // REQUIRES(mu_)
+  void Spawn() REQUIRES(mu_);
   void WorkerLoop();
   void ReleaseConnection();
 
   const size_t max_threads_;
   const size_t max_per_client_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;  // GUARDED_BY(mu_)
-  std::vector<std::thread> threads_;        // GUARDED_BY(mu_)
-  size_t idle_ = 0;                         // GUARDED_BY(mu_)
-  bool stopping_ = false;                   // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  std::vector<std::thread> threads_ GUARDED_BY(mu_);
+  size_t idle_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
 
-  mutable std::mutex conn_mu_;
-  std::unordered_map<std::string, size_t> per_client_;  // GUARDED_BY(conn_mu_)
-  size_t open_ = 0;                                     // GUARDED_BY(conn_mu_)
+  mutable Mutex conn_mu_;
+  std::unordered_map<std::string, size_t> per_client_ GUARDED_BY(conn_mu_);
+  size_t open_ GUARDED_BY(conn_mu_) = 0;
 };
 
 }  // namespace tenantkv::server

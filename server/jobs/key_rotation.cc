@@ -5,7 +5,7 @@
 namespace tenantkv::server {
 
 engine::RotationSweep KeyRotationService::Sweep(const std::string& actor) {
-  std::lock_guard<std::mutex> one_at_a_time(sweep_mu_);
+  MutexLock one_at_a_time(sweep_mu_);
   engine::RotationSweep sweep = engine_->RotateDueKeys(policy_, actor);
   SweepRecord rec;
   rec.at_ms = engine_->clock().NowUnixMillis();
@@ -23,7 +23,7 @@ engine::RotationSweep KeyRotationService::Sweep(const std::string& actor) {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ++sweeps_;
     last_ = rec;
   }
@@ -31,12 +31,12 @@ engine::RotationSweep KeyRotationService::Sweep(const std::string& actor) {
 }
 
 uint64_t KeyRotationService::sweeps() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return sweeps_;
 }
 
 SweepRecord KeyRotationService::last() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_;
 }
 

@@ -10,9 +10,9 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 
+#include "crypto/mutex.h"
 #include "engine/engine.h"
 #include "engine/rotation/rotation_policy.h"
 
@@ -43,10 +43,10 @@ class KeyRotationService {
   engine::Engine* const engine_;
   const engine::RotationPolicy policy_;
   const int check_interval_sec_;
-  std::mutex sweep_mu_;       // one sweep at a time
-  mutable std::mutex mu_;
-  uint64_t sweeps_ = 0;       // GUARDED_BY(mu_)
-  SweepRecord last_;          // GUARDED_BY(mu_)
+  Mutex sweep_mu_;  // one sweep at a time
+  mutable Mutex mu_;
+  uint64_t sweeps_ GUARDED_BY(mu_) = 0;
+  SweepRecord last_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::server

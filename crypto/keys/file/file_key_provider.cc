@@ -187,7 +187,7 @@ Result<std::unique_ptr<FileKeyProvider>> FileKeyProvider::Open(const std::string
 }
 
 Result<uint32_t> FileKeyProvider::AddVersion() {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  MutexLock lock(write_mu_);
   const uint32_t version = ring_.Current() + 1;
   TKV_ASSIGN_OR_RETURN(SecretBytes key, SecretBytes::Random(kAeadKeyBytes));
   TKV_RETURN_IF_ERROR(Rewrite(version, &key, 0));
@@ -196,7 +196,7 @@ Result<uint32_t> FileKeyProvider::AddVersion() {
 }
 
 Status FileKeyProvider::Retire(uint32_t version) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  MutexLock lock(write_mu_);
   TKV_RETURN_IF_ERROR(CheckRetirable(version));
   TKV_RETURN_IF_ERROR(Rewrite(0, nullptr, version));
   ring_.Erase(version);

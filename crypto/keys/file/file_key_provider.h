@@ -12,11 +12,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "crypto/keys/key_provider.h"
 #include "crypto/keys/master_keyring.h"
+#include "crypto/mutex.h"
 
 namespace tenantkv::crypto {
 
@@ -39,10 +39,10 @@ class FileKeyProvider final : public RingKeyProvider {
 
   // Writes the ring plus `extra` (version 0 = none) minus `skip` (0 = none)
   // to the file, atomically.
-  Status Rewrite(uint32_t extra_version, const SecretBytes* extra, uint32_t skip);
+  Status Rewrite(uint32_t extra_version, const SecretBytes* extra, uint32_t skip) REQUIRES(write_mu_);
 
   const std::string path_;
-  std::mutex write_mu_;  // one rewrite of the file at a time
+  Mutex write_mu_;  // one rewrite of the file at a time
 };
 
 }  // namespace tenantkv::crypto

@@ -108,9 +108,9 @@ struct Pkcs11KeyProvider::Module {
   }
 
   static Result<std::shared_ptr<Module>> Load(const std::string& path) {
-    static std::mutex mu;
+    static Mutex mu;
     static std::map<std::string, std::weak_ptr<Module>> loaded;
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     if (auto m = loaded[path].lock()) return m;
     auto m = std::make_shared<Module>();
     m->path = path;
@@ -161,7 +161,7 @@ Result<std::unique_ptr<Pkcs11KeyProvider>> Pkcs11KeyProvider::Open(const Pkcs11O
   std::memcpy(p->pin_.data(), pin_text.data(), pin_len);
   TKV_ASSIGN_OR_RETURN(p->module_, Module::Load(options.module_path));
   {
-    std::lock_guard<std::mutex> lock(p->mu_);
+    MutexLock lock(p->mu_);
     TKV_RETURN_IF_ERROR(p->OpenSessionLocked());
   }
   if (p->CurrentVersion() == 0) {
@@ -329,12 +329,12 @@ unsigned long Pkcs11KeyProvider::InjectedOr(unsigned long rv) const {
 }
 
 uint32_t Pkcs11KeyProvider::CurrentVersion() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return keys_.empty() ? 0 : keys_.rbegin()->first;
 }
 
 std::vector<uint32_t> Pkcs11KeyProvider::Versions() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<uint32_t> out;
   for (const auto& [v, h] : keys_) out.push_back(v);
   return out;
@@ -346,7 +346,7 @@ std::string Pkcs11KeyProvider::Describe() const {
 
 Result<std::string> Pkcs11KeyProvider::Wrap(uint32_t version, std::string_view context,
                                             const SecretBytes& plain) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return WrapLocked(version, context, plain);
 }
 
@@ -358,6 +358,7 @@ Result<std::string> Pkcs11KeyProvider::WrapLocked(uint32_t version, std::string_
   p[0] = kWrapFormat;
   CK_FUNCTION_LIST_PTR fn = module_->fn;
   TKV_ASSIGN_OR_RETURN(Call c, RunLocked([&](CK_SESSION_HANDLE session) -> Result<Call> {
+    mu_.AssertHeld();  // RunLocked calls op under mu_
     auto it = keys_.find(version);
     if (it == keys_.end()) {
       return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
@@ -381,7 +382,7 @@ Result<SecretBytes> Pkcs11KeyProvider::Unwrap(uint32_t version, std::string_view
   if (wrapped.size() < 1 + kIvBytes + kTagBytes + 1 || static_cast<uint8_t>(wrapped[0]) != kWrapFormat) {
     return Status::DataLoss("wrapped key is malformed", "unwrap_failed");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   SecretBytes key;
   TKV_ASSIGN_OR_RETURN(Call c, DecryptLocked(version, context, wrapped, &key));
   // Only the token's verdict on the blob (the GCM tag) is "does not open";
@@ -407,6 +408,7 @@ Result<Pkcs11KeyProvider::Call> Pkcs11KeyProvider::DecryptLocked(uint32_t versio
   CK_ULONG out_len = 0;
   CK_FUNCTION_LIST_PTR fn = module_->fn;
   TKV_ASSIGN_OR_RETURN(Call c, RunLocked([&](CK_SESSION_HANDLE session) -> Result<Call> {
+    mu_.AssertHeld();  // RunLocked calls op under mu_
     auto it = keys_.find(version);
     if (it == keys_.end()) {
       return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
@@ -436,10 +438,11 @@ Status Pkcs11KeyProvider::ProbeLocked(uint32_t version) const {
 }
 
 Result<uint32_t> Pkcs11KeyProvider::AddVersion() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   uint32_t version = 0;
   CK_OBJECT_HANDLE handle = 0;
   TKV_ASSIGN_OR_RETURN(Call c, RunLocked([&](CK_SESSION_HANDLE session) -> Result<Call> {
+    mu_.AssertHeld();  // RunLocked calls op under mu_
     // After a reopening keys_ is the token's list again.
     version = keys_.empty() ? 1 : keys_.rbegin()->first + 1;
     const std::string label = options_.label_prefix + std::to_string(version);
@@ -471,8 +474,9 @@ Result<uint32_t> Pkcs11KeyProvider::AddVersion() {
 }
 
 Status Pkcs11KeyProvider::Retire(uint32_t version) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   TKV_ASSIGN_OR_RETURN(Call c, RunLocked([&](CK_SESSION_HANDLE session) -> Result<Call> {
+    mu_.AssertHeld();  // RunLocked calls op under mu_
     auto it = keys_.find(version);
     if (it == keys_.end()) {
       return Status::NotFound("no master key version " + std::to_string(version), "master_key_not_found");
@@ -488,27 +492,27 @@ Status Pkcs11KeyProvider::Retire(uint32_t version) {
 }
 
 void Pkcs11KeyProvider::CloseSessionForTest() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   module_->fn->C_CloseSession(session_);
 }
 
 void Pkcs11KeyProvider::LogoutForTest() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   module_->fn->C_Logout(session_);
 }
 
 void Pkcs11KeyProvider::CloseAllSessionsForTest() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   module_->fn->C_CloseAllSessions(slot_);
 }
 
 void Pkcs11KeyProvider::FinalizeModuleForTest() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   module_->fn->C_Finalize(nullptr);
 }
 
 void Pkcs11KeyProvider::InjectFailureForTest(unsigned long rv, int count) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   injected_rv_ = rv;
   injected_count_ = count;
 }

@@ -23,10 +23,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "crypto/keys/key_provider.h"
+#include "crypto/mutex.h"
 
 namespace tenantkv::crypto {
 
@@ -101,37 +101,36 @@ class Pkcs11KeyProvider final : public KeyProvider {
 
   Pkcs11KeyProvider() = default;
   // Finds the token's slot, opens a session, logs in and loads the keys.
-  // REQUIRES(mu_)
-  Status OpenSessionLocked() const;
-  // Reopens the session after `why` reported it lost. REQUIRES(mu_)
-  Status ReopenLocked(const Call& why) const;
+  Status OpenSessionLocked() const REQUIRES(mu_);
+  // Reopens the session after `why` reported it lost.
+  Status ReopenLocked(const Call& why) const REQUIRES(mu_);
   // Runs `op` on the session, and once more after reopening it if the
-  // token reported the session lost. REQUIRES(mu_)
-  Result<Call> RunLocked(const Op& op) const;
+  // token reported the session lost.
+  Result<Call> RunLocked(const Op& op) const REQUIRES(mu_);
   // Loads the master key objects (label prefix, sensitive, not
-  // extractable) into keys_. REQUIRES(mu_)
-  Status LoadKeysLocked() const;
+  // extractable) into keys_.
+  Status LoadKeysLocked() const REQUIRES(mu_);
   Result<std::string> WrapLocked(uint32_t version, std::string_view context,
-                                 const SecretBytes& plain) const;  // REQUIRES(mu_)
+                                 const SecretBytes& plain) const REQUIRES(mu_);
   // Decrypts a well-formed `wrapped` in the token: the outcome of the last
-  // call, and the plain key in *out if that is CKR_OK. REQUIRES(mu_)
+  // call, and the plain key in *out if that is CKR_OK.
   Result<Call> DecryptLocked(uint32_t version, std::string_view context, std::string_view wrapped,
-                             SecretBytes* out) const;
+                             SecretBytes* out) const REQUIRES(mu_);
   // Whether the token still works: wraps and unwraps a random key under
-  // `version`. REQUIRES(mu_)
-  Status ProbeLocked(uint32_t version) const;
+  // `version`.
+  Status ProbeLocked(uint32_t version) const REQUIRES(mu_);
   void Log(const std::string& line) const;
-  unsigned long InjectedOr(unsigned long rv) const;  // REQUIRES(mu_)
+  unsigned long InjectedOr(unsigned long rv) const REQUIRES(mu_);
 
   Pkcs11Options options_;
   SecretBytes pin_;                   // the user PIN, for logins after a session loss
   std::shared_ptr<Module> module_;
-  mutable std::mutex mu_;             // the session is used by one thread at a time
-  mutable unsigned long slot_ = 0;    // CK_SLOT_ID, GUARDED_BY(mu_)
-  mutable unsigned long session_ = 0; // CK_SESSION_HANDLE (0: none), GUARDED_BY(mu_)
-  mutable std::map<uint32_t, unsigned long> keys_;  // GUARDED_BY(mu_): version -> CK_OBJECT_HANDLE
-  mutable unsigned long injected_rv_ = 0;  // GUARDED_BY(mu_)
-  mutable int injected_count_ = 0;         // GUARDED_BY(mu_)
+  mutable Mutex mu_;  // the session is used by one thread at a time
+  mutable unsigned long slot_ GUARDED_BY(mu_) = 0;     // CK_SLOT_ID
+  mutable unsigned long session_ GUARDED_BY(mu_) = 0;  // CK_SESSION_HANDLE (0: none)
+  mutable std::map<uint32_t, unsigned long> keys_ GUARDED_BY(mu_);  // version -> CK_OBJECT_HANDLE
+  mutable unsigned long injected_rv_ GUARDED_BY(mu_) = 0;
+  mutable int injected_count_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace tenantkv::crypto
