@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include "engine/keys/key_records.h"
 #include "engine/storage/system_keys.h"
 #include "tests/testing/test_util.h"
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/keys/key_records.h"
+#include "engine/storage/system_keys.h"
 #include "tests/testing/test_util.h"
 
 namespace tenantkv::engine::testutil {
