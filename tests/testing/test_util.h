@@ -48,6 +48,16 @@ class TempDir {
   fs::path path_;
 };
 
+// Options of a small Storage at `path` (8 MiB block cache, 32 MiB of
+// memtables), for tests that open storage without a whole engine.
+inline StorageOptions SmallStorageOptions(const std::string& path) {
+  StorageOptions so;
+  so.path = path;
+  so.block_cache_bytes = 8 << 20;
+  so.memtable_budget_bytes = 32 << 20;
+  return so;
+}
+
 // Forwards to a MemoryKeyProvider shared with the test, so that an engine
 // reopened over the same data dir sees the same master keys. While
 // `*fail_wraps` is set, wraps fail as an unreachable HSM's would.

@@ -31,10 +31,7 @@ std::set<std::string> Names(Storage& s) {
 class PoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StorageOptions so;
-    so.path = dir_.Sub("db");
-    so.block_cache_bytes = 8 << 20;
-    so.memtable_budget_bytes = 32 << 20;
+    StorageOptions so = SmallStorageOptions(dir_.Sub("db"));
     options_ = so;
     Reopen();
   }

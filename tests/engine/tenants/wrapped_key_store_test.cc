@@ -25,10 +25,7 @@ std::shared_ptr<Tenant> TenantNamed(const std::string& id) {
 class WrappedKeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StorageOptions so;
-    so.path = dir_.Sub("db");
-    so.block_cache_bytes = 8 << 20;
-    so.memtable_budget_bytes = 32 << 20;
+    StorageOptions so = SmallStorageOptions(dir_.Sub("db"));
     auto s = Storage::Open(so);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     storage_ = std::move(s).value();
