@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/keys/keyring.h"
 #include "engine/keys/seal_counter.h"
@@ -55,13 +55,14 @@ class TenantAttachment {
 class Tenant {
  public:
   explicit Tenant(TenantInfo info)
-      : info_(std::move(info)), incarnation_(info_.incarnation), state_(info_.state), limits_(Quota(), 0) {}
+      : id_(info.id), incarnation_(info.incarnation), state_(info.state), info_(std::move(info)),
+        limits_(Quota(), 0) {}
 
-  const std::string& id() const { return info_.id; }  // immutable
+  const std::string& id() const { return id_; }
   const std::string& incarnation() const { return incarnation_; }
   TenantState state() const { return state_.load(); }
-  TenantInfo Info() const {
-    std::lock_guard<std::mutex> lock(mu_);
+  TenantInfo Info() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     TenantInfo copy = info_;
     copy.state = state_.load();
     return copy;
@@ -70,8 +71,8 @@ class Tenant {
   // and, holding the tenant's record lock, persists it; the copy becomes the
   // record when `change` succeeds. Every write of the record goes through
   // here, so none is based on an older copy than the one before it.
-  Status ChangeInfo(const std::function<Status(TenantInfo& next)>& change) {
-    std::lock_guard<std::mutex> lock(mu_);
+  Status ChangeInfo(const std::function<Status(TenantInfo& next)>& change) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     TenantInfo next = info_;
     next.state = state_.load();
     TKV_RETURN_IF_ERROR(change(next));
@@ -98,7 +99,7 @@ class Tenant {
   // (a new data-key version, the export key), while a version is destroyed,
   // while a master-key rotation rewraps the tenant's keys, and while a
   // delete shreds them, so none of these overwrites another's result.
-  std::mutex& key_mutex() { return key_mu_; }
+  Mutex& key_mutex() RETURN_CAPABILITY(key_mu_) { return key_mu_; }
 
   // The tenant's attachment, default-constructed on first use; every caller
   // gets the same object. One attachment type per process: `T` must always
@@ -123,11 +124,12 @@ class Tenant {
   ~Tenant() { delete attachment_.load(); }
 
  private:
-  mutable std::mutex mu_;
-  std::mutex key_mu_;
-  TenantInfo info_;  // GUARDED_BY(mu_), except the immutable id
-  const std::string incarnation_;  // = info_.incarnation, readable without mu_
-  std::atomic<TenantState> state_;
+  const std::string id_;           // = info_.id, immutable
+  const std::string incarnation_;  // = info_.incarnation, immutable
+  std::atomic<TenantState> state_;  // = info_.state, readable without mu_
+  mutable Mutex mu_;
+  Mutex key_mu_;
+  TenantInfo info_ GUARDED_BY(mu_);
   TenantLimits limits_;
   UsageHistory usage_history_;
   Keyring keyring_;                     // before store_: the store uses it

@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <mutex>
 
 #include "engine/storage/rocks_status.h"
 
@@ -126,7 +125,7 @@ Status TenantDirectory::RemoveRecords(const std::string& id) {
 }
 
 Status TenantDirectory::Reserve(const std::string& id) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (tenants_.count(id) != 0 || busy_ids_.count(id) != 0 || deleting_.count(id) != 0) {
     return Status::AlreadyExists("tenant '" + id + "' already exists", "tenant_exists");
   }
@@ -135,20 +134,20 @@ Status TenantDirectory::Reserve(const std::string& id) {
 }
 
 void TenantDirectory::Publish(const std::string& id, std::shared_ptr<Tenant> tenant) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   busy_ids_.erase(id);
   if (tenant != nullptr) tenants_[id] = std::move(tenant);
 }
 
 Result<std::shared_ptr<Tenant>> TenantDirectory::Get(const std::string& id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = tenants_.find(id);
   if (it == tenants_.end()) return NotFound(id);
   return it->second;
 }
 
 std::vector<std::shared_ptr<Tenant>> TenantDirectory::List() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<std::shared_ptr<Tenant>> out;
   out.reserve(tenants_.size());
   for (const auto& [id, t] : tenants_) out.push_back(t);
@@ -157,7 +156,7 @@ std::vector<std::shared_ptr<Tenant>> TenantDirectory::List() const {
 
 Result<TenantDirectory::DeleteStart> TenantDirectory::BeginDelete(const std::string& id) {
   DeleteStart out;
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   out.running = busy_ids_.count(id) != 0;  // a live tenant is busy only while being deleted
   if (auto d = deleting_.find(id); d != deleting_.end()) {
     out.resumed = true;
@@ -173,13 +172,13 @@ Result<TenantDirectory::DeleteStart> TenantDirectory::BeginDelete(const std::str
 }
 
 void TenantDirectory::MarkDeleting(const std::string& id, const PendingPurge& purge) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   tenants_.erase(id);
   deleting_[id] = purge;
 }
 
 void TenantDirectory::FinishDelete(const std::string& id, bool purged, bool owns_place) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   busy_ids_.erase(id);
   if (auto d = deleting_.find(id); d != deleting_.end()) {
     if (purged) {
@@ -191,19 +190,19 @@ void TenantDirectory::FinishDelete(const std::string& id, bool purged, bool owns
 }
 
 void TenantDirectory::AddPending(const TenantInfo& info, bool owns_place) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   deleting_[info.id] = PendingPurge{info, owns_place};
 }
 
 Result<TenantInfo> TenantDirectory::PendingDelete(const std::string& id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = deleting_.find(id);
   if (it == deleting_.end()) return NotFound(id);
   return it->second.info;
 }
 
 std::vector<TenantInfo> TenantDirectory::PendingDeletes() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<TenantInfo> out;
   for (const auto& [id, p] : deleting_) out.push_back(p.info);
   return out;

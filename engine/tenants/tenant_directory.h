@@ -20,11 +20,11 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/storage/storage.h"
 #include "engine/tenants/tenant.h"
@@ -94,10 +94,10 @@ class TenantDirectory {
  private:
   Storage* const storage_;
 
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<Tenant>> tenants_;  // GUARDED_BY(mu_)
-  std::set<std::string> busy_ids_;  // GUARDED_BY(mu_): being created or deleted
-  std::map<std::string, PendingPurge> deleting_;  // GUARDED_BY(mu_)
+  mutable SharedMutex mu_;
+  std::map<std::string, std::shared_ptr<Tenant>> tenants_ GUARDED_BY(mu_);
+  std::set<std::string> busy_ids_ GUARDED_BY(mu_);  // being created or deleted
+  std::map<std::string, PendingPurge> deleting_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

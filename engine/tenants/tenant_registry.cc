@@ -103,7 +103,7 @@ Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usag
 }
 
 Result<DataKeyInfo> TenantRegistry::AddDataKey(Tenant& t, rocksdb::WriteBatch* extra) {
-  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  MutexLock key_lock(t.key_mutex());
   TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
   DataKeyInfo added;
   // Under the tenant's record lock (as suspend) so that no older tenant
@@ -130,7 +130,7 @@ Result<DataKeyInfo> TenantRegistry::AddDataKey(Tenant& t, rocksdb::WriteBatch* e
 }
 
 Status TenantRegistry::DestroyDataKey(Tenant& t, uint32_t version) {
-  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  MutexLock key_lock(t.key_mutex());
   TKV_RETURN_IF_ERROR(t.ChangeInfo([&](TenantInfo& next) -> Status {
     if (next.state == TenantState::kDeleting) return TenantNotFound(t.id());
     bool found = false;
@@ -169,7 +169,7 @@ Status TenantRegistry::PersistInfo(const TenantInfo& info) {
 Status TenantRegistry::CommitNewTenant(TenantInfo& info, const crypto::SecretBytes& data_key,
                                        const Place& place, const Usage& usage) {
   info.placement = place.name;
-  auto wraps = key_store_.HoldWraps();  // no master switch until the key is persisted
+  ReaderLock wraps(key_store_.wrap_mutex());  // no master switch until the key is persisted
   rocksdb::WriteBatch batch;
   TKV_ASSIGN_OR_RETURN(info.data_keys[0].master_version,
                        key_store_.StageDataKey(info.id, 1, info.created_at_ms, data_key, &batch));
@@ -228,7 +228,7 @@ Result<TenantRegistry::DeleteOutcome> TenantRegistry::Delete(const std::string& 
   if (std::shared_ptr<Tenant> t = start.live; t != nullptr) {
     // A master-key rotation rewrapping this tenant finishes first, or sees it
     // deleting and leaves it: nothing rewrites its keys after the shredding.
-    std::lock_guard<std::mutex> key_lock(t->key_mutex());
+    MutexLock key_lock(t->key_mutex());
     // Persisted before anything else changes: if it fails, nothing has.
     s = t->ChangeInfo([&](TenantInfo& next) -> Status {
       next.state = TenantState::kDeleting;
@@ -372,7 +372,7 @@ Result<TenantRegistry::RewrapOutcome> TenantRegistry::RewrapTenantKeys(const std
     return out;
   }
   Tenant& t = **tenant;
-  std::lock_guard<std::mutex> key_lock(t.key_mutex());
+  MutexLock key_lock(t.key_mutex());
   if (t.state() == TenantState::kDeleting) return out;  // its delete destroys the keys
   rocksdb::WriteBatch batch;
   std::set<uint32_t> moved;  // data-key versions now under `to`

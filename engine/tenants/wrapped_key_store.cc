@@ -139,7 +139,7 @@ Result<size_t> WrappedKeyStore::CountRecords(const std::string& id) const {
 
 Result<ExportKey> WrappedKeyStore::GetExportKey(const std::string& id, bool create,
                                                 const std::function<std::shared_ptr<Tenant>()>& owner) {
-  std::lock_guard<std::mutex> lock(export_key_mu_);
+  MutexLock lock(export_key_mu_);
   std::string raw;
   rocksdb::Status rs =
       storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), ExportKeyKey(id), &raw);
@@ -169,7 +169,7 @@ Result<ExportKey> WrappedKeyStore::GetExportKey(const std::string& id, bool crea
   TKV_ASSIGN_OR_RETURN(out.key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
   // No master-key rotation rewraps this tenant between choosing the
   // version and persisting the record.
-  std::lock_guard<std::mutex> key_lock(tenant->key_mutex());
+  MutexLock key_lock(tenant->key_mutex());
   const uint32_t master_version = keys_->CurrentVersion();
   TKV_ASSIGN_OR_RETURN(std::string wrapped,
                        keys_->Wrap(master_version, ExportKeyContext(id, out.key_id, master_version), out.key));
@@ -240,7 +240,7 @@ Result<KeyCensus> WrappedKeyStore::Census(uint32_t version) const {
 }
 
 Status WrappedKeyStore::WithWrapsPaused(const std::function<Status()>& fn) {
-  std::unique_lock wraps(wrap_mu_);
+  WriterLock wraps(wrap_mu_);
   return fn();
 }
 

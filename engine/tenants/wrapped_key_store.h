@@ -11,7 +11,7 @@
 //                                shredding destroys it with them
 // Every key is wrapped under the master version current when it is
 // persisted: a caller that wraps holds the tenant's key mutex, or
-// HoldWraps() for a tenant not yet registered, from the wrap until its batch
+// wrap_mutex() (shared) for a tenant not yet registered, from the wrap until its batch
 // is written, so a rotation that switched versions (WithWrapsPaused) and then
 // rewrapped each tenant under its key mutex leaves nothing behind.
 // The store writes no tenant record: a key record that must commit with one
@@ -24,12 +24,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <string>
 
 #include "crypto/keys/key_provider.h"
+#include "crypto/mutex.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/status.h"
 #include "engine/clock.h"
@@ -98,18 +97,20 @@ class WrappedKeyStore {
 
   // Held (shared) by a create or import from choosing a master version to
   // writing its first key record.
-  std::shared_lock<std::shared_mutex> HoldWraps() { return std::shared_lock(wrap_mu_); }
+  // Its lock, held shared by a caller: `ReaderLock wraps(store.wrap_mutex());`.
+  SharedMutex& wrap_mutex() RETURN_CAPABILITY(wrap_mu_) { return wrap_mu_; }
   // Runs `fn` (which switches the provider's current master version) while
-  // nobody holds HoldWraps().
-  Status WithWrapsPaused(const std::function<Status()>& fn);
+  // nobody holds wrap_mutex().
+  Status WithWrapsPaused(const std::function<Status()>& fn) EXCLUDES(wrap_mu_);
 
  private:
   Storage* const storage_;
   const crypto::KeyProvider* const keys_;
   const Clock* const clock_;
-  std::mutex export_key_mu_;  // one creator of an export key at a time
-  // Shared by HoldWraps(); exclusive while the current master version changes.
-  std::shared_mutex wrap_mu_;
+  Mutex export_key_mu_;  // one creator of an export key at a time
+  // Shared by creates and imports (wrap_mutex()); exclusive while the
+  // current master version changes.
+  SharedMutex wrap_mu_;
 };
 
 }  // namespace tenantkv::engine

@@ -58,6 +58,14 @@ inline StorageOptions SmallStorageOptions(const std::string& path) {
   return so;
 }
 
+// A bare tenant named `id`, in no registry, for tests of the registry's
+// parts (the directory, the wrapped-key store) that only need an owner.
+inline std::shared_ptr<Tenant> TenantNamed(const std::string& id) {
+  TenantInfo info;
+  info.id = id;
+  return std::make_shared<Tenant>(std::move(info));
+}
+
 // Forwards to a MemoryKeyProvider shared with the test, so that an engine
 // reopened over the same data dir sees the same master keys. While
 // `*fail_wraps` is set, wraps fail as an unreachable HSM's would.

@@ -27,7 +27,7 @@ fi
 
 tkv_install_deps "${TKV_FUZZ_PACKAGES[@]}"
 out="$TKV_ROOT/build-fuzz"
-tkv_build "$out" -DCMAKE_CXX_COMPILER=clang++ -DTENANTKV_FUZZ=ON -DTENANTKV_BUILD_TESTS=OFF -- "${targets[@]}"
+tkv_build "$out" -DCMAKE_CXX_COMPILER=clang++ -DTENANTKV_FUZZ=ON -DTENANTKV_BUILD_TESTS=OFF -DTENANTKV_LINE_TABLES=ON -- "${targets[@]}"
 
 mkdir -p "$out/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"

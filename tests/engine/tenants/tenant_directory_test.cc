@@ -14,12 +14,6 @@
 namespace tenantkv::engine::testutil {
 namespace {
 
-std::shared_ptr<Tenant> TenantNamed(const std::string& id) {
-  TenantInfo info;
-  info.id = id;
-  return std::make_shared<Tenant>(std::move(info));
-}
-
 class TenantDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
