@@ -17,11 +17,16 @@ trap tkv_cleanup EXIT
 
 # tkv_start NAME [server flags...]: a server with its data in
 # $tkv_work/NAME; its URL is then in $tkv_work/NAME.url, its operator
-# token in $tkv_work/NAME/operator.token.
+# token in $tkv_work/NAME/operator.token. The binary is
+# $tkv_server_bin/tenantkv-server ($bin unless set, e.g. to a baseline
+# build), started through the command in the array tkv_server_wrap if set
+# (e.g. taskset -c 1): the wrapper execs the server, so the PID is the
+# server's.
+tkv_server_wrap=()
 tkv_start() {
   local name="$1"
   shift
-  "$bin/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
+  "${tkv_server_wrap[@]}" "${tkv_server_bin:-$bin}/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
     "$@" >"$tkv_work/$name.out" 2>"$tkv_work/$name.err" &
   tkv_pids+=($!)
   local _
