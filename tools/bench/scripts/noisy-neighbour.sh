@@ -131,7 +131,9 @@ fi
 
 # victim NAME PHASE SETUP RUN [prefix...]: one victim run against server
 # NAME, its report line appended to the results as
-# "SETUP PHASE RUN achieved ok 429 503 other transport unsent p50 p99 p99.9".
+# "SETUP PHASE RUN achieved ok 429 503 other transport unsent p50 p99 p99.9
+# lag_p99" (lag: how late the victim's own generator sent, part of its
+# latency).
 victim_run() {
   local name="$1" phase="$2" setup="$3" run="$4"
   shift 4
@@ -140,11 +142,11 @@ victim_run() {
   # Exit status 1 (nothing succeeded) is a result here, not a failure.
   { "$@" "$bin/tenantkv-bench" --server "$(tkv_url "$name")" --duration "$duration" --warmup 2 --quiet \
     --tenant "$victim,token_file=$work/$name.victim.token" || true; } |
-    awk -v s="$setup" -v ph="$phase" -v r="$run" '$1=="victim" {print s, ph, r, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14}' \
+    awk -v s="$setup" -v ph="$phase" -v r="$run" '$1=="victim" {print s, ph, r, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $16}' \
     >>"$results"
   awk -v s="$setup" -v ph="$phase" -v r="$run" '$1==s && $2==ph && $3==r {
-    printf "  %-11s victim %-9s achieved %7s/s  non-2xx %5d  transport %5d  unsent %5d  p50 %7s  p99 %7s  p99.9 %7s ms\n",
-      s, ph, $4, $6 + $7 + $8, $9, $10, $11, $12, $13 }' "$results" >&2
+    printf "  %-11s victim %-9s achieved %7s/s  non-2xx %5d  transport %5d  unsent %5d  p50 %7s  p99 %7s  p99.9 %7s ms  (send lag p99 %s ms)\n",
+      s, ph, $4, $6 + $7 + $8, $9, $10, $11, $12, $13, $14 }' "$results" >&2
 }
 # aggressor_wrk NAME OP PREFIX...: wrk in the background; its PID in agg_pid.
 aggressor_wrk() {
@@ -208,5 +210,5 @@ done
 echo
 echo "target (issue 15): no victim non-2xx, contended p99 <= 2x solo p99 (the pinned setups show the server's share)"
 echo
-echo "per run (setup phase run achieved ok 429 503 other transport unsent p50 p99 p99.9):"
+echo "per run (setup phase run achieved ok 429 503 other transport unsent p50 p99 p99.9 send_lag_p99, ms):"
 sed 's/^/    /' "$results"
