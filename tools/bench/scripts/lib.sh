@@ -66,3 +66,16 @@ tkv_unlimit() {
   tkv_admin "$1" PUT "/admin/v1/tenants/$2/quota" \
     "{\"requests_per_sec\":1000000,\"burst_requests\":1000000,\"max_concurrent\":1024,\"read_bytes_per_sec\":10000000000,\"burst_read_bytes\":10000000000,\"write_bytes_per_sec\":10000000000,\"burst_write_bytes\":10000000000${3:+,$3}}" >/dev/null
 }
+
+# tkv_cap_args BINARY N: sets the array cap_args to
+# (--max-connections-per-client N) when BINARY has that setting as a live
+# one (the cpp-httplib front: its default of 64 per address would refuse a
+# 64-connection load plus the set-up's connections), and to () when it is
+# gone or marked deprecated in --help (the event-driven front, measured on
+# its own per-address default, which is far above).
+tkv_cap_args() {
+  local help
+  help="$("$1" --help 2>&1 | grep -A1 -- '--max-connections-per-client' || true)"
+  cap_args=()
+  if [ -n "$help" ] && ! grep -qi deprecated <<<"$help"; then cap_args=(--max-connections-per-client "$2"); fi
+}

@@ -124,7 +124,8 @@ wrk_run() {
 start_noop() {
   local name="$1"
   shift
-  "${noop_bin:-$bin}/tenantkv-noop-server" --listen 127.0.0.1:0 --max-connections-per-client 256 "$@" \
+  tkv_cap_args "${noop_bin:-$bin}/tenantkv-noop-server" 256
+  "${noop_bin:-$bin}/tenantkv-noop-server" --listen 127.0.0.1:0 "${cap_args[@]}" "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
   tkv_pids+=($!)
   local _ url
@@ -141,7 +142,8 @@ start_noop() {
 setup_tkv() {
   local name="$1"
   shift
-  tkv_start "$name" --no-access-log --max-connections-per-client 256 "$@"
+  tkv_cap_args "${tkv_server_bin:-$bin}/tenantkv-server" 256
+  tkv_start "$name" --no-access-log "${cap_args[@]}" "$@"
   local specs=() i
   # Created and their quotas raised first: loading is not held to the
   # default plan's 500 requests/s (a batch costs one per op).
