@@ -79,3 +79,20 @@ tkv_cap_args() {
   cap_args=()
   if [ -n "$help" ] && ! grep -qi deprecated <<<"$help"; then cap_args=(--max-connections-per-client "$2"); fi
 }
+
+# tkv_refusals NAME: the refusals server NAME counted in /metrics, so that a
+# run can check its client-side refusals were seen by the server too:
+# tenantkv_requests_total samples with a code other than 2xx, 3xx and 404,
+# and every non-zero sample of a metric whose name speaks of connections,
+# refusals, rejections, throttling or timeouts.
+tkv_refusals() {
+  tkv_admin "$1" GET /metrics | awk '
+    /^#/ { next }
+    /^tenantkv_requests_total/ {
+      code = $0; sub(/.*code="/, "", code); sub(/".*/, "", code)
+      if (code !~ /^[23]/ && code != "404" && $NF + 0 > 0) print
+      next
+    }
+    { name = $1; sub(/[{].*/, "", name) }
+    name ~ /connection|refus|reject|throttl|timeout|timed_out|too_many/ && $NF + 0 > 0 { print }'
+}

@@ -212,3 +212,12 @@ echo "target (issue 15): no victim non-2xx, contended p99 <= 2x solo p99 (the pi
 echo
 echo "per run (setup phase run achieved ok 429 503 other transport unsent p50 p99 p99.9 send_lag_p99, ms):"
 sed 's/^/    /' "$results"
+# The server's own count of what it refused (all setups and runs on that
+# server, the victim's and the aggressor's alike), to set against the
+# clients' counts above: a refusal missing here was invisible.
+for name in nn nnpin; do
+  [ -f "$work/$name.url" ] || continue
+  echo
+  echo "refusals in $name's /metrics (all runs):"
+  tkv_refusals "$name" | sed 's/^/    /'
+done

@@ -129,3 +129,8 @@ echo "connections were still waiting for an answer (the server held them), also 
 echo
 echo "per run (phase run achieved ok 429 503 other transport unsent p50 p99 p99.9 send_lag_p99, ms):"
 sed 's/^/    /' "$results"
+# The server's own count of what it refused or timed out (all runs), to
+# set against what the slow clients saw.
+echo
+echo "refusals in the server's /metrics (all runs):"
+tkv_refusals sc | sed 's/^/    /'
