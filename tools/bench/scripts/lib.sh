@@ -67,6 +67,13 @@ tkv_unlimit() {
     "{\"requests_per_sec\":1000000,\"burst_requests\":1000000,\"max_concurrent\":1024,\"read_bytes_per_sec\":10000000000,\"burst_read_bytes\":10000000000,\"write_bytes_per_sec\":10000000000,\"burst_write_bytes\":10000000000${3:+,$3}}" >/dev/null
 }
 
+# tkv_replan NAME TENANT: back to the quota TENANT was created with (its
+# plan's defaults: manifest version 1), e.g. after loading its keys
+# unlimited.
+tkv_replan() {
+  tkv_admin "$1" POST "/admin/v1/tenants/$2/quota/revert" '{"version":1}' >/dev/null
+}
+
 # tkv_cap_args BINARY N: sets the array cap_args to
 # (--max-connections-per-client N) when BINARY has that setting as a live
 # one (the cpp-httplib front: its default of 64 per address would refuse a
@@ -82,7 +89,8 @@ tkv_cap_args() {
 
 # tkv_refusals NAME: the refusals server NAME counted in /metrics, so that a
 # run can check its client-side refusals were seen by the server too:
-# tenantkv_requests_total samples with a code other than 2xx, 3xx and 404,
+# tenantkv_requests_total samples with a code other than 2xx, 3xx, 404 and
+# 409 (a tenant the set-up found already there),
 # and every non-zero sample of a metric whose name speaks of connections,
 # refusals, rejections, throttling or timeouts.
 tkv_refusals() {
@@ -90,7 +98,7 @@ tkv_refusals() {
     /^#/ { next }
     /^tenantkv_requests_total/ {
       code = $0; sub(/.*code="/, "", code); sub(/".*/, "", code)
-      if (code !~ /^[23]/ && code != "404" && $NF + 0 > 0) print
+      if (code !~ /^[23]/ && code != "404" && code != "409" && $NF + 0 > 0) print
       next
     }
     { name = $1; sub(/[{].*/, "", name) }

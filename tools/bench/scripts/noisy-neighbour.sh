@@ -100,20 +100,27 @@ flooder="name=flooder,rate=0,conns=$agg_conns,mix=get:100,keys=10000,value=100"
 # setup_server NAME [flags]: a server with the victim (default plan) and
 # the aggressor (quota raised) of 10,000 keys each, and the flooder (default
 # plan) if the bench setup runs; their keys in $work/NAME.TENANT.token.
+# All are loaded with their quotas raised (no 429s in the server's counts
+# from loading); the victim and the flooder then go back to the plan.
 setup_server() {
   local name="$1"
   shift
   tkv_start "$name" --no-access-log "$@"
-  local url optok t
+  local url optok t tenants=(victim aggressor)
   url="$(tkv_url "$name")"
   optok="$(tkv_optok "$name")"
-  tkv_admin "$name" POST /admin/v1/tenants '{"id":"aggressor"}' >/dev/null
-  tkv_unlimit "$name" aggressor
+  [ "$need_flooder" = 0 ] || tenants+=(flooder)
+  for t in "${tenants[@]}"; do
+    tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$t\"}" >/dev/null
+    tkv_unlimit "$name" "$t"
+  done
   local specs=(--tenant "${victim/rate=$victim_rate,conns=4/rate=1,conns=1}"
                --tenant "name=aggressor,rate=1,conns=1,mix=get:100,keys=10000,value=100")
   [ "$need_flooder" = 0 ] || specs+=(--tenant "${flooder/rate=0,conns=$agg_conns/rate=1,conns=1}")
   "$bin/tenantkv-bench" --server "$url" --operator-token-file "$optok" --setup --duration 1 --quiet \
     "${specs[@]}" >/dev/null
+  tkv_replan "$name" victim
+  [ "$need_flooder" = 0 ] || tkv_replan "$name" flooder
   tkv_key "$name" victim read "$work/$name.victim.token"
   tkv_key "$name" aggressor write "$work/$name.aggressor.token"
   [ "$need_flooder" = 0 ] || tkv_key "$name" flooder read "$work/$name.flooder.token"

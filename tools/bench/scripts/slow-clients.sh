@@ -72,8 +72,12 @@ log "server: $tkv_server_bin/tenantkv-server $* (open files: $(ulimit -n))"
 tkv_start sc --no-access-log "$@"
 url="$(tkv_url sc)"
 steady="name=steady,rate=$rate,conns=4,mix=get:100,keys=10000,value=100"
+# Loaded with its quota raised, then back on the default plan.
+tkv_admin sc POST /admin/v1/tenants '{"id":"steady"}' >/dev/null
+tkv_unlimit sc steady
 "$bin/tenantkv-bench" --server "$url" --operator-token-file "$(tkv_optok sc)" --setup --duration 1 --quiet \
   --tenant "${steady/rate=$rate,conns=4/rate=1,conns=1}" >/dev/null
+tkv_replan sc steady
 tkv_key sc steady read "$work/steady.token"
 port="${url##*:}"
 
