@@ -226,5 +226,6 @@ for name in nn nnpin; do
   [ -f "$work/$name.url" ] || continue
   echo
   echo "refusals in $name's /metrics (all runs):"
-  tkv_refusals "$name" | sed 's/^/    /'
+  refused="$(tkv_refusals "$name")"
+  echo "${refused:-(none)}" | sed 's/^/    /'
 done

@@ -137,4 +137,5 @@ sed 's/^/    /' "$results"
 # set against what the slow clients saw.
 echo
 echo "refusals in the server's /metrics (all runs):"
-tkv_refusals sc | sed 's/^/    /'
+refused="$(tkv_refusals sc)"
+echo "${refused:-(none)}" | sed 's/^/    /'
