@@ -436,7 +436,7 @@ pair_ratio() {
     r="$(median_of "$l" 2)"
     [ -n "$r" ] || continue
     p="$(median_of "$l" 3)"
-    case "$l" in *-get) kind=get ;; *) kind=put ;; esac
+    case "$l" in *-get) kind="get" ;; *) kind="put" ;; esac
     # A baseline row is compared with the baseline's own ceiling; nginx
     # has no ceiling of ours.
     case "$l" in
