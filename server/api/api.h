@@ -2,13 +2,13 @@
 // rules, problem+json errors and request ids — independent of sockets.
 #pragma once
 
-#include <httplib.h>
 #include <spdlog/logger.h>
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/engine.h"
@@ -32,8 +32,8 @@ enum class Access {
 };
 
 struct Call {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const HttpRequest& req;
+  HttpResponse& res;
   PathParams params;
   std::map<std::string, std::string> query;
   Principal principal;
@@ -108,20 +108,27 @@ class Api final : public HttpHandler {
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
   Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options = {});
 
-  // Answers one request completely: never throws, never leaves a 5xx
-  // without a problem body, always sets X-Request-Id.
-  void Handle(const httplib::Request& req, httplib::Response& res) override;
+  // The head phase: matches the route, checks the client certificate of
+  // admin routes, authenticates the token and admits a tenant's call under
+  // its rate, concurrency and I/O quotas. A refusal is answered from here,
+  // complete (problem+json, X-Request-Id, counted and logged), before the
+  // body is read.
+  bool OnHead(HttpRequest& req, HttpResponse& res) override;
 
-  // Fills in a problem body for errors the HTTP library raised itself (a
-  // bad request line, an oversized body...). Returns true if it did, in
-  // which case the connection should be closed; false for our own errors.
-  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res) override;
+  // Runs the route's handler (a tenant's data call through the fair
+  // scheduler) and answers: never throws, never leaves a 5xx without a
+  // problem body, always sets X-Request-Id. A request that did not pass
+  // OnHead() goes through it first.
+  void Handle(HttpRequest req, Respond respond) override;
+
+  // Adds the request id to the front's own refusal, counts and logs it.
+  void OnFrontRefusal(const HttpRequest& req, HttpResponse& res) override;
 
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 
   // The client's X-Request-Id if it is sane, else a new unique one.
-  std::string RequestId(const httplib::Request& req) override;
+  std::string RequestId(const HttpRequest& req);
 
  private:
   // Who called which route, and what it cost: for metrics and the access log.
@@ -135,15 +142,18 @@ class Api final : public HttpHandler {
     // Status code. The returned Status still names it for the accounting.
     bool problem_written = false;
   };
-  Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
+  struct Exchange;
+  // The head phase's checks, up to admission; the findings go to `ex`.
+  Status Prepare(const HttpRequest& req, Exchange& ex);
+  // The route's handler, once the whole request is there.
+  Status Execute(const HttpRequest& req, Exchange& ex);
+  // Charges a tenant's call, writes the problem of a failure, the request
+  // id, and accounts for the request; ex.res is then the answer.
+  void Finish(const HttpRequest& req, Exchange& ex, const Status& s);
   // Counts the request in its caller's series and writes its access line.
-  void Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+  void Account(const HttpRequest& req, const HttpResponse& res, const std::string& request_id,
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
-  // A call with a tenant key (data routes, and admin routes called with a
-  // tenant admin key): admission, the handler, then charging and quota
-  // headers.
-  Status HandleTenantCall(const Route& route, Call& call);
   Status RunScheduled(const Route& route, Call& call);
 
   engine::Engine* const engine_;

@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <future>
+#include <optional>
+
 #include "server/http/http_status.h"
 #include "server/http/thread_priority.h"
 #include "server/http/tls_context.h"
@@ -28,7 +31,7 @@ struct ListenSocket : httplib::Server {
 // without its CRLF is taken as it comes), so what it would store is not
 // what a strict reader of the same bytes would see.
 // True when the framing is sound; otherwise the refusal is written to `res`.
-bool CheckFraming(const httplib::Request& req, httplib::Response& res) {
+bool CheckFraming(const httplib::Request& req, HttpResponse& res) {
   if (req.headers.count("Transfer-Encoding") > 0) {
     WriteHttpProblem(res, 411, "length_required",
                      "send the body with a Content-Length; Transfer-Encoding is not accepted");
@@ -67,6 +70,40 @@ void ApplyConnectionSettings(httplib::Server& s, const HttpOptions& o) {
   s.set_payload_max_length(o.max_body_bytes);
 }
 
+// The head of `req` as the handler sees it (no body).
+HttpRequest ToHead(const httplib::Request& req) {
+  HttpRequest r;
+  r.method = req.method;
+  r.target = req.target;
+  r.version = req.version == "HTTP/1.0" ? 10 : 11;
+  for (const auto& [name, value] : req.headers) r.headers.Add(name, value);
+  r.remote_addr = req.remote_addr;
+  r.remote_port = req.remote_port;
+  r.keep_alive = !(req.get_header_value("Connection") == "close");
+  r.tls = req.ssl != nullptr;
+  r.tls_client_verified = HasVerifiedClientCert(req.ssl);
+  return r;
+}
+
+// Writes `from` into the library's response (cpp-httplib copies the body).
+void FromResponse(HttpResponse from, httplib::Response& to) {
+  to.status = from.status;
+  std::string content_type = "text/plain";
+  for (const auto& [name, value] : from.headers) {
+    if (HeaderNameEquals(name, "Content-Type")) {
+      content_type = value;
+    } else {
+      to.headers.emplace(name, value);
+    }
+  }
+  if (from.close) to.set_header("Connection", "close");
+  if (!from.body.empty() || from.headers.Has("Content-Type")) to.set_content(from.body, content_type);
+}
+
+// The head the pre-routing hook passed, for the route handler that runs
+// next on the same connection thread.
+thread_local std::optional<HttpRequest> pending_head;
+
 // listen(2) again on the bound socket of `s` with `backlog` (cpp-httplib
 // binds with a backlog of 5). Call between bind_to_port and
 // listen_after_bind; false if `s` is not bound or listen fails.
@@ -103,27 +140,46 @@ HttpServer::HttpServer(const HttpOptions& options, HttpHandler* handler, std::un
     pool_ = pool;  // owned and deleted by httplib when listening ends
     return pool;
   };
-  // Every connection is admitted (or refused) on its first request, before
-  // its body is read.
+  // Every connection is admitted (or refused) on its first request, and
+  // the handler sees the head, before the body is read.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!CheckFraming(req, res)) {
-      res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", handler_->RequestId(req));
+    HttpRequest head = ToHead(req);
+    HttpResponse refusal;
+    bool front_refused = false;
+    if (!CheckFraming(req, refusal)) {
+      front_refused = true;
+    } else if (ConnectionPool* pool = pool_.load();
+               pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
+      WriteProblem(refusal, Status::Unavailable("too many open connections from this client",
+                                                "too_many_connections"));
+      front_refused = true;
+    }
+    if (front_refused) {
+      handler_->OnFrontRefusal(head, refusal);
+      refusal.close = true;
+    } else if (handler_->OnHead(head, refusal)) {
+      pending_head = std::move(head);
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    const std::string& length = req.get_header_value("Content-Length");
+    if (refusal.close || (!length.empty() && length != "0")) {
+      refusal.close = true;
       ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
-      return httplib::Server::HandlerResponse::Handled;
     }
-    ConnectionPool* pool = pool_.load();
-    if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
-      WriteProblem(res, Status::Unavailable("too many open connections from this client",
-                                            "too_many_connections"));
-      res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", handler_->RequestId(req));
-      ConnectionPool::MarkForClose();
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
+    FromResponse(std::move(refusal), res);
+    return httplib::Server::HandlerResponse::Handled;
   });
-  auto handle = [this](const httplib::Request& req, httplib::Response& res) { handler_->Handle(req, res); };
+  auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    HttpRequest full = pending_head.has_value() ? std::move(*pending_head) : ToHead(req);
+    pending_head.reset();
+    full.body = req.body;
+    std::promise<HttpResponse> answer;
+    std::future<HttpResponse> answered = answer.get_future();
+    handler_->Handle(std::move(full), [&answer](HttpResponse r) { answer.set_value(std::move(r)); });
+    HttpResponse r = answered.get();
+    if (r.close) ConnectionPool::MarkForClose();
+    FromResponse(std::move(r), res);
+  };
   const std::string any = R"([\s\S]*)";
   s.Get(any, handle);
   s.Post(any, handle);
@@ -133,7 +189,16 @@ HttpServer::HttpServer(const HttpOptions& options, HttpHandler* handler, std::un
   s.Options(any, handle);
   s.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (handler_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
+        // Our own answers are problem documents already.
+        if (res.get_header_value("Content-Type") == "application/problem+json") {
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        HttpResponse refusal;
+        WriteHttpProblem(refusal, res.status);
+        handler_->OnFrontRefusal(ToHead(req), refusal);
+        res.headers.clear();
+        FromResponse(std::move(refusal), res);
+        ConnectionPool::MarkForClose();  // the library refused it: the stream may be out of step
         return httplib::Server::HandlerResponse::Handled;
       }));
   // The logger runs after a response is written.
@@ -145,7 +210,9 @@ HttpServer::HttpServer(const HttpOptions& options, HttpHandler* handler, std::un
     thread_priority::AfterResponse();
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    WriteProblem(res, Status::Internal("unhandled exception"));
+    HttpResponse failed;
+    WriteProblem(failed, Status::Internal("unhandled exception"));
+    FromResponse(std::move(failed), res);
   });
 }
 

@@ -24,14 +24,13 @@
 //
 // Prints "tenantkv-noop-server listening on http://HOST:PORT" once bound;
 // stops on SIGINT/SIGTERM. Loopback addresses only.
-#include <httplib.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -126,9 +125,9 @@ class StorageFloor {
 };
 
 // "/v1/kv/KEY" -> KEY; any other path is used whole.
-std::string KeyOf(const std::string& path) {
-  static const std::string kPrefix = "/v1/kv/";
-  return path.rfind(kPrefix, 0) == 0 ? path.substr(kPrefix.size()) : path;
+std::string KeyOf(std::string_view path) {
+  static constexpr std::string_view kPrefix = "/v1/kv/";
+  return std::string(path.substr(0, kPrefix.size()) == kPrefix ? path.substr(kPrefix.size()) : path);
 }
 
 // The ceiling's answers, or the storage floor's when `floor` is set. Other
@@ -139,29 +138,33 @@ class NoopHandler final : public tenantkv::server::HttpHandler {
   NoopHandler(std::string body, StorageFloor* floor, bool blind_writes)
       : body_(std::move(body)), floor_(floor), blind_writes_(blind_writes) {}
 
-  void Handle(const httplib::Request& req, httplib::Response& res) override {
-    const bool get = req.method == "GET" || req.method == "HEAD";  // the library answers HEAD as a GET
+  bool OnHead(tenantkv::server::HttpRequest&, tenantkv::server::HttpResponse&) override { return true; }
+
+  // Answers at once, on the calling thread.
+  void Handle(tenantkv::server::HttpRequest req, Respond respond) override {
+    tenantkv::server::HttpResponse res;
+    const bool get = req.method == "GET" || req.method == "HEAD";  // the front answers HEAD as a GET
     if (get && floor_ != nullptr) {
       std::string value;
-      if (!floor_->Get(req.get_header_value("Authorization"), KeyOf(req.path), &value)) {
+      if (!floor_->Get(req.Header("Authorization"), KeyOf(req.Path()), &value)) {
         res.status = 404;
         value = body_;
       }
-      res.set_content(value, "application/octet-stream");
+      res.SetBody(std::move(value), "application/octet-stream");
     } else if (req.method == "PUT" && floor_ != nullptr) {
-      if (!floor_->Put(req.get_header_value("Authorization"), KeyOf(req.path), req.body, blind_writes_)) {
+      if (!floor_->Put(req.Header("Authorization"), KeyOf(req.Path()), req.body, blind_writes_)) {
         res.status = 500;
       }
-      res.set_content(body_, "application/octet-stream");
+      res.SetBody(body_, "application/octet-stream");
     } else if (get || req.method == "PUT" || req.method == "POST" || req.method == "DELETE") {
-      res.set_content(body_, "application/octet-stream");
+      res.SetBody(body_, "application/octet-stream");
     } else {
       res.status = 404;
     }
+    respond(std::move(res));
   }
-  // The library's own answers are left as it wrote them.
-  bool HandleLibraryError(const httplib::Request&, httplib::Response&) override { return false; }
-  std::string RequestId(const httplib::Request&) override { return "noop"; }
+  // The front's refusals go out as the front wrote them.
+  void OnFrontRefusal(const tenantkv::server::HttpRequest&, tenantkv::server::HttpResponse&) override {}
 
  private:
   const std::string body_;
