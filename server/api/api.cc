@@ -11,7 +11,6 @@
 #include "server/api/json_io.h"
 #include "server/observe/logging.h"
 #include "server/observe/prometheus.h"
-#include "server/http/thread_priority.h"
 #include "server/http/url.h"
 
 namespace tenantkv::server {
@@ -187,7 +186,6 @@ void Api::Account(const HttpRequest& req, const HttpResponse& res, const std::st
   series.Record(route, res.status, duration_us, s.ok() ? std::string_view() : std::string_view(s.reason()),
                 out.read_bytes, out.write_bytes);
   if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
-  thread_priority::Restore();  // the log takes a lock: never at idle priority
   // Labels, sizes and codes only: never keys, values, tokens or headers.
   // Built by hand: this runs for every request.
   std::string line;
@@ -269,7 +267,6 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   if (s.code() == Code::kUnauthenticated) {
     // Only a failed token meets the address's failure count: a valid one
     // is always served (see auth_backoff.h).
-    thread_priority::Restore();  // a lock other failing requests wait on
     const int64_t wait_us = auth_backoff_.RecordFailure(req.remote_addr);
     if (wait_us > 0) {
       ex.res.SetHeader("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
@@ -294,11 +291,7 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   // charged to no tenant.
   ex.tenant_call = true;
   auto ticket = admission_.Admit(*call.tenant, route.io, ex.res);
-  if (!ticket.ok()) {
-    thread_priority::RefusedByAdmission();
-    return ticket.status();
-  }
-  thread_priority::Admitted();
+  if (!ticket.ok()) return ticket.status();
   ex.ticket.emplace(std::move(ticket).value());
   return Status::Ok();
 }
@@ -307,11 +300,6 @@ Status Api::Execute(const HttpRequest& req, Exchange& ex) {
   const Route& route = *ex.out.route;
   Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
             ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
-  if (route.access != Access::kTenant) {
-    // Admin work takes engine-wide locks: never at idle priority, even on a
-    // connection whose earlier data calls were refused.
-    thread_priority::Restore();
-  }
   // Admin routes do not queue for a storage slot: their work is metadata
   // under engine-wide locks, bounded by the rate and concurrency quota.
   Status s = ex.tenant_call && route.access == Access::kTenant ? RunScheduled(route, call) : route.handler(call);

@@ -1,9 +1,8 @@
 // tenantkv-noop-server: the HTTP ceiling for benchmarks. tenantkv-server's
-// own HTTP front (server/http/http_server.h: its ConnectionPool with the same
-// thread and per-client limits, the framing check, TCP_NODELAY, the raised
-// listen backlog, the same keep-alive, timeout and body limits) with a
-// handler that answers every GET, PUT, POST and DELETE with a fixed body and
-// does no other work. What it reaches on a machine is what the HTTP front,
+// own HTTP front (server/http/http_server.h: the same I/O threads, strict
+// parser, connection caps, deadlines, TCP_NODELAY, listen backlog and
+// limits) with a handler that answers every GET, PUT, POST and DELETE with a
+// fixed body, inline on the I/O thread, and does no other work. What it reaches on a machine is what the HTTP front,
 // the kernel's loopback and the load generator cost there; tenantkv's rates
 // are compared with it.
 //
@@ -35,6 +34,8 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <rocksdb/write_batch.h>
 
 #include "engine/storage/storage.h"
@@ -181,10 +182,14 @@ int main(int argc, char** argv) {
   CLI::App app{"tenantkv-noop-server: a no-op HTTP server with tenantkv-server's HTTP settings"};
   app.add_option("--listen", listen, "HOST:PORT (loopback only; port 0 picks a free port)");
   app.add_option("--body-bytes", body_bytes, "size of every answer body")->check(CLI::Range(0, 1 << 20));
-  app.add_option("--threads-min", defaults.threads_min, "connection threads kept warm");
-  app.add_option("--threads-max", defaults.threads_max, "connection threads at most");
-  app.add_option("--max-connections-per-client", defaults.max_connections_per_client,
-                 "open connections per client IP");
+  app.add_option("--io-threads", defaults.io_threads, "threads running the HTTP front's I/O (0 = one per core)");
+  app.add_option("--max-connections-per-address", defaults.max_connections_per_address,
+                 "open connections from one client address");
+  // The old front's settings, accepted so that older scripts still run.
+  size_t ignored = 0;
+  app.add_option("--threads-min,--threads-max", ignored, "deprecated, ignored");
+  app.add_option("--max-connections-per-client", defaults.max_connections_per_address,
+                 "deprecated: sets --max-connections-per-address");
   std::string storage_dir;
   size_t column_families = 8;
   size_t keys = 10000;
@@ -217,6 +222,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--listen must be a loopback HOST:PORT\n");
     return 2;
   }
+
+  // Stdout carries only the line naming the port; the front's log lines
+  // (open-file limit, refused connections) go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("noop"));
 
   // Signals are taken by a waiting thread, which stops the server. Blocked
   // before RocksDB and the front start their threads.
