@@ -38,7 +38,10 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
       bypass_scheduler_(options.bypass_scheduler),
       admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
-      metrics_(engine) {
+      metrics_(engine),
+      workers_(options.workers > 0 && !options.bypass_scheduler
+                   ? std::make_unique<RequestWorkers>(options.workers, &engine->clock())
+                   : nullptr) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -140,6 +143,42 @@ void Api::Handle(HttpRequest req, Respond respond) {
     }
   }
   Exchange& ex = static_cast<Exchange&>(*req.state);
+  const Route& route = *ex.out.route;
+  // Health checks are answered on the calling (I/O) thread: they never block.
+  if (workers_ == nullptr || route.access == Access::kPublic) return Complete(std::move(req), respond);
+  std::string queue;
+  engine::SchedParams p;
+  double cost = 1.0;
+  if (ex.tenant_call) {
+    const engine::Quota q = ex.out.tenant->limits().quota();
+    queue = ex.out.tenant->id();
+    p.weight = static_cast<double>(q.weight);
+    p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
+    p.max_queue_us = q.max_queue_ms * 1000;
+    p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+    cost += static_cast<double>(req.body.size()) / 4096.0;
+  } else {
+    // The operator's and anonymous calls share one queue of weight 1,
+    // bounded like a tenant's.
+    queue = ex.out.is_operator ? "(operator)" : "(anonymous)";
+    p.max_queue_us = 10'000'000;
+  }
+  auto pending = std::make_shared<std::pair<HttpRequest, Respond>>(std::move(req), respond);
+  const bool queued = workers_->Submit(queue, p, cost, [this, pending](bool expired) {
+    if (expired) {
+      return Refuse(std::move(pending->first), pending->second,
+                    Status::Unavailable("the request waited longer than max_queue_ms for a worker", "deadline"));
+    }
+    Complete(std::move(pending->first), pending->second);
+  });
+  if (!queued) {
+    Refuse(std::move(pending->first), pending->second,
+           Status::Unavailable("the tenant's request queue is full", "queue_full"));
+  }
+}
+
+void Api::Complete(HttpRequest req, const Respond& respond) {
+  Exchange& ex = static_cast<Exchange&>(*req.state);
   Status s;
   try {
     s = Execute(req, ex);
@@ -151,6 +190,15 @@ void Api::Handle(HttpRequest req, Respond respond) {
   Finish(req, ex, s);
   HttpResponse res = std::move(ex.res);
   req.state.reset();  // the in-flight slot is free before the answer leaves
+  respond(std::move(res));
+}
+
+void Api::Refuse(HttpRequest req, const Respond& respond, const Status& s) {
+  Exchange& ex = static_cast<Exchange&>(*req.state);
+  ex.res.SetHeader("Retry-After", "1");
+  Finish(req, ex, s);
+  HttpResponse res = std::move(ex.res);
+  req.state.reset();
   respond(std::move(res));
 }
 

@@ -18,6 +18,7 @@
 #include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
 #include "server/observe/metrics.h"
+#include "server/api/request_workers.h"
 #include "server/api/router.h"
 #include "server/app/server_options.h"
 
@@ -83,9 +84,12 @@ Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& act
                    const std::string& tenant, const std::string& details_json = "{}");
 
 struct ApiOptions {
-  // Runs storage operations on the HTTP thread without the fair scheduler
-  // (for measuring the scheduler's cost only).
+  // Runs storage operations on the HTTP front's I/O thread without the
+  // fair scheduler or the workers (for measuring their cost only).
   bool bypass_scheduler = false;
+  // Threads running the handlers in weighted-fair order by tenant
+  // (request_workers.h); 0 = on the thread that calls Handle().
+  size_t workers = 0;
   // One JSON line per request goes here (see server/observe/logging.h); nullptr = none.
   std::shared_ptr<spdlog::logger> access_log;
   // Operator and tenant-admin routes (/admin/...) answer 403
@@ -155,6 +159,10 @@ class Api final : public HttpHandler {
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
   Status RunScheduled(const Route& route, Call& call);
+  // Execute, Finish and answer: the second phase's work.
+  void Complete(HttpRequest req, const Respond& respond);
+  // Answers `req` with `s` without running its handler.
+  void Refuse(HttpRequest req, const Respond& respond, const Status& s);
 
   engine::Engine* const engine_;
   const Authenticator* const auth_;
@@ -168,6 +176,8 @@ class Api final : public HttpHandler {
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;
+  // Last: joined first, while the members its work uses are alive.
+  std::unique_ptr<RequestWorkers> workers_;
 };
 
 }  // namespace tenantkv::server

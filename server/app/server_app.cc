@@ -69,6 +69,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   ApiOptions api;
   api.key_rotation = app->key_rotation_;
   api.bypass_scheduler = options.bypass_scheduler;
+  // As many workers as storage slots, so the scheduler's slots fill (durable
+  // writes share an fsync among those in flight), and two more for the
+  // operator's and health calls.
+  api.workers = options.EffectiveSchedulerSlots() + 2;
   api.access_log = std::move(access_log);
   api.admin_require_client_cert = options.admin_require_client_cert;
   api.max_response_value_bytes = options.max_response_value_bytes;
