@@ -69,12 +69,13 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
     rotation = std::make_shared<KeyRotationService>(engine_, RotationPolicyOf(ServerOptions{}), 0);
   }
   AddKeyRoutes(router_, engine_, std::move(rotation));
+  AddBackupRoutes(router_, engine_);
+  // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;
     r.metrics_index = metrics_.AddRoute(method, pattern);
   });
-  AddBackupRoutes(router_, engine_);
 }
 
 std::string Api::RequestId(const HttpRequest& req) {
