@@ -9,6 +9,7 @@
 // connections it opens. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -49,6 +50,9 @@ class RequestWorkers {
   std::map<uint64_t, Work> work_ GUARDED_BY(mu_);
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
   bool stopping_ GUARDED_BY(mu_) = false;
+  bool spinning_ GUARDED_BY(mu_) = false;  // a worker is polling queued_ before it sleeps
+  std::atomic<size_t> queued_{0};           // queue_.size(), readable without mu_
+  static constexpr int kSpins = 64;
   std::vector<std::thread> threads_;
 };
 
