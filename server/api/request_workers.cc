@@ -27,7 +27,10 @@ bool RequestWorkers::Submit(const std::string& tenant, const engine::SchedParams
     if (!queue_.Enqueue(tenant, params, {id, cost, now}, now)) return false;
     work_.emplace(id, std::move(work));
     queued_.fetch_add(1, std::memory_order_relaxed);
-    if (spinning_) return true;  // the spinning worker takes it without a wake-up
+    // The spinning worker takes a lone item without a wake-up; more wake
+    // sleepers, so that work in flight (durable writes sharing an fsync)
+    // runs in parallel.
+    if (spinning_ && queue_.size() == 1) return true;
   }
   cv_.Signal();
   return true;
@@ -54,7 +57,9 @@ void RequestWorkers::Loop() {
     auto it = work_.find(popped->item.id);
     Work work = std::move(it->second);
     work_.erase(it);
+    const bool more = queue_.size() > 0;
     lock.Unlock();
+    if (more) cv_.Signal();  // another worker for what is left
     work(popped->expired);
     work = nullptr;  // what it holds goes before the lock is taken again
     lock.Lock();
