@@ -199,6 +199,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     request_ = HttpRequest();
     obs_fold_ = false;
     request_line_done_ = false;
+    head_request_ = false;  // a refusal before the next head is read carries its body
     ArmTimer(std::chrono::seconds(o_.keep_alive_timeout_sec));
     Parse();
   }

@@ -260,6 +260,32 @@ TEST_F(FrontTest, AHeadTrickledPastItsDeadlineIs408) {
   EXPECT_TRUE(raw.Closed());
 }
 
+TEST_F(FrontTest, ARefusalAfterAHeadRequestStillCarriesItsBody) {
+  StartWith({"--head-timeout-sec", "1", "--keep-alive-timeout-sec", "30"});
+  const int fd = ConnectLoopback(server_->port());
+  ASSERT_GE(fd, 0);
+  timeval tv{20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  // A HEAD answer has no body; the refusal of the next, stalled request
+  // on the same connection must have its own.
+  const std::string both = "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo";
+  ASSERT_EQ(send(fd, both.data(), both.size(), MSG_NOSIGNAL), static_cast<ssize_t>(both.size()));
+  std::string received;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) received.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t refusal = received.find("HTTP/1.1 408");
+  ASSERT_NE(refusal, std::string::npos) << received;
+  const std::string answer = received.substr(refusal);
+  const size_t end = answer.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  const size_t cl = answer.find("Content-Length: ");
+  ASSERT_LT(cl, end);
+  EXPECT_EQ(answer.size() - end - 4, std::stoul(answer.substr(cl + 16))) << answer;
+  EXPECT_EQ(CodeOf(answer), "head_timeout");
+}
+
 TEST_F(FrontTest, ABodyBelowTheMinimumRateIs408) {
   StartWith({"--read-timeout-sec", "1", "--min-body-bytes-per-sec", "1000"});
   Raw raw(server_->port());
