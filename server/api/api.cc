@@ -147,6 +147,15 @@ void Api::Handle(HttpRequest req, Respond respond) {
   const Route& route = *ex.out.route;
   // Health checks are answered on the calling (I/O) thread: they never block.
   if (workers_ == nullptr || route.access == Access::kPublic) return Complete(std::move(req), respond);
+  // A read of a value in memory, with nobody waiting, costs less than the
+  // hop to a worker and back: answered here when it cannot block.
+  Status resident;
+  if (route.resident && ex.tenant_call && workers_->Idle() && TryResident(req, ex, &resident)) {
+    Finish(req, ex, resident);
+    HttpResponse res = std::move(ex.res);
+    req.state.reset();
+    return respond(std::move(res));
+  }
   std::string queue;
   engine::SchedParams p;
   double cost = 1.0;
@@ -176,6 +185,26 @@ void Api::Handle(HttpRequest req, Respond respond) {
     Refuse(std::move(pending->first), pending->second,
            Status::Unavailable("the tenant's request queue is full", "queue_full"));
   }
+}
+
+bool Api::TryResident(const HttpRequest& req, Exchange& ex, Status* s) {
+  const Route& route = *ex.out.route;
+  HttpResponse res;
+  Call call{req, res, ex.params, ex.query, ex.principal, ex.out.tenant, &admission_};
+  call.resident_only = true;
+  const bool done = engine_->scheduler().TryRun(call.tenant->id(), 1.0, [&] {
+    try {
+      *s = route.handler(call);
+    } catch (const std::exception& e) {
+      *s = Status::Internal(std::string("unhandled exception: ") + e.what());
+    }
+    return s->code() != Code::kUnavailable || s->reason() != "would_block";
+  });
+  if (!done) return false;
+  ex.res = std::move(res);
+  ex.out.read_bytes = call.read_bytes;
+  ex.out.write_bytes = call.write_bytes;
+  return true;
 }
 
 void Api::Complete(HttpRequest req, const Respond& respond) {

@@ -42,6 +42,9 @@ struct Call {
   Admission* admission = nullptr;
   int64_t read_bytes = 0;   // set by data handlers: bytes the operation read
   int64_t write_bytes = 0;  // ...and wrote; charged to the I/O buckets after
+  // Set for a `resident` route's attempt on an I/O thread: the handler must
+  // not block, and answers Unavailable("would_block") when it would.
+  bool resident_only = false;
 };
 
 using Handler = std::function<Status(Call&)>;
@@ -56,6 +59,9 @@ struct Route {
   size_t metrics_index = Metrics::kUnmatchedRoute;  // its slot in RequestSeries
   std::string method{};   // as registered, e.g. "GET"
   std::string pattern{};  // e.g. "/v1/kv/{*key}"
+  // Its handler honours Call::resident_only: tried on the I/O thread first
+  // when nothing waits (a single-key read of a value in memory).
+  bool resident = false;
 };
 
 using ApiRouter = Router<Route>;
@@ -159,6 +165,10 @@ class Api final : public HttpHandler {
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
   Status RunScheduled(const Route& route, Call& call);
+  // The handler of a `resident` route run on this thread without blocking,
+  // if nothing waits for a worker or a storage slot and the handler can do
+  // without blocking; false leaves `ex` as it was.
+  bool TryResident(const HttpRequest& req, Exchange& ex, Status* s);
   // Execute, Finish and answer: the second phase's work.
   void Complete(HttpRequest req, const Respond& respond);
   // Answers `req` with `s` without running its handler.

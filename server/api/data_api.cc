@@ -83,7 +83,8 @@ void NoStore(HttpResponse& res) { AddOwnHeader(res, kCacheControl, "no-store"); 
 
 Status GetValue(Call& c) {
   NoStore(c.res);
-  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.tenant->store().Get(c.params["key"]));
+  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.resident_only ? c.tenant->store().GetResident(c.params["key"])
+                                                                 : c.tenant->store().Get(c.params["key"]));
   c.read_bytes = static_cast<int64_t>(c.params["key"].size() + rec.value.size());
   AddOwnHeader(c.res, kEtag, Quoted(rec.etag));
   if (c.req.HasHeader("If-None-Match") && NoneMatchHits(c.req.Header("If-None-Match"), rec.etag)) {
@@ -225,7 +226,9 @@ void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes) {
   const uint64_t bound = max_response_value_bytes;
   auto list = [bound](Call& c) { return ListValues(c, bound); };
   auto batch = [bound](Call& c) { return RunBatch(c, bound); };
-  router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue, IoKind::kRead});
+  Route get{"kv.get", Access::kTenant, false, GetValue, IoKind::kRead};
+  get.resident = true;  // GetValue reads with GetResident() when asked
+  router.Add("GET", "/v1/kv/{*key}", std::move(get));
   router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue, IoKind::kWrite});
   router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue, IoKind::kWrite});
   router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, list, IoKind::kRead});

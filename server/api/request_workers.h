@@ -39,6 +39,8 @@ class RequestWorkers {
   bool Submit(const std::string& tenant, const engine::SchedParams& params, double cost, Work work);
 
   size_t threads() const { return threads_.size(); }
+  // Nothing queued now (a hint: it may change at once).
+  bool Idle() const { return queued_.load(std::memory_order_relaxed) == 0; }
 
  private:
   void Loop();
