@@ -326,6 +326,32 @@ Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
   return rec;
 }
 
+Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) {
+  const Status would_block = Status::Unavailable("the value is not in memory", "would_block");
+  TKV_RETURN_IF_ERROR(ValidateUserKey(key));
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
+  if (read_hook_) return would_block;  // tests' hooks may block: they run in Get()
+  // The memtables and the block cache only: RocksDB answers Incomplete
+  // rather than read a file.
+  rocksdb::ReadOptions resident;
+  resident.read_tier = rocksdb::kBlockCacheTier;
+  std::string sealed;
+  rocksdb::Status s = storage_->db()->Get(resident, options_.cf.get(), key, &sealed);
+  if (s.IsIncomplete()) return would_block;
+  if (s.IsNotFound()) return Status::NotFound("no such key");
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
+  TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
+  KeyPtr k = keyring_->GetLoaded(st.key_version);
+  if (k == nullptr) return would_block;
+  ValueRecord rec;
+  TKV_RETURN_IF_ERROR(OpenValue(*k, options_.tenant_id, key, st.sealed, &rec.value, &st.expires_at_ms));
+  if (!st.live(clock_->NowUnixMillis())) return would_block;  // deleting it writes
+  rec.etag = std::move(st.etag);
+  rec.expires_at_ms = st.expires_at_ms;
+  return rec;
+}
+
 Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
   MutexLock lock(StripeFor(key));
   TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));

@@ -45,6 +45,7 @@ class CfTenantStore final : public TenantStore {
                 CfTenantStoreOptions options);
 
   Result<ValueRecord> Get(std::string_view key) override;
+  Result<ValueRecord> GetResident(std::string_view key) override;
   Result<PutResult> Put(std::string_view key, std::string_view value,
                         const PutOptions& options) override;
   Status Delete(std::string_view key, const WriteCondition& condition) override;

@@ -93,6 +93,29 @@ TEST_F(CfTenantStore, PutGetDelete) {
   ExpectCode(store().Get("never").status(), Code::kNotFound);
 }
 
+TEST_F(CfTenantStore, GetResidentAnswersFromMemoryOrSaysItWouldBlock) {
+  MustPut("k", "v");
+  auto hot = store().GetResident("k");  // in the memtable
+  ASSERT_TRUE(hot.ok()) << hot.status().ToString();
+  EXPECT_EQ(hot->value, "v");
+  EXPECT_EQ(hot->etag, store().Get("k")->etag);
+  ExpectCode(store().GetResident("absent").status(), Code::kNotFound, "not_found");
+  ExpectCode(store().GetResident("").status(), Code::kInvalidArgument);
+  // On disk now: only what the block cache holds is answered.
+  ASSERT_TRUE(h_->Flush().ok());
+  auto cold = store().GetResident("k");
+  if (!cold.ok()) ExpectCode(cold.status(), Code::kUnavailable, "would_block");
+  ASSERT_TRUE(store().Get("k").ok());  // reads the block into the cache
+  auto warm = store().GetResident("k");
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  EXPECT_EQ(warm->value, "v");
+  // An expired value is deleted by the read that finds it: a write.
+  MustPut("t", "v", 10);
+  h_.clock().AdvanceMillis(10 * kSecond);
+  ExpectCode(store().GetResident("t").status(), Code::kUnavailable, "would_block");
+  ExpectCode(store().Get("t").status(), Code::kNotFound);
+}
+
 TEST_F(CfTenantStore, BinaryKeysAndValuesRoundTrip) {
   const std::string key("\x00k\xff", 3);
   const std::string value("\x00\x01\xfe\xff", 4);
