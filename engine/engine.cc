@@ -79,6 +79,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   StorageOptions so;
   so.path = options.data_dir + "/db";
   so.sync_writes = options.sync_writes;
+  so.group_commit_max_delay_us = options.group_commit_max_delay_us;
   so.block_cache_bytes = options.block_cache_bytes;
   so.memtable_budget_bytes = options.memtable_budget_bytes;
   TKV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(so));

@@ -27,6 +27,9 @@ namespace tenantkv::engine {
 struct EngineOptions {
   std::string data_dir;           // RocksDB lives in data_dir/db
   bool sync_writes = false;       // fsync before acknowledging writes (power-loss safe)
+  // With sync_writes: the group commit's longest wait for writers on their
+  // way (engine/storage/group_commit.h); 0 = none.
+  int64_t group_commit_max_delay_us = 1000;
   size_t max_value_bytes = 1 << 20;
   size_t block_cache_bytes = 64 << 20;
   size_t memtable_budget_bytes = 128 << 20;

@@ -277,7 +277,7 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
     }
   }
   // Every caller is an operation in flight (ScopedOp): the store is open.
-  Status s = FromRocks(storage_->db()->Write(storage_->data_write_options(), batch), "write");
+  Status s = storage_->WriteData(batch);
   if (!s.ok()) {
     if (delta_bytes > 0) bytes_ -= delta_bytes;
     return s;

@@ -161,6 +161,9 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   TKV_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_opts, options.path, descs, &handles, &raw),
                                 "open RocksDB at " + options.path));
   s->db_.reset(raw);
+  if (options.sync_writes) {
+    s->group_commit_ = std::make_unique<GroupCommit>(raw, s->data_wo_, options.group_commit_max_delay_us);
+  }
   // The default column family is unused; RocksDB requires it to exist.
   s->Wrap(handles[0]);
   s->system_ = s->Wrap(handles[1]);
@@ -174,7 +177,13 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   return s;
 }
 
+Status Storage::WriteData(rocksdb::WriteBatch* batch) {
+  if (group_commit_) return group_commit_->Write(batch);
+  return FromRocks(db()->Write(data_wo_, batch), "write");
+}
+
 Storage::~Storage() {
+  group_commit_.reset();
   {
     MutexLock lock(mu_);
     live_.clear();
@@ -349,6 +358,7 @@ StorageStats Storage::Stats() const {
   if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &v)) st.write_stopped = v != 0;
   st.block_cache_usage_bytes = block_cache_ ? block_cache_->GetUsage() : 0;
   st.pending_purges = pending_purge_count_.load();
+  if (group_commit_) st.durable_writes = group_commit_->stats();
   MutexLock lock(mu_);
   st.column_families = live_.size() + 2;  // + the default and the system column family
   return st;

@@ -21,12 +21,16 @@
 #include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/storage/format_version.h"
+#include "engine/storage/group_commit.h"
 
 namespace tenantkv::engine {
 
 struct StorageOptions {
   std::string path;               // directory of the RocksDB instance
   bool sync_writes = false;       // fsync the WAL before acknowledging data writes
+  // With sync_writes: how long the next durable commit may wait for the
+  // writers on their way (group_commit.h); 0 = no wait.
+  int64_t group_commit_max_delay_us = 1000;
   size_t block_cache_bytes = 64 << 20;     // shared by all column families
   size_t memtable_budget_bytes = 128 << 20;  // WriteBufferManager bound, all CFs
   size_t tenant_write_buffer_bytes = 4 << 20;  // per tenant column family
@@ -45,6 +49,7 @@ struct StorageStats {
   bool write_stopped = false;             // rocksdb.is-write-stopped
   uint64_t column_families = 0;           // open column families, system one included
   uint64_t pending_purges = 0;            // purges waiting for older snapshots (PurgeSystemRange)
+  GroupCommitStats durable_writes;        // data writes through the group commit (sync_writes only)
 };
 
 using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
@@ -73,6 +78,9 @@ class Storage {
   }
   rocksdb::ColumnFamilyHandle* system() const { return system_.get(); }
   const rocksdb::WriteOptions& data_write_options() const { return data_wo_; }
+  // Commits a tenant's data batch with data_write_options(): with
+  // sync_writes through the group commit (group_commit.h), else directly.
+  Status WriteData(rocksdb::WriteBatch* batch);
   // Metadata (tenants, keys, API keys) is always fsync'd before it counts.
   const rocksdb::WriteOptions& meta_write_options() const { return meta_wo_; }
 
@@ -159,6 +167,7 @@ class Storage {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   rocksdb::WriteOptions data_wo_;
   rocksdb::WriteOptions meta_wo_;
+  std::unique_ptr<GroupCommit> group_commit_;  // with sync_writes only
   CfHandle system_;
   mutable Mutex mu_;
   std::map<std::string, CfHandle> live_ GUARDED_BY(mu_);  // every column family not dropped

@@ -134,6 +134,12 @@ class Api final : public HttpHandler {
   // Adds the request id to the front's own refusal, counts and logs it.
   void OnFrontRefusal(const HttpRequest& req, HttpResponse& res) override;
 
+  // The front's open connections, for /metrics (Metrics::SetOpenConnectionsSource).
+  // Once, before serving.
+  void SetOpenConnectionsSource(std::function<size_t()> source) {
+    metrics_.SetOpenConnectionsSource(std::move(source));
+  }
+
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 

@@ -40,6 +40,9 @@ Status EngineOptions::Validate() const {
   if (reencrypt_batch_keys == 0 || reencrypt_batch_keys > 10000) {
     return Status::InvalidArgument("--reencrypt-batch-keys must be 1..10000");
   }
+  if (group_commit_delay_us < 0 || group_commit_delay_us > 100000) {
+    return Status::InvalidArgument("--group-commit-delay-us must be 0..100000");
+  }
   if (reencrypt_duty_percent < 1 || reencrypt_duty_percent > 100) {
     return Status::InvalidArgument("--reencrypt-duty-percent must be 1..100");
   }
@@ -50,6 +53,9 @@ void EngineOptions::AddFlags(CLI::App& app) {
   app.add_option("--data-dir", data_dir, "data directory")->capture_default_str();
   app.add_flag("--sync-writes,!--no-sync-writes", sync_writes,
                "fsync the WAL before acknowledging each write (power-loss safe)");
+  app.add_option("--group-commit-delay-us", group_commit_delay_us,
+                 "with --sync-writes: how long a commit may wait for more writers to share its fsync (0 = none)")
+      ->capture_default_str();
   app.add_option("--max-value-bytes", max_value_bytes, "largest value")->capture_default_str();
   app.add_option("--block-cache-mb", block_cache_mb, "RocksDB block cache")->capture_default_str();
   app.add_option("--memtable-budget-mb", memtable_budget_mb, "RocksDB memtable budget")

@@ -21,6 +21,7 @@ namespace tenantkv::server {
 struct EngineOptions {
   std::string data_dir = "./data";       // RocksDB, master.key, operator.token
   bool sync_writes = false;              // fsync before ack: survives power loss, slower
+  int group_commit_delay_us = 1000;      // with sync_writes: a commit's longest wait for more writers (0..100000)
   size_t max_value_bytes = 1 << 20;      // largest value (bytes)
   size_t block_cache_mb = 64;            // RocksDB block cache shared by all tenants
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
@@ -36,7 +37,7 @@ struct EngineOptions {
   size_t reencrypt_batch_keys = 32;      // values examined per background re-encryption step (1..10000)
   int reencrypt_duty_percent = 20;       // most of the wall time re-encryption may work (1..100)
 
-  // The scheduler's slots: scheduler_slots if set, else 4, or 32 with
+  // The scheduler's slots: scheduler_slots if set, else 4, or 64 with
   // sync_writes (a durable write holds its slot while it waits for the
   // WAL fsync; more of them in flight share one fsync through RocksDB's
   // group commit, so 4 slots would cap durable writes at 4 per fsync).

@@ -35,6 +35,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   engine::EngineOptions eo;
   eo.data_dir = options.data_dir;
   eo.sync_writes = options.sync_writes;
+  eo.group_commit_max_delay_us = options.group_commit_delay_us;
   eo.max_value_bytes = options.max_value_bytes;
   eo.block_cache_bytes = options.block_cache_mb << 20;
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
@@ -84,6 +85,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
   // The front takes the HTTP and TLS parts of the options, and the Api as its handler.
   TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, options, app->api_.get()));
+  app->api_->SetOpenConnectionsSource([http = app->http_.get()] { return http->open_connections(); });
   for (const std::string& warning : options.deprecation_warnings) spdlog::warn("{}", warning);
   return app;
 }

@@ -183,6 +183,12 @@ void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db,
         db.write_stopped ? 1 : 0);
   gauge("tenantkv_rocksdb_column_families", "Open column families (tenants, system and default).",
         static_cast<double>(db.column_families));
+  w.Family("tenantkv_durable_writes_total", MetricType::kCounter,
+           "Data writes committed with --sync-writes, through the group commit.");
+  w.Sample({}, static_cast<double>(db.durable_writes.writes));
+  w.Family("tenantkv_durable_write_commits_total", MetricType::kCounter,
+           "WAL-synced RocksDB writes those took (writes / commits = writes per fsync).");
+  w.Sample({}, static_cast<double>(db.durable_writes.commits));
   gauge("tenantkv_storage_pending_purges",
         "Purges of deleted key records waiting for an older snapshot (an export) to be released.",
         static_cast<double>(db.pending_purges));
@@ -294,6 +300,11 @@ std::string Metrics::Render() const {
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
                          static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
   WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());
+  if (open_connections_) {
+    w.Family("tenantkv_http_connections_open", MetricType::kGauge,
+             "Connections open on the HTTP front now, from all addresses (refused ones not counted).");
+    w.Sample({}, static_cast<double>(open_connections_()));
+  }
   return w.Take();
 }
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ class Metrics {
   // too often). Thread-safe.
   void CountAuthBackoff() { auth_backoff_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Where the tenantkv_http_connections_open gauge reads the HTTP front's
+  // open connections (the front is made after the Api). Set once, before
+  // serving: not thread-safe with Render. Unset: the gauge is left out.
+  void SetOpenConnectionsSource(std::function<size_t()> source) { open_connections_ = std::move(source); }
+
   // The whole exposition. Thread-safe.
   std::string Render() const;
 
@@ -60,6 +66,7 @@ class Metrics {
   RequestSeries anonymous_;
   RequestSeries operator_;
   std::atomic<uint64_t> auth_backoff_{0};
+  std::function<size_t()> open_connections_;
   const int64_t start_unix_ms_;
   const int64_t start_mono_us_;
 };

@@ -268,5 +268,16 @@ TEST(ServerOptions, SchedulerSlotsAutoDependsOnSyncWrites) {
   EXPECT_FALSE(Parse({"--scheduler-slots", "257"}).ok());
 }
 
+TEST(ServerOptions, GroupCommitDelayHasADefaultAndABound) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->group_commit_delay_us, 1000);
+  auto none = Parse({"--sync-writes", "--group-commit-delay-us", "0"});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->group_commit_delay_us, 0);
+  EXPECT_FALSE(Parse({"--group-commit-delay-us", "-1"}).ok());
+  EXPECT_FALSE(Parse({"--group-commit-delay-us", "100001"}).ok());
+}
+
 }  // namespace
 }  // namespace tenantkv::server

@@ -399,6 +399,13 @@ TEST_F(FrontTest, OneTenantsHundredConnectionsDoNotRefuseAnother) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404) << r->body;  // the other tenant's own answer, not a 503
   }
+  // The hundred show in /metrics, with the scrape's own connection.
+  auto m = server_->Get("/metrics", server_->operator_token());
+  ASSERT_TRUE(m);
+  const std::string gauge = "\ntenantkv_http_connections_open ";
+  const size_t at = m->body.find(gauge);
+  ASSERT_NE(at, std::string::npos) << m->body;
+  EXPECT_GE(std::stod(m->body.substr(at + gauge.size())), 101.0);
 }
 
 TEST_F(FrontTest, SlowAndIdleConnectionsFromOneAddressDoNotStallAWellBehavedTenant) {

@@ -30,7 +30,8 @@ while [ $# -gt 0 ]; do
 done
 
 source "$here/lib.sh"
-tkv_start ws --no-access-log --max-connections-per-client 256 "$@"
+tkv_cap_args "$bin/tenantkv-server" 256
+tkv_start ws --no-access-log "${cap_args[@]}" "$@"
 url="$(tkv_url ws)"
 optok="$(tkv_optok ws)"
 work="$tkv_work"
