@@ -50,7 +50,7 @@ class GroupCommit {
   // One batch holding the records of `batches` in order. It relies on the
   // WriteBatch representation (a 12-byte header: sequence, then the record
   // count, then the records), which RocksDB keeps stable on disk, as its WAL
-  // is made of it; storage_test checks it against the installed RocksDB.
+  // is made of it; group_commit_test checks it against the installed RocksDB.
   static rocksdb::WriteBatch Merge(const std::vector<rocksdb::WriteBatch*>& batches);
 
  private:
