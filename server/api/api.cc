@@ -335,7 +335,7 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
   Call call{req, ex.res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
   if (route.access != Access::kPublic) {
-    const bool admin_route = route.access == Access::kOperator || route.access == Access::kSelf;
+    const bool admin_route = route.access != Access::kTenant;
     if (admin_route && admin_require_client_cert_ && !req.tls_client_verified) {
       return Status::PermissionDenied("admin routes need a verified TLS client certificate",
                                       "client_cert_required");
@@ -420,6 +420,24 @@ Status Api::Authorize(const Route& route, Call& call) {
       if (p.is_operator) return Status::Ok();
       if (p.role != engine::Role::kAdmin || p.tenant != call.params["id"]) {
         return Status::PermissionDenied("this route needs the operator token or an admin key of this tenant",
+                                        "forbidden");
+      }
+      break;
+    }
+    case Access::kSelfQuery: {
+      if (p.is_operator) return Status::Ok();
+      auto named = call.query.find("tenant");
+      if (p.role != engine::Role::kAdmin || named == call.query.end() || named->second != p.tenant) {
+        return Status::PermissionDenied(
+            "this route needs the operator token, or an admin key with ?tenant= naming its own tenant", "forbidden");
+      }
+      break;
+    }
+    case Access::kOwnPlan: {
+      if (p.is_operator) return Status::Ok();
+      if (p.role != engine::Role::kAdmin || p.key_tenant == nullptr ||
+          p.key_tenant->Info().plan != call.params["name"]) {
+        return Status::PermissionDenied("this route needs the operator token or an admin key of a tenant on this plan",
                                         "forbidden");
       }
       break;

@@ -30,6 +30,10 @@ enum class Access {
   kTenant,    // a tenant API key; the tenant of the call is the key's
   kOperator,  // the operator token only
   kSelf,      // the operator, or an `admin` key of the tenant named by {id}
+  // Read-only views a tenant admin may have of shared resources, each
+  // narrowed to its own tenant:
+  kSelfQuery,  // the operator, or an `admin` key of the tenant named by `?tenant=` (which it must give)
+  kOwnPlan,    // the operator, or an `admin` key of a tenant on the plan named by {name}
 };
 
 struct Call {

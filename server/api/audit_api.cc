@@ -108,7 +108,7 @@ Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& act
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine) {
   auto a = std::make_shared<AuditRoutes>(engine);
   auto bind = [a](Status (AuditRoutes::*fn)(Call&)) { return BindHandler(a, fn); };
-  router.Add("GET", "/admin/v1/audit", {"audit.list", Access::kOperator, false, bind(&AuditRoutes::List)});
+  router.Add("GET", "/admin/v1/audit", {"audit.list", Access::kSelfQuery, false, bind(&AuditRoutes::List)});
   router.Add("GET", "/admin/v1/audit/verify",
              {"audit.verify", Access::kOperator, false, bind(&AuditRoutes::Verify)});
 }

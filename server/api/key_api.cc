@@ -107,7 +107,7 @@ void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<Key
              {"keys.rotation", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotation)});
   const std::string t = "/admin/v1/tenants/{id}/keys";
   router.Add("POST", t + "/rotate", {"keys.rotate", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotate)});
-  router.Add("GET", t, {"keys.list", Access::kOperator, false, BindHandler(k, &KeyRoutes::List)});
+  router.Add("GET", t, {"keys.list", Access::kSelf, false, BindHandler(k, &KeyRoutes::List)});
 }
 
 }  // namespace tenantkv::server

@@ -144,7 +144,7 @@ void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine) {
   router.Add("GET", t + "/history", {"quota.history", Access::kSelf, false, bind(&QuotaRoutes::History)});
   router.Add("POST", t + "/revert", {"quota.revert", Access::kOperator, false, bind(&QuotaRoutes::Revert)});
   router.Add("GET", "/admin/v1/plans", {"plans.list", Access::kOperator, false, bind(&QuotaRoutes::ListPlans)});
-  router.Add("GET", "/admin/v1/plans/{name}", {"plans.show", Access::kOperator, false, bind(&QuotaRoutes::ShowPlan)});
+  router.Add("GET", "/admin/v1/plans/{name}", {"plans.show", Access::kOwnPlan, false, bind(&QuotaRoutes::ShowPlan)});
   router.Add("PUT", "/admin/v1/plans/{name}", {"plans.set", Access::kOperator, false, bind(&QuotaRoutes::PutPlan)});
 }
 

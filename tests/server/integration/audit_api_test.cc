@@ -125,17 +125,40 @@ TEST_F(AuditApiTest, PagesFilterByTenantAndRejectBadQueries) {
   EXPECT_EQ(r->status, 400);
 }
 
-TEST_F(AuditApiTest, OperatorOnly) {
+TEST_F(AuditApiTest, ATenantAdminSeesOnlyItsOwnTenantsEntries) {
   server_.CreateTenant("acme");
+  server_.CreateTenant("globex");
   const std::string admin = server_.CreateKey("acme", "admin");
-  for (const char* path : {"/admin/v1/audit", "/admin/v1/audit/verify", "/admin/v1/audit?tenant=acme"}) {
+  const std::string writer = server_.CreateKey("acme", "write");
+  server_.CreateKey("globex", "read");
+  // Its own entries, with ?tenant= naming its tenant: nothing of globex's.
+  auto own = server_.Get("/admin/v1/audit?tenant=acme", admin);
+  ASSERT_TRUE(own);
+  ASSERT_EQ(own->status, 200) << own->body;
+  const json entries = json::parse(own->body)["entries"];
+  ASSERT_FALSE(entries.empty());
+  for (const auto& e : entries) EXPECT_EQ(e["tenant"], "acme") << e.dump();
+  EXPECT_EQ(own->body.find("globex"), std::string::npos) << own->body;
+  // Everything else: another tenant, all tenants, the chain check, a
+  // non-admin key, no token.
+  for (const char* path : {"/admin/v1/audit", "/admin/v1/audit?tenant=globex", "/admin/v1/audit/verify"}) {
     auto r = server_.Get(path, admin);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 403) << path;
+    EXPECT_EQ(r->body.find("\"entries\""), std::string::npos) << path << ": " << r->body;
     r = server_.Get(path, "");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401) << path;
   }
+  // A second `tenant` cannot widen the view: a repeated parameter is a
+  // malformed query, refused before the token is looked at.
+  auto twice = server_.Get("/admin/v1/audit?tenant=acme&tenant=globex", admin);
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 400);
+  EXPECT_EQ(twice->body.find("globex\",\"action"), std::string::npos);
+  auto r = server_.Get("/admin/v1/audit?tenant=acme", writer);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
 }
 
 }  // namespace

@@ -148,6 +148,46 @@ TEST_F(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // B's key still works
 }
 
+TEST_F(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
+  const std::string plan = json::parse(server_.Get("/admin/v1/tenants/alpha", server_.operator_token())->body)["plan"];
+  const std::string other_plan = plan == "free" ? "premium" : "free";
+  const std::string a_write = server_.CreateKey("alpha", "write");
+  struct Case {
+    std::string path;
+    int as_admin;  // with alpha's admin key
+  };
+  const std::vector<Case> cases = {
+      {"/admin/v1/tenants/alpha/keys", 200},   {"/admin/v1/tenants/beta/keys", 403},
+      {"/admin/v1/audit?tenant=alpha", 200},   {"/admin/v1/audit?tenant=beta", 403},
+      {"/admin/v1/audit", 403},                {"/admin/v1/plans/" + plan, 200},
+      {"/admin/v1/plans/" + other_plan, 403},  {"/admin/v1/plans", 403},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    auto r = server_.Get(c.path, a_);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, c.as_admin) << r->body;
+    EXPECT_EQ(r->body.find("beta"), std::string::npos) << r->body;
+    if (r->status == 403) EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+    // A key of the tenant below admin sees none of it.
+    r = server_.Get(c.path, a_write);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    // The operator sees all of it.
+    r = server_.Get(c.path, server_.operator_token());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
+  // The views are read-only: rotating, changing the plan, verifying stay the operator's.
+  EXPECT_EQ(server_.Post("/admin/v1/tenants/alpha/keys/rotate", "", a_)->status, 403);
+  auto cli = server_.Client();
+  auto put = cli->Put("/admin/v1/plans/" + plan, {{"Authorization", "Bearer " + a_}}, R"({"defaults":{"weight":9}})",
+                      "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 403);
+  EXPECT_EQ(server_.Get("/admin/v1/audit/verify", a_)->status, 403);
+}
+
 TEST_F(CrossTenantTest, NonAdminKeysCannotManageKeys) {
   std::string w = server_.CreateKey("alpha", "write");
   EXPECT_EQ(server_.Get("/admin/v1/tenants/alpha/apikeys", w)->status, 403);
