@@ -48,6 +48,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     workdir: Path
     ca: Optional[str] = None
+    client_cert: Optional[tuple[str, str]] = None
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def op(self, method: str, path: str, body: Any = None) -> requests.Response:
@@ -59,7 +60,8 @@ class Server:
             headers["Content-Type"] = "application/json"
         elif method in ("POST", "PUT"):
             data = b""
-        r = requests.request(method, self.url + path, headers=headers, data=data, timeout=30, verify=self.ca or True)
+        r = requests.request(method, self.url + path, headers=headers, data=data, timeout=30,
+                             verify=self.ca or True, cert=self.client_cert)
         assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
         return r
 
@@ -88,7 +90,8 @@ class Tenant:
         return Client(self.server.url, self.token(role), **kwargs)
 
 
-def start_server(extra_args: list[str], ca: Optional[str] = None) -> Server:
+def start_server(extra_args: list[str], ca: Optional[str] = None,
+                 client_cert: Optional[tuple[str, str]] = None) -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="tenantkv-sdk-py-"))
     data = workdir / "data"
     args = [server_binary(), "--data-dir", str(data), "--listen", "127.0.0.1:0",
@@ -117,7 +120,7 @@ def start_server(extra_args: list[str], ca: Optional[str] = None) -> Server:
         pytest.fail(f"server did not start: {text!r} {(workdir / 'server.log').read_text(errors='replace')}")
     scheme, port = match.group(1).decode(), int(match.group(2))
     token = (data / "operator.token").read_text().strip()
-    return Server(f"{scheme}://127.0.0.1:{port}", token, proc, workdir, ca)
+    return Server(f"{scheme}://127.0.0.1:{port}", token, proc, workdir, ca, client_cert)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

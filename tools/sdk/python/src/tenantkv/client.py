@@ -126,9 +126,10 @@ class Client:
         self.retry = retry if retry is not None else RetryPolicy()
         self._token = tok.strip()
         self._session = session if session is not None else requests.Session()
-        self._session.verify = verify
-        if cert is not None:
-            self._session.cert = cert
+        # Passed with each request: a Session's own verify loses to
+        # $REQUESTS_CA_BUNDLE and $CURL_CA_BUNDLE, an explicit CA must not.
+        self._verify = verify
+        self._cert = cert
         self._session.headers.update(
             {"Authorization": f"Bearer {self._token}", "User-Agent": f"tenantkv-python/{_VERSION}"}
         )
@@ -184,7 +185,9 @@ class Client:
         while True:
             attempt += 1
             try:
-                resp = self._session.request(method, url, headers=hdrs, data=data, timeout=self.timeout)
+                resp = self._session.request(
+                    method, url, headers=hdrs, data=data, timeout=self.timeout, verify=self._verify, cert=self._cert
+                )
             except requests.Timeout as e:
                 # A read timeout may come after the server ran the call: not retried.
                 if isinstance(e, requests.ConnectTimeout) and can_retry and self._wait(policy, attempt, None, started):
