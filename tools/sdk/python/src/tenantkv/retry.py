@@ -52,11 +52,12 @@ class RetryPolicy:
         self,
         attempt: int,
         retry_after: Optional[float],
-        rand: Callable[[float, float], float] = random.uniform,
+        rand: Optional[Callable[[float, float], float]] = None,
     ) -> float:
-        """Seconds to wait before try ``attempt + 1`` (``attempt`` >= 1)."""
+        """Seconds to wait before try ``attempt + 1`` (``attempt`` >= 1);
+        ``rand(low, high)`` draws the jitter (default ``random.uniform``)."""
         bound = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        backoff = rand(0.0, bound)
+        backoff = (rand or random.uniform)(0.0, bound)
         return max(backoff, retry_after or 0.0)
 
 
