@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The Python SDK's GET throughput against plain requests.Session, same run.
+
+Starts a tenantkv-server of its own on 127.0.0.1 port 0 (or uses --url with
+--token, a loopback server only), makes a tenant whose quota does not
+throttle, stores one value, then alternates rounds of the two clients:
+
+    sdk  tenantkv.Client.get(key)              one Client per thread
+    raw  requests.Session.get(url, headers)    one Session per thread
+
+Each round runs --threads threads for --duration seconds or --max-requests
+GETs in all, whichever comes first; each thread checks every answer (200,
+the value's length). The order of the two alternates between rounds so that
+neither always runs on a warmer server. Prints GETs per second of each
+round, the medians and the ratio sdk/raw (1.0 = no overhead).
+
+    sdk-overhead-python.py [--server-bin build/bin/tenantkv-server]
+        [--url http://127.0.0.1:PORT --token TOKEN]
+        [--threads 4] [--duration 5] [--rounds 3] [--max-requests 200000]
+        [--value-bytes 100] [--json]
+
+Needs Debian's python3 with python3-requests; run it under nice on a
+shared machine.
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tools" / "sdk" / "python" / "src"))
+sys.dont_write_bytecode = True
+
+from tenantkv import NO_RETRY, Client  # noqa: E402
+
+KEY = "bench/value"
+UNTHROTTLED = {  # far above what one Python process sends; within the absolute bounds
+    "requests_per_sec": 10_000_000,
+    "burst_requests": 100_000_000,
+    "read_bytes_per_sec": 1 << 40,
+    "burst_read_bytes": 1 << 40,
+    "max_concurrent": 10_000,
+}
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--server-bin", default=str(ROOT / "build" / "bin" / "tenantkv-server"))
+    p.add_argument("--url", help="an already running server (loopback only); needs --token")
+    p.add_argument("--token", help="with --url: the operator token")
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per round")
+    p.add_argument("--rounds", type=int, default=3, help="rounds of each client")
+    p.add_argument("--max-requests", type=int, default=200_000, help="GETs per round at most")
+    p.add_argument("--value-bytes", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    if a.threads < 1 or a.rounds < 1 or a.duration <= 0 or a.max_requests < 1:
+        p.error("--threads, --rounds, --max-requests must be >= 1 and --duration > 0")
+    if a.duration > 600:
+        p.error("--duration is at most 600 seconds")
+    if a.url:
+        host = urlsplit(a.url).hostname or ""
+        try:
+            loop = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loop = False
+        if not loop:
+            p.error("--url must be a loopback address (127.0.0.0/8 or ::1)")
+        if not a.token:
+            p.error("--url needs --token (the operator token)")
+    return a
+
+
+def start_server(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    data = workdir / "data"
+    env = {k: v for k, v in os.environ.items() if k != "TENANTKV_OPERATOR_TOKEN"}
+    with open(workdir / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [binary, "--data-dir", str(data), "--listen", "127.0.0.1:0", "--spare-column-families", "4",
+             "--log-level", "warn", "--no-access-log"],
+            stdout=subprocess.PIPE, stderr=log, env=env)
+    assert proc.stdout is not None
+    text = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if select.select([proc.stdout], [], [], 1.0)[0]:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            text += chunk
+            m = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", text)
+            if m:
+                token = (data / "operator.token").read_text().strip()
+                return proc, f"http://127.0.0.1:{int(m.group(1))}", token
+    stop(proc)
+    sys.exit(f"server did not start: {text!r}\n{(workdir / 'server.log').read_text(errors='replace')}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def setup(url: str, op_token: str, value: bytes) -> str:
+    """A tenant that is never throttled, its write key, the value stored."""
+    op = {"Authorization": f"Bearer {op_token}", "Content-Type": "application/json"}
+    tid = f"sdk-bench-{os.getpid()}-{int(time.time())}"
+    for method, path, body in (("POST", "/admin/v1/tenants", {"id": tid, "plan": "premium"}),
+                               ("PUT", f"/admin/v1/tenants/{tid}/quota", UNTHROTTLED)):
+        r = requests.request(method, url + path, headers=op, data=json.dumps(body), timeout=30)
+        r.raise_for_status()
+    r = requests.post(f"{url}/admin/v1/tenants/{tid}/apikeys", headers=op, data='{"role":"write"}', timeout=30)
+    r.raise_for_status()
+    token = str(r.json()["token"])
+    with Client(url, token) as kv:
+        kv.put(KEY, value)
+    return token
+
+
+def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration: float, max_requests: int,
+              size: int) -> float:
+    """GETs per second of one round of ``threads`` threads."""
+    counts = [0] * threads
+    budget = threading.Semaphore(max_requests)
+    start = threading.Barrier(threads + 1)
+    errors: list[str] = []
+    stop_at = [0.0]
+
+    def worker(i: int) -> None:
+        get = make_get()  # the client is made before the clock starts
+        start.wait()
+        n = 0
+        try:
+            while time.monotonic() < stop_at[0] and budget.acquire(blocking=False):
+                if get() != size:
+                    raise RuntimeError("wrong value length")
+                n += 1
+        except Exception as e:  # reported after the round; the count stops here
+            errors.append(repr(e))
+        counts[i] = n
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    stop_at[0] = time.monotonic() + duration
+    start.wait()
+    began = time.monotonic()
+    for t in ts:
+        t.join()
+    elapsed = time.monotonic() - began
+    if errors:
+        sys.exit(f"a GET failed: {errors[0]}")
+    return sum(counts) / elapsed
+
+
+def main() -> None:
+    a = parse_args()
+    value = os.urandom(a.value_bytes)
+    workdir: Optional[Path] = None
+    proc = None
+    try:
+        if a.url:
+            url, op_token = a.url.rstrip("/"), a.token
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="tkv-sdk-bench-"))
+            proc, url, op_token = start_server(a.server_bin, workdir)
+        token = setup(url, op_token, value)
+        sessions: list[requests.Session] = []
+        clients: list[Client] = []
+        lock = threading.Lock()
+
+        def sdk_get() -> Callable[[], int]:
+            c = Client(url, token, retry=NO_RETRY)
+            with lock:
+                clients.append(c)
+            return lambda: len(c.get(KEY).value)
+
+        def raw_get() -> Callable[[], int]:
+            s = requests.Session()
+            with lock:
+                sessions.append(s)
+            target = f"{url}/v1/kv/{KEY.replace('/', '%2F')}"
+            auth = {"Authorization": f"Bearer {token}"}
+
+            def get() -> int:
+                r = s.get(target, headers=auth, timeout=(5, 30))
+                if r.status_code != 200:
+                    raise RuntimeError(f"status {r.status_code}")
+                return len(r.content)
+            return get
+
+        modes = {"sdk": sdk_get, "raw": raw_get}
+        results: dict[str, list[float]] = {"sdk": [], "raw": []}
+        for rnd in range(a.rounds):
+            order = ["sdk", "raw"] if rnd % 2 == 0 else ["raw", "sdk"]
+            for m in order:
+                rate = run_round(modes[m], a.threads, a.duration, a.max_requests, len(value))
+                results[m].append(rate)
+                if not a.json:
+                    print(f"round {rnd + 1} {m}: {rate:,.0f} GET/s", flush=True)
+        for c in clients:
+            c.close()
+        for s in sessions:
+            s.close()
+        sdk, raw = statistics.median(results["sdk"]), statistics.median(results["raw"])
+        report = {"threads": a.threads, "duration_s": a.duration, "rounds": a.rounds, "value_bytes": a.value_bytes,
+                  "sdk_get_per_s": results["sdk"], "raw_get_per_s": results["raw"],
+                  "sdk_median": sdk, "raw_median": raw, "ratio": sdk / raw if raw else None}
+        if a.json:
+            print(json.dumps(report))
+        else:
+            print(f"median: sdk {sdk:,.0f} GET/s, raw requests {raw:,.0f} GET/s, "
+                  f"ratio {sdk / raw:.3f} (overhead {100 * (1 - sdk / raw):.1f}%)")
+    finally:
+        if proc is not None:
+            stop(proc)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
