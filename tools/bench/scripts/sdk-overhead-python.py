@@ -12,7 +12,9 @@ Each round runs --threads threads for --duration seconds or --max-requests
 GETs in all, whichever comes first; each thread checks every answer (200,
 the value's length). The order of the two alternates between rounds so that
 neither always runs on a warmer server. Prints GETs per second of each
-round, the medians and the ratio sdk/raw (1.0 = no overhead).
+round, the medians and the ratio sdk/raw (1.0 = no overhead), and the
+client threads' CPU time per GET: on a busy machine the wall-clock rate
+is mostly scheduling delay, while the CPU time is the client's own cost.
 
     sdk-overhead-python.py [--server-bin build/bin/tenantkv-server]
         [--url http://127.0.0.1:PORT --token TOKEN]
@@ -141,9 +143,11 @@ def setup(url: str, op_token: str, value: bytes) -> str:
 
 
 def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration: float, max_requests: int,
-              size: int) -> float:
-    """GETs per second of one round of ``threads`` threads."""
+              size: int) -> tuple[float, float]:
+    """GETs per second of one round of ``threads`` threads, and the client
+    CPU time per GET in microseconds (the threads' own CPU time)."""
     counts = [0] * threads
+    cpu = [0.0] * threads
     budget = threading.Semaphore(max_requests)
     start = threading.Barrier(threads + 1)
     errors: list[str] = []
@@ -153,6 +157,7 @@ def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration:
         get = make_get()  # the client is made before the clock starts
         start.wait()
         n = 0
+        cpu0 = time.thread_time()
         try:
             while time.monotonic() < stop_at[0] and budget.acquire(blocking=False):
                 if get() != size:
@@ -161,6 +166,7 @@ def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration:
         except Exception as e:  # reported after the round; the count stops here
             errors.append(repr(e))
         counts[i] = n
+        cpu[i] = time.thread_time() - cpu0
 
     ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for t in ts:
@@ -173,7 +179,8 @@ def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration:
     elapsed = time.monotonic() - began
     if errors:
         sys.exit(f"a GET failed: {errors[0]}")
-    return sum(counts) / elapsed
+    total = sum(counts)
+    return total / elapsed, (1e6 * sum(cpu) / total if total else 0.0)
 
 
 def main() -> None:
@@ -214,26 +221,32 @@ def main() -> None:
 
         modes = {"sdk": sdk_get, "raw": raw_get}
         results: dict[str, list[float]] = {"sdk": [], "raw": []}
+        cpu_us: dict[str, list[float]] = {"sdk": [], "raw": []}
         for rnd in range(a.rounds):
             order = ["sdk", "raw"] if rnd % 2 == 0 else ["raw", "sdk"]
             for m in order:
-                rate = run_round(modes[m], a.threads, a.duration, a.max_requests, len(value))
+                rate, us = run_round(modes[m], a.threads, a.duration, a.max_requests, len(value))
                 results[m].append(rate)
+                cpu_us[m].append(us)
                 if not a.json:
-                    print(f"round {rnd + 1} {m}: {rate:,.0f} GET/s", flush=True)
+                    print(f"round {rnd + 1} {m}: {rate:,.0f} GET/s, client CPU {us:,.0f} us/GET", flush=True)
         for c in clients:
             c.close()
         for s in sessions:
             s.close()
         sdk, raw = statistics.median(results["sdk"]), statistics.median(results["raw"])
+        sdk_us, raw_us = statistics.median(cpu_us["sdk"]), statistics.median(cpu_us["raw"])
         report = {"threads": a.threads, "duration_s": a.duration, "rounds": a.rounds, "value_bytes": a.value_bytes,
                   "sdk_get_per_s": results["sdk"], "raw_get_per_s": results["raw"],
-                  "sdk_median": sdk, "raw_median": raw, "ratio": sdk / raw if raw else None}
+                  "sdk_cpu_us_per_get": cpu_us["sdk"], "raw_cpu_us_per_get": cpu_us["raw"],
+                  "sdk_median": sdk, "raw_median": raw, "ratio": sdk / raw if raw else None,
+                  "cpu_ratio": sdk_us / raw_us if raw_us else None}
         if a.json:
             print(json.dumps(report))
         else:
             print(f"median: sdk {sdk:,.0f} GET/s, raw requests {raw:,.0f} GET/s, "
-                  f"ratio {sdk / raw:.3f} (overhead {100 * (1 - sdk / raw):.1f}%)")
+                  f"ratio {sdk / raw:.3f} (overhead {100 * (1 - sdk / raw):.1f}%); "
+                  f"client CPU per GET sdk {sdk_us:,.0f} us, raw {raw_us:,.0f} us, ratio {sdk_us / raw_us:.3f}")
     finally:
         if proc is not None:
             stop(proc)

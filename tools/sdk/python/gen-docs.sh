@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Writes the Python SDK's API reference into docs/sdk/python/ with the
-# standard library's pydoc (HTML from the docstrings and type hints).
+# Writes the Python SDK's API reference into docs/sdk/python/ (or the
+# directory given) with the standard library's pydoc (HTML from the
+# docstrings and type hints); tests/test_docs.py checks it is current.
 # The absolute source paths pydoc links to are made repository-relative.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-out="$root/docs/sdk/python"
+out="${1:-$root/docs/sdk/python}"
 mkdir -p "$out"
 rm -f "$out"/tenantkv*.html
 cd "$out"
@@ -16,4 +17,3 @@ for m in tenantkv tenantkv.client tenantkv.errors tenantkv.models tenantkv.retry
   "$py" -m pydoc -w "$m" >/dev/null
 done
 sed -i -e "s|file:$here/src/|../../../tools/sdk/python/src/|g" -e "s|$here/src/|tools/sdk/python/src/|g" tenantkv*.html
-ls "$out"
