@@ -117,3 +117,23 @@ def test_connections_are_kept_alive():
         assert len(fake.requests) == 20 and fake.connections == 1
     finally:
         fake.close()
+
+
+def test_proxy_variables_are_read_when_the_client_is_made(monkeypatch):
+    proxy = FakeServer(200, {"ETag": '"000000000000000000000000"'}, b"via proxy")
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with Client(closed_port_url(), "tkv_x", retry=NO_RETRY) as kv:
+            monkeypatch.delenv("HTTP_PROXY")  # later changes are not seen
+            assert kv.get("k").value == b"via proxy"
+        assert proxy.requests == ["GET"]
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with Client(closed_port_url(), "tkv_x", retry=NO_RETRY) as kv:
+            with pytest.raises(TransportError):
+                kv.get("k")
+        assert proxy.requests == ["GET"]
+    finally:
+        proxy.close()

@@ -72,6 +72,13 @@ def test_custom_ca_and_client_certificate(tls_server, pki):
         assert kv.create_api_key("read", tenant=t.id)["role"] == "read"
 
 
+def test_ca_bundle_from_the_environment(monkeypatch, tls_server, pki):
+    t = tls_server.new_tenant()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki / "ca.crt"))
+    with Client(tls_server.url, t.token("write")) as kv:
+        assert kv.put("k", b"v").created
+
+
 def test_server_not_trusted_without_its_ca(tls_server):
     with Client(tls_server.url, "tkv_x", verify=True, retry=NO_RETRY) as kv:
         with pytest.raises(TransportError) as e:

@@ -92,6 +92,12 @@ class Client:
         session: a ``requests.Session`` to use; by default the client makes
             its own, which keeps connections alive between calls.
 
+    The proxy variables (``HTTPS_PROXY``, ``NO_PROXY``...) and
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (when ``verify`` is ``True``)
+    are read once, when the client is made, not at each call as plain
+    ``requests`` does; ``~/.netrc`` is not read (the token is the
+    credential). A ``session`` passed in keeps its own settings.
+
     A client is meant for one thread at a time (``requests.Session`` is not
     documented as thread-safe): give each thread its own. Close it, or use
     it as a context manager, to close its connections.
@@ -125,9 +131,19 @@ class Client:
         self.timeout: tuple[float, float] = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         self.retry = retry if retry is not None else RetryPolicy()
         self._token = tok.strip()
-        self._session = session if session is not None else requests.Session()
-        # Passed with each request: a Session's own verify loses to
-        # $REQUESTS_CA_BUNDLE and $CURL_CA_BUNDLE, an explicit CA must not.
+        if session is None:
+            session = requests.Session()
+            # requests reads the proxy variables (walking the whole
+            # environment, twice) and ~/.netrc on every call; this client
+            # has one base URL and its own Authorization, so it reads the
+            # environment once, here, as requests would.
+            session.trust_env = False
+            session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+            if verify is True:
+                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self._session = session
+        # Passed with each request: with a caller's session that trusts the
+        # environment, its own verify would lose to $REQUESTS_CA_BUNDLE.
         self._verify = verify
         self._cert = cert
         self._session.headers.update(
