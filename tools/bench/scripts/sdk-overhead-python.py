@@ -5,14 +5,17 @@ Starts a tenantkv-server of its own on 127.0.0.1 port 0 (or uses --url with
 --token, a loopback server only), makes a tenant whose quota does not
 throttle, stores one value, then alternates rounds of the two clients:
 
-    sdk  tenantkv.Client.get(key)              one Client per thread
-    raw  requests.Session.get(url, headers)    one Session per thread
+    sdk        tenantkv.Client.get(key)              one Client per thread
+    raw        requests.Session.get(url, headers)    one Session per thread
+    raw-noenv  the same with Session.trust_env = False, as the SDK's own
+               session (it reads the environment once, not per call)
 
 Each round runs --threads threads for --duration seconds or --max-requests
 GETs in all, whichever comes first; each thread checks every answer (200,
-the value's length). The order of the two alternates between rounds so that
-neither always runs on a warmer server. Prints GETs per second of each
-round, the medians and the ratio sdk/raw (1.0 = no overhead), and the
+the value's length). The order of the modes rotates between rounds so that
+none always runs on a warmer server. Prints GETs per second of each
+round, the medians and the ratios sdk/raw and sdk/raw-noenv (1.0 = no
+overhead; the second is the SDK's own cost above the transport), and the
 client threads' CPU time per GET: on a busy machine the wall-clock rate
 is mostly scheduling delay, while the CPU time is the client's own cost.
 
@@ -205,8 +208,9 @@ def main() -> None:
                 clients.append(c)
             return lambda: len(c.get(KEY).value)
 
-        def raw_get() -> Callable[[], int]:
+        def raw_get(trust_env: bool = True) -> Callable[[], int]:
             s = requests.Session()
+            s.trust_env = trust_env
             with lock:
                 sessions.append(s)
             target = f"{url}/v1/kv/{KEY.replace('/', '%2F')}"
@@ -219,11 +223,13 @@ def main() -> None:
                 return len(r.content)
             return get
 
-        modes = {"sdk": sdk_get, "raw": raw_get}
-        results: dict[str, list[float]] = {"sdk": [], "raw": []}
-        cpu_us: dict[str, list[float]] = {"sdk": [], "raw": []}
+        modes: dict[str, Callable[[], Callable[[], int]]] = {
+            "sdk": sdk_get, "raw": raw_get, "raw-noenv": lambda: raw_get(False)}
+        names = list(modes)
+        results: dict[str, list[float]] = {m: [] for m in names}
+        cpu_us: dict[str, list[float]] = {m: [] for m in names}
         for rnd in range(a.rounds):
-            order = ["sdk", "raw"] if rnd % 2 == 0 else ["raw", "sdk"]
+            order = names[rnd % 3:] + names[:rnd % 3]
             for m in order:
                 rate, us = run_round(modes[m], a.threads, a.duration, a.max_requests, len(value))
                 results[m].append(rate)
@@ -234,19 +240,21 @@ def main() -> None:
             c.close()
         for s in sessions:
             s.close()
-        sdk, raw = statistics.median(results["sdk"]), statistics.median(results["raw"])
-        sdk_us, raw_us = statistics.median(cpu_us["sdk"]), statistics.median(cpu_us["raw"])
+        rate = {m: statistics.median(results[m]) for m in names}
+        us = {m: statistics.median(cpu_us[m]) for m in names}
         report = {"threads": a.threads, "duration_s": a.duration, "rounds": a.rounds, "value_bytes": a.value_bytes,
-                  "sdk_get_per_s": results["sdk"], "raw_get_per_s": results["raw"],
-                  "sdk_cpu_us_per_get": cpu_us["sdk"], "raw_cpu_us_per_get": cpu_us["raw"],
-                  "sdk_median": sdk, "raw_median": raw, "ratio": sdk / raw if raw else None,
-                  "cpu_ratio": sdk_us / raw_us if raw_us else None}
+                  "get_per_s": results, "cpu_us_per_get": cpu_us, "median_get_per_s": rate,
+                  "median_cpu_us_per_get": us,
+                  "ratio_sdk_raw": rate["sdk"] / rate["raw"], "ratio_sdk_raw_noenv": rate["sdk"] / rate["raw-noenv"],
+                  "cpu_ratio_sdk_raw": us["sdk"] / us["raw"], "cpu_ratio_sdk_raw_noenv": us["sdk"] / us["raw-noenv"]}
         if a.json:
             print(json.dumps(report))
         else:
-            print(f"median: sdk {sdk:,.0f} GET/s, raw requests {raw:,.0f} GET/s, "
-                  f"ratio {sdk / raw:.3f} (overhead {100 * (1 - sdk / raw):.1f}%); "
-                  f"client CPU per GET sdk {sdk_us:,.0f} us, raw {raw_us:,.0f} us, ratio {sdk_us / raw_us:.3f}")
+            for m in names:
+                print(f"median {m}: {rate[m]:,.0f} GET/s, client CPU {us[m]:,.0f} us/GET")
+            print(f"GET/s ratio sdk/raw {report['ratio_sdk_raw']:.3f}, sdk/raw-noenv "
+                  f"{report['ratio_sdk_raw_noenv']:.3f}; client CPU ratio sdk/raw {report['cpu_ratio_sdk_raw']:.3f}, "
+                  f"sdk/raw-noenv {report['cpu_ratio_sdk_raw_noenv']:.3f}")
     finally:
         if proc is not None:
             stop(proc)
