@@ -16,7 +16,8 @@ from tenantkv import (
     TenantKVError,
 )
 
-ODD_KEYS = [".", "..", "a/../b", "users/42", "sp ace+plus%2F", "ключ", b"\xff\x00x", "k" * 1024]
+ODD_KEYS = [".", "..", "a/../b", "users/42", "a//b", "/lead", "trail/", "sp ace+plus%2F", "ключ", b"\xff\x00x",
+            "k" * 1024, "k/" * 512]
 
 
 def test_put_get_head_round_trip(kv):

@@ -81,24 +81,21 @@ class RateLimit:
     @staticmethod
     def from_headers(headers: Mapping[str, str]) -> Optional["RateLimit"]:
         """Parse the headers; ``None`` when the answer carried none of them."""
+        get = headers.get
+        limit, remaining, reset = get("RateLimit-Limit"), get("RateLimit-Remaining"), get("RateLimit-Reset")
+        policy, warning = get("RateLimit-Policy"), get("Quota-Warning")
+        if limit is None and remaining is None and reset is None and policy is None and warning is None:
+            return None
+        return RateLimit(_number(limit), _number(remaining), _number(reset), policy, warning)
 
-        def number(name: str) -> Optional[int]:
-            v = headers.get(name)
-            if v is None:
-                return None
-            try:
-                return int(v.strip())
-            except ValueError:
-                return None
 
-        rl = RateLimit(
-            limit=number("RateLimit-Limit"),
-            remaining=number("RateLimit-Remaining"),
-            reset=number("RateLimit-Reset"),
-            policy=headers.get("RateLimit-Policy"),
-            quota_warning=headers.get("Quota-Warning"),
-        )
-        return None if rl == RateLimit() else rl
+def _number(value: Optional[str]) -> Optional[int]:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
