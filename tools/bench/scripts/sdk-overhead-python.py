@@ -22,7 +22,13 @@ is mostly scheduling delay, while the CPU time is the client's own cost.
     sdk-overhead-python.py [--server-bin build/bin/tenantkv-server]
         [--url http://127.0.0.1:PORT --token TOKEN]
         [--threads 2] [--duration 1] [--rounds 9] [--max-requests 200000]
-        [--value-bytes 100] [--json]
+        [--value-bytes 100] [--offline] [--json]
+
+--offline runs no server: every session gets a transport adapter that
+answers each GET at once with a canned 200 (the value, an ETag, the
+RateLimit headers), so only the client's own CPU is measured, free of the
+server and of the machine's scheduling; the SDK then uses a session made
+like raw-noenv's, so sdk/raw-noenv is the SDK's own overhead alone.
 
 Many short rounds (the default) resist a machine whose load changes
 during the run better than a few long ones; on a busy machine prefer
@@ -50,6 +56,8 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+import requests.structures
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools" / "sdk" / "python" / "src"))
@@ -77,6 +85,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=9, help="rounds of each client")
     p.add_argument("--max-requests", type=int, default=200_000, help="GETs per round at most")
     p.add_argument("--value-bytes", type=int, default=100)
+    p.add_argument("--offline", action="store_true", help="no server: canned answers, client CPU only")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     if a.threads < 1 or a.rounds < 1 or a.duration <= 0 or a.max_requests < 1:
@@ -147,6 +156,31 @@ def setup(url: str, op_token: str, value: bytes) -> str:
     return token
 
 
+class CannedAdapter(requests.adapters.BaseAdapter):
+    """Answers every request at once with a 200 like tenantkv-server's GET."""
+
+    def __init__(self, value: bytes) -> None:
+        super().__init__()
+        self.value = value
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        r = requests.Response()
+        r.status_code = 200
+        r.reason = "OK"
+        r.headers = requests.structures.CaseInsensitiveDict({
+            "Content-Type": "application/octet-stream", "Content-Length": str(len(self.value)),
+            "ETag": '"9a7e23ca0591a63246377bb3"', "X-Request-Id": "33d8e00c000000000002",
+            "Cache-Control": "no-store", "RateLimit-Limit": "1000", "RateLimit-Remaining": "999",
+            "RateLimit-Reset": "1", "RateLimit-Policy": "1000;w=2"})
+        r._content = self.value
+        r.url = request.url or ""
+        r.request = request
+        return r
+
+    def close(self) -> None:
+        pass
+
+
 def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration: float, max_requests: int,
               size: int) -> tuple[float, float]:
     """GETs per second of one round of ``threads`` threads, and the client
@@ -194,18 +228,27 @@ def main() -> None:
     workdir: Optional[Path] = None
     proc = None
     try:
-        if a.url:
+        if a.offline:
+            url, token = "http://127.0.0.1:9", "tkv_0123456789abcdef_" + "0" * 64
+        elif a.url:
             url, op_token = a.url.rstrip("/"), a.token
         else:
             workdir = Path(tempfile.mkdtemp(prefix="tkv-sdk-bench-"))
             proc, url, op_token = start_server(a.server_bin, workdir)
-        token = setup(url, op_token, value)
+        if not a.offline:
+            token = setup(url, op_token, value)
         sessions: list[requests.Session] = []
         clients: list[Client] = []
         lock = threading.Lock()
 
         def sdk_get() -> Callable[[], int]:
-            c = Client(url, token, retry=NO_RETRY)
+            if a.offline:
+                s = requests.Session()
+                s.trust_env = False
+                s.mount("http://", CannedAdapter(value))
+                c = Client(url, token, retry=NO_RETRY, session=s)
+            else:
+                c = Client(url, token, retry=NO_RETRY)
             with lock:
                 clients.append(c)
             return lambda: len(c.get(KEY).value)
@@ -213,6 +256,8 @@ def main() -> None:
         def raw_get(trust_env: bool = True) -> Callable[[], int]:
             s = requests.Session()
             s.trust_env = trust_env
+            if a.offline:
+                s.mount("http://", CannedAdapter(value))
             with lock:
                 sessions.append(s)
             target = f"{url}/v1/kv/{KEY.replace('/', '%2F')}"
