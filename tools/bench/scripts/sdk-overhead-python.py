@@ -21,7 +21,7 @@ is mostly scheduling delay, while the CPU time is the client's own cost.
 
     sdk-overhead-python.py [--server-bin build/bin/tenantkv-server]
         [--url http://127.0.0.1:PORT --token TOKEN]
-        [--threads 2] [--duration 1] [--rounds 9] [--max-requests 200000]
+        [--threads 1] [--duration 0.5] [--rounds 21] [--max-requests 200000]
         [--value-bytes 100] [--offline] [--json]
 
 --offline runs no server: every session gets a transport adapter that
@@ -31,8 +31,10 @@ server and of the machine's scheduling; the SDK then uses a session made
 like raw-noenv's, so sdk/raw-noenv is the SDK's own overhead alone.
 
 Many short rounds (the default) resist a machine whose load changes
-during the run better than a few long ones; on a busy machine prefer
---threads 1. Needs Debian's python3 with python3-requests; run it under
+during the run better than a few long ones. One client thread is the
+default: on a small, busy machine (2 cores shared with the server and
+others) two or more threads gave medians that differed by several times
+between modes from one run to the next. Needs Debian's python3 with python3-requests; run it under
 nice on a shared machine.
 """
 from __future__ import annotations
@@ -80,9 +82,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--server-bin", default=str(ROOT / "build" / "bin" / "tenantkv-server"))
     p.add_argument("--url", help="an already running server (loopback only); needs --token")
     p.add_argument("--token", help="with --url: the operator token")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--duration", type=float, default=1.0, help="seconds per round")
-    p.add_argument("--rounds", type=int, default=9, help="rounds of each client")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--duration", type=float, default=0.5, help="seconds per round")
+    p.add_argument("--rounds", type=int, default=21, help="rounds of each client")
     p.add_argument("--max-requests", type=int, default=200_000, help="GETs per round at most")
     p.add_argument("--value-bytes", type=int, default=100)
     p.add_argument("--offline", action="store_true", help="no server: canned answers, client CPU only")
