@@ -226,6 +226,9 @@ def run_round(make_get: Callable[[], Callable[[], int]], threads: int, duration:
 
 def main() -> None:
     a = parse_args()
+    # A SIGTERM (e.g. from timeout(1)) still stops the server and removes
+    # its directory, through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     value = os.urandom(a.value_bytes)
     workdir: Optional[Path] = None
     proc = None
