@@ -62,6 +62,9 @@ def test_self_routes_need_an_admin_key(tenant):
             with pytest.raises(PermissionDeniedError) as e:
                 call()
             assert e.value.code == "forbidden"
+        with pytest.raises(PermissionDeniedError) as q:
+            writer.set_quota({"weight": 1}, request_id="self-1")
+        assert q.value.request_id == "self-1"
 
 
 def test_operator_token_with_an_explicit_tenant(server, tenant):

@@ -10,10 +10,12 @@ from tenantkv import (
     NO_RETRY,
     ApiError,
     AuthenticationError,
+    BatchOp,
     Client,
     ConfigurationError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    NotFoundError,
     RequestTimeout,
     StorageQuotaError,
     TenantKVError,
@@ -137,3 +139,19 @@ def test_proxy_variables_are_read_when_the_client_is_made(monkeypatch):
         assert proxy.requests == ["GET"]
     finally:
         proxy.close()
+
+
+def test_request_id_is_sent_and_echoed(kv):
+    assert kv.put("rid", b"v", request_id="trace-1.put:a_b").request_id == "trace-1.put:a_b"
+    assert kv.get("rid", request_id="trace-2").request_id == "trace-2"
+    assert kv.head("rid", request_id="trace-3").request_id == "trace-3"
+    assert kv.usage(request_id="trace-4").request_id == "trace-4"
+    with pytest.raises(NotFoundError) as e:
+        kv.get("absent", request_id="trace-5")
+    assert e.value.request_id == "trace-5"
+    assert kv.delete("rid", request_id="trace-6").request_id == "trace-6"
+    for bad in ("", "x" * 129, "has space", "ünï"):
+        with pytest.raises(ValueError):
+            kv.get("rid", request_id=bad)
+    assert kv.batch([BatchOp.get("rid")], request_id="trace-7").request_id == "trace-7"
+    assert len(kv.put("k", b"v").request_id or "") == 20  # none sent: the server's own, 20 hex digits

@@ -41,6 +41,8 @@ __all__ = ["Client", "DEFAULT_TIMEOUT"]
 DEFAULT_TIMEOUT = (5.0, 30.0)
 """Seconds: (connect, read). The read timeout bounds each wait for bytes."""
 
+# What the server echoes; any other X-Request-Id it replaces with its own.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _VERSION = "0.1.0"
 
@@ -105,6 +107,12 @@ class Client:
     are read once, when the client is made, not at each call as plain
     ``requests`` does; ``~/.netrc`` is not read (the token is the
     credential). A ``session`` passed in keeps its own settings.
+
+    Calls that make one request take ``request_id=``: sent as
+    ``X-Request-Id`` (1 to 128 of ``A-Z a-z 0-9 - _ . :``, else
+    ``ValueError``), echoed by the server in its answer and its log lines,
+    and so in the result's or the error's ``request_id``; every retry of
+    the call sends the same id. Without it the server makes one.
 
     A client is meant for one thread at a time (``requests.Session`` is not
     documented as thread-safe): give each thread its own. Close it, or use
@@ -185,6 +193,7 @@ class Client:
         json_body: Any = None,
         retryable: Optional[bool] = None,
         ok: Sequence[int] = (),
+        request_id: Optional[str] = None,
     ) -> tuple[requests.Response, int]:
         """One call with its retries; returns the answer and the tries made.
 
@@ -194,6 +203,10 @@ class Client:
         if query:
             url += "?" + urlencode({k: v for k, v in query.items()})
         hdrs = dict(headers or {})
+        if request_id is not None:
+            if not _REQUEST_ID.fullmatch(request_id):
+                raise ValueError("a request id is 1 to 128 characters from A-Z a-z 0-9 - _ . :")
+            hdrs["X-Request-Id"] = request_id
         data = body
         if json_body is not None:
             data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
@@ -289,7 +302,9 @@ class Client:
 
     # ---- data routes --------------------------------------------------
 
-    def get(self, key: Key, *, if_none_match: Union[None, str, Sequence[str]] = None) -> GetResult:
+    def get(
+        self, key: Key, *, if_none_match: Union[None, str, Sequence[str]] = None, request_id: Optional[str] = None
+    ) -> GetResult:
         """``GET /v1/kv/{key}``: the value and its ETag.
 
         Args:
@@ -303,7 +318,7 @@ class Client:
         if if_none_match is not None:
             tags = [if_none_match] if isinstance(if_none_match, str) else list(if_none_match)
             headers["If-None-Match"] = ", ".join(_quote_etag(t) for t in tags)
-        resp, n = self._call("GET", _key_path(key), headers=headers, ok=(304,))
+        resp, n = self._call("GET", _key_path(key), headers=headers, ok=(304,), request_id=request_id)
         return GetResult(
             value=resp.content if resp.status_code != 304 else b"",
             etag=_unquote_etag(resp.headers.get("ETag")),
@@ -311,14 +326,14 @@ class Client:
             **self._info(resp, n),
         )
 
-    def head(self, key: Key) -> HeadResult:
+    def head(self, key: Key, *, request_id: Optional[str] = None) -> HeadResult:
         """``HEAD /v1/kv/{key}``: the ETag and size, no value.
 
         Raises:
             NotFoundError: the key is absent (``code`` is ``http_404``: a
                 ``HEAD`` answer has no problem document).
         """
-        resp, n = self._call("HEAD", _key_path(key))
+        resp, n = self._call("HEAD", _key_path(key), request_id=request_id)
         return HeadResult(
             etag=_unquote_etag(resp.headers.get("ETag")),
             size=int(resp.headers.get("Content-Length", "0")),
@@ -333,6 +348,7 @@ class Client:
         if_match: Optional[str] = None,
         if_none_match: bool = False,
         ttl: Optional[int] = None,
+        request_id: Optional[str] = None,
     ) -> PutResult:
         """``PUT /v1/kv/{key}``: store ``value`` (a ``str`` is sent as UTF-8).
 
@@ -356,14 +372,21 @@ class Client:
         if ttl is not None:
             headers["Ttl-Seconds"] = str(int(ttl))
         data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        resp, n = self._call("PUT", _key_path(key), headers=headers, body=data)
+        resp, n = self._call("PUT", _key_path(key), headers=headers, body=data, request_id=request_id)
         return PutResult(
             etag=_unquote_etag(resp.headers.get("ETag")),
             created=resp.status_code == 201,
             **self._info(resp, n),
         )
 
-    def delete(self, key: Key, *, if_match: Optional[str] = None, missing_ok: bool = False) -> DeleteResult:
+    def delete(
+        self,
+        key: Key,
+        *,
+        if_match: Optional[str] = None,
+        missing_ok: bool = False,
+        request_id: Optional[str] = None,
+    ) -> DeleteResult:
         """``DELETE /v1/kv/{key}``.
 
         Args:
@@ -376,7 +399,9 @@ class Client:
             PreconditionFailedError: ``if_match`` did not hold.
         """
         headers = {"If-Match": _quote_etag(if_match)} if if_match is not None else {}
-        resp, n = self._call("DELETE", _key_path(key), headers=headers, ok=(404,) if missing_ok else ())
+        resp, n = self._call(
+            "DELETE", _key_path(key), headers=headers, ok=(404,) if missing_ok else (), request_id=request_id
+        )
         if resp.status_code == 404:
             # Only with missing_ok, and only for an absent key: other 404s
             # (a wrong base path) are not a key's absence.
@@ -447,7 +472,7 @@ class Client:
         value = base64.b64decode(doc["value_b64"]) if "value_b64" in doc else None
         return ListItem(key=key, key_bytes=kb, size=int(doc["size"]), etag=str(doc["etag"]), value=value)
 
-    def batch(self, ops: Sequence[BatchOp]) -> BatchResult:
+    def batch(self, ops: Sequence[BatchOp], *, request_id: Optional[str] = None) -> BatchResult:
         """``POST /v1/batch``: up to 1000 ops, all writes applied atomically.
 
         A batch of ``get`` ops only is retried like a read; one that writes
@@ -460,16 +485,16 @@ class Client:
         """
         body = {"ops": [op.to_json() for op in ops]}
         read_only = all(op.op == "get" for op in ops)
-        resp, n = self._call("POST", "/v1/batch", json_body=body, retryable=read_only)
+        resp, n = self._call("POST", "/v1/batch", json_body=body, retryable=read_only, request_id=request_id)
         results = []
         for r in resp.json().get("results", []):
             value = base64.b64decode(r["value_b64"]) if "value_b64" in r else None
             results.append(BatchOpResult(status=int(r["status"]), etag=r.get("etag"), value=value))
         return BatchResult(results=results, **self._info(resp, n))
 
-    def usage(self) -> Usage:
+    def usage(self, *, request_id: Optional[str] = None) -> Usage:
         """``GET /v1/usage``: the calling tenant's usage and quotas."""
-        resp, n = self._call("GET", "/v1/usage")
+        resp, n = self._call("GET", "/v1/usage", request_id=request_id)
         doc = resp.json()
         quotas: dict[str, QuotaUse] = doc.get("quotas", {})
         return Usage(tenant=str(doc["tenant"]), usage=dict(doc.get("usage", {})), quotas=quotas, **self._info(resp, n))
@@ -495,14 +520,18 @@ class Client:
         tid = tenant if tenant is not None else self.tenant_id()
         return f"/admin/v1/tenants/{quote(tid, safe='')}{rest}"
 
-    def create_api_key(self, role: Role, *, tenant: Optional[str] = None) -> NewApiKey:
+    def create_api_key(
+        self, role: Role, *, tenant: Optional[str] = None, request_id: Optional[str] = None
+    ) -> NewApiKey:
         """``POST .../apikeys``: a new key; its ``token`` is shown only here.
 
         Raises:
             ConflictError: ``api_key_limit``.
             PermissionDeniedError: ``forbidden`` (not an admin key of it).
         """
-        resp, _ = self._call("POST", self._tenant_path(tenant, "/apikeys"), json_body={"role": role})
+        resp, _ = self._call(
+            "POST", self._tenant_path(tenant, "/apikeys"), json_body={"role": role}, request_id=request_id
+        )
         out: NewApiKey = resp.json()
         return out
 
@@ -524,21 +553,23 @@ class Client:
                 return
             cursor = str(doc["next"])
 
-    def revoke_api_key(self, key_id: str, *, tenant: Optional[str] = None) -> None:
+    def revoke_api_key(self, key_id: str, *, tenant: Optional[str] = None, request_id: Optional[str] = None) -> None:
         """``DELETE .../apikeys/{key_id}``; revoking a revoked key succeeds.
 
         Raises:
             NotFoundError: ``apikey_not_found``.
         """
-        self._call("DELETE", self._tenant_path(tenant, f"/apikeys/{quote(key_id, safe='')}"))
+        self._call("DELETE", self._tenant_path(tenant, f"/apikeys/{quote(key_id, safe='')}"), request_id=request_id)
 
-    def get_quota(self, *, tenant: Optional[str] = None) -> QuotaManifest:
+    def get_quota(self, *, tenant: Optional[str] = None, request_id: Optional[str] = None) -> QuotaManifest:
         """``GET .../quota``: the current quota manifest."""
-        resp, _ = self._call("GET", self._tenant_path(tenant, "/quota"))
+        resp, _ = self._call("GET", self._tenant_path(tenant, "/quota"), request_id=request_id)
         out: QuotaManifest = resp.json()
         return out
 
-    def set_quota(self, fields: QuotaFields, *, tenant: Optional[str] = None) -> QuotaManifest:
+    def set_quota(
+        self, fields: QuotaFields, *, tenant: Optional[str] = None, request_id: Optional[str] = None
+    ) -> QuotaManifest:
         """``PUT .../quota``: a new manifest version; fields left out keep
         their values. A tenant admin may set each changed field only inside
         its plan's range.
@@ -548,7 +579,9 @@ class Client:
                 the field and the range).
             BadRequestError: ``invalid_quota``, ``unknown_field``.
         """
-        resp, _ = self._call("PUT", self._tenant_path(tenant, "/quota"), json_body=dict(fields))
+        resp, _ = self._call(
+            "PUT", self._tenant_path(tenant, "/quota"), json_body=dict(fields), request_id=request_id
+        )
         out: QuotaManifest = resp.json()
         return out
 
