@@ -6,7 +6,8 @@ TKV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboost-dev
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
-              softhsm2 libp11-kit-dev)  # PKCS#11: the provider's header; SoftHSM2 for its tests
+              softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
+              python3-pytest python3-requests python3-mypy openssl)  # the Python SDK and its tests (openssl: their test PKI)
 # Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
 TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -1,0 +1,76 @@
+"""The tenant admin's self routes through the SDK: API keys and quota."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantkv import AuthenticationError, Client, PermissionDeniedError, QUOTA_FIELDS
+
+
+def test_tenant_id_is_learnt_from_usage(tenant):
+    with tenant.client("admin") as admin:
+        assert admin.tenant is None
+        assert admin.tenant_id() == tenant.id
+        assert admin.tenant == tenant.id
+
+
+def test_api_key_lifecycle(server, tenant):
+    with tenant.client("admin") as admin:
+        new = admin.create_api_key("write")
+        assert new["role"] == "write" and new["tenant"] == tenant.id and new["state"] == "active"
+        assert new["token"].startswith(f"tkv_{new['key_id']}_")
+        with Client(server.url, new["token"]) as writer:
+            assert writer.put("k", b"v").created
+        extra = [admin.create_api_key("read")["key_id"] for _ in range(3)]
+        listed = list(admin.list_api_keys(page_size=2))
+        ids = [k["key_id"] for k in listed]
+        assert new["key_id"] in ids and set(extra) <= set(ids)
+        assert len(ids) == len(set(ids)) == 5  # the admin key itself, the write key, three read keys
+        assert all("token" not in k for k in listed)
+        admin.revoke_api_key(new["key_id"])
+        admin.revoke_api_key(new["key_id"])  # revoking again succeeds
+        revoked = [k for k in admin.list_api_keys() if k["key_id"] == new["key_id"]]
+        assert revoked[0]["state"] == "revoked" and "revoked_at" in revoked[0]
+        with Client(server.url, new["token"]) as writer:
+            with pytest.raises(AuthenticationError) as e:
+                writer.get("k")
+            assert e.value.code == "invalid_token" and e.value.status == 401
+
+
+def test_quota_get_set_history(tenant):
+    with tenant.client("admin") as admin:
+        q = admin.get_quota()
+        assert q["version"] == 1 and set(q["quota"]) == set(QUOTA_FIELDS)
+        assert "changes" not in q
+        lowered = admin.set_quota({"requests_per_sec": 100, "storage_soft_pct": 80})
+        assert lowered["version"] == 2
+        assert lowered["changes"] == {"requests_per_sec": [500, 100], "storage_soft_pct": [90, 80]}
+        assert lowered["updated_by"] != "operator"
+        with pytest.raises(PermissionDeniedError) as e:
+            admin.set_quota({"requests_per_sec": 501})
+        assert e.value.code == "outside_plan_range" and "requests_per_sec" in e.value.detail
+        admin.set_quota({"requests_per_sec": 500})
+        history = list(admin.quota_history(page_size=1))
+        assert [v["version"] for v in history] == [1, 2, 3]
+        assert history[2]["changes"] == {"requests_per_sec": [100, 500]}
+        assert admin.get_quota()["quota"]["requests_per_sec"] == 500
+
+
+def test_self_routes_need_an_admin_key(tenant):
+    with tenant.client("write", tenant=tenant.id) as writer:
+        for call in (writer.get_quota, lambda: writer.create_api_key("read"), lambda: list(writer.list_api_keys())):
+            with pytest.raises(PermissionDeniedError) as e:
+                call()
+            assert e.value.code == "forbidden"
+        with pytest.raises(PermissionDeniedError) as q:
+            writer.set_quota({"weight": 1}, request_id="self-1")
+        assert q.value.request_id == "self-1"
+
+
+def test_operator_token_with_an_explicit_tenant(server, tenant):
+    with Client(server.url, server.operator_token, tenant=tenant.id) as op:
+        assert op.get_quota()["version"] == 1
+        assert op.create_api_key("read")["tenant"] == tenant.id
+        with pytest.raises(PermissionDeniedError) as e:
+            op.get("k")
+        assert e.value.code == "tenant_token_required"
