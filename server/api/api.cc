@@ -63,6 +63,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
+  AddConsoleRoutes(router_);
   AddMasterKeyRoutes(router_, engine_);
   std::shared_ptr<KeyRotationService> rotation = options.key_rotation;
   if (rotation == nullptr) {

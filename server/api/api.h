@@ -83,6 +83,7 @@ void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
+void AddConsoleRoutes(ApiRouter& router);
 void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation);
 
