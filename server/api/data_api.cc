@@ -215,6 +215,7 @@ Status ShowUsage(Call& c) {
   quotas["storage_bytes"] = std::move(storage);
   quotas["max_value_bytes"] = {{"limit", q.max_value_bytes}};
   WriteJson(c.res, 200, {{"tenant", t.id()},
+                         {"plan", t.Info().plan},
                          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
                          {"quotas", std::move(quotas)}});
   return Status::Ok();

@@ -16,4 +16,4 @@ await build({
   outfile: join(out, "console.js"),
   logLevel: "warning",
 });
-for (const f of ["index.html", "console.css"]) copyFileSync(join("src", f), join(out, f));
+for (const f of ["index.html", "console.css", "favicon.svg"]) copyFileSync(join("src", f), join(out, f));

@@ -1,15 +1,21 @@
 // The console's one way to call the server: same origin, the token from
 // this tab's sessionStorage, problem+json turned into ApiError.
 const TOKEN_KEY = "tenantkv.console.token";
+const KIND_KEY = "tenantkv.console.kind";
 
-export function readToken(): string {
-  return sessionStorage.getItem(TOKEN_KEY) ?? "";
+export type Kind = "tenant" | "operator";
+
+export function readToken(): { token: string; kind: Kind } {
+  const kind = sessionStorage.getItem(KIND_KEY) === "operator" ? "operator" : "tenant";
+  return { token: sessionStorage.getItem(TOKEN_KEY) ?? "", kind };
 }
-export function saveToken(token: string): void {
+export function saveToken(token: string, kind: Kind): void {
   sessionStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.setItem(KIND_KEY, kind);
 }
 export function clearToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(KIND_KEY);
 }
 
 export class ApiError extends Error {
@@ -23,7 +29,7 @@ export class ApiError extends Error {
 }
 
 export async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${readToken()}` };
+  const headers: Record<string, string> = { Authorization: `Bearer ${readToken().token}` };
   let payload: string | undefined;
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";

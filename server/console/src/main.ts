@@ -2,7 +2,7 @@
 // operator token, keeps it in this tab's sessionStorage only and sends it
 // as `Authorization: Bearer` (no cookie, so no CSRF surface). Everything
 // the server returns is put on the page as text, never as markup.
-import { api, ApiError, clearToken, readToken, saveToken } from "./api";
+import { api, clearToken, readToken, saveToken } from "./api";
 import { el, errorText, kvTable, listTable, section } from "./render";
 
 type Json = Record<string, unknown>;
@@ -39,7 +39,7 @@ function showViews(views: View[], first = 0): void {
 
 // --- the tenant admin -------------------------------------------------------
 
-function tenantViews(tenant: string): View[] {
+function tenantViews(tenant: string, plan: string): View[] {
   const t = encodeURIComponent(tenant);
   return [
     {
@@ -60,18 +60,7 @@ function tenantViews(tenant: string): View[] {
     },
     {
       title: "Quota",
-      render: async (m) => {
-        const q = (await api("GET", `/admin/v1/tenants/${t}/quota`)) as Json;
-        m.append(section(`Quota manifest v${String(q.version ?? "")}`, kvTable((q.quota ?? q) as Json)));
-        const h = (await api("GET", `/admin/v1/tenants/${t}/quota/history?limit=20`)) as Json;
-        const versions = (h.versions ?? []) as Json[];
-        m.append(
-          section(
-            "History",
-            listTable(versions.map((v) => ({ version: v.version, at: v.created_at ?? v.at, changes: v.changes }))),
-          ),
-        );
-      },
+      render: async (m) => renderQuota(m, t, plan),
     },
     {
       title: "API keys",
@@ -95,6 +84,72 @@ function tenantViews(tenant: string): View[] {
       },
     },
   ];
+}
+
+// The quota fields with the plan's range; a change goes to the server,
+// which decides (an edit outside the range is refused with its message).
+async function renderQuota(m: HTMLElement, t: string, plan: string): Promise<void> {
+  const q = (await api("GET", `/admin/v1/tenants/${t}/quota`)) as Json;
+  const fields = (q.quota ?? {}) as Record<string, number>;
+  const range = plan ? ((await api("GET", `/admin/v1/plans/${encodeURIComponent(plan)}`)) as Json) : {};
+  const min = (range.min ?? {}) as Record<string, unknown>;
+  const max = (range.max ?? {}) as Record<string, unknown>;
+  const form = el("form");
+  const table = el("table");
+  const head = el("tr");
+  for (const h of ["field", "now", "plan min", "plan max", "new value"]) head.append(el("th", h));
+  table.append(head);
+  const inputs: HTMLInputElement[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    const input = el("input");
+    input.type = "number";
+    input.name = name;
+    input.placeholder = String(value);
+    inputs.push(input);
+    const tr = el("tr");
+    const cellOf = (v: unknown) => {
+      const td = el("td", v === undefined ? "" : String(v), "num");
+      return td;
+    };
+    const inputCell = el("td");
+    inputCell.append(input);
+    tr.append(el("th", name), cellOf(value), cellOf(min[name]), cellOf(max[name]), inputCell);
+    table.append(tr);
+  }
+  const save = el("button", "Change quota");
+  save.type = "submit";
+  const result = el("div");
+  form.append(table, save, result);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    result.replaceChildren();
+    const change: Record<string, number> = {};
+    for (const input of inputs) if (input.value.trim() !== "") change[input.name] = Number(input.value);
+    if (Object.keys(change).length === 0) {
+      result.append(el("p", "Nothing to change.", "note"));
+      return;
+    }
+    try {
+      const made = (await api("PUT", `/admin/v1/tenants/${t}/quota`, change)) as Json;
+      const diff = Object.entries((made.changes ?? {}) as Record<string, unknown[]>).map(([field, ov]) => ({
+        field,
+        from: ov[0],
+        to: ov[1],
+      }));
+      result.append(el("p", `Manifest version ${String(made.version)}`, "note"), listTable(diff));
+    } catch (e) {
+      result.append(el("p", errorText(e), "error"));
+    }
+  });
+  m.append(section(`Quota (manifest v${String(q.version ?? "")}, plan ${plan})`, form));
+  const h = (await api("GET", `/admin/v1/tenants/${t}/quota/history?limit=20`)) as Json;
+  const versions = (h.versions ?? []) as Json[];
+  m.append(
+    section(
+      "History",
+      listTable(versions.map((v) => ({ version: v.version, by: v.updated_by, at: v.updated_at, changes: v.changes }))),
+    ),
+  );
 }
 
 async function renderApiKeys(m: HTMLElement, t: string): Promise<void> {
@@ -219,37 +274,43 @@ function signInForm(message = ""): void {
   signOut.hidden = true;
   const form = el("form");
   form.className = "inline";
+  const kind = el("select");
+  kind.name = "kind";
+  kind.append(new Option("tenant admin API key", "tenant"), new Option("operator token", "operator"));
   const token = el("input");
   token.type = "password";
   token.autocomplete = "off";
-  token.placeholder = "API key of a tenant admin, or the operator token";
+  token.placeholder = "key or token";
   token.size = 60;
   const go = el("button", "Sign in");
   go.type = "submit";
-  form.append(token, go);
+  form.append(kind, token, go);
   const err = el("p", message, "error");
+  if (!message) err.hidden = true;
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    saveToken(token.value.trim());
-    start();
+    saveToken(token.value.trim(), kind.value === "operator" ? "operator" : "tenant");
+    void start();
   });
   main.replaceChildren(section("Sign in", form, err));
 }
 
-// Who the token is: a tenant key answers /v1/usage with its tenant; the
-// operator token is refused there with tenant_token_required.
+// The tenant key's views start from /v1/usage, which names its tenant and
+// plan; the operator's from the plan list, which only the operator may read.
 async function start(): Promise<void> {
-  if (!readToken()) return signInForm();
+  const who = readToken();
+  if (!who.token) return signInForm();
   try {
-    const u = (await api("GET", "/v1/usage")) as Json;
-    signOut.hidden = false;
-    showViews(tenantViews(String(u.tenant)));
-  } catch (e) {
-    if (e instanceof ApiError && e.code === "tenant_token_required") {
+    if (who.kind === "operator") {
+      await api("GET", "/admin/v1/plans");
       signOut.hidden = false;
       showViews(operatorViews());
-      return;
+    } else {
+      const u = (await api("GET", "/v1/usage")) as Json;
+      signOut.hidden = false;
+      showViews(tenantViews(String(u.tenant), String(u.plan ?? "")));
     }
+  } catch (e) {
     clearToken();
     signInForm(errorText(e));
   }

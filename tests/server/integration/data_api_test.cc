@@ -275,6 +275,7 @@ TEST_F(DataApiTest, UsageCountsKeysAndBytes) {
   ASSERT_EQ(server_.Put(KvPath("c"), "123", token_)->status, 204);
   auto u = json::parse(server_.Get("/v1/usage", token_)->body);
   EXPECT_EQ(u["tenant"], "acme");
+  EXPECT_EQ(u["plan"], "standard");  // the plan of a tenant created without one
   EXPECT_EQ(u["usage"]["keys"], 2);
   EXPECT_EQ(u["usage"]["logical_bytes"], 2 + 5 + 1 + 3);
   EXPECT_EQ(u["quotas"]["max_value_bytes"]["limit"], 1 << 20);

@@ -1,0 +1,267 @@
+// The console in headless Chromium (Debian's, driven by puppeteer-core)
+// against a real tenantkv-server started here on port 0. Environment:
+//   TENANTKV_SERVER_BIN  the server binary (required)
+//   CHROMIUM             the browser (default /usr/bin/chromium)
+//   CONSOLE_SCREENSHOTS  a directory: the main views are saved there as PNG
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+const serverBin = process.env.TENANTKV_SERVER_BIN;
+const shots = process.env.CONSOLE_SCREENSHOTS || "";
+let server;
+let dir;
+let base;
+let operator;
+let browser;
+const keys = {};
+
+async function call(method, path, token, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+before(async () => {
+  assert.ok(serverBin, "TENANTKV_SERVER_BIN must name tenantkv-server");
+  dir = mkdtempSync(join(tmpdir(), "tkv-console-"));
+  server = spawn(serverBin, ["--data-dir", join(dir, "data"), "--listen", "127.0.0.1:0", "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  base = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 60_000);
+    const look = (chunk) => {
+      seen += chunk;
+      const m = seen.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    server.stdout.on("data", look);
+    server.stderr.on("data", look);
+    server.on("exit", (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+  });
+  operator = readFileSync(join(dir, "data", "operator.token"), "utf8").trim();
+  for (const id of ["acme", "globex"]) {
+    assert.equal((await call("POST", "/admin/v1/tenants", operator, { id })).status, 201);
+    const made = await call("POST", `/admin/v1/tenants/${id}/apikeys`, operator, { role: "admin" });
+    assert.equal(made.status, 201);
+    keys[id] = made.body.token;
+    const write = await call("POST", `/admin/v1/tenants/${id}/apikeys`, operator, { role: "write" });
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${base}/v1/kv/k${i}`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${write.body.token}` },
+        body: `${id}-${i}`,
+      });
+      assert.equal(r.status, 201);
+    }
+  }
+  if (shots) mkdirSync(shots, { recursive: true });
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    server.kill("SIGTERM");
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// A fresh tab signed in with `token`; fails the test on any page error.
+async function signIn(token, kind = "tenant") {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  const res = await page.goto(`${base}/console/`, { waitUntil: "networkidle0" });
+  assert.equal(res.status(), 200);
+  await page.select("select[name=kind]", kind);
+  await page.type("input[type=password]", token);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("nav a.current");
+  return { page, problems };
+}
+
+async function openView(page, title) {
+  await page.evaluate((t) => {
+    for (const a of document.querySelectorAll("nav a")) if (a.textContent === t) a.click();
+  }, title);
+  await page.waitForFunction(
+    (t) => document.querySelector("nav a.current")?.textContent === t && document.querySelector("main section"),
+    {},
+    title,
+  );
+  // Its data arrive after the first section; wait until the page settles.
+  await page.waitForNetworkIdle({ idleTime: 200 });
+  if (shots) await page.screenshot({ path: join(shots, `${title.toLowerCase().replace(/ /g, "-")}.png`), fullPage: true });
+}
+
+const text = (page) => page.evaluate(() => document.body.innerText);
+
+test("the page carries a strict Content-Security-Policy and no cookie", async () => {
+  const page = await browser.newPage();
+  const res = await page.goto(`${base}/console/`);
+  const csp = res.headers()["content-security-policy"];
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.equal(res.headers()["set-cookie"], undefined);
+  assert.deepEqual(await page.cookies(), []);
+  await page.close();
+});
+
+test("a tenant admin sees every view of its own tenant with live data", async () => {
+  const { page, problems } = await signIn(keys.acme);
+  for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {
+    await openView(page, view);
+    assert.equal(await page.$(".error"), null, `${view}: ${await text(page)}`);
+  }
+  await openView(page, "Usage");
+  const usage = await text(page);
+  assert.match(usage, /Usage of acme/);
+  assert.match(usage, /logical_bytes/);
+  await openView(page, "Audit");
+  assert.match(await text(page), /tenant\.create/);
+  assert.deepEqual(problems, []);
+  // The key lives in this tab's sessionStorage, nowhere else.
+  const stored = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length }));
+  assert.deepEqual(stored, { session: 2, local: 0 });  // the key and its kind
+  await page.close();
+});
+
+test("a quota edit within the plan's range is applied; one outside is refused with the server's message", async () => {
+  const { page } = await signIn(keys.acme);
+  await openView(page, "Quota");
+  const plan = (await call("GET", "/admin/v1/plans/standard", operator)).body;
+  const field = "requests_per_sec";
+  const inside = Math.max(plan.min[field], plan.max[field] - 1);
+  await page.type(`input[name=${field}]`, String(inside));
+  await page.click("form button[type=submit]");
+  await page.waitForFunction(() => /Manifest version 2/.test(document.body.innerText));
+  const quota = (await call("GET", "/admin/v1/tenants/acme/quota", operator)).body;
+  assert.equal(quota.quota[field], inside);
+  await page.$eval(`input[name=${field}]`, (e) => (e.value = ""));
+  await page.type(`input[name=${field}]`, String(plan.max[field] + 1));
+  await page.click("form button[type=submit]");
+  await page.waitForSelector(".error");
+  assert.match(await page.$eval(".error", (e) => e.textContent), /outside_plan_range/);
+  assert.equal((await call("GET", "/admin/v1/tenants/acme/quota", operator)).body.quota[field], inside);
+  await page.close();
+});
+
+test("an API key is created, shown once, and revoked", async () => {
+  const { page } = await signIn(keys.acme);
+  await openView(page, "API keys");
+  const before = (await call("GET", "/admin/v1/tenants/acme/apikeys", operator)).body.keys.length;
+  await page.select("select", "read");
+  await page.click("form button[type=submit]");
+  await page.waitForSelector(".secret");
+  const token = await page.$eval(".secret", (e) => e.textContent);
+  assert.match(token, /^tkv_/);
+  assert.equal((await fetch(`${base}/v1/usage`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+  const listed = (await call("GET", "/admin/v1/tenants/acme/apikeys", operator)).body.keys;
+  assert.equal(listed.length, before + 1);
+  const made = listed.find((k) => k.role === "read");
+  await page.waitForNetworkIdle({ idleTime: 200 });
+  await page.evaluate((id) => {
+    for (const tr of document.querySelectorAll("tr")) {
+      if (tr.textContent.includes(id)) tr.querySelector("button")?.click();
+    }
+  }, made.key_id);
+  // Revoked at once: its token stops working, and the list says so.
+  let state;
+  for (let i = 0; i < 100; i++) {
+    state = (await call("GET", "/admin/v1/tenants/acme/apikeys", operator)).body.keys.find((k) => k.key_id === made.key_id);
+    if (!state || state.revoked || state.state === "revoked" || state.revoked_at) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(!state || state.revoked || state.state === "revoked" || state.revoked_at, JSON.stringify(state));
+  assert.equal((await fetch(`${base}/v1/usage`, { headers: { Authorization: `Bearer ${token}` } })).status, 401);
+  await page.close();
+});
+
+test("markup from the server is shown as text, never run", async () => {
+  const { page } = await signIn(keys.acme);
+  await openView(page, "Quota");
+  // The server echoes an unknown field's name in its problem detail.
+  const evil = '<img src=x onerror="window.__ran=1"><script>window.__ran=2</script>';
+  await page.$eval("input[name=weight]", (e, name) => {
+    e.name = name;
+    e.value = "1";
+  }, evil);
+  await page.click("form button[type=submit]");
+  await page.waitForSelector(".error");
+  const shown = await page.$eval(".error", (e) => e.textContent);
+  assert.match(shown, /^400 unknown_field/);
+  assert.ok(shown.includes("<img src=x"), shown);
+  assert.equal(await page.evaluate(() => window.__ran), undefined);
+  assert.equal(await page.$("main img"), null);
+  assert.equal(await page.$("main script"), null);
+  await page.close();
+});
+
+test("the operator sees the tenants, plans, keys and audit", async () => {
+  const { page, problems } = await signIn(operator, "operator");
+  for (const view of ["Tenants", "Plans", "Keys", "Audit"]) {
+    await openView(page, view);
+    assert.equal(await page.$(".error"), null, `${view}: ${await text(page)}`);
+  }
+  await openView(page, "Tenants");
+  const list = await text(page);
+  assert.match(list, /acme/);
+  assert.match(list, /globex/);
+  await page.evaluate(() => {
+    for (const tr of document.querySelectorAll("tr")) if (tr.textContent.includes("globex")) tr.querySelector("button")?.click();
+  });
+  await page.waitForFunction(() => /Tenant globex/.test(document.body.innerText));
+  if (shots) await page.screenshot({ path: join(shots, "operator-tenant.png"), fullPage: true });
+  await openView(page, "Audit");
+  assert.match(await text(page), /"ok":true|true/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a tenant admin cannot reach another tenant's pages", async () => {
+  const { page } = await signIn(keys.acme);
+  for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {
+    await openView(page, view);
+    assert.doesNotMatch(await text(page), /globex/, view);
+  }
+  // Nor through the API with the signed-in key, whatever the page asks.
+  const statuses = await page.evaluate(async () => {
+    const token = sessionStorage.getItem("tenantkv.console.token");
+    const out = [];
+    for (const p of [
+      "/admin/v1/tenants/globex/apikeys",
+      "/admin/v1/tenants/globex/quota",
+      "/admin/v1/tenants/globex/keys",
+      "/admin/v1/audit?tenant=globex",
+      "/admin/v1/tenants",
+    ]) {
+      out.push((await fetch(p, { headers: { Authorization: `Bearer ${token}` } })).status);
+    }
+    return out;
+  });
+  assert.deepEqual(statuses, [403, 403, 403, 403, 403]);
+  await page.close();
+});
