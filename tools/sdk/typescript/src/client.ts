@@ -19,19 +19,19 @@ import { type CallOptions, type RetryOptions, Transport, resolveRetry } from "./
 type Schemas = components["schemas"];
 
 /** A tenant's usage, quotas, remaining budget and storage burn rate (`GET /v1/usage`). */
-export type Usage = Schemas["Usage"];
+export type Usage = components["schemas"]["Usage"];
 /** All thirteen quota fields. */
-export type Quota = Schemas["Quota"];
+export type Quota = components["schemas"]["Quota"];
 /** Any subset of the quota fields, for {@link TenantKV.setQuota}. */
-export type QuotaPatch = Schemas["QuotaPatch"];
+export type QuotaPatch = components["schemas"]["QuotaPatch"];
 /** A version of a tenant's quota manifest. */
-export type QuotaManifest = Schemas["QuotaManifest"];
+export type QuotaManifest = components["schemas"]["QuotaManifest"];
 /** An API key as listed (never its secret). */
-export type ApiKey = Schemas["ApiKey"];
+export type ApiKey = components["schemas"]["ApiKey"];
 /** A new API key: {@link ApiKey} plus its `token`, shown only this once. */
-export type NewApiKey = Schemas["NewApiKey"];
+export type NewApiKey = components["schemas"]["NewApiKey"];
 /** An API key's role: `read`, `write` or `admin`. */
-export type Role = Schemas["Role"];
+export type Role = components["schemas"]["Role"];
 
 /** How to reach the server and how to behave. Every member is optional. */
 export interface ClientOptions {
