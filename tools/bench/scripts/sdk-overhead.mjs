@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// The TypeScript SDK's GET throughput against raw fetch, in the same run:
+// one tenantkv-server on 127.0.0.1 (port 0), one tenant whose quota does
+// not bind, N keys preloaded; then rounds alternating raw fetch and the SDK,
+// the same concurrency and duration each, and which goes first alternating,
+// so drift of the machine hits both.
+// Prints each round and the ratio of the medians (SDK / raw).
+//
+//   node tools/bench/scripts/sdk-overhead.mjs [--server-bin PATH] [--concurrency 16]
+//        [--seconds 5] [--max-requests 2000000] [--rounds 3] [--keys 1000] [--value-bytes 100]
+//
+// Needs the SDK built (cd tools/sdk/typescript && npm ci && npm run build).
+// Both sides use Node's fetch (undici) with its default keep-alive pool; the
+// raw side reads the body and checks the status, as the SDK does.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "../../..");
+const opts = {
+  "server-bin": join(repo, "build/bin/tenantkv-server"),
+  concurrency: "16",
+  seconds: "5",
+  "max-requests": "2000000",
+  rounds: "3",
+  keys: "1000",
+  "value-bytes": "100",
+};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const k = argv[i]?.replace(/^--/, "");
+  if (k === undefined || !(k in opts) || argv[i + 1] === undefined) {
+    console.error(`usage: sdk-overhead.mjs ${Object.keys(opts).map((o) => `[--${o} V]`).join(" ")}`);
+    process.exit(2);
+  }
+  opts[k] = argv[i + 1];
+}
+const concurrency = Number(opts.concurrency);
+const seconds = Number(opts.seconds);
+const maxRequests = Number(opts["max-requests"]);
+const rounds = Number(opts.rounds);
+const nkeys = Number(opts.keys);
+const valueBytes = Number(opts["value-bytes"]);
+
+const { TenantKV } = await import(pathToFileURL(join(repo, "tools/sdk/typescript/dist/index.js")).href);
+
+// ---- the server
+const dir = mkdtempSync(join(tmpdir(), "tkv-sdk-bench-"));
+const server = spawn(
+  opts["server-bin"],
+  ["--data-dir", join(dir, "data"), "--listen", "127.0.0.1:0", "--spare-column-families", "4", "--no-access-log"],
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TENANTKV_OPERATOR_TOKEN: "" } },
+);
+// On a failure, the server is killed with the script; its directory stays in /tmp.
+process.on("exit", () => {
+  if (server.exitCode === null) server.kill("SIGKILL");
+});
+const stop = async () => {
+  const exited = new Promise((r) => server.once("exit", r));
+  server.kill("SIGTERM");
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+};
+const url = await new Promise((resolve, reject) => {
+  let out = "";
+  server.stdout.on("data", (b) => {
+    out += b;
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+    if (m) resolve(m[1]);
+  });
+  server.once("exit", (c) => reject(new Error(`tenantkv-server exited (${c}): ${out}`)));
+});
+const opToken = readFileSync(join(dir, "data/operator.token"), "utf8").trim();
+const op = new TenantKV({ baseUrl: url, token: opToken });
+// Creating a tenant is an operator route the SDK does not wrap.
+const create = await fetch(`${url}/admin/v1/tenants`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${opToken}` },
+  body: JSON.stringify({ id: "bench", plan: "premium" }),
+});
+if (create.status !== 201) throw new Error(`create tenant: ${create.status}`);
+await op.setQuota("bench", { requests_per_sec: 10000000, burst_requests: 100000000, max_concurrent: 100000,
+  read_bytes_per_sec: 2 ** 50, burst_read_bytes: 2 ** 50 });  // 2^61-1 is not exact in a JS number
+const token = (await op.createApiKey("bench", "write")).token;
+const kv = new TenantKV({ baseUrl: url, token, retry: false });
+const keys = Array.from({ length: nkeys }, (_, i) => `bench/${String(i).padStart(6, "0")}`);
+const value = "v".repeat(valueBytes);
+for (let i = 0; i < keys.length; i += 500) {
+  await kv.batch(keys.slice(i, i + 500).map((key) => ({ op: "put", key, value })));
+}
+
+// ---- the two clients, doing the same work per GET
+const headers = { authorization: `Bearer ${token}` };
+const rawGet = async (key) => {
+  const res = await fetch(`${url}/v1/kv/${encodeURIComponent(key)}`, { headers });
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200 || body.length !== valueBytes) throw new Error(`raw GET: ${res.status}`);
+};
+const sdkGet = async (key) => {
+  const r = await kv.get(key);
+  if (r === null || r.value.length !== valueBytes) throw new Error("SDK GET: absent");
+};
+
+async function phase(name, get) {
+  let done = 0;
+  let issued = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  const worker = async (w) => {
+    let i = w;
+    while (performance.now() < deadline && issued < maxRequests) {
+      issued++;
+      await get(keys[i % nkeys]);
+      done++;
+      i += concurrency;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const rate = done / ((performance.now() - start) / 1000);
+  console.log(`${name.padEnd(4)} ${done} GETs, ${rate.toFixed(0)}/s`);
+  return rate;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`tenantkv-server ${url}; ${nkeys} keys of ${valueBytes} B; concurrency ${concurrency}, ${seconds} s a phase`);
+await phase("warm", rawGet);
+await phase("warm", sdkGet);
+const raw = [];
+const sdk = [];
+// Odd rounds run the SDK first, so neither side always follows the other.
+for (let r = 0; r < rounds; r++) {
+  if (r % 2 === 0) {
+    raw.push(await phase("raw", rawGet));
+    sdk.push(await phase("sdk", sdkGet));
+  } else {
+    sdk.push(await phase("sdk", sdkGet));
+    raw.push(await phase("raw", rawGet));
+  }
+}
+const ratio = median(sdk) / median(raw);
+console.log(`median raw ${median(raw).toFixed(0)}/s, SDK ${median(sdk).toFixed(0)}/s: ` +
+  `SDK/raw = ${ratio.toFixed(3)} (overhead ${((1 - ratio) * 100).toFixed(1)}%)`);
+await stop();
