@@ -9,7 +9,7 @@ import {
   TenantKV,
   type NewApiKey,
 } from "../dist/index.js";
-import { Server } from "./harness.js";
+import { Server, checkedFetch } from "./harness.js";
 
 let server: Server;
 let admin: TenantKV;
@@ -33,7 +33,7 @@ describe("API keys", () => {
       assert.equal(k.state, "active");
     }
 
-    const writer = new TenantKV({ baseUrl: server.url, token: made[1]?.token ?? "" });
+    const writer = new TenantKV({ baseUrl: server.url, token: made[1]?.token ?? "", fetch: checkedFetch });
     await writer.put("k", "v");
 
     const ids: string[] = [];
@@ -71,9 +71,9 @@ describe("API keys", () => {
   });
 
   it("no token, or a malformed one, is 401", async () => {
-    const none = new TenantKV({ baseUrl: server.url, token: "" });
+    const none = new TenantKV({ baseUrl: server.url, token: "", fetch: checkedFetch });
     await assert.rejects(none.usage(), (e: unknown) => e instanceof AuthenticationError);
-    const bad = new TenantKV({ baseUrl: server.url, token: "tkv_0000000000000000_" + "0".repeat(64) });
+    const bad = new TenantKV({ baseUrl: server.url, token: "tkv_0000000000000000_" + "0".repeat(64), fetch: checkedFetch });
     await assert.rejects(bad.usage(), (e: unknown) => e instanceof AuthenticationError && e.code === "invalid_token");
   });
 });

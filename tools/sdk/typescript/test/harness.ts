@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { TenantKV, type ClientOptions, type Role } from "../dist/index.js";
+import { checkedFetch, mismatches } from "./spec-check.js";
+
+export { checkedFetch };
 
 export class Server {
   readonly url: string;
@@ -60,6 +63,7 @@ export class Server {
     return new Server(child, dir, url, token);
   }
 
+  /** Stops the server; fails if an answer of this file's clients did not match docs/openapi.yaml. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((r) => this.child.once("exit", r));
@@ -67,11 +71,14 @@ export class Server {
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
+    if (mismatches.length > 0) {
+      throw new Error(`answers that docs/openapi.yaml does not describe:\n${mismatches.join("\n")}`);
+    }
   }
 
   /** A client with the operator token. */
   operator(options: ClientOptions = {}): TenantKV {
-    return new TenantKV({ baseUrl: this.url, token: this.operatorToken, ...options });
+    return new TenantKV({ baseUrl: this.url, token: this.operatorToken, fetch: checkedFetch, ...options });
   }
 
   /** A raw operator call, for the operator-only routes the SDK does not wrap. */
@@ -93,8 +100,8 @@ export class Server {
     return k.token;
   }
 
-  /** A client of `tenant` with a new key of `role`. */
+  /** A client of `tenant` with a new key of `role`; its answers are checked against the spec. */
   async client(tenant: string, role: Role, options: ClientOptions = {}): Promise<TenantKV> {
-    return new TenantKV({ baseUrl: this.url, token: await this.token(tenant, role), ...options });
+    return new TenantKV({ baseUrl: this.url, token: await this.token(tenant, role), fetch: checkedFetch, ...options });
   }
 }

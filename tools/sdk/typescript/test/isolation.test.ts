@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
 import { PermissionDeniedError, TenantKV, TenantKVError } from "../dist/index.js";
-import { Server } from "./harness.js";
+import { Server, checkedFetch } from "./harness.js";
 
 let server: Server;
 let a: TenantKV; // tenant alpha, admin key
@@ -57,7 +57,7 @@ describe("data", () => {
       token: await server.token("alpha", "write"),
       fetch: (input, init) => {
         seen.push(new URL(String(input)).pathname + new URL(String(input)).search);
-        return fetch(input, init);
+        return checkedFetch(input, init);
       },
     });
     for (const key of sneaky) {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
 import { RateLimitedError, TenantKV } from "../dist/index.js";
-import { Server } from "./harness.js";
+import { Server, checkedFetch } from "./harness.js";
 
 let server: Server;
 let token: string;
@@ -23,7 +23,7 @@ after(async () => {
 });
 
 function client(retry: ConstructorParameters<typeof TenantKV>[0] = {}): TenantKV {
-  return new TenantKV({ baseUrl: server.url, token, ...retry });
+  return new TenantKV({ baseUrl: server.url, token, fetch: checkedFetch, ...retry });
 }
 
 /** Spends the bucket's one token and returns once a call was refused for it. */
@@ -86,7 +86,7 @@ describe("429", () => {
   });
 
   it("never retries an API key create (a POST that would make a second key)", async () => {
-    const admin = new TenantKV({ baseUrl: server.url, token: adminToken, retry: { maxAttempts: 6 } });
+    const admin = new TenantKV({ baseUrl: server.url, token: adminToken, fetch: checkedFetch, retry: { maxAttempts: 6 } });
     await exhaust(client({ retry: false }));
     await assert.rejects(admin.createApiKey("tiny", "read"), (e: unknown) => {
       return e instanceof RateLimitedError && e.attempts === 1;
