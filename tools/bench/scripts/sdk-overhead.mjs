@@ -107,20 +107,28 @@ const sdkGet = async (key) => {
 async function phase(name, get) {
   let done = 0;
   let issued = 0;
+  let failed = 0;
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
   const worker = async (w) => {
     let i = w;
     while (performance.now() < deadline && issued < maxRequests) {
       issued++;
-      await get(keys[i % nkeys]);
-      done++;
+      try {
+        await get(keys[i % nkeys]);
+        done++;
+      } catch (e) {
+        // Counted, not retried, on both sides alike (e.g. a keep-alive
+        // connection the server closed as the request went out).
+        failed++;
+        if (failed > 100) throw e;
+      }
       i += concurrency;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const rate = done / ((performance.now() - start) / 1000);
-  console.log(`${name.padEnd(4)} ${done} GETs, ${rate.toFixed(0)}/s`);
+  console.log(`${name.padEnd(4)} ${done} GETs, ${rate.toFixed(0)}/s${failed ? `, ${failed} failed` : ""}`);
   return rate;
 }
 
