@@ -4,7 +4,9 @@
 // not bind, N keys preloaded; then rounds alternating raw fetch and the SDK,
 // the same concurrency and duration each, and which goes first alternating,
 // so drift of the machine hits both.
-// Prints each round and the ratio of the medians (SDK / raw).
+// Prints each round and the ratios of the medians (SDK / raw) of throughput
+// and of the client's CPU time per GET (the SDK's own cost, which other load
+// on the machine disturbs much less than throughput).
 //
 //   node tools/bench/scripts/sdk-overhead.mjs [--server-bin PATH] [--concurrency 16]
 //        [--seconds 5] [--max-requests 2000000] [--rounds 3] [--keys 1000] [--value-bytes 100]
@@ -110,6 +112,7 @@ async function phase(name, get) {
   let failed = 0;
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const worker = async (w) => {
     let i = w;
     while (performance.now() < deadline && issued < maxRequests) {
@@ -128,8 +131,13 @@ async function phase(name, get) {
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const rate = done / ((performance.now() - start) / 1000);
-  console.log(`${name.padEnd(4)} ${done} GETs, ${rate.toFixed(0)}/s${failed ? `, ${failed} failed` : ""}`);
-  return rate;
+  const cpu = process.cpuUsage(cpu0);
+  // The client's own CPU per GET (user + system): what the SDK adds, and far
+  // less sensitive than throughput to other load on the machine.
+  const cpuUs = (cpu.user + cpu.system) / Math.max(1, done);
+  console.log(`${name.padEnd(4)} ${done} GETs, ${rate.toFixed(0)}/s, client CPU ${cpuUs.toFixed(1)} us/GET` +
+    `${failed ? `, ${failed} failed` : ""}`);
+  return { rate, cpuUs };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -148,7 +156,53 @@ for (let r = 0; r < rounds; r++) {
     raw.push(await phase("raw", rawGet));
   }
 }
-const ratio = median(sdk) / median(raw);
-console.log(`median raw ${median(raw).toFixed(0)}/s, SDK ${median(sdk).toFixed(0)}/s: ` +
-  `SDK/raw = ${ratio.toFixed(3)} (overhead ${((1 - ratio) * 100).toFixed(1)}%)`);
+const rateRaw = median(raw.map((p) => p.rate));
+const rateSdk = median(sdk.map((p) => p.rate));
+const cpuRaw = median(raw.map((p) => p.cpuUs));
+const cpuSdk = median(sdk.map((p) => p.cpuUs));
+console.log(`throughput, median: raw ${rateRaw.toFixed(0)}/s, SDK ${rateSdk.toFixed(0)}/s: ` +
+  `SDK/raw = ${(rateSdk / rateRaw).toFixed(3)}`);
+console.log(`client CPU per GET, median: raw ${cpuRaw.toFixed(1)} us, SDK ${cpuSdk.toFixed(1)} us: ` +
+  `SDK/raw = ${(cpuSdk / cpuRaw).toFixed(3)} (+${(cpuSdk - cpuRaw).toFixed(1)} us)`);
 await stop();
+
+// The SDK's own cost without network or server: both sides call a fetch that
+// answers at once with a canned 200, so the difference is only what the SDK
+// does around fetch (URL and headers, timer, reading the headers it reports).
+const canned = new Uint8Array(valueBytes);
+const stubFetch = async () =>
+  new Response(canned, {
+    status: 200,
+    headers: { etag: '"0123456789abcdef01234567"', "x-request-id": "r", "ratelimit-limit": "1000",
+      "ratelimit-remaining": "999", "ratelimit-reset": "1", "ratelimit-policy": "1000;w=2" },
+  });
+const stubKv = new TenantKV({ baseUrl: url, token, retry: false, fetch: stubFetch });
+const stubCalls = Math.min(maxRequests, 50000);
+async function stubPhase(name, get) {
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < stubCalls; i++) await get(keys[i % nkeys]);
+  const cpu = process.cpuUsage(cpu0);
+  const us = (cpu.user + cpu.system) / stubCalls;
+  console.log(`stub ${name.padEnd(4)} ${stubCalls} calls, ${us.toFixed(2)} us CPU/call`);
+  return us;
+}
+const stubRaw = async (key) => {
+  const res = await stubFetch(`${url}/v1/kv/${encodeURIComponent(key)}`, { headers });
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200 || body.length !== valueBytes) throw new Error("stub");
+};
+const stubSdk = async (key) => {
+  const r = await stubKv.get(key);
+  if (r === null || r.value.length !== valueBytes) throw new Error("stub");
+};
+await stubPhase("warm", stubRaw);
+await stubPhase("warm", stubSdk);
+const sr = [];
+const ss = [];
+for (let r = 0; r < rounds; r++) {
+  sr.push(await stubPhase("raw", stubRaw));
+  ss.push(await stubPhase("sdk", stubSdk));
+}
+console.log(`SDK's own CPU per GET, median: ${(median(ss) - median(sr)).toFixed(2)} us ` +
+  `(stub raw ${median(sr).toFixed(2)} us, stub SDK ${median(ss).toFixed(2)} us); ` +
+  `against the raw GET's client CPU above that is ${(((median(ss) - median(sr)) / cpuRaw) * 100).toFixed(1)}%`);
