@@ -105,6 +105,13 @@ const sdkGet = async (key) => {
   const r = await kv.get(key);
   if (r === null || r.value.length !== valueBytes) throw new Error("SDK GET: absent");
 };
+// The SDK without its per-attempt time limit (timeoutMs 0): no AbortController
+// and no timer per call, to show what the limit costs.
+const kvNoLimit = new TenantKV({ baseUrl: url, token, retry: false, timeoutMs: 0 });
+const sdkGetNoLimit = async (key) => {
+  const r = await kvNoLimit.get(key);
+  if (r === null || r.value.length !== valueBytes) throw new Error("SDK GET: absent");
+};
 
 async function phase(name, get) {
   let done = 0;
@@ -146,14 +153,17 @@ await phase("warm", rawGet);
 await phase("warm", sdkGet);
 const raw = [];
 const sdk = [];
-// Odd rounds run the SDK first, so neither side always follows the other.
+const sdk0 = [];
+// The order rotates each round, so no side always follows the same one.
+const sides = [
+  ["raw", rawGet, raw],
+  ["sdk", sdkGet, sdk],
+  ["sdk0", sdkGetNoLimit, sdk0],
+];
 for (let r = 0; r < rounds; r++) {
-  if (r % 2 === 0) {
-    raw.push(await phase("raw", rawGet));
-    sdk.push(await phase("sdk", sdkGet));
-  } else {
-    sdk.push(await phase("sdk", sdkGet));
-    raw.push(await phase("raw", rawGet));
+  for (let j = 0; j < sides.length; j++) {
+    const [name, get, out] = sides[(r + j) % sides.length];
+    out.push(await phase(name, get));
   }
 }
 const rateRaw = median(raw.map((p) => p.rate));
@@ -164,6 +174,10 @@ console.log(`throughput, median: raw ${rateRaw.toFixed(0)}/s, SDK ${rateSdk.toFi
   `SDK/raw = ${(rateSdk / rateRaw).toFixed(3)}`);
 console.log(`client CPU per GET, median: raw ${cpuRaw.toFixed(1)} us, SDK ${cpuSdk.toFixed(1)} us: ` +
   `SDK/raw = ${(cpuSdk / cpuRaw).toFixed(3)} (+${(cpuSdk - cpuRaw).toFixed(1)} us)`);
+const rateSdk0 = median(sdk0.map((p) => p.rate));
+const cpuSdk0 = median(sdk0.map((p) => p.cpuUs));
+console.log(`SDK with timeoutMs 0, median: ${rateSdk0.toFixed(0)}/s (SDK/raw = ${(rateSdk0 / rateRaw).toFixed(3)}), ` +
+  `client CPU ${cpuSdk0.toFixed(1)} us/GET (SDK/raw = ${(cpuSdk0 / cpuRaw).toFixed(3)})`);
 await stop();
 
 // The SDK's own cost without network or server: both sides call a fetch that

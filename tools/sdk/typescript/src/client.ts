@@ -49,7 +49,7 @@ export interface ClientOptions {
    * passed to every `fetch` call as its `dispatcher` option. Node's fetch is undici's.
    */
   dispatcher?: unknown;
-  /** Time limit of one attempt, request and whole answer, in ms (default 30000). */
+  /** Time limit of one attempt, request and whole answer, in ms (default 30000); 0 = none. */
   timeoutMs?: number;
   /** Retry policy for 429 and 503 answers; `false` turns retries off. */
   retry?: RetryOptions | false;

@@ -39,7 +39,7 @@ export function resolveRetry(r: RetryOptions | false | undefined): ResolvedRetry
 export interface CallOptions {
   /** Aborts the call (and any wait between retries); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** This call's time limit per attempt in ms, instead of the client's `timeoutMs`. */
+  /** This call's time limit per attempt in ms, instead of the client's `timeoutMs`; 0 = none. */
   timeoutMs?: number;
   /** An `X-Request-Id` to send (1..128 of `A-Z a-z 0-9 - _ . :`); the server echoes it and logs it. */
   requestId?: string;
@@ -192,16 +192,23 @@ export class Transport {
     read: (res: Response, meta: ResponseMeta) => Promise<T>,
   ): Promise<T> {
     if (signal?.aborted) throw signal.reason;
-    const ctl = new AbortController();
+    // A controller only when there is a time limit: without one, the
+    // caller's signal (if any) goes to fetch as it is.
+    const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
+    const ctl = limited ? new AbortController() : undefined;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort();
-    }, timeoutMs);
-    const onAbort = () => ctl.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = limited
+      ? setTimeout(() => {
+          timedOut = true;
+          ctl?.abort();
+        }, timeoutMs)
+      : undefined;
+    const onAbort = () => ctl?.abort(signal?.reason);
+    if (ctl !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const init: RequestInit & { dispatcher?: unknown } = { method: req.method, headers, signal: ctl.signal };
+      const init: RequestInit & { dispatcher?: unknown } = { method: req.method, headers };
+      const s = ctl?.signal ?? signal;
+      if (s !== undefined) init.signal = s;
       // Uint8Array<ArrayBufferLike> is a valid body; the DOM lib types only the ArrayBuffer-backed one.
       if (req.body !== undefined) init.body = req.body as BodyInit;
       if (this.o.dispatcher !== undefined) init.dispatcher = this.o.dispatcher;
@@ -237,8 +244,8 @@ export class Transport {
         cause: e,
       });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+      if (ctl !== undefined) signal?.removeEventListener("abort", onAbort);
     }
   }
 }

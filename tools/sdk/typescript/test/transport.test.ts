@@ -67,6 +67,15 @@ describe("timeouts and aborts", () => {
     await assert.rejects(kv.get("k"), TimeoutError);
   });
 
+  it("timeoutMs 0 sets no limit, and the caller's signal still cancels", async () => {
+    handler = () => {};
+    const kv = new TenantKV({ baseUrl: url, token: "t", timeoutMs: 0, retry: false });
+    const ctl = new AbortController();
+    const p = kv.get("k", { signal: ctl.signal });
+    setTimeout(() => ctl.abort(new Error("cancelled")), 100);
+    await assert.rejects(p, /cancelled/);
+  });
+
   it("the per-call timeoutMs wins over the client's", async () => {
     handler = () => {};
     const kv = new TenantKV({ baseUrl: url, token: "t", timeoutMs: 60000, retry: false });
