@@ -13,7 +13,9 @@
 //
 // Needs the SDK built (cd tools/sdk/typescript && npm ci && npm run build).
 // Both sides use Node's fetch (undici) with its default keep-alive pool; the
-// raw side reads the body and checks the status, as the SDK does.
+// raw side reads the body and checks the status, as the SDK does. Four sides:
+// raw fetch, raw fetch with AbortSignal.timeout (the SDK has a time limit by
+// default), the SDK, and the SDK with timeoutMs 0.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -101,6 +103,12 @@ const rawGet = async (key) => {
   const body = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200 || body.length !== valueBytes) throw new Error(`raw GET: ${res.status}`);
 };
+// Raw fetch with a time limit as well (AbortSignal.timeout), as the SDK has by default.
+const rawGetTimeout = async (key) => {
+  const res = await fetch(`${url}/v1/kv/${encodeURIComponent(key)}`, { headers, signal: AbortSignal.timeout(30000) });
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200 || body.length !== valueBytes) throw new Error(`raw GET: ${res.status}`);
+};
 const sdkGet = async (key) => {
   const r = await kv.get(key);
   if (r === null || r.value.length !== valueBytes) throw new Error("SDK GET: absent");
@@ -154,9 +162,11 @@ await phase("warm", sdkGet);
 const raw = [];
 const sdk = [];
 const sdk0 = [];
+const rawT = [];
 // The order rotates each round, so no side always follows the same one.
 const sides = [
   ["raw", rawGet, raw],
+  ["rawT", rawGetTimeout, rawT],
   ["sdk", sdkGet, sdk],
   ["sdk0", sdkGetNoLimit, sdk0],
 ];
@@ -174,6 +184,10 @@ console.log(`throughput, median: raw ${rateRaw.toFixed(0)}/s, SDK ${rateSdk.toFi
   `SDK/raw = ${(rateSdk / rateRaw).toFixed(3)}`);
 console.log(`client CPU per GET, median: raw ${cpuRaw.toFixed(1)} us, SDK ${cpuSdk.toFixed(1)} us: ` +
   `SDK/raw = ${(cpuSdk / cpuRaw).toFixed(3)} (+${(cpuSdk - cpuRaw).toFixed(1)} us)`);
+const rateRawT = median(rawT.map((p) => p.rate));
+const cpuRawT = median(rawT.map((p) => p.cpuUs));
+console.log(`raw fetch with AbortSignal.timeout, median: ${rateRawT.toFixed(0)}/s, client CPU ${cpuRawT.toFixed(1)} us/GET; ` +
+  `SDK against it: throughput ${(rateSdk / rateRawT).toFixed(3)}, CPU ${(cpuSdk / cpuRawT).toFixed(3)}`);
 const rateSdk0 = median(sdk0.map((p) => p.rate));
 const cpuSdk0 = median(sdk0.map((p) => p.cpuUs));
 console.log(`SDK with timeoutMs 0, median: ${rateSdk0.toFixed(0)}/s (SDK/raw = ${(rateSdk0 / rateRaw).toFixed(3)}), ` +
