@@ -90,12 +90,19 @@ describe("timeouts and aborts", () => {
     setTimeout(() => ctl.abort(new Error("stop")), 50);
     await assert.rejects(p, /stop/);
 
+    // Aborted once the first attempt was answered, while the client waits its Retry-After of 30 s.
     calls = [];
-    handler = (_req, res) => problem(res, 503, "queue_full", { "retry-after": "30" });
+    let answered: () => void = () => {};
+    const firstAnswer = new Promise<void>((r) => (answered = r));
+    handler = (_req, res) => {
+      problem(res, 503, "queue_full", { "retry-after": "30" });
+      answered();
+    };
     const waiting = new TenantKV({ baseUrl: url, token: "t", retry: { maxAttempts: 3, maxElapsedMs: 60000 } });
     const ctl2 = new AbortController();
     const q = waiting.get("k", { signal: ctl2.signal });
-    setTimeout(() => ctl2.abort(new Error("enough")), 100);
+    await firstAnswer;
+    setTimeout(() => ctl2.abort(new Error("enough")), 50);
     await assert.rejects(q, /enough/);
     assert.equal(calls.length, 1);
   });
