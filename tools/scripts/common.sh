@@ -7,15 +7,21 @@ TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboos
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
               softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
+              nodejs npm chromium  # the TypeScript SDK, the OpenAPI check, the console and its browser tests
               python3-pytest python3-requests python3-mypy openssl)  # the Python SDK and its tests (openssl: their test PKI)
 # Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
 TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # tkv_install_deps [extra packages...]
 tkv_install_deps() {
-  local missing=()
+  local missing=() provided
+  # Virtual packages an installed one provides count as installed: NodeSource's
+  # nodejs provides (and conflicts with) npm, so asking apt for npm would fail.
+  provided="$(dpkg-query -W -f='${db:Status-Status} ${Provides}\n' 2>/dev/null |
+              sed -n 's/^installed //p' | tr ',' '\n' | sed 's/ *(.*//; s/^ *//')"
   for p in "${TKV_PACKAGES[@]}" "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    grep -qxF "$p" <<<"$provided" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   echo "installing: ${missing[*]}" >&2
