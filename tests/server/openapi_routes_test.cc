@@ -72,7 +72,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   }
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
-                                             "AddKeyRoutes"}))
+                                             "AddKeyRoutes", "AddConsoleRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -83,6 +83,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddAuditRoutes(router, nullptr);
   AddMasterKeyRoutes(router, nullptr);
   AddKeyRoutes(router, nullptr, nullptr);
+  AddConsoleRoutes(router);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

@@ -21,6 +21,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Redirects to /console/ */
+        get: operations["consoleRedirect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web console's page
+         * @description Served with a strict Content-Security-Policy (default-src 'self',
+         *     frame-ancestors 'none', no inline script), no cookie. A server built
+         *     without node and npm answers 404 console_not_built.
+         */
+        get: operations["consolePage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An asset: console.js, console.css, favicon.svg. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** One of the console's assets */
+        get: operations["consoleAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -330,7 +389,7 @@ export interface paths {
         };
         /**
          * The tenant's data-key versions with seal and value counts
-         * @description Operator only; never key material.
+         * @description The operator, or an admin key of the tenant in the path (self); never key material.
          */
         get: operations["listDataKeys"];
         put?: never;
@@ -637,7 +696,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One plan */
+        /**
+         * One plan
+         * @description The operator, or an admin key of a tenant on this plan.
+         */
         get: operations["showPlan"];
         /**
          * Change a plan, or add one (a new plan starts as a copy of standard)
@@ -882,6 +944,8 @@ export interface components {
         };
         Usage: {
             tenant: components["schemas"]["TenantIdString"];
+            /** @description The tenant's plan. */
+            plan: string;
             usage: components["schemas"]["UsageCounters"];
             quotas: {
                 requests_per_sec: components["schemas"]["BucketUsage"];
@@ -1229,6 +1293,75 @@ export interface operations {
                     "application/json": components["schemas"]["Status"];
                 };
             };
+        };
+    };
+    consoleRedirect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To /console/. */
+            308: {
+                headers: {
+                    /** @description /console/ */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    consolePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    consoleAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An asset: console.js, console.css, favicon.svg. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
         };
     };
     readyz: {
@@ -2439,7 +2572,7 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
-                /** @description Only entries naming this tenant. */
+                /** @description Only entries naming this tenant. A tenant admin key must give its own tenant here (and sees only its entries); the operator may give any or none. */
                 tenant?: string;
                 /** @description A seq, not a time: only entries after it (the previous page's next). */
                 since?: number;
