@@ -214,7 +214,14 @@ function operatorViews(): View[] {
         const detail = el("div");
         const tenants = ((await api("GET", "/admin/v1/tenants")) as Json).tenants as Json[];
         const draw = () => {
-          const shown = tenants.filter((x) => String(x.id).includes(search.value.trim()));
+          const shown = tenants
+            .filter((x) => String(x.id).includes(search.value.trim()))
+            .map((x) => {
+              const usage = (x.usage ?? {}) as Json;
+              const row: Json = { id: x.id, plan: x.plan, state: x.state };
+              if (x.tier !== undefined) row.tier = x.tier;
+              return { ...row, keys: usage.keys, bytes: usage.logical_bytes, created_at: x.created_at };
+            });
           listed.replaceChildren(
             listTable(shown, (row) => {
               const open = el("button", "Open");
@@ -257,7 +264,10 @@ async function drill(id: string, into: HTMLElement): Promise<void> {
   const t = encodeURIComponent(id);
   into.replaceChildren();
   try {
-    into.append(section(`Tenant ${id}`, kvTable((await api("GET", `/admin/v1/tenants/${t}`)) as Json)));
+    const shown: Json = { ...((await api("GET", `/admin/v1/tenants/${t}`)) as Json) };
+    delete shown.quota;  // below, one field a row
+    delete shown.key_versions;
+    into.append(section(`Tenant ${id}`, kvTable(shown)));
     const q = (await api("GET", `/admin/v1/tenants/${t}/quota`)) as Json;
     into.append(section("Quota", kvTable((q.quota ?? q) as Json)));
     const k = (await api("GET", `/admin/v1/tenants/${t}/keys`)) as Json;
