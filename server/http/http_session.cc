@@ -361,7 +361,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     }
     if (obs_fold_) return Refuse(400, "bad_request", "obsolete line folding in the request head");
     if (!IsStandardMethod(msg.method())) {
-      return Refuse(501, "unknown_method", "the method is not implemented by this server");
+      return Refuse(501, "unknown_method", "the request method is not one this server knows");
     }
     const size_t lengths = request_.headers.Count("Content-Length");
     if (lengths > 1) return Refuse(400, "bad_framing", "Content-Length given more than once");
