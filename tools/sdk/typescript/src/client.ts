@@ -32,6 +32,12 @@ export type ApiKey = components["schemas"]["ApiKey"];
 export type NewApiKey = components["schemas"]["NewApiKey"];
 /** An API key's role: `read`, `write` or `admin`. */
 export type Role = components["schemas"]["Role"];
+/** A tenant's data-key versions and re-encryption progress (never key material). */
+export type KeyStatus = components["schemas"]["KeyStatus"];
+/** One entry of the audit log. */
+export type AuditEntry = components["schemas"]["AuditEntry"];
+/** A plan: its defaults and the range a tenant admin may choose in. */
+export type Plan = components["schemas"]["Plan"];
 
 /** How to reach the server and how to behave. Every member is optional. */
 export interface ClientOptions {
@@ -506,5 +512,52 @@ export class TenantKV {
       if (page.next === null) return;
       startAfter = page.next;
     }
+  }
+
+  // ---- The tenant admin's read-only views (an admin key of `tenant`, or the operator token)
+
+  /** `tenant`'s data-key versions and re-encryption progress; never key material. */
+  async dataKeys(tenant: string, options: CallOptions = {}): Promise<WithMeta<KeyStatus>> {
+    return this.t.send(
+      { method: "GET", path: `/admin/v1/tenants/${tenantSegment(tenant)}/keys`, retry: "idempotent" },
+      options,
+      jsonWithMeta<KeyStatus>,
+    );
+  }
+
+  /**
+   * One page of `tenant`'s audit entries, oldest first (`since`: the previous
+   * page's `next`). A tenant admin key sees only its own tenant's.
+   */
+  async auditPage(
+    tenant: string,
+    options: PageOptions & { since?: number } = {},
+  ): Promise<WithMeta<{ entries: AuditEntry[]; next: number | null }>> {
+    const q = query({ tenant: tenantSegment(tenant), since: options.since, limit: options.limit });
+    return this.t.send(
+      { method: "GET", path: `/admin/v1/audit${q}`, retry: "idempotent" },
+      options,
+      jsonWithMeta<{ entries: AuditEntry[]; next: number | null }>,
+    );
+  }
+
+  /** Every audit entry of `tenant`, oldest first, following pages. */
+  async *auditEntries(tenant: string, options: PageOptions = {}): AsyncGenerator<AuditEntry, void, undefined> {
+    let since: number | undefined;
+    for (;;) {
+      const page = await this.auditPage(tenant, { ...options, ...(since === undefined ? {} : { since }) });
+      yield* page.entries;
+      if (page.next === null) return;
+      since = page.next;
+    }
+  }
+
+  /** The plan `name` (a tenant admin may read its own tenant's plan: `usage().plan`). */
+  async plan(name: string, options: CallOptions = {}): Promise<WithMeta<Plan>> {
+    return this.t.send(
+      { method: "GET", path: `/admin/v1/plans/${tenantSegment(name)}`, retry: "idempotent" },
+      options,
+      jsonWithMeta<Plan>,
+    );
   }
 }

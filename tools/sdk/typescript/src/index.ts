@@ -6,6 +6,9 @@
 export {
   TenantKV,
   type ApiKey,
+  type AuditEntry,
+  type KeyStatus,
+  type Plan,
   type BatchOp,
   type BatchResult,
   type ClientOptions,

@@ -108,3 +108,32 @@ describe("quota", () => {
     });
   });
 });
+
+describe("read-only views", () => {
+  it("a tenant admin reads its data keys, its audit entries and its plan, and nothing of another tenant", async () => {
+    await server.createTenant("other", "premium");
+    const keys = await admin.dataKeys("shop");
+    assert.ok(keys.versions.length >= 1);
+    assert.equal(JSON.stringify(keys).includes("wrapped"), false);
+
+    const seen: string[] = [];
+    for await (const e of admin.auditEntries("shop", { limit: 1 })) {
+      assert.equal(e.tenant, "shop");
+      seen.push(e.action);
+    }
+    assert.ok(seen.includes("tenant.create"));
+
+    const usage = await admin.usage();
+    assert.equal(usage.plan, "free");
+    const plan = await admin.plan(usage.plan);
+    assert.equal(plan.name, "free");
+
+    for (const call of [() => admin.dataKeys("other"), () => admin.auditPage("other"), () => admin.plan("premium")]) {
+      await assert.rejects(call(), (e: unknown) => {
+        assert.ok(e instanceof PermissionDeniedError);
+        assert.equal(e.code, "forbidden");
+        return true;
+      });
+    }
+  });
+});
