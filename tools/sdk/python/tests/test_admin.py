@@ -74,3 +74,23 @@ def test_operator_token_with_an_explicit_tenant(server, tenant):
         with pytest.raises(PermissionDeniedError) as e:
             op.get("k")
         assert e.value.code == "tenant_token_required"
+
+
+def test_read_only_views_show_the_own_tenant_only(server, tenant):
+    other = server.new_tenant(plan="premium")
+    with tenant.client("admin") as admin:
+        keys = admin.data_keys()
+        assert keys["versions"] and all("wrapped" not in str(v) for v in keys["versions"])
+        entries = list(admin.audit_entries(page_size=1))
+        assert entries and all(e["tenant"] == tenant.id for e in entries)
+        assert "tenant.create" in [e["action"] for e in entries]
+        assert admin.usage().plan == "standard"
+        assert admin.plan()["name"] == "standard"
+        for call in (
+            lambda: admin.data_keys(tenant=other.id),
+            lambda: list(admin.audit_entries(tenant=other.id)),
+            lambda: admin.plan("premium"),
+        ):
+            with pytest.raises(PermissionDeniedError) as e:
+                call()
+            assert e.value.code == "forbidden"

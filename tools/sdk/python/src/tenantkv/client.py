@@ -15,6 +15,7 @@ import requests
 from . import errors
 from .models import (
     ApiKey,
+    AuditEntry,
     BatchOp,
     BatchOpResult,
     BatchResult,
@@ -22,9 +23,11 @@ from .models import (
     GetResult,
     HeadResult,
     Key,
+    KeyStatus,
     ListItem,
     ListPage,
     NewApiKey,
+    Plan,
     PutResult,
     QuotaFields,
     QuotaManifest,
@@ -497,7 +500,13 @@ class Client:
         resp, n = self._call("GET", "/v1/usage", request_id=request_id)
         doc = resp.json()
         quotas: dict[str, QuotaUse] = doc.get("quotas", {})
-        return Usage(tenant=str(doc["tenant"]), usage=dict(doc.get("usage", {})), quotas=quotas, **self._info(resp, n))
+        return Usage(
+            tenant=str(doc["tenant"]),
+            plan=str(doc.get("plan", "")),
+            usage=dict(doc.get("usage", {})),
+            quotas=quotas,
+            **self._info(resp, n),
+        )
 
     def ready(self) -> bool:
         """``GET /readyz``: true while the server serves and is not draining."""
@@ -602,3 +611,39 @@ class Client:
             if doc.get("next") is None:
                 return
             cursor = int(doc["next"])
+
+    # ---- read-only views (a tenant admin key of its own tenant, or the operator)
+
+    def data_keys(self, *, tenant: Optional[str] = None, request_id: Optional[str] = None) -> KeyStatus:
+        """``GET .../keys``: the data-key versions and re-encryption progress;
+        never key material."""
+        resp, _ = self._call("GET", self._tenant_path(tenant, "/keys"), request_id=request_id)
+        out: KeyStatus = resp.json()
+        return out
+
+    def audit_entries(self, *, tenant: Optional[str] = None, page_size: Optional[int] = None) -> Iterator[AuditEntry]:
+        """``GET /admin/v1/audit?tenant=``: the tenant's audit entries, oldest
+        first, following ``next`` across pages. A tenant admin key sees only
+        its own tenant's (another gets ``PermissionDeniedError``)."""
+        tid = tenant if tenant is not None else self.tenant_id()
+        since: Optional[int] = None
+        while True:
+            query: dict[str, Union[str, bytes, int]] = {"tenant": tid}
+            if page_size is not None:
+                query["limit"] = page_size
+            if since is not None:
+                query["since"] = since
+            resp, _ = self._call("GET", "/admin/v1/audit", query=query)
+            doc = resp.json()
+            yield from doc.get("entries", [])
+            if doc.get("next") is None:
+                return
+            since = int(doc["next"])
+
+    def plan(self, name: Optional[str] = None, *, request_id: Optional[str] = None) -> Plan:
+        """``GET /admin/v1/plans/{name}``: a plan (default: the token's own
+        tenant's, which is the one a tenant admin may read)."""
+        plan_name = name if name is not None else self.usage().plan
+        resp, _ = self._call("GET", f"/admin/v1/plans/{quote(plan_name, safe='')}", request_id=request_id)
+        out: Plan = resp.json()
+        return out

@@ -240,12 +240,14 @@ class QuotaUse(TypedDict, total=False):
 
 @dataclass(frozen=True, kw_only=True)
 class Usage(CallInfo):
-    """``GET /v1/usage``: the tenant's id, its ``keys``/``logical_bytes``
-    (``usage``) and its quotas with their use (``quotas``)."""
+    """``GET /v1/usage``: the tenant's id and plan, its
+    ``keys``/``logical_bytes`` (``usage``) and its quotas with their use
+    (``quotas``)."""
 
     tenant: str
     usage: dict[str, int]
     quotas: dict[str, QuotaUse]
+    plan: str = ""
 
 
 class ApiKey(TypedDict, total=False):
@@ -281,6 +283,51 @@ class QuotaFields(TypedDict, total=False):
     weight: int
     reserved_ops_per_sec: int
     max_queue_ms: int
+
+
+class KeyVersion(TypedDict, total=False):
+    """One data-key version of a tenant (never key material)."""
+
+    version: int
+    state: str
+    created_at: str
+    seals: int
+    values: int
+    master_version: int
+
+
+class KeyStatus(TypedDict, total=False):
+    """``GET .../keys``: the tenant's data-key versions and whether
+    re-encryption runs."""
+
+    tenant: str
+    current: int
+    versions: list[KeyVersion]
+    reencryption: dict[str, object]
+
+
+class AuditEntry(TypedDict, total=False):
+    """One entry of the hash-chained audit log."""
+
+    seq: int
+    time: str
+    time_ms: int
+    actor: str
+    action: str
+    tenant: str
+    details: dict[str, object]
+    hash: str
+    prev_hash: str
+
+
+class Plan(TypedDict, total=False):
+    """A plan: the quota defaults of its tenants and the range
+    (``min``/``max``) a tenant admin may choose in."""
+
+    name: str
+    defaults: QuotaFields
+    min: QuotaFields
+    max: QuotaFields
 
 
 class QuotaManifest(TypedDict, total=False):
