@@ -214,10 +214,19 @@ Status ShowUsage(Call& c) {
   }
   quotas["storage_bytes"] = std::move(storage);
   quotas["max_value_bytes"] = {{"limit", q.max_value_bytes}};
+  // The refusals it met since the server started, by reason (the problem
+  // code), so that a tenant sees when a limit shapes its traffic.
+  json throttled = json::object();
+  const RequestSeries& series = Metrics::ForTenant(t);
+  for (size_t r = 0; r < kThrottleReasons; ++r) {
+    const auto reason = static_cast<ThrottleReason>(r);
+    throttled[ThrottleReasonName(reason)] = series.throttled(reason);
+  }
   WriteJson(c.res, 200, {{"tenant", t.id()},
                          {"plan", t.Info().plan},
                          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
-                         {"quotas", std::move(quotas)}});
+                         {"quotas", std::move(quotas)},
+                         {"throttled", std::move(throttled)}});
   return Status::Ok();
 }
 

@@ -54,8 +54,8 @@ function tenantViews(tenant: string, plan: string): View[] {
             listTable(Object.entries(quotas).map(([name, q]) => ({ quota: name, ...q }))),
           ),
         );
-        const storage = u.storage as Json | undefined;
-        if (storage) m.append(section("Storage", kvTable(storage)));
+        const throttled = (u.throttled ?? {}) as Json;
+        m.append(section("Refused requests since the server started, by reason", kvTable(throttled)));
       },
     },
     {

@@ -269,6 +269,32 @@ TEST_F(DataApiTest, TtlExpiresValues) {
   EXPECT_EQ(list["items"][0]["key"], "long");
 }
 
+TEST_F(DataApiTest, UsageCountsTheRefusalsTheTenantMet) {
+  auto before = json::parse(server_.Get("/v1/usage", token_)->body);
+  ASSERT_TRUE(before.contains("throttled")) << before.dump();
+  EXPECT_EQ(before["throttled"]["rate_limited"], 0);
+  EXPECT_EQ(before["throttled"].size(), 9u);  // every reason, at 0 or more
+  SetQuota({{"requests_per_sec", 1}, {"burst_requests", 1}});
+  int refused = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = server_.Get(KvPath("k"), token_);
+    ASSERT_TRUE(r);
+    if (r->status == 429) ++refused;
+  }
+  ASSERT_GE(refused, 3);
+  // The usage call needs a token of its own: at 1 per second one comes back.
+  json after;
+  for (int i = 0; i < 50 && after.is_null(); ++i) {
+    auto r = server_.Get("/v1/usage", token_);
+    ASSERT_TRUE(r);
+    if (r->status == 200) after = json::parse(r->body);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(after.is_null()) << "no request token came back";
+  EXPECT_GE(after["throttled"]["rate_limited"].get<int>(), refused);
+  EXPECT_EQ(after["throttled"]["storage_quota"], 0);
+}
+
 TEST_F(DataApiTest, UsageCountsKeysAndBytes) {
   ASSERT_EQ(server_.Put(KvPath("ab"), "12345", token_)->status, 201);
   ASSERT_EQ(server_.Put(KvPath("c"), "1", token_)->status, 201);

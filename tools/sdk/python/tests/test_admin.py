@@ -85,6 +85,7 @@ def test_read_only_views_show_the_own_tenant_only(server, tenant):
         assert entries and all(e["tenant"] == tenant.id for e in entries)
         assert "tenant.create" in [e["action"] for e in entries]
         assert admin.usage().plan == "standard"
+        assert {"rate_limited", "storage_quota", "queue_full"} <= set(admin.usage().throttled)
         assert admin.plan()["name"] == "standard"
         for call in (
             lambda: admin.data_keys(tenant=other.id),

@@ -946,6 +946,10 @@ export interface components {
             tenant: components["schemas"]["TenantIdString"];
             /** @description The tenant's plan. */
             plan: string;
+            /** @description The tenant's requests refused for a quota or for load since the server started, by reason (the problem code). */
+            throttled: {
+                [key: string]: number;
+            };
             usage: components["schemas"]["UsageCounters"];
             quotas: {
                 requests_per_sec: components["schemas"]["BucketUsage"];

@@ -505,6 +505,7 @@ class Client:
             plan=str(doc.get("plan", "")),
             usage=dict(doc.get("usage", {})),
             quotas=quotas,
+            throttled={str(k): int(v) for k, v in doc.get("throttled", {}).items()},
             **self._info(resp, n),
         )
 

@@ -248,6 +248,8 @@ class Usage(CallInfo):
     usage: dict[str, int]
     quotas: dict[str, QuotaUse]
     plan: str = ""
+    #: requests refused since the server started, by reason (problem code)
+    throttled: dict[str, int] = field(default_factory=dict)
 
 
 class ApiKey(TypedDict, total=False):
