@@ -517,6 +517,30 @@ class Client:
             return False
         return True
 
+    def _follow(
+        self,
+        path: str,
+        items: str,
+        cursor_param: str,
+        page_size: Optional[int],
+        base_query: Optional[dict[str, Union[str, bytes, int]]] = None,
+    ) -> Iterator[Any]:
+        """The ``items`` of every page of ``GET path``, following ``next``
+        (sent back as ``cursor_param``) until it is null."""
+        cursor: Optional[Union[str, int]] = None
+        while True:
+            query: dict[str, Union[str, bytes, int]] = dict(base_query or {})
+            if page_size is not None:
+                query["limit"] = page_size
+            if cursor is not None:
+                query[cursor_param] = cursor
+            resp, _ = self._call("GET", path, query=query)
+            doc = resp.json()
+            yield from doc.get(items, [])
+            if doc.get("next") is None:
+                return
+            cursor = doc["next"]
+
     # ---- self admin routes (a tenant admin key, or the operator) -------
 
     def tenant_id(self) -> str:
@@ -548,20 +572,7 @@ class Client:
     def list_api_keys(self, *, tenant: Optional[str] = None, page_size: Optional[int] = None) -> Iterator[ApiKey]:
         """``GET .../apikeys``: every key, active and revoked, oldest first,
         following ``next`` across pages."""
-        path = self._tenant_path(tenant, "/apikeys")
-        cursor: Optional[str] = None
-        while True:
-            query: dict[str, Union[str, bytes, int]] = {}
-            if page_size is not None:
-                query["limit"] = page_size
-            if cursor is not None:
-                query["start_after"] = cursor
-            resp, _ = self._call("GET", path, query=query)
-            doc = resp.json()
-            yield from doc.get("keys", [])
-            if doc.get("next") is None:
-                return
-            cursor = str(doc["next"])
+        return self._follow(self._tenant_path(tenant, "/apikeys"), "keys", "start_after", page_size)
 
     def revoke_api_key(self, key_id: str, *, tenant: Optional[str] = None, request_id: Optional[str] = None) -> None:
         """``DELETE .../apikeys/{key_id}``; revoking a revoked key succeeds.
@@ -598,20 +609,7 @@ class Client:
     def quota_history(self, *, tenant: Optional[str] = None, page_size: Optional[int] = None) -> Iterator[QuotaManifest]:
         """``GET .../quota/history``: every version, oldest first, each
         with ``changes``, following ``next`` across pages."""
-        path = self._tenant_path(tenant, "/quota/history")
-        cursor: Optional[int] = None
-        while True:
-            query: dict[str, Union[str, bytes, int]] = {}
-            if page_size is not None:
-                query["limit"] = page_size
-            if cursor is not None:
-                query["start_after"] = cursor
-            resp, _ = self._call("GET", path, query=query)
-            doc = resp.json()
-            yield from doc.get("versions", [])
-            if doc.get("next") is None:
-                return
-            cursor = int(doc["next"])
+        return self._follow(self._tenant_path(tenant, "/quota/history"), "versions", "start_after", page_size)
 
     # ---- read-only views (a tenant admin key of its own tenant, or the operator)
 
@@ -627,19 +625,7 @@ class Client:
         first, following ``next`` across pages. A tenant admin key sees only
         its own tenant's (another gets ``PermissionDeniedError``)."""
         tid = tenant if tenant is not None else self.tenant_id()
-        since: Optional[int] = None
-        while True:
-            query: dict[str, Union[str, bytes, int]] = {"tenant": tid}
-            if page_size is not None:
-                query["limit"] = page_size
-            if since is not None:
-                query["since"] = since
-            resp, _ = self._call("GET", "/admin/v1/audit", query=query)
-            doc = resp.json()
-            yield from doc.get("entries", [])
-            if doc.get("next") is None:
-                return
-            since = int(doc["next"])
+        return self._follow("/admin/v1/audit", "entries", "since", page_size, {"tenant": tid})
 
     def plan(self, name: Optional[str] = None, *, request_id: Optional[str] = None) -> Plan:
         """``GET /admin/v1/plans/{name}``: a plan (default: the token's own
