@@ -149,7 +149,7 @@ TEST(FormatVersion, ANewerDirectoryIsRefusedAndLeftUntouched) {
     ASSERT_TRUE(raw.ok());
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, "3").ok());
+    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, std::to_string(kCurrentFormatVersion + 1)).ok());
   }
   const auto before = testutil::ReadAllFiles(h.data_dir());
 
@@ -159,7 +159,7 @@ TEST(FormatVersion, ANewerDirectoryIsRefusedAndLeftUntouched) {
     ASSERT_FALSE(e.ok());
     EXPECT_EQ(e.status().code(), Code::kFailedPrecondition);
     EXPECT_EQ(e.status().reason(), "format_too_new");
-    EXPECT_NE(e.status().message().find("format 3"), std::string::npos) << e.status().message();
+    EXPECT_NE(e.status().message().find("format " + std::to_string(kCurrentFormatVersion + 1)), std::string::npos) << e.status().message();
   }
   StorageOptions so;
   so.path = h.db_dir();
