@@ -22,6 +22,7 @@ json KeyVersionsJson(const engine::TenantInfo& info) {
 json DeletingTenantJson(const engine::TenantInfo& info) {
   return {{"id", info.id},
           {"plan", info.plan},
+          {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(engine::TenantState::kDeleting)},
           {"created_at", Rfc3339(info.created_at_ms)},
           {"key_versions", KeyVersionsJson(info)}};
@@ -33,6 +34,7 @@ json TenantJson(const engine::Tenant& t) {
   engine::Usage u = t.store().GetUsage();
   return {{"id", info.id},
           {"plan", info.plan},
+          {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(info.state)},
           {"created_at", Rfc3339(info.created_at_ms)},
           {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
@@ -57,9 +59,11 @@ class AdminRoutes {
   Status CreateTenant(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan));
-    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.create", tenant->id(),
-                                    json{{"plan", tenant->Info().plan}}.dump()));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan, r.tier));
+    const engine::TenantInfo info = tenant->Info();
+    TKV_RETURN_IF_ERROR(RecordAudit(
+        engine_, c, "tenant.create", tenant->id(),
+        json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
     c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();

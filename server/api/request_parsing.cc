@@ -346,7 +346,7 @@ Result<int64_t> ParseRevertBody(const json& body) {
 }
 
 Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
-  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan"}));
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan", "tier"}));
   auto id = body.find("id");
   if (id == body.end() || !id->is_string()) {
     return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
@@ -356,6 +356,10 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
   if (auto plan = body.find("plan"); plan != body.end()) {
     if (!plan->is_string()) return Status::InvalidArgument("'plan' must be a string", "invalid_field");
     r.plan = plan->get<std::string>();
+  }
+  if (auto tier = body.find("tier"); tier != body.end()) {
+    if (!tier->is_string()) return Status::InvalidArgument("'tier' must be a string", "invalid_field");
+    TKV_ASSIGN_OR_RETURN(r.tier, engine::ParseTier(tier->get_ref<const std::string&>()));
   }
   return r;
 }

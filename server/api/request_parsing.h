@@ -16,6 +16,7 @@
 
 #include "crypto/status.h"
 #include "engine/apikeys/api_keys.h"
+#include "engine/tenants/tenant_placement.h"
 #include "engine/kv/kv_types.h"
 #include "engine/quota/quota.h"
 
@@ -92,9 +93,11 @@ Result<int64_t> ParseRevertBody(const nlohmann::json& body);
 struct TenantCreateRequest {
   std::string id;
   std::string plan;  // empty = the default plan
+  std::optional<engine::Tier> tier;  // none = the plan's default tier
 };
-// POST /admin/v1/tenants: {"id": "...", "plan"?: "..."}. The id's rule is
-// judged by the engine. InvalidArgument("invalid_tenant_id" | "invalid_field").
+// POST /admin/v1/tenants: {"id": "...", "plan"?: "...", "tier"?: "pooled" |
+// "column_family"}. The id's rule is judged by the engine.
+// InvalidArgument("invalid_tenant_id" | "invalid_field" | "unknown_tier").
 Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 
 // POST .../apikeys: {"role": "read"|"write"|"admin"}. InvalidArgument("invalid_role").

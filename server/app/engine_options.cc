@@ -22,6 +22,9 @@ Status EngineOptions::Validate() const {
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
   }
+  if (pooled_column_families == 0 || pooled_column_families > 64) {
+    return Status::InvalidArgument("--pooled-column-families must be 1..64");
+  }
   if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
     return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
   }
@@ -68,6 +71,10 @@ void EngineOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--spare-column-families", spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
+      ->capture_default_str();
+  app.add_option("--pooled-column-families", pooled_column_families,
+                 "column families shared by the tenants of the pooled tier (made at the first start "
+                 "that needs them; lowering it only stops new tenants going to the ones past it)")
       ->capture_default_str();
   app.add_option("--max-api-keys-per-tenant", max_api_keys_per_tenant,
                  "active API keys one tenant may have; creating more is refused (409 api_key_limit)")

@@ -26,6 +26,7 @@ struct EngineOptions {
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
   size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
+  size_t pooled_column_families = 4;     // shared by the pooled tier's tenants
   size_t max_api_keys_per_tenant = 100;  // active API keys one tenant may have (1..100000)
   // Scheduled data-key rotation: the server checks the policy on a timer and
   // `tenantkv-admin keys rotate --due` checks it on demand.

@@ -11,7 +11,8 @@
 namespace tenantkv::tools {
 
 // POST /admin/v1/tenants {"id":id[,"plan":plan]} → the new tenant.
-AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan);
+AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan,
+                           const std::optional<std::string>& tier = std::nullopt);
 
 // GET /admin/v1/tenants → one line per tenant.
 AdminCommand TenantsList();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -99,6 +100,54 @@ TEST_F(AdminApi, ADeleteWhosePurgeFailedStaysDeletingUntilARepeatedDelete) {
   EXPECT_EQ(Call("DELETE", "/admin/v1/tenants/acme", kOperator).status, 404);
   ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"acme"})").status, 201);
   EXPECT_EQ(Call("GET", "/v1/usage", token).status, 401);
+}
+
+// The tier: chosen by the plan unless the create names one, shown in the
+// tenant JSON (live and listed), refused with a problem when unknown; a
+// pooled tenant serves the data routes as any other.
+TEST_F(AdminApi, TheTierIsChosenAtCreateShownAndValidated) {
+  auto by_plan = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"trial","plan":"free"})");
+  ASSERT_EQ(by_plan.status, 201) << by_plan.body;
+  EXPECT_EQ(json::parse(by_plan.body)["tier"], "pooled");
+  auto standard = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"paying"})");
+  ASSERT_EQ(standard.status, 201) << standard.body;
+  EXPECT_EQ(json::parse(standard.body)["tier"], "column_family");
+  auto chosen = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"chosen","plan":"free","tier":"column_family"})");
+  ASSERT_EQ(chosen.status, 201) << chosen.body;
+  EXPECT_EQ(json::parse(chosen.body)["tier"], "column_family");
+
+  for (const char* body : {R"({"id":"bad","tier":"dedicated"})", R"({"id":"bad","tier":"Pooled"})"}) {
+    auto refused = Call("POST", "/admin/v1/tenants", kOperator, body);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(CodeOf(refused), "unknown_tier") << refused.body;
+    EXPECT_EQ(refused.get_header_value("Content-Type"), "application/problem+json");
+  }
+  auto not_string = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"bad","tier":7})");
+  EXPECT_EQ(not_string.status, 400);
+  EXPECT_EQ(CodeOf(not_string), "invalid_field");
+  EXPECT_EQ(Call("GET", "/admin/v1/tenants/bad", kOperator).status, 404);
+
+  auto shown = Call("GET", "/admin/v1/tenants/trial", kOperator);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(json::parse(shown.body)["tier"], "pooled");
+  auto listed = json::parse(Call("GET", "/admin/v1/tenants", kOperator).body);
+  std::map<std::string, std::string> tiers;
+  for (const auto& t : listed["tenants"]) tiers[t["id"].get<std::string>()] = t["tier"].get<std::string>();
+  EXPECT_EQ(tiers, (std::map<std::string, std::string>{
+                       {"chosen", "column_family"}, {"paying", "column_family"}, {"trial", "pooled"}}));
+
+  // The audit entry names the tier.
+  auto audit = Call("GET", "/admin/v1/audit", kOperator);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("pooled"), std::string::npos) << audit.body;
+
+  auto made = Call("POST", "/admin/v1/tenants/trial/apikeys", kOperator, R"({"role":"admin"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string token = json::parse(made.body)["token"].get<std::string>();
+  EXPECT_EQ(Call("PUT", "/v1/kv/greeting", token, "hello").status, 201);
+  auto got = Call("GET", "/v1/kv/greeting", token);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "hello");
 }
 
 }  // namespace

@@ -293,6 +293,13 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":1})")).status()), "invalid_tenant_id");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","plan":2})")).status()), "invalid_field");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","x":2})")).status()), "unknown_field");
+  EXPECT_FALSE(ParseTenantCreateBody(json::parse(R"({"id":"acme"})"))->tier.has_value());
+  EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"pooled"})"))->tier, engine::Tier::kPooled);
+  EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"column_family"})"))->tier,
+            engine::Tier::kColumnFamily);
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"dedicated"})")).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"POOLED"})")).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":1})")).status()), "invalid_field");
 
   EXPECT_EQ(*ParseApiKeyCreateBody(json::parse(R"({"role":"admin"})")), engine::Role::kAdmin);
   EXPECT_EQ(CodeOf(ParseApiKeyCreateBody(json::parse(R"({"role":"root"})")).status()), "invalid_role");

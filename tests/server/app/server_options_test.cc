@@ -180,6 +180,17 @@ TEST(ServerOptions, PoolAndIdlePrioritySettings) {
   EXPECT_FALSE(Parse({"--throttled-idle-priority", "maybe"}).ok());
 }
 
+TEST(ServerOptions, PooledColumnFamiliesSetting) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->pooled_column_families, 4u);
+  auto flags = Parse({"--pooled-column-families", "8"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->pooled_column_families, 8u);
+  EXPECT_FALSE(Parse({"--pooled-column-families", "0"}).ok());
+  EXPECT_FALSE(Parse({"--pooled-column-families", "65"}).ok());
+}
+
 TEST(ServerOptions, ApiKeyCapSetting) {
   auto defaults = Parse({});
   ASSERT_TRUE(defaults.ok());

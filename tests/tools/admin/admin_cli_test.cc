@@ -594,6 +594,8 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsCreate("acme", "premium"), "POST", "/admin/v1/tenants",
        R"({"id":"acme","plan":"premium"})"},
       {TenantsCreate("acme", std::nullopt), "POST", "/admin/v1/tenants", R"({"id":"acme"})"},
+      {TenantsCreate("acme", "free", "column_family"), "POST", "/admin/v1/tenants",
+       R"({"id":"acme","plan":"free","tier":"column_family"})"},
       {TenantsList(), "GET", "/admin/v1/tenants", ""},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
