@@ -63,11 +63,19 @@ Status TenantRegistry::Load() {
 
 Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Place place) {
   auto tenant = std::make_shared<Tenant>(info);
+  // A pooled tenant's keys are unwrapped on first use (by the loader below),
+  // not here: most pooled tenants are idle, and each key held costs a locked
+  // page and an unwrap (a round trip with an HSM) at every start.
+  const bool lazy_keys = TierOfPlacement(info.placement) == Tier::kPooled;
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, key_store_.UnwrapDataKey(info.id, k.version));
     newest = std::max(newest, k.version);
+    if (lazy_keys) {
+      tenant->keyring().AddUnloaded(k.version, k.version == newest);
+      continue;
+    }
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, key_store_.UnwrapDataKey(info.id, k.version));
     tenant->keyring().Add(k.version, std::move(key), k.version == newest);
   }
   // An evicted key (Keyring::EvictIdle) is read and unwrapped again from

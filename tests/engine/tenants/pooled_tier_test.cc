@@ -258,5 +258,31 @@ TEST(PooledTier, AnExportOfAPooledTenantImportsAsAColumnFamilyTenant) {
   EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
 }
 
+// A pooled tenant's data keys are unwrapped on first use, not at start (a
+// column_family tenant's still are); a rotated tenant's older version comes
+// in only when a value sealed under it is read.
+TEST(PooledTier, DataKeysOfPooledTenantsAreUnwrappedOnFirstUse) {
+  EngineHarness h;
+  h.options().background_jobs = false;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("pooled", "", Tier::kPooled).ok());
+  ASSERT_TRUE(h->CreateTenant("own", "", Tier::kColumnFamily).ok());
+  ASSERT_TRUE(h.Store("pooled").Put("old", "sealed under 1", {}).ok());
+  ASSERT_TRUE(h->key_lifecycle().Rotate("pooled").ok());
+  ASSERT_TRUE(h.Store("pooled").Put("new", "sealed under 2", {}).ok());
+  ASSERT_TRUE(h.Open());
+  auto pooled = h->tenants().Get("pooled");
+  auto own = h->tenants().Get("own");
+  ASSERT_TRUE(pooled.ok() && own.ok());
+  EXPECT_EQ((*pooled)->keyring().Loaded(), 0u);
+  EXPECT_EQ((*own)->keyring().Loaded(), 1u);
+  EXPECT_EQ(h.Store("pooled").Get("new")->value, "sealed under 2");
+  EXPECT_EQ((*pooled)->keyring().Loaded(), 1u);
+  EXPECT_EQ(h.Store("pooled").Get("old")->value, "sealed under 1");
+  EXPECT_EQ((*pooled)->keyring().Loaded(), 2u);
+  ASSERT_TRUE(h.Store("pooled").Put("newer", "v", {}).ok());
+  EXPECT_EQ(h->key_lifecycle().Describe("pooled")->versions.back().version, 2u);
+}
+
 }  // namespace
 }  // namespace tenantkv::engine::testutil
