@@ -78,8 +78,7 @@ class CfSnapshot final : public StoreSnapshot {
 // RocksDB).
 class StripeLocks {
  public:
-  template <size_t N>
-  StripeLocks(std::array<Mutex, N>& stripes, const std::set<size_t>& ids) NO_THREAD_SAFETY_ANALYSIS {
+  StripeLocks(Mutex* stripes, const std::set<size_t>& ids) NO_THREAD_SAFETY_ANALYSIS {
     held_.reserve(ids.size());
     for (size_t id : ids) {
       stripes[id].Lock();
@@ -177,11 +176,13 @@ CfTenantStore::CfTenantStore(Storage* storage, const Keyring* keyring, const Clo
       options_(std::move(options)),
       upper_bound_(KeyPrefixSuccessor(options_.key_prefix)),
       upper_bound_slice_(upper_bound_),
+      stripe_count_(std::max<size_t>(1, options_.stripes)),
+      stripes_(new Mutex[stripe_count_]),
       keys_(options_.initial_usage.keys),
       bytes_(options_.initial_usage.logical_bytes) {}
 
 Mutex& CfTenantStore::StripeFor(std::string_view key) {
-  return stripes_[std::hash<std::string_view>()(key) % stripes_.size()];
+  return stripes_[std::hash<std::string_view>()(key) % stripe_count_];
 }
 
 Result<CfTenantStore::Stored> CfTenantStore::MakeStored(std::string sealed) {
@@ -516,12 +517,12 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
       s = Status::TooLarge("value is larger than max_value_bytes", "value_too_large");
     }
     if (!s.ok()) return Status(s.code(), s.reason(), "op " + std::to_string(i) + ": " + s.message());
-    stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.data());
+    stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.get());
   }
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
   // Lock stripes in index order: no deadlock with other batches.
-  StripeLocks locks(stripes_, stripe_ids);
+  StripeLocks locks(stripes_.get(), stripe_ids);
 
   const int64_t now = clock_->NowUnixMillis();
   struct KeyState {
@@ -646,7 +647,7 @@ namespace tenantkv::engine {
 
 void CfTenantStore::WriteBarrier() {
   // Every write seals and commits while holding its key's stripe.
-  for (auto& stripe : stripes_) MutexLock lock(stripe);
+  for (size_t i = 0; i < stripe_count_; ++i) MutexLock lock(stripes_[i]);
 }
 
 Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, size_t max_keys) {
@@ -691,8 +692,8 @@ Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, s
   }
   if (candidates.empty()) return r;
   std::set<size_t> stripe_ids;
-  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.data());
-  StripeLocks locks(stripes_, stripe_ids);
+  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.get());
+  StripeLocks locks(stripes_.get(), stripe_ids);
   rocksdb::WriteBatch batch;
   VersionDeltas deltas;
   size_t resealed = 0;

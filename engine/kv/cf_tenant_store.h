@@ -20,10 +20,10 @@
 // deleted).
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -48,6 +48,9 @@ struct CfTenantStoreOptions {
   Usage initial_usage;            // as persisted
   size_t max_value_bytes = 1 << 20;
   SealCounter* seals = nullptr;   // counts every seal; must outlive the store
+  // Write locks by key hash (>= 1): writes to keys of different stripes run
+  // in parallel.
+  size_t stripes = 64;
 };
 
 class CfTenantStore final : public TenantStore {
@@ -135,7 +138,10 @@ class CfTenantStore final : public TenantStore {
   const CfTenantStoreOptions options_;
   const std::string upper_bound_;  // first key after the tenant's range; "" = none
   const rocksdb::Slice upper_bound_slice_;
-  std::array<Mutex, 64> stripes_;
+  // Write locks by key hash (options_.stripes): fewer for a pooled tenant,
+  // mostly idle, whose every mutex is memory held per tenant.
+  const size_t stripe_count_;
+  const std::unique_ptr<Mutex[]> stripes_;
   // Operations in flight and whether the store is closed; see ScopedOp.
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> closed_{false};

@@ -96,6 +96,8 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   so.tenant_id = info.id;
   so.cf = std::move(place.cf);
   so.key_prefix = std::move(place.key_prefix);
+  // A pooled tenant is mostly idle and there are many: fewer write locks.
+  if (lazy_keys) so.stripes = 8;
   so.usage_key = TenantDirectory::UsageKey(info.id);
   so.initial_usage = usage;
   so.max_value_bytes = options_.max_value_bytes;

@@ -33,7 +33,7 @@
 //                                        WithWrapsPaused; never held with 1-3
 //   leaves (taken under any of these, take none of them):
 //      ColumnFamilyPool's mutexes, Keyring's, SealCounter's, the key
-//      provider's, Storage's.
+//      provider's, Storage's, TenantPlacement's prefix mutex.
 // Thread-safe.
 #pragma once
 
