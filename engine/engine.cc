@@ -87,6 +87,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.max_value_bytes = options.max_value_bytes;
   ro.pool.target_spares = options.spare_column_families;
   ro.pooled_column_families = options.pooled_column_families;
+  ro.plan_tiers = options.plan_tiers;
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct EngineOptions {
   // Column families shared by the tenants of the pooled tier (>= 1); made
   // once, at the first start that needs them.
   size_t pooled_column_families = 4;
+  // The tier of a new tenant whose create names none, by plan; plans not
+  // listed are column_family. Built in: free is pooled.
+  std::map<std::string, Tier> plan_tiers = RegistryOptions().plan_tiers;
   // Seals one data-key version may make before a rotation is started
   // automatically (AES-GCM with random nonces is safe for about 2^32).
   // If the rotation keeps failing, the version stops sealing at

@@ -25,6 +25,7 @@ Status EngineOptions::Validate() const {
   if (pooled_column_families == 0 || pooled_column_families > 64) {
     return Status::InvalidArgument("--pooled-column-families must be 1..64");
   }
+  TKV_RETURN_IF_ERROR(PlanTiersOf(*this).status());
   if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
     return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
   }
@@ -47,6 +48,20 @@ Status EngineOptions::Validate() const {
     return Status::InvalidArgument("--reencrypt-duty-percent must be 1..100");
   }
   return Status::Ok();
+}
+
+Result<std::map<std::string, engine::Tier>> PlanTiersOf(const EngineOptions& o) {
+  std::map<std::string, engine::Tier> tiers = engine::RegistryOptions().plan_tiers;
+  for (const std::string& entry : o.plan_tiers) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--plan-tier takes PLAN=TIER, not '" + entry + "'");
+    }
+    auto tier = engine::ParseTier(entry.substr(eq + 1));
+    if (!tier.ok()) return Status::InvalidArgument("--plan-tier " + entry + ": " + tier.status().message());
+    tiers[entry.substr(0, eq)] = *tier;
+  }
+  return tiers;
 }
 
 void EngineOptions::AddFlags(CLI::App& app) {
@@ -72,6 +87,9 @@ void EngineOptions::AddFlags(CLI::App& app) {
   app.add_option("--spare-column-families", spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
       ->capture_default_str();
+  app.add_option("--plan-tier", plan_tiers,
+                 "PLAN=TIER: the tier (pooled or column_family) of the plan's new tenants when their "
+                 "create names none; repeatable (built in: free=pooled, other plans column_family)");
   app.add_option("--pooled-column-families", pooled_column_families,
                  "column families shared by the tenants of the pooled tier (made at the first start "
                  "that needs them; lowering it only stops new tenants going to the ones past it)")

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <vector>
 
 namespace tenantkv::server {
@@ -189,6 +190,19 @@ TEST(ServerOptions, PooledColumnFamiliesSetting) {
   EXPECT_EQ(flags->pooled_column_families, 8u);
   EXPECT_FALSE(Parse({"--pooled-column-families", "0"}).ok());
   EXPECT_FALSE(Parse({"--pooled-column-families", "65"}).ok());
+}
+
+TEST(ServerOptions, PlanTierSetting) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(*PlanTiersOf(*defaults), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kPooled}}));
+  auto flags = Parse({"--plan-tier", "free=column_family", "--plan-tier", "trial=pooled"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(*PlanTiersOf(*flags), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kColumnFamily},
+                                                                       {"trial", engine::Tier::kPooled}}));
+  for (const char* bad : {"free=dedicated", "free", "=pooled", "free=Pooled"}) {
+    EXPECT_FALSE(Parse({"--plan-tier", bad}).ok()) << bad;
+  }
 }
 
 TEST(ServerOptions, ApiKeyCapSetting) {
