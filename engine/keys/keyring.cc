@@ -57,6 +57,14 @@ KeyPtr Keyring::Get(uint32_t version) const {
   return Load(version);
 }
 
+KeyPtr Keyring::GetLoaded(uint32_t version) const {
+  ReaderLock lock(mu_);
+  auto it = keys_.find(version);
+  if (it == keys_.end() || it->second->key == nullptr) return nullptr;
+  it->second->Touch();
+  return it->second->key;
+}
+
 std::pair<uint32_t, KeyPtr> Keyring::Current() const {
   uint32_t version = 0;
   {

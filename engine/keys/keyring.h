@@ -48,6 +48,9 @@ class Keyring {
   // version is unknown or destroyed, or its loading failed (Knows() tells
   // the two apart).
   KeyPtr Get(uint32_t version) const;
+  // The key of `version` if it is in memory now; never loads it (nullptr
+  // otherwise), so it never blocks on the key provider.
+  KeyPtr GetLoaded(uint32_t version) const;
   // The version for new writes and its key; {0, nullptr} if there is none,
   // {version, nullptr} if loading it failed.
   std::pair<uint32_t, KeyPtr> Current() const;

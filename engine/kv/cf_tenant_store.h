@@ -60,6 +60,7 @@ class CfTenantStore final : public TenantStore {
                 CfTenantStoreOptions options);
 
   Result<ValueRecord> Get(std::string_view key) override;
+  Result<ValueRecord> GetResident(std::string_view key) override;
   Result<PutResult> Put(std::string_view key, std::string_view value,
                         const PutOptions& options) override;
   Status Delete(std::string_view key, const WriteCondition& condition) override;
@@ -110,6 +111,9 @@ class CfTenantStore final : public TenantStore {
   // reading at a bound.
   template <typename Map, typename Fn>
   Status ReadStoredSorted(Map& keys, Fn&& each);
+  // Get (resident_only false) and GetResident (true): one read path, so
+  // both see the store's key prefix alike.
+  Result<ValueRecord> Read(std::string_view key, bool resident_only);
   Status Open(std::string_view key, Stored* stored, std::string* value);
   // As Open, for a value read without the key's lock: if its data key was
   // destroyed meanwhile (it was re-encrypted), reads the key again once.

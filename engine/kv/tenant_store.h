@@ -52,6 +52,10 @@ class TenantStore {
   virtual ~TenantStore() = default;
 
   virtual Result<ValueRecord> Get(std::string_view key) = 0;
+  // Get without blocking: Unavailable("would_block") when the answer needs
+  // a disk read, a data key loaded from the key provider, or an expired
+  // value deleted; the caller then calls Get() where blocking is fine.
+  virtual Result<ValueRecord> GetResident(std::string_view key) = 0;
   virtual Result<PutResult> Put(std::string_view key, std::string_view value,
                                 const PutOptions& options) = 0;
   virtual Status Delete(std::string_view key, const WriteCondition& condition) = 0;

@@ -51,6 +51,24 @@ Status FairScheduler::Run(const std::string& tenant, const SchedParams& params, 
   return Status::Ok();
 }
 
+bool FairScheduler::TryRun(const std::string& tenant, double cost, const std::function<bool()>& fn) {
+  {
+    MutexLock lock(mu_);
+    if (stopping_ || active_ >= slots_ || queue_.size() != 0) return false;
+    ++active_;
+  }
+  bool done = false;
+  RunHoldingSlot([&] { done = fn(); });
+  if (done) {
+    MutexLock lock(mu_);
+    SchedulerTenantStats& st = stats_[tenant];
+    ++st.served;
+    st.served_cost += cost;
+    st.ObserveWait(0);
+  }
+  return done;
+}
+
 void FairScheduler::RunHoldingSlot(const std::function<void()>& fn) {
   // The slot is passed on even if the operation throws.
   struct ReleaseOnExit {

@@ -53,6 +53,10 @@ class FairScheduler {
 
   Status Run(const std::string& tenant, const SchedParams& params, double cost,
              const std::function<void()>& fn);
+  // Runs `fn` at once, holding a slot, if one is free and nothing waits;
+  // never waits. `fn` returns false if it could not do its work without
+  // blocking: the operation is then not counted. True if it ran and did.
+  bool TryRun(const std::string& tenant, double cost, const std::function<bool()>& fn);
 
   SchedulerTenantStats Stats(const std::string& tenant) const;
   // Every tenant's counters with `queued` filled in, taken under one lock

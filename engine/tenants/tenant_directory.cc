@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 #include "engine/storage/rocks_status.h"
 
 namespace tenantkv::engine {

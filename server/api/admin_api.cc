@@ -64,7 +64,7 @@ class AdminRoutes {
     TKV_RETURN_IF_ERROR(RecordAudit(
         engine_, c, "tenant.create", tenant->id(),
         json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
-    c.res.set_header("Location", "/admin/v1/tenants/" + tenant->id());
+    c.res.SetHeader("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();
   }
@@ -133,7 +133,7 @@ class AdminRoutes {
                                     json{{"key_id", key.info.key_id}, {"role", engine::RoleName(role)}}.dump()));
     json out = ApiKeyJson(key.info);
     out["token"] = key.token;
-    c.res.set_header("Cache-Control", "no-store");
+    c.res.SetHeader("Cache-Control", "no-store");
     WriteJson(c.res, 201, out);
     return Status::Ok();
   }

@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "crypto/random.h"
 #include "server/http/http_status.h"
 #include "server/api/json_io.h"
 #include "server/observe/logging.h"
 #include "server/observe/prometheus.h"
-#include "server/http/thread_priority.h"
-#include "server/http/tls_context.h"
 #include "server/http/url.h"
 
 namespace tenantkv::server {
@@ -39,7 +38,10 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
       bypass_scheduler_(options.bypass_scheduler),
       admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
-      metrics_(engine) {
+      metrics_(engine),
+      workers_(options.workers > 0 && !options.bypass_scheduler
+                   ? std::make_unique<RequestWorkers>(options.workers, &engine->clock())
+                   : nullptr) {
   auto prefix = crypto::RandomHex(4);
   request_id_prefix_ = prefix.ok() ? *prefix : "00000000";
   router_.Add("GET", "/healthz", {"healthz", Access::kPublic, false, [](Call& c) {
@@ -53,8 +55,8 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
               }});
   router_.Add("GET", "/metrics", {"metrics", Access::kOperator, false, [this](Call& c) {
                 c.res.status = 200;
-                c.res.set_header("Cache-Control", "no-store");
-                c.res.set_content(metrics_.Render(), kPrometheusContentType);
+                c.res.SetHeader("Cache-Control", "no-store");
+                c.res.SetBody(metrics_.Render(), kPrometheusContentType);
                 return Status::Ok();
               }});
   AddDataRoutes(router_, options.max_response_value_bytes);
@@ -67,16 +69,17 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
     rotation = std::make_shared<KeyRotationService>(engine_, RotationPolicyOf(ServerOptions{}), 0);
   }
   AddKeyRoutes(router_, engine_, std::move(rotation));
+  AddBackupRoutes(router_, engine_);
+  // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;
     r.metrics_index = metrics_.AddRoute(method, pattern);
   });
-  AddBackupRoutes(router_, engine_);
 }
 
-std::string Api::RequestId(const httplib::Request& req) {
-  const std::string& given = req.get_header_value("X-Request-Id");
+std::string Api::RequestId(const HttpRequest& req) {
+  const std::string& given = req.Header("X-Request-Id");
   bool ok = !given.empty() && given.size() <= 128;
   for (char c : given) ok = ok && IsRequestIdChar(c);
   if (ok) return given;
@@ -98,34 +101,161 @@ std::string Api::RequestId(const httplib::Request& req) {
   return id;
 }
 
-void Api::Handle(const httplib::Request& req, httplib::Response& res) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::string request_id = RequestId(req);
+// The head phase's findings, carried by the request to its second phase.
+struct Api::Exchange final : RequestState {
+  std::chrono::steady_clock::time_point start;
+  std::string request_id;
   Outcome out;
+  PathParams params;
+  std::map<std::string, std::string> query;
+  Principal principal;
+  bool tenant_call = false;  // authenticated with a tenant key: charged, RateLimit headers
+  std::optional<AdmissionTicket> ticket;  // a tenant call's in-flight slot, held to the answer
+  HttpResponse res;
+};
+
+bool Api::OnHead(HttpRequest& req, HttpResponse& res) {
+  auto ex = std::make_unique<Exchange>();
+  ex->start = std::chrono::steady_clock::now();
+  ex->request_id = RequestId(req);
   Status s;
   try {
-    s = Dispatch(req, res, &out);
+    s = Prepare(req, *ex);
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("unhandled exception: ") + e.what());
   } catch (...) {
     s = Status::Internal("unhandled exception");
   }
   if (!s.ok()) {
-    res.headers.erase("ETag");
-    if (!out.problem_written) WriteProblem(res, s);
+    Finish(req, *ex, s);
+    res = std::move(ex->res);
+    return false;
+  }
+  req.state = std::move(ex);
+  return true;
+}
+
+void Api::Handle(HttpRequest req, Respond respond) {
+  if (dynamic_cast<Exchange*>(req.state.get()) == nullptr) {
+    HttpResponse refused;
+    if (!OnHead(req, refused)) {
+      respond(std::move(refused));
+      return;
+    }
+  }
+  Exchange& ex = static_cast<Exchange&>(*req.state);
+  const Route& route = *ex.out.route;
+  // Health checks are answered on the calling (I/O) thread: they never block.
+  if (workers_ == nullptr || route.access == Access::kPublic) return Complete(std::move(req), respond);
+  // A read of a value in memory, with nobody waiting, costs less than the
+  // hop to a worker and back: answered here when it cannot block.
+  Status resident;
+  if (route.resident && ex.tenant_call && workers_->Idle() && TryResident(req, ex, &resident)) {
+    Finish(req, ex, resident);
+    HttpResponse res = std::move(ex.res);
+    req.state.reset();
+    return respond(std::move(res));
+  }
+  std::string queue;
+  engine::SchedParams p;
+  double cost = 1.0;
+  if (ex.tenant_call) {
+    const engine::Quota q = ex.out.tenant->limits().quota();
+    queue = ex.out.tenant->id();
+    p.weight = static_cast<double>(q.weight);
+    p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
+    p.max_queue_us = q.max_queue_ms * 1000;
+    p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+    cost += static_cast<double>(req.body.size()) / 4096.0;
+  } else {
+    // The operator's and anonymous calls share one queue of weight 1,
+    // bounded like a tenant's.
+    queue = ex.out.is_operator ? "(operator)" : "(anonymous)";
+    p.max_queue_us = 10'000'000;
+  }
+  auto pending = std::make_shared<std::pair<HttpRequest, Respond>>(std::move(req), respond);
+  const bool queued = workers_->Submit(queue, p, cost, [this, pending](bool expired) {
+    if (expired) {
+      return Refuse(std::move(pending->first), pending->second,
+                    Status::Unavailable("the request waited longer than max_queue_ms for a worker", "deadline"));
+    }
+    Complete(std::move(pending->first), pending->second);
+  });
+  if (!queued) {
+    Refuse(std::move(pending->first), pending->second,
+           Status::Unavailable("the tenant's request queue is full", "queue_full"));
+  }
+}
+
+bool Api::TryResident(const HttpRequest& req, Exchange& ex, Status* s) {
+  const Route& route = *ex.out.route;
+  HttpResponse res;
+  Call call{req, res, ex.params, ex.query, ex.principal, ex.out.tenant, &admission_};
+  call.resident_only = true;
+  const bool done = engine_->scheduler().TryRun(call.tenant->id(), 1.0, [&] {
+    try {
+      *s = route.handler(call);
+    } catch (const std::exception& e) {
+      *s = Status::Internal(std::string("unhandled exception: ") + e.what());
+    }
+    return s->code() != Code::kUnavailable || s->reason() != "would_block";
+  });
+  if (!done) return false;
+  ex.res = std::move(res);
+  ex.out.read_bytes = call.read_bytes;
+  ex.out.write_bytes = call.write_bytes;
+  return true;
+}
+
+void Api::Complete(HttpRequest req, const Respond& respond) {
+  Exchange& ex = static_cast<Exchange&>(*req.state);
+  Status s;
+  try {
+    s = Execute(req, ex);
+  } catch (const std::exception& e) {
+    s = Status::Internal(std::string("unhandled exception: ") + e.what());
+  } catch (...) {
+    s = Status::Internal("unhandled exception");
+  }
+  Finish(req, ex, s);
+  HttpResponse res = std::move(ex.res);
+  req.state.reset();  // the in-flight slot is free before the answer leaves
+  respond(std::move(res));
+}
+
+void Api::Refuse(HttpRequest req, const Respond& respond, const Status& s) {
+  Exchange& ex = static_cast<Exchange&>(*req.state);
+  ex.res.SetHeader("Retry-After", "1");
+  Finish(req, ex, s);
+  HttpResponse res = std::move(ex.res);
+  req.state.reset();
+  respond(std::move(res));
+}
+
+void Api::Finish(const HttpRequest& req, Exchange& ex, const Status& s) {
+  HttpResponse& res = ex.res;
+  if (ex.tenant_call) {
+    engine::Tenant& t = *ex.out.tenant;
+    admission_.Charge(t, ex.out.read_bytes, ex.out.write_bytes);
+    t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
+    admission_.SetHeaders(t, res);
+  }
+  if (!s.ok()) {
+    res.headers.Erase("ETag");
+    if (!ex.out.problem_written) WriteProblem(res, s);
     if (res.status >= 500 && res.status != 503 && res.status != 507) {
-      spdlog::error("request {} {} {} failed: {}", request_id, req.method,
-                    out.route != nullptr ? out.route->name : "unmatched", s.ToString());
+      spdlog::error("request {} {} {} failed: {}", ex.request_id, req.method,
+                    ex.out.route != nullptr ? ex.out.route->name : "unmatched", s.ToString());
     }
   }
   static const std::string kRequestIdHeader = "X-Request-Id";
-  AddOwnHeader(res, kRequestIdHeader, request_id);  // checked characters or our own hex
+  AddOwnHeader(res, kRequestIdHeader, ex.request_id);  // checked characters or our own hex
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start).count();
-  Account(req, res, request_id, out, s, us);
+                      std::chrono::steady_clock::now() - ex.start).count();
+  Account(req, res, ex.request_id, ex.out, s, us);
 }
 
-void Api::Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+void Api::Account(const HttpRequest& req, const HttpResponse& res, const std::string& request_id,
                   const Outcome& out, const Status& s, int64_t duration_us) {
   RequestSeries& series = out.tenant ? Metrics::ForTenant(*out.tenant)
                           : out.is_operator ? metrics_.operator_series()
@@ -134,7 +264,6 @@ void Api::Account(const httplib::Request& req, const httplib::Response& res, con
   series.Record(route, res.status, duration_us, s.ok() ? std::string_view() : std::string_view(s.reason()),
                 out.read_bytes, out.write_bytes);
   if (!access_log_ || !access_log_->should_log(spdlog::level::info)) return;
-  thread_priority::Restore();  // the log takes a lock: never at idle priority
   // Labels, sizes and codes only: never keys, values, tokens or headers.
   // Built by hand: this runs for every request.
   std::string line;
@@ -169,18 +298,20 @@ void Api::Account(const httplib::Request& req, const httplib::Response& res, con
   access_log_->info(line);
 }
 
-bool Api::HandleLibraryError(const httplib::Request& req, httplib::Response& res) {
-  if (res.get_header_value("Content-Type") == "application/problem+json") return false;
-  WriteHttpProblem(res, res.status);
+void Api::OnFrontRefusal(const HttpRequest& req, HttpResponse& res) {
   const std::string request_id = RequestId(req);
-  res.set_header("X-Request-Id", request_id);
-  Account(req, res, request_id, Outcome(), Status::Ok(), 0);
-  // The library refused the request itself: the stream may be out of step.
-  res.set_header("Connection", "close");
-  return true;
+  res.SetHeader("X-Request-Id", request_id);
+  // The problem's code names the refusal in the metrics and the log.
+  const json problem = json::parse(res.body, nullptr, false);
+  std::string code = "bad_request";
+  if (problem.is_object() && problem.contains("code") && problem["code"].is_string()) {
+    code = problem["code"].get<std::string>();
+  }
+  Account(req, res, request_id, Outcome(), Status(Code::kInvalidArgument, code, "refused by the HTTP front"), 0);
+  res.close = true;
 }
 
-Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out) {
+Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   const std::string& target = req.target;
   const size_t q = target.find('?');
   std::string_view path = std::string_view(target).substr(0, q);
@@ -191,21 +322,21 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   }
   if (match.outcome == Outcome::kNotFound) return Status::NotFound("no such route", "route_not_found");
   if (match.outcome == Outcome::kMethodNotAllowed) {
-    res.set_header("Allow", match.allow);
+    ex.res.SetHeader("Allow", match.allow);
     Status refused(Code::kInvalidArgument, "method_not_allowed",
                    "method " + req.method + " is not allowed here; allowed: " + match.allow);
-    WriteHttpProblem(res, 405, refused.reason(), refused.message());
-    out->problem_written = true;
+    WriteHttpProblem(ex.res, 405, refused.reason(), refused.message());
+    ex.out.problem_written = true;
     return refused;
   }
   const Route& route = *match.route;
-  out->route = &route;
+  ex.out.route = &route;
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
-  Call call{req, res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
+  Call call{req, ex.res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
   if (route.access != Access::kPublic) {
     const bool admin_route = route.access == Access::kOperator || route.access == Access::kSelf;
-    if (admin_route && admin_require_client_cert_ && !HasVerifiedClientCert(req)) {
+    if (admin_route && admin_require_client_cert_ && !req.tls_client_verified) {
       return Status::PermissionDenied("admin routes need a verified TLS client certificate",
                                       "client_cert_required");
     }
@@ -214,33 +345,44 @@ Status Api::Dispatch(const httplib::Request& req, httplib::Response& res, Outcom
   if (s.code() == Code::kUnauthenticated) {
     // Only a failed token meets the address's failure count: a valid one
     // is always served (see auth_backoff.h).
-    thread_priority::Restore();  // a lock other failing requests wait on
     const int64_t wait_us = auth_backoff_.RecordFailure(req.remote_addr);
     if (wait_us > 0) {
-      res.set_header("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
+      ex.res.SetHeader("Retry-After", std::to_string((wait_us + 999'999) / 1'000'000));
       metrics_.CountAuthBackoff();
       s = Status(Code::kResourceExhausted, "auth_backoff",
                  "too many failed authentications from this address; retry later");
     }
   }
-  out->is_operator = call.principal.is_operator;
-  out->tenant = call.tenant;
+  ex.out.is_operator = call.principal.is_operator;
+  ex.out.tenant = call.tenant;
   if (!s.ok()) {
     // A valid tenant key refused by access rules counts as its tenant's.
-    if (!out->tenant && !call.principal.is_operator) out->tenant = call.principal.key_tenant;
+    if (!ex.out.tenant && !call.principal.is_operator) ex.out.tenant = call.principal.key_tenant;
     return s;
   }
-  if (route.access != Access::kTenant) {
-    // Admin work takes engine-wide locks: never at idle priority, even on a
-    // connection whose earlier data calls were refused.
-    thread_priority::Restore();
-  }
+  ex.params = std::move(call.params);
+  ex.query = std::move(call.query);
+  ex.principal = std::move(call.principal);
+  if (call.tenant == nullptr) return Status::Ok();
   // A tenant key's call is its tenant's, on an admin route too (a tenant
   // admin key): it passes the tenant's admission. The operator's calls are
   // charged to no tenant.
-  s = call.tenant != nullptr ? HandleTenantCall(route, call) : route.handler(call);
-  out->read_bytes = call.read_bytes;
-  out->write_bytes = call.write_bytes;
+  ex.tenant_call = true;
+  auto ticket = admission_.Admit(*call.tenant, route.io, ex.res);
+  if (!ticket.ok()) return ticket.status();
+  ex.ticket.emplace(std::move(ticket).value());
+  return Status::Ok();
+}
+
+Status Api::Execute(const HttpRequest& req, Exchange& ex) {
+  const Route& route = *ex.out.route;
+  Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
+            ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
+  // Admin routes do not queue for a storage slot: their work is metadata
+  // under engine-wide locks, bounded by the rate and concurrency quota.
+  Status s = ex.tenant_call && route.access == Access::kTenant ? RunScheduled(route, call) : route.handler(call);
+  ex.out.read_bytes = call.read_bytes;
+  ex.out.write_bytes = call.write_bytes;
   return s;
 }
 
@@ -258,34 +400,15 @@ Status Api::RunScheduled(const Route& route, Call& call) {
   Status result;
   Status queued = engine_->scheduler().Run(call.tenant->id(), p, cost, [&] { result = route.handler(call); });
   if (!queued.ok()) {
-    call.res.set_header("Retry-After", "1");
+    call.res.SetHeader("Retry-After", "1");
     return queued;
   }
   return result;
 }
 
-Status Api::HandleTenantCall(const Route& route, Call& call) {
-  engine::Tenant& t = *call.tenant;
-  auto ticket = admission_.Admit(t, route.io, call.res);
-  if (ticket.ok()) {
-    thread_priority::Admitted();
-  } else {
-    thread_priority::RefusedByAdmission();
-  }
-  // Admin routes do not queue for a storage slot: their work is metadata
-  // under engine-wide locks, bounded by the rate and concurrency quota.
-  Status s = !ticket.ok()                        ? ticket.status()
-             : route.access == Access::kTenant ? RunScheduled(route, call)
-                                                 : route.handler(call);
-  admission_.Charge(t, call.read_bytes, call.write_bytes);
-  t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
-  admission_.SetHeaders(t, call.res);
-  return s;
-}
-
 Status Api::Authorize(const Route& route, Call& call) {
   if (route.access == Access::kPublic) return Status::Ok();
-  TKV_ASSIGN_OR_RETURN(call.principal, auth_->Authenticate(call.req.get_header_value("Authorization")));
+  TKV_ASSIGN_OR_RETURN(call.principal, auth_->Authenticate(call.req.Header("Authorization")));
   const Principal& p = call.principal;
   switch (route.access) {
     case Access::kPublic:

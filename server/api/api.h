@@ -2,13 +2,13 @@
 // rules, problem+json errors and request ids — independent of sockets.
 #pragma once
 
-#include <httplib.h>
 #include <spdlog/logger.h>
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/engine.h"
@@ -18,6 +18,7 @@
 #include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
 #include "server/observe/metrics.h"
+#include "server/api/request_workers.h"
 #include "server/api/router.h"
 #include "server/app/server_options.h"
 
@@ -32,8 +33,8 @@ enum class Access {
 };
 
 struct Call {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const HttpRequest& req;
+  HttpResponse& res;
   PathParams params;
   std::map<std::string, std::string> query;
   Principal principal;
@@ -41,6 +42,9 @@ struct Call {
   Admission* admission = nullptr;
   int64_t read_bytes = 0;   // set by data handlers: bytes the operation read
   int64_t write_bytes = 0;  // ...and wrote; charged to the I/O buckets after
+  // Set for a `resident` route's attempt on an I/O thread: the handler must
+  // not block, and answers Unavailable("would_block") when it would.
+  bool resident_only = false;
 };
 
 using Handler = std::function<Status(Call&)>;
@@ -55,6 +59,9 @@ struct Route {
   size_t metrics_index = Metrics::kUnmatchedRoute;  // its slot in RequestSeries
   std::string method{};   // as registered, e.g. "GET"
   std::string pattern{};  // e.g. "/v1/kv/{*key}"
+  // Its handler honours Call::resident_only: tried on the I/O thread first
+  // when nothing waits (a single-key read of a value in memory).
+  bool resident = false;
 };
 
 using ApiRouter = Router<Route>;
@@ -83,9 +90,12 @@ Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& act
                    const std::string& tenant, const std::string& details_json = "{}");
 
 struct ApiOptions {
-  // Runs storage operations on the HTTP thread without the fair scheduler
-  // (for measuring the scheduler's cost only).
+  // Runs storage operations on the HTTP front's I/O thread without the
+  // fair scheduler or the workers (for measuring their cost only).
   bool bypass_scheduler = false;
+  // Threads running the handlers in weighted-fair order by tenant
+  // (request_workers.h); 0 = on the thread that calls Handle().
+  size_t workers = 0;
   // One JSON line per request goes here (see server/observe/logging.h); nullptr = none.
   std::shared_ptr<spdlog::logger> access_log;
   // Operator and tenant-admin routes (/admin/...) answer 403
@@ -108,20 +118,27 @@ class Api final : public HttpHandler {
   // `engine` and `auth` must outlive the Api. Thread-safe after construction.
   Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options = {});
 
-  // Answers one request completely: never throws, never leaves a 5xx
-  // without a problem body, always sets X-Request-Id.
-  void Handle(const httplib::Request& req, httplib::Response& res) override;
+  // The head phase: matches the route, checks the client certificate of
+  // admin routes, authenticates the token and admits a tenant's call under
+  // its rate, concurrency and I/O quotas. A refusal is answered from here,
+  // complete (problem+json, X-Request-Id, counted and logged), before the
+  // body is read.
+  bool OnHead(HttpRequest& req, HttpResponse& res) override;
 
-  // Fills in a problem body for errors the HTTP library raised itself (a
-  // bad request line, an oversized body...). Returns true if it did, in
-  // which case the connection should be closed; false for our own errors.
-  bool HandleLibraryError(const httplib::Request& req, httplib::Response& res) override;
+  // Runs the route's handler (a tenant's data call through the fair
+  // scheduler) and answers: never throws, never leaves a 5xx without a
+  // problem body, always sets X-Request-Id. A request that did not pass
+  // OnHead() goes through it first.
+  void Handle(HttpRequest req, Respond respond) override;
+
+  // Adds the request id to the front's own refusal, counts and logs it.
+  void OnFrontRefusal(const HttpRequest& req, HttpResponse& res) override;
 
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 
   // The client's X-Request-Id if it is sane, else a new unique one.
-  std::string RequestId(const httplib::Request& req) override;
+  std::string RequestId(const HttpRequest& req);
 
  private:
   // Who called which route, and what it cost: for metrics and the access log.
@@ -135,16 +152,27 @@ class Api final : public HttpHandler {
     // Status code. The returned Status still names it for the accounting.
     bool problem_written = false;
   };
-  Status Dispatch(const httplib::Request& req, httplib::Response& res, Outcome* out);
+  struct Exchange;
+  // The head phase's checks, up to admission; the findings go to `ex`.
+  Status Prepare(const HttpRequest& req, Exchange& ex);
+  // The route's handler, once the whole request is there.
+  Status Execute(const HttpRequest& req, Exchange& ex);
+  // Charges a tenant's call, writes the problem of a failure, the request
+  // id, and accounts for the request; ex.res is then the answer.
+  void Finish(const HttpRequest& req, Exchange& ex, const Status& s);
   // Counts the request in its caller's series and writes its access line.
-  void Account(const httplib::Request& req, const httplib::Response& res, const std::string& request_id,
+  void Account(const HttpRequest& req, const HttpResponse& res, const std::string& request_id,
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
-  // A call with a tenant key (data routes, and admin routes called with a
-  // tenant admin key): admission, the handler, then charging and quota
-  // headers.
-  Status HandleTenantCall(const Route& route, Call& call);
   Status RunScheduled(const Route& route, Call& call);
+  // The handler of a `resident` route run on this thread without blocking,
+  // if nothing waits for a worker or a storage slot and the handler can do
+  // without blocking; false leaves `ex` as it was.
+  bool TryResident(const HttpRequest& req, Exchange& ex, Status* s);
+  // Execute, Finish and answer: the second phase's work.
+  void Complete(HttpRequest req, const Respond& respond);
+  // Answers `req` with `s` without running its handler.
+  void Refuse(HttpRequest req, const Respond& respond, const Status& s);
 
   engine::Engine* const engine_;
   const Authenticator* const auth_;
@@ -158,6 +186,8 @@ class Api final : public HttpHandler {
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;
+  // Last: joined first, while the members its work uses are alive.
+  std::unique_ptr<RequestWorkers> workers_;
 };
 
 }  // namespace tenantkv::server

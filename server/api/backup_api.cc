@@ -61,7 +61,7 @@ class BackupRoutes {
     TKV_ASSIGN_OR_RETURN(std::string handover, engine_->TenantHandover(c.params["id"], passphrase));
     // Neither the passphrase nor the wrapped keys go into the log.
     TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.handover", c.params["id"]));
-    c.res.set_header("Cache-Control", "no-store");
+    c.res.SetHeader("Cache-Control", "no-store");
     WriteJson(c.res, 200, {{"tenant", c.params["id"]}, {"handover", json::parse(handover)}});
     return Status::Ok();
   }
@@ -104,7 +104,7 @@ class BackupRoutes {
               {"dry_run", r.dry_run}};
     if (out.created != nullptr) {
       j["plan"] = out.created->Info().plan;
-      c.res.set_header("Location", "/admin/v1/tenants/" + out.tenant);
+      c.res.SetHeader("Location", "/admin/v1/tenants/" + out.tenant);
     }
     WriteJson(c.res, r.dry_run ? 200 : 201, j);
     return Status::Ok();

@@ -47,13 +47,13 @@ bool NoneMatchHits(const std::string& header, const std::string& etag) {
   return false;
 }
 
-Result<engine::WriteCondition> ParseCondition(const httplib::Request& req, bool allow_none_match) {
+Result<engine::WriteCondition> ParseCondition(const HttpRequest& req, bool allow_none_match) {
   engine::WriteCondition c;
-  if (req.has_header("If-Match")) {
-    TKV_ASSIGN_OR_RETURN(c.if_match, ParseSingleEtag(req.get_header_value("If-Match"), "If-Match"));
+  if (req.HasHeader("If-Match")) {
+    TKV_ASSIGN_OR_RETURN(c.if_match, ParseSingleEtag(req.Header("If-Match"), "If-Match"));
   }
-  if (req.has_header("If-None-Match")) {
-    auto v = ParseSingleEtag(req.get_header_value("If-None-Match"), "If-None-Match");
+  if (req.HasHeader("If-None-Match")) {
+    auto v = ParseSingleEtag(req.Header("If-None-Match"), "If-None-Match");
     if (!allow_none_match) {
       return Status::InvalidArgument("If-None-Match is not supported on DELETE", "bad_precondition");
     }
@@ -65,9 +65,9 @@ Result<engine::WriteCondition> ParseCondition(const httplib::Request& req, bool 
   return c;
 }
 
-Result<int64_t> ParseTtl(const httplib::Request& req) {
-  if (!req.has_header("Ttl-Seconds")) return int64_t{0};
-  const std::string v = req.get_header_value("Ttl-Seconds");
+Result<int64_t> ParseTtl(const HttpRequest& req) {
+  if (!req.HasHeader("Ttl-Seconds")) return int64_t{0};
+  const std::string v = req.Header("Ttl-Seconds");
   int64_t ttl = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ttl);
   if (ec != std::errc() || end != v.data() + v.size() || ttl < 1 || ttl > engine::kMaxTtlSeconds) {
@@ -79,19 +79,20 @@ Result<int64_t> ParseTtl(const httplib::Request& req) {
 const std::string kCacheControl = "Cache-Control";
 const std::string kEtag = "ETag";
 
-void NoStore(httplib::Response& res) { AddOwnHeader(res, kCacheControl, "no-store"); }
+void NoStore(HttpResponse& res) { AddOwnHeader(res, kCacheControl, "no-store"); }
 
 Status GetValue(Call& c) {
   NoStore(c.res);
-  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.tenant->store().Get(c.params["key"]));
+  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.resident_only ? c.tenant->store().GetResident(c.params["key"])
+                                                                 : c.tenant->store().Get(c.params["key"]));
   c.read_bytes = static_cast<int64_t>(c.params["key"].size() + rec.value.size());
   AddOwnHeader(c.res, kEtag, Quoted(rec.etag));
-  if (c.req.has_header("If-None-Match") && NoneMatchHits(c.req.get_header_value("If-None-Match"), rec.etag)) {
+  if (c.req.HasHeader("If-None-Match") && NoneMatchHits(c.req.Header("If-None-Match"), rec.etag)) {
     c.res.status = 304;
     return Status::Ok();
   }
   c.res.status = 200;
-  c.res.set_content(std::move(rec.value), "application/octet-stream");
+  c.res.SetBody(std::move(rec.value), "application/octet-stream");
   return Status::Ok();
 }
 
@@ -174,7 +175,7 @@ Status RunBatch(Call& c, uint64_t server_bound) {
     if (r.value) c.read_bytes += static_cast<int64_t>(r.value->size());
   }
   c.res.status = 200;
-  c.res.set_content(BatchResultsJson(results), "application/json");
+  c.res.SetBody(BatchResultsJson(results), "application/json");
   return Status::Ok();
 }
 
@@ -225,7 +226,9 @@ void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes) {
   const uint64_t bound = max_response_value_bytes;
   auto list = [bound](Call& c) { return ListValues(c, bound); };
   auto batch = [bound](Call& c) { return RunBatch(c, bound); };
-  router.Add("GET", "/v1/kv/{*key}", {"kv.get", Access::kTenant, false, GetValue, IoKind::kRead});
+  Route get{"kv.get", Access::kTenant, false, GetValue, IoKind::kRead};
+  get.resident = true;  // GetValue reads with GetResident() when asked
+  router.Add("GET", "/v1/kv/{*key}", std::move(get));
   router.Add("PUT", "/v1/kv/{*key}", {"kv.put", Access::kTenant, true, PutValue, IoKind::kWrite});
   router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue, IoKind::kWrite});
   router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, list, IoKind::kRead});

@@ -7,11 +7,11 @@
 
 namespace tenantkv::server {
 
-Result<json> ParseJsonObject(const httplib::Request& req) { return ParseAdminBodyText(req.body); }
+Result<json> ParseJsonObject(const HttpRequest& req) { return ParseAdminBodyText(req.body); }
 
-void WriteJson(httplib::Response& res, int status, const json& body) {
+void WriteJson(HttpResponse& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  res.SetBody(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 std::string Rfc3339(int64_t unix_millis) {

@@ -1,8 +1,6 @@
 // JSON request bodies and responses, and RFC 3339 timestamps.
 #pragma once
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include "crypto/status.h"
 #include "engine/kv/kv_types.h"
 #include "engine/quota/quota.h"
+#include "server/http/http_message.h"
 
 namespace tenantkv::server {
 
@@ -20,10 +19,10 @@ using nlohmann::json;
 // Parses the body of an admin route as a JSON object whatever its
 // Content-Type (curl's -d sends form encoding): ParseAdminBodyText
 // (request_parsing.h), so at most 64 KiB and 64 levels deep.
-Result<json> ParseJsonObject(const httplib::Request& req);
+Result<json> ParseJsonObject(const HttpRequest& req);
 
 // Sets status and a compact JSON body (invalid UTF-8 replaced by U+FFFD).
-void WriteJson(httplib::Response& res, int status, const json& body);
+void WriteJson(HttpResponse& res, int status, const json& body);
 
 // "2026-11-29T02:30:00Z" (UTC, second precision).
 std::string Rfc3339(int64_t unix_millis);

@@ -1,6 +1,6 @@
 // Pure parsers of request bodies and query strings: the part of each route
 // that turns untrusted bytes into typed requests. No engine, no I/O, no
-// httplib, so unit tests and fuzz targets (tests/fuzz/) call them directly.
+// HTTP types, so unit tests and fuzz targets (tests/fuzz/) call them directly.
 // Every refusal is InvalidArgument with the stable `code` the route answers.
 #pragma once
 

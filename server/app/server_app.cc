@@ -9,7 +9,6 @@
 
 #include "crypto/keys/file/file_key_provider.h"
 #include "crypto/keys/pkcs11/pkcs11_key_provider.h"
-#include "server/http/thread_priority.h"
 
 namespace tenantkv::server {
 
@@ -72,6 +71,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   ApiOptions api;
   api.key_rotation = app->key_rotation_;
   api.bypass_scheduler = options.bypass_scheduler;
+  // As many workers as storage slots, so the scheduler's slots fill (durable
+  // writes share an fsync among those in flight), and two more for the
+  // operator's and health calls.
+  api.workers = options.EffectiveSchedulerSlots() + 2;
   api.access_log = std::move(access_log);
   api.admin_require_client_cert = options.admin_require_client_cert;
   api.max_response_value_bytes = options.max_response_value_bytes;
@@ -83,11 +86,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
   // The front takes the HTTP and TLS parts of the options, and the Api as its handler.
   TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, options, app->api_.get()));
-  if (options.throttled_idle_priority && !thread_priority::Enable()) {
-    spdlog::warn("refused requests cannot be moved to idle CPU priority here (switching back needs "
-                 "CAP_SYS_NICE or RLIMIT_NICE >= 20, e.g. LimitNICE=20 in a systemd unit); a flooding "
-                 "tenant's refusals then compete for CPU with everyone else");
-  }
+  for (const std::string& warning : options.deprecation_warnings) spdlog::warn("{}", warning);
   return app;
 }
 

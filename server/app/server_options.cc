@@ -55,9 +55,7 @@ void ServerOptions::AddFlags(CLI::App& app) {
   app.add_flag("--access-log,!--no-access-log", access_log,
                "one JSON line per request on stderr (default on; independent of --log-level)");
   app.add_option("--throttled-idle-priority", throttled_idle_priority,
-                 "true|false: a connection refused by admission (429) runs at idle CPU priority until "
-                 "a request of it is admitted")
-      ->capture_default_str();
+                 "deprecated, ignored: requests are taken in weighted-fair order by tenant instead");
   app.add_flag("--bypass-scheduler", bypass_scheduler,
                "measurement only: skip the fair scheduler (no weights, reservations or deadlines)");
   app.add_flag("--admin-require-client-cert", admin_require_client_cert,
@@ -98,6 +96,12 @@ Result<ServerOptions> ParseServerArgs(int argc, const char* const* argv, int* ex
     return Status::InvalidArgument(*message, "usage");
   }
   *exit_code = 0;
+  o.deprecation_warnings = o.DeprecatedSettings(app);
+  if (app.count("--throttled-idle-priority") > 0) {
+    o.deprecation_warnings.push_back("--throttled-idle-priority is deprecated and ignored: ready requests are "
+                                     "taken in weighted-fair order by tenant, so a flooding tenant's "
+                                     "refusals no longer need idle CPU priority");
+  }
   TKV_RETURN_IF_ERROR(o.Validate());
   if (o.master_key_file.empty()) o.master_key_file = o.data_dir + "/master.key";
   if (o.operator_token_file.empty()) o.operator_token_file = o.data_dir + "/operator.token";

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "crypto/status.h"
 #include "server/app/engine_options.h"
@@ -32,7 +33,7 @@ struct ServerOptions : HttpOptions, TlsOptions, KeyProviderOptions, EngineOption
   std::string log_level = "info";        // trace|debug|info|warn|error|off (JSON lines on stderr)
   bool access_log = true;                // one JSON line per request on stderr, whatever log_level
   bool bypass_scheduler = false;         // measurement only: no scheduler at all
-  bool throttled_idle_priority = true;   // refused connections run at SCHED_IDLE until admitted
+  bool throttled_idle_priority = true;   // deprecated, ignored: the fair scheduler divides the CPU
   bool admin_require_client_cert = false;  // admin routes need a verified client cert (needs the CA)
 
   // Brute-force protection, per client address (IPv6 per /64).
@@ -42,6 +43,10 @@ struct ServerOptions : HttpOptions, TlsOptions, KeyProviderOptions, EngineOption
   int auth_backoff_base_sec = 2;         // first refusal period; doubles with each repeat (seconds)
   int auth_backoff_max_sec = 600;        // longest refusal period (seconds)
   size_t auth_fail_table_size = 65536;   // client addresses remembered at most (LRU)
+
+  // Set by ParseServerArgs: one line per deprecated setting given, for
+  // the server to log at start.
+  std::vector<std::string> deprecation_warnings;
 
   std::string restore_from;              // a node backup dir: restore it into DATA_DIR, then exit
   uint32_t restore_backup_id = 0;        // which backup to restore; 0 = the newest

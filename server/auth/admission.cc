@@ -17,18 +17,18 @@ int64_t CeilSeconds(int64_t micros) {
 }  // namespace
 
 Status Admission::Refuse(engine::TokenBucket& bucket, double need, const char* reason,
-                         const std::string& what, httplib::Response& res) {
+                         const std::string& what, HttpResponse& res) {
   const int64_t wait = bucket.MicrosUntil(need, clock_->NowMonotonicMicros());
-  res.set_header("Retry-After", std::to_string(CeilSeconds(wait)));
+  res.SetHeader("Retry-After", std::to_string(CeilSeconds(wait)));
   return Status(Code::kResourceExhausted, reason, what);
 }
 
-Result<AdmissionTicket> Admission::Admit(engine::Tenant& t, IoKind io, httplib::Response& res) {
+Result<AdmissionTicket> Admission::Admit(engine::Tenant& t, IoKind io, HttpResponse& res) {
   engine::TenantLimits& l = t.limits();
   const engine::Quota q = l.quota();
   if (l.in_flight().fetch_add(1) + 1 > q.max_concurrent) {
     l.in_flight()--;
-    res.set_header("Retry-After", "1");
+    res.SetHeader("Retry-After", "1");
     return Status(Code::kResourceExhausted, "concurrency_limit",
                   "more than max_concurrent (" + std::to_string(q.max_concurrent) + ") requests in flight");
   }
@@ -50,7 +50,7 @@ Result<AdmissionTicket> Admission::Admit(engine::Tenant& t, IoKind io, httplib::
   return ticket;
 }
 
-Status Admission::TakeExtraRequests(engine::Tenant& t, int64_t extra, httplib::Response& res) {
+Status Admission::TakeExtraRequests(engine::Tenant& t, int64_t extra, HttpResponse& res) {
   if (extra <= 0) return Status::Ok();
   engine::TokenBucket& b = t.limits().requests();
   const int64_t now = clock_->NowMonotonicMicros();
@@ -77,7 +77,7 @@ void Admission::Charge(engine::Tenant& t, int64_t read_bytes, int64_t write_byte
   if (write_bytes > 0) t.limits().write_bytes().Charge(static_cast<double>(write_bytes), now);
 }
 
-void Admission::SetHeaders(engine::Tenant& t, httplib::Response& res) {
+void Admission::SetHeaders(engine::Tenant& t, HttpResponse& res) {
   engine::TokenBucket& b = t.limits().requests();
   const int64_t now = clock_->NowMonotonicMicros();
   const double capacity = b.capacity();
@@ -99,7 +99,7 @@ void Admission::SetHeaders(engine::Tenant& t, httplib::Response& res) {
   // In double: storage_bytes * pct may overflow int64 near the bounds.
   if (q.storage_bytes > 0 &&
       static_cast<double>(used) >= static_cast<double>(q.storage_bytes) / 100.0 * static_cast<double>(q.storage_soft_pct)) {
-    res.set_header("Quota-Warning",
+    res.SetHeader("Quota-Warning",
                    "storage_bytes " + std::to_string(used) + "/" + std::to_string(q.storage_bytes));
   }
 }

@@ -8,12 +8,11 @@
 // and, past the soft storage limit, Quota-Warning. Thread-safe.
 #pragma once
 
-#include <httplib.h>
-
 #include <cstdint>
 
 #include "engine/clock.h"
 #include "engine/tenants/tenant.h"
+#include "server/http/http_message.h"
 
 namespace tenantkv::server {
 
@@ -44,23 +43,23 @@ class Admission {
 
   // ResourceExhausted ("concurrency_limit" | "rate_limited" | "io_quota")
   // with Retry-After set on `res` when refused.
-  Result<AdmissionTicket> Admit(engine::Tenant& t, IoKind io, httplib::Response& res);
+  Result<AdmissionTicket> Admit(engine::Tenant& t, IoKind io, HttpResponse& res);
   // Takes `extra` more request tokens (a batch's ops beyond the first),
   // before the batch runs. TooLarge("batch_exceeds_burst") when all its ops
   // are more than burst_requests (it can never fit: no Retry-After);
   // ResourceExhausted("rate_limited") with Retry-After when they fit the
   // burst but not the tokens left (then the batch spends nothing).
-  Status TakeExtraRequests(engine::Tenant& t, int64_t extra, httplib::Response& res);
+  Status TakeExtraRequests(engine::Tenant& t, int64_t extra, HttpResponse& res);
   void Charge(engine::Tenant& t, int64_t read_bytes, int64_t write_bytes);
   // RateLimit-Limit/Remaining/Reset (+ Policy) and Quota-Warning.
-  void SetHeaders(engine::Tenant& t, httplib::Response& res);
+  void SetHeaders(engine::Tenant& t, HttpResponse& res);
 
   int64_t NowMicros() const { return clock_->NowMonotonicMicros(); }
   int64_t NowMillis() const { return clock_->NowUnixMillis(); }
 
  private:
   Status Refuse(engine::TokenBucket& bucket, double need, const char* reason, const std::string& what,
-                httplib::Response& res);
+                HttpResponse& res);
   const engine::Clock* const clock_;
 };
 

@@ -1,180 +1,308 @@
 #include "server/http/http_server.h"
 
-#include <sys/socket.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/mutex.h"
+#include "server/http/connection_caps.h"
+#include "server/http/http_session.h"
 #include "server/http/http_status.h"
-#include "server/http/thread_priority.h"
 #include "server/http/tls_context.h"
 
 namespace tenantkv::server {
 namespace {
 
-// Reads cpp-httplib's protected listening socket (of a Server or an
-// SSLServer) so that the backlog can be raised after bind_to_port().
-struct ListenSocket : httplib::Server {
-  static bool RaiseBacklog(httplib::Server& s, int backlog) {
-    const int fd = s.*(&ListenSocket::svr_sock_);
-    return fd >= 0 && ::listen(fd, backlog) == 0;
-  }
-};
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
 
-// The body framing must be unambiguous before any of the body is read: at
-// most one Content-Length, of plain digits. cpp-httplib itself reads "5,5",
-// "+5" or "1e3" as a length (strtoull) and lets Transfer-Encoding win over a
-// Content-Length; a proxy in front that reads them otherwise would see a
-// different next request (smuggling).
-// Chunked request bodies are refused outright: cpp-httplib 0.11 decodes
-// them leniently ("5 5" is a size of 5, a chunk of the wrong length or
-// without its CRLF is taken as it comes), so what it would store is not
-// what a strict reader of the same bytes would see.
-// True when the framing is sound; otherwise the refusal is written to `res`.
-bool CheckFraming(const httplib::Request& req, httplib::Response& res) {
-  if (req.headers.count("Transfer-Encoding") > 0) {
-    WriteHttpProblem(res, 411, "length_required",
-                     "send the body with a Content-Length; Transfer-Encoding is not accepted");
-    return false;
+// Refused connections answered at once and lingering at most, beyond which
+// a flood's connections are just closed.
+constexpr size_t kMaxLingeringRefusals = 1024;
+
+// Connections need descriptors: the soft limit (often 1,024) goes up to the
+// hard one.
+void RaiseOpenFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    spdlog::warn("open files: cannot read RLIMIT_NOFILE");
+    return;
   }
-  const size_t lengths = req.headers.count("Content-Length");
-  if (lengths > 1) {
-    WriteProblem(res, Status::InvalidArgument("Content-Length given more than once", "bad_framing"));
-    return false;
-  }
-  // Without a length the library would read the body until the client
-  // half-closes (taking everything as the body) or the read timeout passes.
-  if (lengths == 0 && (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
-                       req.method == "PRI")) {
-    WriteHttpProblem(res, 411, "length_required", "send Content-Length (0 for no body)");
-    return false;
-  }
-  if (lengths == 1) {
-    const std::string& v = req.get_header_value("Content-Length");
-    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
-      WriteProblem(res, Status::InvalidArgument("Content-Length must be a decimal number", "bad_framing"));
-      return false;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      spdlog::warn("open files: cannot raise the soft limit {} to the hard limit {}", before, lim.rlim_max);
+      return;
     }
   }
-  return true;
+  spdlog::info("open files: limit {} (soft was {}, hard {})", lim.rlim_cur, before, lim.rlim_max);
 }
-
-// TCP_NODELAY, keep-alive count and timeout, read and write timeouts, the
-// body limit.
-void ApplyConnectionSettings(httplib::Server& s, const HttpOptions& o) {
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(o.keep_alive_max_requests);
-  s.set_keep_alive_timeout(o.keep_alive_timeout_sec);
-  s.set_read_timeout(o.read_timeout_sec, 0);
-  s.set_write_timeout(o.write_timeout_sec, 0);
-  s.set_payload_max_length(o.max_body_bytes);
-}
-
-// listen(2) again on the bound socket of `s` with `backlog` (cpp-httplib
-// binds with a backlog of 5). Call between bind_to_port and
-// listen_after_bind; false if `s` is not bound or listen fails.
-bool RaiseListenBacklog(httplib::Server& s, int backlog) { return ListenSocket::RaiseBacklog(s, backlog); }
 
 }  // namespace
 
+class HttpServer::Impl final : public SessionHost {
+ public:
+  Impl(const HttpOptions& options, HttpHandler* handler, std::unique_ptr<asio::ssl::context> tls)
+      : options_(options),
+        handler_(handler),
+        tls_(std::move(tls)),
+        caps_(options.max_connections, options.max_connections_per_address) {
+    size_t threads = options.io_threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 0; i < threads; ++i) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+    }
+    MutexLock lock(mu_);
+    for (auto& c : contexts_) work_.push_back(asio::make_work_guard(*c));
+  }
+
+  ~Impl() override {
+    Stop();
+    {
+      MutexLock lock(mu_);
+      ReleaseWork();
+    }
+    // Sessions still held by pending handlers end with their contexts; the
+    // members they call back into are declared before, so still alive.
+    acceptor_.reset();
+    accept_retry_.reset();
+    contexts_.clear();
+  }
+
+  const HttpOptions& options() const override { return options_; }
+  HttpHandler& handler() override { return *handler_; }
+  bool draining() const override { return stopping_.load(std::memory_order_relaxed); }
+
+  void SessionClosed(uint64_t id, const std::string& address) override {
+    caps_.Release(address);
+    MutexLock lock(mu_);
+    sessions_.erase(id);
+    if (stopping_ && sessions_.empty()) ReleaseWork();
+  }
+
+  Result<int> Bind() {
+    std::string host;
+    int port = 0;
+    TKV_RETURN_IF_ERROR(options_.ParseListen(&host, &port));
+    asio::io_context& ctx = *contexts_[0];
+    error_code ec;
+    tcp::resolver resolver(ctx);
+    auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, ec);
+    if (ec || endpoints.empty()) return Status::Unavailable("cannot resolve " + host, "bind_failed");
+    const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+    auto acceptor = std::make_unique<tcp::acceptor>(ctx);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(options_.listen_backlog, ec);
+    if (ec) return Status::Unavailable("cannot bind " + options_.listen + ": " + ec.message(), "bind_failed");
+    const int bound = acceptor->local_endpoint().port();
+    acceptor_ = std::move(acceptor);
+    accept_retry_ = std::make_unique<asio::steady_timer>(ctx);
+    Accept();
+    return bound;
+  }
+
+  void Run() {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < contexts_.size(); ++i) {
+      threads.emplace_back([this, i] { RunContext(*contexts_[i]); });
+    }
+    RunContext(*contexts_[0]);
+    for (auto& t : threads) t.join();
+  }
+
+  void Stop() {
+    if (stopping_.exchange(true)) return;
+    asio::post(*contexts_[0], [this] {
+      error_code ignored;
+      if (acceptor_) acceptor_->close(ignored);
+      if (accept_retry_) accept_retry_->cancel();
+    });
+    std::vector<Registered> open;
+    {
+      MutexLock lock(mu_);
+      for (const auto& [id, r] : sessions_) open.push_back(r);
+      if (sessions_.empty()) ReleaseWork();
+    }
+    for (const Registered& r : open) {
+      asio::post(r.executor, [session = r.session] {
+        if (auto s = session.lock()) s->Drain();
+      });
+    }
+  }
+
+  size_t open_connections() const { return caps_.open(); }
+
+ private:
+  struct Registered {
+    std::weak_ptr<Session> session;
+    asio::any_io_executor executor;
+  };
+
+  static void RunContext(asio::io_context& ctx) {
+    for (;;) {
+      try {
+        ctx.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("HTTP front: an I/O handler threw: {}", e.what());
+      }
+    }
+  }
+
+  void ReleaseWork() REQUIRES(mu_) {
+    for (auto& w : work_) w.reset();
+  }
+
+  void Accept() {
+    asio::io_context& ctx = *contexts_[next_context_++ % contexts_.size()];
+    acceptor_->async_accept(ctx, [this](error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+  }
+
+  void OnAccept(error_code ec, tcp::socket socket) {
+    if (stopping_ || !acceptor_->is_open()) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      // Out of descriptors or memory: wait a little instead of spinning.
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+          ec == asio::error::no_memory) {
+        LogAcceptError(ec);
+        accept_retry_->expires_after(std::chrono::milliseconds(100));
+        accept_retry_->async_wait([this](error_code e) {
+          if (!e && !stopping_) Accept();
+        });
+        return;
+      }
+      Accept();
+      return;
+    }
+    error_code e2;
+    const tcp::endpoint remote = socket.remote_endpoint(e2);
+    if (e2) {
+      Accept();
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), e2);
+    std::string address = remote.address().to_string();
+    const ConnectionCaps::Verdict verdict = caps_.Admit(address);
+    if (verdict != ConnectionCaps::Verdict::kAdmitted) {
+      Refuse(std::move(socket), address, remote.port(), verdict);
+      Accept();
+      return;
+    }
+    const uint64_t id = ++next_id_;
+    const asio::any_io_executor executor = socket.get_executor();
+    std::shared_ptr<Session> session =
+        MakeSession(*this, id, std::move(socket), tls_.get(), std::move(address), remote.port());
+    {
+      MutexLock lock(mu_);
+      sessions_.emplace(id, Registered{session, executor});
+    }
+    session->Start();
+    Accept();
+  }
+
+  // A connection over a cap: answered 503 without a byte of its request
+  // read; beyond kMaxLingeringRefusals of those at once, just closed.
+  void Refuse(tcp::socket socket, const std::string& address, int port, ConnectionCaps::Verdict verdict) {
+    const bool per_address = verdict == ConnectionCaps::Verdict::kAddressCap;
+    HttpResponse res;
+    WriteProblem(res, Status::Unavailable(per_address ? "too many open connections from this address"
+                                                      : "too many open connections",
+                                          "too_many_connections"));
+    HttpRequest req;
+    req.remote_addr = address;
+    req.remote_port = port;
+    handler_->OnFrontRefusal(req, res);
+    LogRefusal(address, per_address);
+    if (lingering_refusals_.load() >= kMaxLingeringRefusals) {
+      error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    MakeRefusal(*this, std::move(socket), tls_.get(), address, port, std::move(res), &lingering_refusals_)->Start();
+  }
+
+  // One line a second at most, with the number of refusals it stands for.
+  void LogRefusal(const std::string& address, bool per_address) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    const uint64_t refused = ++refusals_since_log_;
+    int64_t last = last_refusal_log_.load();
+    if (now == last || !last_refusal_log_.compare_exchange_strong(last, now)) return;
+    refusals_since_log_ -= refused;
+    if (per_address) {
+      spdlog::warn("connection refused (too_many_connections): {} has {} open, the cap of "
+                   "--max-connections-per-address; {} refusal(s) since the last such line",
+                   address, caps_.open_from(address), refused);
+    } else {
+      spdlog::warn("connection refused (too_many_connections): {} open, the cap of --max-connections; "
+                   "{} refusal(s) since the last such line",
+                   caps_.open(), refused);
+    }
+  }
+
+  void LogAcceptError(error_code ec) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t last = last_accept_log_.load();
+    if (now == last || !last_accept_log_.compare_exchange_strong(last, now)) return;
+    spdlog::warn("HTTP front: accept failed ({}); retrying in 100 ms", ec.message());
+  }
+
+  const HttpOptions options_;
+  HttpHandler* const handler_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  ConnectionCaps caps_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> lingering_refusals_{0};
+  std::atomic<uint64_t> refusals_since_log_{0};
+  std::atomic<int64_t> last_refusal_log_{0};
+  std::atomic<int64_t> last_accept_log_{0};
+  uint64_t next_id_ = 0;        // the accepting thread's
+  size_t next_context_ = 0;     // the accepting thread's
+  Mutex mu_;
+  std::unordered_map<uint64_t, Registered> sessions_ GUARDED_BY(mu_);
+  // Declared last, destroyed first: sessions ending with their contexts
+  // still find the members above.
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_ GUARDED_BY(mu_);
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::steady_timer> accept_retry_;
+};
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpOptions& options, const TlsOptions& tls_options,
                                                        HttpHandler* handler) {
-  std::unique_ptr<httplib::Server> http;
-  if (!tls_options.tls()) {
-    http = std::make_unique<httplib::Server>();
-  } else {
+  std::unique_ptr<asio::ssl::context> tls;
+  if (tls_options.tls()) {
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     const TlsFiles files{tls_options.tls_cert_file, tls_options.tls_key_file, tls_options.tls_client_ca_file};
-    Status tls = Status::Internal("TLS context was not set up", "tls_config");
-    auto ssl = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-      tls = ConfigureServerTls(&ctx, files);
-      return tls.ok();
-    });
-    if (!tls.ok()) return tls;
-    if (!ssl->is_valid()) return Status::Internal("cannot create the TLS context", "tls_config");
-    http = std::move(ssl);
+    TKV_RETURN_IF_ERROR(ConfigureServerTls(tls->native_handle(), files));
   }
-  return std::unique_ptr<HttpServer>(new HttpServer(options, handler, std::move(http)));
+  RaiseOpenFileLimit();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::make_unique<Impl>(options, handler, std::move(tls))));
 }
 
-HttpServer::HttpServer(const HttpOptions& options, HttpHandler* handler, std::unique_ptr<httplib::Server> http)
-    : options_(options), handler_(handler), http_(std::move(http)) {
-  httplib::Server& s = *http_;
-  ApplyConnectionSettings(s, options_);
-  s.new_task_queue = [this]() -> httplib::TaskQueue* {
-    auto* pool = new ConnectionPool(options_.threads_min, options_.threads_max,
-                                    options_.max_connections_per_client);
-    pool_ = pool;  // owned and deleted by httplib when listening ends
-    return pool;
-  };
-  // Every connection is admitted (or refused) on its first request, before
-  // its body is read.
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!CheckFraming(req, res)) {
-      res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", handler_->RequestId(req));
-      ConnectionPool::MarkForClose();  // the body was not read: the stream is out of step
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    ConnectionPool* pool = pool_.load();
-    if (pool != nullptr && !pool->AdmitConnection(req.remote_addr, req.remote_port)) {
-      WriteProblem(res, Status::Unavailable("too many open connections from this client",
-                                            "too_many_connections"));
-      res.set_header("Connection", "close");
-      res.set_header("X-Request-Id", handler_->RequestId(req));
-      ConnectionPool::MarkForClose();
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  auto handle = [this](const httplib::Request& req, httplib::Response& res) { handler_->Handle(req, res); };
-  const std::string any = R"([\s\S]*)";
-  s.Get(any, handle);
-  s.Post(any, handle);
-  s.Put(any, handle);
-  s.Patch(any, handle);
-  s.Delete(any, handle);
-  s.Options(any, handle);
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        if (handler_->HandleLibraryError(req, res)) ConnectionPool::MarkForClose();
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  // The logger runs after a response is written.
-  s.set_logger([](const httplib::Request& req, const httplib::Response&) {
-    thread_priority::Restore();  // no lock is taken at idle priority
-    ConnectionPool::CloseIfMarked(req.remote_addr, req.remote_port);
-    // A refused request's thread reads its connection's next request at
-    // idle priority.
-    thread_priority::AfterResponse();
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    WriteProblem(res, Status::Internal("unhandled exception"));
-  });
-}
-
-HttpServer::~HttpServer() { Stop(); }
-
-Result<int> HttpServer::Bind() {
-  std::string host;
-  int port = 0;
-  TKV_RETURN_IF_ERROR(options_.ParseListen(&host, &port));
-  int bound = port;
-  if (port == 0) {
-    bound = http_->bind_to_any_port(host);
-    if (bound < 0) return Status::Unavailable("cannot bind " + host + " to any port", "bind_failed");
-  } else if (!http_->bind_to_port(host, port)) {
-    return Status::Unavailable("cannot bind " + options_.listen, "bind_failed");
-  }
-  if (!RaiseListenBacklog(*http_, options_.listen_backlog)) {
-    return Status::Internal("cannot raise the listen backlog", "bind_failed");
-  }
-  return bound;
-}
-
-void HttpServer::Run() {
-  http_->listen_after_bind();
-  pool_ = nullptr;
-}
-
-void HttpServer::Stop() {
-  if (http_) http_->stop();
-}
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+Result<int> HttpServer::Bind() { return impl_->Bind(); }
+void HttpServer::Run() { impl_->Run(); }
+void HttpServer::Stop() { impl_->Stop(); }
+size_t HttpServer::open_connections() const { return impl_->open_connections(); }
 
 }  // namespace tenantkv::server

@@ -1,30 +1,24 @@
-// HttpServer: cpp-httplib configured against its known traps.
+// HttpServer: tenantkv's HTTP front, asynchronous on Boost.Asio with
+// Boost.Beast's strict HTTP/1.1 parser.
 //
-// - TCP_NODELAY on (else every keep-alive response waits ~40 ms for a
-//   delayed ACK);
-// - the listen backlog raised after bind (the library's built-in is 5);
-// - a connection pool that grows a thread per open connection up to a cap,
-//   a per-client connection cap, and keep-alive bounded by count and idle
-//   time, so idle or slow clients cannot starve the others;
-// - body, header and URI limits, read/write timeouts.
-// With a certificate configured it serves HTTPS (TLS 1.2+, see
-// tls_context.h) with the same settings; the handshake itself is bounded by
-// the read timeout.
-//
-// Before a request reaches the handler its body framing is checked (411
-// length_required, 400 bad_framing) and its connection admitted under the
-// client's cap (503 too_many_connections); every method and path then goes
-// to the handler (http_handler.h). The front knows nothing of the API:
-// tenantkv-server hands it the Api, tenantkv-noop-server (the benchmarks'
-// ceiling) a trivial handler, so both run exactly these settings.
+// - a fixed set of I/O threads (--io-threads, default one per core), each
+//   running its own connections; no thread per connection;
+// - connection caps in all and per client address, enforced at accept
+//   before a byte is read (503 too_many_connections, logged and counted);
+// - a deadline for the whole request head, a minimum body rate, an idle
+//   keep-alive timeout and a write timeout;
+// - strict framing: malformed heads, obs-fold, repeated or non-decimal
+//   Content-Length -> 400; request Transfer-Encoding other than chunked and
+//   unknown methods -> 501; chunked bodies within the body limit;
+// - pipelined requests answered in order, one at a time per connection.
+// The handler (http_handler.h) sees each head before its body is read and
+// answers through a callback, from any thread. With a certificate the same
+// front serves HTTPS (TLS 1.2+, see tls_context.h).
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <string>
 
 #include "crypto/status.h"
-#include "server/http/connection_pool.h"
 #include "server/http/http_handler.h"
 #include "server/http/http_options.h"
 #include "server/http/tls_options.h"
@@ -41,20 +35,22 @@ class HttpServer {
 
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
-  // Serves until Stop(); in-flight requests finish before it returns.
+  // Serves on the I/O threads (this one among them) until Stop(); in-flight
+  // requests are answered before it returns.
   void Run();
-  // Thread-safe; may be called before Run() returns or from another thread.
+  // Graceful: stops accepting, closes idle connections, answers the
+  // requests in flight with Connection: close. Thread-safe, idempotent;
+  // may come before Run().
   void Stop();
 
-  // For tests: the pool serving connections (nullptr when not running).
-  ConnectionPool* pool() const { return pool_.load(); }
+  // Open connections now (tests, metrics).
+  size_t open_connections() const;
+
+  class Impl;
 
  private:
-  HttpServer(const HttpOptions& options, HttpHandler* handler, std::unique_ptr<httplib::Server> http);
-  const HttpOptions options_;
-  HttpHandler* const handler_;
-  std::unique_ptr<httplib::Server> http_;  // an httplib::SSLServer with TLS
-  std::atomic<ConnectionPool*> pool_{nullptr};
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tenantkv::server

@@ -41,14 +41,14 @@ const char* CodeOfHttp(int status) {
   }
 }
 
-void Write(httplib::Response& res, int status, const std::string& code, const std::string& detail) {
+void Write(HttpResponse& res, int status, const std::string& code, const std::string& detail) {
   nlohmann::json body = {{"type", "https://tenantkv.dev/problems/" + code},
                          {"title", TitleOf(status)},
                          {"status", status},
                          {"detail", detail},
                          {"code", code}};
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+  res.SetBody(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/problem+json");
 }
 
@@ -73,7 +73,7 @@ int HttpStatusOf(const Status& s) {
   return 500;
 }
 
-void WriteProblem(httplib::Response& res, const Status& s) {
+void WriteProblem(HttpResponse& res, const Status& s) {
   const int status = HttpStatusOf(s);
   if (status >= 500 && status != 503 && status != 507) {  // 503/507 are the client's to know
     Write(res, status, s.reason().empty() ? "internal" : s.reason(),
@@ -81,15 +81,15 @@ void WriteProblem(httplib::Response& res, const Status& s) {
     return;
   }
   Write(res, status, s.reason(), s.message());
-  if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"tenantkv\"");
-  if (status == 503) res.set_header("Retry-After", "1");
+  if (status == 401) res.SetHeader("WWW-Authenticate", "Bearer realm=\"tenantkv\"");
+  if (status == 503) res.SetHeader("Retry-After", "1");
 }
 
-void WriteHttpProblem(httplib::Response& res, int http_status) {
+void WriteHttpProblem(HttpResponse& res, int http_status) {
   Write(res, http_status, CodeOfHttp(http_status), TitleOf(http_status));
 }
 
-void WriteHttpProblem(httplib::Response& res, int http_status, const std::string& code,
+void WriteHttpProblem(HttpResponse& res, int http_status, const std::string& code,
                       const std::string& detail) {
   Write(res, http_status, code, detail);
 }

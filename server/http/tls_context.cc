@@ -60,11 +60,11 @@ Status ConfigureServerTls(SSL_CTX* ctx, const TlsFiles& files) {
   return Status::Ok();
 }
 
-bool HasVerifiedClientCert(const httplib::Request& req) {
-  if (req.ssl == nullptr) return false;
+bool HasVerifiedClientCert(const SSL* ssl) {
+  if (ssl == nullptr) return false;
   // SSL_get0_peer_certificate does not take a reference.
-  if (SSL_get0_peer_certificate(req.ssl) == nullptr) return false;
-  return SSL_get_verify_result(req.ssl) == X509_V_OK;
+  if (SSL_get0_peer_certificate(ssl) == nullptr) return false;
+  return SSL_get_verify_result(ssl) == X509_V_OK;
 }
 
 }  // namespace tenantkv::server

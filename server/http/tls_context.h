@@ -10,7 +10,6 @@
 // CA is refused during the handshake.
 #pragma once
 
-#include <httplib.h>
 #include <openssl/ssl.h>
 
 #include <string>
@@ -31,8 +30,8 @@ struct TlsFiles {
 // CA file holds no certificate. Never logs key material.
 Status ConfigureServerTls(SSL_CTX* ctx, const TlsFiles& files);
 
-// True if `req` came over TLS with a client certificate that verified
-// against the configured client CA. False for plain HTTP.
-bool HasVerifiedClientCert(const httplib::Request& req);
+// True if `ssl` (a server connection after its handshake) holds a client
+// certificate that verified against the configured client CA.
+bool HasVerifiedClientCert(const SSL* ssl);
 
 }  // namespace tenantkv::server

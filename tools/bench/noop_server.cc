@@ -1,9 +1,8 @@
 // tenantkv-noop-server: the HTTP ceiling for benchmarks. tenantkv-server's
-// own HTTP front (server/http/http_server.h: its ConnectionPool with the same
-// thread and per-client limits, the framing check, TCP_NODELAY, the raised
-// listen backlog, the same keep-alive, timeout and body limits) with a
-// handler that answers every GET, PUT, POST and DELETE with a fixed body and
-// does no other work. What it reaches on a machine is what the HTTP front,
+// own HTTP front (server/http/http_server.h: the same I/O threads, strict
+// parser, connection caps, deadlines, TCP_NODELAY, listen backlog and
+// limits) with a handler that answers every GET, PUT, POST and DELETE with a
+// fixed body, inline on the I/O thread, and does no other work. What it reaches on a machine is what the HTTP front,
 // the kernel's loopback and the load generator cost there; tenantkv's rates
 // are compared with it.
 //
@@ -24,18 +23,19 @@
 //
 // Prints "tenantkv-noop-server listening on http://HOST:PORT" once bound;
 // stops on SIGINT/SIGTERM. Loopback addresses only.
-#include <httplib.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <rocksdb/write_batch.h>
 
 #include "engine/storage/storage.h"
@@ -126,9 +126,9 @@ class StorageFloor {
 };
 
 // "/v1/kv/KEY" -> KEY; any other path is used whole.
-std::string KeyOf(const std::string& path) {
-  static const std::string kPrefix = "/v1/kv/";
-  return path.rfind(kPrefix, 0) == 0 ? path.substr(kPrefix.size()) : path;
+std::string KeyOf(std::string_view path) {
+  static constexpr std::string_view kPrefix = "/v1/kv/";
+  return std::string(path.substr(0, kPrefix.size()) == kPrefix ? path.substr(kPrefix.size()) : path);
 }
 
 // The ceiling's answers, or the storage floor's when `floor` is set. Other
@@ -139,29 +139,33 @@ class NoopHandler final : public tenantkv::server::HttpHandler {
   NoopHandler(std::string body, StorageFloor* floor, bool blind_writes)
       : body_(std::move(body)), floor_(floor), blind_writes_(blind_writes) {}
 
-  void Handle(const httplib::Request& req, httplib::Response& res) override {
-    const bool get = req.method == "GET" || req.method == "HEAD";  // the library answers HEAD as a GET
+  bool OnHead(tenantkv::server::HttpRequest&, tenantkv::server::HttpResponse&) override { return true; }
+
+  // Answers at once, on the calling thread.
+  void Handle(tenantkv::server::HttpRequest req, Respond respond) override {
+    tenantkv::server::HttpResponse res;
+    const bool get = req.method == "GET" || req.method == "HEAD";  // the front answers HEAD as a GET
     if (get && floor_ != nullptr) {
       std::string value;
-      if (!floor_->Get(req.get_header_value("Authorization"), KeyOf(req.path), &value)) {
+      if (!floor_->Get(req.Header("Authorization"), KeyOf(req.Path()), &value)) {
         res.status = 404;
         value = body_;
       }
-      res.set_content(value, "application/octet-stream");
+      res.SetBody(std::move(value), "application/octet-stream");
     } else if (req.method == "PUT" && floor_ != nullptr) {
-      if (!floor_->Put(req.get_header_value("Authorization"), KeyOf(req.path), req.body, blind_writes_)) {
+      if (!floor_->Put(req.Header("Authorization"), KeyOf(req.Path()), req.body, blind_writes_)) {
         res.status = 500;
       }
-      res.set_content(body_, "application/octet-stream");
+      res.SetBody(body_, "application/octet-stream");
     } else if (get || req.method == "PUT" || req.method == "POST" || req.method == "DELETE") {
-      res.set_content(body_, "application/octet-stream");
+      res.SetBody(body_, "application/octet-stream");
     } else {
       res.status = 404;
     }
+    respond(std::move(res));
   }
-  // The library's own answers are left as it wrote them.
-  bool HandleLibraryError(const httplib::Request&, httplib::Response&) override { return false; }
-  std::string RequestId(const httplib::Request&) override { return "noop"; }
+  // The front's refusals go out as the front wrote them.
+  void OnFrontRefusal(const tenantkv::server::HttpRequest&, tenantkv::server::HttpResponse&) override {}
 
  private:
   const std::string body_;
@@ -178,10 +182,14 @@ int main(int argc, char** argv) {
   CLI::App app{"tenantkv-noop-server: a no-op HTTP server with tenantkv-server's HTTP settings"};
   app.add_option("--listen", listen, "HOST:PORT (loopback only; port 0 picks a free port)");
   app.add_option("--body-bytes", body_bytes, "size of every answer body")->check(CLI::Range(0, 1 << 20));
-  app.add_option("--threads-min", defaults.threads_min, "connection threads kept warm");
-  app.add_option("--threads-max", defaults.threads_max, "connection threads at most");
-  app.add_option("--max-connections-per-client", defaults.max_connections_per_client,
-                 "open connections per client IP");
+  app.add_option("--io-threads", defaults.io_threads, "threads running the HTTP front's I/O (0 = one per core)");
+  app.add_option("--max-connections-per-address", defaults.max_connections_per_address,
+                 "open connections from one client address");
+  // The old front's settings, accepted so that older scripts still run.
+  size_t ignored = 0;
+  app.add_option("--threads-min,--threads-max", ignored, "deprecated, ignored");
+  app.add_option("--max-connections-per-client", defaults.max_connections_per_address,
+                 "deprecated: sets --max-connections-per-address");
   std::string storage_dir;
   size_t column_families = 8;
   size_t keys = 10000;
@@ -214,6 +222,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--listen must be a loopback HOST:PORT\n");
     return 2;
   }
+
+  // Stdout carries only the line naming the port; the front's log lines
+  // (open-file limit, refused connections) go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("noop"));
 
   // Signals are taken by a waiting thread, which stops the server. Blocked
   // before RocksDB and the front start their threads.

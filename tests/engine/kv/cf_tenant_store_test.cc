@@ -25,6 +25,10 @@ class CfTenantStore : public ::testing::TestWithParam<Tier> {
   explicit CfTenantStore(size_t max_value_bytes = 1 << 20) : h_(max_value_bytes) {
     // One shared column family: every pooled tenant of the test is in it.
     h_.options().pooled_column_families = 1;
+    // The memtables are charged to the block cache: with the harness's 8 MB
+    // cache and this many column families the charges can fill it, and a
+    // block read by Get would leave at once (GetResident's test reads it back).
+    h_.options().block_cache_bytes = 64 << 20;
   }
   void SetUp() override {
     ASSERT_TRUE(h_.Open());
@@ -115,6 +119,29 @@ TEST_P(CfTenantStore, PutGetDelete) {
   ExpectCode(store().Get("k1").status(), Code::kNotFound, "not_found");
   ExpectCode(store().Delete("k1", {}), Code::kNotFound);
   ExpectCode(store().Get("never").status(), Code::kNotFound);
+}
+
+TEST_P(CfTenantStore, GetResidentAnswersFromMemoryOrSaysItWouldBlock) {
+  MustPut("k", "v");
+  auto hot = store().GetResident("k");  // in the memtable
+  ASSERT_TRUE(hot.ok()) << hot.status().ToString();
+  EXPECT_EQ(hot->value, "v");
+  EXPECT_EQ(hot->etag, store().Get("k")->etag);
+  ExpectCode(store().GetResident("absent").status(), Code::kNotFound, "not_found");
+  ExpectCode(store().GetResident("").status(), Code::kInvalidArgument);
+  // On disk now: only what the block cache holds is answered.
+  ASSERT_TRUE(h_->Flush().ok());
+  auto cold = store().GetResident("k");
+  if (!cold.ok()) ExpectCode(cold.status(), Code::kUnavailable, "would_block");
+  ASSERT_TRUE(store().Get("k").ok());  // reads the block into the cache
+  auto warm = store().GetResident("k");
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  EXPECT_EQ(warm->value, "v");
+  // An expired value is deleted by the read that finds it: a write.
+  MustPut("t", "v", 10);
+  h_.clock().AdvanceMillis(10 * kSecond);
+  ExpectCode(store().GetResident("t").status(), Code::kUnavailable, "would_block");
+  ExpectCode(store().Get("t").status(), Code::kNotFound);
 }
 
 TEST_P(CfTenantStore, BinaryKeysAndValuesRoundTrip) {

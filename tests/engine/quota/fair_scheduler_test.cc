@@ -29,6 +29,26 @@ TEST(FairScheduler, UncontendedOperationsRunAtOnceOnTheCaller) {
   EXPECT_EQ(s.Queued("a"), 0u);
 }
 
+TEST(FairScheduler, TryRunRunsOnlyWithAFreeSlotAndCountsOnlyWhatItDid) {
+  FakeClock clock;
+  FairScheduler s(1, &clock);
+  int ran = 0;
+  EXPECT_TRUE(s.TryRun("a", 1, [&] { return ++ran > 0; }));
+  EXPECT_EQ(s.Stats("a").served, 1u);
+  EXPECT_FALSE(s.TryRun("a", 1, [&] {
+    ++ran;
+    return false;  // it would have blocked
+  }));
+  EXPECT_EQ(s.Stats("a").served, 1u) << "an attempt that gave up is not counted";
+  EXPECT_EQ(ran, 2);
+  // With its one slot taken, TryRun never waits and never runs.
+  ASSERT_TRUE(s.Run("a", Budget(1'000'000), 1, [&] {
+                 EXPECT_FALSE(s.TryRun("b", 1, [&] { return ++ran > 0; }));
+               }).ok());
+  EXPECT_EQ(ran, 2);
+  EXPECT_TRUE(s.TryRun("b", 1, [] { return true; })) << "the slot came back";
+}
+
 TEST(FairScheduler, AtMostSlotsRunAtOnce) {
   FakeClock clock;
   FairScheduler s(2, &clock);

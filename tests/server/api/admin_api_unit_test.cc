@@ -1,7 +1,7 @@
 // The admin routes (server/api/admin_api.cc) in-process, through Api::Handle,
 // over an engine whose faults the test injects.
 #include <gtest/gtest.h>
-#include <httplib.h>
+#include <future>
 
 #include <map>
 #include <memory>
@@ -32,21 +32,21 @@ class AdminApi : public ::testing::Test {
     auth_.reset();
   }
 
-  httplib::Response Call(const std::string& method, const std::string& target, const std::string& token,
-                         const std::string& body = "") {
-    httplib::Request req;
+  HttpResponse Call(const std::string& method, const std::string& target, const std::string& token,
+                    const std::string& body = "") {
+    HttpRequest req;
     req.method = method;
     req.target = target;
-    req.path = target;
     req.body = body;
     req.remote_addr = "127.0.0.1";
-    if (!token.empty()) req.set_header("Authorization", "Bearer " + token);
-    if (!body.empty()) req.set_header("Content-Type", "application/json");
-    httplib::Response res;
-    api_->Handle(req, res);
-    return res;
+    if (!token.empty()) req.headers.Add("Authorization", "Bearer " + token);
+    if (!body.empty()) req.headers.Add("Content-Type", "application/json");
+    std::promise<HttpResponse> answer;
+    std::future<HttpResponse> answered = answer.get_future();
+    api_->Handle(std::move(req), [&answer](HttpResponse r) { answer.set_value(std::move(r)); });
+    return answered.get();
   }
-  static std::string CodeOf(const httplib::Response& res) {
+  static std::string CodeOf(const HttpResponse& res) {
     auto j = json::parse(res.body, nullptr, false);
     return j.is_object() && j.contains("code") ? j["code"].get<std::string>() : "";
   }
@@ -120,7 +120,7 @@ TEST_F(AdminApi, TheTierIsChosenAtCreateShownAndValidated) {
     auto refused = Call("POST", "/admin/v1/tenants", kOperator, body);
     EXPECT_EQ(refused.status, 400) << refused.body;
     EXPECT_EQ(CodeOf(refused), "unknown_tier") << refused.body;
-    EXPECT_EQ(refused.get_header_value("Content-Type"), "application/problem+json");
+    EXPECT_EQ(refused.Header("Content-Type"), "application/problem+json");
   }
   auto not_string = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"bad","tier":7})");
   EXPECT_EQ(not_string.status, 400);

@@ -72,11 +72,11 @@ TEST(KeyExhaustion, RefusedWritesAre503AndRaiseThePerTenantAlert) {
 
     auto refused = store.Put("k6", "v", {});
     ASSERT_FALSE(refused.ok());
-    httplib::Response res;
+    HttpResponse res;
     WriteProblem(res, refused.status());
     EXPECT_EQ(res.status, 503);
     EXPECT_EQ(nlohmann::json::parse(res.body)["code"], "key_exhausted");
-    EXPECT_EQ(res.get_header_value("Retry-After"), "1");
+    EXPECT_EQ(res.Header("Retry-After"), "1");
     EXPECT_TRUE(store.Get("k0").ok()) << "reads keep working";
 
     const std::string text = metrics.Render();

@@ -143,8 +143,8 @@ TEST(ServerOptions, TransportAndBackoffSettingsFromFlagsAndConfig) {
 TEST(ServerOptions, RejectsBadValues) {
   const std::vector<std::vector<std::string>> bad = {
       {"--listen", "nohost"},          {"--listen", "127.0.0.1:70000"}, {"--listen", "h:"},
-      {"--max-value-bytes", "0"},      {"--max-body-bytes", "10"},      {"--threads-min", "0"},
-      {"--threads-min", "9", "--threads-max", "8"}, {"--log-level", "loud"},
+      {"--max-value-bytes", "0"},      {"--max-body-bytes", "10"},      {"--io-threads", "2000"},
+      {"--max-connections-per-address", "0"}, {"--head-timeout-sec", "0"}, {"--log-level", "loud"},
       {"--max-connections-per-client", "0"}, {"--read-timeout-sec", "0"},
       {"--tls-cert", "/c.pem"}, {"--tls-key", "/k.pem"}, {"--tls-client-ca", "/ca.pem"},
       {"--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--admin-require-client-cert"},

@@ -46,10 +46,10 @@ TEST(HttpStatus, IsAFunctionOfTheCodeAlone) {
 }
 
 TEST(HttpStatus, HttpOnlyProblemsCarryTheirCodeAndDetail) {
-  httplib::Response res;
+  HttpResponse res;
   WriteHttpProblem(res, 411, "length_required", "send Content-Length (0 for no body)");
   EXPECT_EQ(res.status, 411);
-  EXPECT_EQ(res.get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_EQ(res.Header("Content-Type"), "application/problem+json");
   auto j = nlohmann::json::parse(res.body);
   EXPECT_EQ(j["status"], 411);
   EXPECT_EQ(j["code"], "length_required");
@@ -59,10 +59,10 @@ TEST(HttpStatus, HttpOnlyProblemsCarryTheirCodeAndDetail) {
 }
 
 TEST(HttpStatus, ProblemBodyHasAllFields) {
-  httplib::Response res;
+  HttpResponse res;
   WriteProblem(res, Status::NotFound("no such key"));
   EXPECT_EQ(res.status, 404);
-  EXPECT_EQ(res.get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_EQ(res.Header("Content-Type"), "application/problem+json");
   auto j = nlohmann::json::parse(res.body);
   EXPECT_EQ(j["status"], 404);
   EXPECT_EQ(j["code"], "not_found");
@@ -72,19 +72,19 @@ TEST(HttpStatus, ProblemBodyHasAllFields) {
 }
 
 TEST(HttpStatus, InternalDetailsAreNotSent) {
-  httplib::Response res;
+  HttpResponse res;
   WriteProblem(res, Status::Internal("rocksdb: IO error at /secret/path"));
   EXPECT_EQ(res.status, 500);
   EXPECT_EQ(res.body.find("/secret/path"), std::string::npos);
 }
 
 TEST(HttpStatus, UnauthorizedAndUnavailableCarryHeaders) {
-  httplib::Response a;
+  HttpResponse a;
   WriteProblem(a, Status::Unauthenticated("x"));
-  EXPECT_FALSE(a.get_header_value("WWW-Authenticate").empty());
-  httplib::Response b;
+  EXPECT_FALSE(a.Header("WWW-Authenticate").empty());
+  HttpResponse b;
   WriteProblem(b, Status::Unavailable("x"));
-  EXPECT_EQ(b.get_header_value("Retry-After"), "1");
+  EXPECT_EQ(b.Header("Retry-After"), "1");
 }
 
 }  // namespace

@@ -219,6 +219,14 @@ TEST_F(MetricsTest, RefusedAndUnmatchedRequestsAreCountedWithoutATenant) {
   EXPECT_FALSE(m.Has(Kv("alpha", "GET", 401)));
 }
 
+TEST_F(MetricsTest, ExportAndBackupRoutesHaveTheirOwnLabels) {
+  // A refused call is enough: it is counted under its route.
+  ASSERT_EQ(server_.Post("/admin/v1/tenants/nobody/export", "{}", server_.operator_token())->status, 400);
+  const Scrape m = ScrapeNow();
+  EXPECT_EQ(m.Get("tenantkv_requests_total{tenant=\"_operator\",method=\"POST\","
+                  "route=\"/admin/v1/tenants/{id}/export\",code=\"400\"}"), 1);
+}
+
 TEST_F(MetricsTest, ADeletedTenantsSeriesDisappear) {
   server_.CreateTenant("gamma");
   const std::string gamma = server_.CreateKey("gamma", "write");

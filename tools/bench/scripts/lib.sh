@@ -17,11 +17,16 @@ trap tkv_cleanup EXIT
 
 # tkv_start NAME [server flags...]: a server with its data in
 # $tkv_work/NAME; its URL is then in $tkv_work/NAME.url, its operator
-# token in $tkv_work/NAME/operator.token.
+# token in $tkv_work/NAME/operator.token. The binary is
+# $tkv_server_bin/tenantkv-server ($bin unless set, e.g. to a baseline
+# build), started through the command in the array tkv_server_wrap if set
+# (e.g. taskset -c 1): the wrapper execs the server, so the PID is the
+# server's.
+tkv_server_wrap=()
 tkv_start() {
   local name="$1"
   shift
-  "$bin/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
+  "${tkv_server_wrap[@]}" "${tkv_server_bin:-$bin}/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
     "$@" >"$tkv_work/$name.out" 2>"$tkv_work/$name.err" &
   tkv_pids+=($!)
   local _
@@ -60,4 +65,42 @@ tkv_key() {
 tkv_unlimit() {
   tkv_admin "$1" PUT "/admin/v1/tenants/$2/quota" \
     "{\"requests_per_sec\":1000000,\"burst_requests\":1000000,\"max_concurrent\":1024,\"read_bytes_per_sec\":10000000000,\"burst_read_bytes\":10000000000,\"write_bytes_per_sec\":10000000000,\"burst_write_bytes\":10000000000${3:+,$3}}" >/dev/null
+}
+
+# tkv_replan NAME TENANT: back to the quota TENANT was created with (its
+# plan's defaults: manifest version 1), e.g. after loading its keys
+# unlimited.
+tkv_replan() {
+  tkv_admin "$1" POST "/admin/v1/tenants/$2/quota/revert" '{"version":1}' >/dev/null
+}
+
+# tkv_cap_args BINARY N: sets the array cap_args to
+# (--max-connections-per-client N) when BINARY has that setting as a live
+# one (the cpp-httplib front: its default of 64 per address would refuse a
+# 64-connection load plus the set-up's connections), and to () when it is
+# gone or marked deprecated in --help (the event-driven front, measured on
+# its own per-address default, which is far above).
+tkv_cap_args() {
+  local help
+  help="$("$1" --help 2>&1 | grep -A1 -- '--max-connections-per-client' || true)"
+  cap_args=()
+  if [ -n "$help" ] && ! grep -qi deprecated <<<"$help"; then cap_args=(--max-connections-per-client "$2"); fi
+}
+
+# tkv_refusals NAME: the refusals server NAME counted in /metrics, so that a
+# run can check its client-side refusals were seen by the server too:
+# tenantkv_requests_total samples with a code other than 2xx, 3xx, 404 and
+# 409 (a tenant the set-up found already there),
+# and every non-zero sample of a metric whose name speaks of connections,
+# refusals, rejections, throttling or timeouts.
+tkv_refusals() {
+  tkv_admin "$1" GET /metrics | awk '
+    /^#/ { next }
+    /^tenantkv_requests_total/ {
+      code = $0; sub(/.*code="/, "", code); sub(/".*/, "", code)
+      if (code !~ /^[23]/ && code != "404" && code != "409" && $NF + 0 > 0) print
+      next
+    }
+    { name = $1; sub(/[{].*/, "", name) }
+    name ~ /connection|refus|reject|throttl|timeout|timed_out|too_many/ && $NF + 0 > 0 { print }'
 }

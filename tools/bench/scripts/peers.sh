@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side by side on one machine, in one run: the HTTP ceiling (a no-op
-# cpp-httplib server with tenantkv-server's HTTP settings), the storage
+# Side by side on one machine, in one run: nginx answering a fixed 100-byte
+# body (what an HTTP server does here), the HTTP ceiling (a no-op server
+# on tenantkv-server's own HTTP front and settings), the storage
 # floor (that server making only tenantkv's RocksDB calls: a Get per GET, a
 # Get and a write per PUT; see noop_server.cc), tenantkv, etcd
 # 3.4 with auth and one prefix-restricted user per tenant (v3 JSON gateway),
@@ -10,7 +11,15 @@
 #
 #   tools/bench/scripts/peers.sh [--bin build/bin] [--runs 3] [--duration 5] [--quick]
 #       [--conns 64] [--tenants 8] [--keys 10000] [--idle-tenants 1000]
-#       [--no-etcd] [--no-postgres] [--no-memory] [--out FILE]
+#       [--baseline-ref REF | --baseline-bin DIR]
+#       [--no-nginx] [--no-etcd] [--no-postgres] [--no-memory] [--out FILE]
+#
+# --baseline-ref REF: tenantkv-server and tenantkv-noop-server as built from
+# commit REF (baseline-build.sh: a separate tree and build dir outside the
+# repository) are measured too, in the same alternating runs ("base-"
+# rows: its ceiling, tenantkv, tenantkv --sync-writes), with the same load
+# generator and the same set-up. --baseline-bin DIR uses binaries already
+# built there.
 #
 # --quick: one run of each (default 3; the table shows medians). wrk -t2
 # -cCONNS -dDURATION for HTTP, pgbench -cCONNS/TENANTS per tenant for
@@ -33,8 +42,11 @@ conns=64
 tenants=8
 keys=10000
 idle=1000
+do_nginx=1
 do_etcd=1
 do_pg=1
+base_ref=""
+base_bin=""
 do_mem=1
 out=""
 while [ $# -gt 0 ]; do
@@ -47,16 +59,31 @@ while [ $# -gt 0 ]; do
     --tenants) tenants="$2"; shift 2 ;;
     --keys) keys="$2"; shift 2 ;;
     --idle-tenants) idle="$2"; shift 2 ;;
+    --baseline-ref) base_ref="$2"; shift 2 ;;
+    --baseline-bin) base_bin="$2"; shift 2 ;;
+    --no-nginx) do_nginx=0; shift ;;
     --no-etcd) do_etcd=0; shift ;;
     --no-postgres) do_pg=0; shift ;;
     --no-memory) do_mem=0; shift ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: $0 [--bin DIR] [--runs N] [--duration S] [--quick] [--conns C] [--tenants T] [--keys K] [--idle-tenants N] [--no-etcd] [--no-postgres] [--no-memory] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--bin DIR] [--runs N] [--duration S] [--quick] [--conns C] [--tenants T] [--keys K] [--idle-tenants N] [--baseline-ref REF | --baseline-bin DIR] [--no-nginx] [--no-etcd] [--no-postgres] [--no-memory] [--out FILE]" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 is needed (free ports, etcd loading)" >&2; exit 2; }
 pgbin=/usr/lib/postgresql/15/bin
+[ "$do_nginx" = 0 ] || command -v nginx >/dev/null || { echo "nginx not found (apt-get install nginx-light, or --no-nginx)" >&2; exit 2; }
+[ -z "$base_ref" ] || [ -z "$base_bin" ] || { echo "--baseline-ref and --baseline-bin exclude each other" >&2; exit 2; }
+if [ -n "$base_ref" ]; then
+  # The current build's type, so that both are compiled alike.
+  base_bin="$("$here/baseline-build.sh" "$base_ref" \
+    --build-type "$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bin/../CMakeCache.txt" 2>/dev/null || true)" | tail -1)"
+fi
+if [ -n "$base_bin" ]; then
+  for b in tenantkv-server tenantkv-noop-server; do
+    [ -x "$base_bin/$b" ] || { echo "$base_bin/$b not found" >&2; exit 2; }
+  done
+fi
 [ "$do_etcd" = 0 ] || command -v etcd >/dev/null || { echo "etcd not found (or --no-etcd)" >&2; exit 2; }
 [ "$do_pg" = 0 ] || [ -x "$pgbin/postgres" ] || { echo "$pgbin/postgres not found (or --no-postgres)" >&2; exit 2; }
 [ "$tenants" -ge 1 ] && [ "$conns" -ge "$tenants" ] || { echo "--conns must be >= --tenants >= 1" >&2; exit 2; }
@@ -92,11 +119,13 @@ wrk_run() {
 
 # ---- the ceiling ---------------------------------------------------------
 # start_noop NAME [flags]: the ceiling (no flags) or the storage floor
-# (--storage-dir ...); its URL in $work/NAME.url.
+# (--storage-dir ...); its URL in $work/NAME.url. The binary is
+# $noop_bin/tenantkv-noop-server ($bin unless set).
 start_noop() {
   local name="$1"
   shift
-  "$bin/tenantkv-noop-server" --listen 127.0.0.1:0 --max-connections-per-client 256 "$@" \
+  tkv_cap_args "${noop_bin:-$bin}/tenantkv-noop-server" 256
+  "${noop_bin:-$bin}/tenantkv-noop-server" --listen 127.0.0.1:0 "${cap_args[@]}" "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
   tkv_pids+=($!)
   local _ url
@@ -113,7 +142,8 @@ start_noop() {
 setup_tkv() {
   local name="$1"
   shift
-  tkv_start "$name" --no-access-log --max-connections-per-client 256 "$@"
+  tkv_cap_args "${tkv_server_bin:-$bin}/tenantkv-server" 256
+  tkv_start "$name" --no-access-log "${cap_args[@]}" "$@"
   local specs=() i
   # Created and their quotas raised first: loading is not held to the
   # default plan's 500 requests/s (a batch costs one per op).
@@ -133,6 +163,52 @@ setup_tkv() {
 }
 tkv_run() {  # LABEL NAME OP
   wrk_run "$1" "$(tkv_url "$2")" "$here/tenants-kv.lua" TOKENS="$(cat "$work/$2.tokens")" KEYS="$keys" OP="$3"
+}
+
+# ---- nginx ---------------------------------------------------------------
+# The outside reference for what an HTTP server does on this machine:
+# nginx answering every request (GET, PUT, any path) with `return 200` and
+# the same 100-byte body as the ceiling, keep-alive for 10,000 requests per
+# connection, one worker per core, no access log. Its request bodies are
+# read and dropped, never written to a file.
+nginx_url=""
+setup_nginx() {
+  local port d="$work/nginx"
+  port="$(free_port)"
+  mkdir -p "$d"
+  nginx_url="http://127.0.0.1:$port"
+  cat >"$d/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000;
+  keepalive_timeout 60s;
+  client_body_temp_path $d/body;
+  proxy_temp_path $d/proxy;
+  fastcgi_temp_path $d/fastcgi;
+  uwsgi_temp_path $d/uwsgi;
+  scgi_temp_path $d/scgi;
+  server {
+    listen 127.0.0.1:$port reuseport;
+    default_type application/octet-stream;
+    location / { return 200 "$(printf 'v%.0s' $(seq 1 100))"; }
+  }
+}
+NGINX
+  # In the foreground (daemon off), so $! is the master and stopping it by
+  # its PID stops the workers; -e keeps the start-up log out of /var/log.
+  nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" -g 'daemon off;' >"$d/out.log" 2>&1 &
+  tkv_pids+=($!)
+  local _ body
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "$nginx_url/" 2>/dev/null && break; sleep 0.1; done
+  body="$(curl -sf -X PUT --data-binary x "$nginx_url/v1/kv/k0")" || { log "nginx did not start"; cat "$d/error.log" "$d/out.log" >&2; exit 1; }
+  [ "${#body}" = 100 ] || { log "nginx answers ${#body} bytes, expected 100"; exit 1; }
+}
+nginx_run() {  # LABEL OP
+  wrk_run "$1" "$nginx_url" "$here/tenants-kv.lua" TOKENS="$(cat "$work/tkv.tokens")" KEYS="$keys" OP="$2"
 }
 
 # ---- etcd ----------------------------------------------------------------
@@ -264,6 +340,13 @@ start_noop noop
 start_noop floor --storage-dir "$work/floor" --column-families "$tenants" --keys "$keys"
 setup_tkv tkv
 setup_tkv tkvsync --sync-writes
+if [ -n "$base_bin" ]; then
+  log "setting up the baseline from $base_bin: its ceiling, tenantkv, tenantkv --sync-writes"
+  noop_bin="$base_bin" start_noop basenoop
+  tkv_server_bin="$base_bin" setup_tkv base
+  tkv_server_bin="$base_bin" setup_tkv basesync --sync-writes
+fi
+if [ "$do_nginx" = 1 ]; then log "setting up $(nginx -v 2>&1 | cut -d' ' -f3) ($(nproc) workers, return 200)"; setup_nginx; fi
 if [ "$do_etcd" = 1 ]; then log "setting up etcd $(etcd --version | awk '/etcd Version/ {print $3}') with auth"; setup_etcd; fi
 if [ "$do_pg" = 1 ]; then log "setting up PostgreSQL 15 with row-level security"; setup_pg; fi
 noop_run() {  # LABEL NAME OP (NAME: noop or floor)
@@ -273,15 +356,22 @@ noop_run() {  # LABEL NAME OP (NAME: noop or floor)
 # ---- the runs ------------------------------------------------------------
 for run in $(seq 1 "$runs"); do
   log "run $run of $runs (wrk -t2 -c$conns -d${duration}s)"
+  [ "$do_nginx" = 1 ] && nginx_run nginx-get get
   noop_run ceiling-get noop get
+  [ -n "$base_bin" ] && noop_run base-ceiling-get basenoop get
   noop_run floor-get floor get
   tkv_run tkv-get tkv get
+  [ -n "$base_bin" ] && tkv_run base-tkv-get base get
   [ "$do_etcd" = 1 ] && etcd_run etcd-get get
   [ "$do_pg" = 1 ] && pg_run pg-get pg-get.sql on
+  [ "$do_nginx" = 1 ] && nginx_run nginx-put put
   noop_run ceiling-put noop put
+  [ -n "$base_bin" ] && noop_run base-ceiling-put basenoop put
   noop_run floor-put floor put
   tkv_run tkv-put tkv put
+  [ -n "$base_bin" ] && tkv_run base-tkv-put base put
   tkv_run tkvsync-put tkvsync put
+  [ -n "$base_bin" ] && tkv_run base-tkvsync-put basesync put
   [ "$do_etcd" = 1 ] && etcd_run etcd-put put
   [ "$do_pg" = 1 ] && pg_run pg-put-sync pg-put.sql on
   [ "$do_pg" = 1 ] && pg_run pg-put-async pg-put.sql off
@@ -327,24 +417,39 @@ median_of() {  # LABEL COLUMN(2=rps,3=p99)
     awk '{a[NR]=$1} END {if (NR == 0) print ""; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
+# pair_ratio LABEL REF: "rate ratio, p99 ratio" of the medians, or "" when
+# either is missing or REF is LABEL itself.
+pair_ratio() {
+  [ "$1" != "$2" ] || { echo "-"; return 0; }
+  awk -v r="$(median_of "$1" 2)" -v p="$(median_of "$1" 3)" -v cr="$(median_of "$2" 2)" -v cp="$(median_of "$2" 3)" \
+    'BEGIN {if (r != "" && cr > 0 && cp > 0) printf "%.2f, %.2fx", r / cr, p / cp; else printf "-"}'
+}
 {
   echo "### peers.sh: $runs run(s), wrk -t2 -c$conns -d${duration}s, $tenants tenants x $keys keys, 100-byte values"
+  [ -n "$base_bin" ] && echo && echo "base-: the baseline build in $base_bin${base_ref:+ (commit $(git -C "$here" rev-parse --short=12 "$base_ref^{commit}"))}"
   echo
-  echo "| measurement | median /s | median p99 ms | errors | ratio to ceiling (rate, p99) |"
-  echo "|---|---|---|---|---|"
-  for l in ceiling-get floor-get tkv-get etcd-get pg-get ceiling-put floor-put tkv-put tkvsync-put etcd-put pg-put-sync pg-put-async tkv-mix tkv-batch tkvsync-batch; do
+  echo "| measurement | median /s | median p99 ms | errors | ratio to its ceiling (rate, p99) | ratio to nginx (rate, p99) |"
+  echo "|---|---|---|---|---|---|"
+  for l in nginx-get ceiling-get base-ceiling-get floor-get tkv-get base-tkv-get etcd-get pg-get \
+           nginx-put ceiling-put base-ceiling-put floor-put tkv-put base-tkv-put tkvsync-put base-tkvsync-put \
+           etcd-put pg-put-sync pg-put-async tkv-mix tkv-batch tkvsync-batch; do
     r="$(median_of "$l" 2)"
     [ -n "$r" ] || continue
     p="$(median_of "$l" 3)"
+    case "$l" in *-get) kind="get" ;; *) kind="put" ;; esac
+    # A baseline row is compared with the baseline's own ceiling; nginx
+    # has no ceiling of ours.
     case "$l" in
-      *-get) c=ceiling-get ;;
-      *) c=ceiling-put ;;
+      nginx-*) c="$l" ;;
+      base-*) c="base-ceiling-$kind" ;;
+      *) c="ceiling-$kind" ;;
     esac
-    ratio="$(awk -v r="$r" -v p="$p" -v cr="$(median_of "$c" 2)" -v cp="$(median_of "$c" 3)" \
-      'BEGIN {if (cr > 0 && cp > 0) printf "%.2f, %.2fx", r / cr, p / cp}')"
-    [ "$l" = tkv-batch ] || [ "$l" = tkvsync-batch ] && ratio="$(awk -v r="$r" 'BEGIN {printf "%.0f values/s", r * 100}')"
-    [ "${l#ceiling}" != "$l" ] && ratio="-"
-    printf "| %s | %.0f | %.2f | %s | %s |\n" "$l" "$r" "$p" "$(errors_of "$l")" "$ratio"
+    ratio="$(pair_ratio "$l" "$c")"
+    to_nginx="$(pair_ratio "$l" "nginx-$kind")"
+    case "$l" in
+      *-batch) ratio="$(awk -v r="$r" 'BEGIN {printf "%.0f values/s", r * 100}')"; to_nginx="-" ;;
+    esac
+    printf "| %s | %.0f | %.2f | %s | %s | %s |\n" "$l" "$r" "$p" "$(errors_of "$l")" "$ratio" "$to_nginx"
   done
   echo
   ratio_line() {  # TEXT A B
@@ -354,6 +459,9 @@ errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
     [ -n "$a" ] && [ -n "$b" ] && awk -v t="$1" -v a="$a" -v b="$b" 'BEGIN {printf "- %s: %.2fx\n", t, a / b}'
     return 0
   }
+  ratio_line "tenantkv GET / nginx GET" tkv-get nginx-get
+  ratio_line "tenantkv PUT / nginx PUT" tkv-put nginx-put
+  ratio_line "ceiling GET / nginx GET" ceiling-get nginx-get
   ratio_line "tenantkv GET / storage floor GET" tkv-get floor-get
   ratio_line "tenantkv PUT / storage floor PUT" tkv-put floor-put
   ratio_line "tenantkv GET / etcd GET" tkv-get etcd-get
@@ -362,7 +470,32 @@ errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
   ratio_line "tenantkv GET / PostgreSQL-RLS read" tkv-get pg-get
   ratio_line "tenantkv --sync-writes PUT / PostgreSQL-RLS write, synchronous_commit on" tkvsync-put pg-put-sync
   ratio_line "tenantkv PUT (no fsync) / PostgreSQL-RLS write, synchronous_commit off" tkv-put pg-put-async
+  ratio_line "tenantkv GET / baseline tenantkv GET" tkv-get base-tkv-get
+  ratio_line "tenantkv PUT / baseline tenantkv PUT" tkv-put base-tkv-put
+  ratio_line "tenantkv --sync-writes PUT / baseline --sync-writes PUT" tkvsync-put base-tkvsync-put
+  ratio_line "ceiling GET / baseline ceiling GET" ceiling-get base-ceiling-get
   [ -n "$mem_line" ] && echo "- $mem_line"
+  echo
+  # The data-path targets of issue 15, from the medians above (a ratio of
+  # medians; per-run ratios are in the lines below).
+  target_line() {  # TEXT A B COLUMN(2=rate,3=p99) ge|le TARGET
+    local a b
+    a="$(median_of "$2" "$4")"
+    b="$(median_of "$3" "$4")"
+    [ -n "$a" ] && [ -n "$b" ] || return 0
+    awk -v t="$1" -v a="$a" -v b="$b" -v op="$5" -v x="$6" 'BEGIN {
+      v = b > 0 ? a / b : 0
+      met = (op == "ge") ? v >= x : v <= x
+      printf "- %s: %.2fx (target %s %.1fx: %s)\n", t, v, op == "ge" ? ">=" : "<=", x, met ? "met" : "NOT met" }'
+  }
+  echo "targets (issue 15):"
+  target_line "GET / nginx GET" tkv-get nginx-get 2 ge 0.6
+  target_line "GET / baseline GET" tkv-get base-tkv-get 2 ge 1.5
+  target_line "durable PUT / baseline durable PUT" tkvsync-put base-tkvsync-put 2 ge 1.4
+  target_line "durable PUT / etcd PUT" tkvsync-put etcd-put 2 ge 3
+  target_line "GET / PostgreSQL-RLS read" tkv-get pg-get 2 ge 1.2
+  target_line "GET p99 / ceiling GET p99" tkv-get ceiling-get 3 le 2
+  target_line "PUT p99 / ceiling PUT p99" tkv-put ceiling-put 3 le 2
   echo
   echo "per run (label rate p99_ms errors):"
   sed 's/^/    /' "$results"
