@@ -69,9 +69,11 @@ class AdminRoutes {
     return Status::Ok();
   }
 
-  // Live and deleting tenants in id order, one page. The page is found by a
-  // binary search of the live list (a copy of its pointers: about 2 ms at
-  // 100,000 tenants); only the page's tenants are rendered.
+  // Live and deleting tenants in id order, one page: a binary search of a
+  // copy of the live list finds its start, and only the page's tenants are
+  // rendered. The copy and a filter that skips many tenants still cost a
+  // pass over the node's tenants (measured at 20,000 pooled: a page of 100
+  // 6.8 ms, a filter matching none 20 ms).
   Status ListTenants(Call& c) {
     TKV_ASSIGN_OR_RETURN(TenantListQuery q, ParseTenantListQuery(c.query));
     auto matches = [&q](const engine::TenantInfo& info) {
