@@ -87,6 +87,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
   ro.pool.target_spares = options.spare_column_families;
+  ro.pooled_column_families = options.pooled_column_families;
+  ro.plan_tiers = options.plan_tiers;
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
@@ -151,8 +153,9 @@ void Engine::Enforce(Tenant& tenant, const Quota& q) {
   tenant.store().SetLimits(q.storage_bytes, q.max_value_bytes);
 }
 
-Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan) {
-  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan));
+Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan,
+                                                     std::optional<Tier> tier) {
+  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan, tier));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(id, tenant->Info().plan, "operator"));
   Enforce(*tenant, m.quota);
   return tenant;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/keys/key_provider.h"
@@ -39,6 +41,12 @@ struct EngineOptions {
   // column-family DDL (which stalls every tenant's writes); refilled in one
   // batch when fewer than a quarter are left.
   size_t spare_column_families = 64;
+  // Column families shared by the tenants of the pooled tier (>= 1); made
+  // once, at the first start that needs them.
+  size_t pooled_column_families = 4;
+  // The tier of a new tenant whose create names none, by plan; plans not
+  // listed are column_family. Built in: free is pooled.
+  std::map<std::string, Tier> plan_tiers = RegistryOptions().plan_tiers;
   // Seals one data-key version may make before a rotation is started
   // automatically (AES-GCM with random nonces is safe for about 2^32).
   // If the rotation keeps failing, the version stops sealing at
@@ -78,8 +86,11 @@ class Engine {
   // is resumed in the background by Open.
   MasterKeyRotator& master_key() { return *rotator_; }
 
-  // Creates the tenant with quota manifest version 1 from its plan.
-  Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan);
+  // Creates the tenant with quota manifest version 1 from its plan, placed
+  // in `tier` or, without one, in its plan's default tier
+  // (TenantRegistry::DefaultTier).
+  Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan,
+                                               std::optional<Tier> tier = std::nullopt);
   // Deletes the tenant (TenantRegistry::Delete): its state "deleting" is
   // persisted, then its API keys are removed, then it is crypto-shredded.
   // A failed step leaves it pending; calling again (resumed) retries it.

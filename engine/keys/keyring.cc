@@ -18,6 +18,14 @@ void Keyring::Add(uint32_t version, crypto::SecretBytes key, bool make_current) 
   if (make_current) current_ = version;
 }
 
+void Keyring::AddUnloaded(uint32_t version, bool make_current) {
+  WriterLock lock(mu_);
+  if (destroyed_) return;
+  auto& entry = keys_[version];
+  if (!entry) entry = std::make_unique<Entry>();
+  if (make_current) current_ = version;
+}
+
 KeyPtr Keyring::Load(uint32_t version) const {
   Loader loader;
   {

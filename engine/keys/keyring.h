@@ -41,6 +41,9 @@ class Keyring {
   void SetLoader(Loader loader);
   // Adds (or replaces) `version`; `make_current` makes it take new writes.
   void Add(uint32_t version, crypto::SecretBytes key, bool make_current);
+  // Adds `version` as if it had been evicted: the loader brings it in on
+  // its first use. A version already held is left as it is.
+  void AddUnloaded(uint32_t version, bool make_current);
   // The key of `version`, loaded again if it was evicted. nullptr if the
   // version is unknown or destroyed, or its loading failed (Knows() tells
   // the two apart).

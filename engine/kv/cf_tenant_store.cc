@@ -22,8 +22,16 @@ int64_t LogicalSize(std::string_view key, size_t value_size) {
 // number (data and usage change in one WriteBatch).
 class CfSnapshot final : public StoreSnapshot {
  public:
-  CfSnapshot(Storage* storage, CfHandle cf)
-      : db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()) {}
+  // `scan` bounds the iteration to the tenant's range; `prefix` is its key
+  // prefix (stripped from the keys it gives).
+  CfSnapshot(Storage* storage, CfHandle cf, rocksdb::ReadOptions scan, std::string prefix)
+      : db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()), scan_(scan),
+        prefix_(std::move(prefix)),
+        upper_bound_(scan.iterate_upper_bound != nullptr ? scan.iterate_upper_bound->ToString() : std::string()),
+        upper_bound_slice_(upper_bound_) {
+    // Its own copy of the bound: the snapshot may outlive the store.
+    if (scan_.iterate_upper_bound != nullptr) scan_.iterate_upper_bound = &upper_bound_slice_;
+  }
   ~CfSnapshot() override { it_.reset(); }  // before the snapshot it reads
 
   Status Start(Storage* storage, const std::string& usage_key) {
@@ -35,17 +43,17 @@ class CfSnapshot final : public StoreSnapshot {
       return Status::DataLoss("usage record is malformed");
     }
     if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read usage");
-    ro.total_order_seek = true;
-    ro.fill_cache = false;  // an export must not evict the tenants' working sets
-    it_.reset(db_->NewIterator(ro, cf_.get()));
-    it_->SeekToFirst();
+    scan_.snapshot = snapshot_->get();
+    scan_.fill_cache = false;  // an export must not evict the tenants' working sets
+    it_.reset(db_->NewIterator(scan_, cf_.get()));
+    it_->Seek(prefix_);
     return Status::Ok();
   }
 
   Usage usage() const override { return usage_; }
   bool Valid() const override { return it_->Valid(); }
   void Next() override { it_->Next(); }
-  std::string_view key() const override { return it_->key().ToStringView(); }
+  std::string_view key() const override { return it_->key().ToStringView().substr(prefix_.size()); }
   std::string_view sealed() const override { return it_->value().ToStringView(); }
   Status status() const override { return FromRocks(it_->status(), "snapshot scan"); }
 
@@ -55,6 +63,10 @@ class CfSnapshot final : public StoreSnapshot {
   // Registered with the storage: a purge held back by it runs again when
   // it is released (Storage::PurgeSystemRange).
   const std::unique_ptr<Storage::Snapshot> snapshot_;
+  rocksdb::ReadOptions scan_;
+  const std::string prefix_;
+  const std::string upper_bound_;
+  const rocksdb::Slice upper_bound_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
   Usage usage_;
 };
@@ -66,8 +78,7 @@ class CfSnapshot final : public StoreSnapshot {
 // RocksDB).
 class StripeLocks {
  public:
-  template <size_t N>
-  StripeLocks(std::array<Mutex, N>& stripes, const std::set<size_t>& ids) NO_THREAD_SAFETY_ANALYSIS {
+  StripeLocks(Mutex* stripes, const std::set<size_t>& ids) NO_THREAD_SAFETY_ANALYSIS {
     held_.reserve(ids.size());
     for (size_t id : ids) {
       stripes[id].Lock();
@@ -112,13 +123,47 @@ class CfTenantStore::ScopedOp {
   bool admitted_ = false;
 };
 
+class CfTenantStore::PhysKey {
+ public:
+  PhysKey(const CfTenantStore& store, std::string_view key) {
+    const std::string& prefix = store.options_.key_prefix;
+    if (prefix.empty()) {
+      view_ = key;
+      return;
+    }
+    buf_.reserve(prefix.size() + key.size());
+    buf_.append(prefix).append(key);
+    view_ = buf_;
+  }
+  PhysKey(const PhysKey&) = delete;  // view_ may point into buf_
+  PhysKey& operator=(const PhysKey&) = delete;
+  rocksdb::Slice slice() const { return rocksdb::Slice(view_.data(), view_.size()); }
+
+ private:
+  std::string buf_;
+  std::string_view view_;
+};
+
+rocksdb::ReadOptions CfTenantStore::ScanOptions() const {
+  rocksdb::ReadOptions ro;
+  if (options_.key_prefix.empty()) {
+    ro.total_order_seek = true;
+  } else {
+    // Every seek of the store targets a key of its own range, so the
+    // prefix of the target is the tenant's: the prefix filters apply.
+    ro.prefix_same_as_start = true;
+    if (!upper_bound_.empty()) ro.iterate_upper_bound = &upper_bound_slice_;
+  }
+  return ro;
+}
+
 Result<std::unique_ptr<StoreSnapshot>> CfTenantStore::Snapshot() {
   // Counted while it is taken only: it reads at its own sequence number,
   // before the range delete that empties the column family, so it never
   // sees what a next owner writes.
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
-  auto snap = std::make_unique<CfSnapshot>(storage_, options_.cf);
+  auto snap = std::make_unique<CfSnapshot>(storage_, options_.cf, ScanOptions(), options_.key_prefix);
   TKV_RETURN_IF_ERROR(snap->Start(storage_, options_.usage_key));
   return std::unique_ptr<StoreSnapshot>(std::move(snap));
 }
@@ -129,11 +174,15 @@ CfTenantStore::CfTenantStore(Storage* storage, const Keyring* keyring, const Clo
       keyring_(keyring),
       clock_(clock),
       options_(std::move(options)),
+      upper_bound_(KeyPrefixSuccessor(options_.key_prefix)),
+      upper_bound_slice_(upper_bound_),
+      stripe_count_(std::max<size_t>(1, options_.stripes)),
+      stripes_(new Mutex[stripe_count_]),
       keys_(options_.initial_usage.keys),
       bytes_(options_.initial_usage.logical_bytes) {}
 
 Mutex& CfTenantStore::StripeFor(std::string_view key) {
-  return stripes_[std::hash<std::string_view>()(key) % stripes_.size()];
+  return stripes_[std::hash<std::string_view>()(key) % stripe_count_];
 }
 
 Result<CfTenantStore::Stored> CfTenantStore::MakeStored(std::string sealed) {
@@ -149,7 +198,8 @@ Result<CfTenantStore::Stored> CfTenantStore::MakeStored(std::string sealed) {
 
 Result<std::optional<CfTenantStore::Stored>> CfTenantStore::ReadStored(std::string_view key) {
   std::string sealed;
-  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
+  rocksdb::Status s =
+      storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), PhysKey(*this, key).slice(), &sealed);
   if (s.IsNotFound()) return std::optional<Stored>();
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
   TKV_ASSIGN_OR_RETURN(Stored st, StoredAt(key, std::move(sealed)));
@@ -175,13 +225,19 @@ Status CfTenantStore::ReadStoredSorted(Map& keys, Fn&& each) {
   constexpr size_t kReadAheadBytes = 16 << 20;
   const size_t group_size = std::max<size_t>(16, kReadAheadBytes / std::max<size_t>(1, MaxValueBytes()));
   std::vector<typename Map::iterator> group;
+  std::vector<std::string> stored_keys;  // with the prefix, when there is one
   std::vector<rocksdb::Slice> slices;
   for (auto next = keys.begin(); next != keys.end();) {
     group.clear();
+    stored_keys.clear();
     slices.clear();
     for (; next != keys.end() && group.size() < group_size; ++next) {
       group.push_back(next);
-      slices.emplace_back(next->first);
+      if (!options_.key_prefix.empty()) stored_keys.push_back(options_.key_prefix + std::string(next->first));
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      slices.emplace_back(options_.key_prefix.empty() ? rocksdb::Slice(group[i]->first)
+                                                      : rocksdb::Slice(stored_keys[i]));
     }
     std::vector<rocksdb::PinnableSlice> values(slices.size());
     std::vector<rocksdb::Status> statuses(slices.size());
@@ -191,7 +247,7 @@ Status CfTenantStore::ReadStoredSorted(Map& keys, Fn&& each) {
       std::optional<Stored> st;
       if (!statuses[i].IsNotFound()) {
         TKV_RETURN_IF_ERROR(FromRocks(statuses[i], "read value"));
-        TKV_ASSIGN_OR_RETURN(st, StoredAt(slices[i].ToStringView(), values[i].ToString()));
+        TKV_ASSIGN_OR_RETURN(st, StoredAt(group[i]->first, values[i].ToString()));
         values[i].Reset();
       }
       TKV_RETURN_IF_ERROR(each(*group[i], std::move(st)));
@@ -305,48 +361,43 @@ size_t CfTenantStore::MaxValueBytes() const {
                     : options_.max_value_bytes;
 }
 
-Result<ValueRecord> CfTenantStore::Get(std::string_view key) {
-  TKV_RETURN_IF_ERROR(ValidateUserKey(key));
-  ScopedOp op(*this);
-  TKV_RETURN_IF_ERROR(op.status());
-  if (read_hook_) read_hook_();
-  std::string sealed;
-  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), key, &sealed);
-  if (s.IsNotFound()) return Status::NotFound("no such key");
-  TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
-  TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
-  ValueRecord rec;
-  TKV_RETURN_IF_ERROR(OpenUnlocked(key, &st, &rec.value));
-  if (!st.live(clock_->NowUnixMillis())) {
-    DeleteIfStillExpired(key).IgnoreError();  // best effort; the read finds nothing regardless
-    return Status::NotFound("no such key");
-  }
-  rec.etag = std::move(st.etag);
-  rec.expires_at_ms = st.expires_at_ms;
-  return rec;
-}
+Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, /*resident_only=*/false); }
 
-Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) {
+Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) { return Read(key, /*resident_only=*/true); }
+
+Result<ValueRecord> CfTenantStore::Read(std::string_view key, bool resident_only) {
   const Status would_block = Status::Unavailable("the value is not in memory", "would_block");
   TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
-  if (read_hook_) return would_block;  // tests' hooks may block: they run in Get()
-  // The memtables and the block cache only: RocksDB answers Incomplete
-  // rather than read a file.
-  rocksdb::ReadOptions resident;
-  resident.read_tier = rocksdb::kBlockCacheTier;
+  if (read_hook_) {
+    if (resident_only) return would_block;  // tests' hooks may block: they run in Get()
+    read_hook_();
+  }
+  // Resident only: the memtables and the block cache, where RocksDB answers
+  // Incomplete rather than read a file.
+  rocksdb::ReadOptions ro;
+  if (resident_only) ro.read_tier = rocksdb::kBlockCacheTier;
   std::string sealed;
-  rocksdb::Status s = storage_->db()->Get(resident, options_.cf.get(), key, &sealed);
-  if (s.IsIncomplete()) return would_block;
+  rocksdb::Status s = storage_->db()->Get(ro, options_.cf.get(), PhysKey(*this, key).slice(), &sealed);
+  if (resident_only && s.IsIncomplete()) return would_block;
   if (s.IsNotFound()) return Status::NotFound("no such key");
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
   TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
-  KeyPtr k = keyring_->GetLoaded(st.key_version);
-  if (k == nullptr) return would_block;
   ValueRecord rec;
-  TKV_RETURN_IF_ERROR(OpenValue(*k, options_.tenant_id, key, st.sealed, &rec.value, &st.expires_at_ms));
-  if (!st.live(clock_->NowUnixMillis())) return would_block;  // deleting it writes
+  if (resident_only) {
+    // A data key still to load (or unwrap) is a wait.
+    KeyPtr k = keyring_->GetLoaded(st.key_version);
+    if (k == nullptr) return would_block;
+    TKV_RETURN_IF_ERROR(OpenValue(*k, options_.tenant_id, key, st.sealed, &rec.value, &st.expires_at_ms));
+  } else {
+    TKV_RETURN_IF_ERROR(OpenUnlocked(key, &st, &rec.value));
+  }
+  if (!st.live(clock_->NowUnixMillis())) {
+    if (resident_only) return would_block;  // deleting it writes
+    DeleteIfStillExpired(key).IgnoreError();  // best effort; the read finds nothing regardless
+    return Status::NotFound("no such key");
+  }
   rec.etag = std::move(st.etag);
   rec.expires_at_ms = st.expires_at_ms;
   return rec;
@@ -357,7 +408,7 @@ Status CfTenantStore::DeleteIfStillExpired(std::string_view key) {
   TKV_ASSIGN_OR_RETURN(auto current, ReadStored(key));
   if (!current || current->live(clock_->NowUnixMillis())) return Status::Ok();
   rocksdb::WriteBatch batch;
-  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), PhysKey(*this, key).slice()), "stage delete"));
   VersionDeltas deltas;
   CountMove(current->key_version, 0, &deltas);
   TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
@@ -387,7 +438,8 @@ Result<PutResult> CfTenantStore::Put(std::string_view key, std::string_view valu
   TKV_RETURN_IF_ERROR(Seal(key, value, expires, &sealed));
   TKV_ASSIGN_OR_RETURN(Stored written, MakeStored(std::move(sealed)));
   rocksdb::WriteBatch batch;
-  TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, written.sealed), "stage put"));
+  TKV_RETURN_IF_ERROR(
+      FromRocks(batch.Put(options_.cf.get(), PhysKey(*this, key).slice(), written.sealed), "stage put"));
   VersionDeltas deltas;
   CountMove(current ? current->key_version : 0, written.key_version, &deltas);
   TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
@@ -409,7 +461,7 @@ Status CfTenantStore::Delete(std::string_view key, const WriteCondition& conditi
   const bool live = current->live(clock_->NowUnixMillis());
   if (live) TKV_RETURN_IF_ERROR(CheckCondition(condition, current));
   rocksdb::WriteBatch batch;
-  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+  TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), PhysKey(*this, key).slice()), "stage delete"));
   VersionDeltas deltas;
   CountMove(current->key_version, 0, &deltas);
   TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
@@ -424,25 +476,25 @@ Result<ListPage> CfTenantStore::List(const ListRequest& req) {
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
   if (read_hook_) read_hook_();
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ScanOptions(), options_.cf.get()));
+  const PhysKey stored_prefix(*this, req.prefix);
   if (req.start_after && *req.start_after >= req.prefix) {
-    it->Seek(*req.start_after);
-    if (it->Valid() && it->key().ToStringView() == *req.start_after) it->Next();
+    const PhysKey from(*this, *req.start_after);
+    it->Seek(from.slice());
+    if (it->Valid() && it->key() == from.slice()) it->Next();
   } else {
-    it->Seek(req.prefix);
+    it->Seek(stored_prefix.slice());
   }
   const int64_t now = clock_->NowUnixMillis();
   ListPage page;
   uint64_t value_bytes = 0;  // of the items so far, with values
   std::string value;
-  for (; it->Valid() && it->key().starts_with(req.prefix); it->Next()) {
+  for (; it->Valid() && it->key().starts_with(stored_prefix.slice()); it->Next()) {
     if (page.items.size() == req.limit) {
       page.next = page.items.back().key;
       break;
     }
-    std::string_view key = it->key().ToStringView();
+    std::string_view key = UserKey(it->key().ToStringView());
     if (req.with_values && req.max_value_bytes > 0 && !page.items.empty()) {
       // Sized from the envelope's header, before anything is copied or opened.
       TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(it->value().ToStringView()));
@@ -485,12 +537,12 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
       s = Status::TooLarge("value is larger than max_value_bytes", "value_too_large");
     }
     if (!s.ok()) return Status(s.code(), s.reason(), "op " + std::to_string(i) + ": " + s.message());
-    stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.data());
+    stripe_ids.insert(&StripeFor(ops[i].key) - stripes_.get());
   }
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
   // Lock stripes in index order: no deadlock with other batches.
-  StripeLocks locks(stripes_, stripe_ids);
+  StripeLocks locks(stripes_.get(), stripe_ids);
 
   const int64_t now = clock_->NowUnixMillis();
   struct KeyState {
@@ -584,12 +636,13 @@ Result<std::vector<BatchOpResult>> CfTenantStore::Batch(const std::vector<BatchO
     const int64_t before = ks.initial_size;
     CountMove(before >= 0 ? ks.initial_version : 0, ks.current ? ks.current->key_version : 0, &deltas);
     if (ks.current) {
-      TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), key, ks.current->sealed), "stage put"));
+      TKV_RETURN_IF_ERROR(
+          FromRocks(batch.Put(options_.cf.get(), PhysKey(*this, key).slice(), ks.current->sealed), "stage put"));
       const int64_t after = LogicalSize(key, ks.current->value_size);
       delta_keys += before < 0 ? 1 : 0;
       delta_bytes += after - std::max<int64_t>(before, 0);
     } else if (before >= 0) {
-      TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), key), "stage delete"));
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(options_.cf.get(), PhysKey(*this, key).slice()), "stage delete"));
       delta_keys -= 1;
       delta_bytes -= before;
     }
@@ -614,7 +667,7 @@ namespace tenantkv::engine {
 
 void CfTenantStore::WriteBarrier() {
   // Every write seals and commits while holding its key's stripe.
-  for (auto& stripe : stripes_) MutexLock lock(stripe);
+  for (size_t i = 0; i < stripe_count_; ++i) MutexLock lock(stripes_[i]);
 }
 
 Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, size_t max_keys) {
@@ -631,15 +684,15 @@ Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, s
   std::vector<Candidate> candidates;
   ReencryptResult r;
   {
-    rocksdb::ReadOptions ro;
-    ro.total_order_seek = true;
+    rocksdb::ReadOptions ro = ScanOptions();
     ro.fill_cache = false;  // a sweep must not evict the tenant's working set
     std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
-    it->Seek(start_after);
-    if (!start_after.empty() && it->Valid() && it->key().ToStringView() == start_after) it->Next();
+    const PhysKey from(*this, start_after);
+    it->Seek(from.slice());
+    if (!start_after.empty() && it->Valid() && it->key() == from.slice()) it->Next();
     for (; it->Valid() && r.examined < max_keys; it->Next()) {
       ++r.examined;
-      r.last_key = it->key().ToString();
+      r.last_key.assign(UserKey(it->key().ToStringView()));
       TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(it->value().ToStringView()));
       if (h.key_version == target) continue;
       candidates.push_back({r.last_key, it->value().ToString(), {}, h.key_version});
@@ -659,18 +712,20 @@ Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, s
   }
   if (candidates.empty()) return r;
   std::set<size_t> stripe_ids;
-  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.data());
-  StripeLocks locks(stripes_, stripe_ids);
+  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.get());
+  StripeLocks locks(stripes_.get(), stripe_ids);
   rocksdb::WriteBatch batch;
   VersionDeltas deltas;
   size_t resealed = 0;
   std::string now;
   for (const auto& c : candidates) {
-    rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), c.key, &now);
+    rocksdb::Status s =
+        storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), PhysKey(*this, c.key).slice(), &now);
     if (s.IsNotFound()) continue;
     TKV_RETURN_IF_ERROR(FromRocks(s, "re-read value"));
     if (now != c.old_sealed) continue;  // written since: the newer value stays
-    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(options_.cf.get(), c.key, c.new_sealed), "stage re-seal"));
+    TKV_RETURN_IF_ERROR(
+        FromRocks(batch.Put(options_.cf.get(), PhysKey(*this, c.key).slice(), c.new_sealed), "stage re-seal"));
     CountMove(c.old_version, target, &deltas);
     ++resealed;
   }

@@ -1,21 +1,29 @@
-// CfTenantStore: a tenant placed in its own RocksDB column family.
+// CfTenantStore: a tenant placed in a RocksDB column family, either alone
+// (the column_family tier: keys stored as they are) or beside other tenants
+// (the pooled tier: every key behind the tenant's fixed-width key prefix).
+// One implementation for both: the column_family tier is the pooled code
+// with an empty prefix.
 //
-// User keys are stored as they are (so listing in key order works); values
-// are sealed envelopes. The tenant's usage counters live in the system
-// column family and change in the same WriteBatch as the data (a merge of
-// deltas), so they never drift. Writes to one key are serialised by a
-// striped lock so write conditions and usage deltas are exact.
+// User keys are stored behind the prefix (so listing in key order works);
+// values are sealed envelopes bound to the tenant and the *user* key, so the
+// same sealed bytes open in any tier. Reads never leave the tenant's range:
+// scans are bounded by the successor of its prefix. The tenant's usage
+// counters live in the system column family of the same database and change
+// in the same WriteBatch as the data (a merge of deltas), so they never
+// drift. Writes to one key are serialised by a striped lock so write
+// conditions and usage deltas are exact.
 //
 // Every operation, reads included, is counted in flight for its whole
 // length; Close() refuses new ones and waits for those in flight, so once it
-// returns nothing reads or writes the column family, which can then be
-// emptied and handed to another tenant.
+// returns nothing reads or writes the tenant's range, which can then be
+// emptied (a column family handed to another tenant, or a prefix range
+// deleted).
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -32,10 +40,17 @@ namespace tenantkv::engine {
 struct CfTenantStoreOptions {
   std::string tenant_id;
   CfHandle cf;
+  // Prepended to every user key: the tenant's range in a pooled column
+  // family (storage.h: kPooledKeyPrefixBytes); empty for a column family of
+  // its own.
+  std::string key_prefix;
   std::string usage_key;          // system CF key of the usage counters
   Usage initial_usage;            // as persisted
   size_t max_value_bytes = 1 << 20;
   SealCounter* seals = nullptr;   // counts every seal; must outlive the store
+  // Write locks by key hash (>= 1): writes to keys of different stripes run
+  // in parallel.
+  size_t stripes = 64;
 };
 
 class CfTenantStore final : public TenantStore {
@@ -68,6 +83,9 @@ class CfTenantStore final : public TenantStore {
   // Counts one operation in flight for as long as it lives. Two atomic adds
   // on the store's own counter: no lock on the read path.
   class ScopedOp;
+  // The stored key of a user key (a view of the user key itself when there
+  // is no prefix).
+  class PhysKey;
 
   // What is physically stored under a key (possibly expired).
   struct Stored {
@@ -93,6 +111,9 @@ class CfTenantStore final : public TenantStore {
   // reading at a bound.
   template <typename Map, typename Fn>
   Status ReadStoredSorted(Map& keys, Fn&& each);
+  // Get (resident_only false) and GetResident (true): one read path, so
+  // both see the store's key prefix alike.
+  Result<ValueRecord> Read(std::string_view key, bool resident_only);
   Status Open(std::string_view key, Stored* stored, std::string* value);
   // As Open, for a value read without the key's lock: if its data key was
   // destroyed meanwhile (it was re-encrypted), reads the key again once.
@@ -109,12 +130,22 @@ class CfTenantStore final : public TenantStore {
   Status Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int64_t delta_bytes);
   Status DeleteIfStillExpired(std::string_view key);
   size_t MaxValueBytes() const;
+  // The user key of a stored key of this store's range.
+  std::string_view UserKey(std::string_view stored) const { return stored.substr(options_.key_prefix.size()); }
+  // Read options of a scan: bounded to the tenant's range when it has a
+  // prefix (and using the prefix filters), total order otherwise.
+  rocksdb::ReadOptions ScanOptions() const;
 
   Storage* const storage_;
   const Keyring* const keyring_;
   const Clock* const clock_;
   const CfTenantStoreOptions options_;
-  std::array<Mutex, 64> stripes_;
+  const std::string upper_bound_;  // first key after the tenant's range; "" = none
+  const rocksdb::Slice upper_bound_slice_;
+  // Write locks by key hash (options_.stripes): fewer for a pooled tenant,
+  // mostly idle, whose every mutex is memory held per tenant.
+  const size_t stripe_count_;
+  const std::unique_ptr<Mutex[]> stripes_;
   // Operations in flight and whether the store is closed; see ScopedOp.
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> closed_{false};

@@ -7,6 +7,11 @@
 //   2  tenants have an incarnation and API keys are bound to it; deletes are
 //      persisted ("deleting"); purges a snapshot held back are recorded
 //      under purge/.
+//   3  the pooled placement tier: "pool:<column family>/<prefix>" placements,
+//      the pool/next_prefix record and pooled column families (p.*, opened
+//      with a prefix extractor). Nothing in a format-2 directory changes
+//      shape, so 2 -> 3 has no step; the bump makes an older binary refuse a
+//      directory that may hold pooled tenants.
 //
 // Every change to the shape of a persisted record bumps kCurrentFormatVersion
 // and adds a migration step from the previous version.
@@ -29,7 +34,7 @@
 
 namespace tenantkv::engine {
 
-inline constexpr int kCurrentFormatVersion = 2;
+inline constexpr int kCurrentFormatVersion = 3;
 // What a directory without the record holds (it may also be empty).
 inline constexpr int kFirstFormatVersion = 1;
 

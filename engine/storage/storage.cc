@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/rate_limiter.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
@@ -105,6 +106,29 @@ rocksdb::ColumnFamilyOptions Storage::TenantCfOptions() const {
   return cf;
 }
 
+rocksdb::ColumnFamilyOptions Storage::PooledCfOptions() const {
+  rocksdb::ColumnFamilyOptions cf;
+  // Shared by many tenants: a larger memtable than one tenant's.
+  cf.write_buffer_size = options_.tenant_write_buffer_bytes * 4;
+  cf.max_write_buffer_number = 3;
+  // Every key starts with its tenant's fixed-width prefix: the filters then
+  // hold the prefixes too, so a tenant's scan skips the files (and the
+  // memtable lookups) that hold only its neighbours.
+  cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(kPooledKeyPrefixBytes));
+  cf.memtable_prefix_bloom_size_ratio = 0.05;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache_;
+  table.cache_index_and_filter_blocks = true;
+  table.whole_key_filtering = true;  // point reads, as in a tenant column family
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions Storage::CfOptionsFor(const std::string& name) const {
+  return name.rfind(kPooledCfNamePrefix, 0) == 0 ? PooledCfOptions() : TenantCfOptions();
+}
+
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   // Before anything opens the DB for writing: a newer directory must stay
   // as it is.
@@ -153,7 +177,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   descs.emplace_back(kSystemCf, system_opts);
   for (const auto& n : names) {
     if (n != rocksdb::kDefaultColumnFamilyName && n != kSystemCf) {
-      descs.emplace_back(n, s->TenantCfOptions());
+      descs.emplace_back(n, s->CfOptionsFor(n));
     }
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -214,7 +238,7 @@ std::vector<std::string> Storage::ColumnFamilyNames() const {
 
 Result<CfHandle> Storage::CreateColumnFamily(const std::string& name) {
   rocksdb::ColumnFamilyHandle* h = nullptr;
-  TKV_RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(TenantCfOptions(), name, &h),
+  TKV_RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(CfOptionsFor(name), name, &h),
                                 "create column family"));
   CfHandle handle = Wrap(h);
   {
@@ -226,8 +250,10 @@ Result<CfHandle> Storage::CreateColumnFamily(const std::string& name) {
 }
 
 Status Storage::CreateColumnFamilies(const std::vector<std::string>& names) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, CfOptionsFor(n));
   std::vector<rocksdb::ColumnFamilyHandle*> hs;
-  rocksdb::Status rs = db_->CreateColumnFamilies(TenantCfOptions(), names, &hs);
+  rocksdb::Status rs = db_->CreateColumnFamilies(descs, &hs);
   // On failure RocksDB may still have made some of them: keep those too.
   {
     MutexLock lock(mu_);
@@ -251,6 +277,13 @@ Status Storage::DropColumnFamily(const CfHandle& handle) {
     live_.erase(handle->GetName());
   }
   return FromRocks(db_->DropColumnFamily(handle.get()), "drop column family");
+}
+
+Status Storage::CompactRange(const CfHandle& cf, const std::string& begin, const std::string& end) {
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Slice b(begin), e(end);
+  return FromRocks(db_->CompactRange(co, cf.get(), &b, &e), "compact range");
 }
 
 std::unique_ptr<Storage::Snapshot> Storage::TakeSnapshot() {

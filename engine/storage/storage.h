@@ -54,6 +54,27 @@ struct StorageStats {
 
 using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
 
+// Column families named with this prefix hold many tenants each (the pooled
+// placement tier), every key under a fixed-width tenant prefix: they are
+// opened and created with a prefix extractor of that width, so the bloom
+// filters answer for one tenant's range as well as for whole keys.
+inline constexpr char kPooledCfNamePrefix[] = "p.";
+inline constexpr size_t kPooledKeyPrefixBytes = 8;
+
+// The first key after every key that starts with `prefix`; "" when there is
+// none (an empty prefix, or one of 0xff bytes only).
+inline std::string KeyPrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(prefix.back());
+    if (last != 0xff) {
+      ++last;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
 class Storage {
  public:
   // Opens or creates the DB with the system column family and every tenant
@@ -99,6 +120,10 @@ class Storage {
   Status IngestFiles(const CfHandle& cf, const std::vector<std::string>& sst_files);
   // Drops the column family; its handle is released by its last user.
   Status DropColumnFamily(const CfHandle& handle);
+  // Compacts [begin, end) of `cf` down to the bottom level (forced, not
+  // exclusive: other compactions go on), flushing the memtable first if it
+  // overlaps, so that entries deleted in the range leave the SST files.
+  Status CompactRange(const CfHandle& cf, const std::string& begin, const std::string& end);
 
   // A RocksDB snapshot of the whole DB, known to the storage so that a purge
   // can tell whether a snapshot still sees what it deletes. Releasing it (its
@@ -151,6 +176,9 @@ class Storage {
   Storage() = default;
   CfHandle Wrap(rocksdb::ColumnFamilyHandle* h);
   rocksdb::ColumnFamilyOptions TenantCfOptions() const;
+  rocksdb::ColumnFamilyOptions PooledCfOptions() const;
+  // The options of a tenant or pooled column family, by its name.
+  rocksdb::ColumnFamilyOptions CfOptionsFor(const std::string& name) const;
   void Release(const rocksdb::Snapshot* snapshot);
   // The sequence number of the oldest live snapshot; the largest one if none.
   rocksdb::SequenceNumber OldestSnapshot() const;

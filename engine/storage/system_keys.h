@@ -21,6 +21,9 @@
 //   plan/<name>                        JSON plan (quota_store.h)
 //   audit/<seq, 16 hex>                JSON audit entry (audit_log.h)
 //   cfpool/<column family>             "spare" | "recycling" (cf_pool.h)
+//   pool/next_prefix                   decimal: every pooled-tenant key
+//                                      prefix below it may have been handed
+//                                      out (tenant_placement.h; format 3)
 //   purge/<begin length>:<begin><end>  "": a purge waiting for a snapshot
 //                                      (storage.h)
 //   mkey/rotation                      JSON master-key rotation (master_key_rotation.h)
@@ -46,6 +49,7 @@ inline constexpr char kQuotaPrefix[] = "quota/";
 inline constexpr char kPlanPrefix[] = "plan/";
 inline constexpr char kAuditPrefix[] = "audit/";
 inline constexpr char kCfPoolPrefix[] = "cfpool/";
+inline constexpr char kPooledPrefixMarkKey[] = "pool/next_prefix";
 inline constexpr char kPendingPurgePrefix[] = "purge/";
 inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
 

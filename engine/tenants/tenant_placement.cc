@@ -1,16 +1,58 @@
 #include "engine/tenants/tenant_placement.h"
 
+#include <cstdio>
+
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
 
 constexpr char kCfPrefix[] = "t.";
 constexpr char kCfPlace[] = "cf:";
+constexpr char kPoolPlace[] = "pool:";
+// Prefixes reserved by one synced write of the mark.
+constexpr uint64_t kPrefixBlock = 256;
 
 // The column family a place name names, or "" for another kind of place.
 std::string CfNameOf(const std::string& place) {
   return place.rfind(kCfPlace, 0) == 0 ? place.substr(3) : std::string();
+}
+
+bool IsPooled(const std::string& place) { return place.rfind(kPoolPlace, 0) == 0; }
+
+std::string PooledCfName(size_t index) { return kPooledCfNamePrefix + std::to_string(index); }
+
+std::string EncodePrefix(uint64_t counter) {
+  std::string out(kPooledKeyPrefixBytes, '\0');
+  for (size_t i = 0; i < kPooledKeyPrefixBytes; ++i) {
+    out[kPooledKeyPrefixBytes - 1 - i] = static_cast<char>((counter >> (8 * i)) & 0xff);
+  }
+  return out;
+}
+
+std::string PooledPlaceName(const std::string& cf_name, uint64_t counter) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(counter));
+  return kPoolPlace + cf_name + "/" + hex;
+}
+
+// "pool:<cf>/<16 hex>" -> column family name and key prefix.
+Status ParsePooled(const std::string& place, std::string* cf_name, std::string* prefix) {
+  const size_t slash = place.rfind('/');
+  const size_t begin = sizeof(kPoolPlace) - 1;
+  if (slash == std::string::npos || slash <= begin || place.size() - slash - 1 != 16) {
+    return Status::DataLoss("malformed pooled placement '" + place + "'");
+  }
+  uint64_t counter = 0;
+  for (char c : place.substr(slash + 1)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return Status::DataLoss("malformed pooled placement '" + place + "'");
+    counter = counter << 4 | static_cast<uint64_t>(digit);
+  }
+  *cf_name = place.substr(begin, slash - begin);
+  *prefix = EncodePrefix(counter);
+  return Status::Ok();
 }
 
 ColumnFamilyPool::Lease LeaseOf(Place place) {
@@ -19,60 +61,165 @@ ColumnFamilyPool::Lease LeaseOf(Place place) {
 
 }  // namespace
 
+const char* TierName(Tier tier) { return tier == Tier::kPooled ? "pooled" : "column_family"; }
+
+Result<Tier> ParseTier(std::string_view name) {
+  if (name == "pooled") return Tier::kPooled;
+  if (name == "column_family") return Tier::kColumnFamily;
+  return Status::InvalidArgument("unknown tier '" + std::string(name) + "' (pooled or column_family)",
+                                 "unknown_tier");
+}
+
+Tier TierOfPlacement(const std::string& placement) {
+  return IsPooled(placement) ? Tier::kPooled : Tier::kColumnFamily;
+}
+
 Result<std::unique_ptr<TenantPlacement>> TenantPlacement::Open(Storage* storage,
                                                                const std::vector<TenantInfo>& records,
-                                                               CfPoolOptions options) {
+                                                               PlacementOptions options) {
+  if (options.pooled_column_families == 0) {
+    return Status::InvalidArgument("the pooled tier needs at least one column family");
+  }
   std::set<std::string> owned_cfs;
   for (const auto& info : records) {
-    if (info.state != TenantState::kDeleting) owned_cfs.insert(CfNameOf(info.placement));
+    if (info.state != TenantState::kDeleting && !IsPooled(info.placement)) {
+      owned_cfs.insert(CfNameOf(info.placement));
+    }
   }
-  std::unique_ptr<TenantPlacement> p(new TenantPlacement(storage));
-  TKV_ASSIGN_OR_RETURN(p->pool_, ColumnFamilyPool::Open(storage, kCfPrefix, owned_cfs, options));
+  std::unique_ptr<TenantPlacement> p(new TenantPlacement(storage, std::move(options)));
+  TKV_ASSIGN_OR_RETURN(p->pool_, ColumnFamilyPool::Open(storage, kCfPrefix, owned_cfs, p->options_.pool));
+  TKV_RETURN_IF_ERROR(p->OpenPooled());
   return p;
 }
 
+Status TenantPlacement::OpenPooled() {
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < options_.pooled_column_families; ++i) {
+    if (storage_->Find(PooledCfName(i)) == nullptr) missing.push_back(PooledCfName(i));
+  }
+  // One OPTIONS rewrite for all of them, before any tenant is served.
+  if (!missing.empty()) TKV_RETURN_IF_ERROR(storage_->CreateColumnFamilies(missing));
+  for (size_t i = 0; i < options_.pooled_column_families; ++i) {
+    CfHandle cf = storage_->Find(PooledCfName(i));
+    if (cf == nullptr) return Status::Internal("pooled column family " + PooledCfName(i) + " is missing");
+    pooled_cfs_.push_back(std::move(cf));
+  }
+  std::string raw;
+  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), kPooledPrefixMarkKey, &raw);
+  if (!s.IsNotFound()) TKV_RETURN_IF_ERROR(FromRocks(s, "read pooled prefix mark"));
+  uint64_t mark = 0;
+  if (s.ok()) {
+    if (raw.empty() || raw.size() > 20 || raw.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::DataLoss("the pooled prefix mark is not a number");
+    }
+    mark = std::stoull(raw);
+  }
+  MutexLock lock(prefix_mu_);  // uncontended (not shared yet), taken for the analysis
+  // Whatever was reserved before a restart may have been handed out.
+  next_prefix_ = mark;
+  reserved_prefixes_ = mark;
+  return Status::Ok();
+}
+
+Result<uint64_t> TenantPlacement::NextPrefix() {
+  MutexLock lock(prefix_mu_);
+  if (next_prefix_ == reserved_prefixes_) {
+    const uint64_t mark = reserved_prefixes_ + kPrefixBlock;
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
+                                                      kPooledPrefixMarkKey, std::to_string(mark)),
+                                  "reserve pooled prefixes"));
+    reserved_prefixes_ = mark;
+  }
+  return next_prefix_++;
+}
+
 Result<Place> TenantPlacement::Find(const TenantInfo& info) const {
+  if (IsPooled(info.placement)) {
+    Place place;
+    std::string cf_name;
+    TKV_RETURN_IF_ERROR(ParsePooled(info.placement, &cf_name, &place.key_prefix));
+    place.cf = storage_->Find(cf_name);
+    if (place.cf == nullptr) return Status::DataLoss("tenant '" + info.id + "' has no column family " + cf_name);
+    place.name = info.placement;
+    return place;
+  }
   const std::string cf_name = CfNameOf(info.placement);
   CfHandle cf = storage_->Find(cf_name);
   if (cf == nullptr) return Status::DataLoss("tenant '" + info.id + "' has no column family " + cf_name);
-  return Place{info.placement, std::move(cf)};
+  return Place{info.placement, std::move(cf), {}};
 }
 
-Result<Place> TenantPlacement::Take() {
+Result<Place> TenantPlacement::Take(Tier tier) {
+  if (tier == Tier::kPooled) {
+    TKV_ASSIGN_OR_RETURN(uint64_t counter, NextPrefix());
+    const size_t index = counter % pooled_cfs_.size();
+    return Place{PooledPlaceName(PooledCfName(index), counter), pooled_cfs_[index], EncodePrefix(counter)};
+  }
   TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
-  return Place{kCfPlace + lease.name, std::move(lease.cf)};
+  return Place{kCfPlace + lease.name, std::move(lease.cf), {}};
 }
 
 void TenantPlacement::StageClaim(const Place& place, rocksdb::WriteBatch* batch) const {
+  if (IsPooled(place.name)) return;  // the tenant record naming it is the claim
   pool_->Stage(ColumnFamilyPool::Lease{CfNameOf(place.name), place.cf}, batch);
 }
 
-void TenantPlacement::Return(Place place) { pool_->Return(LeaseOf(std::move(place))); }
+void TenantPlacement::Return(Place place) {
+  if (IsPooled(place.name)) return;  // its prefix is simply never used
+  pool_->Return(LeaseOf(std::move(place)));
+}
 
 Status TenantPlacement::Claim(Place& place) {
   rocksdb::WriteBatch taken;
   StageClaim(place, &taken);
+  if (taken.Count() == 0) return Status::Ok();
   Status s = FromRocks(storage_->db()->Write(storage_->meta_write_options(), &taken), "take spare");
   if (!s.ok()) Return(std::move(place));
   return s;
 }
 
 Status TenantPlacement::Fill(const Place& place, const std::vector<std::string>& sst_files) {
+  if (IsPooled(place.name)) {
+    // Imported files hold user keys without a prefix and cannot be moved
+    // into a shared column family as they are.
+    return Status::FailedPrecondition("an import cannot fill a pooled place", "tier_not_supported");
+  }
   return storage_->IngestFiles(place.cf, sst_files);
 }
 
 Status TenantPlacement::StageRelease(const std::string& name, rocksdb::WriteBatch* batch, bool* staged) const {
+  if (IsPooled(name)) {
+    std::string cf_name, prefix;
+    TKV_RETURN_IF_ERROR(ParsePooled(name, &cf_name, &prefix));
+    CfHandle cf = storage_->Find(cf_name);
+    *staged = cf != nullptr;
+    if (cf == nullptr) return Status::Ok();
+    return FromRocks(batch->DeleteRange(cf.get(), prefix, KeyPrefixSuccessor(prefix)), "stage range delete");
+  }
   const std::string cf_name = CfNameOf(name);
   *staged = storage_->Find(cf_name) != nullptr;
   if (!*staged) return Status::Ok();
   return pool_->StageRecycle(cf_name, batch);
 }
 
-void TenantPlacement::Released(const std::string& name) { pool_->Recycling(CfNameOf(name)); }
+void TenantPlacement::Released(const std::string& name) {
+  if (IsPooled(name)) return;
+  pool_->Recycling(CfNameOf(name));
+}
+
+Status TenantPlacement::Compact(const std::string& name) {
+  if (!IsPooled(name)) return Status::Ok();
+  std::string cf_name, prefix;
+  TKV_RETURN_IF_ERROR(ParsePooled(name, &cf_name, &prefix));
+  CfHandle cf = storage_->Find(cf_name);
+  if (cf == nullptr) return Status::Ok();
+  return storage_->CompactRange(cf, prefix, KeyPrefixSuccessor(prefix));
+}
 
 void TenantPlacement::ReleaseNow(const std::string& name) {
   rocksdb::WriteBatch recycle;
-  if (pool_->StageRecycle(CfNameOf(name), &recycle).ok() &&
+  bool staged = false;
+  if (StageRelease(name, &recycle, &staged).ok() && staged &&
       storage_->db()->Write(storage_->meta_write_options(), &recycle).ok()) {
     Released(name);
   }

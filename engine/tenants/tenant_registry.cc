@@ -35,7 +35,10 @@ Status TenantRegistry::Load() {
   TKV_ASSIGN_OR_RETURN(std::vector<TenantInfo> infos, directory_.LoadRecords());
   // The placement takes back every place no live tenant owns, the ones of
   // interrupted deletes included.
-  TKV_ASSIGN_OR_RETURN(placement_, TenantPlacement::Open(storage_, infos, options_.pool));
+  PlacementOptions po;
+  po.pool = options_.pool;
+  po.pooled_column_families = options_.pooled_column_families;
+  TKV_ASSIGN_OR_RETURN(placement_, TenantPlacement::Open(storage_, infos, std::move(po)));
   for (auto& info : infos) {
     if (info.state == TenantState::kDeleting) {
       // Finish a delete that was interrupted or whose purge failed; if it
@@ -60,11 +63,19 @@ Status TenantRegistry::Load() {
 
 Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Place place) {
   auto tenant = std::make_shared<Tenant>(info);
+  // A pooled tenant's keys are unwrapped on first use (by the loader below),
+  // not here: most pooled tenants are idle, and each key held costs a locked
+  // page and an unwrap (a round trip with an HSM) at every start.
+  const bool lazy_keys = TierOfPlacement(info.placement) == Tier::kPooled;
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
-    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, key_store_.UnwrapDataKey(info.id, k.version));
     newest = std::max(newest, k.version);
+    if (lazy_keys) {
+      tenant->keyring().AddUnloaded(k.version, k.version == newest);
+      continue;
+    }
+    TKV_ASSIGN_OR_RETURN(crypto::SecretBytes key, key_store_.UnwrapDataKey(info.id, k.version));
     tenant->keyring().Add(k.version, std::move(key), k.version == newest);
   }
   // An evicted key (Keyring::EvictIdle) is read and unwrapped again from
@@ -84,6 +95,9 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   so.seals = &tenant->seals();
   so.tenant_id = info.id;
   so.cf = std::move(place.cf);
+  so.key_prefix = std::move(place.key_prefix);
+  // A pooled tenant is mostly idle and there are many: fewer write locks.
+  if (lazy_keys) so.stripes = 8;
   so.usage_key = TenantDirectory::UsageKey(info.id);
   so.initial_usage = usage;
   so.max_value_bytes = options_.max_value_bytes;
@@ -184,13 +198,19 @@ Status TenantRegistry::CommitNewTenant(TenantInfo& info, const crypto::SecretByt
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
 }
 
+Tier TenantRegistry::DefaultTier(const std::string& plan) const {
+  auto it = options_.plan_tiers.find(plan.empty() ? options_.default_plan : plan);
+  return it == options_.plan_tiers.end() ? options_.default_tier : it->second;
+}
+
 Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
-                                                       const std::string& plan_in) {
+                                                       const std::string& plan_in, std::optional<Tier> tier) {
   TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes data_key, crypto::SecretBytes::Random(crypto::kAeadKeyBytes));
-    // A free place (a spare column family): nobody's writes stall.
-    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take());
+    // A free place (a spare column family, or a new prefix in a shared
+    // one): nobody's writes stall.
+    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take(tier.value_or(DefaultTier(info.plan))));
     if (Status s = CommitNewTenant(info, data_key, place, Usage{}); !s.ok()) {
       placement_->Return(std::move(place));
       return s;
@@ -269,10 +289,16 @@ Status TenantRegistry::Shred(const TenantInfo& info, bool* owns_place) {
   rocksdb::WriteBatch keys;
   TKV_RETURN_IF_ERROR(key_store_.StageDestroyAll(info.id, &keys));
   bool release = false;
-  if (*owns_place) TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
+  // A pooled place is released again on every run: its range delete is
+  // idempotent (its prefix is never reused), and the start-up that finishes
+  // an interrupted delete has nothing else that would empty it.
+  const bool pooled = TierOfPlacement(info.placement) == Tier::kPooled;
+  if (*owns_place || pooled) TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
   *owns_place = false;
   if (release) placement_->Released(info.placement);
+  // The keys are gone; now the user keys and sealed values leave the files.
+  TKV_RETURN_IF_ERROR(placement_->Compact(info.placement));
   TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredPurge));
   TKV_RETURN_IF_ERROR(key_store_.PurgeAll(info.id));
   return directory_.RemoveRecords(info.id);
@@ -318,8 +344,9 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
                                                                const Usage& usage) {
   TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
-    // A free place: an import stalls nobody either.
-    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take());
+    // A free place: an import stalls nobody either. Its files hold user
+    // keys as they are, so it goes to a column family of its own.
+    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take(Tier::kColumnFamily));
     // Claimed on disk before any file goes in: if what follows fails and
     // cannot be undone, the next start takes it back as unowned and empties
     // it, rather than handing it out again with data in it.

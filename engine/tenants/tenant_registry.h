@@ -33,7 +33,7 @@
 //                                        WithWrapsPaused; never held with 1-3
 //   leaves (taken under any of these, take none of them):
 //      ColumnFamilyPool's mutexes, Keyring's, SealCounter's, the key
-//      provider's, Storage's.
+//      provider's, Storage's, TenantPlacement's prefix mutex.
 // Thread-safe.
 #pragma once
 
@@ -42,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -66,6 +67,12 @@ struct RegistryOptions {
   std::function<bool(const std::string&)> plan_exists;
   std::string default_plan = "standard";
   CfPoolOptions pool;
+  // Shared column families of the pooled tier (tenant_placement.h).
+  size_t pooled_column_families = 4;
+  // The tier of a new tenant whose create names none, by plan; a plan not
+  // listed gets `default_tier`.
+  std::map<std::string, Tier> plan_tiers = {{"free", Tier::kPooled}};
+  Tier default_tier = Tier::kColumnFamily;
   // Seal counting per data-key version (seal_counter.h); its on_bound is
   // replaced by on_seal_bound below.
   SealCounterOptions seals;
@@ -85,7 +92,11 @@ class TenantRegistry {
 
   // InvalidArgument for a bad id or unknown plan, AlreadyExists
   // ("tenant_exists") if taken, a delete of the id not finished included.
-  Result<std::shared_ptr<Tenant>> Create(const std::string& id, const std::string& plan);
+  // Placed in `tier`, or without one in its plan's (RegistryOptions).
+  Result<std::shared_ptr<Tenant>> Create(const std::string& id, const std::string& plan,
+                                         std::optional<Tier> tier = std::nullopt);
+  // The tier a new tenant of `plan` gets when its create names none.
+  Tier DefaultTier(const std::string& plan) const;
   // NotFound("tenant_not_found") if there is no such (live) tenant.
   Result<std::shared_ptr<Tenant>> Get(const std::string& id) const;
   // The live tenants (a deleting one is in PendingDeletes instead).

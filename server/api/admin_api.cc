@@ -22,6 +22,7 @@ json KeyVersionsJson(const engine::TenantInfo& info) {
 json DeletingTenantJson(const engine::TenantInfo& info) {
   return {{"id", info.id},
           {"plan", info.plan},
+          {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(engine::TenantState::kDeleting)},
           {"created_at", Rfc3339(info.created_at_ms)},
           {"key_versions", KeyVersionsJson(info)}};
@@ -33,6 +34,7 @@ json TenantJson(const engine::Tenant& t) {
   engine::Usage u = t.store().GetUsage();
   return {{"id", info.id},
           {"plan", info.plan},
+          {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(info.state)},
           {"created_at", Rfc3339(info.created_at_ms)},
           {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
@@ -57,21 +59,63 @@ class AdminRoutes {
   Status CreateTenant(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
-    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan));
-    TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.create", tenant->id(),
-                                    json{{"plan", tenant->Info().plan}}.dump()));
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan, r.tier));
+    const engine::TenantInfo info = tenant->Info();
+    TKV_RETURN_IF_ERROR(RecordAudit(
+        engine_, c, "tenant.create", tenant->id(),
+        json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
     c.res.SetHeader("Location", "/admin/v1/tenants/" + tenant->id());
     WriteJson(c.res, 201, TenantJson(*tenant));
     return Status::Ok();
   }
 
+  // Live and deleting tenants in id order, one page: a binary search of a
+  // copy of the live list finds its start, and only the page's tenants are
+  // rendered. The copy and a filter that skips many tenants still cost a
+  // pass over the node's tenants (measured at 20,000 pooled: a page of 100
+  // 6.8 ms, a filter matching none 20 ms).
   Status ListTenants(Call& c) {
-    std::map<std::string, json> by_id;  // live and deleting tenants, in id order
-    for (const auto& t : engine_->tenants().List()) by_id.emplace(t->id(), TenantJson(*t));
-    for (const auto& info : engine_->tenants().PendingDeletes()) by_id.emplace(info.id, DeletingTenantJson(info));
+    TKV_ASSIGN_OR_RETURN(TenantListQuery q, ParseTenantListQuery(c.query));
+    auto matches = [&q](const engine::TenantInfo& info) {
+      return (!q.plan || info.plan == *q.plan) && (!q.tier || engine::TierOfPlacement(info.placement) == *q.tier) &&
+             (!q.state || info.state == *q.state);
+    };
+    const std::string start_after = q.page.start_after.value_or("");  // every id sorts after ""
+    std::map<std::string, engine::TenantInfo> deleting;  // deletes not finished: few
+    for (engine::TenantInfo& info : engine_->tenants().PendingDeletes()) {
+      info.state = engine::TenantState::kDeleting;
+      if (info.id > start_after && matches(info)) deleting.emplace(info.id, std::move(info));
+    }
     json list = json::array();
-    for (auto& [id, t] : by_id) list.push_back(std::move(t));
-    WriteJson(c.res, 200, {{"tenants", std::move(list)}});
+    bool more = false;  // a matching tenant sorts after the page
+    auto room = [&] {
+      if (list.size() < q.page.limit) return true;
+      more = true;
+      return false;
+    };
+    auto pending = deleting.begin();
+    // The deleting tenants that sort before `id` (all of them: nullptr).
+    auto add_deleting_before = [&](const std::string* id) {
+      for (; pending != deleting.end() && (id == nullptr || pending->first < *id); ++pending) {
+        if (!room()) return;
+        list.push_back(DeletingTenantJson(pending->second));
+      }
+      // A delete that began between the two reads: the live entry is shown.
+      if (id != nullptr && pending != deleting.end() && pending->first == *id) ++pending;
+    };
+    const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().List();  // in id order
+    auto it = std::upper_bound(live.begin(), live.end(), start_after,
+                               [](const std::string& id, const auto& t) { return id < t->id(); });
+    for (; it != live.end() && !more; ++it) {
+      const engine::Tenant& t = **it;
+      add_deleting_before(&t.id());
+      if (more || !matches(t.Info())) continue;
+      if (!room()) break;
+      list.push_back(TenantJson(t));
+    }
+    if (!more) add_deleting_before(nullptr);
+    json next = more ? list.back()["id"] : json(nullptr);
+    WriteJson(c.res, 200, {{"tenants", std::move(list)}, {"next", std::move(next)}});
     return Status::Ok();
   }
 

@@ -315,6 +315,32 @@ Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query
   return page;
 }
 
+Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::string>& query) {
+  TenantListQuery q;
+  std::map<std::string, std::string> paging;
+  for (const auto& [name, value] : query) {
+    if (name == "plan") {
+      q.plan = value;
+    } else if (name == "tier") {
+      TKV_ASSIGN_OR_RETURN(q.tier, engine::ParseTier(value));
+    } else if (name == "state") {
+      if (value == "active") {
+        q.state = engine::TenantState::kActive;
+      } else if (value == "suspended") {
+        q.state = engine::TenantState::kSuspended;
+      } else if (value == "deleting") {
+        q.state = engine::TenantState::kDeleting;
+      } else {
+        return Status::InvalidArgument("state must be active, suspended or deleting", "invalid_parameter");
+      }
+    } else {
+      paging.emplace(name, value);
+    }
+  }
+  TKV_ASSIGN_OR_RETURN(q.page, ParsePageQuery(paging));
+  return q;
+}
+
 Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
   if (!obj.is_object()) return Status::InvalidArgument("quota must be a JSON object", "invalid_quota");
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -346,7 +372,7 @@ Result<int64_t> ParseRevertBody(const json& body) {
 }
 
 Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
-  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan"}));
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan", "tier"}));
   auto id = body.find("id");
   if (id == body.end() || !id->is_string()) {
     return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
@@ -356,6 +382,10 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
   if (auto plan = body.find("plan"); plan != body.end()) {
     if (!plan->is_string()) return Status::InvalidArgument("'plan' must be a string", "invalid_field");
     r.plan = plan->get<std::string>();
+  }
+  if (auto tier = body.find("tier"); tier != body.end()) {
+    if (!tier->is_string()) return Status::InvalidArgument("'tier' must be a string", "invalid_field");
+    TKV_ASSIGN_OR_RETURN(r.tier, engine::ParseTier(tier->get_ref<const std::string&>()));
   }
   return r;
 }

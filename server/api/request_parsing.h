@@ -16,6 +16,8 @@
 
 #include "crypto/status.h"
 #include "engine/apikeys/api_keys.h"
+#include "engine/tenants/tenant.h"
+#include "engine/tenants/tenant_placement.h"
 #include "engine/kv/kv_types.h"
 #include "engine/quota/quota.h"
 
@@ -75,6 +77,19 @@ struct PageQuery {
 };
 Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query);
 
+// GET /admin/v1/tenants: the page (?limit=&start_after=, as ParsePageQuery;
+// start_after is any tenant id, listed or not, and the page starts after it)
+// and the filters ?plan= (exact name), ?tier= (InvalidArgument
+// "unknown_tier") and ?state= (active, suspended or deleting; else
+// "invalid_parameter"). Any other parameter is "invalid_parameter".
+struct TenantListQuery {
+  PageQuery page;
+  std::optional<std::string> plan;
+  std::optional<engine::Tier> tier;
+  std::optional<engine::TenantState> state;
+};
+Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::string>& query);
+
 // Overlays the members of a quota object (PUT .../quota, and each part of a
 // plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a
 // quota field, ("invalid_quota") for a non-object or a value that is not a
@@ -92,9 +107,11 @@ Result<int64_t> ParseRevertBody(const nlohmann::json& body);
 struct TenantCreateRequest {
   std::string id;
   std::string plan;  // empty = the default plan
+  std::optional<engine::Tier> tier;  // none = the plan's default tier
 };
-// POST /admin/v1/tenants: {"id": "...", "plan"?: "..."}. The id's rule is
-// judged by the engine. InvalidArgument("invalid_tenant_id" | "invalid_field").
+// POST /admin/v1/tenants: {"id": "...", "plan"?: "...", "tier"?: "pooled" |
+// "column_family"}. The id's rule is judged by the engine.
+// InvalidArgument("invalid_tenant_id" | "invalid_field" | "unknown_tier").
 Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 
 // POST .../apikeys: {"role": "read"|"write"|"admin"}. InvalidArgument("invalid_role").

@@ -22,6 +22,10 @@ Status EngineOptions::Validate() const {
   if (spare_column_families > 4096) {
     return Status::InvalidArgument("--spare-column-families must be 0..4096");
   }
+  if (pooled_column_families == 0 || pooled_column_families > 64) {
+    return Status::InvalidArgument("--pooled-column-families must be 1..64");
+  }
+  TKV_RETURN_IF_ERROR(PlanTiersOf(*this).status());
   if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
     return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
   }
@@ -49,6 +53,20 @@ Status EngineOptions::Validate() const {
   return Status::Ok();
 }
 
+Result<std::map<std::string, engine::Tier>> PlanTiersOf(const EngineOptions& o) {
+  std::map<std::string, engine::Tier> tiers = engine::RegistryOptions().plan_tiers;
+  for (const std::string& entry : o.plan_tiers) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--plan-tier takes PLAN=TIER, not '" + entry + "'");
+    }
+    auto tier = engine::ParseTier(entry.substr(eq + 1));
+    if (!tier.ok()) return Status::InvalidArgument("--plan-tier " + entry + ": " + tier.status().message());
+    tiers[entry.substr(0, eq)] = *tier;
+  }
+  return tiers;
+}
+
 void EngineOptions::AddFlags(CLI::App& app) {
   app.add_option("--data-dir", data_dir, "data directory")->capture_default_str();
   app.add_flag("--sync-writes,!--no-sync-writes", sync_writes,
@@ -74,6 +92,13 @@ void EngineOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--spare-column-families", spare_column_families,
                  "column families made ahead for new tenants (refilled in batches)")
+      ->capture_default_str();
+  app.add_option("--plan-tier", plan_tiers,
+                 "PLAN=TIER: the tier (pooled or column_family) of the plan's new tenants when their "
+                 "create names none; repeatable (built in: free=pooled, other plans column_family)");
+  app.add_option("--pooled-column-families", pooled_column_families,
+                 "column families shared by the tenants of the pooled tier (made at the first start "
+                 "that needs them; lowering it only stops new tenants going to the ones past it)")
       ->capture_default_str();
   app.add_option("--max-api-keys-per-tenant", max_api_keys_per_tenant,
                  "active API keys one tenant may have; creating more is refused (409 api_key_limit)")

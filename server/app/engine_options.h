@@ -7,10 +7,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "crypto/status.h"
 #include "engine/rotation/rotation_policy.h"
+#include "engine/tenants/tenant_registry.h"
 
 namespace CLI {
 class App;
@@ -27,6 +30,10 @@ struct EngineOptions {
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
   size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
+  size_t pooled_column_families = 4;     // shared by the pooled tier's tenants
+  // "PLAN=TIER" entries: a plan's default tier, over the built-in ones
+  // (free=pooled; any other plan column_family).
+  std::vector<std::string> plan_tiers;
   size_t max_api_keys_per_tenant = 100;  // active API keys one tenant may have (1..100000)
   // Scheduled data-key rotation: the server checks the policy on a timer and
   // `tenantkv-admin keys rotate --due` checks it on demand.
@@ -56,5 +63,9 @@ struct EngineOptions {
 // The data-key rotation policy the settings describe (key_max_age_days,
 // max_seals_per_key).
 engine::RotationPolicy RotationPolicyOf(const EngineOptions& o);
+
+// The default tier of each plan named: the built-in ones (free=pooled) with
+// the --plan-tier entries over them. InvalidArgument for a bad entry.
+Result<std::map<std::string, engine::Tier>> PlanTiersOf(const EngineOptions& o);
 
 }  // namespace tenantkv::server

@@ -41,6 +41,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
   eo.scheduler_slots = options.EffectiveSchedulerSlots();
   eo.spare_column_families = options.spare_column_families;
+  eo.pooled_column_families = options.pooled_column_families;
+  TKV_ASSIGN_OR_RETURN(eo.plan_tiers, PlanTiersOf(options));
   eo.max_seals_per_key = options.max_seals_per_key;
   eo.reencrypt_batch_keys = options.reencrypt_batch_keys;
   eo.reencrypt_duty_percent = options.reencrypt_duty_percent;

@@ -159,10 +159,15 @@ httplib::Result TestServer::Delete(const std::string& path, const std::string& t
   return Client()->Delete(path, WithAuth(std::move(headers), token));
 }
 
-void TestServer::CreateTenant(const std::string& id) {
-  auto r = Post("/admin/v1/tenants", nlohmann::json{{"id", id}}.dump(), operator_token_);
+void TestServer::CreateTenant(const std::string& id) { CreateTenant(id, ""); }
+
+void TestServer::CreateTenant(const std::string& id, const std::string& tier) {
+  nlohmann::json body = {{"id", id}};
+  if (!tier.empty()) body["tier"] = tier;
+  auto r = Post("/admin/v1/tenants", body.dump(), operator_token_);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;
+  if (!tier.empty()) ASSERT_EQ(nlohmann::json::parse(r->body)["tier"], tier) << r->body;
 }
 
 std::string TestServer::CreateKey(const std::string& tenant, const std::string& role,

@@ -38,6 +38,8 @@ class TestServer {
 
   // Admin helpers (fail the test on an unexpected status).
   void CreateTenant(const std::string& id);
+  // Placed in `tier` ("pooled", "column_family"); "" = the plan's.
+  void CreateTenant(const std::string& id, const std::string& tier);
   std::string CreateKey(const std::string& tenant, const std::string& role,
                         const std::string& as_token = "");
 

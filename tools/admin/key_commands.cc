@@ -5,6 +5,7 @@
 #include "tools/admin/command_args.h"
 #include "tools/admin/json_table.h"
 #include "tools/admin/key_view.h"
+#include "tools/admin/paged_list.h"
 #include "tools/admin/problem_details.h"
 
 namespace tenantkv::tools {
@@ -40,8 +41,14 @@ AdminCommand KeysRotate(const std::string& id) {
 }
 
 AdminCommand KeysRotateAll() {
-  AdminCommand c{{"GET", TenantsPath(), std::nullopt}, RenderRotateAll};
-  c.follow_up = RotateEach;
+  // Every tenant: the list is paged (1000 a page, the most the server gives).
+  const std::string pages = TenantsPath() + "?limit=1000";
+  AdminCommand c{{"GET", pages, std::nullopt}, RenderRotateAll};
+  c.follow_up = [all_pages = FollowPages(pages, "tenants")](const Json& first,
+                                                           HttpTransport& transport) -> Result<Json> {
+    TKV_ASSIGN_OR_RETURN(Json tenants, all_pages(first, transport));
+    return RotateEach(tenants, transport);
+  };
   c.check = [](const Json& body) -> Status {
     const Json* failed = FindPath(body, "failed");
     if (failed == nullptr || failed->empty()) return Status::Ok();

@@ -34,7 +34,9 @@ std::function<Result<Json>(const Json& first, HttpTransport& transport)> FollowP
     Result<std::string> cursor = Cursor(first);
     while (cursor.ok() && !cursor->empty()) {
       Result<HttpResponse> r =
-          transport.Send({"GET", path + "?start_after=" + EncodePathSegment(*cursor), std::nullopt});
+          transport.Send({"GET", path + (path.find('?') == std::string::npos ? "?" : "&") + "start_after=" +
+                                     EncodePathSegment(*cursor),
+                          std::nullopt});
       if (!r.ok()) return r.status();
       if (r->status < 200 || r->status >= 300) return HttpErrorStatus(r->status, r->body);
       const Json page = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);

@@ -1,4 +1,4 @@
-// Paged admin lists (API keys, quota history): the server answers one page,
+// Paged admin lists (API keys, quota history, tenants): the server answers one page,
 // {"<items>": [...], "next": <cursor or null>}, and the next page is asked
 // for with ?start_after=<cursor>. The CLI shows the whole list.
 #pragma once
@@ -11,7 +11,8 @@
 
 namespace tenantkv::tools {
 
-// An AdminCommand::follow_up for the list at `path` whose items are the
+// An AdminCommand::follow_up for the list at `path` (which may carry a
+// query of its own, e.g. filters, kept on every page) whose items are the
 // array `items`: given the first page, it fetches every later page and
 // answers the first page's body with all the items and "next": null, as if
 // the list had come in one page. A page without "next" is the last (an

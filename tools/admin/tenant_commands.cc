@@ -3,6 +3,8 @@
 #include "tools/admin/admin_routes.h"
 #include "tools/admin/cli_errors.h"
 #include "tools/admin/command_args.h"
+#include "tools/admin/paged_list.h"
+#include "tools/admin/percent_encoding.h"
 #include "tools/admin/tenant_view.h"
 #include "tools/admin/terminal_text.h"
 
@@ -17,14 +19,31 @@ void AddCreate(CLI::App& tenants, CommandSlot& slot) {
   CLI::App* cmd = tenants.add_subcommand("create", "Create a tenant with its storage and data key");
   CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id: [a-z0-9][a-z0-9-]{0,62}");
   CLI::Option* plan = cmd->add_option("--plan", "Plan name (the server's default: standard)");
-  cmd->callback([&slot, id, plan] {
-    slot.emplace(TenantsCreate(id->as<std::string>(), OptionalValue(plan)));
+  CLI::Option* tier = cmd->add_option(
+      "--tier", "Placement tier: pooled or column_family (default: the plan's; free is pooled)");
+  cmd->callback([&slot, id, plan, tier] {
+    slot.emplace(TenantsCreate(id->as<std::string>(), OptionalValue(plan), OptionalValue(tier)));
   });
 }
 
 void AddList(CLI::App& tenants, CommandSlot& slot) {
-  CLI::App* cmd = tenants.add_subcommand("list", "List all tenants");
-  cmd->callback([&slot] { slot.emplace(TenantsList()); });
+  CLI::App* cmd = tenants.add_subcommand("list", "List tenants in id order, a page at a time");
+  CLI::Option* limit = cmd->add_option("--limit", "Tenants per page, 1..1000 (the server's default: 100)");
+  CLI::Option* start_after = cmd->add_option("--start-after", "Start after this tenant id (a page's \"next\")");
+  CLI::Option* plan = cmd->add_option("--plan", "Only tenants of this plan");
+  CLI::Option* tier = cmd->add_option("--tier", "Only tenants of this tier: pooled or column_family");
+  CLI::Option* state = cmd->add_option("--state", "Only tenants in this state: active, suspended or deleting");
+  CLI::Option* all = cmd->add_flag("--all", "Follow the pages to the end");
+  cmd->callback([&slot, limit, start_after, plan, tier, state, all] {
+    TenantListOptions o;
+    o.limit = OptionalValue(limit);
+    o.start_after = OptionalValue(start_after);
+    o.plan = OptionalValue(plan);
+    o.tier = OptionalValue(tier);
+    o.state = OptionalValue(state);
+    o.all = all->count() > 0;
+    slot.emplace(TenantsList(o));
+  });
 }
 
 void AddShow(CLI::App& tenants, CommandSlot& slot) {
@@ -51,13 +70,34 @@ void AddStateChange(CLI::App& tenants, CommandSlot& slot, const std::string& nam
 
 }  // namespace
 
-AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan) {
+AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan,
+                           const std::optional<std::string>& tier) {
   Json body = {{"id", id}};
   if (plan) body["plan"] = *plan;
+  if (tier) body["tier"] = *tier;  // judged by the server (400 unknown_tier)
   return {{"POST", TenantsPath(), std::move(body)}, RenderTenant};
 }
 
-AdminCommand TenantsList() { return {{"GET", TenantsPath(), std::nullopt}, RenderTenantList}; }
+AdminCommand TenantsList(const TenantListOptions& options) {
+  // The query without the cursor: later pages (--all) add their own.
+  std::string query;
+  auto add = [&query](const char* name, const std::optional<std::string>& value) {
+    if (!value) return;
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + EncodePathSegment(*value);
+  };
+  add("limit", options.limit);
+  add("plan", options.plan);
+  add("tier", options.tier);
+  add("state", options.state);
+  const std::string pages = TenantsPath() + query;
+  std::string first = pages;
+  if (options.start_after) {
+    first += (query.empty() ? "?" : "&") + std::string("start_after=") + EncodePathSegment(*options.start_after);
+  }
+  AdminCommand c{{"GET", first, std::nullopt}, RenderTenantList};
+  if (options.all) c.follow_up = FollowPages(pages, "tenants");
+  return c;
+}
 
 AdminCommand TenantsShow(const std::string& id) {
   return {{"GET", TenantPath(id), std::nullopt}, RenderTenant};

@@ -11,10 +11,23 @@
 namespace tenantkv::tools {
 
 // POST /admin/v1/tenants {"id":id[,"plan":plan]} → the new tenant.
-AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan);
+AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan,
+                           const std::optional<std::string>& tier = std::nullopt);
 
-// GET /admin/v1/tenants → one line per tenant.
-AdminCommand TenantsList();
+// tenants list: a page of GET /admin/v1/tenants, filtered; each value
+// unset leaves the server's default (limit 100, no filter), and the server
+// judges them (400 invalid_limit, unknown_tier, invalid_parameter).
+struct TenantListOptions {
+  std::optional<std::string> limit;
+  std::optional<std::string> start_after;
+  std::optional<std::string> plan;
+  std::optional<std::string> tier;
+  std::optional<std::string> state;
+  bool all = false;  // follow "next" to the end: every matching tenant
+};
+// GET /admin/v1/tenants[?...] → one line per tenant; a page that is not the
+// last ends with the --start-after that shows the next one.
+AdminCommand TenantsList(const TenantListOptions& options = {});
 
 // GET /admin/v1/tenants/{id} → the tenant.
 AdminCommand TenantsShow(const std::string& id);

@@ -1,6 +1,7 @@
 #include "tools/admin/tenant_view.h"
 
 #include "tools/admin/json_table.h"
+#include "tools/admin/terminal_text.h"
 
 namespace tenantkv::tools {
 
@@ -28,7 +29,12 @@ std::string RenderTenantList(const Json& body) {
                                   {"KEYS", "usage.keys"},
                                   {"LOGICAL_BYTES", "usage.logical_bytes"},
                               });
-  return RowsTable(rows, columns).Render();
+  std::string out = RowsTable(rows, columns).Render();
+  const Json* next = FindPath(body, "next");
+  if (next != nullptr && next->is_string()) {
+    out += "(more: --start-after " + OneLine(next->get<std::string>()) + ", or --all)\n";
+  }
+  return out;
 }
 
 }  // namespace tenantkv::tools

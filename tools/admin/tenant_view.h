@@ -14,7 +14,9 @@ namespace tenantkv::tools {
 std::string RenderTenant(const Json& tenant);
 
 // {"tenants":[tenant...]}: one line per tenant with ID, PLAN, STATE,
-// CREATED_AT, KEYS, LOGICAL_BYTES and any other scalar member.
+// CREATED_AT, KEYS, LOGICAL_BYTES and any other scalar member; when the
+// page is not the last ("next"), a line naming the --start-after of the
+// next one.
 std::string RenderTenantList(const Json& body);
 
 }  // namespace tenantkv::tools

@@ -212,7 +212,19 @@ function operatorViews(): View[] {
         search.placeholder = "filter by id";
         const listed = el("div");
         const detail = el("div");
-        const tenants = ((await api("GET", "/admin/v1/tenants")) as Json).tenants as Json[];
+        // The list comes in pages (100 tenants each); more on demand.
+        const tenants: Json[] = [];
+        let next: string | null = null;
+        const more = el("button", "Load more");
+        more.type = "button";
+        const load = async () => {
+          const q = next === null ? "" : `?start_after=${encodeURIComponent(next)}`;
+          const page = (await api("GET", `/admin/v1/tenants${q}`)) as Json;
+          tenants.push(...((page.tenants ?? []) as Json[]));
+          next = typeof page.next === "string" ? page.next : null;
+          more.hidden = next === null;
+        };
+        await load();
         const draw = () => {
           const shown = tenants
             .filter((x) => String(x.id).includes(search.value.trim()))
@@ -231,8 +243,12 @@ function operatorViews(): View[] {
           );
         };
         search.addEventListener("input", draw);
+        more.addEventListener("click", async () => {
+          await load();
+          draw();
+        });
         draw();
-        m.append(section(`Tenants (${tenants.length})`, search, listed), detail);
+        m.append(section("Tenants", search, listed, more), detail);
       },
     },
     {

@@ -59,6 +59,32 @@ TEST(Keyring, IdleKeysLeaveMemoryAndComeBackOnUse) {
   EXPECT_EQ(f.loads.load(), 2);
 }
 
+TEST(Keyring, VersionsAddedUnloadedComeInOnFirstUse) {
+  Keyring ring;
+  std::atomic<int> loads{0};
+  ring.AddUnloaded(1, false);
+  ring.AddUnloaded(2, true);
+  ring.SetLoader([&](uint32_t v) -> Result<crypto::SecretBytes> {
+    ++loads;
+    return KeyOf(v == 1 ? 'a' : 'b');
+  });
+  EXPECT_EQ(ring.Loaded(), 0u);
+  EXPECT_TRUE(ring.Knows(1));
+  EXPECT_FALSE(ring.Knows(3));
+  auto [version, current] = ring.Current();
+  EXPECT_EQ(version, 2u);
+  ASSERT_NE(current, nullptr);
+  EXPECT_EQ(Bytes(current), std::string(32, 'b'));
+  EXPECT_EQ(loads.load(), 1);
+  EXPECT_EQ(ring.Loaded(), 1u);
+  // A version held already stays as it is.
+  ring.AddUnloaded(2, true);
+  EXPECT_EQ(ring.Loaded(), 1u);
+  ring.DestroyAll();
+  ring.AddUnloaded(4, true);
+  EXPECT_FALSE(ring.Knows(4));
+}
+
 TEST(Keyring, OnlyKeysUnusedForTheIdleTimeAreEvicted) {
   Fixture f;
   // Just used: not idle for a minute, so nothing goes.

@@ -1,4 +1,8 @@
-// CfTenantStore, exercised through Engine::Open as the server uses it.
+// CfTenantStore, exercised through Engine::Open as the server uses it, for
+// each tier it serves: a column family of its own, and a pooled column
+// family shared with neighbours whose prefixes are right before and right
+// after the tenant's (every test then also checks that nothing of theirs
+// leaks in).
 #include "engine/kv/cf_tenant_store.h"
 
 #include <gtest/gtest.h>
@@ -16,12 +20,36 @@ namespace {
 
 constexpr int64_t kSecond = 1000;
 
-class CfTenantStore : public ::testing::Test {
+class CfTenantStore : public ::testing::TestWithParam<Tier> {
  protected:
-  explicit CfTenantStore(size_t max_value_bytes = 1 << 20) : h_(max_value_bytes) {}
+  explicit CfTenantStore(size_t max_value_bytes = 1 << 20) : h_(max_value_bytes) {
+    // One shared column family: every pooled tenant of the test is in it.
+    h_.options().pooled_column_families = 1;
+    // The memtables are charged to the block cache: with the harness's 8 MB
+    // cache and this many column families the charges can fill it, and a
+    // block read by Get would leave at once (GetResident's test reads it back).
+    h_.options().block_cache_bytes = 64 << 20;
+  }
   void SetUp() override {
     ASSERT_TRUE(h_.Open());
-    ASSERT_TRUE(h_->tenants().Create("acme", "").ok());
+    // Neighbours created just before and after: in the pooled tier their
+    // prefixes are the ones adjacent to acme's, and they hold keys at both
+    // ends of the key space.
+    ASSERT_TRUE(h_->tenants().Create("before", "", GetParam()).ok());
+    ASSERT_TRUE(h_->tenants().Create("acme", "", GetParam()).ok());
+    ASSERT_TRUE(h_->tenants().Create("after", "", GetParam()).ok());
+    if (GetParam() == Tier::kPooled) {
+      ASSERT_EQ(h_->tenants().Get("acme").value()->Info().placement.rfind("pool:p.0/", 0), 0u);
+    }
+    for (const char* id : {"before", "after"}) {
+      for (const std::string& k : NeighbourKeys()) {
+        ASSERT_TRUE(h_.Store(id).Put(k, std::string("neighbour-") + id, {}).ok());
+      }
+    }
+  }
+  // Keys at the edges of the key space, and ones the tests use.
+  static std::vector<std::string> NeighbourKeys() {
+    return {std::string(1, '\0'), std::string(kMaxKeyBytes, '\xff'), "k", "k1", "a", "shared/0", "only-acme"};
   }
   TenantStore& store() { return h_.Store("acme"); }
 
@@ -80,7 +108,7 @@ std::vector<std::string> Keys(const ListPage& page) {
   return keys;
 }
 
-TEST_F(CfTenantStore, PutGetDelete) {
+TEST_P(CfTenantStore, PutGetDelete) {
   MustPut("k1", "v1");
   auto got = store().Get("k1");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -93,7 +121,7 @@ TEST_F(CfTenantStore, PutGetDelete) {
   ExpectCode(store().Get("never").status(), Code::kNotFound);
 }
 
-TEST_F(CfTenantStore, GetResidentAnswersFromMemoryOrSaysItWouldBlock) {
+TEST_P(CfTenantStore, GetResidentAnswersFromMemoryOrSaysItWouldBlock) {
   MustPut("k", "v");
   auto hot = store().GetResident("k");  // in the memtable
   ASSERT_TRUE(hot.ok()) << hot.status().ToString();
@@ -116,7 +144,7 @@ TEST_F(CfTenantStore, GetResidentAnswersFromMemoryOrSaysItWouldBlock) {
   ExpectCode(store().Get("t").status(), Code::kNotFound);
 }
 
-TEST_F(CfTenantStore, BinaryKeysAndValuesRoundTrip) {
+TEST_P(CfTenantStore, BinaryKeysAndValuesRoundTrip) {
   const std::string key("\x00k\xff", 3);
   const std::string value("\x00\x01\xfe\xff", 4);
   MustPut(key, value);
@@ -127,7 +155,7 @@ TEST_F(CfTenantStore, BinaryKeysAndValuesRoundTrip) {
   EXPECT_EQ(store().Get("empty")->value, "");
 }
 
-TEST_F(CfTenantStore, ReportsCreatedThenReplaced) {
+TEST_P(CfTenantStore, ReportsCreatedThenReplaced) {
   EXPECT_TRUE(MustPut("k", "1").created);
   EXPECT_FALSE(MustPut("k", "2").created);
   EXPECT_FALSE(MustPut("k", "3").created);
@@ -136,7 +164,7 @@ TEST_F(CfTenantStore, ReportsCreatedThenReplaced) {
   EXPECT_TRUE(MustPut("k", "4").created);
 }
 
-TEST_F(CfTenantStore, EtagChangesOnEveryPut) {
+TEST_P(CfTenantStore, EtagChangesOnEveryPut) {
   std::vector<std::string> etags;
   for (int i = 0; i < 5; ++i) {
     PutResult r = MustPut("k", "same value");
@@ -149,7 +177,7 @@ TEST_F(CfTenantStore, EtagChangesOnEveryPut) {
   }
 }
 
-TEST_F(CfTenantStore, PutConditions) {
+TEST_P(CfTenantStore, PutConditions) {
   const std::string etag = MustPut("present", "v").etag;
   struct Case {
     const char* name;
@@ -198,7 +226,7 @@ TEST_F(CfTenantStore, PutConditions) {
   }
 }
 
-TEST_F(CfTenantStore, DeleteConditions) {
+TEST_P(CfTenantStore, DeleteConditions) {
   const std::string etag = MustPut("k", "v").etag;
   WriteCondition wrong;
   wrong.if_match = "000000000000000000000000";
@@ -217,7 +245,7 @@ TEST_F(CfTenantStore, DeleteConditions) {
   ExpectCode(store().Delete("k", any), Code::kNotFound);
 }
 
-TEST_F(CfTenantStore, TtlExpiresLazilyAndUsageDropsBack) {
+TEST_P(CfTenantStore, TtlExpiresLazilyAndUsageDropsBack) {
   MustPut("forever", "x");
   const Usage base = store().GetUsage();
   const int64_t start = h_.clock().NowUnixMillis();
@@ -240,7 +268,7 @@ TEST_F(CfTenantStore, TtlExpiresLazilyAndUsageDropsBack) {
   EXPECT_EQ(store().Get("forever")->value, "x");
 }
 
-TEST_F(CfTenantStore, ExpiredKeyIsAbsentForConditionsAndCreate) {
+TEST_P(CfTenantStore, ExpiredKeyIsAbsentForConditionsAndCreate) {
   MustPut("k", "old", 1);
   h_.clock().AdvanceMillis(5 * kSecond);
   PutOptions match;
@@ -257,7 +285,7 @@ TEST_F(CfTenantStore, ExpiredKeyIsAbsentForConditionsAndCreate) {
   EXPECT_EQ(store().GetUsage().logical_bytes, 1 + 3);
 }
 
-TEST_F(CfTenantStore, DeleteOfExpiredKeyIsNotFoundAndReclaims) {
+TEST_P(CfTenantStore, DeleteOfExpiredKeyIsNotFoundAndReclaims) {
   MustPut("k", "old", 1);
   h_.clock().AdvanceMillis(2 * kSecond);
   ExpectCode(store().Delete("k", {}), Code::kNotFound);
@@ -265,7 +293,7 @@ TEST_F(CfTenantStore, DeleteOfExpiredKeyIsNotFoundAndReclaims) {
   EXPECT_EQ(store().GetUsage().logical_bytes, 0);
 }
 
-TEST_F(CfTenantStore, RejectsBadTtl) {
+TEST_P(CfTenantStore, RejectsBadTtl) {
   for (int64_t ttl : {int64_t{-1}, kMaxTtlSeconds + 1}) {
     SCOPED_TRACE(ttl);
     PutOptions o;
@@ -278,7 +306,7 @@ TEST_F(CfTenantStore, RejectsBadTtl) {
   ExpectCode(store().Get("absent").status(), Code::kNotFound);
 }
 
-TEST_F(CfTenantStore, ListByPrefixStartAfterAndLimit) {
+TEST_P(CfTenantStore, ListByPrefixStartAfterAndLimit) {
   for (const char* k : {"a", "b/1", "b/2", "b/3", "b/4", "b/5", "c"}) MustPut(k, std::string("v:") + k);
   struct Case {
     const char* name;
@@ -321,7 +349,7 @@ TEST_F(CfTenantStore, ListByPrefixStartAfterAndLimit) {
   }
 }
 
-TEST_F(CfTenantStore, ListPagesThroughEverythingOnce) {
+TEST_P(CfTenantStore, ListPagesThroughEverythingOnce) {
   std::map<std::string, std::string> expected;
   for (int i = 0; i < 25; ++i) {
     std::string k = "key" + std::to_string(i);
@@ -334,7 +362,7 @@ TEST_F(CfTenantStore, ListPagesThroughEverythingOnce) {
   }
 }
 
-TEST_F(CfTenantStore, ListWithValues) {
+TEST_P(CfTenantStore, ListWithValues) {
   MustPut("a", "alpha");
   MustPut("b", "");
   ListRequest req;
@@ -348,7 +376,7 @@ TEST_F(CfTenantStore, ListWithValues) {
   EXPECT_EQ(page->items[1].size, 0u);
 }
 
-TEST_F(CfTenantStore, ListSkipsExpiredKeys) {
+TEST_P(CfTenantStore, ListSkipsExpiredKeys) {
   MustPut("a", "1");
   MustPut("b", "2", 5);
   MustPut("c", "3", 50);
@@ -369,7 +397,7 @@ TEST_F(CfTenantStore, ListSkipsExpiredKeys) {
   }
 }
 
-TEST_F(CfTenantStore, ListOrdersBinaryKeysBytewise) {
+TEST_P(CfTenantStore, ListOrdersBinaryKeysBytewise) {
   const std::vector<std::string> sorted = {
       std::string("k", 1),      std::string("k\x00", 2),  std::string("k\x00\x00", 3),
       std::string("k\x01", 2),  std::string("k\x7f", 2),  std::string("k\x80", 2),
@@ -416,7 +444,7 @@ TEST_F(CfTenantStore, ListOrdersBinaryKeysBytewise) {
   EXPECT_EQ(Keys(*page), (std::vector<std::string>(sorted.begin() + 2, sorted.end())));
 }
 
-TEST_F(CfTenantStore, ListRejectsBadLimits) {
+TEST_P(CfTenantStore, ListRejectsBadLimits) {
   for (size_t limit : {size_t{0}, kMaxListLimit + 1}) {
     SCOPED_TRACE(limit);
     ListRequest req;
@@ -428,7 +456,7 @@ TEST_F(CfTenantStore, ListRejectsBadLimits) {
   EXPECT_TRUE(store().List(req).ok());
 }
 
-TEST_F(CfTenantStore, KeyLengthLimits) {
+TEST_P(CfTenantStore, KeyLengthLimits) {
   const std::string max_key(kMaxKeyBytes, 'k');
   MustPut(max_key, "v");
   EXPECT_EQ(store().Get(max_key)->value, "v");
@@ -454,7 +482,7 @@ class CfTenantStoreSmallValues : public CfTenantStore {
   CfTenantStoreSmallValues() : CfTenantStore(1000) {}
 };
 
-TEST_F(CfTenantStoreSmallValues, RejectsValuesOverTheLimit) {
+TEST_P(CfTenantStoreSmallValues, RejectsValuesOverTheLimit) {
   MustPut("k", std::string(1000, 'v'));
   auto r = store().Put("k", std::string(1001, 'w'), {});
   ASSERT_FALSE(r.ok());
@@ -468,7 +496,7 @@ TEST_F(CfTenantStoreSmallValues, RejectsValuesOverTheLimit) {
   ExpectCode(store().Get("a").status(), Code::kNotFound);
 }
 
-TEST_F(CfTenantStore, BatchIsAtomic) {
+TEST_P(CfTenantStore, BatchIsAtomic) {
   MustPut("existing", "old");
   const Usage before = store().GetUsage();
   const std::string existing_etag = store().Get("existing")->etag;
@@ -502,7 +530,7 @@ TEST_F(CfTenantStore, BatchIsAtomic) {
   }
 }
 
-TEST_F(CfTenantStore, BatchOpsSeeEarlierOps) {
+TEST_P(CfTenantStore, BatchOpsSeeEarlierOps) {
   MustPut("b", "old-b");
   std::vector<BatchOp> ops = {
       {BatchOpType::kGet, "a", ""},       // absent
@@ -545,7 +573,7 @@ TEST_F(CfTenantStore, BatchOpsSeeEarlierOps) {
   EXPECT_EQ(store().GetUsage().logical_bytes, 1 + 1 + 1 + 5);
 }
 
-TEST_F(CfTenantStore, BatchDuplicateKeysLastWriteWins) {
+TEST_P(CfTenantStore, BatchDuplicateKeysLastWriteWins) {
   auto r = store().Batch({{BatchOpType::kPut, "k", "first"},
                           {BatchOpType::kPut, "k", "second"},
                           {BatchOpType::kPut, "k", "third"}});
@@ -565,7 +593,7 @@ TEST_F(CfTenantStore, BatchDuplicateKeysLastWriteWins) {
   EXPECT_EQ(store().GetUsage().keys, 1);
 }
 
-TEST_F(CfTenantStore, BatchSizeLimits) {
+TEST_P(CfTenantStore, BatchSizeLimits) {
   ExpectCode(store().Batch({}).status(), Code::kInvalidArgument, "invalid_batch");
   std::vector<BatchOp> ops;
   for (size_t i = 0; i < kMaxBatchOps + 1; ++i) {
@@ -580,7 +608,7 @@ TEST_F(CfTenantStore, BatchSizeLimits) {
   EXPECT_EQ(store().GetUsage().keys, static_cast<int64_t>(kMaxBatchOps));
 }
 
-TEST_F(CfTenantStore, ListStopsBeforeTheValueBound) {
+TEST_P(CfTenantStore, ListStopsBeforeTheValueBound) {
   for (int i = 0; i < 6; ++i) MustPut("b/" + std::to_string(i), std::string(100, static_cast<char>('a' + i)));
   ListRequest req;
   req.prefix = "b/";
@@ -610,7 +638,7 @@ TEST_F(CfTenantStore, ListStopsBeforeTheValueBound) {
   EXPECT_EQ(keys->items.size(), 6u);
 }
 
-TEST_F(CfTenantStore, BatchRefusesGetsPastTheBoundAndAppliesNothing) {
+TEST_P(CfTenantStore, BatchRefusesGetsPastTheBoundAndAppliesNothing) {
   MustPut("big", std::string(100, 'b'));
   BatchLimits limits;
   limits.max_get_bytes = 250;
@@ -636,7 +664,7 @@ TEST_F(CfTenantStore, BatchRefusesGetsPastTheBoundAndAppliesNothing) {
   EXPECT_TRUE(store().Get("new").ok());
 }
 
-TEST_F(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
+TEST_P(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
   // The batch reads all its keys in one MultiGet: some of them in flushed
   // table files, some overwritten since in the memtable, one with a TTL
   // (its expiry is inside the ciphertext), some absent.
@@ -679,7 +707,7 @@ TEST_F(CfTenantStore, BatchReadsKeysFromTableFilesAndTheMemtableTogether) {
   EXPECT_EQ(store().GetUsage().logical_bytes, before.logical_bytes + delta);
 }
 
-TEST_F(CfTenantStore, BatchOverExpiredKeyTreatsItAsAbsent) {
+TEST_P(CfTenantStore, BatchOverExpiredKeyTreatsItAsAbsent) {
   MustPut("k", "old", 1);
   h_.clock().AdvanceMillis(2 * kSecond);
   auto r = store().Batch({{BatchOpType::kGet, "k", ""}, {BatchOpType::kPut, "k", "new"}});
@@ -692,7 +720,7 @@ TEST_F(CfTenantStore, BatchOverExpiredKeyTreatsItAsAbsent) {
   EXPECT_EQ(store().GetUsage().logical_bytes, 1 + 3);
 }
 
-TEST_F(CfTenantStore, UsageIsExactAfterARandomMixAndPersists) {
+TEST_P(CfTenantStore, UsageIsExactAfterARandomMixAndPersists) {
   std::mt19937 rng(20240611);
   std::map<std::string, std::string> model;
   auto pick_key = [&] { return "key/" + std::to_string(rng() % 40) + std::string(rng() % 5, 'x'); };
@@ -755,7 +783,7 @@ TEST_F(CfTenantStore, UsageIsExactAfterARandomMixAndPersists) {
   EXPECT_EQ(store().GetUsage().logical_bytes, want.logical_bytes);
 }
 
-TEST_F(CfTenantStore, ConcurrentCreatesOfOneKeyHaveOneWinner) {
+TEST_P(CfTenantStore, ConcurrentCreatesOfOneKeyHaveOneWinner) {
   constexpr int kThreads = 6;
   constexpr int kKeys = 40;
   std::vector<std::vector<int>> wins(kThreads, std::vector<int>(kKeys, 0));
@@ -795,7 +823,7 @@ TEST_F(CfTenantStore, ConcurrentCreatesOfOneKeyHaveOneWinner) {
   EXPECT_EQ(store().GetUsage().logical_bytes, bytes);
 }
 
-TEST_F(CfTenantStore, UsageIsExactUnderConcurrentWriters) {
+TEST_P(CfTenantStore, UsageIsExactUnderConcurrentWriters) {
   constexpr int kThreads = 4;
   TenantStore& s = store();
   std::vector<std::thread> threads;
@@ -828,8 +856,8 @@ TEST_F(CfTenantStore, UsageIsExactUnderConcurrentWriters) {
   EXPECT_EQ(store().GetUsage().logical_bytes, want.logical_bytes);
 }
 
-TEST_F(CfTenantStore, TenantsWithTheSameKeysAreIsolated) {
-  ASSERT_TRUE(h_->tenants().Create("globex", "").ok());
+TEST_P(CfTenantStore, TenantsWithTheSameKeysAreIsolated) {
+  ASSERT_TRUE(h_->tenants().Create("globex", "", GetParam()).ok());
   TenantStore& a = h_.Store("acme");
   TenantStore& b = h_.Store("globex");
   for (int i = 0; i < 10; ++i) {
@@ -867,7 +895,7 @@ namespace {
 
 // Close() is what a tenant delete relies on: once it returns, no write of
 // the store reaches RocksDB, so nothing can land after the range delete.
-TEST_F(CfTenantStore, ClosedStoreRefusesEveryOperationAndLeavesUsageAlone) {
+TEST_P(CfTenantStore, ClosedStoreRefusesEveryOperationAndLeavesUsageAlone) {
   MustPut("k1", "v1");
   const Usage before = store().GetUsage();
   store().Close();
@@ -888,6 +916,13 @@ TEST_F(CfTenantStore, ClosedStoreRefusesEveryOperationAndLeavesUsageAlone) {
   ExpectCode(store().Snapshot().status(), Code::kNotFound, "tenant_not_found");
   ExpectCode(store().Reencrypt("", 10).status(), Code::kNotFound, "tenant_not_found");
 }
+
+std::string TierParamName(const ::testing::TestParamInfo<Tier>& info) { return TierName(info.param); }
+
+INSTANTIATE_TEST_SUITE_P(Tiers, CfTenantStore, ::testing::Values(Tier::kColumnFamily, Tier::kPooled),
+                         TierParamName);
+INSTANTIATE_TEST_SUITE_P(Tiers, CfTenantStoreSmallValues, ::testing::Values(Tier::kColumnFamily, Tier::kPooled),
+                         TierParamName);
 
 }  // namespace
 }  // namespace tenantkv::engine::testutil

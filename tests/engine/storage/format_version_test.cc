@@ -149,7 +149,7 @@ TEST(FormatVersion, ANewerDirectoryIsRefusedAndLeftUntouched) {
     ASSERT_TRUE(raw.ok());
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, "3").ok());
+    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, std::to_string(kCurrentFormatVersion + 1)).ok());
   }
   const auto before = testutil::ReadAllFiles(h.data_dir());
 
@@ -159,7 +159,7 @@ TEST(FormatVersion, ANewerDirectoryIsRefusedAndLeftUntouched) {
     ASSERT_FALSE(e.ok());
     EXPECT_EQ(e.status().code(), Code::kFailedPrecondition);
     EXPECT_EQ(e.status().reason(), "format_too_new");
-    EXPECT_NE(e.status().message().find("format 3"), std::string::npos) << e.status().message();
+    EXPECT_NE(e.status().message().find("format " + std::to_string(kCurrentFormatVersion + 1)), std::string::npos) << e.status().message();
   }
   StorageOptions so;
   so.path = h.db_dir();
@@ -221,6 +221,45 @@ TEST(FormatVersion, AMigrationInterruptedBetweenStepsCompletesAtTheNextOpen) {
   EXPECT_NE(acme_record.find(IncarnationOf(**engine, "acme")), std::string::npos);
   engine->reset();
   EXPECT_EQ(ReadSystem(data + "/db", kFormatVersionKey), std::to_string(kCurrentFormatVersion));
+}
+
+// Format 2 had no pooled tier: no p.* column families, no pool/ record,
+// no "pool:" placements. Its migration only records format 3; the pooled
+// column families are made by the open, and its tenants read back.
+TEST(FormatVersion, AFormat2DirectoryOpensAsFormat3WithThePooledTierAdded) {
+  testutil::EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "standard").ok());
+  ASSERT_TRUE(h.Store("acme").Put("greeting", "hello", {}).ok());
+  h.Close();
+  {
+    // Back to what a format-2 binary wrote.
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    for (size_t i = 0; i < raw.names().size(); ++i) {
+      if (raw.names()[i].rfind(kPooledCfNamePrefix, 0) != 0) continue;
+      ASSERT_TRUE(raw.db()->DropColumnFamily(raw.CfStartingWith(raw.names()[i])).ok());
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    ASSERT_TRUE(raw.db()->Delete(wo, raw.SystemCf(), kPooledPrefixMarkKey).ok());
+    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, "2").ok());
+  }
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    EXPECT_EQ(raw.CfStartingWith(kPooledCfNamePrefix), nullptr);
+  }
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->format().found, 2);
+  EXPECT_EQ(h->format().now, 3);
+  EXPECT_TRUE(h->format().migrated());
+  EXPECT_EQ(h.Store("acme").Get("greeting")->value, "hello");
+  ASSERT_TRUE(h->CreateTenant("trial", "free").ok());
+  EXPECT_EQ(TierOfPlacement(h->tenants().Get("trial").value()->Info().placement), Tier::kPooled);
+  ASSERT_TRUE(h.Store("trial").Put("k", "v", {}).ok());
+  h.Close();
+  EXPECT_EQ(ReadSystem(h.db_dir(), kFormatVersionKey), "3");
 }
 
 }  // namespace

@@ -35,7 +35,10 @@ class TenantPlacementTest : public ::testing::Test {
     po.target_spares = 2;
     po.low_water = 0;
     po.background = false;
-    auto p = TenantPlacement::Open(storage_.get(), records, po);
+    PlacementOptions options;
+    options.pool = po;
+    options.pooled_column_families = 2;
+    auto p = TenantPlacement::Open(storage_.get(), records, options);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     placement_ = std::move(p).value();
   }
@@ -46,7 +49,7 @@ class TenantPlacementTest : public ::testing::Test {
   TenantInfo Claimed(const std::string& id) {
     TenantInfo info;
     info.id = id;
-    auto place = placement_->Take();
+    auto place = placement_->Take(Tier::kColumnFamily);
     EXPECT_TRUE(place.ok()) << place.status().ToString();
     if (!place.ok()) return info;
     rocksdb::WriteBatch b;
@@ -63,8 +66,8 @@ class TenantPlacementTest : public ::testing::Test {
 };
 
 TEST_F(TenantPlacementTest, ANewPlaceIsAColumnFamilyOfItsOwn) {
-  auto a = placement_->Take();
-  auto b = placement_->Take();
+  auto a = placement_->Take(Tier::kColumnFamily);
+  auto b = placement_->Take(Tier::kColumnFamily);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->name.rfind("cf:t.", 0), 0u) << a->name;
   EXPECT_NE(a->name, b->name);
@@ -111,7 +114,7 @@ TEST_F(TenantPlacementTest, AReleasedPlaceIsEmptiedAndHandedOutAgain) {
   // The next tenant gets it back, empty.
   std::vector<std::string> names;
   for (int i = 0; i < 3; ++i) {
-    auto next = placement_->Take();
+    auto next = placement_->Take(Tier::kColumnFamily);
     ASSERT_TRUE(next.ok());
     names.push_back(next->name);
   }
@@ -119,7 +122,7 @@ TEST_F(TenantPlacementTest, AReleasedPlaceIsEmptiedAndHandedOutAgain) {
 }
 
 TEST_F(TenantPlacementTest, FillMovesFilesIntoTheClaimedPlace) {
-  auto place = placement_->Take();
+  auto place = placement_->Take(Tier::kColumnFamily);
   ASSERT_TRUE(place.ok());
   ASSERT_TRUE(placement_->Claim(*place).ok());
   const std::string sst = dir_.Sub("in.sst");
@@ -139,6 +142,60 @@ TEST_F(TenantPlacementTest, FillMovesFilesIntoTheClaimedPlace) {
   place->cf.reset();  // no handle may outlive the DB
   Reopen({info});
   EXPECT_EQ(placement_->cf_pool().stats().recycling, 0u) << "a claimed place stays its owner's";
+}
+
+// Pooled places: a prefix of their own in a shared column family, claimed
+// by the record alone; a release range-deletes that prefix and nothing next
+// to it, and a compaction takes it out of the files.
+TEST_F(TenantPlacementTest, PooledPlacesReleaseTheirPrefixOnly) {
+  auto a = placement_->Take(Tier::kPooled);
+  auto b = placement_->Take(Tier::kPooled);
+  auto c = placement_->Take(Tier::kPooled);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->key_prefix.size(), kPooledKeyPrefixBytes);
+  EXPECT_NE(a->key_prefix, c->key_prefix);
+  EXPECT_EQ(a->cf, c->cf);  // two shared column families: every other prefix
+  EXPECT_NE(a->cf, b->cf);
+  rocksdb::WriteBatch claim;
+  placement_->StageClaim(*a, &claim);
+  EXPECT_EQ(claim.Count(), 0);  // the tenant record is the claim
+  rocksdb::WriteBatch data;
+  for (const Place* p : {&*a, &*c}) {
+    ASSERT_TRUE(data.Put(p->cf.get(), p->key_prefix + "k", "v").ok());
+    ASSERT_TRUE(data.Put(p->cf.get(), p->key_prefix + std::string(kMaxKeyBytes, '\xff'), "v").ok());
+  }
+  Commit(&data);
+  EXPECT_EQ(placement_->Fill(*a, {}).reason(), "tier_not_supported");
+
+  rocksdb::WriteBatch release;
+  bool staged = false;
+  ASSERT_TRUE(placement_->StageRelease(a->name, &release, &staged).ok());
+  EXPECT_TRUE(staged);
+  Commit(&release);
+  placement_->Released(a->name);
+  ASSERT_TRUE(placement_->Compact(a->name).ok());
+  std::string v;
+  EXPECT_TRUE(storage_->db()->Get(rocksdb::ReadOptions(), a->cf.get(), a->key_prefix + "k", &v).IsNotFound());
+  EXPECT_TRUE(storage_->db()->Get(rocksdb::ReadOptions(), c->cf.get(), c->key_prefix + "k", &v).ok());
+  EXPECT_TRUE(storage_->db()
+                  ->Get(rocksdb::ReadOptions(), c->cf.get(), c->key_prefix + std::string(kMaxKeyBytes, '\xff'), &v)
+                  .ok());
+
+  // The place a record names is found again after a restart, prefix and all.
+  TenantInfo info;
+  info.id = "acme";
+  info.placement = c->name;
+  const std::string prefix = c->key_prefix;
+  a->cf.reset();
+  b->cf.reset();
+  c->cf.reset();
+  Reopen({info});
+  auto found = placement_->Find(info);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->key_prefix, prefix);
+  auto next = placement_->Take(Tier::kPooled);
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(next->key_prefix, prefix);  // never handed out again
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <future>
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,10 +50,10 @@ class AdminApi : public ::testing::Test {
     auto j = json::parse(res.body, nullptr, false);
     return j.is_object() && j.contains("code") ? j["code"].get<std::string>() : "";
   }
-  // id -> state, as GET /admin/v1/tenants lists them.
-  std::map<std::string, std::string> Listed() {
+  // id -> state, as GET /admin/v1/tenants`query` lists them.
+  std::map<std::string, std::string> Listed(const std::string& query = "") {
     std::map<std::string, std::string> out;
-    auto res = Call("GET", "/admin/v1/tenants", kOperator);
+    auto res = Call("GET", "/admin/v1/tenants" + query, kOperator);
     EXPECT_EQ(res.status, 200) << res.body;
     auto j = json::parse(res.body, nullptr, false);
     if (!j.is_object() || !j.contains("tenants")) return out;
@@ -84,6 +85,9 @@ TEST_F(AdminApi, ADeleteWhosePurgeFailedStaysDeletingUntilARepeatedDelete) {
   ASSERT_EQ(shown.status, 200) << shown.body;
   EXPECT_EQ(json::parse(shown.body)["state"], "deleting") << shown.body;
   EXPECT_EQ(Listed(), (std::map<std::string, std::string>{{"acme", "deleting"}, {"globex", "active"}}));
+  EXPECT_EQ(Listed("?state=deleting"), (std::map<std::string, std::string>{{"acme", "deleting"}}));
+  EXPECT_EQ(Listed("?state=active"), (std::map<std::string, std::string>{{"globex", "active"}}));
+  EXPECT_EQ(Listed("?start_after=acme"), (std::map<std::string, std::string>{{"globex", "active"}}));
   EXPECT_EQ(Call("GET", "/v1/usage", token).status, 401);
   EXPECT_EQ(Call("POST", "/admin/v1/tenants/acme/apikeys", token, R"({"role":"admin"})").status, 401);
   auto key_by_operator = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator, R"({"role":"admin"})");
@@ -99,6 +103,157 @@ TEST_F(AdminApi, ADeleteWhosePurgeFailedStaysDeletingUntilARepeatedDelete) {
   EXPECT_EQ(Call("DELETE", "/admin/v1/tenants/acme", kOperator).status, 404);
   ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"acme"})").status, 201);
   EXPECT_EQ(Call("GET", "/v1/usage", token).status, 401);
+}
+
+// GET /admin/v1/tenants in pages: `limit` items in id order, "next" the last
+// id of a page that is not the last, null on the last; start_after needs no
+// listed id; filters by plan, tier and state combine with the pages.
+TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 120; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "t%03d", i);
+    ids.push_back(id);
+    // Every thirtieth is column_family on the standard plan; the rest pooled, free.
+    ASSERT_TRUE(h_->tenants()
+                    .Create(id, i % 30 == 0 ? "standard" : "free",
+                            i % 30 == 0 ? engine::Tier::kColumnFamily : engine::Tier::kPooled)
+                    .ok());
+  }
+  ASSERT_TRUE(h_->tenants().SetSuspended("t004", true).ok());
+  ASSERT_TRUE(h_->tenants().SetSuspended("t110", true).ok());
+
+  struct Page {
+    json next;
+    std::vector<std::string> ids;
+  };
+  auto page = [&](const std::string& query) {
+    Page p;
+    auto res = Call("GET", "/admin/v1/tenants" + query, kOperator);
+    EXPECT_EQ(res.status, 200) << res.body;
+    json j = json::parse(res.body, nullptr, false);
+    if (!j.is_object() || !j.contains("tenants") || !j.contains("next")) {
+      ADD_FAILURE() << res.body;
+      return p;
+    }
+    for (const auto& t : j["tenants"]) p.ids.push_back(t["id"].get<std::string>());
+    p.next = j["next"];
+    return p;
+  };
+  // Every page of `filter` at `limit`, followed through "next".
+  auto all_pages = [&](const std::string& filter, size_t limit) {
+    std::vector<std::string> got;
+    std::string after;
+    for (int pages = 0; pages < 1000; ++pages) {
+      std::string q = "?limit=" + std::to_string(limit) + filter;
+      if (!after.empty()) q += "&start_after=" + after;
+      auto [next, items] = page(q);
+      EXPECT_LE(items.size(), limit);
+      got.insert(got.end(), items.begin(), items.end());
+      if (next.is_null()) break;
+      EXPECT_EQ(items.size(), limit);
+      EXPECT_EQ(next, items.back());
+      after = next.get<std::string>();
+    }
+    return got;
+  };
+
+  // The default page is 100; no parameter answers the first 100 and "next".
+  Page first = page("");
+  EXPECT_EQ(first.ids, std::vector<std::string>(ids.begin(), ids.begin() + 100));
+  EXPECT_EQ(first.next, "t099");
+  Page whole = page("?limit=1000");
+  EXPECT_EQ(whole.ids, ids);
+  EXPECT_TRUE(whole.next.is_null());
+  Page exact = page("?limit=120");  // the page ends where the list does
+  EXPECT_EQ(exact.ids, ids);
+  EXPECT_TRUE(exact.next.is_null());
+  Page short_of_one = page("?limit=119");
+  EXPECT_EQ(short_of_one.next, "t118");
+  EXPECT_EQ(all_pages("", 7), ids);
+  EXPECT_EQ(all_pages("", 50), ids);
+  // start_after need not be listed: the page starts after it.
+  EXPECT_EQ(page("?limit=2&start_after=t0995").ids, (std::vector<std::string>{"t100", "t101"}));
+  Page past_end = page("?start_after=t119");
+  EXPECT_EQ(past_end.ids, std::vector<std::string>{});
+  EXPECT_TRUE(past_end.next.is_null());
+  Page last = page("?limit=1&start_after=t118");
+  EXPECT_EQ(last.ids, std::vector<std::string>{"t119"});
+  EXPECT_TRUE(last.next.is_null());
+
+  std::vector<std::string> column_family, pooled, suspended;
+  for (size_t i = 0; i < ids.size(); ++i) (i % 30 == 0 ? column_family : pooled).push_back(ids[i]);
+  suspended = {"t004", "t110"};
+  EXPECT_EQ(all_pages("&tier=column_family", 30), column_family);
+  EXPECT_EQ(all_pages("&tier=pooled", 1000), pooled);
+  EXPECT_EQ(all_pages("&plan=standard", 3), column_family);
+  EXPECT_EQ(all_pages("&plan=free&tier=column_family", 10), std::vector<std::string>{});
+  EXPECT_EQ(all_pages("&plan=nobody", 10), std::vector<std::string>{});
+  EXPECT_EQ(all_pages("&state=suspended", 1), suspended);
+  EXPECT_EQ(all_pages("&state=suspended&tier=pooled", 1), suspended);
+  EXPECT_EQ(all_pages("&state=suspended&tier=column_family", 1), std::vector<std::string>{});
+  EXPECT_EQ(all_pages("&state=active", 1000).size(), 118u);
+
+  // Bad parameters are problems with their codes.
+  for (const auto& [query, code] : std::vector<std::pair<std::string, std::string>>{
+           {"?limit=0", "invalid_limit"},
+           {"?limit=1001", "invalid_limit"},
+           {"?limit=x", "invalid_limit"},
+           {"?tier=dedicatedish", "unknown_tier"},
+           {"?state=gone", "invalid_parameter"},
+           {"?sort=id", "invalid_parameter"}}) {
+    auto res = Call("GET", "/admin/v1/tenants" + query, kOperator);
+    EXPECT_EQ(res.status, 400) << query << " " << res.body;
+    EXPECT_EQ(CodeOf(res), code) << query;
+  }
+}
+
+// The tier: chosen by the plan unless the create names one, shown in the
+// tenant JSON (live and listed), refused with a problem when unknown; a
+// pooled tenant serves the data routes as any other.
+TEST_F(AdminApi, TheTierIsChosenAtCreateShownAndValidated) {
+  auto by_plan = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"trial","plan":"free"})");
+  ASSERT_EQ(by_plan.status, 201) << by_plan.body;
+  EXPECT_EQ(json::parse(by_plan.body)["tier"], "pooled");
+  auto standard = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"paying"})");
+  ASSERT_EQ(standard.status, 201) << standard.body;
+  EXPECT_EQ(json::parse(standard.body)["tier"], "column_family");
+  auto chosen = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"chosen","plan":"free","tier":"column_family"})");
+  ASSERT_EQ(chosen.status, 201) << chosen.body;
+  EXPECT_EQ(json::parse(chosen.body)["tier"], "column_family");
+
+  for (const char* body : {R"({"id":"bad","tier":"dedicated"})", R"({"id":"bad","tier":"Pooled"})"}) {
+    auto refused = Call("POST", "/admin/v1/tenants", kOperator, body);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(CodeOf(refused), "unknown_tier") << refused.body;
+    EXPECT_EQ(refused.Header("Content-Type"), "application/problem+json");
+  }
+  auto not_string = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"bad","tier":7})");
+  EXPECT_EQ(not_string.status, 400);
+  EXPECT_EQ(CodeOf(not_string), "invalid_field");
+  EXPECT_EQ(Call("GET", "/admin/v1/tenants/bad", kOperator).status, 404);
+
+  auto shown = Call("GET", "/admin/v1/tenants/trial", kOperator);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(json::parse(shown.body)["tier"], "pooled");
+  auto listed = json::parse(Call("GET", "/admin/v1/tenants", kOperator).body);
+  std::map<std::string, std::string> tiers;
+  for (const auto& t : listed["tenants"]) tiers[t["id"].get<std::string>()] = t["tier"].get<std::string>();
+  EXPECT_EQ(tiers, (std::map<std::string, std::string>{
+                       {"chosen", "column_family"}, {"paying", "column_family"}, {"trial", "pooled"}}));
+
+  // The audit entry names the tier.
+  auto audit = Call("GET", "/admin/v1/audit", kOperator);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("pooled"), std::string::npos) << audit.body;
+
+  auto made = Call("POST", "/admin/v1/tenants/trial/apikeys", kOperator, R"({"role":"admin"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string token = json::parse(made.body)["token"].get<std::string>();
+  EXPECT_EQ(Call("PUT", "/v1/kv/greeting", token, "hello").status, 201);
+  auto got = Call("GET", "/v1/kv/greeting", token);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "hello");
 }
 
 }  // namespace

@@ -260,6 +260,28 @@ TEST(ParsePageQuery, LimitAndCursor) {
   EXPECT_EQ(CodeOf(ParsePageQuery({{"prefix", "a"}}).status()), "invalid_parameter");
 }
 
+TEST(ParseTenantListQuery, PageAndFilters) {
+  auto q = ParseTenantListQuery(
+      {{"limit", "5"}, {"start_after", "acme"}, {"plan", "free"}, {"tier", "pooled"}, {"state", "suspended"}});
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->page.limit, 5u);
+  EXPECT_EQ(q->page.start_after, "acme");
+  EXPECT_EQ(q->plan, "free");
+  EXPECT_EQ(q->tier, engine::Tier::kPooled);
+  EXPECT_EQ(q->state, engine::TenantState::kSuspended);
+  auto defaults = ParseTenantListQuery({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->page.limit, 100u);
+  EXPECT_FALSE(defaults->page.start_after || defaults->plan || defaults->tier || defaults->state);
+  EXPECT_EQ(ParseTenantListQuery({{"tier", "column_family"}})->tier, engine::Tier::kColumnFamily);
+  EXPECT_EQ(ParseTenantListQuery({{"state", "active"}})->state, engine::TenantState::kActive);
+  EXPECT_EQ(ParseTenantListQuery({{"state", "deleting"}})->state, engine::TenantState::kDeleting);
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"tier", "nope"}}).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"state", "Active"}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"limit", "0"}}).status()), "invalid_limit");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"prefix", "a"}}).status()), "invalid_parameter");
+}
+
 TEST(ApplyQuotaFields, OverlaysIntegersOnly) {
   engine::Quota q;
   ASSERT_TRUE(ApplyQuotaFields(json::parse(R"({"weight": 7})"), &q).ok());
@@ -293,6 +315,13 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":1})")).status()), "invalid_tenant_id");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","plan":2})")).status()), "invalid_field");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","x":2})")).status()), "unknown_field");
+  EXPECT_FALSE(ParseTenantCreateBody(json::parse(R"({"id":"acme"})"))->tier.has_value());
+  EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"pooled"})"))->tier, engine::Tier::kPooled);
+  EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"column_family"})"))->tier,
+            engine::Tier::kColumnFamily);
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"dedicated"})")).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"POOLED"})")).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":1})")).status()), "invalid_field");
 
   EXPECT_EQ(*ParseApiKeyCreateBody(json::parse(R"({"role":"admin"})")), engine::Role::kAdmin);
   EXPECT_EQ(CodeOf(ParseApiKeyCreateBody(json::parse(R"({"role":"root"})")).status()), "invalid_role");

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <vector>
 
 namespace tenantkv::server {
@@ -178,6 +179,30 @@ TEST(ServerOptions, PoolAndIdlePrioritySettings) {
   EXPECT_EQ(file->spare_column_families, 8u);
   EXPECT_FALSE(Parse({"--spare-column-families", "5000"}).ok());
   EXPECT_FALSE(Parse({"--throttled-idle-priority", "maybe"}).ok());
+}
+
+TEST(ServerOptions, PooledColumnFamiliesSetting) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->pooled_column_families, 4u);
+  auto flags = Parse({"--pooled-column-families", "8"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(flags->pooled_column_families, 8u);
+  EXPECT_FALSE(Parse({"--pooled-column-families", "0"}).ok());
+  EXPECT_FALSE(Parse({"--pooled-column-families", "65"}).ok());
+}
+
+TEST(ServerOptions, PlanTierSetting) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(*PlanTiersOf(*defaults), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kPooled}}));
+  auto flags = Parse({"--plan-tier", "free=column_family", "--plan-tier", "trial=pooled"});
+  ASSERT_TRUE(flags.ok()) << flags.status().ToString();
+  EXPECT_EQ(*PlanTiersOf(*flags), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kColumnFamily},
+                                                                       {"trial", engine::Tier::kPooled}}));
+  for (const char* bad : {"free=dedicated", "free", "=pooled", "free=Pooled"}) {
+    EXPECT_FALSE(Parse({"--plan-tier", bad}).ok()) << bad;
+  }
 }
 
 TEST(ServerOptions, ApiKeyCapSetting) {

@@ -1,5 +1,7 @@
 // Isolation through the HTTP surface: one tenant's token never sees or
 // changes another tenant's data, and tenant tokens stay inside their lane.
+// Run for each placement tier; pooled tenants share one column family
+// (--pooled-column-families 1), with adjacent prefixes.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -11,12 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-class CrossTenantTest : public ::testing::Test {
+class CrossTenantTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     server_.Start();
-    server_.CreateTenant("alpha");
-    server_.CreateTenant("beta");
+    server_.CreateTenant("alpha", GetParam());
+    server_.CreateTenant("beta", GetParam());
     a_ = server_.CreateKey("alpha", "admin");
     b_ = server_.CreateKey("beta", "admin");
     // The same key names in both tenants, different values.
@@ -33,11 +35,11 @@ class CrossTenantTest : public ::testing::Test {
     return r && r->status == 200 ? r->body : "<" + std::to_string(r ? r->status : 0) + ">";
   }
 
-  TestServer server_;
+  TestServer server_{{"--pooled-column-families", "1"}};
   std::string a_, b_;
 };
 
-TEST_F(CrossTenantTest, GetSeesOnlyOwnValue) {
+TEST_P(CrossTenantTest, GetSeesOnlyOwnValue) {
   EXPECT_EQ(ValueOf("shared", a_), "A:shared");
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");
   EXPECT_EQ(ValueOf("only-b", a_), "<404>");
@@ -46,7 +48,7 @@ TEST_F(CrossTenantTest, GetSeesOnlyOwnValue) {
   EXPECT_EQ(head->status, 404);
 }
 
-TEST_F(CrossTenantTest, PutAndDeleteChangeOnlyOwnValue) {
+TEST_P(CrossTenantTest, PutAndDeleteChangeOnlyOwnValue) {
   ASSERT_EQ(server_.Put(KvPath("shared"), "A2", a_)->status, 204);
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");
   ASSERT_EQ(server_.Delete(KvPath("shared"), a_)->status, 204);
@@ -55,7 +57,7 @@ TEST_F(CrossTenantTest, PutAndDeleteChangeOnlyOwnValue) {
   EXPECT_EQ(ValueOf("only-b", b_), "B:only-b");
 }
 
-TEST_F(CrossTenantTest, ConditionalWritesUseOwnEtags) {
+TEST_P(CrossTenantTest, ConditionalWritesUseOwnEtags) {
   auto rb = server_.Get(KvPath("shared"), b_);
   const std::string b_etag = rb->get_header_value("ETag");
   // B's ETag means nothing in A: the write is refused, B unchanged.
@@ -65,7 +67,7 @@ TEST_F(CrossTenantTest, ConditionalWritesUseOwnEtags) {
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");
 }
 
-TEST_F(CrossTenantTest, ListShowsOnlyOwnKeys) {
+TEST_P(CrossTenantTest, ListShowsOnlyOwnKeys) {
   auto r = server_.Get("/v1/kv?values=true", a_);
   ASSERT_EQ(r->status, 200);
   auto j = json::parse(r->body);
@@ -77,7 +79,7 @@ TEST_F(CrossTenantTest, ListShowsOnlyOwnKeys) {
   EXPECT_EQ(keys, (std::vector<std::string>{"dir/x", "shared"}));
 }
 
-TEST_F(CrossTenantTest, BatchTouchesOnlyOwnKeys) {
+TEST_P(CrossTenantTest, BatchTouchesOnlyOwnKeys) {
   json ops = {{"ops",
                {{{"op", "get"}, {"key", "only-b"}},
                 {{"op", "delete"}, {"key", "only-b"}},
@@ -91,7 +93,7 @@ TEST_F(CrossTenantTest, BatchTouchesOnlyOwnKeys) {
   EXPECT_EQ(ValueOf("dir/x", b_), "B:dir/x");
 }
 
-TEST_F(CrossTenantTest, UsageIsOwn) {
+TEST_P(CrossTenantTest, UsageIsOwn) {
   auto ra = json::parse(server_.Get("/v1/usage", a_)->body);
   auto rb = json::parse(server_.Get("/v1/usage", b_)->body);
   EXPECT_EQ(ra["tenant"], "alpha");
@@ -100,7 +102,7 @@ TEST_F(CrossTenantTest, UsageIsOwn) {
   EXPECT_EQ(rb["usage"]["keys"], 3);
 }
 
-TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
+TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
   struct Case { std::string method, path, body; };
   const std::vector<Case> cases = {
       {"POST", "/admin/v1/tenants", R"({"id":"gamma"})"},
@@ -132,7 +134,7 @@ TEST_F(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
   EXPECT_NE(mk->body.find("\"current\":1"), std::string::npos) << "no rotation happened: " << mk->body;
 }
 
-TEST_F(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
+TEST_P(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
   // Own tenant: allowed.
   std::string a_read = server_.CreateKey("alpha", "read", a_);
   ASSERT_FALSE(a_read.empty());
@@ -148,7 +150,7 @@ TEST_F(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // B's key still works
 }
 
-TEST_F(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
+TEST_P(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
   const std::string plan = json::parse(server_.Get("/admin/v1/tenants/alpha", server_.operator_token())->body)["plan"];
   const std::string other_plan = plan == "free" ? "premium" : "free";
   const std::string a_write = server_.CreateKey("alpha", "write");
@@ -188,13 +190,13 @@ TEST_F(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
   EXPECT_EQ(server_.Get("/admin/v1/audit/verify", a_)->status, 403);
 }
 
-TEST_F(CrossTenantTest, NonAdminKeysCannotManageKeys) {
+TEST_P(CrossTenantTest, NonAdminKeysCannotManageKeys) {
   std::string w = server_.CreateKey("alpha", "write");
   EXPECT_EQ(server_.Get("/admin/v1/tenants/alpha/apikeys", w)->status, 403);
   EXPECT_EQ(server_.Post("/admin/v1/tenants/alpha/apikeys", R"({"role":"admin"})", w)->status, 403);
 }
 
-TEST_F(CrossTenantTest, ReadKeyCannotWrite) {
+TEST_P(CrossTenantTest, ReadKeyCannotWrite) {
   std::string r = server_.CreateKey("alpha", "read");
   EXPECT_EQ(ValueOf("shared", r), "A:shared");
   EXPECT_EQ(server_.Put(KvPath("shared"), "x", r)->status, 403);
@@ -204,7 +206,7 @@ TEST_F(CrossTenantTest, ReadKeyCannotWrite) {
   EXPECT_EQ(ValueOf("shared", a_), "A:shared");
 }
 
-TEST_F(CrossTenantTest, RevokedKeyIsRefusedAtOnce) {
+TEST_P(CrossTenantTest, RevokedKeyIsRefusedAtOnce) {
   std::string w = server_.CreateKey("alpha", "write");
   auto keys = json::parse(server_.Get("/admin/v1/tenants/alpha/apikeys", a_)->body)["keys"];
   std::string id;
@@ -219,13 +221,13 @@ TEST_F(CrossTenantTest, RevokedKeyIsRefusedAtOnce) {
   EXPECT_EQ(json::parse(r->body)["code"], "invalid_token");
 }
 
-TEST_F(CrossTenantTest, OperatorTokenCannotReadTenantData) {
+TEST_P(CrossTenantTest, OperatorTokenCannotReadTenantData) {
   auto r = server_.Get(KvPath("shared"), server_.operator_token());
   EXPECT_EQ(r->status, 403);
   EXPECT_EQ(r->body.find("A:shared"), std::string::npos);
 }
 
-TEST_F(CrossTenantTest, SuspendedTenantIsRefusedOthersUnaffected) {
+TEST_P(CrossTenantTest, SuspendedTenantIsRefusedOthersUnaffected) {
   ASSERT_EQ(server_.Post("/admin/v1/tenants/alpha/suspend", "{}", server_.operator_token())->status, 200);
   auto r = server_.Get(KvPath("shared"), a_);
   EXPECT_EQ(r->status, 403);
@@ -235,15 +237,18 @@ TEST_F(CrossTenantTest, SuspendedTenantIsRefusedOthersUnaffected) {
   EXPECT_EQ(ValueOf("shared", a_), "A:shared");
 }
 
-TEST_F(CrossTenantTest, DeletedTenantsTokensStopWorking) {
+TEST_P(CrossTenantTest, DeletedTenantsTokensStopWorking) {
   ASSERT_EQ(server_.Delete("/admin/v1/tenants/alpha", server_.operator_token())->status, 204);
   EXPECT_EQ(server_.Get(KvPath("shared"), a_)->status, 401);
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");
   // Re-creating the id starts empty: nothing of the old tenant comes back.
-  server_.CreateTenant("alpha");
+  server_.CreateTenant("alpha", GetParam());
   std::string fresh = server_.CreateKey("alpha", "read");
   EXPECT_EQ(ValueOf("shared", fresh), "<404>");
 }
+
+INSTANTIATE_TEST_SUITE_P(Tiers, CrossTenantTest, ::testing::Values("column_family", "pooled"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace tenantkv::testing

@@ -189,9 +189,9 @@ TEST_F(MetricsTest, EachTenantsSeriesCountOnlyItsOwnTraffic) {
   EXPECT_GE(age, 0);
   EXPECT_LT(age, 3600);
   EXPECT_EQ(m.Get("tenantkv_tenants"), 2);
-  // default, system, alpha, beta and the two spares left of the test
-  // server's pool of 4.
-  EXPECT_EQ(m.Get("tenantkv_rocksdb_column_families"), 6);
+  // default, system, alpha, beta, the two spares left of the test
+  // server's pool of 4 and the pooled tier's 4 shared column families.
+  EXPECT_EQ(m.Get("tenantkv_rocksdb_column_families"), 10);
   EXPECT_EQ(m.Get("tenantkv_cf_pool_spares"), 2);
   EXPECT_EQ(m.Get("tenantkv_cf_pool_sync_creates_total"), 0);
   EXPECT_GT(m.Get("tenantkv_rocksdb_memtable_bytes"), 0);

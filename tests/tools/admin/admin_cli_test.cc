@@ -26,6 +26,7 @@
 #include "tools/admin/field_assignments.h"
 #include "tools/admin/health_command.h"
 #include "tools/admin/invocation.h"
+#include "tools/admin/key_commands.h"
 #include "tools/admin/percent_encoding.h"
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/plan_view.h"
@@ -594,7 +595,15 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsCreate("acme", "premium"), "POST", "/admin/v1/tenants",
        R"({"id":"acme","plan":"premium"})"},
       {TenantsCreate("acme", std::nullopt), "POST", "/admin/v1/tenants", R"({"id":"acme"})"},
+      {TenantsCreate("acme", "free", "column_family"), "POST", "/admin/v1/tenants",
+       R"({"id":"acme","plan":"free","tier":"column_family"})"},
       {TenantsList(), "GET", "/admin/v1/tenants", ""},
+      {TenantsList({"5", "a b", "free", "pooled", "active", false}), "GET",
+       "/admin/v1/tenants?limit=5&plan=free&tier=pooled&state=active&start_after=a%20b", ""},
+      {TenantsList({std::nullopt, "acme", std::nullopt, std::nullopt, std::nullopt, true}), "GET",
+       "/admin/v1/tenants?start_after=acme", ""},
+      {TenantsList({std::nullopt, std::nullopt, std::nullopt, "column_family", std::nullopt, true}), "GET",
+       "/admin/v1/tenants?tier=column_family", ""},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
       {TenantsSuspend("acme"), "POST", "/admin/v1/tenants/acme/suspend", ""},
@@ -720,6 +729,45 @@ TEST(PagedLists, ApiKeysListFollowsNextToTheLastPage) {
   EXPECT_EQ(transport.requests[0].path, "/admin/v1/tenants/acme/apikeys");
   EXPECT_EQ(transport.requests[1].path, "/admin/v1/tenants/acme/apikeys?start_after=b");
   EXPECT_EQ(transport.requests[2].path, "/admin/v1/tenants/acme/apikeys?start_after=c");
+}
+
+TEST(PagedLists, TenantsListFollowsPagesOnlyWithAllKeepingTheFilters) {
+  ScriptedTransport one({Answer(200, R"({"tenants":[{"id":"a"},{"id":"b"}],"next":"b"})")});
+  Result<std::string> out = RunCommand(TenantsList({"2", std::nullopt, "free", std::nullopt, std::nullopt, false}),
+                                       one, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out,
+            "ID  PLAN  STATE  CREATED_AT  KEYS  LOGICAL_BYTES\n"
+            "a   -     -      -           -     -\n"
+            "b   -     -      -           -     -\n"
+            "(more: --start-after b, or --all)\n");
+  ASSERT_EQ(one.requests.size(), 1u);
+  EXPECT_EQ(one.requests[0].path, "/admin/v1/tenants?limit=2&plan=free");
+
+  ScriptedTransport pages({Answer(200, R"({"tenants":[{"id":"a"},{"id":"b"}],"next":"b"})"),
+                           Answer(200, R"({"tenants":[{"id":"c"}],"next":null})")});
+  out = RunCommand(TenantsList({"2", "0", "free", std::nullopt, std::nullopt, true}), pages, true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Json all = Json::parse(*out);
+  ASSERT_EQ(all["tenants"].size(), 3u);
+  EXPECT_TRUE(all["next"].is_null());
+  ASSERT_EQ(pages.requests.size(), 2u);
+  EXPECT_EQ(pages.requests[0].path, "/admin/v1/tenants?limit=2&plan=free&start_after=0");
+  EXPECT_EQ(pages.requests[1].path, "/admin/v1/tenants?limit=2&plan=free&start_after=b");
+}
+
+TEST(PagedLists, KeysRotateAllRotatesTheTenantsOfEveryPage) {
+  ScriptedTransport transport({Answer(200, R"({"tenants":[{"id":"a"}],"next":"a"})"),
+                               Answer(200, R"({"tenants":[{"id":"b"}],"next":null})"),
+                               Answer(200, R"({"rotated_to":2})"), Answer(200, R"({"rotated_to":3})")});
+  Result<std::string> out = RunCommand(KeysRotateAll(), transport, true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(transport.requests.size(), 4u);
+  EXPECT_EQ(transport.requests[0].path, "/admin/v1/tenants?limit=1000");
+  EXPECT_EQ(transport.requests[1].path, "/admin/v1/tenants?limit=1000&start_after=a");
+  EXPECT_EQ(transport.requests[2].path, "/admin/v1/tenants/a/keys/rotate");
+  EXPECT_EQ(transport.requests[3].path, "/admin/v1/tenants/b/keys/rotate");
+  EXPECT_EQ(Json::parse(*out)["rotated"].size(), 2u);
 }
 
 TEST(PagedLists, QuotaHistoryFollowsANumericNext) {

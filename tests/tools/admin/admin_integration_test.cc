@@ -96,6 +96,38 @@ TEST_F(AdminCliTest, TenantLifecycle) {
   EXPECT_EQ(std::count(gone.err.begin(), gone.err.end(), '\n'), 1) << "one-line reason: " << gone.err;
 }
 
+// tenants list against the server: a page ends with where the next starts,
+// --all follows the pages, and the filters narrow the list.
+TEST_F(AdminCliTest, TenantsListPagesAndFilters) {
+  ASSERT_EQ(Admin("tenants create acme --plan premium").exit_code, 0);
+  ASSERT_EQ(Admin("tenants create globex").exit_code, 0);
+  ASSERT_EQ(Admin("tenants create initech --plan free").exit_code, 0);  // pooled: the plan's tier
+  ASSERT_EQ(Admin("tenants suspend globex").exit_code, 0);
+  auto ids = [](const CliRun& run) {
+    std::vector<std::string> out;
+    const json j = json::parse(run.out, nullptr, false);
+    if (!j.is_object() || !j.contains("tenants")) return out;
+    for (const auto& t : j["tenants"]) out.push_back(t["id"].get<std::string>());
+    return out;
+  };
+  CliRun first = Admin("tenants list --limit 1");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("acme"), std::string::npos);
+  EXPECT_EQ(first.out.find("globex"), std::string::npos);
+  EXPECT_NE(first.out.find("(more: --start-after acme, or --all)"), std::string::npos) << first.out;
+  EXPECT_EQ(ids(Admin("--json tenants list --limit 1 --all")),
+            (std::vector<std::string>{"acme", "globex", "initech"}));
+  EXPECT_EQ(ids(Admin("--json tenants list --limit 1 --start-after acme")), std::vector<std::string>{"globex"});
+  EXPECT_EQ(ids(Admin("--json tenants list --tier pooled")), std::vector<std::string>{"initech"});
+  EXPECT_EQ(ids(Admin("--json tenants list --tier column_family --limit 1 --all")),
+            (std::vector<std::string>{"acme", "globex"}));
+  EXPECT_EQ(ids(Admin("--json tenants list --state suspended")), std::vector<std::string>{"globex"});
+  EXPECT_EQ(ids(Admin("--json tenants list --plan premium")), std::vector<std::string>{"acme"});
+  CliRun bad = Admin("tenants list --tier nowhere");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown_tier"), std::string::npos) << bad.err;
+}
+
 TEST_F(AdminCliTest, ApiKeysAndUsage) {
   ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
   CliRun made = Admin("--json apikeys create acme --role write");
