@@ -7,8 +7,10 @@ TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboos
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
               softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
-              nodejs npm chromium  # the TypeScript SDK, the OpenAPI check, the console and its browser tests
-              python3-pytest python3-requests python3-mypy openssl)  # the Python SDK and its tests (openssl: their test PKI)
+              nodejs npm)  # the console's build; the TypeScript SDK and the OpenAPI check
+# Only for the test suite (run-tests.sh): the console's browser tests, the
+# Python SDK's tests (openssl: their test PKI).
+TKV_TEST_PACKAGES=(chromium python3-pytest python3-requests python3-mypy openssl)
 # Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
 TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

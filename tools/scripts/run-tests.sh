@@ -15,7 +15,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--no-sanitize] [--no-fuzz]" >&2; exit 2 ;;
   esac
 done
-tkv_install_deps
+tkv_install_deps "${TKV_TEST_PACKAGES[@]}"
 jobs=2
 
 tkv_build "$TKV_ROOT/build" -DTENANTKV_LINE_TABLES=ON
