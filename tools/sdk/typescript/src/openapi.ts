@@ -238,7 +238,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all tenants, in id order */
+        /** List the tenants (deleting ones included) in id order, in pages, filtered */
         get: operations["listTenants"];
         put?: never;
         /** Create a tenant (its column family and first data key) */
@@ -811,11 +811,18 @@ export interface components {
              * @default standard
              */
             plan: string;
+            /**
+             * @description Placement tier; default: the plan's (free: pooled, others: column_family). Anything else is 400 unknown_tier.
+             * @enum {string}
+             */
+            tier?: "pooled" | "column_family";
         };
-        /** @description A deleting tenant (delete begun, purge not finished) has only id, plan, state, created_at and key_versions. */
+        /** @description A deleting tenant (delete begun, purge not finished) has only id, plan, tier, state, created_at and key_versions. */
         Tenant: {
             id: components["schemas"]["TenantIdString"];
             plan: string;
+            /** @enum {string} */
+            tier: "pooled" | "column_family";
             /** @enum {string} */
             state: "active" | "suspended" | "deleting";
             /** Format: date-time */
@@ -1812,14 +1819,24 @@ export interface operations {
     };
     listTenants: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Exclusive; the previous page's next (any string; the page starts after it). */
+                start_after?: string;
+                limit?: number;
+                /** @description Only tenants of this plan (exact name). */
+                plan?: string;
+                /** @description Only tenants of this tier (else 400 unknown_tier). */
+                tier?: "pooled" | "column_family";
+                /** @description Only tenants in this state (else 400 invalid_parameter). */
+                state?: "active" | "suspended" | "deleting";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every tenant. */
+            /** @description One page of the matching tenants. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1827,9 +1844,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         tenants: components["schemas"]["Tenant"][];
+                        /** @description The page's last id when more matching tenants follow; null on the last page. */
+                        next: string | null;
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
         };
@@ -1846,7 +1866,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "id": "acme",
-                 *       "plan": "standard"
+                 *       "plan": "standard",
+                 *       "tier": "column_family"
                  *     }
                  */
                 "application/json": components["schemas"]["TenantCreate"];
