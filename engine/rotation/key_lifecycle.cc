@@ -125,19 +125,33 @@ void KeyLifecycle::RequestAutoRotate(const std::string& id, uint32_t version) {
   cv_.SignalAll();
 }
 
-Result<int64_t> KeyLifecycle::ValuesOn(const std::string& id, uint32_t version) const {
+namespace {
+// The values stored under `version`, as `ro` sees them.
+Result<int64_t> ReadValuesOn(const Storage& storage, const rocksdb::ReadOptions& ro, const std::string& id,
+                             uint32_t version) {
   std::string raw;
-  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), ValuesCountKey(id, version), &raw);
+  rocksdb::Status s = storage.db()->Get(ro, storage.system(), ValuesCountKey(id, version), &raw);
   if (s.IsNotFound()) return int64_t{0};
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value count"));
   int64_t values = 0, unused = 0;
   if (!DecodeUsage(raw, &values, &unused)) return Status::DataLoss("value count record is malformed");
   return values;
 }
+}  // namespace
+
+Result<int64_t> KeyLifecycle::ValuesOn(const std::string& id, uint32_t version) const {
+  return ReadValuesOn(*storage_, rocksdb::ReadOptions(), id, version);
+}
 
 Result<KeyStatus> KeyLifecycle::Describe(const std::string& id) const {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, registry_->Get(id));
   KeyStatus out;
+  // All the counts from one snapshot: a re-encryption step moves values
+  // from one version to another in one batch, and separate reads could see
+  // one side of a move and not the other (the sum off by a step's size).
+  const std::unique_ptr<Storage::Snapshot> snapshot = storage_->TakeSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot->get();
   for (const auto& k : t->Info().data_keys) {
     KeyVersionStatus v;
     v.version = k.version;
@@ -145,7 +159,7 @@ Result<KeyStatus> KeyLifecycle::Describe(const std::string& id) const {
     v.created_at_ms = k.created_at_ms;
     v.master_version = k.master_version;
     v.seals = t->seals().Seals(k.version);
-    TKV_ASSIGN_OR_RETURN(v.values, ValuesOn(id, k.version));
+    TKV_ASSIGN_OR_RETURN(v.values, ReadValuesOn(*storage_, ro, id, k.version));
     out.versions.push_back(std::move(v));
   }
   MutexLock lock(mu_);
