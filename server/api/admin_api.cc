@@ -28,6 +28,19 @@ json DeletingTenantJson(const engine::TenantInfo& info) {
           {"key_versions", KeyVersionsJson(info)}};
 }
 
+// The refusals the tenant met since the server started, by reason, as
+// GET /v1/usage shows them; a tenant never served has no series yet (and
+// gets none made here: listing 100,000 tenants allocates nothing).
+json ThrottledJson(const engine::Tenant& t) {
+  const RequestSeries* series = t.AttachedIfAny<RequestSeries>();
+  json out = json::object();
+  for (size_t r = 0; r < kThrottleReasons; ++r) {
+    const auto reason = static_cast<ThrottleReason>(r);
+    out[ThrottleReasonName(reason)] = series == nullptr ? 0 : series->throttled(reason);
+  }
+  return out;
+}
+
 json TenantJson(const engine::Tenant& t) {
   engine::TenantInfo info = t.Info();
   json keys = KeyVersionsJson(info);
@@ -39,7 +52,8 @@ json TenantJson(const engine::Tenant& t) {
           {"created_at", Rfc3339(info.created_at_ms)},
           {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
           {"quota", QuotaToJson(t.limits().quota())},
-          {"key_versions", std::move(keys)}};
+          {"key_versions", std::move(keys)},
+          {"throttled", ThrottledJson(t)}};
 }
 
 json ApiKeyJson(const engine::ApiKeyInfo& k) {
@@ -77,7 +91,7 @@ class AdminRoutes {
   Status ListTenants(Call& c) {
     TKV_ASSIGN_OR_RETURN(TenantListQuery q, ParseTenantListQuery(c.query));
     auto matches = [&q](const engine::TenantInfo& info) {
-      return (!q.plan || info.plan == *q.plan) && (!q.tier || engine::TierOfPlacement(info.placement) == *q.tier) &&
+      return (!q.prefix || info.id.compare(0, q.prefix->size(), *q.prefix) == 0) && (!q.plan || info.plan == *q.plan) && (!q.tier || engine::TierOfPlacement(info.placement) == *q.tier) &&
              (!q.state || info.state == *q.state);
     };
     const std::string start_after = q.page.start_after.value_or("");  // every id sorts after ""
@@ -106,8 +120,13 @@ class AdminRoutes {
     const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().List();  // in id order
     auto it = std::upper_bound(live.begin(), live.end(), start_after,
                                [](const std::string& id, const auto& t) { return id < t->id(); });
+    if (q.prefix && *q.prefix > start_after) {  // the ids with a prefix are one run of the order
+      it = std::lower_bound(live.begin(), live.end(), *q.prefix,
+                            [](const auto& t, const std::string& id) { return t->id() < id; });
+    }
     for (; it != live.end() && !more; ++it) {
       const engine::Tenant& t = **it;
+      if (q.prefix && t.id().compare(0, q.prefix->size(), *q.prefix) > 0) break;  // past the run
       add_deleting_before(&t.id());
       if (more || !matches(t.Info())) continue;
       if (!room()) break;

@@ -1,7 +1,11 @@
 // The data-key routes: rotate a tenant's data key, list its versions.
+#include <algorithm>
+#include <charconv>
+
 #include "server/api/api.h"
 #include "engine/tenants/tenant_id.h"
 #include "server/api/json_io.h"
+#include "server/api/request_parsing.h"
 #include "server/jobs/key_rotation.h"
 
 namespace tenantkv::server {
@@ -72,6 +76,74 @@ class KeyRoutes {
     return Status::Ok();
   }
 
+  // GET /admin/v1/keys/schedule: when each tenant's current data key falls
+  // due under the policy, in tenant id order, a page at a time. With
+  // ?due_within_days=N only the tenants due now or within N days. Seal
+  // counts and key ages are in memory, so a page reads no storage; a page
+  // looks at most kScanBound tenants (then answers `next` to go on), so a
+  // filter that matches few still answers in bounded time.
+  Status Schedule(Call& c) {
+    static constexpr size_t kScanBound = 20'000;
+    static constexpr int64_t kMaxDays = 36'500;
+    constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+    std::map<std::string, std::string> paging;
+    std::optional<int64_t> within_days;
+    for (const auto& [name, value] : c.query) {
+      if (name != "due_within_days") {
+        paging.emplace(name, value);
+        continue;
+      }
+      int64_t days = -1;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), days);
+      if (ec != std::errc() || end != value.data() + value.size() || days < 0 || days > kMaxDays) {
+        return Status::InvalidArgument("due_within_days must be an integer 0..36500", "invalid_parameter");
+      }
+      within_days = days;
+    }
+    TKV_ASSIGN_OR_RETURN(PageQuery page, ParsePageQuery(paging));
+    const engine::RotationPolicy& policy = rotation_->policy();
+    const int64_t now = engine_->clock().NowUnixMillis();
+    const std::string start_after = page.start_after.value_or("");
+    const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().List();  // in id order
+    auto it = std::upper_bound(live.begin(), live.end(), start_after,
+                               [](const std::string& id, const auto& t) { return id < t->id(); });
+    json rows = json::array();
+    std::string last_seen;
+    size_t scanned = 0;
+    for (; it != live.end() && rows.size() < page.limit && scanned < kScanBound; ++it) {
+      engine::Tenant& t = **it;
+      last_seen = t.id();
+      ++scanned;
+      if (t.state() == engine::TenantState::kDeleting) continue;
+      const engine::TenantInfo info = t.Info();
+      const auto active = std::find_if(info.data_keys.begin(), info.data_keys.end(),
+                                       [](const engine::DataKeyInfo& k) { return k.state == "active"; });
+      if (active == info.data_keys.end()) continue;  // a create not finished
+      const engine::CurrentKeyState key{active->version, active->created_at_ms, t.seals().Seals(active->version)};
+      const engine::DueReason due = engine::RotationDue(policy, key, now);
+      std::optional<int64_t> due_at;  // when age makes it due
+      if (policy.max_age_ms > 0) due_at = key.created_at_ms + policy.max_age_ms;
+      if (within_days && due == engine::DueReason::kNotDue &&
+          (!due_at || *due_at > now + *within_days * kDayMs)) {
+        continue;
+      }
+      json row = {{"tenant", t.id()},
+                  {"version", key.version},
+                  {"created_at", Rfc3339(key.created_at_ms)},
+                  {"seals", key.seals},
+                  {"due_at", due_at ? json(Rfc3339(*due_at)) : json(nullptr)},
+                  {"due", due == engine::DueReason::kNotDue ? json(nullptr) : json(engine::DueReasonName(due))}};
+      rows.push_back(std::move(row));
+    }
+    const bool more = it != live.end();
+    WriteJson(c.res, 200,
+              {{"policy", PolicyJson(*rotation_)},
+               {"now", Rfc3339(now)},
+               {"tenants", std::move(rows)},
+               {"next", more ? json(last_seen) : json(nullptr)}});
+    return Status::Ok();
+  }
+
   Status Rotate(Call& c) {
     const std::string& id = c.params["id"];
     TKV_RETURN_IF_ERROR(engine::ValidateTenantId(id));
@@ -103,6 +175,8 @@ void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<Key
   auto k = std::make_shared<KeyRoutes>(engine, std::move(rotation));
   router.Add("POST", "/admin/v1/keys/rotate-due",
              {"keys.rotate_due", Access::kOperator, false, BindHandler(k, &KeyRoutes::RotateDue)});
+  router.Add("GET", "/admin/v1/keys/schedule",
+             {"keys.schedule", Access::kOperator, false, BindHandler(k, &KeyRoutes::Schedule)});
   router.Add("GET", "/admin/v1/keys/rotation",
              {"keys.rotation", Access::kOperator, false, BindHandler(k, &KeyRoutes::Rotation)});
   const std::string t = "/admin/v1/tenants/{id}/keys";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/tenants/tenant_id.h"
 #include "server/http/base64.h"
 
 namespace tenantkv::server {
@@ -321,6 +322,13 @@ Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::st
   for (const auto& [name, value] : query) {
     if (name == "plan") {
       q.plan = value;
+    } else if (name == "prefix") {
+      // Every prefix of a valid id is itself a valid id.
+      if (!engine::IsValidTenantId(value)) {
+        return Status::InvalidArgument("prefix must be the start of a tenant id (a-z, 0-9, '-', 1..63 characters)",
+                                       "invalid_parameter");
+      }
+      q.prefix = value;
     } else if (name == "tier") {
       TKV_ASSIGN_OR_RETURN(q.tier, engine::ParseTier(value));
     } else if (name == "state") {

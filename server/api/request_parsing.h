@@ -80,10 +80,13 @@ Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query
 // GET /admin/v1/tenants: the page (?limit=&start_after=, as ParsePageQuery;
 // start_after is any tenant id, listed or not, and the page starts after it)
 // and the filters ?plan= (exact name), ?tier= (InvalidArgument
-// "unknown_tier") and ?state= (active, suspended or deleting; else
-// "invalid_parameter"). Any other parameter is "invalid_parameter".
+// "unknown_tier"), ?state= (active, suspended or deleting; else
+// "invalid_parameter") and ?prefix= (ids that start with it: 1..63
+// characters a tenant id may have; else "invalid_parameter"). Any other
+// parameter is "invalid_parameter".
 struct TenantListQuery {
   PageQuery page;
+  std::optional<std::string> prefix;
   std::optional<std::string> plan;
   std::optional<engine::Tier> tier;
   std::optional<engine::TenantState> state;

@@ -6,6 +6,7 @@
 #include "tools/admin/json_table.h"
 #include "tools/admin/key_view.h"
 #include "tools/admin/paged_list.h"
+#include "tools/admin/percent_encoding.h"
 #include "tools/admin/problem_details.h"
 
 namespace tenantkv::tools {
@@ -75,6 +76,23 @@ AdminCommand KeysRotationPolicy() {
   return {{"GET", "/admin/v1/keys/rotation", std::nullopt}, RenderRotationPolicy};
 }
 
+AdminCommand KeysSchedule(const KeyScheduleOptions& options) {
+  std::string query;  // without the cursor: later pages (--all) add their own
+  auto add = [&query](const char* name, const std::optional<std::string>& value) {
+    if (value) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + EncodePathSegment(*value);
+  };
+  add("due_within_days", options.due_within_days);
+  add("limit", options.limit);
+  const std::string pages = "/admin/v1/keys/schedule" + query;
+  std::string first = pages;
+  if (options.start_after) {
+    first += (query.empty() ? "?" : "&") + std::string("start_after=") + EncodePathSegment(*options.start_after);
+  }
+  AdminCommand c{{"GET", first, std::nullopt}, RenderKeySchedule};
+  if (options.all) c.follow_up = FollowPages(pages, "tenants");
+  return c;
+}
+
 Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due) {
   if (int{id.has_value()} + int{all} + int{due} != 1) {
     return UsageError("keys rotate needs exactly one of --tenant ID, --all and --due");
@@ -99,6 +117,19 @@ void AddKeyCommands(CLI::App& app, CommandSlot& slot) {
   });
   CLI::App* policy = keys->add_subcommand("policy", "The rotation policy and the server's last sweep");
   policy->callback([&slot] { slot.emplace(KeysRotationPolicy()); });
+  CLI::App* schedule = keys->add_subcommand("schedule", "When each tenant's data key falls due under the policy");
+  CLI::Option* within = schedule->add_option("--due-within-days", "Only the keys due now or within this many days");
+  CLI::Option* limit = schedule->add_option("--limit", "Tenants per page, 1..1000 (the server's default: 100)");
+  CLI::Option* start_after = schedule->add_option("--start-after", "Start after this tenant id (a page's \"next\")");
+  CLI::Option* every = schedule->add_flag("--all", "Follow the pages to the end");
+  schedule->callback([&slot, within, limit, start_after, every] {
+    KeyScheduleOptions o;
+    o.due_within_days = OptionalValue(within);
+    o.limit = OptionalValue(limit);
+    o.start_after = OptionalValue(start_after);
+    o.all = every->count() > 0;
+    slot.emplace(KeysSchedule(o));
+  });
   CLI::App* status = keys->add_subcommand("status", "A tenant's data-key versions: state, seals, values left");
   CLI::Option* id = AddRequiredArg(*status, "id", "Tenant id");
   status->callback([&slot, id] { slot.emplace(KeysStatus(id->as<std::string>())); });

@@ -26,6 +26,16 @@ AdminCommand KeysRotateDue();
 // GET /admin/v1/keys/rotation: the policy and the last sweep.
 AdminCommand KeysRotationPolicy();
 
+// GET /admin/v1/keys/schedule: when each tenant's current key falls due;
+// `due_within_days` keeps the ones due by then, `all` follows the pages.
+struct KeyScheduleOptions {
+  std::optional<std::string> due_within_days;
+  std::optional<std::string> limit;
+  std::optional<std::string> start_after;
+  bool all = false;
+};
+AdminCommand KeysSchedule(const KeyScheduleOptions& options);
+
 // Exactly one of `id`, `all` and `due` (a UsageError otherwise).
 Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due);
 

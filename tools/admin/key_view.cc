@@ -1,6 +1,7 @@
 #include "tools/admin/key_view.h"
 
 #include "tools/admin/json_table.h"
+#include "tools/admin/terminal_text.h"
 
 namespace tenantkv::tools {
 
@@ -70,6 +71,23 @@ std::string RenderRotationPolicy(const Json& body) {
            CellAt(*last, "failed") + "\n";
   } else {
     out += "last sweep: none yet\n";
+  }
+  return out;
+}
+
+std::string RenderKeySchedule(const Json& body) {
+  const Json* tenants = FindPath(body, "tenants");
+  const Json rows = tenants != nullptr ? *tenants : Json::array();
+  std::string out = RowsTable(rows, {{"TENANT", "tenant"},
+                                     {"VERSION", "version"},
+                                     {"CREATED_AT", "created_at"},
+                                     {"SEALS", "seals"},
+                                     {"DUE_AT", "due_at"},
+                                     {"DUE", "due"}})
+                        .Render();
+  const Json* next = FindPath(body, "next");
+  if (next != nullptr && next->is_string()) {
+    out += "(more: --start-after " + OneLine(next->get<std::string>()) + ", or --all)\n";
   }
   return out;
 }

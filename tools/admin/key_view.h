@@ -24,4 +24,8 @@ std::string RenderRotateDue(const Json& body);
 // GET /admin/v1/keys/rotation's answer: the policy and the last sweep.
 std::string RenderRotationPolicy(const Json& body);
 
+// GET /admin/v1/keys/schedule's answer: a line per tenant (TENANT, VERSION,
+// CREATED_AT, SEALS, DUE_AT, DUE), then where the next page starts.
+std::string RenderKeySchedule(const Json& body);
+
 }  // namespace tenantkv::tools

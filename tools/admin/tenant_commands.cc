@@ -30,14 +30,16 @@ void AddList(CLI::App& tenants, CommandSlot& slot) {
   CLI::App* cmd = tenants.add_subcommand("list", "List tenants in id order, a page at a time");
   CLI::Option* limit = cmd->add_option("--limit", "Tenants per page, 1..1000 (the server's default: 100)");
   CLI::Option* start_after = cmd->add_option("--start-after", "Start after this tenant id (a page's \"next\")");
+  CLI::Option* prefix = cmd->add_option("--prefix", "Only tenants whose id starts with this");
   CLI::Option* plan = cmd->add_option("--plan", "Only tenants of this plan");
   CLI::Option* tier = cmd->add_option("--tier", "Only tenants of this tier: pooled or column_family");
   CLI::Option* state = cmd->add_option("--state", "Only tenants in this state: active, suspended or deleting");
   CLI::Option* all = cmd->add_flag("--all", "Follow the pages to the end");
-  cmd->callback([&slot, limit, start_after, plan, tier, state, all] {
+  cmd->callback([&slot, limit, start_after, prefix, plan, tier, state, all] {
     TenantListOptions o;
     o.limit = OptionalValue(limit);
     o.start_after = OptionalValue(start_after);
+    o.prefix = OptionalValue(prefix);
     o.plan = OptionalValue(plan);
     o.tier = OptionalValue(tier);
     o.state = OptionalValue(state);
@@ -86,6 +88,7 @@ AdminCommand TenantsList(const TenantListOptions& options) {
     query += (query.empty() ? "?" : "&") + std::string(name) + "=" + EncodePathSegment(*value);
   };
   add("limit", options.limit);
+  add("prefix", options.prefix);
   add("plan", options.plan);
   add("tier", options.tier);
   add("state", options.state);

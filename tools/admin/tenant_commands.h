@@ -24,6 +24,7 @@ struct TenantListOptions {
   std::optional<std::string> tier;
   std::optional<std::string> state;
   bool all = false;  // follow "next" to the end: every matching tenant
+  std::optional<std::string> prefix;  // ids that start with it
 };
 // GET /admin/v1/tenants[?...] → one line per tenant; a page that is not the
 // last ends with the --start-after that shows the next one.

@@ -88,6 +88,8 @@ TEST_F(AdminApi, ADeleteWhosePurgeFailedStaysDeletingUntilARepeatedDelete) {
   EXPECT_EQ(Listed("?state=deleting"), (std::map<std::string, std::string>{{"acme", "deleting"}}));
   EXPECT_EQ(Listed("?state=active"), (std::map<std::string, std::string>{{"globex", "active"}}));
   EXPECT_EQ(Listed("?start_after=acme"), (std::map<std::string, std::string>{{"globex", "active"}}));
+  EXPECT_EQ(Listed("?prefix=ac"), (std::map<std::string, std::string>{{"acme", "deleting"}}));
+  EXPECT_EQ(Listed("?prefix=gl"), (std::map<std::string, std::string>{{"globex", "active"}}));
   EXPECT_EQ(Call("GET", "/v1/usage", token).status, 401);
   EXPECT_EQ(Call("POST", "/admin/v1/tenants/acme/apikeys", token, R"({"role":"admin"})").status, 401);
   auto key_by_operator = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator, R"({"role":"admin"})");
@@ -194,6 +196,26 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
   EXPECT_EQ(all_pages("&state=suspended&tier=column_family", 1), std::vector<std::string>{});
   EXPECT_EQ(all_pages("&state=active", 1000).size(), 118u);
 
+  // ?prefix=: the ids that start with it, paged like the rest, with the
+  // other filters and with a start_after before, inside or past its run.
+  auto range = [&ids](size_t from, size_t to) {  // ids[from, to)
+    return std::vector<std::string>(ids.begin() + from, ids.begin() + to);
+  };
+  EXPECT_EQ(all_pages("&prefix=t01", 3), range(10, 20));
+  EXPECT_EQ(all_pages("&prefix=t1", 7), range(100, 120));
+  EXPECT_EQ(all_pages("&prefix=t", 1000), ids);
+  EXPECT_EQ(all_pages("&prefix=t119", 1), range(119, 120));
+  EXPECT_EQ(all_pages("&prefix=t1190", 1), std::vector<std::string>{});
+  EXPECT_EQ(all_pages("&prefix=u", 10), std::vector<std::string>{});
+  EXPECT_EQ(all_pages("&prefix=t00&state=suspended", 10), std::vector<std::string>{"t004"});
+  EXPECT_EQ(all_pages("&prefix=t0&tier=column_family", 10), (std::vector<std::string>{"t000", "t030", "t060", "t090"}));
+  EXPECT_EQ(page("?prefix=t11&start_after=t005").ids, range(110, 120));
+  EXPECT_EQ(page("?prefix=t0&start_after=t050").ids, range(51, 100));
+  EXPECT_EQ(page("?prefix=t0&start_after=t2").ids, std::vector<std::string>{});
+  Page prefix_page = page("?prefix=t01&limit=4");
+  EXPECT_EQ(prefix_page.ids, range(10, 14));
+  EXPECT_EQ(prefix_page.next, "t013");
+
   // Bad parameters are problems with their codes.
   for (const auto& [query, code] : std::vector<std::pair<std::string, std::string>>{
            {"?limit=0", "invalid_limit"},
@@ -201,11 +223,103 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
            {"?limit=x", "invalid_limit"},
            {"?tier=dedicatedish", "unknown_tier"},
            {"?state=gone", "invalid_parameter"},
+           {"?prefix=", "invalid_parameter"},
+           {"?prefix=T0", "invalid_parameter"},
+           {"?prefix=-t", "invalid_parameter"},
+           {"?prefix=" + std::string(64, 't'), "invalid_parameter"},
            {"?sort=id", "invalid_parameter"}}) {
     auto res = Call("GET", "/admin/v1/tenants" + query, kOperator);
     EXPECT_EQ(res.status, 400) << query << " " << res.body;
     EXPECT_EQ(CodeOf(res), code) << query;
   }
+}
+
+// The tenant JSON counts the refusals the tenant met, by reason, as
+// GET /v1/usage does: zeros for a tenant never served (and nothing is
+// made for it), one 429 rate_limited after a call over its quota.
+TEST_F(AdminApi, TheTenantShowsItsThrottlingByReason) {
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"quiet"})").status, 201);
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"tight"})").status, 201);
+  ASSERT_EQ(Call("PUT", "/admin/v1/tenants/tight/quota", kOperator,
+                 R"({"requests_per_sec":1,"burst_requests":1})").status, 200);
+  auto made = Call("POST", "/admin/v1/tenants/tight/apikeys", kOperator, R"({"role":"read"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string token = json::parse(made.body)["token"].get<std::string>();
+  ASSERT_EQ(Call("GET", "/v1/usage", token).status, 200);  // the fake clock stands still: no refill
+  auto refused = Call("GET", "/v1/usage", token);
+  ASSERT_EQ(refused.status, 429) << refused.body;
+  ASSERT_EQ(CodeOf(refused), "rate_limited");
+
+  auto tight = json::parse(Call("GET", "/admin/v1/tenants/tight", kOperator).body);
+  ASSERT_TRUE(tight["throttled"].is_object()) << tight.dump();
+  EXPECT_EQ(tight["throttled"]["rate_limited"], 1) << tight.dump();
+  auto usage = json::parse(Call("GET", "/admin/v1/tenants/tight", kOperator).body)["throttled"];
+  EXPECT_EQ(usage, tight["throttled"]);
+  auto listed = json::parse(Call("GET", "/admin/v1/tenants", kOperator).body);
+  ASSERT_EQ(listed["tenants"].size(), 2u);
+  const json& quiet = listed["tenants"][0];
+  ASSERT_EQ(quiet["id"], "quiet");
+  EXPECT_EQ(quiet["throttled"].size(), tight["throttled"].size());  // every reason, as zeros
+  for (const auto& [reason, n] : quiet["throttled"].items()) EXPECT_EQ(n, 0) << reason;
+  EXPECT_EQ(listed["tenants"][1]["throttled"]["rate_limited"], 1);
+  auto q = h_->tenants().Get("quiet");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ((*q)->AttachedIfAny<engine::TenantAttachment>(), nullptr);  // listing made no series
+}
+
+// GET /admin/v1/keys/schedule: each tenant's current key with when age
+// makes it due, in id order and in pages; ?due_within_days keeps the ones
+// due by then. The engine's fake clock moves the days.
+TEST_F(AdminApi, TheKeyScheduleShowsWhatIsDueAndWhen) {
+  for (const char* id : {"a1", "b2", "c3"}) {
+    ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, std::string(R"({"id":")") + id + "\"}").status, 201);
+  }
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  h_.clock().AdvanceMillis(80 * kDay);
+  ASSERT_TRUE(h_->key_lifecycle().Rotate("b2").ok());  // b2's current key is new
+  auto schedule = [&](const std::string& query) {
+    auto res = Call("GET", "/admin/v1/keys/schedule" + query, kOperator);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return json::parse(res.body, nullptr, false);
+  };
+  auto ids_of = [](const json& j) {
+    std::vector<std::string> out;
+    for (const auto& t : j["tenants"]) out.push_back(t["tenant"].get<std::string>());
+    return out;
+  };
+  json all = schedule("");
+  EXPECT_EQ(all["policy"]["max_age_days"], 90);
+  EXPECT_EQ(ids_of(all), (std::vector<std::string>{"a1", "b2", "c3"}));
+  EXPECT_TRUE(all["next"].is_null());
+  for (const auto& t : all["tenants"]) EXPECT_TRUE(t["due"].is_null()) << t.dump();
+  EXPECT_EQ(all["tenants"][1]["version"], 2);
+  EXPECT_EQ(all["tenants"][0]["version"], 1);
+  // a1's key was made at the start: due at start + 90 days, ten days from now.
+  EXPECT_EQ(all["tenants"][0]["created_at"], json::parse(Call("GET", "/admin/v1/tenants/a1/keys", kOperator).body)
+                                                 ["versions"][0]["created_at"]);
+  EXPECT_TRUE(schedule("?due_within_days=9")["tenants"].empty());
+  EXPECT_EQ(ids_of(schedule("?due_within_days=10")), (std::vector<std::string>{"a1", "c3"}));
+  EXPECT_EQ(ids_of(schedule("?due_within_days=90")), (std::vector<std::string>{"a1", "b2", "c3"}));
+  json first = schedule("?limit=1&due_within_days=10");
+  EXPECT_EQ(ids_of(first), std::vector<std::string>{"a1"});
+  ASSERT_EQ(first["next"], "a1");
+  EXPECT_EQ(ids_of(schedule("?limit=1&due_within_days=10&start_after=a1")), std::vector<std::string>{"c3"});
+
+  h_.clock().AdvanceMillis(10 * kDay);
+  json due = schedule("?due_within_days=0");
+  EXPECT_EQ(ids_of(due), (std::vector<std::string>{"a1", "c3"}));
+  for (const auto& t : due["tenants"]) EXPECT_EQ(t["due"], "age") << t.dump();
+  EXPECT_TRUE(schedule("")["tenants"][1]["due"].is_null());  // b2 is not due
+
+  for (const std::string& query : {"?due_within_days=-1", "?due_within_days=x", "?due_within_days=36501",
+                                   "?limit=0", "?tenant=a1"}) {
+    auto res = Call("GET", "/admin/v1/keys/schedule" + query, kOperator);
+    EXPECT_EQ(res.status, 400) << query << " " << res.body;
+  }
+  auto made = Call("POST", "/admin/v1/tenants/a1/apikeys", kOperator, R"({"role":"admin"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto denied = Call("GET", "/admin/v1/keys/schedule", json::parse(made.body)["token"].get<std::string>());
+  EXPECT_EQ(denied.status, 403) << denied.body;
 }
 
 // The tier: chosen by the plan unless the create names one, shown in the

@@ -116,6 +116,8 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"GET", "/admin/v1/master-key", ""},
       {"POST", "/admin/v1/keys/rotate-due", ""},
       {"GET", "/admin/v1/keys/rotation", ""},
+      {"GET", "/admin/v1/keys/schedule", ""},
+      {"GET", "/admin/v1/tenants?prefix=alpha", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);

@@ -123,6 +123,9 @@ TEST_F(AdminCliTest, TenantsListPagesAndFilters) {
             (std::vector<std::string>{"acme", "globex"}));
   EXPECT_EQ(ids(Admin("--json tenants list --state suspended")), std::vector<std::string>{"globex"});
   EXPECT_EQ(ids(Admin("--json tenants list --plan premium")), std::vector<std::string>{"acme"});
+  EXPECT_EQ(ids(Admin("--json tenants list --prefix gl")), std::vector<std::string>{"globex"});
+  EXPECT_EQ(ids(Admin("--json tenants list --prefix i --limit 1 --all")), std::vector<std::string>{"initech"});
+  EXPECT_EQ(ids(Admin("--json tenants list --prefix a --state suspended")), std::vector<std::string>{});
   CliRun bad = Admin("tenants list --tier nowhere");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("unknown_tier"), std::string::npos) << bad.err;
@@ -295,6 +298,25 @@ TEST_F(AdminCliTest, KeysRotateAndStatus) {
   ASSERT_EQ(policy.exit_code, 0) << policy.err;
   EXPECT_NE(policy.out.find("max_age_days"), std::string::npos) << policy.out;
   EXPECT_NE(policy.out.find("by operator, checked 2, rotated 0, failed 0"), std::string::npos) << policy.out;
+  // The schedule: both tenants' current keys with when age makes them due
+  // (in 90 days: none within 30), a page at a time.
+  CliRun schedule = Admin("keys schedule");
+  ASSERT_EQ(schedule.exit_code, 0) << schedule.err;
+  EXPECT_NE(schedule.out.find("DUE_AT"), std::string::npos) << schedule.out;
+  EXPECT_NE(schedule.out.find("acme"), std::string::npos) << schedule.out;
+  CliRun page = Admin("--json keys schedule --limit 1");
+  ASSERT_EQ(page.exit_code, 0) << page.err;
+  json first = json::parse(page.out, nullptr, false);
+  ASSERT_TRUE(first.is_object()) << page.out;
+  EXPECT_EQ(first["tenants"].size(), 1u);
+  EXPECT_TRUE(first["next"].is_string()) << page.out;
+  json every = json::parse(Admin("--json keys schedule --limit 1 --all").out, nullptr, false);
+  ASSERT_TRUE(every.is_object());
+  EXPECT_EQ(every["tenants"].size(), 2u) << every.dump();
+  json soon = json::parse(Admin("--json keys schedule --due-within-days 30").out, nullptr, false);
+  ASSERT_TRUE(soon.is_object());
+  EXPECT_TRUE(soon["tenants"].empty()) << soon.dump();
+  EXPECT_EQ(Admin("keys schedule --due-within-days soon").exit_code, 1);
   CliRun due_js = Admin("--json keys rotate --due");
   ASSERT_EQ(due_js.exit_code, 0) << due_js.err;
   json sweep = json::parse(due_js.out, nullptr, false);

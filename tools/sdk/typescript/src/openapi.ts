@@ -356,6 +356,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/keys/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * When each tenant's current data key falls due, in tenant id order, in pages
+         * @description Operator only. A page looks at no more than 20,000 tenants; when it stops early it answers `next` to go on from.
+         */
+        get: operations["getKeySchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{id}/keys/rotate": {
         parameters: {
             query?: never;
@@ -829,6 +849,10 @@ export interface components {
             created_at: string;
             usage?: components["schemas"]["UsageCounters"];
             quota?: components["schemas"]["Quota"];
+            /** @description Live tenants only. Its requests refused for a quota or for load since the server started, by reason (the problem code), as GET /v1/usage shows them. */
+            throttled?: {
+                [key: string]: number;
+            };
             key_versions: {
                 version: number;
                 /** @enum {string} */
@@ -1829,6 +1853,8 @@ export interface operations {
                 tier?: "pooled" | "column_family";
                 /** @description Only tenants in this state (else 400 invalid_parameter). */
                 state?: "active" | "suspended" | "deleting";
+                /** @description Only tenants whose id starts with it (the start of a tenant id, 1..63 characters of a-z, 0-9 and '-', not starting with '-'; else 400 invalid_parameter). */
+                prefix?: string;
             };
             header?: never;
             path?: never;
@@ -2062,6 +2088,58 @@ export interface operations {
                     };
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getKeySchedule: {
+        parameters: {
+            query?: {
+                /** @description Only the tenants whose key is due now or will be by age within this many days (0..36500; else 400 invalid_parameter). */
+                due_within_days?: number;
+                /** @description Exclusive; the previous page's next (any string). */
+                start_after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy, the server's time and one page of tenants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        policy: components["schemas"]["RotationPolicy"];
+                        /** Format: date-time */
+                        now: string;
+                        tenants: {
+                            tenant: components["schemas"]["TenantIdString"];
+                            /** @description The current (active) data-key version. */
+                            version: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            seals: number;
+                            /**
+                             * Format: date-time
+                             * @description When age makes it due (null when the policy has no age limit).
+                             */
+                            due_at: string | null;
+                            /**
+                             * @description Why it is due now; null when it is not.
+                             * @enum {string|null}
+                             */
+                            due: "age" | "seals" | null;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
         };
