@@ -377,6 +377,9 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
 
 Status Api::Execute(const HttpRequest& req, Exchange& ex) {
   const Route& route = *ex.out.route;
+  if (route.access != Access::kTenant && route.access != Access::kPublic) {
+    TKV_RETURN_IF_ERROR(CheckChangeHeaders(req));
+  }
   Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
             ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
   // Admin routes do not queue for a storage slot: their work is metadata

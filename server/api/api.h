@@ -91,6 +91,14 @@ void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<Key
 // caller of `c` as actor ("operator" or the tenant admin key id).
 // `details_json` is a JSON object and must hold no secret. Internal
 // "audit_write_failed" if the entry could not be written.
+// Tenantkv-Change-Source and Tenantkv-Change-Reason: what made an admin
+// change (a pipeline, a ticket) and why; RecordAudit puts them in the
+// entry's details as change_source and change_reason. Each at most
+// kMaxChangeHeaderBytes of UTF-8 without control characters, else
+// InvalidArgument "invalid_change_header". Checked before an admin
+// handler runs, so a bad one changes nothing.
+inline constexpr size_t kMaxChangeHeaderBytes = 256;
+Status CheckChangeHeaders(const HttpRequest& req);
 Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& action,
                    const std::string& tenant, const std::string& details_json = "{}");
 

@@ -94,10 +94,42 @@ class AuditRoutes {
 
 }  // namespace
 
+namespace {
+constexpr const char* kChangeHeaders[][2] = {{"Tenantkv-Change-Source", "change_source"},
+                                              {"Tenantkv-Change-Reason", "change_reason"}};
+}  // namespace
+
+Status CheckChangeHeaders(const HttpRequest& req) {
+  for (const auto& [header, field] : kChangeHeaders) {
+    const std::string& v = req.Header(header);
+    if (v.empty()) continue;
+    bool control = false;
+    for (unsigned char ch : v) control = control || ch < 0x20 || ch == 0x7f;
+    if (v.size() > kMaxChangeHeaderBytes || control || !IsValidUtf8(v)) {
+      return Status::InvalidArgument(std::string(header) + " must be at most " +
+                                         std::to_string(kMaxChangeHeaderBytes) +
+                                         " bytes of UTF-8 without control characters",
+                                     "invalid_change_header");
+    }
+  }
+  return Status::Ok();
+}
+
 Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& action,
                    const std::string& tenant, const std::string& details_json) {
   const std::string actor = c.principal.is_operator ? "operator" : c.principal.key_id;
-  auto e = engine->audit().Append(actor, action, tenant, details_json);
+  std::string details = details_json;
+  json change = json::object();
+  for (const auto& [header, field] : kChangeHeaders) {
+    if (const std::string& v = c.req.Header(header); !v.empty()) change[field] = v;  // checked: UTF-8
+  }
+  if (!change.empty()) {
+    json merged = details.empty() ? json::object() : json::parse(details, nullptr, false);
+    if (!merged.is_object()) merged = json{{"details", details}};
+    merged.update(change);
+    details = merged.dump();
+  }
+  auto e = engine->audit().Append(actor, action, tenant, details);
   if (!e.ok()) {
     return Status::Internal("the action was done but its audit entry could not be written",
                             "audit_write_failed");

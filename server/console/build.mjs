@@ -1,8 +1,8 @@
 // Bundles src/ into the static assets the server embeds: console.js (one
-// script, no inline code), console.css and index.html, into OUT_DIR
-// (default dist/).
+// script, no inline code, uPlot included), console.css (uPlot's stylesheet
+// and ours) and index.html, into OUT_DIR (default dist/).
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const out = process.env.OUT_DIR || "dist";
@@ -16,4 +16,7 @@ await build({
   outfile: join(out, "console.js"),
   logLevel: "warning",
 });
-for (const f of ["index.html", "console.css", "favicon.svg"]) copyFileSync(join("src", f), join(out, f));
+for (const f of ["index.html", "favicon.svg"]) copyFileSync(join("src", f), join(out, f));
+// One stylesheet: uPlot's own (from its npm package), then ours.
+const uplotCss = readFileSync(join("node_modules", "uplot", "dist", "uPlot.min.css"), "utf8");
+writeFileSync(join(out, "console.css"), `${uplotCss}\n${readFileSync(join("src", "console.css"), "utf8")}`);

@@ -3,22 +3,29 @@
 // as `Authorization: Bearer` (no cookie, so no CSRF surface). Everything
 // the server returns is put on the page as text, never as markup.
 import { api, clearToken, readToken, saveToken } from "./api";
+import { historySection, renderUsage } from "./usage";
+import { renderQuota } from "./quota";
 import { el, errorText, kvTable, listTable, section } from "./render";
 
 type Json = Record<string, unknown>;
 
+// A view renders into its own container; `alive()` turns false once
+// another view (or sign-out) replaced it, so a late answer or a refresh
+// timer of an old view never writes into the new one.
 interface View {
   title: string;
-  render: (main: HTMLElement) => Promise<void>;
+  render: (main: HTMLElement, alive: () => boolean) => Promise<void>;
 }
 
 const main = document.getElementById("main") as HTMLElement;
 const nav = document.getElementById("nav") as HTMLElement;
 const signOut = document.getElementById("sign-out") as HTMLButtonElement;
+let generation = 0;
 
 signOut.addEventListener("click", () => {
+  generation++;
   clearToken();
-  start();
+  void start();
 });
 
 function showViews(views: View[], first = 0): void {
@@ -30,9 +37,14 @@ function showViews(views: View[], first = 0): void {
     return a;
   });
   const open = (i: number) => {
+    const mine = ++generation;
+    const alive = () => mine === generation;
     links.forEach((a, j) => a.classList.toggle("current", i === j));
-    main.replaceChildren();
-    views[i].render(main).catch((e) => main.append(section("Error", el("p", errorText(e), "error"))));
+    const box = el("div");
+    main.replaceChildren(box);
+    views[i].render(box, alive).catch((e) => {
+      if (alive()) box.append(section("Error", el("p", errorText(e), "error")));
+    });
   };
   open(first);
 }
@@ -42,114 +54,42 @@ function showViews(views: View[], first = 0): void {
 function tenantViews(tenant: string, plan: string): View[] {
   const t = encodeURIComponent(tenant);
   return [
-    {
-      title: "Usage",
-      render: async (m) => {
-        const u = (await api("GET", "/v1/usage")) as Json;
-        m.append(section(`Usage of ${tenant}`, kvTable((u.usage ?? {}) as Json)));
-        const quotas = (u.quotas ?? {}) as Record<string, Json>;
-        m.append(
-          section(
-            "Quotas now",
-            listTable(Object.entries(quotas).map(([name, q]) => ({ quota: name, ...q }))),
-          ),
-        );
-        const throttled = (u.throttled ?? {}) as Json;
-        m.append(section("Refused requests since the server started, by reason", kvTable(throttled)));
-      },
-    },
-    {
-      title: "Quota",
-      render: async (m) => renderQuota(m, t, plan),
-    },
-    {
-      title: "API keys",
-      render: async (m) => renderApiKeys(m, t),
-    },
-    {
-      title: "Data keys",
-      render: async (m) => {
-        const k = (await api("GET", `/admin/v1/tenants/${t}/keys`)) as Json;
-        m.append(section("Data-key versions", listTable((k.versions ?? []) as Json[])));
-        const rest: Json = { ...k };
-        delete rest.versions;
-        m.append(section("Re-encryption", kvTable(rest)));
-      },
-    },
+    { title: "Usage", render: (m, alive) => renderUsage(m, tenant, alive) },
+    { title: "Quota", render: (m, alive) => renderQuota(m, t, plan, "tenant", alive) },
+    { title: "API keys", render: async (m) => renderApiKeys(m, t) },
+    { title: "Data keys", render: async (m) => renderDataKeys(m, t) },
     {
       title: "Audit",
       render: async (m) => {
         const a = (await api("GET", `/admin/v1/audit?tenant=${t}&limit=200`)) as Json;
-        m.append(section("Audit entries of this tenant", listTable((a.entries ?? []) as Json[])));
+        m.append(section("Audit entries of this tenant", auditTable((a.entries ?? []) as Json[])));
       },
     },
   ];
 }
 
-// The quota fields with the plan's range; a change goes to the server,
-// which decides (an edit outside the range is refused with its message).
-async function renderQuota(m: HTMLElement, t: string, plan: string): Promise<void> {
-  const q = (await api("GET", `/admin/v1/tenants/${t}/quota`)) as Json;
-  const fields = (q.quota ?? {}) as Record<string, number>;
-  const range = plan ? ((await api("GET", `/admin/v1/plans/${encodeURIComponent(plan)}`)) as Json) : {};
-  const min = (range.min ?? {}) as Record<string, unknown>;
-  const max = (range.max ?? {}) as Record<string, unknown>;
-  const form = el("form");
-  const table = el("table");
-  const head = el("tr");
-  for (const h of ["field", "now", "plan min", "plan max", "new value"]) head.append(el("th", h));
-  table.append(head);
-  const inputs: HTMLInputElement[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    const input = el("input");
-    input.type = "number";
-    input.name = name;
-    input.placeholder = String(value);
-    inputs.push(input);
-    const tr = el("tr");
-    const cellOf = (v: unknown) => {
-      const td = el("td", v === undefined ? "" : String(v), "num");
-      return td;
-    };
-    const inputCell = el("td");
-    inputCell.append(input);
-    tr.append(el("th", name), cellOf(value), cellOf(min[name]), cellOf(max[name]), inputCell);
-    table.append(tr);
+// Audit entries, newest first; `details` is the entry's JSON, shown as text.
+function auditTable(entries: Json[]): HTMLElement {
+  return listTable([...entries].reverse());
+}
+
+async function renderDataKeys(m: HTMLElement, t: string): Promise<void> {
+  const k = (await api("GET", `/admin/v1/tenants/${t}/keys`)) as Json;
+  const versions = (k.versions ?? []) as Json[];
+  m.append(section("Data-key versions", listTable(versions)));
+  // Re-encryption progress: the values still sealed under retiring versions.
+  const total = versions.reduce((a, v) => a + Number(v.values ?? 0), 0);
+  const left = versions.filter((v) => v.state === "retiring").reduce((a, v) => a + Number(v.values ?? 0), 0);
+  const progress = el("p", "", "note");
+  if (k.reencrypting) {
+    const bar = el("progress");
+    bar.max = total > 0 ? total : 1;
+    bar.value = total - left;
+    progress.append(`Re-encryption running: ${left} of ${total} values still on retiring versions. `, bar);
+  } else {
+    progress.textContent = left > 0 ? `${left} values on retiring versions; re-encryption pending.` : "Re-encryption idle: every value is on the current version.";
   }
-  const save = el("button", "Change quota");
-  save.type = "submit";
-  const result = el("div");
-  form.append(table, save, result);
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    result.replaceChildren();
-    const change: Record<string, number> = {};
-    for (const input of inputs) if (input.value.trim() !== "") change[input.name] = Number(input.value);
-    if (Object.keys(change).length === 0) {
-      result.append(el("p", "Nothing to change.", "note"));
-      return;
-    }
-    try {
-      const made = (await api("PUT", `/admin/v1/tenants/${t}/quota`, change)) as Json;
-      const diff = Object.entries((made.changes ?? {}) as Record<string, unknown[]>).map(([field, ov]) => ({
-        field,
-        from: ov[0],
-        to: ov[1],
-      }));
-      result.append(el("p", `Manifest version ${String(made.version)}`, "note"), listTable(diff));
-    } catch (e) {
-      result.append(el("p", errorText(e), "error"));
-    }
-  });
-  m.append(section(`Quota (manifest v${String(q.version ?? "")}, plan ${plan})`, form));
-  const h = (await api("GET", `/admin/v1/tenants/${t}/quota/history?limit=20`)) as Json;
-  const versions = (h.versions ?? []) as Json[];
-  m.append(
-    section(
-      "History",
-      listTable(versions.map((v) => ({ version: v.version, by: v.updated_by, at: v.updated_at, changes: v.changes }))),
-    ),
-  );
+  m.append(section("Re-encryption", progress));
 }
 
 async function renderApiKeys(m: HTMLElement, t: string): Promise<void> {
@@ -203,54 +143,11 @@ async function renderApiKeys(m: HTMLElement, t: string): Promise<void> {
 
 // --- the operator -----------------------------------------------------------
 
+const sumOf = (o: unknown) => Object.values((o ?? {}) as Record<string, number>).reduce((a, b) => a + Number(b || 0), 0);
+
 function operatorViews(): View[] {
   return [
-    {
-      title: "Tenants",
-      render: async (m) => {
-        const search = el("input");
-        search.placeholder = "filter by id";
-        const listed = el("div");
-        const detail = el("div");
-        // The list comes in pages (100 tenants each); more on demand.
-        const tenants: Json[] = [];
-        let next: string | null = null;
-        const more = el("button", "Load more");
-        more.type = "button";
-        const load = async () => {
-          const q = next === null ? "" : `?start_after=${encodeURIComponent(next)}`;
-          const page = (await api("GET", `/admin/v1/tenants${q}`)) as Json;
-          tenants.push(...((page.tenants ?? []) as Json[]));
-          next = typeof page.next === "string" ? page.next : null;
-          more.hidden = next === null;
-        };
-        await load();
-        const draw = () => {
-          const shown = tenants
-            .filter((x) => String(x.id).includes(search.value.trim()))
-            .map((x) => {
-              const usage = (x.usage ?? {}) as Json;
-              const row: Json = { id: x.id, plan: x.plan, state: x.state };
-              if (x.tier !== undefined) row.tier = x.tier;
-              return { ...row, keys: usage.keys, bytes: usage.logical_bytes, created_at: x.created_at };
-            });
-          listed.replaceChildren(
-            listTable(shown, (row) => {
-              const open = el("button", "Open");
-              open.addEventListener("click", () => void drill(String(row.id), detail));
-              return open;
-            }),
-          );
-        };
-        search.addEventListener("input", draw);
-        more.addEventListener("click", async () => {
-          await load();
-          draw();
-        });
-        draw();
-        m.append(section("Tenants", search, listed, more), detail);
-      },
-    },
+    { title: "Tenants", render: (m, alive) => renderTenants(m, alive) },
     {
       title: "Plans",
       render: async (m) => {
@@ -258,39 +155,162 @@ function operatorViews(): View[] {
         for (const p of plans) m.append(section(`Plan ${String(p.name)}`, kvTable(p)));
       },
     },
-    {
-      title: "Keys",
-      render: async (m) => {
-        m.append(section("Rotation policy and last sweep", kvTable((await api("GET", "/admin/v1/keys/rotation")) as Json)));
-        m.append(section("Master key", kvTable((await api("GET", "/admin/v1/master-key")) as Json)));
-      },
-    },
+    { title: "Keys", render: (m, alive) => renderKeys(m, alive) },
     {
       title: "Audit",
       render: async (m) => {
         m.append(section("Chain check", kvTable((await api("GET", "/admin/v1/audit/verify")) as Json)));
         const a = (await api("GET", "/admin/v1/audit?limit=200")) as Json;
-        m.append(section("Entries", listTable((a.entries ?? []) as Json[])));
+        m.append(section("Entries, newest first", auditTable((a.entries ?? []) as Json[])));
       },
     },
   ];
 }
 
-async function drill(id: string, into: HTMLElement): Promise<void> {
+// The tenant list: searched by id prefix and filtered by the server, in
+// pages of 100 with more on demand; usage and refusals at a glance.
+async function renderTenants(m: HTMLElement, alive: () => boolean): Promise<void> {
+  const form = el("form", "", "inline filters");
+  const search = el("input");
+  search.name = "prefix";
+  search.placeholder = "id starts with";
+  const plans = ((await api("GET", "/admin/v1/plans")) as Json).plans as Json[];
+  const select = (name: string, options: string[]) => {
+    const s = el("select");
+    s.name = name;
+    s.append(new Option(`any ${name}`, ""));
+    for (const o of options) s.append(new Option(o, o));
+    return s;
+  };
+  const plan = select("plan", plans.map((p) => String(p.name)));
+  const tier = select("tier", ["pooled", "column_family"]);
+  const state = select("state", ["active", "suspended", "deleting"]);
+  const go = el("button", "Search");
+  go.type = "submit";
+  form.append(search, plan, tier, state, go);
+  const listed = el("div");
+  const status = el("p", "", "note");
+  const detail = el("div");
+  const more = el("button", "Load more");
+  more.type = "button";
+  let rows: Json[] = [];
+  let next: string | null = null;
+  let query = "";
+  const load = async () => {
+    const after = next === null ? "" : `&start_after=${encodeURIComponent(next)}`;
+    const page = (await api("GET", `/admin/v1/tenants?limit=100${query}${after}`)) as Json;
+    if (!alive()) return;
+    for (const x of (page.tenants ?? []) as Json[]) {
+      const usage = (x.usage ?? {}) as Json;
+      rows.push({
+        id: x.id,
+        plan: x.plan,
+        tier: x.tier,
+        state: x.state,
+        keys: usage.keys,
+        bytes: usage.logical_bytes,
+        refused: x.throttled === undefined ? "" : sumOf(x.throttled),
+        created_at: x.created_at,
+      });
+    }
+    next = typeof page.next === "string" ? page.next : null;
+    more.hidden = next === null;
+    status.textContent = `${rows.length} tenant(s) shown${next === null ? "" : "; more follow"}.`;
+    listed.replaceChildren(
+      listTable(rows, (row) => {
+        const open = el("button", "Open");
+        open.type = "button";
+        open.addEventListener("click", () => void drill(String(row.id), detail, alive));
+        return open;
+      }),
+    );
+  };
+  const fresh = async () => {
+    const params = new URLSearchParams();
+    if (search.value.trim()) params.set("prefix", search.value.trim());
+    for (const s of [plan, tier, state]) if (s.value) params.set(s.name, s.value);
+    query = params.toString() ? `&${params.toString()}` : "";
+    rows = [];
+    next = null;
+    await load();
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    fresh().catch((e) => listed.replaceChildren(el("p", errorText(e), "error")));
+  });
+  more.addEventListener("click", () => {
+    load().catch((e) => listed.replaceChildren(el("p", errorText(e), "error")));
+  });
+  await fresh();
+  m.append(section("Tenants", form, status, listed, more), detail);
+}
+
+// One tenant, for the operator: what it is, its usage history and
+// refusals, its quota (with revert), its data keys and its audit entries.
+let drilled = 0;
+async function drill(id: string, into: HTMLElement, viewAlive: () => boolean): Promise<void> {
+  const mine = ++drilled;
+  const alive = () => viewAlive() && mine === drilled;  // another Open replaces this one
   const t = encodeURIComponent(id);
   into.replaceChildren();
   try {
-    const shown: Json = { ...((await api("GET", `/admin/v1/tenants/${t}`)) as Json) };
-    delete shown.quota;  // below, one field a row
+    const tenant = (await api("GET", `/admin/v1/tenants/${t}`)) as Json;
+    if (!alive()) return;
+    const shown: Json = { ...tenant };
+    delete shown.quota;  // below, with its history
     delete shown.key_versions;
+    delete shown.throttled;
     into.append(section(`Tenant ${id}`, kvTable(shown)));
-    const q = (await api("GET", `/admin/v1/tenants/${t}/quota`)) as Json;
-    into.append(section("Quota", kvTable((q.quota ?? q) as Json)));
-    const k = (await api("GET", `/admin/v1/tenants/${t}/keys`)) as Json;
-    into.append(section("Data-key versions", listTable((k.versions ?? []) as Json[])));
+    if (tenant.state === "deleting") return;  // its store is closed: nothing more to show
+    const refused = Object.entries((tenant.throttled ?? {}) as Record<string, number>)
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => ({ reason, refused: n }));
+    const history = historySection(`/admin/v1/tenants/${t}/usage/history`, alive);
+    await history.load();
+    into.append(history.node, section("Refused requests since the server started, by reason", listTable(refused)));
+    const quota = el("div");
+    await renderQuota(quota, t, String(tenant.plan ?? ""), "operator", alive);
+    const keys = el("div");
+    await renderDataKeys(keys, t);
+    const a = (await api("GET", `/admin/v1/audit?tenant=${t}&limit=50`)) as Json;
+    if (!alive()) return;
+    into.append(quota, keys, section("Audit entries of this tenant, newest first", auditTable((a.entries ?? []) as Json[])));
   } catch (e) {
-    into.append(el("p", errorText(e), "error"));
+    if (alive()) into.append(el("p", errorText(e), "error"));
   }
+}
+
+// Keys: the rotation policy and its last sweep, what falls due within a
+// week, and the master key's status.
+async function renderKeys(m: HTMLElement, alive: () => boolean): Promise<void> {
+  const rotation = (await api("GET", "/admin/v1/keys/rotation")) as Json;
+  const schedule = (await api("GET", "/admin/v1/keys/schedule?due_within_days=7&limit=200")) as Json;
+  const master = (await api("GET", "/admin/v1/master-key")) as Json;
+  if (!alive()) return;
+  const policy = (rotation.policy ?? {}) as Json;
+  m.append(
+    section(
+      "Rotation schedule",
+      el(
+        "p",
+        `Data keys rotate after ${String(policy.max_age_days)} days or ${String(policy.max_seals)} seals; ` +
+          (Number(policy.check_interval_sec) > 0
+            ? `the server checks every ${String(policy.check_interval_sec)} s.`
+            : "the server has no timer: run tenantkv-admin keys rotate --due."),
+        "note",
+      ),
+      kvTable({ sweeps: rotation.sweeps, last_sweep: rotation.last_sweep }),
+    ),
+  );
+  const due = (schedule.tenants ?? []) as Json[];
+  const list = section(
+    "Due now or within 7 days",
+    listTable(due.map((d) => ({ tenant: d.tenant, version: d.version, created_at: d.created_at, seals: d.seals, due_at: d.due_at, due_now: d.due ?? "" }))),
+  );
+  if (schedule.next !== null && schedule.next !== undefined) {
+    list.append(el("p", "More tenants follow: see tenantkv-admin keys schedule --due-within-days 7 --all.", "note"));
+  }
+  m.append(list, section("Master key", kvTable(master)));
 }
 
 // --- signing in ---------------------------------------------------------------

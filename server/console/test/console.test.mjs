@@ -67,6 +67,14 @@ before(async () => {
       assert.equal(r.status, 201);
     }
   }
+  // One refusal for acme's charts and tables: a value over its 1 MiB limit.
+  const writer = await call("POST", "/admin/v1/tenants/acme/apikeys", operator, { role: "write" });
+  const big = await fetch(`${base}/v1/kv/too-big`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${writer.body.token}` },
+    body: "x".repeat((1 << 20) + 1),
+  });
+  assert.equal(big.status, 413);
   if (shots) mkdirSync(shots, { recursive: true });
   browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -140,6 +148,24 @@ test("a tenant admin sees every view of its own tenant with live data", async ()
   const usage = await text(page);
   assert.match(usage, /Usage of acme/);
   assert.match(usage, /logical_bytes/);
+  // Remaining capacity, the burn rate and the refusals it met.
+  assert.ok(await page.$("tr[data-quota=storage_bytes] meter"));
+  assert.ok(await page.$("tr[data-quota=requests_per_sec]"));
+  assert.match(usage, /Storage burn rate: .* per hour\./);
+  assert.match(usage, /value_too_large\s+1/);
+  // The history as charts drawn by uPlot, with the hour's totals from the server.
+  for (const chart of ["requests", "bytes", "storage", "throttled"]) {
+    assert.ok(await page.$(`figure.chart[data-chart=${chart}] .uplot canvas`), chart);
+  }
+  const requests = await page.$eval("figure.chart[data-chart=requests] figcaption", (e) => e.textContent);
+  const m = requests.match(/^Requests: ([\d,]+) in the last hour$/);
+  assert.ok(m, requests);
+  assert.ok(Number(m[1].replace(/,/g, "")) >= 11, requests);  // 5 PUTs, the 413, and the console's own calls
+  assert.match(await page.$eval("figure.chart[data-chart=throttled] figcaption", (e) => e.textContent), /^Refused requests: 1 in/);
+  await page.select("select[name=window]", "24h");
+  await page.waitForFunction(() =>
+    /in the last day$/.test(document.querySelector("figure.chart[data-chart=requests] figcaption")?.textContent ?? ""),
+  );
   await openView(page, "Audit");
   assert.match(await text(page), /tenant\.create/);
   assert.deepEqual(problems, []);
@@ -166,6 +192,11 @@ test("a quota edit within the plan's range is applied; one outside is refused wi
   await page.waitForSelector(".error");
   assert.match(await page.$eval(".error", (e) => e.textContent), /outside_plan_range/);
   assert.equal((await call("GET", "/admin/v1/tenants/acme/quota", operator)).body.quota[field], inside);
+  // Back to version 1 from the history: its values set again, as version 3.
+  const before = (await call("GET", "/admin/v1/tenants/acme/quota/history", operator)).body.versions;
+  await page.click("button[data-version='1']");
+  await page.waitForFunction(() => /Manifest version 3/.test(document.body.innerText));
+  assert.equal((await call("GET", "/admin/v1/tenants/acme/quota", operator)).body.quota[field], before[0].quota[field]);
   await page.close();
 });
 
@@ -221,6 +252,8 @@ test("markup from the server is shown as text, never run", async () => {
 });
 
 test("the operator sees the tenants, plans, keys and audit", async () => {
+  const changed = await call("PUT", "/admin/v1/tenants/globex/quota", operator, { weight: 3 });
+  assert.equal(changed.status, 200);
   const { page, problems } = await signIn(operator, "operator");
   for (const view of ["Tenants", "Plans", "Keys", "Audit"]) {
     await openView(page, view);
@@ -234,7 +267,48 @@ test("the operator sees the tenants, plans, keys and audit", async () => {
     for (const tr of document.querySelectorAll("tr")) if (tr.textContent.includes("globex")) tr.querySelector("button")?.click();
   });
   await page.waitForFunction(() => /Tenant globex/.test(document.body.innerText));
+  await page.waitForNetworkIdle({ idleTime: 200 });
+  // Its history charts, its quota with revert, its data keys and audit.
+  assert.ok(await page.$("figure.chart[data-chart=requests] .uplot canvas"));
+  const drilled = await text(page);
+  assert.match(drilled, /Quota history, newest first/);
+  assert.match(drilled, /Data-key versions/);
+  assert.match(drilled, /Audit entries of this tenant/);
+  assert.doesNotMatch(drilled.slice(drilled.indexOf("Tenant globex")), /acme/);
   if (shots) await page.screenshot({ path: join(shots, "operator-tenant.png"), fullPage: true });
+  await page.click("button[data-version='1']");  // the operator's revert route
+  await page.waitForFunction(() => /Manifest version 3/.test(document.body.innerText));
+  const reverted = (await call("GET", "/admin/v1/tenants/globex/quota/history", operator)).body.versions;
+  assert.equal(reverted.length, 3);
+  assert.deepEqual(reverted[2].quota, reverted[0].quota);
+  // The search goes to the server: by id prefix and by state.
+  await openView(page, "Tenants");
+  await page.type("input[name=prefix]", "glo");
+  await page.click("form.filters button[type=submit]");
+  await page.waitForFunction(() => /1 tenant\(s\) shown/.test(document.body.innerText));
+  const found = await text(page);
+  assert.match(found, /globex/);
+  assert.doesNotMatch(found, /acme/);
+  await page.$eval("input[name=prefix]", (e) => (e.value = ""));
+  await page.select("select[name=state]", "suspended");
+  await page.click("form.filters button[type=submit]");
+  await page.waitForFunction(() => /0 tenant\(s\) shown/.test(document.body.innerText));
+  // The refusals column: acme met one.
+  await page.select("select[name=state]", "");
+  await page.click("form.filters button[type=submit]");
+  await page.waitForFunction(() => /2 tenant\(s\) shown/.test(document.body.innerText));
+  const refused = await page.evaluate(() => {
+    const head = [...document.querySelectorAll("main table tr th")].map((th) => th.textContent);
+    const col = head.indexOf("refused");
+    const row = [...document.querySelectorAll("main table tr")].find((tr) => tr.textContent.includes("acme"));
+    return row ? row.children[col].textContent : null;
+  });
+  assert.equal(refused, "1");
+  await openView(page, "Keys");
+  const keysView = await text(page);
+  assert.match(keysView, /Data keys rotate after 90 days/);
+  assert.match(keysView, /Due now or within 7 days/);
+  assert.match(keysView, /Master key/);
   await openView(page, "Audit");
   assert.match(await text(page), /"ok":true|true/);
   assert.deepEqual(problems, []);

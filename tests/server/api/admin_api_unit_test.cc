@@ -33,13 +33,15 @@ class AdminApi : public ::testing::Test {
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& token,
-                    const std::string& body = "") {
+                    const std::string& body = "",
+                    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     HttpRequest req;
     req.method = method;
     req.target = target;
     req.body = body;
     req.remote_addr = "127.0.0.1";
     if (!token.empty()) req.headers.Add("Authorization", "Bearer " + token);
+    for (const auto& [name, value] : headers) req.headers.Add(name, value);
     if (!body.empty()) req.headers.Add("Content-Type", "application/json");
     std::promise<HttpResponse> answer;
     std::future<HttpResponse> answered = answer.get_future();
@@ -320,6 +322,46 @@ TEST_F(AdminApi, TheKeyScheduleShowsWhatIsDueAndWhen) {
   ASSERT_EQ(made.status, 201) << made.body;
   auto denied = Call("GET", "/admin/v1/keys/schedule", json::parse(made.body)["token"].get<std::string>());
   EXPECT_EQ(denied.status, 403) << denied.body;
+}
+
+// Tenantkv-Change-Source and -Reason go into the audit entry of the change
+// they came with; a bad one (too long, a control character, not UTF-8) is
+// refused before the handler runs, so nothing changes.
+TEST_F(AdminApi, ChangeHeadersAreRecordedInTheAuditEntryOrRefusedBeforeTheChange) {
+  const std::vector<std::pair<std::string, std::string>> why = {
+      {"Tenantkv-Change-Source", "pipeline deploy #42"}, {"Tenantkv-Change-Reason", "ticket OPS-7 \"launch\" <b>"}};
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"acme"})", why).status, 201);
+  ASSERT_EQ(Call("PUT", "/admin/v1/tenants/acme/quota", kOperator, R"({"weight":3})",
+                 {{"Tenantkv-Change-Reason", "more share"}}).status, 200);
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants/acme/suspend", kOperator).status, 200);
+  auto listed = json::parse(Call("GET", "/admin/v1/audit?tenant=acme", kOperator).body);
+  std::map<std::string, json> by_action;
+  for (const auto& e : listed["entries"]) by_action[e["action"].get<std::string>()] = e;
+  ASSERT_EQ(by_action.count("tenant.create"), 1u) << listed.dump();
+  json created = by_action["tenant.create"]["details"];
+  if (created.is_string()) created = json::parse(created.get<std::string>());
+  EXPECT_EQ(created["change_source"], "pipeline deploy #42") << created.dump();
+  EXPECT_EQ(created["change_reason"], "ticket OPS-7 \"launch\" <b>");
+  EXPECT_EQ(created["plan"], "standard");  // the entry's own details are kept
+  json quota = by_action["quota.set"]["details"];
+  if (quota.is_string()) quota = json::parse(quota.get<std::string>());
+  EXPECT_EQ(quota["change_reason"], "more share") << by_action["quota.set"].dump();
+  EXPECT_FALSE(quota.contains("change_source"));
+  json suspended = by_action["tenant.suspend"]["details"];
+  if (suspended.is_string()) suspended = json::parse(suspended.get<std::string>());
+  EXPECT_FALSE(suspended.is_object() && suspended.contains("change_reason")) << suspended.dump();
+  EXPECT_EQ(Call("GET", "/admin/v1/audit/verify", kOperator).status, 200);
+
+  for (const std::string& bad : {std::string(257, 'x'), std::string("line\nbreak"), std::string("\xff\xfe")}) {
+    auto refused = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"globex"})",
+                        {{"Tenantkv-Change-Reason", bad}});
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(CodeOf(refused), "invalid_change_header");
+  }
+  EXPECT_EQ(Call("GET", "/admin/v1/tenants/globex", kOperator).status, 404);  // nothing was made
+  auto ok = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"globex"})",
+                 {{"Tenantkv-Change-Source", std::string(256, 'y')}});
+  EXPECT_EQ(ok.status, 201) << ok.body;
 }
 
 // The tier: chosen by the plan unless the create names one, shown in the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenantkv import AuthenticationError, Client, PermissionDeniedError, QUOTA_FIELDS
+from tenantkv import AuthenticationError, BadRequestError, Client, PermissionDeniedError, QUOTA_FIELDS
 
 
 def test_tenant_id_is_learnt_from_usage(tenant):
@@ -95,3 +95,43 @@ def test_read_only_views_show_the_own_tenant_only(server, tenant):
             with pytest.raises(PermissionDeniedError) as e:
                 call()
             assert e.value.code == "forbidden"
+
+
+def test_usage_history_own_and_as_admin(server, tenant):
+    other = server.new_tenant()
+    with tenant.client("write") as writer:
+        for i in range(3):
+            writer.put(f"h{i}", b"0123456789")
+        hour = writer.usage_history()
+        assert hour["window"] == "1h" and hour["step_seconds"] == 60
+        series = hour["series"]
+        assert all(len(series[k]) == 60 for k in ("requests", "read_bytes", "write_bytes", "storage_bytes"))
+        assert sum(series["requests"]) >= 3
+        assert sum(series["write_bytes"]) >= 30
+        assert series["storage_bytes"][-1] > 0
+        day = writer.usage_history("24h")
+        assert day["step_seconds"] == 600 and len(day["series"]["requests"]) == 144
+        with pytest.raises(BadRequestError) as e:
+            writer.usage_history("2h")
+        assert e.value.code == "invalid_parameter"
+    with tenant.client("admin") as admin:
+        mine = admin.usage_history(tenant=tenant.id)
+        assert sum(mine["series"]["requests"]) >= 3
+        with pytest.raises(PermissionDeniedError):
+            admin.usage_history(tenant=other.id)
+    with other.client("read") as reader:
+        assert sum(reader.usage_history()["series"]["write_bytes"]) == 0  # never tenant's traffic
+
+
+def test_named_expiring_api_keys(server, tenant):
+    with tenant.client("admin") as admin:
+        name = 'ci <script>alert("x")</script>'
+        soon = admin.create_api_key("read", name=name, expires_at="2099-01-01T00:00:00Z")
+        assert soon["name"] == name and soon["expires_at"].startswith("2099-01-01T00:00:00")
+        listed = [k for k in admin.list_api_keys() if k["key_id"] == soon["key_id"]]
+        assert listed[0]["name"] == name
+        plain = admin.create_api_key("read")
+        assert plain.get("name") is None and plain.get("expires_at") is None
+        for bad in ({"name": ""}, {"expires_at": "2001-01-01T00:00:00Z"}, {"expires_at": "tomorrow"}):
+            with pytest.raises(BadRequestError):
+                admin.create_api_key("read", **bad)

@@ -38,6 +38,18 @@ export type KeyStatus = components["schemas"]["KeyStatus"];
 export type AuditEntry = components["schemas"]["AuditEntry"];
 /** A plan: its defaults and the range a tenant admin may choose in. */
 export type Plan = components["schemas"]["Plan"];
+/** A tenant's usage over the last hour (60 one-minute points) or day (144 ten-minute points). */
+export type UsageHistory = components["schemas"]["UsageHistory"];
+/** The window of a {@link UsageHistory}. */
+export type UsageWindow = "1h" | "24h";
+
+/** Options of {@link TenantKV.createApiKey}. */
+export interface CreateApiKeyOptions extends CallOptions {
+  /** A label, shown in lists and the audit (1..128 bytes, no control characters). */
+  name?: string;
+  /** When the key stops working: an RFC 3339 time in the future, or a `Date`. */
+  expiresAt?: string | Date;
+}
 
 /** How to reach the server and how to behave. Every member is optional. */
 export interface ClientOptions {
@@ -402,19 +414,39 @@ export class TenantKV {
     return this.t.send({ method: "GET", path: "/v1/usage", retry: "idempotent" }, options, jsonWithMeta<Usage>);
   }
 
+  /**
+   * The calling tenant's usage history: requests, bytes read and written,
+   * stored bytes and refusals by reason, over the last hour (`"1h"`, the
+   * default) or day (`"24h"`). Any role.
+   */
+  async usageHistory(window: UsageWindow = "1h", options: CallOptions = {}): Promise<WithMeta<UsageHistory>> {
+    return this.t.send(
+      { method: "GET", path: `/v1/usage/history?window=${encodeURIComponent(window)}`, retry: "idempotent" },
+      options,
+      jsonWithMeta<UsageHistory>,
+    );
+  }
+
   // ---- The tenant admin's own routes (an admin key of `tenant`, or the operator token)
 
-  /** Creates an API key of `tenant`. Its `token` is in this answer only. Never retried. */
-  async createApiKey(tenant: string, role: Role, options: CallOptions = {}): Promise<WithMeta<NewApiKey>> {
+  /**
+   * Creates an API key of `tenant`, optionally named and expiring. Its
+   * `token` is in this answer only. Never retried.
+   */
+  async createApiKey(tenant: string, role: Role, options: CreateApiKeyOptions = {}): Promise<WithMeta<NewApiKey>> {
+    const { name, expiresAt, ...call } = options;
+    const body: Record<string, unknown> = { role };
+    if (name !== undefined) body.name = name;
+    if (expiresAt !== undefined) body.expires_at = expiresAt instanceof Date ? expiresAt.toISOString() : expiresAt;
     return this.t.send(
       {
         method: "POST",
         path: `/admin/v1/tenants/${tenantSegment(tenant)}/apikeys`,
         headers: JSON_HEADERS,
-        body: JSON.stringify({ role }),
+        body: JSON.stringify(body),
         retry: "never",
       },
-      options,
+      call,
       jsonWithMeta<NewApiKey>,
     );
   }
@@ -515,6 +547,23 @@ export class TenantKV {
   }
 
   // ---- The tenant admin's read-only views (an admin key of `tenant`, or the operator token)
+
+  /** `tenant`'s usage history (as {@link usageHistory}), for its admin key or the operator. */
+  async tenantUsageHistory(
+    tenant: string,
+    window: UsageWindow = "1h",
+    options: CallOptions = {},
+  ): Promise<WithMeta<UsageHistory>> {
+    return this.t.send(
+      {
+        method: "GET",
+        path: `/admin/v1/tenants/${tenantSegment(tenant)}/usage/history?window=${encodeURIComponent(window)}`,
+        retry: "idempotent",
+      },
+      options,
+      jsonWithMeta<UsageHistory>,
+    );
+  }
 
   /** `tenant`'s data-key versions and re-encryption progress; never key material. */
   async dataKeys(tenant: string, options: CallOptions = {}): Promise<WithMeta<KeyStatus>> {

@@ -30,6 +30,9 @@ export {
   type QuotaPatch,
   type Role,
   type Usage,
+  type UsageHistory,
+  type UsageWindow,
+  type CreateApiKeyOptions,
 } from "./client.js";
 export type { Bytes } from "./encoding.js";
 export {

@@ -137,3 +137,42 @@ describe("read-only views", () => {
     }
   });
 });
+
+describe("usage history and named keys", () => {
+  it("reads its own history over both windows, and never another tenant's", async () => {
+    await server.createTenant("quiet", "free");
+    const writer = await server.client("shop", "write");
+    for (let i = 0; i < 3; i++) await writer.put(`h${i}`, "0123456789");
+    const hour = await writer.usageHistory();
+    assert.equal(hour.window, "1h");
+    assert.equal(hour.step_seconds, 60);
+    assert.equal(hour.series.requests.length, 60);
+    assert.ok(hour.series.requests.reduce((a, b) => a + b, 0) >= 3);
+    assert.ok(hour.series.write_bytes.reduce((a, b) => a + b, 0) >= 30);
+    const day = await admin.tenantUsageHistory("shop", "24h");
+    assert.equal(day.step_seconds, 600);
+    assert.equal(day.series.storage_bytes.length, 144);
+    await assert.rejects(admin.tenantUsageHistory("quiet"), (e: unknown) => e instanceof PermissionDeniedError);
+    await assert.rejects(writer.usageHistory("2h" as never), (e: unknown) => {
+      return e instanceof BadRequestError && e.code === "invalid_parameter";
+    });
+    const quiet = await server.client("quiet", "read");
+    const theirs = await quiet.usageHistory();
+    assert.equal(theirs.series.write_bytes.reduce((a, b) => a + b, 0), 0);
+  });
+
+  it("names a key and gives it an expiry; bad ones are refused", async () => {
+    const name = 'ci <script>alert("x")</script>';
+    const made = await admin.createApiKey("shop", "read", { name, expiresAt: new Date(Date.UTC(2099, 0, 1)) });
+    assert.equal(made.name, name);
+    assert.match(String(made.expires_at), /^2099-01-01T00:00:00/);
+    const listed: string[] = [];
+    for await (const k of admin.listApiKeys("shop")) if (k.key_id === made.key_id) listed.push(String(k.name));
+    assert.deepEqual(listed, [name]);
+    await assert.rejects(admin.createApiKey("shop", "read", { name: "" }), (e: unknown) => e instanceof BadRequestError);
+    await assert.rejects(
+      admin.createApiKey("shop", "read", { expiresAt: "2001-01-01T00:00:00Z" }),
+      (e: unknown) => e instanceof BadRequestError,
+    );
+  });
+});

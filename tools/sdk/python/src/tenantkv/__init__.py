@@ -55,6 +55,8 @@ from .models import (
     RateLimit,
     Role,
     Usage,
+    UsageHistory,
+    UsageSeries,
 )
 from .retry import NO_RETRY, RetryPolicy
 
@@ -104,4 +106,6 @@ __all__ = [
     "RateLimit",
     "Role",
     "Usage",
+    "UsageHistory",
+    "UsageSeries",
 ]

@@ -35,6 +35,7 @@ from .models import (
     RateLimit,
     Role,
     Usage,
+    UsageHistory,
     key_bytes,
 )
 from .retry import RetryPolicy
@@ -509,6 +510,25 @@ class Client:
             **self._info(resp, n),
         )
 
+    def usage_history(
+        self, window: str = "1h", *, tenant: Optional[str] = None, request_id: Optional[str] = None
+    ) -> UsageHistory:
+        """The tenant's usage over the last hour (``window="1h"``: 60
+        one-minute points) or day (``"24h"``: 144 ten-minute points).
+
+        Without ``tenant``: ``GET /v1/usage/history``, the token's own
+        tenant (any role). With it: ``GET /admin/v1/tenants/{id}/usage/history``
+        (the operator token, or an admin key of that tenant).
+
+        Raises:
+            BadRequestError: ``invalid_parameter`` (another window).
+            PermissionDeniedError: ``forbidden`` (another tenant's).
+        """
+        path = "/v1/usage/history" if tenant is None else self._tenant_path(tenant, "/usage/history")
+        resp, _ = self._call("GET", path + "?" + urlencode({"window": window}), request_id=request_id)
+        out: UsageHistory = resp.json()
+        return out
+
     def ready(self) -> bool:
         """``GET /readyz``: true while the server serves and is not draining."""
         try:
@@ -555,17 +575,31 @@ class Client:
         return f"/admin/v1/tenants/{quote(tid, safe='')}{rest}"
 
     def create_api_key(
-        self, role: Role, *, tenant: Optional[str] = None, request_id: Optional[str] = None
+        self,
+        role: Role,
+        *,
+        tenant: Optional[str] = None,
+        name: Optional[str] = None,
+        expires_at: Optional[str] = None,
+        request_id: Optional[str] = None,
     ) -> NewApiKey:
         """``POST .../apikeys``: a new key; its ``token`` is shown only here.
 
+        ``name`` labels it (shown in lists and the audit); ``expires_at``
+        (RFC 3339, in the future) is when it stops working: after it, calls
+        with it fail with ``AuthenticationError`` ``key_expired``.
+
         Raises:
+            BadRequestError: ``invalid_name``, ``invalid_expires_at``.
             ConflictError: ``api_key_limit``.
             PermissionDeniedError: ``forbidden`` (not an admin key of it).
         """
-        resp, _ = self._call(
-            "POST", self._tenant_path(tenant, "/apikeys"), json_body={"role": role}, request_id=request_id
-        )
+        body: dict[str, Any] = {"role": role}
+        if name is not None:
+            body["name"] = name
+        if expires_at is not None:
+            body["expires_at"] = expires_at
+        resp, _ = self._call("POST", self._tenant_path(tenant, "/apikeys"), json_body=body, request_id=request_id)
         out: NewApiKey = resp.json()
         return out
 

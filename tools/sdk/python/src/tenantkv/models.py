@@ -258,7 +258,11 @@ class ApiKey(TypedDict, total=False):
     key_id: str
     tenant: str
     role: str
+    #: the name given at create, or None
+    name: Optional[str]
     created_at: str
+    #: when the key stops working (RFC 3339), or None: it never expires
+    expires_at: Optional[str]
     state: str
     revoked_at: str
 
@@ -303,9 +307,32 @@ class KeyStatus(TypedDict, total=False):
     re-encryption runs."""
 
     tenant: str
-    current: int
     versions: list[KeyVersion]
-    reencryption: dict[str, object]
+    #: a background re-encryption pass is pending or running
+    reencrypting: bool
+
+
+class UsageSeries(TypedDict):
+    """The points of a usage history, oldest first, one per step."""
+
+    requests: list[int]
+    read_bytes: list[int]
+    write_bytes: list[int]
+    #: the tenant's stored bytes at the end of each step
+    storage_bytes: list[int]
+    #: refusals by reason (the problem code): only reasons met in the window
+    throttled: dict[str, list[int]]
+
+
+class UsageHistory(TypedDict):
+    """``GET /v1/usage/history``: 60 one-minute points (``1h``) or 144
+    ten-minute points (``24h``); the last is the current, partial step."""
+
+    window: str
+    step_seconds: int
+    start: str
+    end: str
+    series: UsageSeries
 
 
 class AuditEntry(TypedDict, total=False):
