@@ -67,6 +67,8 @@ httplib::Request BuildRequest(const HttpRequest& request, const ClientOptions& o
   if (request.authenticated && options.token) {
     out.set_header("Authorization", "Bearer " + *options.token);
   }
+  if (!options.change_source.empty()) out.set_header("Tenantkv-Change-Source", options.change_source);
+  if (!options.change_reason.empty()) out.set_header("Tenantkv-Change-Reason", options.change_reason);
   if (request.body) {
     out.body = request.body->dump(-1, ' ', false, Json::error_handler_t::replace);
     out.set_header("Content-Type", "application/json");

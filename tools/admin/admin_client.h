@@ -20,6 +20,8 @@ struct ClientOptions {
   std::optional<std::string> token;  // sent as "Authorization: Bearer" on authenticated requests
   double timeout_seconds = 30;       // connect, read and write timeout each; > 0
   std::string ca_cert_file;          // https: PEM CA bundle to trust; "" = the system store
+  std::string change_source;         // Tenantkv-Change-Source on every request ("" = none)
+  std::string change_reason;         // Tenantkv-Change-Reason on every request ("" = none)
 };
 
 // Talks to one server. Server certificates are always verified for https.

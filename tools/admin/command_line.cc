@@ -31,6 +31,10 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--ca-cert", globals.ca_cert_file,
                  "PEM CA bundle to verify an https server with (else the system store)");
   app.add_flag("--json", globals.json, "Print the server's JSON answer instead of tables");
+  app.add_option("--change-source", globals.change_source,
+                 "What makes this change (a pipeline, a ticket): recorded in its audit entry")
+      ->envname("TENANTKV_CHANGE_SOURCE");
+  app.add_option("--change-reason", globals.change_reason, "Why: recorded in the change's audit entry");
   app.add_option("--timeout", globals.timeout_seconds, "Connect and read timeout in seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.001, kMaxTimeoutSeconds));

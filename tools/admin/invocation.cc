@@ -18,6 +18,8 @@ Result<ClientOptions> MakeClientOptions(const Invocation& invocation, const char
   options.server = std::move(server).value();
   options.timeout_seconds = globals.timeout_seconds;
   options.ca_cert_file = globals.ca_cert_file;
+  options.change_source = globals.change_source;
+  options.change_reason = globals.change_reason;
   if (invocation.command.request.authenticated) {
     Result<std::string> token = LoadToken(globals.token_file, env_token);
     if (!token.ok()) return token.status();

@@ -15,6 +15,8 @@ struct GlobalOptions {
   std::string ca_cert_file;     // --ca-cert: PEM bundle for https; "" = system store
   bool json = false;            // --json: print the server's JSON instead of tables
   double timeout_seconds = 30;  // --timeout: connect and read timeout, seconds, > 0
+  std::string change_source;    // --change-source: sent as Tenantkv-Change-Source ("" = none)
+  std::string change_reason;    // --change-reason: sent as Tenantkv-Change-Reason ("" = none)
 };
 
 struct Invocation {

@@ -124,6 +124,15 @@ TEST_F(AdminCliTest, TenantsListPagesAndFilters) {
   EXPECT_EQ(ids(Admin("--json tenants list --state suspended")), std::vector<std::string>{"globex"});
   EXPECT_EQ(ids(Admin("--json tenants list --plan premium")), std::vector<std::string>{"acme"});
   EXPECT_EQ(ids(Admin("--json tenants list --prefix gl")), std::vector<std::string>{"globex"});
+  // --change-source/--change-reason reach the change's audit entry.
+  ASSERT_EQ(Admin("--change-source ci --change-reason launch tenants create hooli").exit_code, 0);
+  CliRun audit = Admin("--json audit --tenant hooli");
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  const json entries = json::parse(audit.out, nullptr, false);
+  ASSERT_TRUE(entries.is_object() && entries.contains("entries") && !entries["entries"].empty()) << audit.out;
+  const json& details = entries["entries"][0]["details"];
+  EXPECT_EQ(details.value("change_source", ""), "ci") << audit.out;
+  EXPECT_EQ(details.value("change_reason", ""), "launch") << audit.out;
   EXPECT_EQ(ids(Admin("--json tenants list --prefix i --limit 1 --all")), std::vector<std::string>{"initech"});
   EXPECT_EQ(ids(Admin("--json tenants list --prefix a --state suspended")), std::vector<std::string>{});
   CliRun bad = Admin("tenants list --tier nowhere");
