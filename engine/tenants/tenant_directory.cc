@@ -153,6 +153,16 @@ std::vector<std::shared_ptr<Tenant>> TenantDirectory::List() const {
   return out;
 }
 
+std::vector<std::shared_ptr<Tenant>> TenantDirectory::ListAfter(const std::string& start_after,
+                                                                size_t max) const {
+  ReaderLock lock(mu_);
+  std::vector<std::shared_ptr<Tenant>> out;
+  for (auto it = tenants_.upper_bound(start_after); it != tenants_.end() && out.size() < max; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 Result<TenantDirectory::DeleteStart> TenantDirectory::BeginDelete(const std::string& id) {
   DeleteStart out;
   WriterLock lock(mu_);

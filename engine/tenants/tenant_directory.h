@@ -61,6 +61,9 @@ class TenantDirectory {
   // NotFound("tenant_not_found") unless live.
   Result<std::shared_ptr<Tenant>> Get(const std::string& id) const;
   std::vector<std::shared_ptr<Tenant>> List() const;
+  // At most `max` live tenants whose ids sort after `start_after` (every id
+  // does after ""), in id order: a page of List that costs its own size.
+  std::vector<std::shared_ptr<Tenant>> ListAfter(const std::string& start_after, size_t max) const;
 
   // --- The delete state machine ---
   // A delete not finished: the tenant's record, and whether its place is

@@ -226,6 +226,10 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Get(const std::string& id) const
 
 std::vector<std::shared_ptr<Tenant>> TenantRegistry::List() const { return directory_.List(); }
 
+std::vector<std::shared_ptr<Tenant>> TenantRegistry::ListAfter(const std::string& start_after, size_t max) const {
+  return directory_.ListAfter(start_after, max);
+}
+
 Result<std::shared_ptr<Tenant>> TenantRegistry::SetSuspended(const std::string& id, bool suspended) {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, Get(id));
   TKV_RETURN_IF_ERROR(t->ChangeInfo([&](TenantInfo& next) -> Status {

@@ -101,6 +101,8 @@ class TenantRegistry {
   Result<std::shared_ptr<Tenant>> Get(const std::string& id) const;
   // The live tenants (a deleting one is in PendingDeletes instead).
   std::vector<std::shared_ptr<Tenant>> List() const;
+  // A page of List (TenantDirectory::ListAfter).
+  std::vector<std::shared_ptr<Tenant>> ListAfter(const std::string& start_after, size_t max) const;
   // NotFound("tenant_not_found") unless live.
   Result<std::shared_ptr<Tenant>> SetSuspended(const std::string& id, bool suspended);
 

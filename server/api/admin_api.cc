@@ -66,6 +66,17 @@ json ApiKeyJson(const engine::ApiKeyInfo& k) {
   return j;
 }
 
+// The cursor that starts a page at the first id >= `prefix`: `prefix` with
+// its last character one lower, then 0x7f. Every id below `prefix` sorts at
+// or before it, since tenant ids only hold [a-z0-9-], all below 0x7f.
+std::string CursorBefore(const std::string& prefix) {
+  std::string out = prefix;
+  if (out.empty()) return out;
+  out.back() = static_cast<char>(out.back() - 1);
+  out.push_back('\x7f');
+  return out;
+}
+
 class AdminRoutes {
  public:
   explicit AdminRoutes(engine::Engine* engine) : engine_(engine) {}
@@ -83,16 +94,16 @@ class AdminRoutes {
     return Status::Ok();
   }
 
-  // Live and deleting tenants in id order, one page: a binary search of a
-  // copy of the live list finds its start, and only the page's tenants are
-  // rendered. The copy and a filter that skips many tenants still cost a
-  // pass over the node's tenants (measured at 20,000 pooled: a page of 100
-  // 6.8 ms, a filter matching none 20 ms).
+  // Live and deleting tenants in id order, one page: the directory is read
+  // in chunks from the cursor (or from the prefix), so a page costs about
+  // its own size; a filter that skips many tenants reads on until the page
+  // is full, and a prefix stops the walk at the end of its run.
   Status ListTenants(Call& c) {
     TKV_ASSIGN_OR_RETURN(TenantListQuery q, ParseTenantListQuery(c.query));
     auto matches = [&q](const engine::TenantInfo& info) {
-      return (!q.prefix || info.id.compare(0, q.prefix->size(), *q.prefix) == 0) && (!q.plan || info.plan == *q.plan) && (!q.tier || engine::TierOfPlacement(info.placement) == *q.tier) &&
-             (!q.state || info.state == *q.state);
+      return (!q.prefix || info.id.compare(0, q.prefix->size(), *q.prefix) == 0) &&
+             (!q.plan || info.plan == *q.plan) &&
+             (!q.tier || engine::TierOfPlacement(info.placement) == *q.tier) && (!q.state || info.state == *q.state);
     };
     const std::string start_after = q.page.start_after.value_or("");  // every id sorts after ""
     std::map<std::string, engine::TenantInfo> deleting;  // deletes not finished: few
@@ -117,20 +128,26 @@ class AdminRoutes {
       // A delete that began between the two reads: the live entry is shown.
       if (id != nullptr && pending != deleting.end() && pending->first == *id) ++pending;
     };
-    const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().List();  // in id order
-    auto it = std::upper_bound(live.begin(), live.end(), start_after,
-                               [](const std::string& id, const auto& t) { return id < t->id(); });
-    if (q.prefix && *q.prefix > start_after) {  // the ids with a prefix are one run of the order
-      it = std::lower_bound(live.begin(), live.end(), *q.prefix,
-                            [](const auto& t, const std::string& id) { return t->id() < id; });
-    }
-    for (; it != live.end() && !more; ++it) {
-      const engine::Tenant& t = **it;
-      if (q.prefix && t.id().compare(0, q.prefix->size(), *q.prefix) > 0) break;  // past the run
-      add_deleting_before(&t.id());
-      if (more || !matches(t.Info())) continue;
-      if (!room()) break;
-      list.push_back(TenantJson(t));
+    constexpr size_t kChunk = 256;
+    // The ids with a prefix are one run of the order: start just before it.
+    std::string from = start_after;
+    if (q.prefix && *q.prefix > start_after) from = CursorBefore(*q.prefix);
+    bool past_prefix = false;
+    while (!more && !past_prefix) {
+      const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().ListAfter(from, kChunk);
+      for (const auto& t : live) {
+        if (q.prefix && t->id().compare(0, q.prefix->size(), *q.prefix) > 0) {
+          past_prefix = true;
+          break;
+        }
+        add_deleting_before(&t->id());
+        if (more) break;
+        if (!matches(t->Info())) continue;
+        if (!room()) break;
+        list.push_back(TenantJson(*t));
+      }
+      if (more || live.size() < kChunk) break;
+      from = live.back()->id();
     }
     if (!more) add_deleting_before(nullptr);
     json next = more ? list.back()["id"] : json(nullptr);

@@ -104,43 +104,54 @@ class KeyRoutes {
     const engine::RotationPolicy& policy = rotation_->policy();
     const int64_t now = engine_->clock().NowUnixMillis();
     const std::string start_after = page.start_after.value_or("");
-    const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().List();  // in id order
-    auto it = std::upper_bound(live.begin(), live.end(), start_after,
-                               [](const std::string& id, const auto& t) { return id < t->id(); });
+    constexpr size_t kChunk = 256;
     json rows = json::array();
-    std::string last_seen;
+    std::string from = page.start_after.value_or("");  // every id sorts after ""
     size_t scanned = 0;
-    for (; it != live.end() && rows.size() < page.limit && scanned < kScanBound; ++it) {
-      engine::Tenant& t = **it;
-      last_seen = t.id();
-      ++scanned;
-      if (t.state() == engine::TenantState::kDeleting) continue;
-      const engine::TenantInfo info = t.Info();
-      const auto active = std::find_if(info.data_keys.begin(), info.data_keys.end(),
-                                       [](const engine::DataKeyInfo& k) { return k.state == "active"; });
-      if (active == info.data_keys.end()) continue;  // a create not finished
-      const engine::CurrentKeyState key{active->version, active->created_at_ms, t.seals().Seals(active->version)};
-      const engine::DueReason due = engine::RotationDue(policy, key, now);
-      std::optional<int64_t> due_at;  // when age makes it due
-      if (policy.max_age_ms > 0) due_at = key.created_at_ms + policy.max_age_ms;
-      if (within_days && due == engine::DueReason::kNotDue &&
-          (!due_at || *due_at > now + *within_days * kDayMs)) {
-        continue;
+    bool more = false;  // tenants follow the last one looked at
+    while (rows.size() < page.limit && scanned < kScanBound) {
+      const std::vector<std::shared_ptr<engine::Tenant>> live = engine_->tenants().ListAfter(from, kChunk);
+      size_t used = 0;
+      for (const auto& tenant : live) {
+        if (rows.size() >= page.limit || scanned >= kScanBound) break;
+        ++used;
+        ++scanned;
+        engine::Tenant& t = *tenant;
+        from = t.id();
+        if (t.state() == engine::TenantState::kDeleting) continue;
+        const engine::TenantInfo info = t.Info();
+        const auto active = std::find_if(info.data_keys.begin(), info.data_keys.end(),
+                                         [](const engine::DataKeyInfo& k) { return k.state == "active"; });
+        if (active == info.data_keys.end()) continue;  // a create not finished
+        const engine::CurrentKeyState key{active->version, active->created_at_ms,
+                                          t.seals().Seals(active->version)};
+        const engine::DueReason due = engine::RotationDue(policy, key, now);
+        std::optional<int64_t> due_at;  // when age makes it due
+        if (policy.max_age_ms > 0) due_at = key.created_at_ms + policy.max_age_ms;
+        if (within_days && due == engine::DueReason::kNotDue &&
+            (!due_at || *due_at > now + *within_days * kDayMs)) {
+          continue;
+        }
+        rows.push_back({{"tenant", t.id()},
+                        {"version", key.version},
+                        {"created_at", Rfc3339(key.created_at_ms)},
+                        {"seals", key.seals},
+                        {"due_at", due_at ? json(Rfc3339(*due_at)) : json(nullptr)},
+                        {"due", due == engine::DueReason::kNotDue ? json(nullptr) : json(engine::DueReasonName(due))}});
       }
-      json row = {{"tenant", t.id()},
-                  {"version", key.version},
-                  {"created_at", Rfc3339(key.created_at_ms)},
-                  {"seals", key.seals},
-                  {"due_at", due_at ? json(Rfc3339(*due_at)) : json(nullptr)},
-                  {"due", due == engine::DueReason::kNotDue ? json(nullptr) : json(engine::DueReasonName(due))}};
-      rows.push_back(std::move(row));
+      if (used < live.size()) {  // stopped inside the chunk: more follow
+        more = true;
+        break;
+      }
+      if (live.size() < kChunk) break;  // the end of the directory
+      more = !engine_->tenants().ListAfter(from, 1).empty();
+      if (!more) break;
     }
-    const bool more = it != live.end();
     WriteJson(c.res, 200,
               {{"policy", PolicyJson(*rotation_)},
                {"now", Rfc3339(now)},
                {"tenants", std::move(rows)},
-               {"next", more ? json(last_seen) : json(nullptr)}});
+               {"next", more ? json(from) : json(nullptr)}});
     return Status::Ok();
   }
 

@@ -97,15 +97,28 @@ async function renderApiKeys(m: HTMLElement, t: string): Promise<void> {
   const form = el("form");
   form.className = "inline";
   const role = el("select");
+  role.name = "role";
   for (const r of ["read", "write", "admin"]) role.append(new Option(r, r));
+  const name = el("input");
+  name.name = "name";
+  name.placeholder = "name (optional)";
+  name.maxLength = 128;
+  const expires = el("input");
+  expires.name = "expires_at";
+  expires.type = "datetime-local";
+  expires.title = "expires at (optional, your local time)";
   const create = el("button", "Create key");
   create.type = "submit";
-  form.append(el("span", "New key with role"), role, create);
+  form.append(el("span", "New key with role"), role, name, el("span", "expires"), expires, create);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     out.replaceChildren();
     try {
-      const made = (await api("POST", `/admin/v1/tenants/${t}/apikeys`, { role: role.value })) as Json;
+      const body: Json = { role: role.value };
+      if (name.value !== "") body.name = name.value;
+      // datetime-local is the browser's local time; the server takes RFC 3339.
+      if (expires.value !== "") body.expires_at = new Date(expires.value).toISOString().replace(/\.\d{3}Z$/, "Z");
+      const made = (await api("POST", `/admin/v1/tenants/${t}/apikeys`, body)) as Json;
       const token = String(made.token ?? "");
       const copy = el("button", "Copy");
       copy.type = "button";

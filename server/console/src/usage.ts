@@ -23,43 +23,69 @@ function meter(used: number, limit: number): HTMLElement {
   return m;
 }
 
-// One row per quota: its limit, what is used and what remains now.
-export function capacityTable(quotas: Record<string, Json>): HTMLElement {
+function duration(seconds: number): string {
+  if (seconds < 120) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+// One row per quota: its limit, what is used and what remains now, the
+// rate the tenant used it at over the last whole minute (from the 1h
+// history) and when it would run out at that rate. A rate quota runs out
+// when the burst is spent: only while the use is above the refill rate.
+export function capacityTable(quotas: Record<string, Json>, hour?: History): HTMLElement {
   const table = el("table", "", "capacity");
   const head = el("tr");
-  for (const h of ["quota", "limit", "used", "remaining", ""]) head.append(el("th", h));
+  for (const h of ["quota", "limit", "used", "remaining", "", "use (last minute)", "runs out"]) head.append(el("th", h));
   table.append(head);
-  const row = (name: string, limit: string, used: string, remaining: string, m?: HTMLElement) => {
+  const row = (name: string, cells: string[], m?: HTMLElement, burn: string[] = ["", ""]) => {
     const tr = el("tr");
     tr.dataset.quota = name;
     const bar = el("td");
     if (m) bar.append(m);
-    tr.append(el("th", name), el("td", limit, "num"), el("td", used, "num"), el("td", remaining, "num"), bar);
+    tr.append(el("th", name), ...cells.map((c) => el("td", c, "num")), bar, ...burn.map((b) => el("td", b, "num")));
     table.append(tr);
   };
-  const rates: [string, (n: number) => string][] = [
-    ["requests_per_sec", count],
-    ["read_bytes_per_sec", bytes],
-    ["write_bytes_per_sec", bytes],
+  // The last whole minute of a series, per second (the last point is the
+  // minute in progress).
+  const lastMinute = (series: number[] | undefined) =>
+    series && series.length >= 2 ? num(series[series.length - 2]) / 60 : undefined;
+  const rates: [string, (n: number) => string, number[] | undefined][] = [
+    ["requests_per_sec", count, hour?.series.requests],
+    ["read_bytes_per_sec", bytes, hour?.series.read_bytes],
+    ["write_bytes_per_sec", bytes, hour?.series.write_bytes],
   ];
-  for (const [name, fmt] of rates) {
+  for (const [name, fmt, series] of rates) {
     const q = quotas[name];
     if (!q) continue;
     const burst = num(q.limit);
-    row(
-      name,
-      `${fmt(num(q.rate))}/s (burst ${fmt(burst)})`,
-      fmt(num(q.used)),
-      fmt(num(q.remaining)),
-      meter(num(q.used), burst),
-    );
+    const refill = num(q.rate);
+    const use = lastMinute(series);
+    const burn =
+      use === undefined
+        ? ["", ""]
+        : [
+            `${fmt(use)}/s (${refill > 0 ? Math.round((use / refill) * 100) : 0}% of the rate)`,
+            use > refill ? `burst spent in ${duration(num(q.remaining) / (use - refill))}` : "not at this rate",
+          ];
+    row(name, [`${fmt(refill)}/s (burst ${fmt(burst)})`, fmt(num(q.used)), fmt(num(q.remaining))], meter(num(q.used), burst), burn);
   }
   const c = quotas.max_concurrent;
-  if (c) row("max_concurrent", count(num(c.limit)), count(num(c.used)), count(num(c.remaining)), meter(num(c.used), num(c.limit)));
+  if (c) row("max_concurrent", [count(num(c.limit)), count(num(c.used)), count(num(c.remaining))], meter(num(c.used), num(c.limit)));
   const s = quotas.storage_bytes;
-  if (s) row("storage_bytes", bytes(num(s.limit)), bytes(num(s.used)), bytes(num(s.remaining)), meter(num(s.used), num(s.limit)));
+  if (s) {
+    const rate = num(s.burn_rate_per_hour);
+    const at = s.projected_exhaustion;
+    row(
+      "storage_bytes",
+      [bytes(num(s.limit)), bytes(num(s.used)), bytes(num(s.remaining))],
+      meter(num(s.used), num(s.limit)),
+      [`${rate > 0 ? "+" : ""}${bytes(rate)}/h`, typeof at === "string" ? new Date(at).toISOString() : "not growing"],
+    );
+  }
   const v = quotas.max_value_bytes;
-  if (v) row("max_value_bytes", bytes(num(v.limit)), "", "");
+  if (v) row("max_value_bytes", [bytes(num(v.limit)), "", ""]);
   return table;
 }
 
@@ -82,7 +108,10 @@ export function burnText(storage: Json | undefined): HTMLElement {
 }
 
 // The history charts of `path` (…/usage/history), with a 1h/24h switch.
-export function historySection(path: string, alive: () => boolean): { node: HTMLElement; load: () => Promise<void> } {
+export function historySection(
+  path: string,
+  alive: () => boolean,
+): { node: HTMLElement; load: () => Promise<History | undefined> } {
   const body = el("div");
   const pick = el("select");
   pick.name = "window";
@@ -91,7 +120,9 @@ export function historySection(path: string, alive: () => boolean): { node: HTML
   head.append(el("span", "Window"), pick);
   const load = async () => {
     const h = (await api("GET", `${path}?window=${pick.value}`)) as History;
-    if (alive()) body.replaceChildren(historyCharts(h));
+    if (!alive()) return undefined;
+    body.replaceChildren(historyCharts(h));
+    return h;
   };
   pick.addEventListener("change", () => {
     load().catch((e) => body.replaceChildren(el("p", errorText(e), "error")));
@@ -113,7 +144,11 @@ export async function renderUsage(m: HTMLElement, tenant: string, alive: () => b
     capacity.replaceChildren(capacityTable(quotas), burnText(quotas.storage_bytes));
     const t = Object.entries((u.throttled ?? {}) as Record<string, number>).map(([reason, n]) => ({ reason, refused: n }));
     throttled.replaceChildren(listTable(t.filter((r) => r.refused > 0)));
-    await history.load();
+    const shown = await history.load();
+    // The use columns need the hour's minutes, whichever window is drawn.
+    const hour =
+      shown?.window === "1h" ? shown : ((await api("GET", "/v1/usage/history?window=1h")) as History);
+    if (alive()) capacity.replaceChildren(capacityTable(quotas, hour), burnText(quotas.storage_bytes));
   };
   await refresh();
   m.append(

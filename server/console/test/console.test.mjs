@@ -204,7 +204,8 @@ test("an API key is created, shown once, and revoked", async () => {
   const { page } = await signIn(keys.acme);
   await openView(page, "API keys");
   const before = (await call("GET", "/admin/v1/tenants/acme/apikeys", operator)).body.keys.length;
-  await page.select("select", "read");
+  await page.select("select[name=role]", "read");
+  await page.type("input[name=name]", "reporting job");
   await page.click("form button[type=submit]");
   await page.waitForSelector(".secret");
   const token = await page.$eval(".secret", (e) => e.textContent);
@@ -213,6 +214,7 @@ test("an API key is created, shown once, and revoked", async () => {
   const listed = (await call("GET", "/admin/v1/tenants/acme/apikeys", operator)).body.keys;
   assert.equal(listed.length, before + 1);
   const made = listed.find((k) => k.role === "read");
+  assert.equal(made.name, "reporting job");
   await page.waitForNetworkIdle({ idleTime: 200 });
   await page.evaluate((id) => {
     for (const tr of document.querySelectorAll("tr")) {
@@ -249,6 +251,27 @@ test("markup from the server is shown as text, never run", async () => {
   assert.equal(await page.$("main img"), null);
   assert.equal(await page.$("main script"), null);
   await page.close();
+});
+
+test("an injected <script> in a tenant's audit details is shown as text, never run", async () => {
+  const evil = '<script>window.__ran=3</script><img src=x onerror="window.__ran=4">';
+  const made = await call("POST", "/admin/v1/tenants/acme/apikeys", keys.acme, { role: "read", name: evil });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  for (const [token, kind, view] of [
+    [keys.acme, "tenant", "Audit"],
+    [keys.acme, "tenant", "API keys"],
+    [operator, "operator", "Audit"],
+  ]) {
+    const { page, problems } = await signIn(token, kind);
+    await openView(page, view);
+    const shown = await text(page);
+    assert.ok(shown.includes("<script>window.__ran=3</script>"), `${view}: ${shown}`);
+    assert.equal(await page.evaluate(() => window.__ran), undefined);
+    assert.equal(await page.$("main script"), null);
+    assert.equal(await page.$("main img"), null);
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
 });
 
 test("the operator sees the tenants, plans, keys and audit", async () => {
@@ -330,12 +353,14 @@ test("a tenant admin cannot reach another tenant's pages", async () => {
       "/admin/v1/tenants/globex/quota",
       "/admin/v1/tenants/globex/keys",
       "/admin/v1/audit?tenant=globex",
+      "/admin/v1/tenants/globex/usage/history",
       "/admin/v1/tenants",
+      "/admin/v1/keys/schedule",
     ]) {
       out.push((await fetch(p, { headers: { Authorization: `Bearer ${token}` } })).status);
     }
     return out;
   });
-  assert.deepEqual(statuses, [403, 403, 403, 403, 403]);
+  assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403]);
   await page.close();
 });

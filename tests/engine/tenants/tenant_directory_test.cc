@@ -117,6 +117,25 @@ TEST_F(TenantDirectoryTest, AReservedIdIsTakenUntilPublished) {
   EXPECT_EQ(d().Reserve("acme").reason(), "tenant_exists");
 }
 
+TEST_F(TenantDirectoryTest, ListAfterGivesAPageOfTheLiveTenantsInIdOrder) {
+  for (const char* id : {"b", "a", "d", "c"}) {
+    ASSERT_TRUE(d().Reserve(id).ok());
+    d().Publish(id, TenantNamed(id));
+  }
+  ASSERT_TRUE(d().Reserve("bb").ok());  // busy: not live, not listed
+  auto ids = [](const std::vector<std::shared_ptr<Tenant>>& ts) {
+    std::string out;
+    for (const auto& t : ts) out += t->id() + ",";
+    return out;
+  };
+  EXPECT_EQ(ids(d().ListAfter("", 10)), "a,b,c,d,");
+  EXPECT_EQ(ids(d().ListAfter("", 2)), "a,b,");
+  EXPECT_EQ(ids(d().ListAfter("b", 2)), "c,d,");
+  EXPECT_EQ(ids(d().ListAfter("bb", 10)), "c,d,");  // a cursor need not be an id
+  EXPECT_EQ(ids(d().ListAfter("d", 10)), "");
+  EXPECT_EQ(ids(d().ListAfter("a", 0)), "");
+}
+
 TEST_F(TenantDirectoryTest, ADeleteKeepsTheIdUntilItsPurgeIsDone) {
   EXPECT_EQ(d().BeginDelete("acme").status().reason(), "tenant_not_found");
   auto t = TenantNamed("acme");

@@ -111,10 +111,11 @@ TEST_F(AdminApi, ADeleteWhosePurgeFailedStaysDeletingUntilARepeatedDelete) {
 
 // GET /admin/v1/tenants in pages: `limit` items in id order, "next" the last
 // id of a page that is not the last, null on the last; start_after needs no
-// listed id; filters by plan, tier and state combine with the pages.
+// listed id; filters by plan, tier and state combine with the pages; more
+// tenants than the route reads from the directory at once (256) page alike.
 TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
   std::vector<std::string> ids;
-  for (int i = 0; i < 120; ++i) {
+  for (int i = 0; i < 300; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "t%03d", i);
     ids.push_back(id);
@@ -125,7 +126,7 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
                     .ok());
   }
   ASSERT_TRUE(h_->tenants().SetSuspended("t004", true).ok());
-  ASSERT_TRUE(h_->tenants().SetSuspended("t110", true).ok());
+  ASSERT_TRUE(h_->tenants().SetSuspended("t290", true).ok());
 
   struct Page {
     json next;
@@ -169,25 +170,27 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
   Page whole = page("?limit=1000");
   EXPECT_EQ(whole.ids, ids);
   EXPECT_TRUE(whole.next.is_null());
-  Page exact = page("?limit=120");  // the page ends where the list does
+  Page exact = page("?limit=300");  // the page ends where the list does
   EXPECT_EQ(exact.ids, ids);
   EXPECT_TRUE(exact.next.is_null());
-  Page short_of_one = page("?limit=119");
-  EXPECT_EQ(short_of_one.next, "t118");
+  Page short_of_one = page("?limit=299");
+  EXPECT_EQ(short_of_one.next, "t298");
   EXPECT_EQ(all_pages("", 7), ids);
   EXPECT_EQ(all_pages("", 50), ids);
+  EXPECT_EQ(all_pages("", 255), ids);
+  EXPECT_EQ(all_pages("", 256), ids);
   // start_after need not be listed: the page starts after it.
   EXPECT_EQ(page("?limit=2&start_after=t0995").ids, (std::vector<std::string>{"t100", "t101"}));
-  Page past_end = page("?start_after=t119");
+  Page past_end = page("?start_after=t299");
   EXPECT_EQ(past_end.ids, std::vector<std::string>{});
   EXPECT_TRUE(past_end.next.is_null());
-  Page last = page("?limit=1&start_after=t118");
-  EXPECT_EQ(last.ids, std::vector<std::string>{"t119"});
+  Page last = page("?limit=1&start_after=t298");
+  EXPECT_EQ(last.ids, std::vector<std::string>{"t299"});
   EXPECT_TRUE(last.next.is_null());
 
   std::vector<std::string> column_family, pooled, suspended;
   for (size_t i = 0; i < ids.size(); ++i) (i % 30 == 0 ? column_family : pooled).push_back(ids[i]);
-  suspended = {"t004", "t110"};
+  suspended = {"t004", "t290"};
   EXPECT_EQ(all_pages("&tier=column_family", 30), column_family);
   EXPECT_EQ(all_pages("&tier=pooled", 1000), pooled);
   EXPECT_EQ(all_pages("&plan=standard", 3), column_family);
@@ -196,7 +199,7 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
   EXPECT_EQ(all_pages("&state=suspended", 1), suspended);
   EXPECT_EQ(all_pages("&state=suspended&tier=pooled", 1), suspended);
   EXPECT_EQ(all_pages("&state=suspended&tier=column_family", 1), std::vector<std::string>{});
-  EXPECT_EQ(all_pages("&state=active", 1000).size(), 118u);
+  EXPECT_EQ(all_pages("&state=active", 1000).size(), 298u);
 
   // ?prefix=: the ids that start with it, paged like the rest, with the
   // other filters and with a start_after before, inside or past its run.
@@ -204,13 +207,15 @@ TEST_F(AdminApi, TheTenantListIsPagedAndFiltered) {
     return std::vector<std::string>(ids.begin() + from, ids.begin() + to);
   };
   EXPECT_EQ(all_pages("&prefix=t01", 3), range(10, 20));
-  EXPECT_EQ(all_pages("&prefix=t1", 7), range(100, 120));
+  EXPECT_EQ(all_pages("&prefix=t1", 7), range(100, 200));
+  EXPECT_EQ(all_pages("&prefix=t2", 1000), range(200, 300));  // read in two chunks
   EXPECT_EQ(all_pages("&prefix=t", 1000), ids);
   EXPECT_EQ(all_pages("&prefix=t119", 1), range(119, 120));
   EXPECT_EQ(all_pages("&prefix=t1190", 1), std::vector<std::string>{});
   EXPECT_EQ(all_pages("&prefix=u", 10), std::vector<std::string>{});
   EXPECT_EQ(all_pages("&prefix=t00&state=suspended", 10), std::vector<std::string>{"t004"});
   EXPECT_EQ(all_pages("&prefix=t0&tier=column_family", 10), (std::vector<std::string>{"t000", "t030", "t060", "t090"}));
+  EXPECT_EQ(all_pages("&prefix=t29&state=suspended", 10), std::vector<std::string>{"t290"});
   EXPECT_EQ(page("?prefix=t11&start_after=t005").ids, range(110, 120));
   EXPECT_EQ(page("?prefix=t0&start_after=t050").ids, range(51, 100));
   EXPECT_EQ(page("?prefix=t0&start_after=t2").ids, std::vector<std::string>{});

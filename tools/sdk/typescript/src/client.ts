@@ -437,7 +437,7 @@ export class TenantKV {
     const { name, expiresAt, ...call } = options;
     const body: Record<string, unknown> = { role };
     if (name !== undefined) body.name = name;
-    if (expiresAt !== undefined) body.expires_at = expiresAt instanceof Date ? expiresAt.toISOString() : expiresAt;
+    if (expiresAt !== undefined) body.expires_at = expiresAt instanceof Date ? expiresAt.toISOString().replace(/\.\d{3}Z$/, "Z") : expiresAt;
     return this.t.send(
       {
         method: "POST",
