@@ -6,11 +6,13 @@
 // the last call, and per throttle reason the calls refused for it (an array
 // allocated only in a bucket that has any).
 //
-// Worst case, one active tenant: 60 + 144 buckets of 40 bytes (8,160) plus
-// 64 bytes of throttle counters in each bucket that has any (13,056 more),
-// plus the object (~150 bytes): about 21 KiB; a tenant calling once a
-// minute without throttles, about 8.3 KiB. An idle tenant has no object
-// (UsageHistoryStore frees it once nothing is left in the day).
+// Memory of one active tenant: 60 + 144 buckets of 40 bytes (8,160), 64
+// bytes of throttle counters in each bucket that has any, and the object
+// (112 bytes, 144 with its shared_ptr block). Measured with glibc malloc: a
+// tenant calling every minute for a day holds 9.7 KB; with a throttled call
+// in every minute too (the worst case) 26 KB. An idle tenant holds an empty
+// shared_ptr (16 bytes in Tenant): UsageHistoryStore frees its history once
+// nothing is left in the day. Its record is at most about 2.5 KB.
 //
 // Throttle reasons are small indices (< kMaxThrottleReasons) chosen by the
 // caller; the persisted encoding names them (`reason_names`), so a reordering

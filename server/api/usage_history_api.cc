@@ -20,13 +20,13 @@ Status WriteHistory(engine::Engine* engine, engine::Tenant& t, Call& c) {
   const int64_t stored = t.store().GetUsage().logical_bytes;
   // A deleting tenant has no history: its answer is all zeros.
   const std::shared_ptr<engine::UsageHistory> h = engine->usage_histories().Of(t, now_ms);
-  const engine::UsageSeries s = h ? h->Series(window, now_ms, stored) : engine::UsageHistory().Series(window, now_ms, stored);
+  const engine::UsageSeries s =
+      h ? h->Series(window, now_ms, stored) : engine::UsageHistory().Series(window, now_ms, stored);
   json throttled = json::object();
   for (const auto& [reason, counts] : s.throttled) {
     if (reason < 0 || static_cast<size_t>(reason) >= kThrottleReasons) continue;
     throttled[ThrottleReasonName(static_cast<ThrottleReason>(reason))] = counts;
   }
-  AddOwnHeader(c.res, "Cache-Control", "no-store");
   WriteJson(c.res, 200,
             {{"window", window == engine::UsageWindow::kHour ? "1h" : "24h"},
              {"step_seconds", s.step_ms / 1000},
@@ -44,12 +44,16 @@ Status WriteHistory(engine::Engine* engine, engine::Tenant& t, Call& c) {
 }  // namespace
 
 void AddUsageHistoryRoutes(ApiRouter& router, engine::Engine* engine) {
-  // The tenant of the key.
-  router.Add("GET", "/v1/usage/history",
-             {"usage.history", Access::kTenant, false, [engine](Call& c) { return WriteHistory(engine, *c.tenant, c); }});
-  // The operator, or an admin key of this tenant (as its key list).
+  // Both answer no-store, errors of the handler included (as /v1/usage).
+  // The tenant of the key:
+  router.Add("GET", "/v1/usage/history", {"usage.history", Access::kTenant, false, [engine](Call& c) {
+                                            AddOwnHeader(c.res, "Cache-Control", "no-store");
+                                            return WriteHistory(engine, *c.tenant, c);
+                                          }});
+  // the operator, or an admin key of this tenant (as its key list):
   router.Add("GET", "/admin/v1/tenants/{id}/usage/history",
              {"tenants.usage_history", Access::kSelf, false, [engine](Call& c) -> Status {
+                AddOwnHeader(c.res, "Cache-Control", "no-store");
                 const std::string& id = c.params["id"];
                 TKV_RETURN_IF_ERROR(engine::ValidateTenantId(id));
                 TKV_ASSIGN_OR_RETURN(std::shared_ptr<engine::Tenant> t, engine->tenants().Get(id));

@@ -57,6 +57,7 @@ TEST_F(UsageHistoryApiTest, BothWindowsHaveTheirShape) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(r->get_header_value_count("Cache-Control"), 1u);
     const json h = json::parse(r->body);
     EXPECT_EQ(h["window"], window);
     EXPECT_EQ(h["step_seconds"], step);
@@ -71,6 +72,12 @@ TEST_F(UsageHistoryApiTest, BothWindowsHaveTheirShape) {
   }
   // The default window is the hour.
   EXPECT_EQ(History("/v1/usage/history", alpha_read_)["window"], "1h");
+  auto admin = server_.Get("/admin/v1/tenants/alpha/usage/history?window=24h", server_.operator_token());
+  ASSERT_TRUE(admin);
+  ASSERT_EQ(admin->status, 200);
+  EXPECT_EQ(admin->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(admin->get_header_value_count("Cache-Control"), 1u);
+  EXPECT_EQ(json::parse(admin->body)["series"]["requests"].size(), 144u);
 }
 
 TEST_F(UsageHistoryApiTest, CallsAndBytesAreCounted) {
@@ -145,6 +152,7 @@ TEST_F(UsageHistoryApiTest, BadQueriesAreRefused) {
     EXPECT_EQ(r->status, 400) << q;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json") << q;
     EXPECT_EQ(json::parse(r->body)["code"], "invalid_parameter") << q;
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << q;
   }
   const json admin = History("/admin/v1/tenants/alpha/usage/history?window=2h", server_.operator_token(), 400);
   EXPECT_EQ(admin["code"], "invalid_parameter");
