@@ -54,6 +54,10 @@ class EngineRotationTarget final : public RotationTarget {
 
 }  // namespace
 
+Status Engine::FlushUsageHistories(UsageHistoryStore::FlushStats* stats) {
+  return registry_->usage_histories().Flush(registry_->List(), clock_->NowUnixMillis(), stats);
+}
+
 size_t Engine::EvictIdleKeys(std::chrono::steady_clock::duration idle) {
   const auto now = std::chrono::steady_clock::now();
   size_t evicted = 0;
@@ -90,6 +94,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.pooled_column_families = options.pooled_column_families;
   ro.plan_tiers = options.plan_tiers;
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
+  ro.throttle_reasons = options.usage_throttle_reasons;
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/keys/key_provider.h"
 #include "crypto/mutex.h"
@@ -65,6 +66,9 @@ struct EngineOptions {
   size_t max_api_keys_per_tenant = kDefaultMaxApiKeysPerTenant;
   // false: no background thread (tests drive key_lifecycle() themselves).
   bool background_jobs = true;
+  // Names of the throttle reasons the server records in usage histories,
+  // by index (the persisted records name them).
+  std::vector<std::string> usage_throttle_reasons;
 };
 
 class Engine {
@@ -130,6 +134,12 @@ class Engine {
   // (Keyring::EvictIdle); they are unwrapped again on next use. Returns how
   // many were dropped.
   size_t EvictIdleKeys(std::chrono::steady_clock::duration idle);
+
+  // The tenants' usage histories (usage_history_store.h).
+  UsageHistoryStore& usage_histories() { return registry_->usage_histories(); }
+  // Writes the live tenants' changed usage histories and frees the idle
+  // ones (once a minute, and at a clean shutdown).
+  Status FlushUsageHistories(UsageHistoryStore::FlushStats* stats = nullptr);
 
   // Flushes memtables to SST files (graceful shutdown, tests).
   Status Flush() { return storage_->Flush(); }

@@ -27,6 +27,8 @@
 //   purge/<begin length>:<begin><end>  "": a purge waiting for a snapshot
 //                                      (storage.h)
 //   mkey/rotation                      JSON master-key rotation (master_key_rotation.h)
+//   uhist/<id>                         binary usage history, versioned in
+//                                      its own header (usage_history.h)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -52,6 +54,7 @@ inline constexpr char kCfPoolPrefix[] = "cfpool/";
 inline constexpr char kPooledPrefixMarkKey[] = "pool/next_prefix";
 inline constexpr char kPendingPurgePrefix[] = "purge/";
 inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
+inline constexpr char kUsageHistoryPrefix[] = "uhist/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -93,7 +93,15 @@ class Tenant {
   // Live quota enforcement; the Engine applies each new manifest to it.
   TenantLimits& limits() { return limits_; }
   const TenantLimits& limits() const { return limits_; }
-  UsageHistory& usage_history() { return usage_history_; }
+  // The tenant's usage history, or null: none is kept until the tenant is
+  // first used after start, nor once it has been idle for a day
+  // (UsageHistoryStore loads, installs and frees it).
+  std::shared_ptr<UsageHistory> usage_history() const { return std::atomic_load(&usage_history_); }
+  // Installs `next` if the history is still `*expected`; else sets
+  // *expected to the current one and returns false.
+  bool ReplaceUsageHistory(std::shared_ptr<UsageHistory>* expected, std::shared_ptr<UsageHistory> next) {
+    return std::atomic_compare_exchange_strong(&usage_history_, expected, std::move(next));
+  }
   // Serialises changes to the tenant's wrapped keys (dkey/<id>/...): held
   // while a key is wrapped under the current master version and persisted
   // (a new data-key version, the export key), while a version is destroyed,
@@ -131,7 +139,7 @@ class Tenant {
   Mutex key_mu_;
   TenantInfo info_ GUARDED_BY(mu_);
   TenantLimits limits_;
-  UsageHistory usage_history_;
+  std::shared_ptr<UsageHistory> usage_history_;  // only through std::atomic_* functions
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by InitStore

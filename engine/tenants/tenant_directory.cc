@@ -117,6 +117,7 @@ void TenantDirectory::StageUsage(const std::string& id, const Usage& usage, rock
 Status TenantDirectory::RemoveRecords(const std::string& id) {
   rocksdb::WriteBatch records;
   records.Delete(storage_->system(), UsageKey(id)).PermitUncheckedError();
+  records.Delete(storage_->system(), kUsageHistoryPrefix + id).PermitUncheckedError();
   const std::string stats = KeyStatsPrefix(id);
   records.DeleteRange(storage_->system(), stats, stats.substr(0, stats.size() - 1) + "0").PermitUncheckedError();
   records.Delete(storage_->system(), TenantKey(id)).PermitUncheckedError();

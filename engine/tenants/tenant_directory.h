@@ -4,7 +4,8 @@
 // Persistence (system column family):
 //   tenant/<id>    JSON TenantInfo
 //   usage/<id>     merged (keys, bytes) counters
-// and it removes kstat/<id>/ (engine/storage/system_keys.h) with them.
+// and it removes kstat/<id>/ and uhist/<id> (engine/storage/system_keys.h)
+// with them.
 //
 // In memory an id is in one of three states: live (Get, List), busy (being
 // created, or a delete of it running: Reserve .. Publish/Release), or
@@ -48,8 +49,8 @@ class TenantDirectory {
   void StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const;
   // The system column family key of tenant `id`'s usage counters.
   static std::string UsageKey(const std::string& id);
-  // Removes the tenant record, its usage counters and kstat/<id>/, in one
-  // fsync'd batch.
+  // Removes the tenant record, its usage counters, its usage history
+  // (uhist/<id>) and kstat/<id>/, in one fsync'd batch.
   Status RemoveRecords(const std::string& id);
 
   // --- Ids ---

@@ -261,6 +261,9 @@ Result<TenantRegistry::DeleteOutcome> TenantRegistry::Delete(const std::string& 
       return Status::Ok();
     });
     if (s.ok()) directory_.MarkDeleting(id, purge);
+    // Its state is "deleting" now: a flush writing its usage history ends
+    // before RemoveRecords, and none writes it after.
+    if (s.ok()) UsageHistoryStore::Barrier(*t);
     if (s.ok() && on_deleting) s = on_deleting();
     if (s.ok()) {
       // No write may land after the range delete: close the store first.

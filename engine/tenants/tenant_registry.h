@@ -56,6 +56,7 @@
 #include "engine/tenants/tenant.h"
 #include "engine/tenants/tenant_directory.h"
 #include "engine/tenants/tenant_placement.h"
+#include "engine/tenants/usage_history_store.h"
 #include "engine/tenants/wrapped_key_store.h"
 
 namespace tenantkv::engine {
@@ -79,6 +80,9 @@ struct RegistryOptions {
   // Called when a tenant's current data-key version reaches seals.bound
   // (once per version); must return quickly.
   std::function<void(const std::string& tenant, uint32_t version)> on_seal_bound;
+  // Names of the throttle reasons a caller records in usage histories, by
+  // index (usage_history_store.h).
+  std::vector<std::string> throttle_reasons;
 };
 
 class TenantRegistry {
@@ -180,6 +184,9 @@ class TenantRegistry {
   Status FlushAll();
 
   ColumnFamilyPool& cf_pool() { return placement_->cf_pool(); }
+  // The tenants' usage histories; a delete removes a tenant's with its
+  // other records.
+  UsageHistoryStore& usage_histories() { return histories_; }
 
   // Test-only fault injection: the next pass through `at` fails once with
   // Internal("injected_fault") (the delete path: persisting the deleting
@@ -196,7 +203,7 @@ class TenantRegistry {
   TenantRegistry(Storage* storage, const crypto::KeyProvider* keys, const Clock* clock,
                  RegistryOptions options)
       : storage_(storage), clock_(clock), options_(std::move(options)), directory_(storage),
-        key_store_(storage, keys, clock) {}
+        key_store_(storage, keys, clock), histories_(storage, options_.throttle_reasons) {}
 
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place);
@@ -230,6 +237,7 @@ class TenantRegistry {
   TenantDirectory directory_;
   WrappedKeyStore key_store_;
   std::unique_ptr<TenantPlacement> placement_;
+  UsageHistoryStore histories_;
   std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
   std::function<void(const std::string&)> rewrap_hook_for_test_;
 };

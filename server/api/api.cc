@@ -70,6 +70,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
     rotation = std::make_shared<KeyRotationService>(engine_, RotationPolicyOf(ServerOptions{}), 0);
   }
   AddKeyRoutes(router_, engine_, std::move(rotation));
+  AddUsageHistoryRoutes(router_, engine_);
   AddBackupRoutes(router_, engine_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
@@ -238,7 +239,15 @@ void Api::Finish(const HttpRequest& req, Exchange& ex, const Status& s) {
   if (ex.tenant_call) {
     engine::Tenant& t = *ex.out.tenant;
     admission_.Charge(t, ex.out.read_bytes, ex.out.write_bytes);
-    t.usage_history().Record(engine_->clock().NowUnixMillis(), t.store().GetUsage().logical_bytes);
+    engine::UsageEvent event;
+    event.read_bytes = static_cast<uint64_t>(std::max<int64_t>(0, ex.out.read_bytes));
+    event.write_bytes = static_cast<uint64_t>(std::max<int64_t>(0, ex.out.write_bytes));
+    event.storage_bytes = t.store().GetUsage().logical_bytes;
+    if (!s.ok()) {
+      // The same refusals RequestSeries counts as throttled.
+      if (auto reason = ThrottleReasonOf(s.reason())) event.throttle = static_cast<int>(*reason);
+    }
+    engine_->usage_histories().Record(t, engine_->clock().NowUnixMillis(), event);
     admission_.SetHeaders(t, res);
   }
   if (!s.ok()) {

@@ -204,12 +204,15 @@ Status ShowUsage(Call& c) {
   const int64_t in_flight = std::max<int64_t>(0, l.in_flight().load() - 1);  // not counting this call
   quotas["max_concurrent"] = {{"limit", q.max_concurrent}, {"used", in_flight},
                               {"remaining", std::max<int64_t>(0, q.max_concurrent - in_flight)}};
+  // The history is loaded by the tenant's first finished call since start.
+  const auto history = t.usage_history();
   json storage = {{"limit", q.storage_bytes}, {"used", u.logical_bytes},
                   {"remaining", std::max<int64_t>(0, q.storage_bytes - u.logical_bytes)},
                   {"soft_limit", q.storage_bytes / 100 * q.storage_soft_pct},
-                  {"burn_rate_per_hour", t.usage_history().BurnPerHour(now_ms, u.logical_bytes)},
+                  {"burn_rate_per_hour", history ? history->BurnPerHour(now_ms, u.logical_bytes) : 0.0},
                   {"projected_exhaustion", nullptr}};
-  if (auto at = t.usage_history().ProjectedExhaustionMs(now_ms, u.logical_bytes, q.storage_bytes)) {
+  if (auto at = history ? history->ProjectedExhaustionMs(now_ms, u.logical_bytes, q.storage_bytes)
+                        : std::nullopt) {
     storage["projected_exhaustion"] = Rfc3339(*at);
   }
   quotas["storage_bytes"] = std::move(storage);

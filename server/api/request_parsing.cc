@@ -316,6 +316,23 @@ Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query
   return page;
 }
 
+Result<engine::UsageWindow> ParseHistoryQuery(const std::map<std::string, std::string>& query) {
+  engine::UsageWindow window = engine::UsageWindow::kHour;
+  for (const auto& [name, value] : query) {
+    if (name != "window") {
+      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
+    }
+    if (value == "1h") {
+      window = engine::UsageWindow::kHour;
+    } else if (value == "24h") {
+      window = engine::UsageWindow::kDay;
+    } else {
+      return Status::InvalidArgument("window must be 1h or 24h", "invalid_parameter");
+    }
+  }
+  return window;
+}
+
 Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::string>& query) {
   TenantListQuery q;
   std::map<std::string, std::string> paging;

@@ -20,6 +20,7 @@
 #include "engine/tenants/tenant_placement.h"
 #include "engine/kv/kv_types.h"
 #include "engine/quota/quota.h"
+#include "engine/quota/usage_history.h"
 
 namespace tenantkv::server {
 
@@ -76,6 +77,10 @@ struct PageQuery {
   size_t limit = 100;
 };
 Result<PageQuery> ParsePageQuery(const std::map<std::string, std::string>& query);
+
+// ?window= of the usage history routes: "1h" (the default) or "24h".
+// Anything else, or any other parameter, is InvalidArgument("invalid_parameter").
+Result<engine::UsageWindow> ParseHistoryQuery(const std::map<std::string, std::string>& query);
 
 // GET /admin/v1/tenants: the page (?limit=&start_after=, as ParsePageQuery;
 // start_after is any tenant id, listed or not, and the page starts after it)

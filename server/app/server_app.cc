@@ -9,8 +9,10 @@
 
 #include "crypto/keys/file/file_key_provider.h"
 #include "crypto/keys/pkcs11/pkcs11_key_provider.h"
+#include "server/observe/request_series.h"
 
 namespace tenantkv::server {
+
 
 Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                    const std::string& env_operator_token,
@@ -47,6 +49,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.reencrypt_batch_keys = options.reencrypt_batch_keys;
   eo.reencrypt_duty_percent = options.reencrypt_duty_percent;
   eo.max_api_keys_per_tenant = options.max_api_keys_per_tenant;
+  for (size_t r = 0; r < kThrottleReasons; ++r) {
+    eo.usage_throttle_reasons.emplace_back(ThrottleReasonName(static_cast<ThrottleReason>(r)));
+  }
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
   spdlog::info("data directory: {}", app->engine_->format().Summary());
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
@@ -68,6 +73,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     const auto every = std::chrono::seconds(std::clamp(options.key_cache_ttl_sec / 4, 1, 60));
     engine::Engine* engine = app->engine_.get();
     app->jobs_->Every("key-cache-evict", every, [engine, ttl] { engine->EvictIdleKeys(ttl); });
+  }
+  {
+    // The usage histories changed in the last minute are written; the idle
+    // ones leave memory (usage_history_store.h).
+    ServerApp* self = app.get();  // owns the jobs, which stop first
+    app->jobs_->Every("usage-history-flush", std::chrono::seconds(60), [self] { self->FlushUsageHistories(); });
   }
   ApiOptions api;
   api.key_rotation = app->key_rotation_;
@@ -101,7 +112,19 @@ Status ServerApp::Run() {
   jobs_->Start();
   http_->Run();
   jobs_->Stop();  // a sweep in progress finishes first
+  FlushUsageHistories();  // the last minute's calls too
   return engine_->Flush();
+}
+
+void ServerApp::FlushUsageHistories() {
+  engine::UsageHistoryStore::FlushStats stats;
+  const Status s = engine_->FlushUsageHistories(&stats);
+  if (!s.ok()) spdlog::error("usage history flush: {}", s.ToString());
+  // A malformed record was replaced by an empty history (and rewritten).
+  const uint64_t corrupt = engine_->usage_histories().corrupt_records();
+  if (corrupt != reported_corrupt_histories_.exchange(corrupt)) {
+    spdlog::warn("usage history: {} malformed record(s) found since start, replaced by empty histories", corrupt);
+  }
 }
 
 void ServerApp::Stop() {

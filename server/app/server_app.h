@@ -4,6 +4,8 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,7 +32,7 @@ class ServerApp {
 
   // Binds and returns the port.
   Result<int> Bind() { return http_->Bind(); }
-  // Serves until Stop(); then flushes the engine.
+  // Serves until Stop(); then writes the usage histories and flushes the engine.
   Status Run();
   // Graceful: stop accepting, finish in-flight requests. Thread-safe.
   void Stop();
@@ -40,14 +42,17 @@ class ServerApp {
 
  private:
   ServerApp() = default;
+  // Writes the changed usage histories (every minute, and at shutdown).
+  void FlushUsageHistories();
   ServerOptions options_;
   bool token_from_env_ = false;
   std::unique_ptr<engine::Engine> engine_;
   std::shared_ptr<KeyRotationService> key_rotation_;
-  std::unique_ptr<BackgroundJobs> jobs_;  // the key-rotation check; stops before the engine goes
+  std::unique_ptr<BackgroundJobs> jobs_;  // key rotation, usage history flush; stop before the engine goes
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;
+  std::atomic<uint64_t> reported_corrupt_histories_{0};
 };
 
 }  // namespace tenantkv::server

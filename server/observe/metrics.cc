@@ -80,8 +80,10 @@ void WriteStorage(ExpositionWriter& w, const TenantList& tenants, int64_t now_ms
   w.Family("tenantkv_storage_burn_rate_bytes_per_hour", MetricType::kGauge,
            "Growth of the tenant's stored bytes per hour over its recent usage history.");
   for (size_t i = 0; i < tenants.size(); ++i) {
+    // Never loads a history: a tenant not used since start has none yet.
+    const auto history = tenants[i]->usage_history();
     w.Sample({{"tenant", tenants[i]->id()}},
-             tenants[i]->usage_history().BurnPerHour(now_ms, usage[i].logical_bytes));
+             history ? history->BurnPerHour(now_ms, usage[i].logical_bytes) : 0.0);
   }
 }
 

@@ -72,7 +72,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   }
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
-                                             "AddKeyRoutes", "AddConsoleRoutes"}))
+                                             "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -84,6 +84,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddMasterKeyRoutes(router, nullptr);
   AddKeyRoutes(router, nullptr, nullptr);
   AddConsoleRoutes(router);
+  AddUsageHistoryRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

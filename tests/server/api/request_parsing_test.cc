@@ -260,6 +260,21 @@ TEST(ParsePageQuery, LimitAndCursor) {
   EXPECT_EQ(CodeOf(ParsePageQuery({{"prefix", "a"}}).status()), "invalid_parameter");
 }
 
+TEST(ParseHistoryQuery, WindowIsAnHourOrADay) {
+  auto hour = ParseHistoryQuery({});
+  ASSERT_TRUE(hour.ok());
+  EXPECT_EQ(*hour, engine::UsageWindow::kHour);
+  auto day = ParseHistoryQuery({{"window", "24h"}});
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ(*day, engine::UsageWindow::kDay);
+  ASSERT_TRUE(ParseHistoryQuery({{"window", "1h"}}).ok());
+  for (const char* window : {"2h", "", "1H", "60m", "24h "}) {
+    SCOPED_TRACE(window);
+    EXPECT_EQ(CodeOf(ParseHistoryQuery({{"window", window}}).status()), "invalid_parameter");
+  }
+  EXPECT_EQ(CodeOf(ParseHistoryQuery({{"window", "1h"}, {"limit", "5"}}).status()), "invalid_parameter");
+}
+
 TEST(ParseTenantListQuery, PageAndFilters) {
   auto q = ParseTenantListQuery(
       {{"limit", "5"}, {"start_after", "acme"}, {"plan", "free"}, {"tier", "pooled"}, {"state", "suspended"}});

@@ -231,6 +231,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling tenant's usage over the last hour or day, for charts
+         * @description Any role of a data key; the tenant is the key's. The call is counted in the history itself once it is answered.
+         */
+        get: operations["usageHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants": {
         parameters: {
             query?: never;
@@ -412,6 +432,28 @@ export interface paths {
          * @description The operator, or an admin key of the tenant in the path (self); never key material.
          */
         get: operations["listDataKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/usage/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A tenant's usage over the last hour or day, for charts
+         * @description The operator, or an admin key of the tenant in the path (self). As GET /v1/usage/history.
+         */
+        get: operations["tenantUsageHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1013,6 +1055,43 @@ export interface components {
                 };
             };
         };
+        /**
+         * @description One window of the tenant's usage history, oldest point first. The last
+         *     point is the current, partial bucket. Counts are of the tenant's
+         *     calls as they finished (refused ones included), with the bytes they
+         *     were charged. Kept by the server (persisted, so a restart keeps it);
+         *     a bucket in which the tenant made no call is all zeros.
+         */
+        UsageHistory: {
+            /** @enum {string} */
+            window: "1h" | "24h";
+            /** @enum {integer} */
+            step_seconds: 60 | 600;
+            /**
+             * Format: date-time
+             * @description Start of the first bucket.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description End of the last (current) bucket.
+             */
+            end: string;
+            series: {
+                /** @description Calls finished in each bucket (60 or 144 points). */
+                requests: number[];
+                /** @description Bytes read charged in each bucket. */
+                read_bytes: number[];
+                /** @description Bytes written charged in each bucket. */
+                write_bytes: number[];
+                /** @description The tenant's logical bytes at the end of each bucket, carried over idle buckets; the last point is the current value. */
+                storage_bytes: number[];
+                /** @description Calls refused for a quota or for load, per bucket, by reason (the problem code, as in /v1/usage's throttled); only reasons seen in the window. */
+                throttled: {
+                    [key: string]: number[];
+                };
+            };
+        };
         /** @description A token bucket. limit is its capacity (the burst_* field), rate its refill per second (the *_per_sec field). */
         BucketUsage: {
             limit: number;
@@ -1273,6 +1352,8 @@ export interface components {
          */
         Key: string;
         TenantId: components["schemas"]["TenantIdString"];
+        /** @description 1h (60 points of 60 s, the default) or 24h (144 points of 600 s); anything else is 400 invalid_parameter, as is any other query parameter. */
+        HistoryWindow: "1h" | "24h";
     };
     requestBodies: never;
     headers: {
@@ -1841,6 +1922,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    usageHistory: {
+        parameters: {
+            query?: {
+                /** @description 1h (60 points of 60 s, the default) or 24h (144 points of 600 s); anything else is 400 invalid_parameter, as is any other query parameter. */
+                window?: components["parameters"]["HistoryWindow"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The window's series. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listTenants: {
         parameters: {
             query?: {
@@ -2188,6 +2303,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KeyStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    tenantUsageHistory: {
+        parameters: {
+            query?: {
+                /** @description 1h (60 points of 60 s, the default) or 24h (144 points of 600 s); anything else is 400 invalid_parameter, as is any other query parameter. */
+                window?: components["parameters"]["HistoryWindow"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The window's series. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
