@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "crypto/hash.h"
 #include "crypto/random.h"
@@ -26,6 +27,41 @@ std::string HashOf(std::string_view secret) {
 
 Status TenantGone(const std::string& tenant) {
   return Status::NotFound("tenant '" + tenant + "' does not exist", "tenant_not_found");
+}
+
+// The code point starting at s[*i], advancing *i past it; nullopt for a
+// byte sequence that is not UTF-8 (overlong forms and surrogates included).
+std::optional<char32_t> NextCodePoint(std::string_view s, size_t* i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(*i);
+  size_t len = 0;
+  char32_t cp = 0;
+  char32_t min = 0;
+  if (lead < 0x80) {
+    ++*i;
+    return lead;
+  } else if ((lead & 0xE0) == 0xC0) {
+    len = 2, cp = lead & 0x1F, min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    len = 3, cp = lead & 0x0F, min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    len = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return std::nullopt;
+  }
+  if (s.size() - *i < len) return std::nullopt;
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(*i + k) & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (byte(*i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  *i += len;
+  return cp;
+}
+
+bool IsRefusedInName(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
 }
 
 bool IsHex(std::string_view s) {
@@ -53,6 +89,19 @@ Result<Role> ParseRole(std::string_view name) {
   return Status::InvalidArgument("role must be one of read, write, admin", "invalid_role");
 }
 
+Status ValidateApiKeyName(std::string_view name) {
+  const Status bad = Status::InvalidArgument(
+      "'name' must be 1 to " + std::to_string(kMaxApiKeyNameBytes) +
+          " bytes of UTF-8 without control or bidirectional formatting characters",
+      "invalid_name");
+  if (name.empty() || name.size() > kMaxApiKeyNameBytes) return bad;
+  for (size_t i = 0; i < name.size();) {
+    std::optional<char32_t> cp = NextCodePoint(name, &i);
+    if (!cp || IsRefusedInName(*cp)) return bad;
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
                                                        const TenantRegistry* tenants,
                                                        size_t max_active_per_tenant) {
@@ -78,6 +127,9 @@ Status ApiKeyStore::Load() {
       TKV_ASSIGN_OR_RETURN(r.info.role, ParseRole(j.at("role").get<std::string>()));
       r.info.created_at_ms = j.at("created_at_ms").get<int64_t>();
       r.info.revoked_at_ms = j.at("revoked_at_ms").get<int64_t>();
+      // Absent in records of keys made without them, and before format 4.
+      if (j.contains("name")) r.info.name = j.at("name").get<std::string>();
+      if (j.contains("expires_at_ms")) r.info.expires_at_ms = j.at("expires_at_ms").get<int64_t>();
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
       r.secret_hash = std::move(*hash);
@@ -108,14 +160,17 @@ Status ApiKeyStore::Load() {
 }
 
 std::string ApiKeyStore::Serialize(const Record& r) {
-  return json{{"key_id", r.info.key_id},
-          {"tenant", r.info.tenant},
-          {"tenant_incarnation", r.info.tenant_incarnation},
-          {"role", RoleName(r.info.role)},
-          {"created_at_ms", r.info.created_at_ms},
-          {"revoked_at_ms", r.info.revoked_at_ms},
-          {"secret_sha256", crypto::HexEncode(r.secret_hash)}}
-      .dump();
+  json j = {{"key_id", r.info.key_id},
+            {"tenant", r.info.tenant},
+            {"tenant_incarnation", r.info.tenant_incarnation},
+            {"role", RoleName(r.info.role)},
+            {"created_at_ms", r.info.created_at_ms},
+            {"revoked_at_ms", r.info.revoked_at_ms},
+            {"secret_sha256", crypto::HexEncode(r.secret_hash)}};
+  // Only when set: a key without them keeps the shape it had before.
+  if (!r.info.name.empty()) j["name"] = r.info.name;
+  if (r.info.has_expiry()) j["expires_at_ms"] = r.info.expires_at_ms;
+  return j.dump();
 }
 
 Status ApiKeyStore::Persist(const Record& r) {
@@ -124,9 +179,9 @@ Status ApiKeyStore::Persist(const Record& r) {
                    "persist API key");
 }
 
-Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role) {
+Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role, const ApiKeyOptions& options) {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, tenants_->Get(tenant));
-  return Create(*t, role);
+  return Create(*t, role, options);
 }
 
 void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
@@ -150,7 +205,7 @@ Status ApiKeyStore::Reserve(const std::string& tenant) {
   return Status::Ok();
 }
 
-Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, Record* r) {
+Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, const ApiKeyOptions& options, Record* r) {
   TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
   TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
   r->info.key_id = id;
@@ -158,18 +213,24 @@ Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, Record* r) {
   r->info.tenant_incarnation = t.incarnation();
   r->info.role = role;
   r->info.created_at_ms = clock_->NowUnixMillis();
+  r->info.name = options.name;
+  r->info.expires_at_ms = options.expires_at_ms;
   r->secret_hash = HashOf(secret);
   TKV_RETURN_IF_ERROR(Persist(*r));
   return NewApiKey{r->info, "tkv_" + id + "_" + secret};
 }
 
-Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role) {
+Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role, const ApiKeyOptions& options) {
+  if (!options.name.empty()) TKV_RETURN_IF_ERROR(ValidateApiKeyName(options.name));
+  if (options.expires_at_ms != 0 && options.expires_at_ms <= clock_->NowUnixMillis()) {
+    return Status::InvalidArgument("'expires_at' must be in the future", "invalid_expires_at");
+  }
   if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
   // The cap counts creates in flight too, so it holds without keeping mu_
   // (which every authentication takes) over the fsync.
   TKV_RETURN_IF_ERROR(Reserve(t.id()));
   Record r;
-  Result<NewApiKey> out = MakeKey(t, role, &r);
+  Result<NewApiKey> out = MakeKey(t, role, options, &r);
   if (out.ok() && create_hook_for_test_) create_hook_for_test_();
   {
     // The tenant is checked again under the lock RemoveTenant takes. A
@@ -247,6 +308,8 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
                            IsHex(token.substr(5 + kIdHex));
   std::string_view secret = well_formed ? token.substr(5 + kIdHex) : token;
   const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
+  // Read before the lookup and whatever the token, like the hash above.
+  const int64_t now_ms = clock_->NowUnixMillis();
   ApiKeyInfo info;
   {
     ReaderLock lock(mu_);
@@ -262,6 +325,10 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
     return denied;
   }
   if (tenant != nullptr) *tenant = std::move(t).value();
+  // Judged on every call from the clock, so no earlier success is reused.
+  if (info.expired(now_ms)) {
+    return Status::Unauthenticated("the API key expired at its expires_at; create a new one", "key_expired");
+  }
   return info;
 }
 

@@ -7,7 +7,9 @@
 // authentication does no I/O and a revocation takes effect at once.
 // Every key is bound to the incarnation of its tenant (TenantInfo): it
 // authenticates only while that tenant exists and is not deleting, never
-// for a later tenant of the same id. Thread-safe.
+// for a later tenant of the same id. A key may carry a name (free text of a
+// tenant admin, shown in lists) and an expiry, after which it stops
+// authenticating (key_expired). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -31,6 +33,16 @@ const char* RoleName(Role r);
 // InvalidArgument("invalid_role") unless "read", "write" or "admin".
 Result<Role> ParseRole(std::string_view name);
 
+// Longest API key name, in bytes.
+inline constexpr size_t kMaxApiKeyNameBytes = 128;
+// InvalidArgument("invalid_name") unless `name` is 1 to kMaxApiKeyNameBytes
+// bytes of valid UTF-8 without control characters (U+0000..U+001F,
+// U+007F..U+009F) or bidirectional formatting characters (U+202A..U+202E,
+// U+2066..U+2069), which could make a name print as another on a terminal.
+// The name is free text otherwise: quotes, '<' and the like are kept, so
+// whatever shows it must escape it.
+Status ValidateApiKeyName(std::string_view name);
+
 struct ApiKeyInfo {
   std::string key_id;
   std::string tenant;
@@ -38,7 +50,17 @@ struct ApiKeyInfo {
   Role role = Role::kRead;
   int64_t created_at_ms = 0;
   int64_t revoked_at_ms = 0;  // 0 = active
+  std::string name;           // "" = none
+  int64_t expires_at_ms = 0;  // 0 = never; else it authenticates only before this time
   bool revoked() const { return revoked_at_ms != 0; }
+  bool has_expiry() const { return expires_at_ms != 0; }
+  bool expired(int64_t now_unix_ms) const { return has_expiry() && now_unix_ms >= expires_at_ms; }
+};
+
+// What the creator of a key chooses besides its role.
+struct ApiKeyOptions {
+  std::string name;           // "" = none; else as ValidateApiKeyName
+  int64_t expires_at_ms = 0;  // Unix ms; 0 = never; else after the engine clock's now
 };
 
 struct NewApiKey {
@@ -68,9 +90,11 @@ class ApiKeyStore {
   // before it removes the keys, so no key outlives its tenant.
   // AlreadyExists("api_key_limit") if the tenant already has
   // max_active_per_tenant active keys; concurrent creates never pass it.
-  Result<NewApiKey> Create(const Tenant& t, Role role);
+  // InvalidArgument("invalid_name") for a name ValidateApiKeyName refuses,
+  // ("invalid_expires_at") for an expiry not after the clock's now.
+  Result<NewApiKey> Create(const Tenant& t, Role role, const ApiKeyOptions& options = {});
   // The same for the live tenant of id `tenant`.
-  Result<NewApiKey> Create(const std::string& tenant, Role role);
+  Result<NewApiKey> Create(const std::string& tenant, Role role, const ApiKeyOptions& options = {});
   // Every key of the tenant, active and revoked, oldest first.
   std::vector<ApiKeyInfo> List(const std::string& tenant) const;
   // NotFound("apikey_not_found") unless the key exists and belongs to `tenant`.
@@ -79,8 +103,11 @@ class ApiKeyStore {
   Status RemoveTenant(const std::string& tenant);
   // Unauthenticated("invalid_token") for a malformed, unknown or revoked
   // token (the answer takes the same time whichever it is), and for a key
-  // whose tenant incarnation is not live. `tenant`, if given, receives the
-  // key's tenant.
+  // whose tenant incarnation is not live. Unauthenticated("key_expired")
+  // for the right secret of a key at or past its expiry by the clock: only
+  // a caller holding the secret learns that the key exists. `tenant`, if
+  // given, receives the key's tenant, also with key_expired (so the refusal
+  // is counted as that tenant's).
   Result<ApiKeyInfo> Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant = nullptr) const;
 
   // Test-only: runs inside Create after the key record is persisted and
@@ -108,7 +135,7 @@ class ApiKeyStore {
   // Counts a create of `tenant` as pending, unless the tenant is at its limit.
   Status Reserve(const std::string& tenant);
   // A new key of `t` in *r, stored; its token.
-  Result<NewApiKey> MakeKey(const Tenant& t, Role role, Record* r);
+  Result<NewApiKey> MakeKey(const Tenant& t, Role role, const ApiKeyOptions& options, Record* r);
   // Ends a pending create of `tenant`: its key is now active, or it failed.
   void EndPending(const std::string& tenant, bool stored) REQUIRES(mu_);
 

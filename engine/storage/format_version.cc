@@ -111,7 +111,8 @@ struct Step {
 
 // In order. Version 1 had no purge/ records and no "deleting" state:
 // nothing else to convert. Version 2 had no pooled tenants: 2 -> 3 only
-// records the new version.
+// records the new version. Version 3 keys have no name or expiry, which is
+// a version 4 key without them: 3 -> 4 only records the new version.
 const Step kSteps[] = {
     {1, "tenant_incarnations", &GiveTenantsIncarnations},
     {1, "api_key_incarnations", &BindApiKeys},

@@ -12,6 +12,10 @@
 //      with a prefix extractor). Nothing in a format-2 directory changes
 //      shape, so 2 -> 3 has no step; the bump makes an older binary refuse a
 //      directory that may hold pooled tenants.
+//   4  API key records may carry "name" and "expires_at_ms". A format-3
+//      record is a format-4 key without them, so 3 -> 4 has no step; the
+//      bump makes an older binary refuse a directory whose keys it would
+//      read without their expiry, and so authenticate after it.
 //
 // Every change to the shape of a persisted record bumps kCurrentFormatVersion
 // and adds a migration step from the previous version.
@@ -34,7 +38,7 @@
 
 namespace tenantkv::engine {
 
-inline constexpr int kCurrentFormatVersion = 3;
+inline constexpr int kCurrentFormatVersion = 4;
 // What a directory without the record holds (it may also be empty).
 inline constexpr int kFirstFormatVersion = 1;
 

@@ -63,6 +63,8 @@ json ApiKeyJson(const engine::ApiKeyInfo& k) {
             {"created_at", Rfc3339(k.created_at_ms)},
             {"state", k.revoked() ? "revoked" : "active"}};
   if (k.revoked()) j["revoked_at"] = Rfc3339(k.revoked_at_ms);
+  j["name"] = k.name.empty() ? json(nullptr) : json(k.name);
+  j["expires_at"] = k.has_expiry() ? json(Rfc3339Exact(k.expires_at_ms)) : json(nullptr);
   return j;
 }
 
@@ -203,11 +205,18 @@ class AdminRoutes {
       TKV_ASSIGN_OR_RETURN(tenant, engine_->tenants().Get(c.params["id"]));
     }
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-    TKV_ASSIGN_OR_RETURN(engine::Role role, ParseApiKeyCreateBody(body));
-    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(*tenant, role));
+    TKV_ASSIGN_OR_RETURN(ApiKeyCreateRequest r, ParseApiKeyCreateBody(body));
+    TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(*tenant, r.role, r.options));
+    // The name is free text: it enters the entry as a JSON string, escaped
+    // by the library, never spliced into the text.
+    const json created = ApiKeyJson(key.info);
     TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.create", tenant->id(),
-                                    json{{"key_id", key.info.key_id}, {"role", engine::RoleName(role)}}.dump()));
-    json out = ApiKeyJson(key.info);
+                                    json{{"key_id", key.info.key_id},
+                                         {"role", engine::RoleName(r.role)},
+                                         {"name", created.at("name")},
+                                         {"expires_at", created.at("expires_at")}}
+                                        .dump()));
+    json out = created;
     out["token"] = key.token;
     c.res.SetHeader("Cache-Control", "no-store");
     WriteJson(c.res, 201, out);

@@ -421,7 +421,11 @@ Status Api::RunScheduled(const Route& route, Call& call) {
 
 Status Api::Authorize(const Route& route, Call& call) {
   if (route.access == Access::kPublic) return Status::Ok();
-  TKV_ASSIGN_OR_RETURN(call.principal, auth_->Authenticate(call.req.Header("Authorization")));
+  // An expired key's refusal names its tenant (in the metrics and the
+  // access log), as a valid key refused by the rules below does.
+  Result<Principal> principal = auth_->Authenticate(call.req.Header("Authorization"), &call.principal.key_tenant);
+  if (!principal.ok()) return principal.status();
+  call.principal = std::move(principal).value();
   const Principal& p = call.principal;
   switch (route.access) {
     case Access::kPublic:

@@ -1,7 +1,5 @@
 #include "server/api/json_io.h"
 
-#include <ctime>
-
 #include "server/http/base64.h"
 #include "server/api/request_parsing.h"
 
@@ -12,15 +10,6 @@ Result<json> ParseJsonObject(const HttpRequest& req) { return ParseAdminBodyText
 void WriteJson(HttpResponse& res, int status, const json& body) {
   res.status = status;
   res.SetBody(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-std::string Rfc3339(int64_t unix_millis) {
-  std::time_t secs = static_cast<std::time_t>(unix_millis / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 json QuotaToJson(const engine::Quota& q) {

@@ -1,4 +1,4 @@
-// JSON request bodies and responses, and RFC 3339 timestamps.
+// JSON request bodies and responses (RFC 3339 timestamps: rfc3339.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@
 #include "crypto/status.h"
 #include "engine/kv/kv_types.h"
 #include "engine/quota/quota.h"
+#include "server/api/rfc3339.h"
 #include "server/http/http_message.h"
 
 namespace tenantkv::server {
@@ -23,9 +24,6 @@ Result<json> ParseJsonObject(const HttpRequest& req);
 
 // Sets status and a compact JSON body (invalid UTF-8 replaced by U+FFFD).
 void WriteJson(HttpResponse& res, int status, const json& body);
-
-// "2026-11-29T02:30:00Z" (UTC, second precision).
-std::string Rfc3339(int64_t unix_millis);
 
 // {field: value} for every quota field, in api.md's order.
 json QuotaToJson(const engine::Quota& q);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/tenants/tenant_id.h"
+#include "server/api/rfc3339.h"
 #include "server/http/base64.h"
 
 namespace tenantkv::server {
@@ -415,13 +416,30 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
   return r;
 }
 
-Result<engine::Role> ParseApiKeyCreateBody(const json& body) {
-  TKV_RETURN_IF_ERROR(CheckFields(body, {"role"}));
+Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"role", "name", "expires_at"}));
   auto role = body.find("role");
   if (role == body.end() || !role->is_string()) {
     return Status::InvalidArgument("'role' must be one of read, write, admin", "invalid_role");
   }
-  return engine::ParseRole(role->get_ref<const std::string&>());
+  ApiKeyCreateRequest r;
+  TKV_ASSIGN_OR_RETURN(r.role, engine::ParseRole(role->get_ref<const std::string&>()));
+  if (auto name = body.find("name"); name != body.end() && !name->is_null()) {
+    if (!name->is_string()) return Status::InvalidArgument("'name' must be a string", "invalid_name");
+    TKV_RETURN_IF_ERROR(engine::ValidateApiKeyName(name->get_ref<const std::string&>()));
+    r.options.name = name->get<std::string>();
+  }
+  if (auto expires = body.find("expires_at"); expires != body.end() && !expires->is_null()) {
+    const Status bad = Status::InvalidArgument(
+        "'expires_at' must be an RFC 3339 date-time in the future, such as 2030-01-31T12:00:00Z",
+        "invalid_expires_at");
+    if (!expires->is_string()) return bad;
+    std::optional<int64_t> ms = ParseRfc3339(expires->get_ref<const std::string&>());
+    // 0 would read as "never"; nothing before the epoch is in the future.
+    if (!ms || *ms <= 0) return bad;
+    r.options.expires_at_ms = *ms;
+  }
+  return r;
 }
 
 }  // namespace tenantkv::server

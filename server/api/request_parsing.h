@@ -122,7 +122,16 @@ struct TenantCreateRequest {
 // InvalidArgument("invalid_tenant_id" | "invalid_field" | "unknown_tier").
 Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 
-// POST .../apikeys: {"role": "read"|"write"|"admin"}. InvalidArgument("invalid_role").
-Result<engine::Role> ParseApiKeyCreateBody(const nlohmann::json& body);
+struct ApiKeyCreateRequest {
+  engine::Role role = engine::Role::kRead;
+  engine::ApiKeyOptions options;  // name "" and expires_at_ms 0 when absent
+};
+// POST .../apikeys: {"role": "read"|"write"|"admin", "name"?: "...",
+// "expires_at"?: "<RFC 3339>"}; null stands for an absent name or expiry.
+// InvalidArgument("invalid_role"); ("invalid_name") for a name that is not
+// a string engine::ValidateApiKeyName accepts; ("invalid_expires_at") for
+// one that is not a string ParseRfc3339 reads, or before the Unix epoch.
+// Whether the expiry is in the future is the engine's to judge (its clock).
+Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const nlohmann::json& body);
 
 }  // namespace tenantkv::server

@@ -65,7 +65,8 @@ Result<std::string> LoadOperatorToken(const std::string& env_token, const std::s
   return token;
 }
 
-Result<Principal> Authenticator::Authenticate(std::string_view header) const {
+Result<Principal> Authenticator::Authenticate(std::string_view header,
+                                              std::shared_ptr<engine::Tenant>* refused_key_tenant) const {
   if (header.empty()) {
     return Status::Unauthenticated("send Authorization: Bearer <token>", "missing_token");
   }
@@ -81,7 +82,12 @@ Result<Principal> Authenticator::Authenticate(std::string_view header) const {
   }
   if (token.rfind(kApiKeyPrefix, 0) == 0) {
     Principal p;
-    TKV_ASSIGN_OR_RETURN(engine::ApiKeyInfo key, keys_->Authenticate(token, &p.key_tenant));
+    Result<engine::ApiKeyInfo> checked = keys_->Authenticate(token, &p.key_tenant);
+    if (!checked.ok()) {
+      if (refused_key_tenant != nullptr) *refused_key_tenant = std::move(p.key_tenant);
+      return checked.status();
+    }
+    const engine::ApiKeyInfo& key = *checked;
     p.tenant = key.tenant;
     p.role = key.role;
     p.key_id = key.key_id;

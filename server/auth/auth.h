@@ -37,8 +37,11 @@ class Authenticator {
       : operator_digest_(crypto::Sha256(operator_token)), keys_(keys) {}
 
   // `authorization` is the raw header value ("" when absent).
-  // Unauthenticated("missing_token" | "invalid_token") on failure.
-  Result<Principal> Authenticate(std::string_view authorization) const;
+  // Unauthenticated("missing_token" | "invalid_token" | "key_expired") on
+  // failure. With key_expired, `refused_key_tenant` (if given) receives the
+  // key's tenant, so the refusal can be counted as that tenant's.
+  Result<Principal> Authenticate(std::string_view authorization,
+                                 std::shared_ptr<engine::Tenant>* refused_key_tenant = nullptr) const;
 
  private:
   const crypto::Sha256Digest operator_digest_;

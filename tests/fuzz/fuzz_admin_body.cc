@@ -109,8 +109,11 @@ void TenantBody(const json& body) {
 
 void ApiKeyBody(const json& body) {
   auto r = server::ParseApiKeyCreateBody(body);
-  CheckRefusal(r.status(), {"unknown_field", "invalid_role"});
-  if (r.ok()) Check(engine::RoleName(*r) == body.at("role").get<std::string>());
+  CheckRefusal(r.status(), {"unknown_field", "invalid_role", "invalid_name", "invalid_expires_at"});
+  if (!r.ok()) return;
+  Check(engine::RoleName(r->role) == body.at("role").get<std::string>());
+  Check(r->options.name.empty() || engine::ValidateApiKeyName(r->options.name).ok());
+  Check(r->options.expires_at_ms >= 0);
 }
 
 void QuotaBody(const json& body) {

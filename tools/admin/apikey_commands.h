@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,17 @@ namespace tenantkv::tools {
 // The roles a tenant API key can have.
 inline const std::vector<std::string> kApiKeyRoles = {"read", "write", "admin"};
 
-// POST /admin/v1/tenants/{tenant}/apikeys {"role":role} → the key and its
-// token, the only time the token is ever shown.
-AdminCommand ApiKeysCreate(const std::string& tenant, const std::string& role);
+// What apikeys create may add to the role; absent = not sent.
+struct ApiKeyCreateOptions {
+  std::optional<std::string> name;        // free text, shown in lists
+  std::optional<std::string> expires_at;  // RFC 3339, sent as given
+};
+
+// POST /admin/v1/tenants/{tenant}/apikeys {"role":role, "name"?,
+// "expires_at"?} → the key and its token, the only time the token is ever
+// shown.
+AdminCommand ApiKeysCreate(const std::string& tenant, const std::string& role,
+                           const ApiKeyCreateOptions& options = {});
 
 // GET /admin/v1/tenants/{tenant}/apikeys → one line per key, no secrets.
 AdminCommand ApiKeysList(const std::string& tenant);

@@ -5,7 +5,7 @@
 namespace tenantkv::tools {
 
 std::string RenderApiKeyCreated(const Json& key) {
-  std::string out = FieldTable(key, {"tenant", "key_id", "role", "created_at", "token"}).Render();
+  std::string out = FieldTable(key, {"tenant", "key_id", "name", "role", "created_at", "expires_at", "token"}).Render();
   if (FindPath(key, "token") != nullptr) {
     AppendSection(out, "", "The token is shown only this once: store it now.\n");
   }
@@ -17,9 +17,11 @@ std::string RenderApiKeyList(const Json& body) {
   const Json rows = keys != nullptr ? *keys : Json::array();
   const std::vector<Column> columns = ColumnsWithExtras(rows, {
                                                                   {"KEY_ID", "key_id"},
+                                                                  {"NAME", "name"},
                                                                   {"ROLE", "role"},
                                                                   {"STATE", "state"},
                                                                   {"CREATED_AT", "created_at"},
+                                                                  {"EXPIRES_AT", "expires_at"},
                                                               });
   return RowsTable(rows, columns).Render();
 }

@@ -426,6 +426,149 @@ TEST_F(ApiKeys, ConcurrentCreatesNeverPassTheCap) {
   EXPECT_EQ(ActiveKeys(keys(), "acme"), 10u);
 }
 
+void ExpectRefused(const Result<NewApiKey>& r, const char* reason) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
+  EXPECT_EQ(r.status().reason(), reason);
+}
+
+// Name and expiry are in the record: after a revoke and a reopen the list
+// shows them as made; a key without them keeps the old record shape.
+TEST_F(ApiKeys, NameAndExpiryRoundTripThroughTheRecord) {
+  const std::string name = "ci \"deploy\" <script>alert(1)</script> \xc3\xa9t\xc3\xa9";
+  const int64_t expires = h_.clock().NowUnixMillis() + 3'600'000;
+  auto named = keys().Create("acme", Role::kWrite, ApiKeyOptions{name, expires});
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->info.name, name);
+  EXPECT_EQ(named->info.expires_at_ms, expires);
+  NewApiKey plain = MustCreate("acme", Role::kRead);
+  h_.clock().AdvanceMillis(10);
+  ASSERT_TRUE(keys().Revoke("acme", named->info.key_id).ok());
+  h_.Close();
+  {
+    RawDb raw(h_.db_dir());
+    ASSERT_TRUE(raw.ok());
+    const auto rec = nlohmann::json::parse(RecordOf(raw, "apikey/" + named->info.key_id));
+    EXPECT_EQ(rec.at("name"), name);
+    EXPECT_EQ(rec.at("expires_at_ms"), expires);
+    const auto old_shape = nlohmann::json::parse(RecordOf(raw, "apikey/" + plain.info.key_id));
+    EXPECT_FALSE(old_shape.contains("name")) << old_shape.dump();
+    EXPECT_FALSE(old_shape.contains("expires_at_ms")) << old_shape.dump();
+  }
+  ASSERT_TRUE(h_.Open());
+  auto list = keys().List("acme");
+  ASSERT_EQ(list.size(), 2u);
+  const ApiKeyInfo& a = list[0].key_id == named->info.key_id ? list[0] : list[1];
+  const ApiKeyInfo& b = list[0].key_id == named->info.key_id ? list[1] : list[0];
+  EXPECT_EQ(a.name, name);
+  EXPECT_EQ(a.expires_at_ms, expires);
+  EXPECT_TRUE(a.revoked());
+  EXPECT_EQ(b.name, "");
+  EXPECT_FALSE(b.has_expiry());
+  EXPECT_TRUE(keys().Authenticate(plain.token).ok());
+}
+
+// A record written before names and expiries (or by a key made without
+// them) loads as a key with neither.
+TEST_F(ApiKeys, RecordsWithoutNameOrExpiryLoad) {
+  auto k = keys().Create("acme", Role::kAdmin, ApiKeyOptions{"ops", h_.clock().NowUnixMillis() + 1000});
+  ASSERT_TRUE(k.ok());
+  h_.Close();
+  {
+    RawDb raw(h_.db_dir());
+    ASSERT_TRUE(raw.ok());
+    StripField(raw, "apikey/", "name");
+    StripField(raw, "apikey/", "expires_at_ms");
+  }
+  ASSERT_TRUE(h_.Open());
+  h_.clock().AdvanceMillis(5000);
+  auto info = keys().Authenticate(k->token);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->name, "");
+  EXPECT_FALSE(info->has_expiry());
+}
+
+// Expiry is judged on the engine clock at each authentication: up to the
+// millisecond before, the key works; from expires_at on, key_expired. Only
+// the right secret learns that: a wrong one, or a revoked key, is
+// invalid_token as ever.
+TEST_F(ApiKeys, AKeyStopsAuthenticatingAtItsExpiry) {
+  const int64_t expires = h_.clock().NowUnixMillis() + 60'000;
+  auto k = keys().Create("acme", Role::kWrite, ApiKeyOptions{"", expires});
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  auto r = keys().Create("acme", Role::kWrite, ApiKeyOptions{"", expires});
+  ASSERT_TRUE(r.ok());
+  NewApiKey forever = MustCreate("acme", Role::kRead);
+  ASSERT_TRUE(keys().Revoke("acme", r->info.key_id).ok());
+  h_.clock().AdvanceMillis(59'999);
+  ASSERT_TRUE(keys().Authenticate(k->token).ok());
+  h_.clock().AdvanceMillis(1);
+  std::shared_ptr<Tenant> tenant;
+  auto expired = keys().Authenticate(k->token, &tenant);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(expired.status().reason(), "key_expired");
+  ASSERT_NE(tenant, nullptr);
+  EXPECT_EQ(tenant->id(), "acme");
+  tenant.reset();  // it must not outlive the engine reopened below
+  std::string wrong = k->token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  ExpectInvalidToken(keys().Authenticate(wrong));
+  ExpectInvalidToken(keys().Authenticate(r->token));  // revoked and expired
+  EXPECT_TRUE(keys().Authenticate(forever.token).ok());
+  // Still expired after a restart, and still listed.
+  ASSERT_TRUE(h_.Open());
+  EXPECT_EQ(keys().Authenticate(k->token).status().reason(), "key_expired");
+  EXPECT_EQ(keys().List("acme").size(), 3u);
+}
+
+TEST_F(ApiKeys, CreateRefusesABadNameOrAnExpiryNotInTheFuture) {
+  const int64_t now = h_.clock().NowUnixMillis();
+  ExpectRefused(keys().Create("acme", Role::kRead, ApiKeyOptions{"", now}), "invalid_expires_at");
+  ExpectRefused(keys().Create("acme", Role::kRead, ApiKeyOptions{"", now - 1}), "invalid_expires_at");
+  ExpectRefused(keys().Create("acme", Role::kRead, ApiKeyOptions{"a\nb", 0}), "invalid_name");
+  ExpectRefused(keys().Create("acme", Role::kRead, ApiKeyOptions{std::string(129, 'x'), 0}), "invalid_name");
+  EXPECT_TRUE(keys().List("acme").empty());
+  EXPECT_TRUE(keys().Create("acme", Role::kRead, ApiKeyOptions{std::string(128, 'x'), now + 1}).ok());
+}
+
+TEST(ApiKeyName, AcceptsPrintableUtf8Only) {
+  struct Case {
+    std::string name;
+    bool ok;
+  };
+  const std::vector<Case> cases = {
+      {"deploy", true},
+      {"<script>alert(1)</script>", true},
+      {"it's \"quoted\" \\ back", true},
+      {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", true},  // é € and a 4-byte emoji
+      {std::string(128, 'n'), true},
+      {"", false},
+      {std::string(129, 'n'), false},
+      {std::string(127, 'n') + "\xc3\xa9", false},  // 129 bytes
+      {std::string("a\0b", 3), false},
+      {"tab\there", false},
+      {"esc\x1b[31m", false},
+      {"del\x7f", false},
+      {"c1 \xc2\x85", false},          // U+0085 NEL
+      {"bidi \xe2\x80\xae", false},   // U+202E
+      {"isolate \xe2\x81\xa6", false},  // U+2066
+      {"\xc3", false},                  // truncated
+      {"\xc0\xaf", false},             // overlong '/'
+      {"\xed\xa0\x80", false},         // a surrogate
+      {"\xf4\x90\x80\x80", false},     // above U+10FFFF
+      {"\xff", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::PrintToString(c.name));
+    Status s = ValidateApiKeyName(c.name);
+    EXPECT_EQ(s.ok(), c.ok) << s.ToString();
+    if (!c.ok) {
+      EXPECT_EQ(s.reason(), "invalid_name");
+    }
+  }
+}
+
 TEST(ApiKeyRole, ParsesNames) {
   for (Role r : {Role::kRead, Role::kWrite, Role::kAdmin}) {
     SCOPED_TRACE(RoleName(r));

@@ -224,9 +224,9 @@ TEST(FormatVersion, AMigrationInterruptedBetweenStepsCompletesAtTheNextOpen) {
 }
 
 // Format 2 had no pooled tier: no p.* column families, no pool/ record,
-// no "pool:" placements. Its migration only records format 3; the pooled
-// column families are made by the open, and its tenants read back.
-TEST(FormatVersion, AFormat2DirectoryOpensAsFormat3WithThePooledTierAdded) {
+// no "pool:" placements. Its migration only records the current format;
+// the pooled column families are made by the open, and its tenants read back.
+TEST(FormatVersion, AFormat2DirectoryOpensWithThePooledTierAdded) {
   testutil::EngineHarness h;
   ASSERT_TRUE(h.Open());
   ASSERT_TRUE(h->CreateTenant("acme", "standard").ok());
@@ -252,14 +252,46 @@ TEST(FormatVersion, AFormat2DirectoryOpensAsFormat3WithThePooledTierAdded) {
   }
   ASSERT_TRUE(h.Open());
   EXPECT_EQ(h->format().found, 2);
-  EXPECT_EQ(h->format().now, 3);
+  EXPECT_EQ(h->format().now, kCurrentFormatVersion);
   EXPECT_TRUE(h->format().migrated());
   EXPECT_EQ(h.Store("acme").Get("greeting")->value, "hello");
   ASSERT_TRUE(h->CreateTenant("trial", "free").ok());
   EXPECT_EQ(TierOfPlacement(h->tenants().Get("trial").value()->Info().placement), Tier::kPooled);
   ASSERT_TRUE(h.Store("trial").Put("k", "v", {}).ok());
   h.Close();
-  EXPECT_EQ(ReadSystem(h.db_dir(), kFormatVersionKey), "3");
+  EXPECT_EQ(ReadSystem(h.db_dir(), kFormatVersionKey), std::to_string(kCurrentFormatVersion));
+}
+
+// Format 3 API key records have no name or expiry: the migration to 4 only
+// records the version, and such a key goes on authenticating with neither.
+TEST(FormatVersion, AFormat3DirectoryOpensAsFormat4WithItsKeysUnnamedAndNotExpiring) {
+  testutil::EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "standard").ok());
+  auto key = h->api_keys().Create("acme", Role::kWrite);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  h.Close();
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.ok());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    ASSERT_TRUE(raw.db()->Put(wo, raw.SystemCf(), kFormatVersionKey, "3").ok());
+  }
+  const std::string record = ReadSystem(h.db_dir(), std::string(kApiKeyPrefix) + key->info.key_id);
+  EXPECT_EQ(record.find("name"), std::string::npos) << record;
+  EXPECT_EQ(record.find("expires_at"), std::string::npos) << record;
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h->format().found, 3);
+  EXPECT_EQ(h->format().now, 4);
+  auto info = h->api_keys().Authenticate(key->token);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->name, "");
+  EXPECT_FALSE(info->has_expiry());
+  h.clock().AdvanceMillis(int64_t{10} * 365 * 24 * 3600 * 1000);
+  EXPECT_TRUE(h->api_keys().Authenticate(key->token).ok());
+  h.Close();
+  EXPECT_EQ(ReadSystem(h.db_dir(), kFormatVersionKey), "4");
 }
 
 }  // namespace

@@ -417,5 +417,80 @@ TEST_F(AdminApi, TheTierIsChosenAtCreateShownAndValidated) {
   EXPECT_EQ(got.body, "hello");
 }
 
+// The fake clock starts at 2026-09-21T14:13:20Z. A key made with an expiry a
+// minute ahead works until it, then gets 401 key_expired (counted as its
+// tenant's), while a wrong secret for its id stays invalid_token.
+TEST_F(AdminApi, AKeyPastItsExpiryGets401KeyExpired) {
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"acme"})").status, 201);
+  auto made = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator,
+                   R"({"role":"write","name":"nightly job","expires_at":"2026-09-21T14:14:20.500Z"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const json key = json::parse(made.body);
+  EXPECT_EQ(key["name"], "nightly job");
+  EXPECT_EQ(key["expires_at"], "2026-09-21T14:14:20.500Z");
+  const std::string token = key["token"].get<std::string>();
+  auto plain = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator, R"({"role":"read"})");
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  EXPECT_TRUE(json::parse(plain.body)["name"].is_null());
+  EXPECT_TRUE(json::parse(plain.body)["expires_at"].is_null());
+
+  EXPECT_EQ(Call("PUT", "/v1/kv/k", token, "v").status, 201);
+  h_.clock().AdvanceMillis(60'499);
+  EXPECT_EQ(Call("GET", "/v1/kv/k", token).status, 200);
+  h_.clock().AdvanceMillis(1);
+  for (const char* target : {"/v1/kv/k", "/v1/usage", "/admin/v1/tenants/acme/apikeys"}) {
+    SCOPED_TRACE(target);
+    auto refused = Call("GET", target, token);
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_EQ(CodeOf(refused), "key_expired");
+    EXPECT_EQ(refused.Header("Content-Type"), "application/problem+json");
+    EXPECT_EQ(refused.Header("WWW-Authenticate"), "Bearer realm=\"tenantkv\"");
+  }
+  std::string wrong = token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  EXPECT_EQ(CodeOf(Call("GET", "/v1/kv/k", wrong)), "invalid_token");
+  EXPECT_EQ(Call("GET", "/v1/kv/k", json::parse(plain.body)["token"].get<std::string>()).status, 200);
+
+  // Counted as acme's refusals, where an unknown token is anonymous.
+  auto metrics = Call("GET", "/metrics", kOperator);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find(
+                R"(tenantkv_requests_total{tenant="acme",method="GET",route="/v1/kv/{*key}",code="401"} 1)"),
+            std::string::npos)
+      << metrics.body.substr(0, 3000);
+  EXPECT_NE(metrics.body.find(R"(tenantkv_requests_total{tenant="-",method="GET",route="/v1/kv/{*key}",code="401"} 1)"),
+            std::string::npos)
+      << metrics.body.substr(0, 3000);
+
+  // Still listed, with its expiry, to the operator.
+  auto listed = json::parse(Call("GET", "/admin/v1/tenants/acme/apikeys", kOperator).body);
+  ASSERT_EQ(listed["keys"].size(), 2u);
+  for (const auto& k : listed["keys"]) {
+    if (k["key_id"] != key["key_id"]) continue;
+    EXPECT_EQ(k["expires_at"], "2026-09-21T14:14:20.500Z");
+    EXPECT_EQ(k["name"], "nightly job");
+    EXPECT_EQ(k["state"], "active");
+  }
+}
+
+TEST_F(AdminApi, AnExpiryNotInTheFutureIsRefusedAndNothingIsMade) {
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"acme"})").status, 201);
+  for (const char* body : {R"({"role":"read","expires_at":"2026-09-21T14:13:20Z"})",
+                           R"({"role":"read","expires_at":"2026-09-21T14:13:19.999Z"})",
+                           R"({"role":"read","expires_at":"2020-01-01T00:00:00Z"})"}) {
+    SCOPED_TRACE(body);
+    auto refused = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator, body);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(CodeOf(refused), "invalid_expires_at");
+  }
+  EXPECT_TRUE(json::parse(Call("GET", "/admin/v1/tenants/acme/apikeys", kOperator).body)["keys"].empty());
+  auto audit = json::parse(Call("GET", "/admin/v1/audit?tenant=acme", kOperator).body);
+  for (const auto& e : audit["entries"]) EXPECT_NE(e["action"], "apikey.create") << e.dump();
+  EXPECT_EQ(Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator,
+                 R"({"role":"read","expires_at":"2026-09-21T14:13:20.001Z"})")
+                .status,
+            201);
+}
+
 }  // namespace
 }  // namespace tenantkv::server

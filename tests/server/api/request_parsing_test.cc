@@ -15,6 +15,47 @@ using nlohmann::json;
 
 std::string CodeOf(const Status& s) { return s.ok() ? "ok" : s.reason(); }
 
+TEST(ParseApiKeyCreateBody, NameAndExpiry) {
+  auto plain = ParseApiKeyCreateBody(json::parse(R"({"role":"read"})"));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->options.name, "");
+  EXPECT_EQ(plain->options.expires_at_ms, 0);
+  auto nulls = ParseApiKeyCreateBody(json::parse(R"({"role":"read","name":null,"expires_at":null})"));
+  ASSERT_TRUE(nulls.ok()) << nulls.status().ToString();
+  EXPECT_EQ(nulls->options.name, "");
+  EXPECT_EQ(nulls->options.expires_at_ms, 0);
+  auto full = ParseApiKeyCreateBody(json::parse(
+      R"({"role":"write","name":"ci \"deploy\" <script>","expires_at":"2030-01-31T12:00:00.250+01:00"})"));
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(full->role, engine::Role::kWrite);
+  EXPECT_EQ(full->options.name, "ci \"deploy\" <script>");
+  EXPECT_EQ(full->options.expires_at_ms, 1'896'087'600'250);  // 11:00:00.250Z
+  struct Case {
+    const char* body;
+    const char* code;
+  };
+  const std::vector<Case> refused = {
+      {R"({"role":"read","name":7})", "invalid_name"},
+      {R"({"role":"read","name":["a"]})", "invalid_name"},
+      {R"({"role":"read","name":""})", "invalid_name"},
+      {R"({"role":"read","name":"a\u0007b"})", "invalid_name"},
+      {R"({"role":"read","name":"a\u202eb"})", "invalid_name"},
+      {R"({"role":"read","expires_at":1896609600})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":true})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":"tomorrow"})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":"2030-01-31"})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":"2030-01-31T12:00:00"})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":"1969-12-31T23:59:59Z"})", "invalid_expires_at"},
+      {R"({"role":"read","expires_at":"1970-01-01T00:00:00Z"})", "invalid_expires_at"},
+      {R"({"role":"read","label":"x"})", "unknown_field"},
+      {R"({"role":"root","name":"ok"})", "invalid_role"},
+  };
+  for (const Case& c : refused) {
+    SCOPED_TRACE(c.body);
+    EXPECT_EQ(CodeOf(ParseApiKeyCreateBody(json::parse(c.body)).status()), c.code);
+  }
+}
+
 TEST(ParseJsonObjectText, ObjectsOnly) {
   EXPECT_TRUE(ParseJsonObjectText(R"({"a":1})").ok());
   for (const char* body : {"", "[]", "1", "{", "\"x\"", "{\"a\":1}x", "{\"a\":\"\xff\"}"}) {
@@ -338,7 +379,7 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"POOLED"})")).status()), "unknown_tier");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":1})")).status()), "invalid_field");
 
-  EXPECT_EQ(*ParseApiKeyCreateBody(json::parse(R"({"role":"admin"})")), engine::Role::kAdmin);
+  EXPECT_EQ(ParseApiKeyCreateBody(json::parse(R"({"role":"admin"})"))->role, engine::Role::kAdmin);
   EXPECT_EQ(CodeOf(ParseApiKeyCreateBody(json::parse(R"({"role":"root"})")).status()), "invalid_role");
   EXPECT_EQ(CodeOf(ParseApiKeyCreateBody(json::parse(R"({})")).status()), "invalid_role");
 

@@ -83,7 +83,7 @@ TEST_F(AuditApiTest, ActionsAppearInOrderWithTheirActorAndNoSecrets) {
       EXPECT_EQ(e[i]["prev_hash"], e[i - 1]["hash"]);
     }
   }
-  EXPECT_EQ(e[2]["details"], (json{{"key_id", reader_id}, {"role", "read"}}));
+  EXPECT_EQ(e[2]["details"], (json{{"key_id", reader_id}, {"role", "read"}, {"name", nullptr}, {"expires_at", nullptr}}));
   EXPECT_EQ(e[3]["details"]["changes"]["requests_per_sec"][1], 50);
   EXPECT_TRUE(e[7]["details"]["key_versions"].is_array());
 

@@ -152,6 +152,39 @@ TEST_P(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // B's key still works
 }
 
+// Names and expiries do not open another tenant's keys either: A's admin
+// key cannot make a named or expiring key of B, and neither tenant's list
+// shows the other's names.
+TEST_P(CrossTenantTest, NamedAndExpiringKeysStayInTheirTenant) {
+  const std::string named = R"({"role":"admin","name":"alpha's bot","expires_at":"2099-01-01T00:00:00Z"})";
+  auto refused = server_.Post("/admin/v1/tenants/beta/apikeys", named, a_);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(json::parse(refused->body)["code"], "forbidden");
+  auto beta_keys = json::parse(server_.Get("/admin/v1/tenants/beta/apikeys", b_)->body)["keys"];
+  ASSERT_EQ(beta_keys.size(), 1u);  // its fixture key only
+  ASSERT_EQ(server_.Post("/admin/v1/tenants/alpha/apikeys", named, a_)->status, 201);
+  auto b_named = server_.Post("/admin/v1/tenants/beta/apikeys", R"({"role":"read","name":"beta's reader"})", b_);
+  ASSERT_EQ(b_named->status, 201);
+  const std::string b_named_id = json::parse(b_named->body)["key_id"];
+  const json alpha_keys = json::parse(server_.Get("/admin/v1/tenants/alpha/apikeys", a_)->body)["keys"];
+  for (const auto& k : alpha_keys) {
+    EXPECT_NE(k["name"], "beta's reader") << k.dump();
+    EXPECT_EQ(k["tenant"], "alpha");
+  }
+  beta_keys = json::parse(server_.Get("/admin/v1/tenants/beta/apikeys", b_)->body)["keys"];
+  for (const auto& k : beta_keys) {
+    EXPECT_NE(k["name"], "alpha's bot") << k.dump();
+    EXPECT_EQ(k["tenant"], "beta");
+  }
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/beta/apikeys/" + b_named_id, a_)->status, 403);
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/alpha/apikeys/" + b_named_id, a_)->status, 404);
+  // A's audit view does not show B's key names.
+  auto audit = server_.Get("/admin/v1/audit?tenant=alpha", a_);
+  ASSERT_EQ(audit->status, 200);
+  EXPECT_EQ(audit->body.find("beta's reader"), std::string::npos);
+  EXPECT_NE(audit->body.find("alpha's bot"), std::string::npos);
+}
+
 TEST_P(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
   const std::string plan = json::parse(server_.Get("/admin/v1/tenants/alpha", server_.operator_token())->body)["plan"];
   const std::string other_plan = plan == "free" ? "premium" : "free";

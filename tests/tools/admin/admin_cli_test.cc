@@ -438,9 +438,39 @@ TEST(ApiKeyView, ListShowsOneLinePerKey) {
       {"key_id":"k1","role":"read","created_at":"2026-11-29T02:30:00Z","state":"active"},
       {"key_id":"k2","role":"admin","created_at":"2026-11-29T03:00:00Z","state":"revoked"}]})");
   EXPECT_EQ(RenderApiKeyList(body),
-            "KEY_ID  ROLE   STATE    CREATED_AT\n"
-            "k1      read   active   2026-11-29T02:30:00Z\n"
-            "k2      admin  revoked  2026-11-29T03:00:00Z\n");
+            "KEY_ID  NAME  ROLE   STATE    CREATED_AT            EXPIRES_AT\n"
+            "k1      -     read   active   2026-11-29T02:30:00Z  -\n"
+            "k2      -     admin  revoked  2026-11-29T03:00:00Z  -\n");
+}
+
+TEST(ApiKeyView, ListShowsNamesAndExpiries) {
+  const Json body = Json::parse(R"({"keys":[
+      {"key_id":"k1","name":"ci <deploy>","role":"write","created_at":"2026-11-29T02:30:00Z","state":"active",
+       "expires_at":"2027-01-01T00:00:00Z"},
+      {"key_id":"k2","name":null,"role":"read","created_at":"2026-11-29T03:00:00Z","state":"active",
+       "expires_at":null}]})");
+  EXPECT_EQ(RenderApiKeyList(body),
+            "KEY_ID  NAME         ROLE   STATE   CREATED_AT            EXPIRES_AT\n"
+            "k1      ci <deploy>  write  active  2026-11-29T02:30:00Z  2027-01-01T00:00:00Z\n"
+            "k2      -            read   active  2026-11-29T03:00:00Z  -\n");
+}
+
+TEST(ApiKeyView, CreatedShowsNameAndExpiry) {
+  const Json key = Json::parse(R"({"key_id":"k_7f3a","token":"tkv_secret123","role":"write","name":"ci",
+                                   "tenant":"acme","created_at":"2026-11-29T02:30:00Z",
+                                   "expires_at":"2027-01-01T00:00:00.500Z","state":"active"})");
+  EXPECT_EQ(RenderApiKeyCreated(key),
+            "FIELD       VALUE\n"
+            "tenant      acme\n"
+            "key_id      k_7f3a\n"
+            "name        ci\n"
+            "role        write\n"
+            "created_at  2026-11-29T02:30:00Z\n"
+            "expires_at  2027-01-01T00:00:00.500Z\n"
+            "token       tkv_secret123\n"
+            "state       active\n"
+            "\n"
+            "The token is shown only this once: store it now.\n");
 }
 
 TEST(UsageView, ShowsQuotaTableAndStorageForecast) {
@@ -615,6 +645,11 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsResume("acme"), "POST", "/admin/v1/tenants/acme/resume", ""},
       {ApiKeysCreate("acme", "write"), "POST", "/admin/v1/tenants/acme/apikeys",
        R"({"role":"write"})"},
+      {ApiKeysCreate("acme", "read", {"ci \"deploy\"", "2030-01-31T12:00:00Z"}), "POST",
+       "/admin/v1/tenants/acme/apikeys",
+       R"({"role":"read","name":"ci \"deploy\"","expires_at":"2030-01-31T12:00:00Z"})"},
+      {ApiKeysCreate("acme", "read", {std::nullopt, "2030-01-31T12:00:00+01:00"}), "POST",
+       "/admin/v1/tenants/acme/apikeys", R"({"role":"read","expires_at":"2030-01-31T12:00:00+01:00"})"},
       {ApiKeysList("acme"), "GET", "/admin/v1/tenants/acme/apikeys", ""},
       {ApiKeysRevoke("acme", "k 1"), "DELETE", "/admin/v1/tenants/acme/apikeys/k%201", ""},
       {QuotaShow("acme"), "GET", "/admin/v1/tenants/acme/quota", ""},
@@ -835,6 +870,17 @@ TEST(CommandLine, ParsesGlobalsAndCommand) {
   EXPECT_EQ(inv.command.request.body->dump(), R"({"role":"read"})");
 }
 
+TEST(CommandLine, ApiKeyCreateTakesNameAndExpiry) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "apikeys", "create", "acme", "--role", "write", "--name",
+                             "nightly <job>", "--expires-at", "2030-01-31T12:00:00Z"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_EQ(parsed.invocation->command.request.body->dump(),
+            R"({"role":"write","name":"nightly <job>","expires_at":"2030-01-31T12:00:00Z"})");
+  ParsedArgs without = Parse({"--server", "http://h:1", "apikeys", "create", "acme", "--role", "write"});
+  ASSERT_TRUE(without.invocation) << without.output;
+  EXPECT_EQ(without.invocation->command.request.body->dump(), R"({"role":"write"})");
+}
+
 TEST(CommandLine, GlobalOptionsMayFollowTheCommand) {
   ParsedArgs parsed = Parse({"tenants", "show", "acme", "--server", "http://h:1", "--json"});
   ASSERT_TRUE(parsed.invocation) << parsed.output;
@@ -852,6 +898,7 @@ TEST(CommandLine, UsageErrorsExitTwoWithOneLine) {
       {"--server", "http://h:1", "tenants", "show", ""},     // empty id
       {"--server", "http://h:1", "apikeys", "create", "a"},  // no --role
       {"--server", "http://h:1", "apikeys", "create", "a", "--role", "root"},
+      {"--server", "http://h:1", "apikeys", "create", "a", "--role", "read", "--expires-at"},  // no value
       {"--server", "http://h:1", "--timeout", "0", "health"},
       {"--server", "http://h:1", "tenants", "delete", "acme"},  // no --yes
       {"--server", "http://h:1", "tenants", "frobnicate"},

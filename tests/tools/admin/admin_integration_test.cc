@@ -165,6 +165,33 @@ TEST_F(AdminCliTest, ApiKeysAndUsage) {
   EXPECT_NE(Admin("apikeys list acme").out.find("revoked"), std::string::npos);
 }
 
+TEST_F(AdminCliTest, ApiKeysCreateWithNameAndExpiry) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  CliRun made = Admin("apikeys create acme --role read --name 'ci \"deploy\" <bot>' --expires-at 2099-01-01T00:00:00Z");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.out.find("name        ci \"deploy\" <bot>\n"), std::string::npos) << made.out;
+  EXPECT_NE(made.out.find("expires_at  2099-01-01T00:00:00Z\n"), std::string::npos) << made.out;
+  CliRun keys = Admin("apikeys list acme");
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  EXPECT_NE(keys.out.find("EXPIRES_AT"), std::string::npos) << keys.out;
+  EXPECT_NE(keys.out.find("ci \"deploy\" <bot>"), std::string::npos) << keys.out;
+  EXPECT_NE(keys.out.find("2099-01-01T00:00:00Z"), std::string::npos) << keys.out;
+  CliRun listed = Admin("--json apikeys list acme");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(json::parse(listed.out)["keys"][0]["name"], "ci \"deploy\" <bot>");
+
+  CliRun past = Admin("apikeys create acme --role read --expires-at 2001-01-01T00:00:00Z");
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_NE(past.err.find("invalid_expires_at"), std::string::npos) << past.err;
+  CliRun sloppy = Admin("apikeys create acme --role read --expires-at 'next tuesday'");
+  EXPECT_EQ(sloppy.exit_code, 1);
+  EXPECT_NE(sloppy.err.find("invalid_expires_at"), std::string::npos) << sloppy.err;
+  CliRun empty = Admin("apikeys create acme --role read --name ''");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("invalid_name"), std::string::npos) << empty.err;
+  EXPECT_EQ(json::parse(Admin("--json apikeys list acme").out)["keys"].size(), 1u);
+}
+
 TEST_F(AdminCliTest, QuotaShowSetHistoryRevert) {
   ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
   CliRun shown = Admin("--json quota show acme");

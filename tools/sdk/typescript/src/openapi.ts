@@ -822,7 +822,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "bad_framing" | "length_required" | "bad_encoding" | "invalid_key" | "key_too_long" | "invalid_ttl" | "bad_precondition" | "invalid_limit" | "invalid_parameter" | "malformed_json" | "unknown_field" | "invalid_batch" | "invalid_tenant_id" | "unknown_plan" | "invalid_field" | "invalid_role" | "invalid_quota" | "invalid_version" | "invalid_plan" | "missing_token" | "invalid_token" | "operator_only" | "forbidden" | "tenant_token_required" | "insufficient_role" | "tenant_suspended" | "outside_plan_range" | "client_cert_required" | "not_found" | "route_not_found" | "tenant_not_found" | "apikey_not_found" | "quota_not_found" | "version_not_found" | "plan_not_found" | "method_not_allowed" | "tenant_exists" | "api_key_limit" | "precondition_failed" | "value_too_large" | "payload_too_large" | "batch_exceeds_burst" | "response_too_large" | "uri_too_long" | "auth_backoff" | "rate_limited" | "concurrency_limit" | "io_quota" | "storage_quota" | "draining" | "too_many_connections" | "queue_full" | "deadline" | "storage_busy" | "storage_full" | "key_unavailable" | "key_exhausted" | "decrypt_failed" | "bad_envelope" | "key_destroyed" | "storage_corruption" | "data_loss" | "storage_error" | "storage_invalid_argument" | "crypto_error" | "internal" | "audit_write_failed" | "backup_in_progress" | "bad_handover" | "body_too_slow" | "expectation_failed" | "export_checksum_mismatch" | "export_corrupt" | "export_undecryptable" | "handover_mismatch" | "handover_undecryptable" | "head_timeout" | "headers_too_large" | "invalid_dir" | "invalid_since" | "rotation_in_progress" | "shutting_down" | "tenant_busy" | "unexpected_body" | "unknown_method" | "unsupported_transfer_encoding" | "weak_passphrase";
+            code: "bad_request" | "bad_framing" | "length_required" | "bad_encoding" | "invalid_key" | "key_too_long" | "invalid_ttl" | "bad_precondition" | "invalid_limit" | "invalid_parameter" | "malformed_json" | "unknown_field" | "invalid_batch" | "invalid_tenant_id" | "unknown_plan" | "invalid_field" | "invalid_role" | "invalid_name" | "invalid_expires_at" | "invalid_quota" | "invalid_version" | "invalid_plan" | "missing_token" | "invalid_token" | "key_expired" | "operator_only" | "forbidden" | "tenant_token_required" | "insufficient_role" | "tenant_suspended" | "outside_plan_range" | "client_cert_required" | "not_found" | "route_not_found" | "tenant_not_found" | "apikey_not_found" | "quota_not_found" | "version_not_found" | "plan_not_found" | "method_not_allowed" | "tenant_exists" | "api_key_limit" | "precondition_failed" | "value_too_large" | "payload_too_large" | "batch_exceeds_burst" | "response_too_large" | "uri_too_long" | "auth_backoff" | "rate_limited" | "concurrency_limit" | "io_quota" | "storage_quota" | "draining" | "too_many_connections" | "queue_full" | "deadline" | "storage_busy" | "storage_full" | "key_unavailable" | "key_exhausted" | "decrypt_failed" | "bad_envelope" | "key_destroyed" | "storage_corruption" | "data_loss" | "storage_error" | "storage_invalid_argument" | "crypto_error" | "internal" | "audit_write_failed" | "backup_in_progress" | "bad_handover" | "body_too_slow" | "expectation_failed" | "export_checksum_mismatch" | "export_corrupt" | "export_undecryptable" | "handover_mismatch" | "handover_undecryptable" | "head_timeout" | "headers_too_large" | "invalid_dir" | "invalid_since" | "rotation_in_progress" | "shutting_down" | "tenant_busy" | "unexpected_body" | "unknown_method" | "unsupported_transfer_encoding" | "weak_passphrase";
         };
         Status: {
             status: string;
@@ -939,8 +939,15 @@ export interface components {
             key_id: string;
             tenant: components["schemas"]["TenantIdString"];
             role: components["schemas"]["Role"];
+            /** @description The name given at create, as given (free text: escape it where it is displayed); null when none was. */
+            name: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When the key stops authenticating (401 key_expired), with the milliseconds it was given; null = never. An expired key keeps state active until it is revoked.
+             */
+            expires_at: string | null;
             /** @enum {string} */
             state: "active" | "revoked";
             /**
@@ -1236,7 +1243,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description missing_token or invalid_token. */
+        /** @description missing_token, invalid_token, or key_expired (an API key past its expires_at). */
         Unauthenticated: {
             headers: {
                 /** @example Bearer realm="tenantkv" */
@@ -2389,6 +2396,14 @@ export interface operations {
             content: {
                 "application/json": {
                     role: components["schemas"]["Role"];
+                    /** @description Optional free text shown in lists: 1 to 128 bytes of UTF-8 (maxLength counts characters; the server counts bytes) without control characters (U+0000-U+001F, U+007F-U+009F) or bidirectional formatting characters (U+202A-U+202E, U+2066-U+2069); null or absent = none. Otherwise 400 invalid_name. */
+                    name?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description Optional RFC 3339 date-time with an offset, later than the server's clock; from then on the key gets 401 key_expired. Digits past the millisecond are dropped; no leap second. null or absent = never. Otherwise 400 invalid_expires_at.
+                     * @example 2030-01-31T12:00:00Z
+                     */
+                    expires_at?: string | null;
                 };
             };
         };
