@@ -335,7 +335,10 @@ TEST(ParseTenantListQuery, PageAndFilters) {
   EXPECT_EQ(CodeOf(ParseTenantListQuery({{"tier", "nope"}}).status()), "unknown_tier");
   EXPECT_EQ(CodeOf(ParseTenantListQuery({{"state", "Active"}}).status()), "invalid_parameter");
   EXPECT_EQ(CodeOf(ParseTenantListQuery({{"limit", "0"}}).status()), "invalid_limit");
-  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"prefix", "a"}}).status()), "invalid_parameter");
+  EXPECT_EQ(ParseTenantListQuery({{"prefix", "a"}})->prefix, "a");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"prefix", "A"}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"prefix", ""}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseTenantListQuery({{"tenant", "a"}}).status()), "invalid_parameter");
 }
 
 TEST(ApplyQuotaFields, OverlaysIntegersOnly) {
