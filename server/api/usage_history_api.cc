@@ -20,8 +20,14 @@ Status WriteHistory(engine::Engine* engine, engine::Tenant& t, Call& c) {
   const int64_t stored = t.store().GetUsage().logical_bytes;
   // A deleting tenant has no history: its answer is all zeros.
   const std::shared_ptr<engine::UsageHistory> h = engine->usage_histories().Of(t, now_ms);
-  const engine::UsageSeries s =
+  engine::UsageSeries s =
       h ? h->Series(window, now_ms, stored) : engine::UsageHistory().Series(window, now_ms, stored);
+  // Stored bytes are carried back before the first step the history knows;
+  // a step that ended before the tenant was made stored nothing.
+  const int64_t created_ms = t.Info().created_at_ms;
+  for (size_t i = 0; i < s.storage_bytes.size(); ++i) {
+    if (s.start_ms + static_cast<int64_t>(i + 1) * s.step_ms <= created_ms) s.storage_bytes[i] = 0;
+  }
   json throttled = json::object();
   for (const auto& [reason, counts] : s.throttled) {
     if (reason < 0 || static_cast<size_t>(reason) >= kThrottleReasons) continue;

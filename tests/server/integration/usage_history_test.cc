@@ -96,6 +96,8 @@ TEST_F(UsageHistoryApiTest, CallsAndBytesAreCounted) {
     EXPECT_GE(Total(s["write_bytes"]), 3000) << window;
     EXPECT_GE(Total(s["read_bytes"]), 2000) << window;
     EXPECT_GE(s["storage_bytes"].back().get<int64_t>(), 3000) << window;
+    // The tenant was made a moment ago: before that it stored nothing.
+    EXPECT_EQ(s["storage_bytes"].front(), 0) << window;
     EXPECT_TRUE(s["throttled"].empty()) << s["throttled"].dump();
   }
   // The other tenant saw none of it.
