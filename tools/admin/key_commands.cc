@@ -6,7 +6,6 @@
 #include "tools/admin/json_table.h"
 #include "tools/admin/key_view.h"
 #include "tools/admin/paged_list.h"
-#include "tools/admin/percent_encoding.h"
 #include "tools/admin/problem_details.h"
 
 namespace tenantkv::tools {
@@ -77,20 +76,9 @@ AdminCommand KeysRotationPolicy() {
 }
 
 AdminCommand KeysSchedule(const KeyScheduleOptions& options) {
-  std::string query;  // without the cursor: later pages (--all) add their own
-  auto add = [&query](const char* name, const std::optional<std::string>& value) {
-    if (value) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + EncodePathSegment(*value);
-  };
-  add("due_within_days", options.due_within_days);
-  add("limit", options.limit);
-  const std::string pages = "/admin/v1/keys/schedule" + query;
-  std::string first = pages;
-  if (options.start_after) {
-    first += (query.empty() ? "?" : "&") + std::string("start_after=") + EncodePathSegment(*options.start_after);
-  }
-  AdminCommand c{{"GET", first, std::nullopt}, RenderKeySchedule};
-  if (options.all) c.follow_up = FollowPages(pages, "tenants");
-  return c;
+  return PagedListCommand("/admin/v1/keys/schedule",
+                          {{"due_within_days", options.due_within_days}, {"limit", options.limit}},
+                          options.start_after, options.all, "tenants", RenderKeySchedule);
 }
 
 Result<AdminCommand> KeysRotateFor(const std::optional<std::string>& id, bool all, bool due) {

@@ -54,4 +54,19 @@ std::function<Result<Json>(const Json& first, HttpTransport& transport)> FollowP
   };
 }
 
+AdminCommand PagedListCommand(const std::string& path, const QueryParams& params,
+                              const std::optional<std::string>& start_after, bool all, std::string items,
+                              Renderer render) {
+  std::string query;  // without the cursor: later pages (all) add their own
+  for (const auto& [name, value] : params) {
+    if (value) query += (query.empty() ? "?" : "&") + name + "=" + EncodePathSegment(*value);
+  }
+  const std::string pages = path + query;
+  std::string first = pages;
+  if (start_after) first += (query.empty() ? "?" : "&") + std::string("start_after=") + EncodePathSegment(*start_after);
+  AdminCommand c{{"GET", first, std::nullopt}, std::move(render)};
+  if (all) c.follow_up = FollowPages(pages, std::move(items));
+  return c;
+}
+
 }  // namespace tenantkv::tools

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "crypto/status.h"
+#include "tools/admin/admin_command.h"
 #include "tools/admin/http_transport.h"
 
 namespace tenantkv::tools {
@@ -21,5 +25,13 @@ namespace tenantkv::tools {
 // or a cursor that does not move on.
 std::function<Result<Json>(const Json& first, HttpTransport& transport)> FollowPages(std::string path,
                                                                                     std::string items);
+
+// GET of the list at `path` with the `params` that are set (in order,
+// percent-encoded, kept on every page), its first page starting after
+// `start_after` when given; with `all`, FollowPages over `items`.
+using QueryParams = std::vector<std::pair<std::string, std::optional<std::string>>>;
+AdminCommand PagedListCommand(const std::string& path, const QueryParams& params,
+                              const std::optional<std::string>& start_after, bool all, std::string items,
+                              Renderer render);
 
 }  // namespace tenantkv::tools

@@ -81,25 +81,13 @@ AdminCommand TenantsCreate(const std::string& id, const std::optional<std::strin
 }
 
 AdminCommand TenantsList(const TenantListOptions& options) {
-  // The query without the cursor: later pages (--all) add their own.
-  std::string query;
-  auto add = [&query](const char* name, const std::optional<std::string>& value) {
-    if (!value) return;
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + EncodePathSegment(*value);
-  };
-  add("limit", options.limit);
-  add("prefix", options.prefix);
-  add("plan", options.plan);
-  add("tier", options.tier);
-  add("state", options.state);
-  const std::string pages = TenantsPath() + query;
-  std::string first = pages;
-  if (options.start_after) {
-    first += (query.empty() ? "?" : "&") + std::string("start_after=") + EncodePathSegment(*options.start_after);
-  }
-  AdminCommand c{{"GET", first, std::nullopt}, RenderTenantList};
-  if (options.all) c.follow_up = FollowPages(pages, "tenants");
-  return c;
+  return PagedListCommand(TenantsPath(),
+                          {{"limit", options.limit},
+                           {"prefix", options.prefix},
+                           {"plan", options.plan},
+                           {"tier", options.tier},
+                           {"state", options.state}},
+                          options.start_after, options.all, "tenants", RenderTenantList);
 }
 
 AdminCommand TenantsShow(const std::string& id) {

@@ -4,21 +4,12 @@
 // 24h). Each chart's caption carries the window's total as text, so the
 // figures are readable without the canvas too.
 import uPlot from "uplot";
+import type { components } from "../../../tools/sdk/typescript/src/openapi";
 import { el } from "./render";
 
-export interface History {
-  window: string;
-  step_seconds: number;
-  start: string;
-  end: string;
-  series: {
-    requests: number[];
-    read_bytes: number[];
-    write_bytes: number[];
-    storage_bytes: number[];
-    throttled: Record<string, number[]>;
-  };
-}
+// The answer's type, generated from docs/openapi.yaml for the TypeScript
+// SDK (type-only: nothing of the SDK is bundled).
+export type History = components["schemas"]["UsageHistory"];
 
 const palette = ["#2b6cb0", "#c05621", "#2f855a", "#9b2c2c", "#6b46c1", "#b7791f", "#2c7a7b", "#702459", "#4a5568"];
 
