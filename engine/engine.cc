@@ -116,6 +116,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   };
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
+  TKV_ASSIGN_OR_RETURN(e->operator_keys_, OperatorKeyStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_, e->registry_.get(),
                                                         options.max_api_keys_per_tenant));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());

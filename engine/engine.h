@@ -12,6 +12,7 @@
 #include "crypto/keys/key_provider.h"
 #include "crypto/mutex.h"
 #include "engine/apikeys/api_keys.h"
+#include "engine/apikeys/operator_keys.h"
 #include "engine/audit/audit_log.h"
 #include "engine/clock.h"
 #include "engine/quota/fair_scheduler.h"
@@ -78,6 +79,8 @@ class Engine {
 
   TenantRegistry& tenants() { return *registry_; }
   ApiKeyStore& api_keys() { return *api_keys_; }
+  // Named operator keys (operator_keys.h).
+  OperatorKeyStore& operator_keys() { return *operator_keys_; }
   QuotaStore& quotas() { return *quotas_; }
   // The hash-chained log of admin actions (audit_log.h).
   AuditLog& audit() { return *audit_; }
@@ -158,6 +161,7 @@ class Engine {
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<ApiKeyStore> api_keys_;  // after the registry: it checks keys against it
+  std::unique_ptr<OperatorKeyStore> operator_keys_;
   std::unique_ptr<FairScheduler> scheduler_;
   std::unique_ptr<TenantExporter> exporter_;
   std::unique_ptr<TenantImporter> importer_;

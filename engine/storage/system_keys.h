@@ -55,6 +55,7 @@ inline constexpr char kPooledPrefixMarkKey[] = "pool/next_prefix";
 inline constexpr char kPendingPurgePrefix[] = "purge/";
 inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
 inline constexpr char kUsageHistoryPrefix[] = "uhist/";
+inline constexpr char kOperatorKeyPrefix[] = "opkey/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -117,7 +117,7 @@ Status CheckChangeHeaders(const HttpRequest& req) {
 
 Status RecordAudit(engine::Engine* engine, const Call& c, const std::string& action,
                    const std::string& tenant, const std::string& details_json) {
-  const std::string actor = c.principal.is_operator ? "operator" : c.principal.key_id;
+  const std::string actor = ActorOf(c.principal);
   std::string details = details_json;
   json change = json::object();
   for (const auto& [header, field] : kChangeHeaders) {

@@ -41,7 +41,7 @@ class KeyRoutes {
     if (!c.req.body.empty()) {
       return Status::InvalidArgument("this route takes no request body", "unexpected_body");
     }
-    const std::string actor = c.principal.is_operator ? "operator" : c.principal.key_id;
+    const std::string actor = ActorOf(c.principal);
     const engine::RotationSweep sweep = rotation_->Sweep(actor);
     json rotated = json::array();
     for (const auto& r : sweep.rotated) {

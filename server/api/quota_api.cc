@@ -36,7 +36,7 @@ json ChangesJson(const engine::QuotaManifest& m) {
   return {{"version", m.version}, {"changes", std::move(changes)}};
 }
 
-std::string Author(const Call& c) { return c.principal.is_operator ? "operator" : c.principal.key_id; }
+std::string Author(const Call& c) { return ActorOf(c.principal); }
 
 class QuotaRoutes {
  public:

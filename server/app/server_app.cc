@@ -57,7 +57,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));
-  app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys());
+  app->auth_ = std::make_unique<Authenticator>(token, &app->engine_->api_keys(), &app->engine_->operator_keys());
   app->key_rotation_ = std::make_shared<KeyRotationService>(app->engine_.get(), RotationPolicyOf(options),
                                                             options.key_rotation_check_sec);
   app->jobs_ = std::make_unique<BackgroundJobs>();

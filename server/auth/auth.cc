@@ -35,6 +35,11 @@ Status WriteNewTokenFile(const std::string& path) {
 
 }  // namespace
 
+std::string ActorOf(const Principal& p) {
+  if (!p.is_operator) return p.key_id;
+  return p.operator_name.empty() ? "operator" : "operator:" + p.operator_name;
+}
+
 Result<std::string> LoadOperatorToken(const std::string& env_token, const std::string& path,
                                       bool* from_env) {
   *from_env = !env_token.empty();
@@ -58,6 +63,9 @@ Result<std::string> LoadOperatorToken(const std::string& env_token, const std::s
   }
   if (token.rfind(kApiKeyPrefix, 0) == 0) {
     return Status::InvalidArgument("the operator token must not start with 'tkv_' (the API key prefix)");
+  }
+  if (engine::LooksLikeOperatorKey(token)) {
+    return Status::InvalidArgument("the operator token must not have the shape of a named operator key");
   }
   for (char c : token) {
     if (!IsTokenChar(c)) return Status::InvalidArgument("the operator token must be printable ASCII");
@@ -91,6 +99,15 @@ Result<Principal> Authenticator::Authenticate(std::string_view header,
     p.tenant = key.tenant;
     p.role = key.role;
     p.key_id = key.key_id;
+    return p;
+  }
+  if (operator_keys_ != nullptr && engine::LooksLikeOperatorKey(token)) {
+    TKV_ASSIGN_OR_RETURN(engine::OperatorKeyInfo key, operator_keys_->Authenticate(token));
+    Principal p;
+    p.is_operator = true;
+    p.role = engine::Role::kAdmin;
+    p.key_id = key.key_id;
+    p.operator_name = key.name;
     return p;
   }
   const crypto::Sha256Digest presented = crypto::Sha256(token);

@@ -1,8 +1,10 @@
 // Authentication: who is calling, from the Authorization header.
 //
-// The operator token (global admin) is held only as its SHA-256 digest;
-// tenant API keys are checked by the engine's ApiKeyStore. Both comparisons
-// are constant-time. Tokens are never logged. Thread-safe.
+// The bootstrap operator token (global admin, the break-glass key) is held
+// only as its SHA-256 digest; named operator keys ("tkvo_...") are checked
+// by the engine's OperatorKeyStore and tenant API keys ("tkv_...") by its
+// ApiKeyStore. Every comparison is constant-time. Tokens are never logged.
+// Thread-safe.
 #pragma once
 
 #include <memory>
@@ -11,6 +13,7 @@
 
 #include "crypto/hash.h"
 #include "engine/apikeys/api_keys.h"
+#include "engine/apikeys/operator_keys.h"
 
 namespace tenantkv::server {
 
@@ -18,11 +21,17 @@ struct Principal {
   bool is_operator = false;
   std::string tenant;  // empty for the operator
   engine::Role role = engine::Role::kRead;
-  std::string key_id;  // "operator" for the operator
+  std::string key_id;  // "operator" for the bootstrap token; a named operator key's id
+  std::string operator_name;  // a named operator key's name; "" otherwise
   // A tenant key's own tenant (the incarnation it was made for), live when
   // the key was checked; nullptr for the operator.
   std::shared_ptr<engine::Tenant> key_tenant;
 };
+
+// Who acted, as the audit and the quota manifests name it: "operator" for
+// the bootstrap token, "operator:<name>" for a named operator key, the key
+// id for a tenant's admin key.
+std::string ActorOf(const Principal& p);
 
 // Loads the operator token: from `env_token` if non-empty (32 to 512
 // printable characters, not starting with "tkv_"), else from `path`, created (mode 0600) with a random token if
@@ -33,8 +42,10 @@ Result<std::string> LoadOperatorToken(const std::string& env_token, const std::s
 
 class Authenticator {
  public:
-  Authenticator(std::string_view operator_token, const engine::ApiKeyStore* keys)
-      : operator_digest_(crypto::Sha256(operator_token)), keys_(keys) {}
+  // `operator_keys` may be nullptr: then only the bootstrap token is an operator.
+  Authenticator(std::string_view operator_token, const engine::ApiKeyStore* keys,
+                const engine::OperatorKeyStore* operator_keys = nullptr)
+      : operator_digest_(crypto::Sha256(operator_token)), keys_(keys), operator_keys_(operator_keys) {}
 
   // `authorization` is the raw header value ("" when absent).
   // Unauthenticated("missing_token" | "invalid_token" | "key_expired") on
@@ -46,6 +57,7 @@ class Authenticator {
  private:
   const crypto::Sha256Digest operator_digest_;
   const engine::ApiKeyStore* const keys_;
+  const engine::OperatorKeyStore* const operator_keys_;
 };
 
 }  // namespace tenantkv::server

@@ -72,7 +72,8 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   }
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
-                                             "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes"}))
+                                             "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
+                                             "AddOperatorKeyRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -85,6 +86,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddKeyRoutes(router, nullptr, nullptr);
   AddConsoleRoutes(router);
   AddUsageHistoryRoutes(router, nullptr);
+  AddOperatorKeyRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

@@ -12,6 +12,7 @@
 #include "tools/admin/master_key_commands.h"
 #include "tools/admin/key_commands.h"
 #include "tools/admin/plan_commands.h"
+#include "tools/admin/operator_commands.h"
 #include "tools/admin/quota_commands.h"
 #include "tools/admin/tenant_commands.h"
 #include "tools/admin/token_source.h"
@@ -55,6 +56,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddBackupCommands(app, slot);
   AddAuditCommand(app, slot);
   AddMasterKeyCommands(app, slot);
+  AddOperatorCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -6,7 +6,10 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "server/api/api.h"
 #include "server/auth/auth.h"
@@ -24,7 +27,7 @@ class AdminApi : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(h_.Open());
-    auth_ = std::make_unique<Authenticator>(kOperator, &h_->api_keys());
+    auth_ = std::make_unique<Authenticator>(kOperator, &h_->api_keys(), &h_->operator_keys());
     api_ = std::make_unique<Api>(&h_.engine(), auth_.get());
   }
   void TearDown() override {
@@ -367,6 +370,70 @@ TEST_F(AdminApi, ChangeHeadersAreRecordedInTheAuditEntryOrRefusedBeforeTheChange
   auto ok = Call("POST", "/admin/v1/tenants", kOperator, R"({"id":"globex"})",
                  {{"Tenantkv-Change-Source", std::string(256, 'y')}});
   EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
+// Named operator keys: made with the bootstrap token (or another operator
+// key), shown once, an operator for every operator route, named in the
+// audit and the quota manifests; revoked at once; refused to tenant keys.
+TEST_F(AdminApi, NamedOperatorKeysActAsOperatorsAndTheAuditNamesThem) {
+  auto made = Call("POST", "/admin/v1/operator-keys", kOperator, R"({"name":"alice"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.Header("Cache-Control"), "no-store");
+  const json alice = json::parse(made.body);
+  const std::string token = alice["token"].get<std::string>();
+  EXPECT_EQ(alice["name"], "alice");
+  EXPECT_EQ(alice["state"], "active");
+
+  ASSERT_EQ(Call("POST", "/admin/v1/tenants", token, R"({"id":"acme"})").status, 201);
+  ASSERT_EQ(Call("PUT", "/admin/v1/tenants/acme/quota", token, R"({"weight":3})").status, 200);
+  auto bob = Call("POST", "/admin/v1/operator-keys", token, R"({"name":"bob"})");  // an operator makes one too
+  ASSERT_EQ(bob.status, 201) << bob.body;
+  auto audit = json::parse(Call("GET", "/admin/v1/audit", kOperator).body);
+  std::map<std::string, std::string> actor_of;
+  for (const auto& e : audit["entries"]) actor_of[e["action"].get<std::string>()] = e["actor"].get<std::string>();
+  EXPECT_EQ(actor_of["operator_key.create"], "operator:alice");  // bob's, made by alice
+  EXPECT_EQ(actor_of["tenant.create"], "operator:alice");
+  EXPECT_EQ(actor_of["quota.set"], "operator:alice");
+  auto history = json::parse(Call("GET", "/admin/v1/tenants/acme/quota/history", kOperator).body);
+  EXPECT_EQ(history["versions"].back()["updated_by"], "operator:alice");
+  for (const auto& e : audit["entries"]) EXPECT_EQ(e.dump().find(token), std::string::npos);
+
+  auto listed = json::parse(Call("GET", "/admin/v1/operator-keys", token).body);
+  ASSERT_EQ(listed["keys"].size(), 2u);
+  std::set<std::string> names;
+  for (const auto& k : listed["keys"]) {
+    names.insert(k["name"].get<std::string>());
+    EXPECT_FALSE(k.contains("token"));
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"alice", "bob"}));
+
+  // Refusals: a taken name, a bad body, a tenant admin key, an unknown id.
+  auto twin = Call("POST", "/admin/v1/operator-keys", kOperator, R"({"name":"alice"})");
+  EXPECT_EQ(twin.status, 409);
+  EXPECT_EQ(CodeOf(twin), "operator_exists");
+  for (const char* body : {R"({})", R"({"name":7})", R"({"name":""})", R"({"name":"x","role":"admin"})"}) {
+    auto bad = Call("POST", "/admin/v1/operator-keys", kOperator, body);
+    EXPECT_EQ(bad.status, 400) << body << " " << bad.body;
+  }
+  auto admin = Call("POST", "/admin/v1/tenants/acme/apikeys", kOperator, R"({"role":"admin"})");
+  const std::string tenant_admin = json::parse(admin.body)["token"].get<std::string>();
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", "/admin/v1/operator-keys", R"({"name":"mallory"})"},
+           {"GET", "/admin/v1/operator-keys", ""},
+           {"DELETE", "/admin/v1/operator-keys/" + alice["key_id"].get<std::string>(), ""}}) {
+    auto denied = Call(method, path, tenant_admin, body);
+    EXPECT_EQ(denied.status, 403) << method << " " << path;
+  }
+  EXPECT_EQ(Call("DELETE", "/admin/v1/operator-keys/0123456789abcdef", kOperator).status, 404);
+  EXPECT_EQ(Call("GET", "/admin/v1/operator-keys?limit=1", kOperator).status, 400);
+
+  // Revoked: refused at once; the bootstrap token still works (break-glass).
+  ASSERT_EQ(Call("DELETE", "/admin/v1/operator-keys/" + alice["key_id"].get<std::string>(), kOperator).status, 204);
+  EXPECT_EQ(Call("GET", "/admin/v1/tenants", token).status, 401);
+  EXPECT_EQ(Call("GET", "/admin/v1/tenants", kOperator).status, 200);
+  auto after = json::parse(Call("GET", "/admin/v1/audit", kOperator).body);
+  EXPECT_EQ(after["entries"].back()["action"], "operator_key.revoke");
+  EXPECT_EQ(after["entries"].back()["actor"], "operator");
 }
 
 // The tier: chosen by the plan unless the create names one, shown in the

@@ -57,6 +57,30 @@ TEST_F(AuthTest, OperatorTokenFromEnvironment) {
   EXPECT_FALSE(LoadOperatorToken("short", dir_ + "/unused", &from_env).ok());
   EXPECT_FALSE(LoadOperatorToken(std::string(513, 'z'), dir_ + "/unused", &from_env).ok());
   EXPECT_FALSE(LoadOperatorToken("tkv_" + std::string(40, 'z'), dir_ + "/unused", &from_env).ok());
+  // Nor the shape of a named operator key (those go to the operator-key store).
+  EXPECT_FALSE(
+      LoadOperatorToken("tkvo_" + std::string(16, 'a') + "_" + std::string(64, 'b'), dir_ + "/unused", &from_env).ok());
+  EXPECT_TRUE(LoadOperatorToken("tkvo_" + std::string(40, 'z'), dir_ + "/unused", &from_env).ok());
+}
+
+TEST_F(AuthTest, NamedOperatorKeysAreOperatorsWithTheirName) {
+  const std::string op(40, 'o');
+  Authenticator auth(op, &engine_->api_keys(), &engine_->operator_keys());
+  auto key = engine_->operator_keys().Create("alice");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto p = auth.Authenticate("Bearer " + key->token);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->is_operator);
+  EXPECT_EQ(p->operator_name, "alice");
+  EXPECT_EQ(ActorOf(*p), "operator:alice");
+  auto boot = auth.Authenticate("Bearer " + op);
+  ASSERT_TRUE(boot.ok());
+  EXPECT_EQ(ActorOf(*boot), "operator");
+  // Without the store (an Authenticator made without it) the key is nobody.
+  Authenticator bootstrap_only(op, &engine_->api_keys());
+  EXPECT_EQ(bootstrap_only.Authenticate("Bearer " + key->token).status().reason(), "invalid_token");
+  ASSERT_TRUE(engine_->operator_keys().Revoke(key->info.key_id).ok());
+  EXPECT_EQ(auth.Authenticate("Bearer " + key->token).status().reason(), "invalid_token");
 }
 
 TEST_F(AuthTest, AuthenticatesOperatorAndTenantKeys) {

@@ -117,6 +117,9 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"POST", "/admin/v1/keys/rotate-due", ""},
       {"GET", "/admin/v1/keys/rotation", ""},
       {"GET", "/admin/v1/keys/schedule", ""},
+      {"POST", "/admin/v1/operator-keys", R"({"name":"mallory"})"},
+      {"GET", "/admin/v1/operator-keys", ""},
+      {"DELETE", "/admin/v1/operator-keys/0123456789abcdef", ""},
       {"GET", "/admin/v1/tenants?prefix=alpha", ""},
   };
   for (const auto& c : cases) {

@@ -27,6 +27,7 @@
 #include "tools/admin/health_command.h"
 #include "tools/admin/invocation.h"
 #include "tools/admin/key_commands.h"
+#include "tools/admin/operator_commands.h"
 #include "tools/admin/percent_encoding.h"
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/plan_view.h"
@@ -639,6 +640,9 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {KeysSchedule({"7", "50", "acme", false}), "GET", "/admin/v1/keys/schedule?due_within_days=7&limit=50&start_after=acme",
        ""},
       {KeysSchedule({}), "GET", "/admin/v1/keys/schedule", ""},
+      {OperatorsCreate("alice"), "POST", "/admin/v1/operator-keys", R"({"name":"alice"})"},
+      {OperatorsList(), "GET", "/admin/v1/operator-keys", ""},
+      {OperatorsRevoke("0123abcd"), "DELETE", "/admin/v1/operator-keys/0123abcd", ""},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
       {TenantsSuspend("acme"), "POST", "/admin/v1/tenants/acme/suspend", ""},

@@ -140,6 +140,30 @@ TEST_F(AdminCliTest, TenantsListPagesAndFilters) {
   EXPECT_NE(bad.err.find("unknown_tier"), std::string::npos) << bad.err;
 }
 
+// operators create/list/revoke against the server: the new key acts as an
+// operator, the audit names it, and a revoked one is refused.
+TEST_F(AdminCliTest, OperatorKeysCreateListRevoke) {
+  CliRun made = Admin("--json operators create alice");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const json key = json::parse(made.out, nullptr, false);
+  ASSERT_TRUE(key.is_object() && key.contains("token")) << made.out;
+  const std::string token = key["token"].get<std::string>();
+  CliRun as_alice = AdminWithTokenFile("tenants create acme", token);
+  ASSERT_EQ(as_alice.exit_code, 0) << as_alice.err;
+  CliRun audit = Admin("--json audit --tenant acme");
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.out.find("operator:alice"), std::string::npos) << audit.out;
+  CliRun listed = Admin("operators list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("alice"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(token), std::string::npos);
+  EXPECT_EQ(Admin("operators create alice").exit_code, 1);  // the name is taken
+  ASSERT_EQ(Admin("operators revoke " + key["key_id"].get<std::string>()).exit_code, 0);
+  CliRun refused = AdminWithTokenFile("tenants list", token);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("401"), std::string::npos) << refused.err;
+}
+
 TEST_F(AdminCliTest, ApiKeysAndUsage) {
   ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
   CliRun made = Admin("--json apikeys create acme --role write");
