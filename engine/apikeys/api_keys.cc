@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "engine/apikeys/key_token.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
 #include "engine/tenants/tenant_registry.h"
@@ -17,13 +18,10 @@ namespace {
 
 using nlohmann::json;
 constexpr const char* kPrefix = kApiKeyPrefix;
-constexpr size_t kIdHex = 16;
-constexpr size_t kSecretHex = 64;
-
-std::string HashOf(std::string_view secret) {
-  auto d = crypto::Sha256(secret);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
+constexpr char kTokenPrefix[] = "tkv_";
+using key_token::kIdHex;
+using key_token::kSecretHex;
+using key_token::SecretDigest;
 
 Status TenantGone(const std::string& tenant) {
   return Status::NotFound("tenant '" + tenant + "' does not exist", "tenant_not_found");
@@ -62,13 +60,6 @@ std::optional<char32_t> NextCodePoint(std::string_view s, size_t* i) {
 bool IsRefusedInName(char32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
          (cp >= 0x2066 && cp <= 0x2069);
-}
-
-bool IsHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -215,7 +206,7 @@ Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, const ApiKeyO
   r->info.created_at_ms = clock_->NowUnixMillis();
   r->info.name = options.name;
   r->info.expires_at_ms = options.expires_at_ms;
-  r->secret_hash = HashOf(secret);
+  r->secret_hash = SecretDigest(secret);
   TKV_RETURN_IF_ERROR(Persist(*r));
   return NewApiKey{r->info, "tkv_" + id + "_" + secret};
 }
@@ -303,17 +294,15 @@ Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
 Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant) const {
   static const std::string kDummyHash(32, '\0');
   const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");
-  const bool well_formed = token.size() == 4 + kIdHex + 1 + kSecretHex && token.substr(0, 4) == "tkv_" &&
-                           token[4 + kIdHex] == '_' && IsHex(token.substr(4, kIdHex)) &&
-                           IsHex(token.substr(5 + kIdHex));
-  std::string_view secret = well_formed ? token.substr(5 + kIdHex) : token;
-  const std::string presented = HashOf(secret);  // hashed whatever happens, for uniform timing
+  const bool well_formed = key_token::HasShape(token, kTokenPrefix);
+  std::string_view secret = well_formed ? key_token::SecretOf(token, kTokenPrefix) : token;
+  const std::string presented = SecretDigest(secret);  // hashed whatever happens, for uniform timing
   // Read before the lookup and whatever the token, like the hash above.
   const int64_t now_ms = clock_->NowUnixMillis();
   ApiKeyInfo info;
   {
     ReaderLock lock(mu_);
-    auto it = well_formed ? keys_.find(std::string(token.substr(4, kIdHex))) : keys_.end();
+    auto it = well_formed ? keys_.find(std::string(key_token::IdOf(token, kTokenPrefix))) : keys_.end();
     const bool found = it != keys_.end();
     const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
     if (!found || !match || it->second.info.revoked()) return denied;

@@ -7,6 +7,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "engine/apikeys/api_keys.h"
+#include "engine/apikeys/key_token.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
 
@@ -15,26 +16,13 @@ namespace {
 
 using nlohmann::json;
 constexpr char kTokenPrefix[] = "tkvo_";
-constexpr size_t kPrefixChars = sizeof(kTokenPrefix) - 1;
-constexpr size_t kIdHex = 16;
-constexpr size_t kSecretHex = 64;
-
-std::string HashOf(std::string_view secret) {
-  auto d = crypto::Sha256(secret);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
-
-bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
+using key_token::kIdHex;
+using key_token::kSecretHex;
+using key_token::SecretDigest;
 
 }  // namespace
 
-bool LooksLikeOperatorKey(std::string_view token) {
-  return token.size() == kPrefixChars + kIdHex + 1 + kSecretHex && token.substr(0, kPrefixChars) == kTokenPrefix &&
-         token[kPrefixChars + kIdHex] == '_' && IsHex(token.substr(kPrefixChars, kIdHex)) &&
-         IsHex(token.substr(kPrefixChars + kIdHex + 1));
-}
+bool LooksLikeOperatorKey(std::string_view token) { return key_token::HasShape(token, kTokenPrefix); }
 
 Result<std::unique_ptr<OperatorKeyStore>> OperatorKeyStore::Open(Storage* storage, const Clock* clock) {
   std::unique_ptr<OperatorKeyStore> s(new OperatorKeyStore(storage, clock));
@@ -106,7 +94,7 @@ Result<NewOperatorKey> OperatorKeyStore::Create(const std::string& name) {
   r.info.key_id = id;
   r.info.name = name;
   r.info.created_at_ms = clock_->NowUnixMillis();
-  r.secret_hash = HashOf(secret);
+  r.secret_hash = SecretDigest(secret);
   TKV_RETURN_IF_ERROR(Persist(r));
   NewOperatorKey out{r.info, kTokenPrefix + id + "_" + secret};
   WriterLock lock(mu_);
@@ -146,9 +134,9 @@ Status OperatorKeyStore::Revoke(const std::string& key_id) {
 Result<OperatorKeyInfo> OperatorKeyStore::Authenticate(std::string_view token) const {
   static const std::string kDummyHash(32, '\0');
   const bool well_formed = LooksLikeOperatorKey(token);
-  const std::string presented = HashOf(well_formed ? token.substr(kPrefixChars + kIdHex + 1) : token);
+  const std::string presented = SecretDigest(well_formed ? key_token::SecretOf(token, kTokenPrefix) : token);
   ReaderLock lock(mu_);
-  auto it = well_formed ? keys_.find(std::string(token.substr(kPrefixChars, kIdHex))) : keys_.end();
+  auto it = well_formed ? keys_.find(std::string(key_token::IdOf(token, kTokenPrefix))) : keys_.end();
   const bool found = it != keys_.end();
   const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
   if (!found || !match || it->second.info.revoked()) {

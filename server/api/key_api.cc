@@ -103,7 +103,6 @@ class KeyRoutes {
     TKV_ASSIGN_OR_RETURN(PageQuery page, ParsePageQuery(paging));
     const engine::RotationPolicy& policy = rotation_->policy();
     const int64_t now = engine_->clock().NowUnixMillis();
-    const std::string start_after = page.start_after.value_or("");
     constexpr size_t kChunk = 256;
     json rows = json::array();
     std::string from = page.start_after.value_or("");  // every id sorts after ""
