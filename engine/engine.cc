@@ -96,6 +96,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   ro.throttle_reasons = options.usage_throttle_reasons;
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
+  TKV_ASSIGN_OR_RETURN(e->addons_, AddonStore::Open(e->storage_.get()));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
   if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
@@ -145,6 +146,9 @@ Status Engine::ReconcileQuotas() {
   for (const auto& id : quotas_->Tenants()) {
     if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   }
+  for (const auto& id : addons_->Tenants()) {
+    if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
+  }
   for (const auto& t : registry_->List()) {
     auto m = quotas_->Current(t->id());
     if (!m.ok()) m = quotas_->Initialize(t->id(), t->Info().plan, "operator");
@@ -176,14 +180,14 @@ Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& ne
     TKV_RETURN_IF_ERROR(CheckPlanRange(plan, current.quota, next));
   }
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Update(id, next, author));
-  Enforce(*tenant, m.quota);
+  EnforceCurrent(id);
   return m;
 }
 
 Result<QuotaManifest> Engine::RevertQuota(const std::string& id, int64_t version, const std::string& author) {
-  TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Get(id));
+  TKV_RETURN_IF_ERROR(registry_->Get(id).status());
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Revert(id, version, author));
-  Enforce(*tenant, m.quota);
+  EnforceCurrent(id);
   return m;
 }
 
@@ -192,6 +196,10 @@ Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id
                        registry_->Delete(id, [&] { return api_keys_->RemoveTenant(id); }));
   if (!out.purged) return out;
   scheduler_->Forget(id);
+  {
+    MutexLock lock(addon_mu_);  // not while one of its add-ons changes
+    TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
+  }
   TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   return out;
 }

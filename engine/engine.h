@@ -19,6 +19,7 @@
 #include "engine/rotation/master_key_rotation.h"
 #include "engine/rotation/key_lifecycle.h"
 #include "engine/backup/node_backup.h"
+#include "engine/quota/addon_store.h"
 #include "engine/quota/quota_store.h"
 #include "engine/rotation/rotation_policy.h"
 #include "engine/storage/storage.h"
@@ -72,6 +73,12 @@ struct EngineOptions {
   std::vector<std::string> usage_throttle_reasons;
 };
 
+// What one RunAddons() did.
+struct AddonRun {
+  size_t changed = 0;               // add-ons that started or ended
+  std::vector<std::string> errors;  // a change that failed, or whose audit entry did
+};
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
@@ -82,6 +89,9 @@ class Engine {
   // Named operator keys (operator_keys.h).
   OperatorKeyStore& operator_keys() { return *operator_keys_; }
   QuotaStore& quotas() { return *quotas_; }
+  // Temporary quota boosts (addon_store.h); create and cancel them through
+  // the engine, which makes their manifest versions.
+  const AddonStore& addons() const { return *addons_; }
   // The hash-chained log of admin actions (audit_log.h).
   AuditLog& audit() { return *audit_; }
   FairScheduler& scheduler() { return *scheduler_; }
@@ -109,6 +119,23 @@ class Engine {
   Result<QuotaManifest> UpdateQuota(const std::string& id, const Quota& next, const std::string& author,
                                     bool by_tenant_admin);
   Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
+
+  // A new add-on for tenant `id`: `a.fields`, `a.starts_at_ms` (0 = now),
+  // `a.ends_at_ms`, `a.reason`, `a.request` and `a.created_by` are the
+  // caller's; the rest is set here. InvalidArgument "unknown_field" or
+  // "invalid_quota" for a field, "invalid_period" for the times (an end not
+  // after the start or now, a period past kMaxAddonMillis, a start more than
+  // that ahead); AddonStore::Add's refusals. It starts at the next
+  // RunAddons() at or after its start.
+  Result<Addon> CreateAddon(const std::string& id, Addon a);
+  // Cancels a scheduled add-on, or ends an active one now (a manifest
+  // version, as at its end). NotFound("addon_not_found");
+  // FailedPrecondition("addon_finished") for one that ended or was cancelled.
+  Result<Addon> CancelAddon(const std::string& id, const std::string& addon_id, const std::string& author);
+  // Starts and ends every add-on whose moment has come by the clock's now,
+  // each with a manifest version by "addon:<id>" and an audit entry
+  // ("addon.start", "addon.end"). The server calls it every second.
+  AddonRun RunAddons();
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
@@ -151,6 +178,13 @@ class Engine {
   Engine() = default;
   Status ReconcileQuotas();
   void Enforce(Tenant& tenant, const Quota& q);
+  // Enforces the tenant's current manifest (after a change: of two changes
+  // racing, both enforce the later one).
+  void EnforceCurrent(const std::string& id);
+  // Applies `a`'s values (state active), or takes them back (state `end_as`);
+  // addon_mu_ held.
+  Status StartAddon(Addon a);
+  Status EndAddon(Addon a, AddonState end_as, const std::string& actor);
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
   std::string data_dir_;
@@ -159,6 +193,8 @@ class Engine {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
+  std::unique_ptr<AddonStore> addons_;
+  Mutex addon_mu_;  // one add-on change at a time (RunAddons, CancelAddon)
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<ApiKeyStore> api_keys_;  // after the registry: it checks keys against it
   std::unique_ptr<OperatorKeyStore> operator_keys_;

@@ -81,13 +81,18 @@ Result<Role> ParseRole(std::string_view name) {
 }
 
 Status ValidateApiKeyName(std::string_view name) {
+  return ValidateFreeText(name, kMaxApiKeyNameBytes, "name", "invalid_name");
+}
+
+Status ValidateFreeText(std::string_view text, size_t max_bytes, const std::string& field,
+                        const std::string& reason) {
   const Status bad = Status::InvalidArgument(
-      "'name' must be 1 to " + std::to_string(kMaxApiKeyNameBytes) +
+      "'" + field + "' must be 1 to " + std::to_string(max_bytes) +
           " bytes of UTF-8 without control or bidirectional formatting characters",
-      "invalid_name");
-  if (name.empty() || name.size() > kMaxApiKeyNameBytes) return bad;
-  for (size_t i = 0; i < name.size();) {
-    std::optional<char32_t> cp = NextCodePoint(name, &i);
+      reason);
+  if (text.empty() || text.size() > max_bytes) return bad;
+  for (size_t i = 0; i < text.size();) {
+    std::optional<char32_t> cp = NextCodePoint(text, &i);
     if (!cp || IsRefusedInName(*cp)) return bad;
   }
   return Status::Ok();

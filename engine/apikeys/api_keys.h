@@ -42,6 +42,11 @@ inline constexpr size_t kMaxApiKeyNameBytes = 128;
 // The name is free text otherwise: quotes, '<' and the like are kept, so
 // whatever shows it must escape it.
 Status ValidateApiKeyName(std::string_view name);
+// The same rule for any short free text a person gives (a name, a reason):
+// InvalidArgument(`reason`) naming `field` unless `text` is 1 to
+// `max_bytes` bytes of such UTF-8.
+Status ValidateFreeText(std::string_view text, size_t max_bytes, const std::string& field,
+                        const std::string& reason);
 
 struct ApiKeyInfo {
   std::string key_id;

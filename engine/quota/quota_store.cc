@@ -184,18 +184,37 @@ Result<QuotaHistoryPage> QuotaStore::HistoryPage(const std::string& tenant, int6
 
 Result<QuotaManifest> QuotaStore::Append(const std::string& tenant, const Quota& next,
                                          const std::string& author) {
-  TKV_RETURN_IF_ERROR(ValidateQuota(next));
+  return Modify(
+      tenant,
+      [&](Quota& q) {
+        q = next;
+        return Status::Ok();
+      },
+      author);
+}
+
+Result<QuotaManifest> QuotaStore::Modify(const std::string& tenant, const std::function<Status(Quota&)>& change,
+                                         const std::string& author) {
   MutexLock lock(mu_);
   auto it = current_.find(tenant);
   if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
+  Quota next = it->second.quota;
+  TKV_RETURN_IF_ERROR(change(next));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, AppendLocked(tenant, it->second, next, author));
+  it->second = m;
+  return m;
+}
+
+Result<QuotaManifest> QuotaStore::AppendLocked(const std::string& tenant, const QuotaManifest& current,
+                                               const Quota& next, const std::string& author) {
+  TKV_RETURN_IF_ERROR(ValidateQuota(next));
   QuotaManifest m;
-  m.version = it->second.version + 1;
+  m.version = current.version + 1;
   m.quota = next;
   m.updated_by = author;
   m.updated_at_ms = clock_->NowUnixMillis();
-  m.changes = DiffQuota(it->second.quota, next);
+  m.changes = DiffQuota(current.quota, next);
   TKV_RETURN_IF_ERROR(Write(tenant, m));
-  it->second = m;
   return m;
 }
 

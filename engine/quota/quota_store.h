@@ -9,6 +9,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,6 +61,11 @@ class QuotaStore {
   // A new version holding `next` (validated). No-op changes still make a
   // version, so every PUT is recorded.
   Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author);
+  // A new version made by `change` from the current quota, both under the
+  // store's lock, so that no other change lands between the read and the
+  // write. `change` may refuse (its Status is returned, nothing written).
+  Result<QuotaManifest> Modify(const std::string& tenant, const std::function<Status(Quota&)>& change,
+                               const std::string& author);
   // A new version equal to `version`. NotFound("version_not_found").
   Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
   Status RemoveTenant(const std::string& tenant);
@@ -70,6 +76,8 @@ class QuotaStore {
   QuotaStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
   Status Load();
   Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author);
+  Result<QuotaManifest> AppendLocked(const std::string& tenant, const QuotaManifest& current, const Quota& next,
+                                     const std::string& author) REQUIRES(mu_);
   Status Write(const std::string& tenant, const QuotaManifest& m);
 
   Storage* const storage_;

@@ -29,6 +29,8 @@
 //   mkey/rotation                      JSON master-key rotation (master_key_rotation.h)
 //   uhist/<id>                         binary usage history, versioned in
 //                                      its own header (usage_history.h)
+//   opkey/<key id>                     JSON named operator key (operator_keys.h)
+//   addon/<id>/<addon id>              JSON add-on (addon_store.h)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -56,6 +58,7 @@ inline constexpr char kPendingPurgePrefix[] = "purge/";
 inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
 inline constexpr char kUsageHistoryPrefix[] = "uhist/";
 inline constexpr char kOperatorKeyPrefix[] = "opkey/";
+inline constexpr char kAddonPrefix[] = "addon/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').
