@@ -59,7 +59,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
                 c.res.SetBody(metrics_.Render(), kPrometheusContentType);
                 return Status::Ok();
               }});
-  AddDataRoutes(router_, options.max_response_value_bytes);
+  AddDataRoutes(router_, engine_, options.max_response_value_bytes);
   AddAdminRoutes(router_, engine_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
@@ -72,6 +72,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddKeyRoutes(router_, engine_, std::move(rotation));
   AddUsageHistoryRoutes(router_, engine_);
   AddOperatorKeyRoutes(router_, engine_);
+  AddAddonRoutes(router_, engine_);
   AddBackupRoutes(router_, engine_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {

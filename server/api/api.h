@@ -78,7 +78,7 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 
 // Route tables, one per file.
 // `max_response_value_bytes`: see ApiOptions.
-void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes);
+void AddDataRoutes(ApiRouter& router, engine::Engine* engine, uint64_t max_response_value_bytes);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
@@ -88,6 +88,7 @@ void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation);
 void AddUsageHistoryRoutes(ApiRouter& router, engine::Engine* engine);
 void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
+void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).

@@ -186,7 +186,7 @@ json Bucket(int64_t limit, double available) {
 
 // Per quota: limit, used (current window, or total for storage) and
 // remaining; storage also gets its burn rate and projected exhaustion.
-Status ShowUsage(Call& c) {
+Status ShowUsage(engine::Engine* engine, Call& c) {
   NoStore(c.res);
   engine::Tenant& t = *c.tenant;
   engine::TenantLimits& l = t.limits();
@@ -225,17 +225,27 @@ Status ShowUsage(Call& c) {
     const auto reason = static_cast<ThrottleReason>(r);
     throttled[ThrottleReasonName(reason)] = series.throttled(reason);
   }
+  // The temporary boosts in force, so that a tenant knows which limits
+  // will fall back, and when.
+  json addons = json::array();
+  for (const auto& a : engine->addons().List(t.id())) {
+    if (a.state != engine::AddonState::kActive) continue;
+    json fields = json::object();
+    for (const auto& [name, value] : a.fields) fields[name] = value;
+    addons.push_back({{"id", a.id}, {"fields", std::move(fields)}, {"ends_at", Rfc3339Exact(a.ends_at_ms)}});
+  }
   WriteJson(c.res, 200, {{"tenant", t.id()},
                          {"plan", t.Info().plan},
                          {"usage", {{"keys", u.keys}, {"logical_bytes", u.logical_bytes}}},
                          {"quotas", std::move(quotas)},
+                         {"addons", std::move(addons)},
                          {"throttled", std::move(throttled)}});
   return Status::Ok();
 }
 
 }  // namespace
 
-void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes) {
+void AddDataRoutes(ApiRouter& router, engine::Engine* engine, uint64_t max_response_value_bytes) {
   const uint64_t bound = max_response_value_bytes;
   auto list = [bound](Call& c) { return ListValues(c, bound); };
   auto batch = [bound](Call& c) { return RunBatch(c, bound); };
@@ -246,7 +256,8 @@ void AddDataRoutes(ApiRouter& router, uint64_t max_response_value_bytes) {
   router.Add("DELETE", "/v1/kv/{*key}", {"kv.delete", Access::kTenant, true, DeleteValue, IoKind::kWrite});
   router.Add("GET", "/v1/kv", {"kv.list", Access::kTenant, false, list, IoKind::kRead});
   router.Add("POST", "/v1/batch", {"batch", Access::kTenant, false, batch, IoKind::kReadWrite});
-  router.Add("GET", "/v1/usage", {"usage", Access::kTenant, false, ShowUsage});
+  router.Add("GET", "/v1/usage",
+             {"usage", Access::kTenant, false, [engine](Call& c) { return ShowUsage(engine, c); }});
 }
 
 }  // namespace tenantkv::server

@@ -18,6 +18,28 @@ json QuotaToJson(const engine::Quota& q) {
   return j;
 }
 
+json AddonToJson(const engine::Addon& a) {
+  auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  auto time_or_null = [](int64_t ms) { return ms == 0 ? json(nullptr) : json(Rfc3339Exact(ms)); };
+  auto version_or_null = [](int64_t v) { return v == 0 ? json(nullptr) : json(v); };
+  json fields = json::object();
+  for (const auto& [name, value] : a.fields) fields[name] = value;
+  return {{"id", a.id},
+          {"tenant", a.tenant},
+          {"fields", std::move(fields)},
+          {"starts_at", Rfc3339Exact(a.starts_at_ms)},
+          {"ends_at", Rfc3339Exact(a.ends_at_ms)},
+          {"state", engine::AddonStateName(a.state)},
+          {"reason", or_null(a.reason)},
+          {"request", or_null(a.request)},
+          {"created_by", a.created_by},
+          {"created_at", Rfc3339Exact(a.created_at_ms)},
+          {"started_version", version_or_null(a.started_version)},
+          {"ended_version", version_or_null(a.ended_version)},
+          {"finished_at", time_or_null(a.finished_at_ms)},
+          {"cancelled_by", or_null(a.cancelled_by)}};
+}
+
 namespace {
 
 // `s` as a JSON string, as WriteJson would write it: printable ASCII goes

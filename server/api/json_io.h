@@ -9,6 +9,7 @@
 
 #include "crypto/status.h"
 #include "engine/kv/kv_types.h"
+#include "engine/quota/addon_store.h"
 #include "engine/quota/quota.h"
 #include "server/api/rfc3339.h"
 #include "server/http/http_message.h"
@@ -27,6 +28,9 @@ void WriteJson(HttpResponse& res, int status, const json& body);
 
 // {field: value} for every quota field, in api.md's order.
 json QuotaToJson(const engine::Quota& q);
+
+// An add-on as the API shows it (docs/api.md, Add-ons).
+json AddonToJson(const engine::Addon& a);
 
 // The body of a POST /v1/batch answer, {"results": [{"etag"?, "status",
 // "value_b64"?}, ...]}, written straight into a string: byte for byte what

@@ -379,6 +379,47 @@ Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
   return Status::Ok();
 }
 
+Result<engine::Addon> ParseAddonCreateBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"fields", "starts_at", "ends_at", "reason"}));
+  engine::Addon a;
+  auto fields = body.find("fields");
+  if (fields == body.end() || !fields->is_object()) {
+    return Status::InvalidArgument("'fields' must be an object of quota fields and their values", "invalid_quota");
+  }
+  for (auto it = fields->begin(); it != fields->end(); ++it) {
+    if (engine::FindQuotaField(it.key()) == nullptr) {
+      return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
+    }
+    auto v = AsInt64(*it);
+    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    a.fields[it.key()] = *v;
+  }
+  auto time = [&](const char* name, bool required, int64_t* out) -> Status {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+      if (!required) return Status::Ok();
+      return Status::InvalidArgument(std::string("'") + name + "' is required", "invalid_period");
+    }
+    std::optional<int64_t> ms = it->is_string() ? ParseRfc3339(it->get_ref<const std::string&>()) : std::nullopt;
+    if (!ms || *ms <= 0) {
+      return Status::InvalidArgument(
+          std::string("'") + name + "' must be an RFC 3339 date-time, such as 2030-01-31T12:00:00Z",
+          "invalid_period");
+    }
+    *out = *ms;
+    return Status::Ok();
+  };
+  TKV_RETURN_IF_ERROR(time("starts_at", false, &a.starts_at_ms));
+  TKV_RETURN_IF_ERROR(time("ends_at", true, &a.ends_at_ms));
+  if (auto reason = body.find("reason"); reason != body.end() && !reason->is_null()) {
+    if (!reason->is_string()) return Status::InvalidArgument("'reason' must be a string", "invalid_reason");
+    TKV_RETURN_IF_ERROR(engine::ValidateFreeText(reason->get_ref<const std::string&>(), kMaxReasonBytes, "reason",
+                                                 "invalid_reason"));
+    a.reason = reason->get<std::string>();
+  }
+  return a;
+}
+
 Status ApplyPlanBody(const json& body, engine::Plan* plan) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"defaults", "min", "max"}));
   if (auto it = body.find("defaults"); it != body.end()) TKV_RETURN_IF_ERROR(ApplyQuotaFields(*it, &plan->defaults));

@@ -19,6 +19,7 @@
 #include "engine/tenants/tenant.h"
 #include "engine/tenants/tenant_placement.h"
 #include "engine/kv/kv_types.h"
+#include "engine/quota/addon_store.h"
 #include "engine/quota/quota.h"
 #include "engine/quota/usage_history.h"
 
@@ -103,6 +104,15 @@ Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::st
 // quota field, ("invalid_quota") for a non-object or a value that is not a
 // JSON integer within int64. Ranges are judged later (ValidateQuota).
 Status ApplyQuotaFields(const nlohmann::json& obj, engine::Quota* q);
+
+// POST /admin/v1/tenants/{id}/addons: {"fields": {quota field: integer,
+// ...}, "starts_at"?: RFC 3339 (default now), "ends_at": RFC 3339,
+// "reason"?: text}. InvalidArgument "unknown_field" / "invalid_quota" as
+// ApplyQuotaFields, "invalid_period" for a missing or malformed time,
+// "invalid_reason" for a reason ValidateFreeText refuses (1..1024 bytes).
+// Values and times are judged by Engine::CreateAddon.
+inline constexpr size_t kMaxReasonBytes = 1024;
+Result<engine::Addon> ParseAddonCreateBody(const nlohmann::json& body);
 
 // PUT /admin/v1/plans/{name}: {"defaults"?, "min"?, "max"?}, each a quota
 // object overlaid onto `plan`.

@@ -80,6 +80,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     ServerApp* self = app.get();  // owns the jobs, which stop first
     app->jobs_->Every("usage-history-flush", std::chrono::seconds(60), [self] { self->FlushUsageHistories(); });
   }
+  {
+    // Add-ons start and end within a second of their time (addon_store.h).
+    engine::Engine* engine = app->engine_.get();
+    app->jobs_->Every("addons", std::chrono::seconds(1), [engine] {
+      const engine::AddonRun run = engine->RunAddons();
+      for (const std::string& error : run.errors) spdlog::error("add-ons: {}", error);
+    });
+  }
   ApiOptions api;
   api.key_rotation = app->key_rotation_;
   api.bypass_scheduler = options.bypass_scheduler;

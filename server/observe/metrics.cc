@@ -196,6 +196,22 @@ void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db,
         static_cast<double>(db.pending_purges));
 }
 
+// Only active add-ons have series, so a node with none writes no samples.
+void WriteAddons(ExpositionWriter& w, const std::vector<engine::Addon>& active) {
+  w.Family("tenantkv_addon_value", MetricType::kGauge,
+           "The value an active add-on (a temporary boost) sets a quota field to, by tenant, add-on and field.");
+  for (const auto& a : active) {
+    for (const auto& [field, value] : a.fields) {
+      w.Sample({{"tenant", a.tenant}, {"addon", a.id}, {"quota", field}}, static_cast<double>(value));
+    }
+  }
+  w.Family("tenantkv_addon_ends_timestamp_seconds", MetricType::kGauge,
+           "When an active add-on ends, since the Unix epoch, by tenant and add-on.");
+  for (const auto& a : active) {
+    w.Sample({{"tenant", a.tenant}, {"addon", a.id}}, static_cast<double>(a.ends_at_ms) / 1e3);
+  }
+}
+
 void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool) {
   w.Family("tenantkv_cf_pool_spares", MetricType::kGauge,
            "Spare column families ready for new tenants (--spare-column-families).");
@@ -299,6 +315,7 @@ std::string Metrics::Render() const {
   WriteScheduler(w, tenants, sched);
   WriteKeyAges(w, tenants, now_ms);
   WriteKeyExhaustion(w, tenants);
+  WriteAddons(w, engine_->addons().Active());
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
                          static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
   WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());

@@ -73,11 +73,11 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
-                                             "AddOperatorKeyRoutes"}))
+                                             "AddOperatorKeyRoutes", "AddAddonRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
-  AddDataRoutes(router, 1 << 20);
+  AddDataRoutes(router, nullptr, 1 << 20);
   AddAdminRoutes(router, nullptr);
   AddQuotaRoutes(router, nullptr);
   AddBackupRoutes(router, nullptr);
@@ -87,6 +87,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddConsoleRoutes(router);
   AddUsageHistoryRoutes(router, nullptr);
   AddOperatorKeyRoutes(router, nullptr);
+  AddAddonRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

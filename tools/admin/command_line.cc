@@ -4,6 +4,7 @@
 #include <sstream>
 #include <utility>
 
+#include "tools/admin/addon_commands.h"
 #include "tools/admin/apikey_commands.h"
 #include "tools/admin/audit_commands.h"
 #include "tools/admin/backup_commands.h"
@@ -57,6 +58,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddAuditCommand(app, slot);
   AddMasterKeyCommands(app, slot);
   AddOperatorCommands(app, slot);
+  AddAddonCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -4,6 +4,7 @@
 // the server returns is put on the page as text, never as markup.
 import { api, clearToken, readToken, saveToken } from "./api";
 import { historySection, renderUsage } from "./usage";
+import { renderAddons } from "./addons";
 import { renderQuota } from "./quota";
 import { el, errorText, kvTable, listTable, section } from "./render";
 
@@ -55,7 +56,13 @@ function tenantViews(tenant: string, plan: string): View[] {
   const t = encodeURIComponent(tenant);
   return [
     { title: "Usage", render: (m, alive) => renderUsage(m, tenant, alive) },
-    { title: "Quota", render: (m, alive) => renderQuota(m, t, plan, "tenant", alive) },
+    {
+      title: "Quota",
+      render: async (m, alive) => {
+        await renderQuota(m, t, plan, "tenant", alive);
+        if (alive()) await renderAddons(m, t, "tenant", alive);
+      },
+    },
     { title: "API keys", render: async (m) => renderApiKeys(m, t) },
     { title: "Data keys", render: async (m) => renderDataKeys(m, t) },
     {
@@ -283,6 +290,7 @@ async function drill(id: string, into: HTMLElement, viewAlive: () => boolean): P
     into.append(history.node, section("Refused requests since the server started, by reason", listTable(refused)));
     const quota = el("div");
     await renderQuota(quota, t, String(tenant.plan ?? ""), "operator", alive);
+    await renderAddons(quota, t, "operator", alive);
     const keys = el("div");
     await renderDataKeys(keys, t);
     const a = (await api("GET", `/admin/v1/audit?tenant=${t}&limit=50`)) as Json;

@@ -338,6 +338,55 @@ test("the operator sees the tenants, plans, keys and audit", async () => {
   await page.close();
 });
 
+test("the operator grants and cancels an add-on; the tenant admin sees it", async () => {
+  const before = (await call("GET", "/admin/v1/tenants/acme/quota", operator)).body.quota;
+  const { page, problems } = await signIn(operator, "operator");
+  await openView(page, "Tenants");
+  await page.evaluate(() => {
+    for (const tr of document.querySelectorAll("tr")) if (tr.textContent.includes("acme")) tr.querySelector("button")?.click();
+  });
+  await page.waitForSelector("form.addon-form");
+  await page.waitForNetworkIdle({ idleTime: 200 });
+  await page.type("form.addon-form input[name=fields]", "weight=7 max_concurrent=99");
+  // An hour from now in the browser's local time, as the input takes it.
+  await page.$eval("form.addon-form input[name=ends_at]", (e) => {
+    const d = new Date(Date.now() + 3600_000);
+    const pad = (n) => String(n).padStart(2, "0");
+    e.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+  await page.type("form.addon-form input[name=reason]", "<b>peak</b>");
+  await page.click("form.addon-form button[type=submit]");
+  await page.waitForFunction(() => /Add-on [0-9a-f]{16} (scheduled|active)/.test(document.body.innerText));
+  const listed = (await call("GET", "/admin/v1/tenants/acme/addons", operator)).body.addons;
+  assert.equal(listed.length, 1);
+  assert.deepEqual(listed[0].fields, { max_concurrent: 99, weight: 7 });
+  assert.equal(listed[0].reason, "<b>peak</b>");
+  assert.equal(await page.$("main b"), null);  // the reason is text
+  const id = listed[0].id;
+  // It starts within a second or two; the tenant admin then sees it.
+  let state = "";
+  for (let i = 0; i < 50 && state !== "active"; i++) {
+    state = (await call("GET", `/admin/v1/tenants/acme/addons/${id}`, operator)).body.state;
+    if (state !== "active") await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(state, "active");
+  const tenant = await signIn(keys.acme);
+  await openView(tenant.page, "Quota");
+  await tenant.page.waitForFunction((aid) => document.body.innerText.includes(aid), {}, id);
+  assert.equal(await tenant.page.$("form.addon-form"), null);  // granting is the operator's
+  assert.equal(await tenant.page.$(`button[data-addon='${id}']`), null);
+  assert.deepEqual(tenant.problems, []);
+  await tenant.page.close();
+  // The operator cancels it: the values go back.
+  await page.click(`button[data-addon='${id}']`);
+  await page.waitForFunction((aid) => document.querySelector(`button[data-addon='${aid}']`)?.disabled === true, {}, id);
+  const after = (await call("GET", `/admin/v1/tenants/acme/addons/${id}`, operator)).body;
+  assert.equal(after.state, "cancelled");
+  assert.deepEqual((await call("GET", "/admin/v1/tenants/acme/quota", operator)).body.quota, before);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a tenant admin cannot reach another tenant's pages", async () => {
   const { page } = await signIn(keys.acme);
   for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {

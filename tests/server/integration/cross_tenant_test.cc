@@ -121,6 +121,11 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"GET", "/admin/v1/operator-keys", ""},
       {"DELETE", "/admin/v1/operator-keys/0123456789abcdef", ""},
       {"GET", "/admin/v1/tenants?prefix=alpha", ""},
+      // Add-ons are the operator's to grant and cancel, even on the key's own tenant.
+      {"POST", "/admin/v1/tenants/alpha/addons", R"({"fields":{"weight":9},"ends_at":"2099-01-01T00:00:00Z"})"},
+      {"POST", "/admin/v1/tenants/beta/addons", R"({"fields":{"weight":9},"ends_at":"2099-01-01T00:00:00Z"})"},
+      {"DELETE", "/admin/v1/tenants/alpha/addons/0123456789abcdef", ""},
+      {"DELETE", "/admin/v1/tenants/beta/addons/0123456789abcdef", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);
@@ -201,6 +206,7 @@ TEST_P(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
       {"/admin/v1/audit?tenant=alpha", 200},   {"/admin/v1/audit?tenant=beta", 403},
       {"/admin/v1/audit", 403},                {"/admin/v1/plans/" + plan, 200},
       {"/admin/v1/plans/" + other_plan, 403},  {"/admin/v1/plans", 403},
+      {"/admin/v1/tenants/alpha/addons", 200}, {"/admin/v1/tenants/beta/addons", 403},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path);

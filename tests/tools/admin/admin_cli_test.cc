@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tools/admin/addon_commands.h"
 #include "tools/admin/admin_client.h"
 #include "tools/admin/admin_command.h"
 #include "tools/admin/admin_routes.h"
@@ -643,6 +644,15 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {OperatorsCreate("alice"), "POST", "/admin/v1/operator-keys", R"({"name":"alice"})"},
       {OperatorsList(), "GET", "/admin/v1/operator-keys", ""},
       {OperatorsRevoke("0123abcd"), "DELETE", "/admin/v1/operator-keys/0123abcd", ""},
+      {AddonsCreate("acme", {"requests_per_sec=3000", "burst_requests=6000"}, {"2030-01-01T00:00:00Z", std::nullopt, "sale"})
+           .value(),
+       "POST", "/admin/v1/tenants/acme/addons",
+       R"({"ends_at":"2030-01-01T00:00:00Z","fields":{"burst_requests":6000,"requests_per_sec":3000},"reason":"sale"})"},
+      {AddonsCreate("acme", {"weight=2"}, {"2030-01-01T00:00:00Z", "2029-12-01T00:00:00Z", std::nullopt}).value(), "POST",
+       "/admin/v1/tenants/acme/addons",
+       R"({"ends_at":"2030-01-01T00:00:00Z","fields":{"weight":2},"starts_at":"2029-12-01T00:00:00Z"})"},
+      {AddonsList("a b"), "GET", "/admin/v1/tenants/a%20b/addons", ""},
+      {AddonsCancel("acme", "0123 abcd"), "DELETE", "/admin/v1/tenants/acme/addons/0123%20abcd", ""},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
       {TenantsSuspend("acme"), "POST", "/admin/v1/tenants/acme/suspend", ""},
@@ -695,6 +705,7 @@ TEST(QuotaCommands, SetWithMalformedAssignmentIsAUsageError) {
 }
 
 TEST(PlanCommands, SetNeedsAGroupAndNamesTheBadOption) {
+  EXPECT_FALSE(AddonsCreate("acme", {"weight"}, {"2030-01-01T00:00:00Z", std::nullopt, std::nullopt}).ok());
   Result<AdminCommand> empty = PlansSet("gold", {});
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(ErrorLine(empty.status()), "error: nothing to set: give --default, --min or --max");

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/testing/test_server.h"
@@ -162,6 +165,44 @@ TEST_F(AdminCliTest, OperatorKeysCreateListRevoke) {
   CliRun refused = AdminWithTokenFile("tenants list", token);
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("401"), std::string::npos) << refused.err;
+}
+
+// addons create/list/cancel against the server: the boost applies within
+// a second or two, shows in the tenant's usage, and a cancel takes it back.
+TEST_F(AdminCliTest, AddonsCreateListCancel) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  const std::string token = json::parse(Admin("--json apikeys create acme --role read").out)["token"];
+  // An hour from now, in RFC 3339 UTC.
+  const std::time_t end = std::time(nullptr) + 3600;
+  std::tm tm{};
+  gmtime_r(&end, &tm);
+  char ends_at[32];
+  std::strftime(ends_at, sizeof(ends_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  CliRun made = Admin("--json addons create acme requests_per_sec=3000 --ends-at " + std::string(ends_at) +
+                      " --reason launch");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const json addon = json::parse(made.out, nullptr, false);
+  ASSERT_TRUE(addon.is_object()) << made.out;
+  const std::string id = addon["id"];
+  bool active = false;
+  for (int i = 0; i < 100 && !active; ++i) {
+    active = json::parse(Admin("--json addons list acme").out)["addons"][0]["state"] == "active";
+    if (!active) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(active);
+  CliRun listed = Admin("addons list acme");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("requests_per_sec=3000"), std::string::npos) << listed.out;
+  EXPECT_EQ(json::parse(Admin("--json usage", token).out)["quotas"]["requests_per_sec"]["rate"], 3000);
+  CliRun cancelled = Admin("addons cancel acme " + id);
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  EXPECT_NE(cancelled.out.find("cancelled"), std::string::npos) << cancelled.out;
+  EXPECT_NE(json::parse(Admin("--json usage", token).out)["quotas"]["requests_per_sec"]["rate"], 3000);
+  CliRun again = Admin("addons cancel acme " + id);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("409 addon_finished"), std::string::npos) << again.err;
+  EXPECT_EQ(Admin("addons create acme weight=2").exit_code, 2);  // --ends-at is required
 }
 
 TEST_F(AdminCliTest, ApiKeysAndUsage) {

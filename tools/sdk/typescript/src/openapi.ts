@@ -373,6 +373,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/addons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /** The tenant's add-ons, by start time (scheduled, active, and the latest 64 finished) */
+        get: operations["listAddons"];
+        put?: never;
+        /**
+         * Grant a temporary boost (operator)
+         * @description Refused with 409 addon_overlap when a scheduled or active add-on of
+         *     the tenant sets one of the same fields in an overlapping period, and
+         *     409 addon_limit past 16 scheduled or active add-ons.
+         */
+        post: operations["createAddon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/addons/{addon_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                addon_id: string;
+            };
+            cookie?: never;
+        };
+        /** One add-on */
+        get: operations["showAddon"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a scheduled add-on, or end an active one now (operator)
+         * @description An active one's fields go back to the values they had before it (a
+         *     quota manifest version), except a field changed while it was active.
+         *     409 addon_finished for one that ended or was cancelled.
+         */
+        delete: operations["cancelAddon"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/keys/rotate-due": {
         parameters: {
             query?: never;
@@ -1007,6 +1058,34 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string;
         };
+        Addon: {
+            id: string;
+            tenant: components["schemas"]["TenantIdString"];
+            fields: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** @enum {string} */
+            state: "scheduled" | "active" | "ended" | "cancelled";
+            reason: string | null;
+            /** @description The quota request it grants, if any. */
+            request: string | null;
+            /** @description operator, operator:<name> */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The quota manifest version its start made. */
+            started_version: number | null;
+            /** @description The quota manifest version its end (or cancel) made. */
+            ended_version: number | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description Who cancelled it; "system: <why>" when it could not apply. */
+            cancelled_by: string | null;
+        };
         NewOperatorKey: components["schemas"]["OperatorKey"] & {
             /** @description Shown only in this answer; store it now. */
             token: string;
@@ -1077,6 +1156,15 @@ export interface components {
             tenant: components["schemas"]["TenantIdString"];
             /** @description The tenant's plan. */
             plan: string;
+            /** @description The add-ons in force now; their fields fall back when they end. */
+            addons: {
+                id: string;
+                fields: {
+                    [key: string]: number;
+                };
+                /** Format: date-time */
+                ends_at: string;
+            }[];
             /** @description The tenant's requests refused for a quota or for load since the server started, by reason (the problem code). */
             throttled: {
                 [key: string]: number;
@@ -2274,6 +2362,139 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listAddons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The add-ons. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        addons: components["schemas"]["Addon"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Quota fields and the absolute values they take while the add-on is active. */
+                    fields: {
+                        [key: string]: number;
+                    };
+                    /**
+                     * Format: date-time
+                     * @description Default: now. A time in the past means now.
+                     */
+                    starts_at?: string;
+                    /**
+                     * Format: date-time
+                     * @description After starts_at and now; at most 366 days after the start.
+                     */
+                    ends_at: string;
+                    /** @description 1..1024 bytes of UTF-8 without control or bidirectional formatting characters. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The add-on, scheduled. */
+            201: {
+                headers: {
+                    /** @description /admin/v1/tenants/{id}/addons/{addon_id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    showAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                addon_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The add-on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                addon_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The add-on, cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     rotateDueDataKeys: {
