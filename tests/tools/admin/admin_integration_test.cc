@@ -606,9 +606,16 @@ TEST_F(ApplyTest, PruneNeedsYesForTenants) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("refusing to delete tenants old without --yes"), std::string::npos) << refused.err;
   EXPECT_EQ(Audit().size(), audit_before) << "a refused prune changes nothing";
-  CliRun pruned = Admin("apply --prune --yes -f " + file);
+  // The file's digest replaces a global --change-source; a global reason stands in for --reason.
+  CliRun pruned = Admin("--change-source ci --change-reason cleanup apply --prune --yes -f " + file);
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   EXPECT_EQ(TenantIds(), (std::vector<std::string>{"acme", "globex"}));
+  const json audit = Audit();
+  ASSERT_GE(audit.size(), audit_before + 2);  // a key revoked; a tenant deleted (its entries)
+  for (std::size_t i = audit_before; i < audit.size(); ++i) {
+    EXPECT_EQ(audit[i]["details"].value("change_source", ""), "apply:sha256:" + *tools::Sha256Hex(kTenancy));
+    EXPECT_EQ(audit[i]["details"].value("change_reason", ""), "cleanup");
+  }
   const json keys = json::parse(Admin("--json apikeys list acme").out);
   int active = 0, unnamed = 0;
   for (const auto& k : keys["keys"]) {
