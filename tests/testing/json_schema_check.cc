@@ -24,7 +24,8 @@ class Checker {
   explicit Checker(const json& root) : root_(root) {}
 
   void Check(const json& schema, const json& v, const std::string& path) {
-    static const std::set<std::string> kAnnotations = {"$schema", "$id", "$defs", "$comment", "title", "description"};
+    static const std::set<std::string> kAnnotations = {"$schema",  "$id",   "$defs",
+                                                       "$comment", "title", "description"};
     for (const auto& [keyword, arg] : schema.items()) {
       if (kAnnotations.count(keyword) != 0) continue;
       if (keyword == "$ref") {
@@ -48,10 +49,12 @@ class Checker {
       } else if (keyword == "minLength" || keyword == "maxLength") {
         if (!v.is_string()) continue;
         const auto n = v.get<std::string>().size();
-        if (keyword == "minLength" ? n < arg.get<std::size_t>() : n > arg.get<std::size_t>()) Fail(path, "bad length");
+        if (keyword == "minLength" ? n < arg.get<std::size_t>() : n > arg.get<std::size_t>())
+          Fail(path, "bad length");
       } else if (keyword == "minimum" || keyword == "maximum") {
         if (!v.is_number()) continue;
-        if (keyword == "minimum" ? v < arg : v > arg) Fail(path, v.dump() + " is past the " + keyword + " " + arg.dump());
+        if (keyword == "minimum" ? v < arg : v > arg)
+          Fail(path, v.dump() + " is past the " + keyword + " " + arg.dump());
       } else if (keyword == "required") {
         if (!v.is_object()) continue;
         for (const auto& name : arg) {
@@ -85,7 +88,9 @@ class Checker {
   std::vector<std::string> errors;
 
  private:
-  void Fail(const std::string& path, const std::string& why) { errors.push_back((path.empty() ? "$" : path) + ": " + why); }
+  void Fail(const std::string& path, const std::string& why) {
+    errors.push_back((path.empty() ? "$" : path) + ": " + why);
+  }
   const json& root_;
 };
 

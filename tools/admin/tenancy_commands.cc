@@ -28,7 +28,8 @@ Result<Json> GetJson(HttpTransport& transport, const std::string& path) {
   TKV_ASSIGN_OR_RETURN(HttpResponse r, transport.Send({"GET", path, std::nullopt}));
   if (r.status < 200 || r.status >= 300) return HttpErrorStatus(r.status, r.body);
   Json body = Json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object()) return BadAnswer("answer to GET " + path + " is not a JSON object");
+  if (body.is_discarded() || !body.is_object())
+    return BadAnswer("answer to GET " + path + " is not a JSON object");
   return body;
 }
 
@@ -65,7 +66,8 @@ class KeysOutFile {
     if (fd < 0) return UsageError("--keys-out: cannot open " + path + ": " + std::strerror(errno));
     auto file = std::unique_ptr<KeysOutFile>(new KeysOutFile(fd, path));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return UsageError("--keys-out: " + path + " is not a regular file");
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+      return UsageError("--keys-out: " + path + " is not a regular file");
     if ((st.st_mode & 077) != 0) {
       return UsageError("--keys-out: " + path + " may be read by others (mode " +
                         std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
@@ -87,7 +89,8 @@ class KeysOutFile {
       if (n <= 0) return Status::Internal("cannot write " + path_ + ": " + std::strerror(errno), "keys_out");
       done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd_) != 0) return Status::Internal("cannot sync " + path_ + ": " + std::strerror(errno), "keys_out");
+    if (::fsync(fd_) != 0)
+      return Status::Internal("cannot sync " + path_ + ": " + std::strerror(errno), "keys_out");
     return Status::Ok();
   }
   const std::string& path() const { return path_; }
@@ -103,7 +106,8 @@ std::string Count(std::size_t n) { return std::to_string(n) + (n == 1 ? " change
 Status DeletionsConfirmed(const std::vector<TenancyChange>& changes, const ApplyOptions& options) {
   std::string ids;
   for (const auto& c : changes) {
-    if (c.deletes_tenant) ids += (ids.empty() ? "" : ", ") + c.lines.front().substr(std::string("- tenant ").size());
+    if (c.deletes_tenant)
+      ids += (ids.empty() ? "" : ", ") + c.lines.front().substr(std::string("- tenant ").size());
   }
   if (ids.empty() || options.yes) return Status::Ok();
   return UsageError("refusing to delete tenants " + ids +
@@ -111,8 +115,9 @@ Status DeletionsConfirmed(const std::vector<TenancyChange>& changes, const Apply
 }
 
 // Sends one change's requests, keeping a new key's token.
-Status MakeChange(const TenancyChange& change, const std::vector<std::pair<std::string, std::string>>& headers,
-                  HttpTransport& transport, KeysOutFile* keys_out, std::ostream& out) {
+Status MakeChange(const TenancyChange& change,
+                  const std::vector<std::pair<std::string, std::string>>& headers, HttpTransport& transport,
+                  KeysOutFile* keys_out, std::ostream& out) {
   for (std::size_t i = 0; i < change.requests.size(); ++i) {
     HttpRequest request = change.requests[i];
     request.headers = headers;
@@ -124,14 +129,15 @@ Status MakeChange(const TenancyChange& change, const std::vector<std::pair<std::
       return BadAnswer("answer to a key's creation has no token");
     }
     const NewKey& k = *change.new_key;
-    const std::string label = "apikey " + k.tenant + " " + Json(k.name).dump() + " (key " + Str(key, "key_id") + ")";
+    const std::string label =
+        "apikey " + k.tenant + " " + Json(k.name).dump() + " (key " + Str(key, "key_id") + ")";
     if (keys_out != nullptr) {
-      TKV_RETURN_IF_ERROR(keys_out->Append(Json{{"tenant", k.tenant},
-                                                {"name", k.name},
-                                                {"role", k.role},
-                                                {"key_id", Str(key, "key_id")},
-                                                {"token", Str(key, "token")}}
-                                               .dump()));
+      TKV_RETURN_IF_ERROR(keys_out->Append(Json{
+          {"tenant", k.tenant},
+          {"name", k.name},
+          {"role", k.role},
+          {"key_id", Str(key, "key_id")},
+          {"token", Str(key, "token")}}.dump()));
       out << "  token of " << OneLine(label) << " appended to " << keys_out->path() << "\n";
     } else {
       out << "  token of " << OneLine(label) << ": " << Str(key, "token") << "\n";
@@ -165,8 +171,8 @@ Result<LiveState> FetchLiveState(HttpTransport& transport, const TenancySpec* sp
   TKV_ASSIGN_OR_RETURN(Json tenants, GetAll(transport, TenantsPath() + kPageLimit, "tenants"));
   for (const auto& t : tenants) {
     if (!t.is_object() || Str(t, "id").empty()) return BadAnswer("tenant list holds a tenant without an id");
-    LiveTenant tenant{Str(t, "id"), Str(t, "plan"), Str(t, "tier"), Str(t, "state"),
-                      t.value("quota", Json::object()), {}};
+    LiveTenant tenant{
+        Str(t, "id"), Str(t, "plan"), Str(t, "tier"), Str(t, "state"), t.value("quota", Json::object()), {}};
     live.tenants[tenant.id] = std::move(tenant);
   }
   std::set<std::string> key_tenants;
@@ -222,7 +228,8 @@ Status RunExport(const std::string& output, HttpTransport& transport, std::ostre
   const std::string text =
       EndsWith(output, ".json")
           ? doc.dump(2) + "\n"
-          : "# tenantkv tenancy (tenantkv-admin export-config; schema: docs/tenancy.schema.json)\n" + JsonToYaml(doc);
+          : "# tenantkv tenancy (tenantkv-admin export-config; schema: docs/tenancy.schema.json)\n" +
+                JsonToYaml(doc);
   if (output.empty()) {
     out << text;
     return Status::Ok();
@@ -253,12 +260,14 @@ AdminCommand ApplyCommand(ApplyOptions options) {
 
 void AddApply(CLI::App& app, CommandSlot& slot) {
   CLI::App* cmd = app.add_subcommand("apply", "Make the server match a tenancy file (plans, tenants, keys)");
-  CLI::Option* file = cmd->add_option("-f,--file", "The tenancy file: YAML, or JSON when it ends in .json")->required();
+  CLI::Option* file =
+      cmd->add_option("-f,--file", "The tenancy file: YAML, or JSON when it ends in .json")->required();
   CLI::Option* dry_run = cmd->add_flag("--dry-run", "Print the changes only (exit 3 when there are some)");
   CLI::Option* prune = cmd->add_flag("--prune", "Also delete tenants and revoke named keys not in the file");
   CLI::Option* yes = cmd->add_flag("-y,--yes", "Confirm the tenant deletions of --prune");
   CLI::Option* reason = cmd->add_option("--reason", "Why: recorded in every change's audit entry");
-  CLI::Option* keys_out = cmd->add_option("--keys-out", "Append new keys' tokens to this file (0600) instead of stdout");
+  CLI::Option* keys_out =
+      cmd->add_option("--keys-out", "Append new keys' tokens to this file (0600) instead of stdout");
   cmd->callback([&slot, file, dry_run, prune, yes, reason, keys_out] {
     ApplyOptions o;
     o.file = file->as<std::string>();
@@ -273,7 +282,8 @@ void AddApply(CLI::App& app, CommandSlot& slot) {
 
 void AddPlan(CLI::App& app, CommandSlot& slot) {
   CLI::App* cmd = app.add_subcommand("plan", "Print what apply would change (exit 0: none, 3: some)");
-  CLI::Option* file = cmd->add_option("-f,--file", "The tenancy file: YAML, or JSON when it ends in .json")->required();
+  CLI::Option* file =
+      cmd->add_option("-f,--file", "The tenancy file: YAML, or JSON when it ends in .json")->required();
   CLI::Option* prune = cmd->add_flag("--prune", "Also show the deletions apply --prune would make");
   cmd->callback([&slot, file, prune] {
     ApplyOptions o;
@@ -285,8 +295,10 @@ void AddPlan(CLI::App& app, CommandSlot& slot) {
 }
 
 void AddExport(CLI::App& app, CommandSlot& slot) {
-  CLI::App* cmd = app.add_subcommand("export-config", "Write the live plans, tenants and keys as a tenancy file");
-  CLI::Option* output = cmd->add_option("-o,--output", "Write here (JSON when it ends in .json) instead of stdout");
+  CLI::App* cmd =
+      app.add_subcommand("export-config", "Write the live plans, tenants and keys as a tenancy file");
+  CLI::Option* output =
+      cmd->add_option("-o,--output", "Write here (JSON when it ends in .json) instead of stdout");
   cmd->callback([&slot, output] {
     const std::string path = output->count() > 0 ? output->as<std::string>() : std::string();
     slot.emplace(ProgramCommand([path](HttpTransport& transport) -> Result<CommandOutput> {

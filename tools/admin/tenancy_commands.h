@@ -15,12 +15,12 @@
 namespace tenantkv::tools {
 
 struct ApplyOptions {
-  std::string file;                      // -f: the tenancy file, YAML or JSON (.json)
-  bool dry_run = false;                  // --dry-run (and `plan`): print the diff, change nothing
-  bool prune = false;                    // --prune: delete tenants and revoke named keys not in the file
-  bool yes = false;                      // --yes: confirms tenant deletions of --prune
-  std::optional<std::string> reason;     // --reason: Tenantkv-Change-Reason of every change
-  std::optional<std::string> keys_out;   // --keys-out: append new keys' tokens here (0600), not stdout
+  std::string file;                     // -f: the tenancy file, YAML or JSON (.json)
+  bool dry_run = false;                 // --dry-run (and `plan`): print the diff, change nothing
+  bool prune = false;                   // --prune: delete tenants and revoke named keys not in the file
+  bool yes = false;                     // --yes: confirms tenant deletions of --prune
+  std::optional<std::string> reason;    // --reason: Tenantkv-Change-Reason of every change
+  std::optional<std::string> keys_out;  // --keys-out: append new keys' tokens here (0600), not stdout
 };
 
 // The live state that `spec` is compared with: every plan, every tenant

@@ -62,7 +62,8 @@ Result<std::map<std::string, Json>> DesiredPlans(const TenancySpec& spec, const 
   }
   for (const auto& p : spec.plans) {
     if (live.plans.count(p.name) != 0) continue;
-    if (out.count("standard") == 0) return Invalid(PlanPathOf(p), "the server has no plan 'standard' to start a new plan from");
+    if (out.count("standard") == 0)
+      return Invalid(PlanPathOf(p), "the server has no plan 'standard' to start a new plan from");
     apply(p, out.at("standard"));
   }
   for (const auto& p : spec.plans) {
@@ -72,8 +73,8 @@ Result<std::map<std::string, Json>> DesiredPlans(const TenancySpec& spec, const 
       const Json& d = Get(plan, "defaults", f);
       const Json& hi = Get(plan, "max", f);
       if (!(lo <= d && d <= hi)) {
-        return Invalid(PlanPathOf(p), "needs min <= defaults <= max for " + f + ", but they would be " + lo.dump() +
-                                          ", " + d.dump() + ", " + hi.dump());
+        return Invalid(PlanPathOf(p), "needs min <= defaults <= max for " + f + ", but they would be " +
+                                          lo.dump() + ", " + d.dump() + ", " + hi.dump());
       }
     }
   }
@@ -84,7 +85,8 @@ void DiffPlans(const TenancySpec& spec, const LiveState& live, const std::map<st
                const std::vector<std::string>& fields, std::vector<TenancyChange>& out) {
   std::vector<const PlanSpec*> plans;
   for (const auto& p : spec.plans) plans.push_back(&p);
-  std::sort(plans.begin(), plans.end(), [](const PlanSpec* a, const PlanSpec* b) { return a->name < b->name; });
+  std::sort(plans.begin(), plans.end(),
+            [](const PlanSpec* a, const PlanSpec* b) { return a->name < b->name; });
   for (const PlanSpec* p : plans) {
     const bool exists = live.plans.count(p->name) != 0;
     const Json& want = desired.at(p->name);
@@ -96,12 +98,14 @@ void DiffPlans(const TenancySpec& spec, const LiveState& live, const std::map<st
       for (const auto& f : fields) {
         const Json& w = Get(want, g, f);
         if (Get(have, g, f) == w) continue;
-        c.lines.push_back("~ plan " + p->name + " " + g + "." + f + " " + Value(Get(have, g), f) + " -> " + w.dump());
+        c.lines.push_back("~ plan " + p->name + " " + g + "." + f + " " + Value(Get(have, g), f) + " -> " +
+                          w.dump());
         body[g][f] = w;
       }
     }
     // A new plan is sent whole, so it does not depend on standard at the time.
-    if (!exists) body = {{"defaults", Get(want, "defaults")}, {"min", Get(want, "min")}, {"max", Get(want, "max")}};
+    if (!exists)
+      body = {{"defaults", Get(want, "defaults")}, {"min", Get(want, "min")}, {"max", Get(want, "max")}};
     if (c.lines.empty()) continue;
     c.requests.push_back({"PUT", PlanPath(p->name), std::move(body)});
     out.push_back(std::move(c));
@@ -152,13 +156,15 @@ void DiffKeys(const std::string& tenant, const std::vector<KeySpec>& want, const
       continue;
     }
     const std::string& role = w->second->role;
-    auto match = std::find_if(h->second.rbegin(), h->second.rend(), [&](const LiveKey* k) { return k->role == role; });
+    auto match =
+        std::find_if(h->second.rbegin(), h->second.rend(), [&](const LiveKey* k) { return k->role == role; });
     if (match != h->second.rend()) {
       if (!prune) continue;
       for (const LiveKey* k : h->second) {  // one key per name: the others go
         if (k == *match) continue;
         TenancyChange c;
-        c.lines.push_back(KeyLine('-', tenant, name) + " (revoke " + k->key_id + ", another key of this name)");
+        c.lines.push_back(KeyLine('-', tenant, name) + " (revoke " + k->key_id +
+                          ", another key of this name)");
         c.requests.push_back({"DELETE", ApiKeyPath(tenant, k->key_id), std::nullopt});
         out.push_back(std::move(c));
       }
@@ -188,7 +194,8 @@ Status DiffTenant(const TenantSpec& t, const LiveTenant* have, const std::map<st
                   const std::vector<std::string>& fields, bool prune, std::vector<TenancyChange>& out) {
   const std::string path = TenantPathOf(t);
   if (have != nullptr && have->state == "deleting") {
-    return Invalid(path + ".id", "tenant '" + t.id + "' is being deleted on the server; apply again once it is gone");
+    return Invalid(path + ".id",
+                   "tenant '" + t.id + "' is being deleted on the server; apply again once it is gone");
   }
   if (have != nullptr && t.plan && *t.plan != have->plan) {
     return Invalid(path + ".plan", "tenant '" + t.id + "' is on plan '" + have->plan +
@@ -213,14 +220,16 @@ Status DiffTenant(const TenantSpec& t, const LiveTenant* have, const std::map<st
     c.requests.push_back({"POST", TenantsPath(), std::move(body)});
     out.push_back(std::move(c));
   }
-  if (t.state && *t.state == "active" && state == "suspended") out.push_back(StateChange(t.id, state, "active"));
+  if (t.state && *t.state == "active" && state == "suspended")
+    out.push_back(StateChange(t.id, state, "active"));
   if (t.quota) {
     const Json want = Overlay(defaults, *t.quota);
     TenancyChange c;
     Json body = Json::object();
     for (const auto& f : fields) {
       if (Get(quota, f) == Get(want, f)) continue;
-      c.lines.push_back("~ tenant " + t.id + " quota." + f + " " + Value(quota, f) + " -> " + Get(want, f).dump());
+      c.lines.push_back("~ tenant " + t.id + " quota." + f + " " + Value(quota, f) + " -> " +
+                        Get(want, f).dump());
       body[f] = Get(want, f);
     }
     if (!c.lines.empty()) {
@@ -228,8 +237,10 @@ Status DiffTenant(const TenantSpec& t, const LiveTenant* have, const std::map<st
       out.push_back(std::move(c));
     }
   }
-  if (t.api_keys) DiffKeys(t.id, *t.api_keys, have != nullptr ? have->keys : std::vector<LiveKey>{}, prune, out);
-  if (t.state && *t.state == "suspended" && state == "active") out.push_back(StateChange(t.id, state, "suspended"));
+  if (t.api_keys)
+    DiffKeys(t.id, *t.api_keys, have != nullptr ? have->keys : std::vector<LiveKey>{}, prune, out);
+  if (t.state && *t.state == "suspended" && state == "active")
+    out.push_back(StateChange(t.id, state, "suspended"));
   return Status::Ok();
 }
 
@@ -294,7 +305,8 @@ Json ExportTenancy(const LiveState& live) {
     Json entry{{"id", id}, {"plan", t.plan}, {"tier", t.tier}, {"state", t.state}};
     Json overrides = Json::object();
     auto plan = live.plans.find(t.plan);
-    const Json defaults = plan == live.plans.end() ? Json::object() : plan->second.value("defaults", Json::object());
+    const Json defaults =
+        plan == live.plans.end() ? Json::object() : plan->second.value("defaults", Json::object());
     for (const auto& f : live.quota_fields) {
       if (t.quota.contains(f) && Get(defaults, f) != Get(t.quota, f)) overrides[f] = Get(t.quota, f);
     }

@@ -28,15 +28,15 @@ struct LiveTenant {
   std::string id;
   std::string plan;
   std::string tier;
-  std::string state;           // active | suspended | deleting
+  std::string state;            // active | suspended | deleting
   Json quota = Json::object();  // every field, as GET tenant answers it
-  std::vector<LiveKey> keys;   // oldest first; filled only for the tenants whose keys are managed
+  std::vector<LiveKey> keys;    // oldest first; filled only for the tenants whose keys are managed
 };
 
 struct LiveState {
-  std::vector<std::string> quota_fields;       // the server's quota fields, in its order
-  std::map<std::string, Json> plans;           // name -> {"defaults","min","max"}, every field
-  std::map<std::string, LiveTenant> tenants;   // id -> tenant, `deleting` ones included
+  std::vector<std::string> quota_fields;      // the server's quota fields, in its order
+  std::map<std::string, Json> plans;          // name -> {"defaults","min","max"}, every field
+  std::map<std::string, LiveTenant> tenants;  // id -> tenant, `deleting` ones included
 };
 
 // The server's quota fields: those of the first plan's defaults (every plan

@@ -146,7 +146,8 @@ Result<TenantSpec> ParseTenant(const Json& v, const std::string& path) {
     for (std::size_t i = 0; i < keys.size(); ++i) {
       TKV_ASSIGN_OR_RETURN(KeySpec k, ParseKey(keys[i], At(path + ".api_keys", i)));
       if (!names.insert(k.name).second) {
-        return Invalid(At(path + ".api_keys", i) + ".name", "key name '" + k.name + "' given twice for this tenant");
+        return Invalid(At(path + ".api_keys", i) + ".name",
+                       "key name '" + k.name + "' given twice for this tenant");
       }
       out.push_back(std::move(k));
     }
@@ -173,7 +174,8 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 Result<TenancySpec> ParseTenancySpec(const Json& doc) {
   if (!doc.is_object()) return Invalid("the file", "expected a mapping with plans and tenants");
   TKV_RETURN_IF_ERROR(OnlyMembers(doc, "", {"version", "plans", "tenants"}));
-  if (doc.contains("version") && !(doc["version"].is_number_integer() && doc["version"].get<std::int64_t>() == 1)) {
+  if (doc.contains("version") &&
+      !(doc["version"].is_number_integer() && doc["version"].get<std::int64_t>() == 1)) {
     return Invalid("version", "expected 1");
   }
   TenancySpec spec;
@@ -183,7 +185,8 @@ Result<TenancySpec> ParseTenancySpec(const Json& doc) {
     std::set<std::string> names;
     for (std::size_t i = 0; i < plans.size(); ++i) {
       TKV_ASSIGN_OR_RETURN(PlanSpec p, ParsePlan(plans[i], At("plans", i)));
-      if (!names.insert(p.name).second) return Invalid(At("plans", i) + ".name", "plan '" + p.name + "' given twice");
+      if (!names.insert(p.name).second)
+        return Invalid(At("plans", i) + ".name", "plan '" + p.name + "' given twice");
       p.index = i;
       spec.plans.push_back(std::move(p));
     }
@@ -194,7 +197,8 @@ Result<TenancySpec> ParseTenancySpec(const Json& doc) {
     std::set<std::string> ids;
     for (std::size_t i = 0; i < tenants.size(); ++i) {
       TKV_ASSIGN_OR_RETURN(TenantSpec t, ParseTenant(tenants[i], At("tenants", i)));
-      if (!ids.insert(t.id).second) return Invalid(At("tenants", i) + ".id", "tenant '" + t.id + "' given twice");
+      if (!ids.insert(t.id).second)
+        return Invalid(At("tenants", i) + ".id", "tenant '" + t.id + "' given twice");
       t.index = i;
       spec.tenants.push_back(std::move(t));
     }

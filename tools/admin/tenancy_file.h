@@ -50,9 +50,9 @@ struct KeySpec {
 struct TenantSpec {
   std::string id;
   std::optional<std::string> plan;
-  std::optional<std::string> tier;                 // pooled | column_family
-  std::optional<std::string> state;                // active | suspended
-  std::optional<Json> quota;                       // field -> integer: overrides of the plan's defaults
+  std::optional<std::string> tier;   // pooled | column_family
+  std::optional<std::string> state;  // active | suspended
+  std::optional<Json> quota;         // field -> integer: overrides of the plan's defaults
   std::optional<std::vector<KeySpec>> api_keys;
   std::size_t index = 0;  // position in `tenants`: tenants[index]
 };

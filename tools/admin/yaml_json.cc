@@ -123,12 +123,13 @@ Result<Json> YamlToJson(const std::string& text) {
   try {
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {  // yaml-cpp reports by throwing: turn it into a value here
-    return Status::InvalidArgument("not valid YAML: line " + std::to_string(e.mark.line + 1) +
-                                       ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg,
+    return Status::InvalidArgument("not valid YAML: line " + std::to_string(e.mark.line + 1) + ", column " +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg,
                                    "invalid_file");
   }
   if (docs.empty()) return Invalid("", "it is empty");
-  if (docs.size() > 1) return Invalid("", "it holds " + std::to_string(docs.size()) + " YAML documents, not one");
+  if (docs.size() > 1)
+    return Invalid("", "it holds " + std::to_string(docs.size()) + " YAML documents, not one");
   try {
     return Convert(docs.front(), "");
   } catch (const YAML::Exception& e) {

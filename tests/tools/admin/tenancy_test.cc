@@ -31,7 +31,8 @@ nlohmann::json Plain(const Json& j) { return nlohmann::json::parse(j.dump()); }
 
 TEST(YamlToJson, ReadsScalarsAsYamlCoreSchema) {
   Result<Json> j = YamlToJson(
-      "i: 42\nneg: -7\nq: \"42\"\ns: '007'\nb: true\nn: ~\ne:\nf: 1.5\nt: 2030-01-01T00:00:00Z\nw: deploy bot\n");
+      "i: 42\nneg: -7\nq: \"42\"\ns: '007'\nb: true\nn: ~\ne:\nf: 1.5\nt: 2030-01-01T00:00:00Z\nw: deploy "
+      "bot\n");
   ASSERT_TRUE(j.ok()) << j.status().message();
   EXPECT_EQ((*j)["i"], 42);
   EXPECT_EQ((*j)["neg"], -7);
@@ -94,8 +95,10 @@ TEST(ParseTenancySpec, NamesThePathOfTheFirstProblem) {
       {R"({"tenants":[{"id":"a","api_keys":[{"name":"k","role":"owner"}]}]})",
        "tenants[0].api_keys[0].role: 'owner' is not one of"},
       {R"({"tenants":[{"id":"a","api_keys":[{"role":"read"}]}]})", "tenants[0].api_keys[0].name: missing"},
-      {R"({"tenants":[{"id":"a","api_keys":[{"name":"","role":"read"}]}]})", "tenants[0].api_keys[0].name: expected 1 to 128"},
-      {R"({"tenants":[{"id":"a","api_keys":[{"name":"a\u0007b","role":"read"}]}]})", "tenants[0].api_keys[0].name: holds a control"},
+      {R"({"tenants":[{"id":"a","api_keys":[{"name":"","role":"read"}]}]})",
+       "tenants[0].api_keys[0].name: expected 1 to 128"},
+      {R"({"tenants":[{"id":"a","api_keys":[{"name":"a\u0007b","role":"read"}]}]})",
+       "tenants[0].api_keys[0].name: holds a control"},
       {R"({"tenants":[{"id":"a","state":"deleting"}]})", "tenants[0].state: 'deleting' is not one of"},
       {R"({"tenants":[{"id":"a","tier":"shared"}]})", "tenants[0].tier: 'shared' is not one of"},
       {R"({"tenants":[{"id":"Acme"}]})", "tenants[0].id: 'Acme' does not match"},
@@ -162,8 +165,9 @@ LiveState Live() {
   live.plans["standard"] = Json{{"defaults", Quota(500, 2)}, {"min", Quota(1, 1)}, {"max", Quota(500, 2)}};
   live.plans["free"] = Json{{"defaults", Quota(50, 1)}, {"min", Quota(1, 1)}, {"max", Quota(50, 1)}};
   live.quota_fields = QuotaFieldsOf(live.plans);
-  live.tenants["acme"] = LiveTenant{"acme", "standard", "column_family", "active", Quota(100, 2),
-                                    {{"k1", "deploy", "read", std::nullopt}, {"k2", "old", "read", std::nullopt}}};
+  live.tenants["acme"] = LiveTenant{
+      "acme",   "standard",    "column_family",
+      "active", Quota(100, 2), {{"k1", "deploy", "read", std::nullopt}, {"k2", "old", "read", std::nullopt}}};
   live.tenants["old"] = LiveTenant{"old", "free", "pooled", "active", Quota(50, 1), {}};
   live.tenants["gone"] = LiveTenant{"gone", "free", "pooled", "deleting", Json::object(), {}};
   return live;
@@ -203,19 +207,20 @@ plans:
     max: {weight: 3}
 )");
   ASSERT_TRUE(changes.ok()) << changes.status().message();
-  EXPECT_EQ(Lines(*changes), (std::vector<std::string>{
-                                 "~ plan free max.weight 1 -> 3",
-                                 "+ plan gold",
-                                 "~ plan gold defaults.requests_per_sec 500 -> 800",
-                                 "~ plan gold max.requests_per_sec 500 -> 1000",
-                                 "~ tenant acme quota.requests_per_sec 100 -> 300",
-                                 "+ apikey acme \"audit bot\" (role read, expires 2030-01-01T00:00:00Z)",
-                                 "~ apikey acme \"deploy\" role read -> write (rotate: create a new key, then revoke k1)",
-                                 "~ tenant acme state active -> suspended",
-                                 "+ tenant zeta (plan gold)",
-                                 "~ tenant zeta quota.requests_per_sec 800 -> 300",
-                                 "+ apikey zeta \"ci\" (role write)",
-                             }));
+  EXPECT_EQ(Lines(*changes),
+            (std::vector<std::string>{
+                "~ plan free max.weight 1 -> 3",
+                "+ plan gold",
+                "~ plan gold defaults.requests_per_sec 500 -> 800",
+                "~ plan gold max.requests_per_sec 500 -> 1000",
+                "~ tenant acme quota.requests_per_sec 100 -> 300",
+                "+ apikey acme \"audit bot\" (role read, expires 2030-01-01T00:00:00Z)",
+                "~ apikey acme \"deploy\" role read -> write (rotate: create a new key, then revoke k1)",
+                "~ tenant acme state active -> suspended",
+                "+ tenant zeta (plan gold)",
+                "~ tenant zeta quota.requests_per_sec 800 -> 300",
+                "+ apikey zeta \"ci\" (role write)",
+            }));
   // A new plan is sent whole (so it does not hang on standard's state), a
   // change only with what changes; a rotation creates, then revokes.
   const TenancyChange& gold = (*changes)[1];
@@ -243,8 +248,7 @@ TEST(DiffTenancy, PruneDeletesTenantsAndRevokesNamedKeysNotInTheFile) {
   Result<std::vector<TenancyChange>> pruned = Diff(file, /*prune=*/true);
   ASSERT_TRUE(pruned.ok()) << pruned.status().message();
   // "gone" is being deleted already: left alone.
-  EXPECT_EQ(Lines(*pruned),
-            (std::vector<std::string>{"- apikey acme \"old\" (revoke k2)", "- tenant old"}));
+  EXPECT_EQ(Lines(*pruned), (std::vector<std::string>{"- apikey acme \"old\" (revoke k2)", "- tenant old"}));
   EXPECT_FALSE((*pruned)[0].deletes_tenant);
   EXPECT_TRUE((*pruned)[1].deletes_tenant);
   EXPECT_EQ((*pruned)[1].requests[0].method, "DELETE");
@@ -269,7 +273,8 @@ TEST(DiffTenancy, RefusesWhatTheServerCannotDo) {
   };
   const Case cases[] = {
       {"tenants:\n  - id: acme\n    plan: free\n", "tenants[0].plan: tenant 'acme' is on plan 'standard'"},
-      {"tenants:\n  - id: acme\n    tier: pooled\n", "tenants[0].tier: tenant 'acme' is placed column_family"},
+      {"tenants:\n  - id: acme\n    tier: pooled\n",
+       "tenants[0].tier: tenant 'acme' is placed column_family"},
       {"tenants:\n  - id: new\n    plan: gold\n", "tenants[0].plan: no plan 'gold'"},
       {"tenants:\n  - id: gone\n", "tenants[0].id: tenant 'gone' is being deleted"},
       {"tenants:\n  - id: acme\n    quota: {request_per_sec: 1}\n",
