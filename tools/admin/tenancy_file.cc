@@ -169,6 +169,32 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// JSON, refusing a key given twice in one object (the parser would keep the
+// last silently, so a file could say two things and mean one).
+Result<Json> ParseJsonFile(const std::string& bytes) {
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  const Json::parser_callback_t callback = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Json::parse_event_t::key && !open_objects.empty() && duplicate.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  Json doc;
+  try {
+    doc = Json::parse(bytes, callback);
+  } catch (const Json::parse_error& e) {  // nlohmann reports where only by throwing
+    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what(), kTenancyFileReason);
+  }
+  if (!duplicate.empty()) {
+    return Status::InvalidArgument("key '" + duplicate + "' given twice in one object", kTenancyFileReason);
+  }
+  return doc;
+}
+
 }  // namespace
 
 Result<TenancySpec> ParseTenancySpec(const Json& doc) {
@@ -210,8 +236,9 @@ Result<TenancyFile> ReadTenancyFile(const std::string& path) {
   TKV_ASSIGN_OR_RETURN(std::string bytes, ReadAll(path));
   Json doc;
   if (EndsWith(path, ".json")) {
-    doc = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return Status::InvalidArgument(path + ": not valid JSON", kTenancyFileReason);
+    Result<Json> json = ParseJsonFile(bytes);
+    if (!json.ok()) return Status::InvalidArgument(path + ": " + json.status().message(), kTenancyFileReason);
+    doc = std::move(json).value();
   } else {
     Result<Json> yaml = YamlToJson(bytes);
     if (!yaml.ok()) return Status::InvalidArgument(path + ": " + yaml.status().message(), kTenancyFileReason);

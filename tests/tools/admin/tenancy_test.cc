@@ -131,6 +131,27 @@ TEST(ReadTenancyFile, YamlAndJsonExamplesMeanTheSame) {
   EXPECT_FALSE(missing.ok());
 }
 
+TEST(ReadTenancyFile, JsonKeysGivenTwiceAndSyntaxErrorsAreRefused) {
+  struct Case {
+    const char* name;
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"dup.json", R"({"tenants":[{"id":"a","quota":{"weight":1,"weight":2}}]})", "key 'weight' given twice"},
+      {"bad.json", "{\"tenants\": [\n  {\"id\": \"a\",}\n]}", "not valid JSON: "},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = ::testing::TempDir() + c.name;
+    std::ofstream(path, std::ios::binary) << c.text;
+    Result<TenancyFile> file = ReadTenancyFile(path);
+    ASSERT_FALSE(file.ok());
+    EXPECT_NE(file.status().message().find(c.message), std::string::npos) << file.status().message();
+    EXPECT_EQ(file.status().message().rfind(path + ": ", 0), 0u) << file.status().message();
+  }
+}
+
 TEST(Sha256Hex, KnownVector) {
   EXPECT_EQ(*Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
