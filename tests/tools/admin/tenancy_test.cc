@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "tests/testing/json_schema_check.h"
+#include "tools/admin/cli_errors.h"
+#include "tools/admin/tenancy_commands.h"
 #include "tools/admin/tenancy_diff.h"
 #include "tools/admin/tenancy_file.h"
 #include "tools/admin/yaml_json.h"
@@ -328,6 +331,118 @@ TEST(ExportTenancy, HasNoDriftAgainstItsOwnState) {
     // With --prune, one key per name stays: the extra "deploy" keys go.
     EXPECT_EQ(Lines(*changes).size(), prune ? 2u : 0u);
   }
+}
+
+// ------------------------------------------------------------ fetch and apply
+
+// Answers "METHOD path" from a table (404 otherwise) and keeps what was sent.
+class TableTransport final : public HttpTransport {
+ public:
+  std::map<std::string, std::pair<int, std::string>> answers;
+  std::vector<HttpRequest> sent;
+
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    sent.push_back(request);
+    auto it = answers.find(request.method + " " + request.path);
+    if (it == answers.end()) return HttpResponse{404, "application/problem+json", R"({"code":"not_found"})"};
+    return HttpResponse{it->second.first, "application/json", it->second.second};
+  }
+};
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+void AddServerBasics(TableTransport& t) {
+  t.answers["GET /admin/v1/plans"] = {
+      200,
+      R"({"plans":[{"name":"standard","defaults":{"weight":2},"min":{"weight":1},"max":{"weight":4}}]})"};
+  t.answers["GET /admin/v1/tenants?limit=1000"] = {
+      200, R"({"tenants":[{"id":"a","plan":"standard","tier":"pooled","state":"active","quota":{"weight":2}}],
+             "next":"a"})"};
+  t.answers["GET /admin/v1/tenants?limit=1000&start_after=a"] = {
+      200, R"({"tenants":[{"id":"b","plan":"standard","tier":"pooled","state":"active","quota":{"weight":2}}],
+             "next":null})"};
+}
+
+TEST(FetchLiveState, FollowsThePagesAndKeepsActiveNamedKeys) {
+  TableTransport t;
+  AddServerBasics(t);
+  t.answers["GET /admin/v1/tenants/b/apikeys?limit=1000"] = {
+      200, R"({"keys":[{"key_id":"k1","name":"ci","role":"read","state":"active","expires_at":null},
+                      {"key_id":"k2","name":null,"role":"read","state":"active"},
+                      {"key_id":"k3","name":"old","role":"read","state":"revoked"}],"next":"k3"})"};
+  t.answers["GET /admin/v1/tenants/b/apikeys?limit=1000&start_after=k3"] = {
+      200, R"({"keys":[{"key_id":"k4","name":"ops","role":"admin","state":"active",
+                       "expires_at":"2030-01-01T00:00:00Z"}],"next":null})"};
+  Result<TenancySpec> spec = ParseTenancySpec(Json::parse(R"({"tenants":[{"id":"b","api_keys":[]}]})"));
+  ASSERT_TRUE(spec.ok());
+  Result<LiveState> live = FetchLiveState(t, &*spec);
+  ASSERT_TRUE(live.ok()) << live.status().message();
+  EXPECT_EQ(live->quota_fields, std::vector<std::string>{"weight"});
+  ASSERT_EQ(live->tenants.size(), 2u);
+  EXPECT_TRUE(live->tenants.at("a").keys.empty());  // its keys are not managed: not fetched
+  const auto& keys = live->tenants.at("b").keys;
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].key_id, "k1");
+  EXPECT_FALSE(keys[0].expires_at.has_value());
+  EXPECT_EQ(keys[1].key_id, "k4");
+  EXPECT_EQ(keys[1].expires_at.value_or(""), "2030-01-01T00:00:00Z");
+  for (const auto& r : t.sent) EXPECT_NE(r.path, "/admin/v1/tenants/a/apikeys?limit=1000");
+}
+
+// A failed request stops apply: the error names the change and how many
+// were made, and a token made before it has been printed.
+TEST(RunApply, StopsAtAFailedChangeKeepingWhatWasMade) {
+  const std::string text =
+      "tenants:\n  - id: a\n    state: suspended\n    quota: {weight: 3}\n    api_keys: [{name: x, role: "
+      "read}]\n";
+  TableTransport t;
+  AddServerBasics(t);
+  t.answers["GET /admin/v1/tenants/a/apikeys?limit=1000"] = {200, R"({"keys":[],"next":null})"};
+  t.answers["PUT /admin/v1/tenants/a/quota"] = {200, R"({"version":2})"};
+  t.answers["POST /admin/v1/tenants/a/apikeys"] = {201, R"({"key_id":"k9","token":"tkv_k9_secret"})"};
+  t.answers["POST /admin/v1/tenants/a/suspend"] = {
+      503, R"({"code":"unavailable","detail":"try later","status":503})"};
+  ApplyOptions options;
+  options.file = WriteTemp("stop.yaml", text);
+  options.reason = "ticket 7";
+  std::ostringstream out;
+  Result<int> run = RunApply(options, t, out);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(ExitCodeFor(run.status()), kExitFailure);
+  EXPECT_NE(
+      run.status().message().find(
+          "apply stopped at '~ tenant a state active -> suspended' after 2 changes of 3: 503 unavailable"),
+      std::string::npos)
+      << run.status().message();
+  EXPECT_EQ(out.str(),
+            "~ tenant a quota.weight 2 -> 3\n"
+            "+ apikey a \"x\" (role read)\n"
+            "  token of apikey a \"x\" (key k9): tkv_k9_secret\n"
+            "~ tenant a state active -> suspended\n");
+  const std::string source = "apply:sha256:" + *Sha256Hex(text);
+  for (const auto& r : t.sent) {
+    SCOPED_TRACE(r.method + " " + r.path);
+    if (r.method == "GET") {
+      EXPECT_TRUE(r.headers.empty());
+      continue;
+    }
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(r.headers,
+              (Headers{{"Tenantkv-Change-Source", source}, {"Tenantkv-Change-Reason", "ticket 7"}}));
+  }
+  // The same file as a dry run: the diff, exit 3, nothing sent but reads.
+  t.sent.clear();
+  options.dry_run = true;
+  std::ostringstream dry;
+  Result<int> plan = RunApply(options, t, dry);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(*plan, kExitDrift);
+  EXPECT_NE(dry.str().find("3 changes to apply\n"), std::string::npos) << dry.str();
+  for (const auto& r : t.sent) EXPECT_EQ(r.method, "GET");
 }
 
 }  // namespace
