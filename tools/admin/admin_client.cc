@@ -67,8 +67,13 @@ httplib::Request BuildRequest(const HttpRequest& request, const ClientOptions& o
   if (request.authenticated && options.token) {
     out.set_header("Authorization", "Bearer " + *options.token);
   }
-  if (!options.change_source.empty()) out.set_header("Tenantkv-Change-Source", options.change_source);
-  if (!options.change_reason.empty()) out.set_header("Tenantkv-Change-Reason", options.change_reason);
+  for (const auto& [name, value] : request.headers) out.set_header(name, value);
+  if (!options.change_source.empty() && !out.has_header("Tenantkv-Change-Source")) {
+    out.set_header("Tenantkv-Change-Source", options.change_source);
+  }
+  if (!options.change_reason.empty() && !out.has_header("Tenantkv-Change-Reason")) {
+    out.set_header("Tenantkv-Change-Reason", options.change_reason);
+  }
   if (request.body) {
     out.body = request.body->dump(-1, ' ', false, Json::error_handler_t::replace);
     out.set_header("Content-Type", "application/json");

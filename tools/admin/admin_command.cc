@@ -42,4 +42,12 @@ Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& trans
   return command.render(*body);
 }
 
+Result<CommandOutput> RunCommandOutput(const AdminCommand& command, HttpTransport& transport,
+                                       bool json_output) {
+  if (command.program) return command.program(transport);
+  Result<std::string> text = RunCommand(command, transport, json_output);
+  if (!text.ok()) return text.status();
+  return CommandOutput{std::move(text).value(), 0};
+}
+
 }  // namespace tenantkv::tools

@@ -17,6 +17,13 @@ namespace tenantkv::tools {
 // ends in '\n'.
 using Renderer = std::function<std::string(const Json& body)>;
 
+// What a command leaves for stdout and the exit code of a run that did not
+// fail (0; `plan` with drift: kExitDrift).
+struct CommandOutput {
+  std::string text;
+  int exit_code = 0;
+};
+
 struct AdminCommand {
   HttpRequest request;        // what to send
   Renderer render;            // the output without --json
@@ -28,6 +35,11 @@ struct AdminCommand {
   // sends the rest here, given the first 2xx answer; what it returns is
   // the command's answer (checked, printed or rendered as above).
   std::function<Result<Json>(const Json& body, HttpTransport& transport)> follow_up = nullptr;
+  // Optional: a command that is a program of its own rather than one
+  // request (apply, plan, export-config). When set it runs instead of all
+  // of the above, except request.authenticated, which still says whether a
+  // token is loaded; --json does not change its output.
+  std::function<Result<CommandOutput>(HttpTransport& transport)> program = nullptr;
 };
 
 // Filled by the callback of the subcommand chosen on the command line: the
@@ -39,6 +51,10 @@ using CommandSlot = std::optional<Result<AdminCommand>>;
 // an empty body), else command.render(body). Errors: the transport's error;
 // HttpErrorStatus() for a non-2xx answer; Code::kInternal (reason
 // "bad_answer") for a 2xx body that is not JSON unless text_body_ok.
+// As RunCommand, or command.program when it has one: the text and the exit code.
+Result<CommandOutput> RunCommandOutput(const AdminCommand& command, HttpTransport& transport,
+                                       bool json_output);
+
 Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& transport,
                                bool json_output);
 

@@ -18,13 +18,14 @@ int Run(int argc, char** argv) {
     (parsed.exit_code == kExitOk ? std::cout : std::cerr) << parsed.output;
     return parsed.exit_code;
   }
-  tenantkv::Result<std::string> output = Execute(*parsed.invocation, std::getenv(kTokenEnvVar));
+  tenantkv::Result<CommandOutput> output = ExecuteCommand(*parsed.invocation, std::getenv(kTokenEnvVar));
   if (!output.ok()) {
+    std::cout << std::flush;  // what a program printed before it failed comes first
     std::cerr << ErrorLine(output.status()) << '\n';
     return ExitCodeFor(output.status());
   }
-  std::cout << *output << std::flush;
-  return std::cout ? kExitOk : kExitFailure;
+  std::cout << output->text << std::flush;
+  return std::cout ? output->exit_code : kExitFailure;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // How tenantkv-admin classifies and reports a failure: one line on stderr and
-// an exit code (0 success, 1 server or transport failure, 2 bad usage).
+// an exit code (0 success, 1 server or transport failure, 2 bad usage, 3
+// drift: `plan` / `apply --dry-run` found changes to make).
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@ namespace tenantkv::tools {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitDrift = 3;
 
 // The `reason` of errors the user caused before any request was sent; not
 // snake_case, so no problem `code` from a server can be mistaken for it.

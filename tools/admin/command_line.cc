@@ -15,6 +15,7 @@
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/operator_commands.h"
 #include "tools/admin/quota_commands.h"
+#include "tools/admin/tenancy_commands.h"
 #include "tools/admin/tenant_commands.h"
 #include "tools/admin/token_source.h"
 #include "tools/admin/usage_command.h"
@@ -59,6 +60,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddMasterKeyCommands(app, slot);
   AddOperatorCommands(app, slot);
   AddAddonCommands(app, slot);
+  AddTenancyCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

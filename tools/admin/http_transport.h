@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "crypto/status.h"
 
@@ -18,6 +20,9 @@ struct HttpRequest {
   std::string path;           // route from "/", its segments already percent-encoded
   std::optional<Json> body;   // sent as application/json when set
   bool authenticated = true;  // false: no Authorization header (/readyz)
+  // Extra headers; one named like a client-wide header (the change headers)
+  // replaces it for this request.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 struct HttpResponse {

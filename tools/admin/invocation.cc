@@ -30,12 +30,18 @@ Result<ClientOptions> MakeClientOptions(const Invocation& invocation, const char
 
 }  // namespace
 
-Result<std::string> Execute(const Invocation& invocation, const char* env_token) {
+Result<CommandOutput> ExecuteCommand(const Invocation& invocation, const char* env_token) {
   Result<ClientOptions> options = MakeClientOptions(invocation, env_token);
   if (!options.ok()) return options.status();
   Result<std::unique_ptr<AdminClient>> client = AdminClient::Create(std::move(options).value());
   if (!client.ok()) return client.status();
-  return RunCommand(invocation.command, **client, invocation.globals.json);
+  return RunCommandOutput(invocation.command, **client, invocation.globals.json);
+}
+
+Result<std::string> Execute(const Invocation& invocation, const char* env_token) {
+  Result<CommandOutput> output = ExecuteCommand(invocation, env_token);
+  if (!output.ok()) return output.status();
+  return std::move(output).value().text;
 }
 
 }  // namespace tenantkv::tools

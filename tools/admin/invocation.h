@@ -30,4 +30,7 @@ struct Invocation {
 // any connection.
 Result<std::string> Execute(const Invocation& invocation, const char* env_token);
 
+// As Execute, with the exit code a successful run chose (RunCommandOutput).
+Result<CommandOutput> ExecuteCommand(const Invocation& invocation, const char* env_token);
+
 }  // namespace tenantkv::tools

@@ -6,6 +6,7 @@ TKV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboost-dev
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
+              libyaml-cpp-dev  # tenantkv-admin apply: tenancy files in YAML
               softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
               nodejs npm)  # the console's build; the TypeScript SDK and the OpenAPI check
 # Only for the test suite (run-tests.sh): the console's browser tests, the

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +91,23 @@ TEST(Quota, FieldsAreApiMdsThirteenInOrder) {
     EXPECT_STREQ(fields[i].name, expected[i].name);
     EXPECT_EQ(fields[i].min, expected[i].min);
     EXPECT_EQ(fields[i].max, expected[i].max);
+  }
+}
+
+// docs/tenancy.schema.json (the tenancy files of tenantkv-admin apply) lists
+// every quota field with its bounds: a new field goes there too.
+TEST(Quota, TenancySchemaListsEveryFieldWithItsBounds) {
+  std::ifstream in(std::string(TENANTKV_SOURCE_DIR) + "/docs/tenancy.schema.json");
+  const nlohmann::json schema = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(schema.is_object());
+  const nlohmann::json& properties = schema["$defs"]["quota"]["properties"];
+  EXPECT_EQ(properties.size(), QuotaFields().size());
+  for (const auto& f : QuotaFields()) {
+    SCOPED_TRACE(f.name);
+    ASSERT_TRUE(properties.contains(f.name));
+    EXPECT_EQ(properties[f.name]["type"], "integer");
+    EXPECT_EQ(properties[f.name]["minimum"], f.min);
+    EXPECT_EQ(properties[f.name]["maximum"], f.max);
   }
 }
 

@@ -1,5 +1,6 @@
 // tenantkv-admin against the real server: every command it has, end to end.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -10,8 +11,13 @@
 #include <fstream>
 #include <thread>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
+#include "tests/testing/json_schema_check.h"
 #include "tests/testing/test_server.h"
+#include "tools/admin/tenancy_file.h"
+#include "tools/admin/yaml_json.h"
 
 #ifndef TENANTKV_ADMIN_BIN
 #error "TENANTKV_ADMIN_BIN must name the tenantkv-admin binary"
@@ -470,6 +476,269 @@ TEST_F(AdminCliTest, ExportVerifyImportHandoverAndBackup) {
   CliRun backup = Admin("backup " + root + "/backups");
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_NE(backup.out.find("backup 1 in"), std::string::npos) << backup.out;
+}
+
+// ---------------------------------------------------------------- apply / plan / export-config
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The lines of `text`, without the '\n's.
+std::vector<std::string> LinesOf(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+class ApplyTest : public AdminCliTest {
+ protected:
+  std::string Path(const std::string& name) { return server_.data_dir() + "/../" + name; }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(Path(name), std::ios::binary) << text;
+    return Path(name);
+  }
+
+  json Audit() {
+    CliRun audit = Admin("--json audit --limit 1000");
+    EXPECT_EQ(audit.exit_code, 0) << audit.err;
+    const json j = json::parse(audit.out, nullptr, false);
+    return j.is_object() && j.contains("entries") ? j["entries"] : json::array();
+  }
+
+  std::vector<std::string> TenantIds() {
+    const json j = json::parse(Admin("--json tenants list --all").out, nullptr, false);
+    std::vector<std::string> out;
+    if (j.is_object() && j.contains("tenants")) {
+      for (const auto& t : j["tenants"]) out.push_back(t["id"].get<std::string>());
+    }
+    return out;
+  }
+};
+
+constexpr char kTenancy[] = R"(version: 1
+plans:
+  - name: gold
+    defaults: {requests_per_sec: 800}
+    max: {requests_per_sec: 1000}
+tenants:
+  - id: acme
+    plan: gold
+    quota: {requests_per_sec: 300}
+    api_keys:
+      - {name: deploy, role: write}
+      - {name: audit bot, role: read, expires_at: "2030-01-01T00:00:00Z"}
+  - id: globex
+    tier: pooled
+    state: suspended
+    quota: {}
+)";
+
+// plan prints the exact diff and exits 3; apply makes it, with the file's
+// SHA-256 and the reason in every audit entry and the tokens in a 0600
+// file; then plan and apply find nothing to do; a change made by hand is
+// drift again.
+TEST_F(ApplyTest, PlanApplyIsIdempotentAndAudited) {
+  const std::string file = Write("tenancy.yaml", kTenancy);
+  const std::vector<std::string> diff = {
+      "+ plan gold",
+      "~ plan gold defaults.requests_per_sec 500 -> 800",
+      "~ plan gold max.requests_per_sec 500 -> 1000",
+      "+ tenant acme (plan gold)",
+      "~ tenant acme quota.requests_per_sec 800 -> 300",
+      "+ apikey acme \"audit bot\" (role read, expires 2030-01-01T00:00:00Z)",
+      "+ apikey acme \"deploy\" (role write)",
+      "+ tenant globex (plan standard, tier pooled)",
+      "~ tenant globex state active -> suspended",
+  };
+  CliRun plan = Admin("plan -f " + file);
+  EXPECT_EQ(plan.exit_code, 3) << plan.err;
+  std::vector<std::string> expected = diff;
+  expected.push_back("7 changes to apply");
+  EXPECT_EQ(LinesOf(plan.out), expected);
+  CliRun dry = Admin("apply --dry-run -f " + file);
+  EXPECT_EQ(dry.exit_code, 3) << dry.err;
+  EXPECT_EQ(dry.out, plan.out);
+  EXPECT_EQ(TenantIds(), std::vector<std::string>{});
+  const std::size_t audit_before = Audit().size();
+
+  const std::string keys_file = Path("keys.jsonl");
+  CliRun applied = Admin("apply -f " + file + " --reason 'onboarding Q4' --keys-out " + keys_file);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("applied 7 changes"), std::string::npos) << applied.out;
+  EXPECT_EQ(applied.out.find("tkv_"), std::string::npos) << "tokens go to --keys-out only";
+  struct stat st {};
+  ASSERT_EQ(stat(keys_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::vector<std::string> key_lines = LinesOf(ReadText(keys_file));
+  ASSERT_EQ(key_lines.size(), 2u);
+  std::set<std::string> key_ids;
+  for (const auto& line : key_lines) {
+    const json k = json::parse(line);
+    EXPECT_EQ(k["tenant"], "acme");
+    EXPECT_EQ(k["token"].get<std::string>().rfind("tkv_", 0), 0u) << line;
+    key_ids.insert(k["key_id"].get<std::string>());
+  }
+  const json listed = json::parse(Admin("--json apikeys list acme").out);
+  std::set<std::string> listed_ids;
+  for (const auto& k : listed["keys"]) listed_ids.insert(k["key_id"].get<std::string>());
+  EXPECT_EQ(listed_ids, key_ids);
+  EXPECT_EQ(json::parse(Admin("--json quota show acme").out)["quota"]["requests_per_sec"], 300);
+  EXPECT_EQ(json::parse(Admin("--json tenants show globex").out)["state"], "suspended");
+
+  // Every change is one audit entry naming the file by its SHA-256.
+  const std::string source = "apply:sha256:" + *tools::Sha256Hex(kTenancy);
+  const json audit = Audit();
+  ASSERT_EQ(audit.size(), audit_before + 7) << audit.dump();
+  for (std::size_t i = audit_before; i < audit.size(); ++i) {
+    EXPECT_EQ(audit[i]["details"].value("change_source", ""), source) << audit[i].dump();
+    EXPECT_EQ(audit[i]["details"].value("change_reason", ""), "onboarding Q4") << audit[i].dump();
+  }
+
+  CliRun again = Admin("plan -f " + file);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(again.out, "no changes\n");
+  CliRun reapplied = Admin("apply -f " + file);
+  EXPECT_EQ(reapplied.exit_code, 0) << reapplied.err;
+  EXPECT_EQ(reapplied.out, "no changes\n");
+  EXPECT_EQ(Audit().size(), audit.size()) << "a second apply changes nothing";
+
+  // Drift: a change by hand, then a key that lost its role.
+  ASSERT_EQ(Admin("quota set acme requests_per_sec=50").exit_code, 0);
+  CliRun drift = Admin("plan -f " + file);
+  EXPECT_EQ(drift.exit_code, 3);
+  EXPECT_EQ(LinesOf(drift.out),
+            (std::vector<std::string>{"~ tenant acme quota.requests_per_sec 50 -> 300", "1 change to apply"}));
+  const std::string rotated = Write("rotated.yaml", std::string(kTenancy).replace(
+                                                        std::string(kTenancy).find("role: write"), 11, "role: admin"));
+  CliRun rotate = Admin("apply -f " + rotated);
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
+  EXPECT_NE(rotate.out.find("~ tenant acme quota.requests_per_sec 50 -> 300\n"), std::string::npos) << rotate.out;
+  EXPECT_NE(rotate.out.find("~ apikey acme \"deploy\" role write -> admin (rotate: create a new key, then revoke "),
+            std::string::npos)
+      << rotate.out;
+  EXPECT_NE(rotate.out.find("  token of apikey acme \"deploy\" (key "), std::string::npos) << rotate.out;
+  EXPECT_NE(rotate.out.find(": tkv_"), std::string::npos) << "without --keys-out the token is printed once";
+  EXPECT_EQ(Admin("plan -f " + rotated).exit_code, 0);
+}
+
+// Deletions only with --prune, and tenants only with --yes as well; keys
+// without a name are never touched.
+TEST_F(ApplyTest, PruneNeedsYesForTenants) {
+  const std::string file = Write("tenancy.yaml", kTenancy);
+  ASSERT_EQ(Admin("apply -f " + file).exit_code, 0);
+  ASSERT_EQ(Admin("tenants create old").exit_code, 0);
+  ASSERT_EQ(Admin("apikeys create acme --role read --name stray").exit_code, 0);
+  ASSERT_EQ(Admin("apikeys create acme --role read").exit_code, 0);  // no name
+  EXPECT_EQ(Admin("plan -f " + file).exit_code, 0) << "without --prune nothing is to delete";
+  CliRun plan = Admin("plan --prune -f " + file);
+  EXPECT_EQ(plan.exit_code, 3);
+  const std::vector<std::string> lines = LinesOf(plan.out);
+  ASSERT_EQ(lines.size(), 3u) << plan.out;
+  EXPECT_EQ(lines[0].rfind("- apikey acme \"stray\" (revoke ", 0), 0u) << plan.out;
+  EXPECT_EQ(lines[1], "- tenant old");
+  const std::size_t audit_before = Audit().size();
+  CliRun refused = Admin("apply --prune -f " + file);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("refusing to delete tenants old without --yes"), std::string::npos) << refused.err;
+  EXPECT_EQ(Audit().size(), audit_before) << "a refused prune changes nothing";
+  // The file's digest replaces a global --change-source; a global reason stands in for --reason.
+  CliRun pruned = Admin("--change-source ci --change-reason cleanup apply --prune --yes -f " + file);
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_EQ(TenantIds(), (std::vector<std::string>{"acme", "globex"}));
+  const json audit = Audit();
+  ASSERT_EQ(audit.size(), audit_before + 3);  // apikey revoke; tenant.delete and key.destroy
+  for (std::size_t i = audit_before; i < audit.size(); ++i) {
+    EXPECT_EQ(audit[i]["details"].value("change_source", ""), "apply:sha256:" + *tools::Sha256Hex(kTenancy));
+    EXPECT_EQ(audit[i]["details"].value("change_reason", ""), "cleanup");
+  }
+  const json keys = json::parse(Admin("--json apikeys list acme").out);
+  int active = 0, unnamed = 0;
+  for (const auto& k : keys["keys"]) {
+    if (k["state"] != "active") continue;
+    ++active;
+    unnamed += k["name"].is_null() ? 1 : 0;
+    EXPECT_NE(k["name"], "stray");
+  }
+  EXPECT_EQ(active, 3);
+  EXPECT_EQ(unnamed, 1);
+  EXPECT_EQ(Admin("plan --prune -f " + file).exit_code, 0);
+}
+
+// export-config writes the live state in the file's schema (YAML, or JSON
+// for .json); plan of it finds no drift, and it conforms to
+// docs/tenancy.schema.json, whose quota fields are the server's.
+TEST_F(ApplyTest, ExportConfigRoundTrips) {
+  ASSERT_EQ(Admin("apply -f " + Write("tenancy.yaml", kTenancy)).exit_code, 0);
+  ASSERT_EQ(Admin("tenants create initech --plan free").exit_code, 0);
+  ASSERT_EQ(Admin("quota set initech weight=1 max_queue_ms=250").exit_code, 0);
+  ASSERT_EQ(Admin("apikeys create initech --role admin --name ops").exit_code, 0);
+  const nlohmann::json schema = nlohmann::json::parse(ReadText(std::string(TENANTKV_DOCS_DIR) + "/tenancy.schema.json"));
+  for (const std::string name : {"export.yaml", "export.json"}) {
+    SCOPED_TRACE(name);
+    CliRun exported = Admin("export-config -o " + Path(name));
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    CliRun plan = Admin("plan --prune -f " + Path(name));
+    EXPECT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+    const std::string text = ReadText(Path(name));
+    const nlohmann::json doc = name == "export.json" ? nlohmann::json::parse(text)
+                                                     : nlohmann::json::parse(tools::YamlToJson(text)->dump());
+    EXPECT_EQ(CheckJsonSchema(schema, doc), std::vector<std::string>{});
+    ASSERT_EQ(doc["tenants"].size(), 3u);
+    EXPECT_EQ(doc["tenants"][2]["quota"], (json{{"max_queue_ms", 250}})) << doc["tenants"][2];
+    EXPECT_EQ(doc["tenants"][2]["api_keys"], (json::array({{{"name", "ops"}, {"role", "admin"}}})));
+    // The schema lists exactly the server's quota fields.
+    std::set<std::string> server_fields, schema_fields;
+    for (const auto& [field, v] : doc["plans"][0]["defaults"].items()) server_fields.insert(field);
+    for (const auto& [field, v] : schema["$defs"]["quota"]["properties"].items()) schema_fields.insert(field);
+    EXPECT_EQ(server_fields, schema_fields);
+  }
+  CliRun to_stdout = Admin("export-config");
+  ASSERT_EQ(to_stdout.exit_code, 0) << to_stdout.err;
+  EXPECT_EQ(to_stdout.out, ReadText(Path("export.yaml")));
+}
+
+// A bad file is refused whole, with the path of the problem, before any
+// change; so is a --keys-out file others may read.
+TEST_F(ApplyTest, BadFilesChangeNothing) {
+  const std::size_t audit_before = Audit().size();
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"type.yaml",
+       "tenants:\n  - id: a\n  - id: b\n  - id: c\n  - id: d\n    quota: {requests_per_sec: fast}\n",
+       "tenants[3].quota.requests_per_sec: expected an integer"},
+      {"field.json", R"({"tenants":[{"id":"a"},{"id":"b","quota":{"requests_per_second":5}}]})",
+       "tenants[1].quota.requests_per_second: not a quota field of this server"},
+      {"dup.yaml", "tenants:\n  - id: a\n  - id: a\n", "tenants[1].id: tenant 'a' given twice"},
+      {"plan.yaml", "tenants:\n  - id: a\n    plan: platinum\n", "tenants[0].plan: no plan 'platinum'"},
+      {"yaml.yaml", "tenants: [\n", "not valid YAML"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    for (const std::string command : {"plan", "apply"}) {
+      CliRun run = Admin(command + " -f " + Write(c.name, c.text));
+      EXPECT_EQ(run.exit_code, 1);
+      EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
+      EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+      EXPECT_EQ(run.out, "");
+    }
+  }
+  const std::string open_keys = Write("open-keys", "");
+  ASSERT_EQ(chmod(open_keys.c_str(), 0644), 0);
+  CliRun refused = Admin("apply -f " + Write("tenancy.yaml", kTenancy) + " --keys-out " + open_keys);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("may be read by others"), std::string::npos) << refused.err;
+  EXPECT_EQ(TenantIds(), std::vector<std::string>{});
+  EXPECT_EQ(Audit().size(), audit_before);
 }
 
 }  // namespace
