@@ -647,10 +647,10 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {AddonsCreate("acme", {"requests_per_sec=3000", "burst_requests=6000"}, {"2030-01-01T00:00:00Z", std::nullopt, "sale"})
            .value(),
        "POST", "/admin/v1/tenants/acme/addons",
-       R"({"ends_at":"2030-01-01T00:00:00Z","fields":{"burst_requests":6000,"requests_per_sec":3000},"reason":"sale"})"},
+       R"({"fields":{"requests_per_sec":3000,"burst_requests":6000},"ends_at":"2030-01-01T00:00:00Z","reason":"sale"})"},
       {AddonsCreate("acme", {"weight=2"}, {"2030-01-01T00:00:00Z", "2029-12-01T00:00:00Z", std::nullopt}).value(), "POST",
        "/admin/v1/tenants/acme/addons",
-       R"({"ends_at":"2030-01-01T00:00:00Z","fields":{"weight":2},"starts_at":"2029-12-01T00:00:00Z"})"},
+       R"({"fields":{"weight":2},"ends_at":"2030-01-01T00:00:00Z","starts_at":"2029-12-01T00:00:00Z"})"},
       {AddonsList("a b"), "GET", "/admin/v1/tenants/a%20b/addons", ""},
       {AddonsCancel("acme", "0123 abcd"), "DELETE", "/admin/v1/tenants/acme/addons/0123%20abcd", ""},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
