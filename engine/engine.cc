@@ -112,6 +112,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.seals.block = options.seal_reserve_block;
   Engine* self = e.get();
   // Set before any tenant can seal (the lifecycle exists once Open returns).
+  ro.on_storage_grace = [self](const std::string& id, GraceEvent event, const GraceState& state) {
+    self->OnStorageGrace(id, event, state);
+  };
   ro.on_seal_bound = [self](const std::string& id, uint32_t version) {
     if (self->key_lifecycle_) self->key_lifecycle_->RequestAutoRotate(id, version);
   };
@@ -121,6 +124,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_, e->registry_.get(),
                                                         options.max_api_keys_per_tenant));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
+  TKV_RETURN_IF_ERROR(e->RestoreStorageGrace());
   e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_slots, e->clock_);
   e->exporter_ = std::make_unique<TenantExporter>(e->registry_.get(), e->quotas_.get(), e->clock_,
                                                   options.data_dir);
@@ -161,6 +165,7 @@ Status Engine::ReconcileQuotas() {
 void Engine::Enforce(Tenant& tenant, const Quota& q) {
   tenant.limits().Apply(q, clock_->NowMonotonicMicros());
   tenant.store().SetLimits(q.storage_bytes, q.max_value_bytes);
+  tenant.store().SetGrace(q.storage_grace_pct, q.storage_grace_seconds);
 }
 
 Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan,
@@ -200,6 +205,7 @@ Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id
     MutexLock lock(addon_mu_);  // not while one of its add-ons changes
     TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
   }
+  TKV_RETURN_IF_ERROR(ForgetStorageGrace(id));
   TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   return out;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,11 @@ class Engine {
   // each with a manifest version by "addon:<id>" and an audit entry
   // ("addon.start", "addon.end"). The server calls it every second.
   AddonRun RunAddons();
+
+  // Ends the storage grace periods (tenant_store.h) that ran out by now,
+  // each with a "storage.grace.end" audit entry; returns how many. The
+  // server calls it every second; a write past a period ends it too.
+  size_t CheckStorageGrace();
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
@@ -183,6 +189,13 @@ class Engine {
   void EnforceCurrent(const std::string& id);
   // Applies `a`'s values (state active), or takes them back (state `end_as`);
   // addon_mu_ held.
+  // A tenant's storage grace transition: the period persisted (grace/<id>)
+  // or removed, an audit entry, the tenants in grace kept for
+  // CheckStorageGrace.
+  void OnStorageGrace(const std::string& id, GraceEvent event, const GraceState& state);
+  // At open: each tenant's persisted period back into its store.
+  Status RestoreStorageGrace();
+  Status ForgetStorageGrace(const std::string& id);
   Status StartAddon(Addon a);
   Status EndAddon(Addon a, AddonState end_as, const std::string& actor);
   // Declaration order is destruction order in reverse: tenants go first.
@@ -195,6 +208,8 @@ class Engine {
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<AddonStore> addons_;
   Mutex addon_mu_;  // one add-on change at a time (RunAddons, CancelAddon)
+  Mutex grace_mu_;
+  std::set<std::string> in_grace_ GUARDED_BY(grace_mu_);  // tenants in a running period
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<ApiKeyStore> api_keys_;  // after the registry: it checks keys against it
   std::unique_ptr<OperatorKeyStore> operator_keys_;

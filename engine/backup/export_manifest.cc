@@ -94,7 +94,11 @@ Result<ExportManifest> ParseExportManifest(std::string_view text) {
     m.tenant_id = b.at("tenant").at("id").get<std::string>();
     m.plan = b.at("tenant").at("plan").get<std::string>();
     m.tenant_created_at_ms = b.at("tenant").at("created_at_ms").get<int64_t>();
-    for (const auto& f : QuotaFields()) m.quota.*f.member = b.at("quota").at(f.name).get<int64_t>();
+    for (const auto& f : QuotaFields()) {
+      const json& quota = b.at("quota");
+      if (f.added_later && !quota.contains(f.name)) continue;  // an export made before the field
+      m.quota.*f.member = quota.at(f.name).get<int64_t>();
+    }
     m.usage = UsageFrom(b.at("usage"));
     m.entries = UsageFrom(b.at("entries"));
     m.export_key_id = b.at("export_key_id").get<std::string>();

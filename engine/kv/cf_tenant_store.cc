@@ -326,10 +326,12 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
   const int64_t limit = storage_limit_.load();
   if (delta_bytes > 0) {
     const int64_t after = bytes_.fetch_add(delta_bytes) + delta_bytes;
-    if (limit > 0 && after > limit) {
+    if (limit > 0 && after > limit && !AllowInGrace(after, limit)) {
       bytes_ -= delta_bytes;
+      const bool grace = grace_pct_.load() > 0 && grace_seconds_.load() > 0;
       return Status(Code::kStorageExhausted, "storage_quota",
-                    "the write would take stored bytes past storage_bytes (" + std::to_string(limit) + ")");
+                    "the write would take stored bytes past storage_bytes (" + std::to_string(limit) + ")" +
+                        (grace ? ", and past its grace (over the extra, or after the period)" : ""));
     }
   }
   // Every caller is an operation in flight (ScopedOp): the store is open.
@@ -340,6 +342,7 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
   }
   keys_ += delta_keys;
   if (delta_bytes <= 0) bytes_ += delta_bytes;
+  if (grace_started_ms_.load(std::memory_order_relaxed) != 0) EndGraceIfBack(limit);
   return Status::Ok();
 }
 

@@ -51,6 +51,9 @@ struct CfTenantStoreOptions {
   // Write locks by key hash (>= 1): writes to keys of different stripes run
   // in parallel.
   size_t stripes = 64;
+  // Told of each storage grace transition (tenant_store.h), on the thread
+  // that made it, outside the store's locks; may be empty.
+  std::function<void(GraceEvent, const GraceState&)> on_grace;
 };
 
 class CfTenantStore final : public TenantStore {
@@ -72,6 +75,10 @@ class CfTenantStore final : public TenantStore {
   void WriteBarrier() override;
   Result<std::unique_ptr<StoreSnapshot>> Snapshot() override;
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override;
+  void SetGrace(int64_t extra_pct, int64_t seconds) override;
+  GraceState Grace() const override;
+  void RestoreGrace(int64_t started_ms, bool expired) override;
+  bool ExpireGraceIfDue() override;
   void Close() override;
 
   // Called by Get and List once admitted, before they read storage.
@@ -140,6 +147,13 @@ class CfTenantStore final : public TenantStore {
   const Keyring* const keyring_;
   const Clock* const clock_;
   const CfTenantStoreOptions options_;
+  // Whether a write to `after` bytes, past `limit`, may pass in a grace
+  // period (starting or expiring it as due).
+  bool AllowInGrace(int64_t after, int64_t limit);
+  // Usage is within `limit` again: ends a running period.
+  void EndGraceIfBack(int64_t limit);
+  GraceState GraceLocked(int64_t limit) const REQUIRES(grace_mu_);
+  void Notify(GraceEvent e, const GraceState& g) const;
   const std::string upper_bound_;  // first key after the tenant's range; "" = none
   const rocksdb::Slice upper_bound_slice_;
   // Write locks by key hash (options_.stripes): fewer for a pooled tenant,
@@ -155,6 +169,13 @@ class CfTenantStore final : public TenantStore {
   std::atomic<int64_t> bytes_;
   std::atomic<int64_t> storage_limit_{0};    // 0 = none
   std::atomic<int64_t> value_limit_{0};      // 0 = only options_.max_value_bytes
+  // Storage grace: the policy, and the period (changed under grace_mu_;
+  // grace_started_ms_ is read without it on every shrinking write).
+  std::atomic<int32_t> grace_pct_{0};
+  std::atomic<int32_t> grace_seconds_{0};
+  mutable Mutex grace_mu_;
+  std::atomic<int64_t> grace_started_ms_{0};
+  bool grace_expired_ GUARDED_BY(grace_mu_) = false;
   std::function<void()> read_hook_;        // set before concurrent use (tests)
   std::function<void()> close_wait_hook_;  // set before concurrent use (tests)
 };

@@ -47,6 +47,21 @@ struct ReencryptResult {
   size_t resealed = 0;       // entries now sealed under the current data key
 };
 
+// A storage grace period (the quota fields storage_grace_pct and
+// storage_grace_seconds): past storage_bytes, writes may go on up to
+// ceiling_bytes until ends_ms.
+struct GraceState {
+  int64_t started_ms = 0;     // 0: no period (the tenant is within storage_bytes, or has no grace)
+  int64_t ends_ms = 0;        // started_ms plus the period under the current quota
+  int64_t ceiling_bytes = 0;  // storage_bytes plus the extra, under the current quota
+  bool expired = false;       // it ran out: writes that grow stop at storage_bytes until usage is back under it
+};
+
+// What changed, for whoever records it (the engine: audit entries and the
+// persisted period). kEnded: usage is back within storage_bytes (the state
+// given is the period that ended, `expired` if it had run out first).
+enum class GraceEvent { kStarted, kExpired, kEnded };
+
 class TenantStore {
  public:
   virtual ~TenantStore() = default;
@@ -88,6 +103,18 @@ class TenantStore {
   // over `max_value_bytes` fail with TooLarge ("value_too_large"). Takes
   // effect for the next write. 0 = no limit.
   virtual void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) = 0;
+  // The grace past storage_bytes (GraceState), 0 and 0 = none. A write
+  // that would take logical bytes past storage_bytes starts a period (if
+  // none runs) and passes while within the ceiling and the period; one past
+  // them fails with StorageExhausted as without grace. Takes effect for the
+  // next write.
+  virtual void SetGrace(int64_t extra_pct, int64_t seconds) = 0;
+  virtual GraceState Grace() const = 0;
+  // The period persisted before a restart (no event).
+  virtual void RestoreGrace(int64_t started_ms, bool expired) = 0;
+  // Marks a period that ran out by now as expired (kExpired): true if this
+  // call did. Writes past the period do the same.
+  virtual bool ExpireGraceIfDue() = 0;
   // The tenant is being deleted: makes every later operation (read or
   // write) fail with NotFound("tenant_not_found") and waits for those in
   // flight, so that nothing reads or writes the tenant's storage once its

@@ -54,6 +54,8 @@ const std::vector<QuotaField>& QuotaFields() {
       {"max_concurrent", &Quota::max_concurrent, 1, 100'000},
       {"storage_bytes", &Quota::storage_bytes, 1, kBig},
       {"storage_soft_pct", &Quota::storage_soft_pct, 1, 100},
+      {"storage_grace_pct", &Quota::storage_grace_pct, 0, 100, true},
+      {"storage_grace_seconds", &Quota::storage_grace_seconds, 0, 30LL * 24 * 3600, true},
       {"max_value_bytes", &Quota::max_value_bytes, 1, 64 * kMiB},
       {"weight", &Quota::weight, 1, 10'000},
       {"reserved_ops_per_sec", &Quota::reserved_ops_per_sec, 0, 10'000'000},

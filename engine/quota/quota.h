@@ -27,6 +27,11 @@ struct Quota {
   int64_t max_concurrent = 0;       // requests in flight
   int64_t storage_bytes = 0;        // hard limit on logical bytes stored
   int64_t storage_soft_pct = 90;    // warning threshold, percent of storage_bytes
+  // A grace period at the hard limit: past storage_bytes the tenant may go
+  // on growing by this percent of it, for at most storage_grace_seconds from
+  // the write that crossed it. Either 0 = no grace (the default).
+  int64_t storage_grace_pct = 0;
+  int64_t storage_grace_seconds = 0;
   int64_t max_value_bytes = 0;      // one value
   int64_t weight = 1;               // share of the storage scheduler under contention
   int64_t reserved_ops_per_sec = 0; // floor it is served at
@@ -38,6 +43,9 @@ struct QuotaField {
   int64_t Quota::*member;
   int64_t min;  // absolute bounds, for everyone
   int64_t max;
+  // Added after records were first written: a stored quota (manifest, plan,
+  // export) without it reads as the field's default.
+  bool added_later = false;
 };
 
 // Every field, in api.md's order.

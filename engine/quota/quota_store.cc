@@ -31,6 +31,7 @@ json QuotaJson(const Quota& q) {
 Result<Quota> QuotaFromJson(const json& j) {
   Quota q;
   for (const auto& f : QuotaFields()) {
+    if (!j.contains(f.name) && f.added_later) continue;  // written before the field existed
     if (!j.contains(f.name) || !j[f.name].is_number_integer()) {
       return Status::DataLoss(std::string("stored quota lacks ") + f.name);
     }

@@ -31,6 +31,8 @@
 //                                      its own header (usage_history.h)
 //   opkey/<key id>                     JSON named operator key (operator_keys.h)
 //   addon/<id>/<addon id>              JSON add-on (addon_store.h)
+//   grace/<id>                         JSON storage grace period of a tenant
+//                                      past storage_bytes (engine_grace.cc)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -59,6 +61,7 @@ inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
 inline constexpr char kUsageHistoryPrefix[] = "uhist/";
 inline constexpr char kOperatorKeyPrefix[] = "opkey/";
 inline constexpr char kAddonPrefix[] = "addon/";
+inline constexpr char kGracePrefix[] = "grace/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -80,6 +80,9 @@ struct RegistryOptions {
   // Called when a tenant's current data-key version reaches seals.bound
   // (once per version); must return quickly.
   std::function<void(const std::string& tenant, uint32_t version)> on_seal_bound;
+  // Told of each tenant's storage grace transitions (tenant_store.h), on
+  // the writing thread.
+  std::function<void(const std::string& tenant, GraceEvent event, const GraceState& state)> on_storage_grace;
   // Names of the throttle reasons a caller records in usage histories, by
   // index (usage_history_store.h).
   std::vector<std::string> throttle_reasons;

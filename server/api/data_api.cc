@@ -215,6 +215,14 @@ Status ShowUsage(engine::Engine* engine, Call& c) {
                         : std::nullopt) {
     storage["projected_exhaustion"] = Rfc3339(*at);
   }
+  // A grace period past storage_bytes (tenant_store.h), or null.
+  storage["grace"] = nullptr;
+  if (const engine::GraceState g = t.store().Grace(); g.started_ms != 0) {
+    storage["grace"] = {{"started_at", Rfc3339(g.started_ms)},
+                        {"ends_at", Rfc3339(g.ends_ms)},
+                        {"ceiling", g.ceiling_bytes},
+                        {"expired", g.expired}};
+  }
   quotas["storage_bytes"] = std::move(storage);
   quotas["max_value_bytes"] = {{"limit", q.max_value_bytes}};
   // The refusals it met since the server started, by reason (the problem

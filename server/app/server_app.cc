@@ -81,11 +81,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     app->jobs_->Every("usage-history-flush", std::chrono::seconds(60), [self] { self->FlushUsageHistories(); });
   }
   {
-    // Add-ons start and end within a second of their time (addon_store.h).
+    // Add-ons start and end, and storage grace periods run out, within a
+    // second of their time (addon_store.h, tenant_store.h).
     engine::Engine* engine = app->engine_.get();
-    app->jobs_->Every("addons", std::chrono::seconds(1), [engine] {
+    app->jobs_->Every("quota-clock", std::chrono::seconds(1), [engine] {
       const engine::AddonRun run = engine->RunAddons();
       for (const std::string& error : run.errors) spdlog::error("add-ons: {}", error);
+      engine->CheckStorageGrace();
     });
   }
   ApiOptions api;

@@ -96,6 +96,17 @@ void Admission::SetHeaders(engine::Tenant& t, HttpResponse& res) {
                    std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(capacity / std::max(rate, 1.0))))));
   const engine::Quota q = t.limits().quota();
   const int64_t used = t.store().GetUsage().logical_bytes;
+  if (q.storage_bytes > 0 && used > q.storage_bytes) {
+    const engine::GraceState g = t.store().Grace();
+    if (g.started_ms != 0 && !g.expired) {
+      const int64_t left_s = std::max<int64_t>(0, (g.ends_ms - clock_->NowUnixMillis() + 999) / 1000);
+      res.SetHeader("Quota-Warning", "storage grace: storage_bytes " + std::to_string(used) + "/" +
+                                         std::to_string(q.storage_bytes) + ", writes allowed up to " +
+                                         std::to_string(g.ceiling_bytes) + " for " + std::to_string(left_s) +
+                                         " s more");
+      return;
+    }
+  }
   // In double: storage_bytes * pct may overflow int64 near the bounds.
   if (q.storage_bytes > 0 &&
       static_cast<double>(used) >= static_cast<double>(q.storage_bytes) / 100.0 * static_cast<double>(q.storage_soft_pct)) {

@@ -34,6 +34,8 @@ const std::vector<FieldSpec>& ExpectedFields() {
       {"max_concurrent", 1, 100'000},
       {"storage_bytes", 1, kBig},
       {"storage_soft_pct", 1, 100},
+      {"storage_grace_pct", 0, 100},
+      {"storage_grace_seconds", 0, 30 * 24 * 3600},
       {"max_value_bytes", 1, 64 << 20},
       {"weight", 1, 10'000},
       {"reserved_ops_per_sec", 0, 10'000'000},
@@ -46,8 +48,8 @@ const std::vector<FieldSpec>& ExpectedFields() {
 std::vector<int64_t> Values(const Quota& q) {
   return {q.requests_per_sec,     q.burst_requests,    q.read_bytes_per_sec, q.write_bytes_per_sec,
           q.burst_read_bytes,     q.burst_write_bytes, q.max_concurrent,     q.storage_bytes,
-          q.storage_soft_pct,     q.max_value_bytes,   q.weight,             q.reserved_ops_per_sec,
-          q.max_queue_ms};
+          q.storage_soft_pct,     q.storage_grace_pct, q.storage_grace_seconds, q.max_value_bytes,
+          q.weight,               q.reserved_ops_per_sec, q.max_queue_ms};
 }
 
 // A quota inside every absolute bound.
@@ -81,10 +83,10 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-TEST(Quota, FieldsAreApiMdsThirteenInOrder) {
+TEST(Quota, FieldsAreApiMdsFifteenInOrder) {
   const auto& fields = QuotaFields();
   const auto& expected = ExpectedFields();
-  ASSERT_EQ(fields.size(), 13u);
+  ASSERT_EQ(fields.size(), 15u);
   ASSERT_EQ(fields.size(), expected.size());
   for (size_t i = 0; i < fields.size(); ++i) {
     SCOPED_TRACE(expected[i].name);

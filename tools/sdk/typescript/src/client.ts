@@ -20,7 +20,7 @@ type Schemas = components["schemas"];
 
 /** A tenant's usage, quotas, remaining budget and storage burn rate (`GET /v1/usage`). */
 export type Usage = components["schemas"]["Usage"];
-/** All thirteen quota fields. */
+/** All fifteen quota fields. */
 export type Quota = components["schemas"]["Quota"];
 /** Any subset of the quota fields, for {@link TenantKV.setQuota}. */
 export type QuotaPatch = components["schemas"]["QuotaPatch"];

@@ -1187,6 +1187,17 @@ export interface components {
                     remaining: number;
                     /** @description storage_bytes / 100 * storage_soft_pct (integer division first). */
                     soft_limit: number;
+                    /** @description A storage grace period past storage_bytes (storage_grace_pct, storage_grace_seconds); null when none runs. */
+                    grace: {
+                        /** Format: date-time */
+                        started_at: string;
+                        /** Format: date-time */
+                        ends_at: string;
+                        /** @description storage_bytes plus the extra: writes may grow the total up to it until ends_at. */
+                        ceiling: number;
+                        /** @description It ran out: writes that grow stop at storage_bytes until the total is back within it. */
+                        expired: boolean;
+                    } | null;
                     /** @description Change of logical_bytes per hour since the oldest in-memory sample (at most one a minute, kept about an hour); 0 until a sample is a minute old; may be negative. */
                     burn_rate_per_hour: number;
                     /**
@@ -1247,7 +1258,7 @@ export interface components {
             remaining: number;
             rate: number;
         };
-        /** @description All thirteen quota fields. weight, reserved_ops_per_sec and max_queue_ms are read by the fair storage scheduler (share under contention, reserved floor, longest wait before 503 deadline). Bounds are the absolute ones. */
+        /** @description All fifteen quota fields. weight, reserved_ops_per_sec and max_queue_ms are read by the fair storage scheduler (share under contention, reserved floor, longest wait before 503 deadline). Bounds are the absolute ones. */
         Quota: {
             /** Format: int64 */
             requests_per_sec: number;
@@ -1267,6 +1278,16 @@ export interface components {
             storage_bytes: number;
             /** Format: int64 */
             storage_soft_pct: number;
+            /**
+             * Format: int64
+             * @description Past storage_bytes, writes may grow the total by this percent of it during a grace period; 0 = no grace.
+             */
+            storage_grace_pct: number;
+            /**
+             * Format: int64
+             * @description How long a grace period lasts from the write that crossed storage_bytes; 0 = no grace.
+             */
+            storage_grace_seconds: number;
             /** Format: int64 */
             max_value_bytes: number;
             /** Format: int64 */
@@ -1296,6 +1317,16 @@ export interface components {
             storage_bytes?: number;
             /** Format: int64 */
             storage_soft_pct?: number;
+            /**
+             * Format: int64
+             * @description Past storage_bytes, writes may grow the total by this percent of it during a grace period; 0 = no grace.
+             */
+            storage_grace_pct?: number;
+            /**
+             * Format: int64
+             * @description How long a grace period lasts from the write that crossed storage_bytes; 0 = no grace.
+             */
+            storage_grace_seconds?: number;
             /** Format: int64 */
             max_value_bytes?: number;
             /** Format: int64 */

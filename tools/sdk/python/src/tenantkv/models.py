@@ -49,12 +49,14 @@ QUOTA_FIELDS = (
     "max_concurrent",
     "storage_bytes",
     "storage_soft_pct",
+    "storage_grace_pct",
+    "storage_grace_seconds",
     "max_value_bytes",
     "weight",
     "reserved_ops_per_sec",
     "max_queue_ms",
 )
-"""The thirteen quota fields, in the order docs/api.md lists them."""
+"""The fifteen quota fields, in the order docs/api.md lists them."""
 
 
 def key_bytes(key: Key) -> bytes:
