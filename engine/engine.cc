@@ -76,7 +76,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
   }
+  if (options.scheduler_capacity_ops < 0 || options.disk_bytes < 0 || options.storage_overcommit_ratio < 1 ||
+      options.quota_approvals_required < 1 || options.quota_approvals_required > 2) {
+    return Status::InvalidArgument("scheduler_capacity_ops and disk_bytes must be >= 0, "
+                                   "storage_overcommit_ratio >= 1, quota_approvals_required 1..2");
+  }
   std::unique_ptr<Engine> e(new Engine());
+  e->options_ = options;
   e->data_dir_ = options.data_dir;
   e->clock_ = options.clock != nullptr ? options.clock : SystemClock::Default();
   e->keys_ = std::move(keys);
@@ -96,6 +102,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   ro.throttle_reasons = options.usage_throttle_reasons;
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
+  TKV_ASSIGN_OR_RETURN(e->quota_requests_, QuotaRequestStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
   if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
@@ -143,7 +150,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 // each tenant's limits are enforced from its current manifest.
 Status Engine::ReconcileQuotas() {
   for (const auto& id : quotas_->Tenants()) {
-    if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
+    if (registry_->Get(id).ok()) continue;
+    TKV_RETURN_IF_ERROR(quota_requests_->RemoveTenant(id));
+    TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   }
   for (const auto& t : registry_->List()) {
     auto m = quotas_->Current(t->id());
@@ -161,6 +170,12 @@ void Engine::Enforce(Tenant& tenant, const Quota& q) {
 
 Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan,
                                                      std::optional<Tier> tier) {
+  MutexLock lock(quota_change_mu_);
+  if (options_.capacity_check_on_create) {
+    // An unknown plan is the registry's to refuse, with its own error.
+    auto p = quotas_->GetPlan(plan.empty() ? RegistryOptions().default_plan : plan);
+    if (p.ok()) TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, p->defaults));
+  }
   TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan, tier));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(id, tenant->Info().plan, "operator"));
   Enforce(*tenant, m.quota);
@@ -175,6 +190,9 @@ Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& ne
     TKV_ASSIGN_OR_RETURN(Plan plan, quotas_->GetPlan(tenant->Info().plan));
     TKV_RETURN_IF_ERROR(CheckPlanRange(plan, current.quota, next));
   }
+  TKV_RETURN_IF_ERROR(ValidateQuota(next));
+  MutexLock lock(quota_change_mu_);
+  TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, next));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Update(id, next, author));
   Enforce(*tenant, m.quota);
   return m;
@@ -182,6 +200,12 @@ Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& ne
 
 Result<QuotaManifest> Engine::RevertQuota(const std::string& id, int64_t version, const std::string& author) {
   TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Get(id));
+  MutexLock lock(quota_change_mu_);
+  TKV_ASSIGN_OR_RETURN(QuotaHistoryPage old, quotas_->HistoryPage(id, version - 1, 1));
+  if (old.versions.empty() || old.versions.front().version != version) {
+    return Status::NotFound("no quota version " + std::to_string(version), "version_not_found");
+  }
+  TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, old.versions.front().quota));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Revert(id, version, author));
   Enforce(*tenant, m.quota);
   return m;
@@ -192,6 +216,9 @@ Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id
                        registry_->Delete(id, [&] { return api_keys_->RemoveTenant(id); }));
   if (!out.purged) return out;
   scheduler_->Forget(id);
+  // Requests first: a crash between the two leaves a manifest, which the
+  // next open's reconciliation removes with any requests.
+  TKV_RETURN_IF_ERROR(quota_requests_->RemoveTenant(id));
   TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   return out;
 }

@@ -19,6 +19,7 @@
 #include "engine/rotation/master_key_rotation.h"
 #include "engine/rotation/key_lifecycle.h"
 #include "engine/backup/node_backup.h"
+#include "engine/quota/quota_requests.h"
 #include "engine/quota/quota_store.h"
 #include "engine/rotation/rotation_policy.h"
 #include "engine/storage/storage.h"
@@ -70,6 +71,25 @@ struct EngineOptions {
   // Names of the throttle reasons the server records in usage histories,
   // by index (the persisted records name them).
   std::vector<std::string> usage_throttle_reasons;
+  // The node's capacity (capacity.h), judged on every quota change: the
+  // operations per second the reservations may add up to, and the data
+  // disk's size (0 = measured with statvfs on data_dir at each check) that
+  // storage quotas may add up to `storage_overcommit_ratio` times.
+  int64_t scheduler_capacity_ops = 10'000;
+  int64_t disk_bytes = 0;
+  int64_t storage_overcommit_ratio = 10;
+  // Also judge a new tenant's plan defaults (off: large fleets of small
+  // tenants would be refused by the sum of nominal quotas).
+  bool capacity_check_on_create = false;
+  // Distinct operators whose approvals apply a quota request (1..2).
+  int quota_approvals_required = 1;
+};
+
+// What approving a quota request did: recorded an approval (four eyes, the
+// request is still pending) or applied it (`manifest` is the new version).
+struct QuotaRequestDecision {
+  QuotaRequest request;
+  std::optional<QuotaManifest> manifest;
 };
 
 class Engine {
@@ -109,6 +129,37 @@ class Engine {
   Result<QuotaManifest> UpdateQuota(const std::string& id, const Quota& next, const std::string& author,
                                     bool by_tenant_admin);
   Result<QuotaManifest> RevertQuota(const std::string& id, int64_t version, const std::string& author);
+  // AlreadyExists("over_capacity") (capacity.h) if the tenant's quota
+  // becoming `next` would raise a capacity sum past the node's limit.
+  // UpdateQuota, RevertQuota and ApplyApprovedRequest run it themselves,
+  // under the lock that serializes quota changes.
+  Status CheckCapacity(const std::string& id, const Quota& next) const;
+
+  // Quota change requests (quota_requests.h), engine_governance.cc.
+  QuotaRequestStore& quota_requests() { return *quota_requests_; }
+  int quota_approvals_required() const { return options_.quota_approvals_required; }
+  // A tenant admin's request: `fields` are overlaid on the tenant's current
+  // quota and must pass ValidateQuota (InvalidArgument "invalid_quota");
+  // the plan's range is not judged (that is what the request is for).
+  // Other errors as QuotaRequestStore::Create.
+  Result<QuotaRequest> FileQuotaRequest(const std::string& id, const std::map<std::string, int64_t>& fields,
+                                        const std::string& reason, int64_t expires_at_ms,
+                                        const std::string& author);
+  // One operator's approval. Below quota_approvals_required distinct
+  // approvers it is recorded; the last one applies the request
+  // (ApplyApprovedRequest) and marks it approved. A failed application
+  // (over_capacity, invalid_quota) records nothing. Errors as
+  // QuotaRequestStore::AddApproval.
+  Result<QuotaRequestDecision> ApproveQuotaRequest(const std::string& rid, const std::string& approver,
+                                                   const std::string& comment);
+  Result<QuotaRequest> RejectQuotaRequest(const std::string& rid, const std::string& by,
+                                          const std::string& comment);
+  // The one way an approved request takes effect: its fields over the
+  // tenant's current quota as a new manifest version naming the request,
+  // by `author`, capacity-checked. A request with expires_at is applied
+  // the same way for now (the add-ons take it over).
+  Result<QuotaManifest> ApplyApprovedRequest(const QuotaRequest& request, const std::string& author);
+
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
@@ -151,6 +202,16 @@ class Engine {
   Engine() = default;
   Status ReconcileQuotas();
   void Enforce(Tenant& tenant, const Quota& q);
+  // CheckCapacity with quota_change_mu_ held.
+  Status CheckCapacityLocked(const std::string& id, const Quota& next) const REQUIRES(quota_change_mu_);
+  CapacityLimits Limits() const;
+  EngineOptions options_;
+  // Serializes quota changes, so that two changes that each fit cannot
+  // together pass the node's capacity.
+  mutable Mutex quota_change_mu_;
+  // Serializes decisions on quota requests (taken before quota_change_mu_),
+  // so that two approvals cannot both apply one request.
+  Mutex request_decision_mu_;
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
   std::string data_dir_;
@@ -159,6 +220,7 @@ class Engine {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
+  std::unique_ptr<QuotaRequestStore> quota_requests_;
   std::unique_ptr<TenantRegistry> registry_;
   std::unique_ptr<ApiKeyStore> api_keys_;  // after the registry: it checks keys against it
   std::unique_ptr<OperatorKeyStore> operator_keys_;

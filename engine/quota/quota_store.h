@@ -17,6 +17,7 @@
 
 #include "crypto/mutex.h"
 #include "engine/clock.h"
+#include "engine/quota/capacity.h"
 #include "engine/quota/quota.h"
 #include "engine/storage/storage.h"
 
@@ -25,9 +26,10 @@ namespace tenantkv::engine {
 struct QuotaManifest {
   int64_t version = 0;
   Quota quota;
-  std::string updated_by;  // key id of a tenant admin, or "operator"
+  std::string updated_by;  // key id of a tenant admin, "operator" or "operator:<name>"
   int64_t updated_at_ms = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> changes;  // field -> (old, new)
+  std::string request;  // the quota request whose approval made it; "" otherwise
 };
 
 // A page of a tenant's quota history.
@@ -58,18 +60,23 @@ class QuotaStore {
   // NotFound("quota_not_found") if the tenant has none.
   Result<QuotaHistoryPage> HistoryPage(const std::string& tenant, int64_t after_version, size_t limit) const;
   // A new version holding `next` (validated). No-op changes still make a
-  // version, so every PUT is recorded.
-  Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author);
+  // version, so every PUT is recorded. `request`: the approved quota
+  // request it applies, if any (named in the version).
+  Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author,
+                               const std::string& request = "");
   // A new version equal to `version`. NotFound("version_not_found").
   Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
   Status RemoveTenant(const std::string& tenant);
   // Tenants that have a manifest.
   std::vector<std::string> Tenants() const;
+  // The capacity sums of every tenant's current quota but `except`'s.
+  CapacityUse Use(const std::string& except = "") const;
 
  private:
   QuotaStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
   Status Load();
-  Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author);
+  Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author,
+                               const std::string& request);
   Status Write(const std::string& tenant, const QuotaManifest& m);
 
   Storage* const storage_;

@@ -29,6 +29,7 @@
 //   mkey/rotation                      JSON master-key rotation (master_key_rotation.h)
 //   uhist/<id>                         binary usage history, versioned in
 //                                      its own header (usage_history.h)
+//   qreq/<request id>                  JSON quota change request (quota_requests.h)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -56,6 +57,7 @@ inline constexpr char kPendingPurgePrefix[] = "purge/";
 inline constexpr char kMasterKeyRotationKey[] = "mkey/rotation";
 inline constexpr char kUsageHistoryPrefix[] = "uhist/";
 inline constexpr char kOperatorKeyPrefix[] = "opkey/";
+inline constexpr char kQuotaRequestPrefix[] = "qreq/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').
