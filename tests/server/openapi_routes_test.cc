@@ -73,7 +73,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
-                                             "AddOperatorKeyRoutes"}))
+                                             "AddOperatorKeyRoutes", "AddQuotaRequestRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -87,6 +87,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddConsoleRoutes(router);
   AddUsageHistoryRoutes(router, nullptr);
   AddOperatorKeyRoutes(router, nullptr);
+  AddQuotaRequestRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

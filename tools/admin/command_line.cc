@@ -13,6 +13,7 @@
 #include "tools/admin/key_commands.h"
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/operator_commands.h"
+#include "tools/admin/request_commands.h"
 #include "tools/admin/quota_commands.h"
 #include "tools/admin/tenant_commands.h"
 #include "tools/admin/token_source.h"
@@ -57,6 +58,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddAuditCommand(app, slot);
   AddMasterKeyCommands(app, slot);
   AddOperatorCommands(app, slot);
+  AddRequestCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {
