@@ -170,12 +170,17 @@ void Engine::Enforce(Tenant& tenant, const Quota& q) {
 
 Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan,
                                                      std::optional<Tier> tier) {
+  if (!options_.capacity_check_on_create) return CreateTenantUnchecked(id, plan, tier);
+  // Held over the creation, so that no quota change slips in between.
   MutexLock lock(quota_change_mu_);
-  if (options_.capacity_check_on_create) {
-    // An unknown plan is the registry's to refuse, with its own error.
-    auto p = quotas_->GetPlan(plan.empty() ? RegistryOptions().default_plan : plan);
-    if (p.ok()) TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, p->defaults));
-  }
+  // An unknown plan is the registry's to refuse, with its own error.
+  auto p = quotas_->GetPlan(plan.empty() ? RegistryOptions().default_plan : plan);
+  if (p.ok()) TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, p->defaults));
+  return CreateTenantUnchecked(id, plan, tier);
+}
+
+Result<std::shared_ptr<Tenant>> Engine::CreateTenantUnchecked(const std::string& id, const std::string& plan,
+                                                              std::optional<Tier> tier) {
   TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan, tier));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(id, tenant->Info().plan, "operator"));
   Enforce(*tenant, m.quota);

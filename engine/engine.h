@@ -115,7 +115,8 @@ class Engine {
 
   // Creates the tenant with quota manifest version 1 from its plan, placed
   // in `tier` or, without one, in its plan's default tier
-  // (TenantRegistry::DefaultTier).
+  // (TenantRegistry::DefaultTier). With capacity_check_on_create, a plan
+  // whose defaults do not fit is AlreadyExists("over_capacity").
   Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan,
                                                std::optional<Tier> tier = std::nullopt);
   // Deletes the tenant (TenantRegistry::Delete): its state "deleting" is
@@ -202,6 +203,9 @@ class Engine {
   Engine() = default;
   Status ReconcileQuotas();
   void Enforce(Tenant& tenant, const Quota& q);
+  // CreateTenant without the capacity check.
+  Result<std::shared_ptr<Tenant>> CreateTenantUnchecked(const std::string& id, const std::string& plan,
+                                                        std::optional<Tier> tier);
   // CheckCapacity with quota_change_mu_ held.
   Status CheckCapacityLocked(const std::string& id, const Quota& next) const REQUIRES(quota_change_mu_);
   CapacityLimits Limits() const;
