@@ -76,7 +76,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::Internal("create data dir " + options.data_dir + ": " + std::strerror(errno));
   }
+  if (options.scheduler_capacity_ops < 0 || options.disk_bytes < 0 || options.storage_overcommit_ratio < 1 ||
+      options.quota_approvals_required < 1 || options.quota_approvals_required > 2) {
+    return Status::InvalidArgument("scheduler_capacity_ops and disk_bytes must be >= 0, "
+                                   "storage_overcommit_ratio >= 1, quota_approvals_required 1..2");
+  }
   std::unique_ptr<Engine> e(new Engine());
+  e->options_ = options;
   e->data_dir_ = options.data_dir;
   e->clock_ = options.clock != nullptr ? options.clock : SystemClock::Default();
   e->keys_ = std::move(keys);
@@ -97,6 +103,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.throttle_reasons = options.usage_throttle_reasons;
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->addons_, AddonStore::Open(e->storage_.get()));
+  TKV_ASSIGN_OR_RETURN(e->quota_requests_, QuotaRequestStore::Open(e->storage_.get(), e->clock_));
   QuotaStore* quotas = e->quotas_.get();
   ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
   if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
@@ -148,7 +155,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 // each tenant's limits are enforced from its current manifest.
 Status Engine::ReconcileQuotas() {
   for (const auto& id : quotas_->Tenants()) {
-    if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
+    if (registry_->Get(id).ok()) continue;
+    TKV_RETURN_IF_ERROR(quota_requests_->RemoveTenant(id));
+    TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   }
   for (const auto& id : addons_->Tenants()) {
     if (!registry_->Get(id).ok()) TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
@@ -170,6 +179,17 @@ void Engine::Enforce(Tenant& tenant, const Quota& q) {
 
 Result<std::shared_ptr<Tenant>> Engine::CreateTenant(const std::string& id, const std::string& plan,
                                                      std::optional<Tier> tier) {
+  if (!options_.capacity_check_on_create) return CreateTenantUnchecked(id, plan, tier);
+  // Held over the creation, so that no quota change slips in between.
+  MutexLock lock(quota_change_mu_);
+  // An unknown plan is the registry's to refuse, with its own error.
+  auto p = quotas_->GetPlan(plan.empty() ? RegistryOptions().default_plan : plan);
+  if (p.ok()) TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, p->defaults));
+  return CreateTenantUnchecked(id, plan, tier);
+}
+
+Result<std::shared_ptr<Tenant>> Engine::CreateTenantUnchecked(const std::string& id, const std::string& plan,
+                                                              std::optional<Tier> tier) {
   TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Create(id, plan, tier));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Initialize(id, tenant->Info().plan, "operator"));
   Enforce(*tenant, m.quota);
@@ -184,6 +204,9 @@ Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& ne
     TKV_ASSIGN_OR_RETURN(Plan plan, quotas_->GetPlan(tenant->Info().plan));
     TKV_RETURN_IF_ERROR(CheckPlanRange(plan, current.quota, next));
   }
+  TKV_RETURN_IF_ERROR(ValidateQuota(next));
+  MutexLock lock(quota_change_mu_);
+  TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, next));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Update(id, next, author));
   EnforceCurrent(id);
   return m;
@@ -191,6 +214,12 @@ Result<QuotaManifest> Engine::UpdateQuota(const std::string& id, const Quota& ne
 
 Result<QuotaManifest> Engine::RevertQuota(const std::string& id, int64_t version, const std::string& author) {
   TKV_RETURN_IF_ERROR(registry_->Get(id).status());
+  MutexLock lock(quota_change_mu_);
+  TKV_ASSIGN_OR_RETURN(QuotaHistoryPage old, quotas_->HistoryPage(id, version - 1, 1));
+  if (old.versions.empty() || old.versions.front().version != version) {
+    return Status::NotFound("no quota version " + std::to_string(version), "version_not_found");
+  }
+  TKV_RETURN_IF_ERROR(CheckCapacityLocked(id, old.versions.front().quota));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Revert(id, version, author));
   EnforceCurrent(id);
   return m;
@@ -206,6 +235,9 @@ Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id
     TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
   }
   TKV_RETURN_IF_ERROR(ForgetStorageGrace(id));
+  // Requests first: a crash between the two leaves a manifest, which the
+  // next open's reconciliation removes with any requests.
+  TKV_RETURN_IF_ERROR(quota_requests_->RemoveTenant(id));
   TKV_RETURN_IF_ERROR(quotas_->RemoveTenant(id));
   return out;
 }

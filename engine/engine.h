@@ -21,6 +21,7 @@
 #include "engine/rotation/key_lifecycle.h"
 #include "engine/backup/node_backup.h"
 #include "engine/quota/addon_store.h"
+#include "engine/quota/quota_requests.h"
 #include "engine/quota/quota_store.h"
 #include "engine/rotation/rotation_policy.h"
 #include "engine/storage/storage.h"
@@ -72,6 +73,25 @@ struct EngineOptions {
   // Names of the throttle reasons the server records in usage histories,
   // by index (the persisted records name them).
   std::vector<std::string> usage_throttle_reasons;
+  // The node's capacity (capacity.h), judged on every quota change: the
+  // operations per second the reservations may add up to, and the data
+  // disk's size (0 = measured with statvfs on data_dir at each check) that
+  // storage quotas may add up to `storage_overcommit_ratio` times.
+  int64_t scheduler_capacity_ops = 10'000;
+  int64_t disk_bytes = 0;
+  int64_t storage_overcommit_ratio = 10;
+  // Also judge a new tenant's plan defaults (off: large fleets of small
+  // tenants would be refused by the sum of nominal quotas).
+  bool capacity_check_on_create = false;
+  // Distinct operators whose approvals apply a quota request (1..2).
+  int quota_approvals_required = 1;
+};
+
+// What approving a quota request did: recorded an approval (four eyes, the
+// request is still pending) or applied it (`manifest` is the new version).
+struct QuotaRequestDecision {
+  QuotaRequest request;
+  std::optional<QuotaManifest> manifest;
 };
 
 // What one RunAddons() did.
@@ -106,7 +126,8 @@ class Engine {
 
   // Creates the tenant with quota manifest version 1 from its plan, placed
   // in `tier` or, without one, in its plan's default tier
-  // (TenantRegistry::DefaultTier).
+  // (TenantRegistry::DefaultTier). With capacity_check_on_create, a plan
+  // whose defaults do not fit is AlreadyExists("over_capacity").
   Result<std::shared_ptr<Tenant>> CreateTenant(const std::string& id, const std::string& plan,
                                                std::optional<Tier> tier = std::nullopt);
   // Deletes the tenant (TenantRegistry::Delete): its state "deleting" is
@@ -126,12 +147,14 @@ class Engine {
   // caller's; the rest is set here. InvalidArgument "unknown_field" or
   // "invalid_quota" for a field, "invalid_period" for the times (an end not
   // after the start or now, a period past kMaxAddonMillis, a start more than
-  // that ahead); AddonStore::Add's refusals. It starts at the next
-  // RunAddons() at or after its start.
+  // that ahead); AlreadyExists "over_capacity" when its values would not
+  // fit the node now (CheckCapacity; its start checks again and cancels it
+  // if they no longer fit); AddonStore::Add's refusals. It starts at the
+  // next RunAddons() at or after its start.
   Result<Addon> CreateAddon(const std::string& id, Addon a);
   // Cancels a scheduled add-on, or ends an active one now (a manifest
   // version, as at its end). NotFound("addon_not_found");
-  // FailedPrecondition("addon_finished") for one that ended or was cancelled.
+  // AlreadyExists("addon_finished") for one that ended or was cancelled.
   Result<Addon> CancelAddon(const std::string& id, const std::string& addon_id, const std::string& author);
   // Starts and ends every add-on whose moment has come by the clock's now,
   // each with a manifest version by "addon:<id>" and an audit entry
@@ -142,6 +165,37 @@ class Engine {
   // each with a "storage.grace.end" audit entry; returns how many. The
   // server calls it every second; a write past a period ends it too.
   size_t CheckStorageGrace();
+  // AlreadyExists("over_capacity") (capacity.h) if the tenant's quota
+  // becoming `next` would raise a capacity sum past the node's limit.
+  // UpdateQuota, RevertQuota and ApplyApprovedRequest run it themselves,
+  // under the lock that serializes quota changes.
+  Status CheckCapacity(const std::string& id, const Quota& next) const;
+
+  // Quota change requests (quota_requests.h), engine_governance.cc.
+  QuotaRequestStore& quota_requests() { return *quota_requests_; }
+  int quota_approvals_required() const { return options_.quota_approvals_required; }
+  // A tenant admin's request: `fields` are overlaid on the tenant's current
+  // quota and must pass ValidateQuota (InvalidArgument "invalid_quota");
+  // the plan's range is not judged (that is what the request is for).
+  // Other errors as QuotaRequestStore::Create.
+  Result<QuotaRequest> FileQuotaRequest(const std::string& id, const std::map<std::string, int64_t>& fields,
+                                        const std::string& reason, int64_t expires_at_ms,
+                                        const std::string& author);
+  // One operator's approval. Below quota_approvals_required distinct
+  // approvers it is recorded; the last one applies the request
+  // (ApplyApprovedRequest) and marks it approved. A failed application
+  // (over_capacity, invalid_quota) records nothing. Errors as
+  // QuotaRequestStore::AddApproval.
+  Result<QuotaRequestDecision> ApproveQuotaRequest(const std::string& rid, const std::string& approver,
+                                                   const std::string& comment);
+  Result<QuotaRequest> RejectQuotaRequest(const std::string& rid, const std::string& by,
+                                          const std::string& comment);
+  // The one way an approved request takes effect: its fields over the
+  // tenant's current quota as a new manifest version naming the request,
+  // by `author`, capacity-checked. A request with expires_at is applied
+  // the same way for now (the add-ons take it over).
+  Result<QuotaManifest> ApplyApprovedRequest(const QuotaRequest& request, const std::string& author);
+
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
@@ -187,8 +241,6 @@ class Engine {
   // Enforces the tenant's current manifest (after a change: of two changes
   // racing, both enforce the later one).
   void EnforceCurrent(const std::string& id);
-  // Applies `a`'s values (state active), or takes them back (state `end_as`);
-  // addon_mu_ held.
   // A tenant's storage grace transition: the period persisted (grace/<id>)
   // or removed, an audit entry, the tenants in grace kept for
   // CheckStorageGrace.
@@ -196,8 +248,31 @@ class Engine {
   // At open: each tenant's persisted period back into its store.
   Status RestoreStorageGrace();
   Status ForgetStorageGrace(const std::string& id);
-  Status StartAddon(Addon a);
-  Status EndAddon(Addon a, AddonState end_as, const std::string& actor);
+  // CreateAddon's checks of `a` for tenant `id`, and its fields over the
+  // current quota into *boosted; fills in the id, times and state.
+  Result<Addon> PrepareAddon(const std::string& id, Addon a, Quota* boosted) const;
+  // Applies `a`'s values (state active), or takes them back (state
+  // `end_as`), each a manifest version; addon_mu_ and quota_change_mu_ held
+  // (in that order: an approval takes them so too).
+  Status StartAddon(Addon a) REQUIRES(addon_mu_, quota_change_mu_);
+  Status EndAddon(Addon a, AddonState end_as, const std::string& actor) REQUIRES(addon_mu_, quota_change_mu_);
+  // CreateTenant without the capacity check.
+  Result<std::shared_ptr<Tenant>> CreateTenantUnchecked(const std::string& id, const std::string& plan,
+                                                        std::optional<Tier> tier);
+  // CheckCapacity with quota_change_mu_ held.
+  Status CheckCapacityLocked(const std::string& id, const Quota& next) const REQUIRES(quota_change_mu_);
+  CapacityLimits Limits() const;
+  EngineOptions options_;
+  // Lock order: request_decision_mu_, addon_mu_, quota_change_mu_.
+  // Serializes decisions on quota requests, so that two approvals cannot
+  // both apply one request.
+  Mutex request_decision_mu_;
+  // One add-on change at a time (RunAddons, CancelAddon, an approval that
+  // grants one).
+  Mutex addon_mu_;
+  // Serializes quota changes, so that two changes that each fit cannot
+  // together pass the node's capacity.
+  mutable Mutex quota_change_mu_;
   // Declaration order is destruction order in reverse: tenants go first.
   const Clock* clock_ = nullptr;
   std::string data_dir_;
@@ -207,7 +282,7 @@ class Engine {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<AddonStore> addons_;
-  Mutex addon_mu_;  // one add-on change at a time (RunAddons, CancelAddon)
+  std::unique_ptr<QuotaRequestStore> quota_requests_;
   Mutex grace_mu_;
   std::set<std::string> in_grace_ GUARDED_BY(grace_mu_);  // tenants in a running period
   std::unique_ptr<TenantRegistry> registry_;

@@ -34,6 +34,14 @@ void Engine::EnforceCurrent(const std::string& id) {
 }
 
 Result<Addon> Engine::CreateAddon(const std::string& id, Addon a) {
+  Quota boosted;
+  TKV_ASSIGN_OR_RETURN(a, PrepareAddon(id, std::move(a), &boosted));
+  // Judged against the quota of now; its start judges it again.
+  TKV_RETURN_IF_ERROR(CheckCapacity(id, boosted));
+  return addons_->Add(std::move(a));
+}
+
+Result<Addon> Engine::PrepareAddon(const std::string& id, Addon a, Quota* boosted) const {
   TKV_ASSIGN_OR_RETURN(auto tenant, registry_->Get(id));
   if (tenant->state() == TenantState::kDeleting) {
     return Status::NotFound("tenant '" + id + "' is being deleted", "tenant_not_found");
@@ -42,7 +50,7 @@ Result<Addon> Engine::CreateAddon(const std::string& id, Addon a) {
   // Each value must be one the field may take; checked again, with the whole
   // quota, when it starts.
   TKV_ASSIGN_OR_RETURN(QuotaManifest current, quotas_->Current(id));
-  Quota boosted = current.quota;
+  *boosted = current.quota;
   for (const auto& [name, value] : a.fields) {
     const QuotaField* f = FindQuotaField(name);
     if (f == nullptr) return Status::InvalidArgument("unknown quota field '" + name + "'", "unknown_field");
@@ -51,9 +59,9 @@ Result<Addon> Engine::CreateAddon(const std::string& id, Addon a) {
                                          std::to_string(f->max),
                                      "invalid_quota");
     }
-    boosted.*f->member = value;
+    (*boosted).*f->member = value;
   }
-  TKV_RETURN_IF_ERROR(ValidateQuota(boosted));
+  TKV_RETURN_IF_ERROR(ValidateQuota(*boosted));
   const int64_t now = clock_->NowUnixMillis();
   if (a.starts_at_ms == 0 || a.starts_at_ms < now) a.starts_at_ms = now;
   if (a.ends_at_ms <= a.starts_at_ms) {
@@ -70,10 +78,31 @@ Result<Addon> Engine::CreateAddon(const std::string& id, Addon a) {
   a.saved.clear();
   a.started_version = a.ended_version = a.finished_at_ms = 0;
   a.cancelled_by.clear();
-  return addons_->Add(std::move(a));
+  return a;
 }
 
 Status Engine::StartAddon(Addon a) {
+  auto cancel = [&](const Status& why) -> Status {
+    // It cannot apply (the quota around it changed so that it no longer
+    // validates or fits the node, say): it is cancelled, visibly, rather
+    // than retried forever.
+    a.state = AddonState::kCancelled;
+    a.finished_at_ms = clock_->NowUnixMillis();
+    a.cancelled_by = "system: " + why.message();
+    TKV_RETURN_IF_ERROR(addons_->Put(a));
+    return Audited(audit_->Append(AddonActor(a), "addon.cancel", a.tenant,
+                                  json{{"addon", a.id}, {"error", why.message()}}.dump()));
+  };
+  {
+    TKV_ASSIGN_OR_RETURN(QuotaManifest current, quotas_->Current(a.tenant));
+    Quota next = current.quota;
+    for (const auto& [name, value] : a.fields) {
+      if (const QuotaField* f = FindQuotaField(name)) next.*f->member = value;
+    }
+    Status fits = ValidateQuota(next);
+    if (fits.ok()) fits = CheckCapacityLocked(a.tenant, next);
+    if (!fits.ok()) return cancel(fits);
+  }
   // The record is written as active inside the manifest change, before the
   // manifest: a crash between the two leaves an active add-on whose values
   // never applied, and its end then changes nothing. The other order could
@@ -95,17 +124,10 @@ Status Engine::StartAddon(Addon a) {
         q = next;
         return Status::Ok();
       },
-      AddonActor(a));
+      AddonActor(a), a.request);
   if (!m.ok()) {
     if (m.status().code() == Code::kNotFound) return m.status();  // the tenant is gone
-    // It cannot apply (the quota around it changed so that it no longer
-    // validates, say): it is cancelled, visibly, rather than retried forever.
-    a.state = AddonState::kCancelled;
-    a.finished_at_ms = clock_->NowUnixMillis();
-    a.cancelled_by = "system: " + m.status().message();
-    TKV_RETURN_IF_ERROR(addons_->Put(a));
-    return Audited(audit_->Append(AddonActor(a), "addon.cancel", a.tenant,
-                                  json{{"addon", a.id}, {"error", m.status().message()}}.dump()));
+    return cancel(m.status());
   }
   a.started_version = m->version;
   TKV_RETURN_IF_ERROR(addons_->Put(a));
@@ -151,6 +173,7 @@ Status Engine::EndAddon(Addon a, AddonState end_as, const std::string& actor) {
 
 Result<Addon> Engine::CancelAddon(const std::string& id, const std::string& addon_id, const std::string& author) {
   MutexLock lock(addon_mu_);
+  MutexLock change(quota_change_mu_);
   TKV_ASSIGN_OR_RETURN(Addon a, addons_->Get(id, addon_id));
   if (!a.open()) {
     return Status::AlreadyExists("add-on " + addon_id + " is " + AddonStateName(a.state) + " already",
@@ -162,6 +185,7 @@ Result<Addon> Engine::CancelAddon(const std::string& id, const std::string& addo
 
 AddonRun Engine::RunAddons() {
   MutexLock lock(addon_mu_);
+  MutexLock change(quota_change_mu_);
   const int64_t now = clock_->NowUnixMillis();
   AddonRun run;
   for (Addon& a : addons_->Due(now)) {

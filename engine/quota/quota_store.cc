@@ -43,11 +43,14 @@ Result<Quota> QuotaFromJson(const json& j) {
 json ManifestJson(const QuotaManifest& m) {
   json changes = json::object();
   for (const auto& [k, v] : m.changes) changes[k] = {v.first, v.second};
-  return {{"version", m.version},
-          {"quota", QuotaJson(m.quota)},
-          {"updated_by", m.updated_by},
-          {"updated_at_ms", m.updated_at_ms},
-          {"changes", changes}};
+  json j = {{"version", m.version},
+            {"quota", QuotaJson(m.quota)},
+            {"updated_by", m.updated_by},
+            {"updated_at_ms", m.updated_at_ms},
+            {"changes", changes}};
+  // Only when set, so that versions without one keep their stored shape.
+  if (!m.request.empty()) j["request"] = m.request;
+  return j;
 }
 
 Result<QuotaManifest> ManifestFromJson(std::string_view text) {
@@ -59,6 +62,7 @@ Result<QuotaManifest> ManifestFromJson(std::string_view text) {
     TKV_ASSIGN_OR_RETURN(m.quota, QuotaFromJson(j.at("quota")));
     m.updated_by = j.at("updated_by").get<std::string>();
     m.updated_at_ms = j.at("updated_at_ms").get<int64_t>();
+    m.request = j.value("request", "");
     for (auto it = j.at("changes").begin(); it != j.at("changes").end(); ++it) {
       m.changes[it.key()] = {(*it)[0].get<int64_t>(), (*it)[1].get<int64_t>()};
     }
@@ -184,30 +188,31 @@ Result<QuotaHistoryPage> QuotaStore::HistoryPage(const std::string& tenant, int6
 }
 
 Result<QuotaManifest> QuotaStore::Append(const std::string& tenant, const Quota& next,
-                                         const std::string& author) {
+                                         const std::string& author, const std::string& request) {
   return Modify(
       tenant,
       [&](Quota& q) {
         q = next;
         return Status::Ok();
       },
-      author);
+      author, request);
 }
 
 Result<QuotaManifest> QuotaStore::Modify(const std::string& tenant, const std::function<Status(Quota&)>& change,
-                                         const std::string& author) {
+                                         const std::string& author, const std::string& request) {
   MutexLock lock(mu_);
   auto it = current_.find(tenant);
   if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
   Quota next = it->second.quota;
   TKV_RETURN_IF_ERROR(change(next));
-  TKV_ASSIGN_OR_RETURN(QuotaManifest m, AppendLocked(tenant, it->second, next, author));
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, AppendLocked(tenant, it->second, next, author, request));
   it->second = m;
   return m;
 }
 
 Result<QuotaManifest> QuotaStore::AppendLocked(const std::string& tenant, const QuotaManifest& current,
-                                               const Quota& next, const std::string& author) {
+                                               const Quota& next, const std::string& author,
+                                               const std::string& request) {
   TKV_RETURN_IF_ERROR(ValidateQuota(next));
   QuotaManifest m;
   m.version = current.version + 1;
@@ -215,13 +220,14 @@ Result<QuotaManifest> QuotaStore::AppendLocked(const std::string& tenant, const 
   m.updated_by = author;
   m.updated_at_ms = clock_->NowUnixMillis();
   m.changes = DiffQuota(current.quota, next);
+  m.request = request;
   TKV_RETURN_IF_ERROR(Write(tenant, m));
   return m;
 }
 
 Result<QuotaManifest> QuotaStore::Update(const std::string& tenant, const Quota& next,
-                                         const std::string& author) {
-  return Append(tenant, next, author);
+                                         const std::string& author, const std::string& request) {
+  return Append(tenant, next, author, request);
 }
 
 Result<QuotaManifest> QuotaStore::Revert(const std::string& tenant, int64_t version,
@@ -234,7 +240,7 @@ Result<QuotaManifest> QuotaStore::Revert(const std::string& tenant, int64_t vers
   }
   TKV_RETURN_IF_ERROR(FromRocks(s, "read quota version"));
   TKV_ASSIGN_OR_RETURN(QuotaManifest old, ManifestFromJson(raw));
-  return Append(tenant, old.quota, author);
+  return Append(tenant, old.quota, author, "");
 }
 
 std::vector<std::string> QuotaStore::Tenants() const {
@@ -242,6 +248,15 @@ std::vector<std::string> QuotaStore::Tenants() const {
   std::vector<std::string> out;
   for (const auto& [tenant, m] : current_) out.push_back(tenant);
   return out;
+}
+
+CapacityUse QuotaStore::Use(const std::string& except) const {
+  MutexLock lock(mu_);
+  CapacityUse use;
+  for (const auto& [tenant, m] : current_) {
+    if (tenant != except) use.Add(m.quota);
+  }
+  return use;
 }
 
 Status QuotaStore::RemoveTenant(const std::string& tenant) {

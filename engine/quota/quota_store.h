@@ -18,6 +18,7 @@
 
 #include "crypto/mutex.h"
 #include "engine/clock.h"
+#include "engine/quota/capacity.h"
 #include "engine/quota/quota.h"
 #include "engine/storage/storage.h"
 
@@ -26,9 +27,10 @@ namespace tenantkv::engine {
 struct QuotaManifest {
   int64_t version = 0;
   Quota quota;
-  std::string updated_by;  // key id of a tenant admin, or "operator"
+  std::string updated_by;  // key id of a tenant admin, "operator" or "operator:<name>"
   int64_t updated_at_ms = 0;
   std::map<std::string, std::pair<int64_t, int64_t>> changes;  // field -> (old, new)
+  std::string request;  // the quota request whose approval made it; "" otherwise
 };
 
 // A page of a tenant's quota history.
@@ -59,25 +61,30 @@ class QuotaStore {
   // NotFound("quota_not_found") if the tenant has none.
   Result<QuotaHistoryPage> HistoryPage(const std::string& tenant, int64_t after_version, size_t limit) const;
   // A new version holding `next` (validated). No-op changes still make a
-  // version, so every PUT is recorded.
-  Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author);
+  // version, so every PUT is recorded. `request`: the approved quota
+  // request it applies, if any (named in the version).
+  Result<QuotaManifest> Update(const std::string& tenant, const Quota& next, const std::string& author,
+                               const std::string& request = "");
   // A new version made by `change` from the current quota, both under the
   // store's lock, so that no other change lands between the read and the
   // write. `change` may refuse (its Status is returned, nothing written).
   Result<QuotaManifest> Modify(const std::string& tenant, const std::function<Status(Quota&)>& change,
-                               const std::string& author);
+                               const std::string& author, const std::string& request = "");
   // A new version equal to `version`. NotFound("version_not_found").
   Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
   Status RemoveTenant(const std::string& tenant);
   // Tenants that have a manifest.
   std::vector<std::string> Tenants() const;
+  // The capacity sums of every tenant's current quota but `except`'s.
+  CapacityUse Use(const std::string& except = "") const;
 
  private:
   QuotaStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
   Status Load();
-  Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author);
+  Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author,
+                               const std::string& request);
   Result<QuotaManifest> AppendLocked(const std::string& tenant, const QuotaManifest& current, const Quota& next,
-                                     const std::string& author) REQUIRES(mu_);
+                                     const std::string& author, const std::string& request) REQUIRES(mu_);
   Status Write(const std::string& tenant, const QuotaManifest& m);
 
   Storage* const storage_;

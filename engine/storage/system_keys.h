@@ -33,6 +33,7 @@
 //   addon/<id>/<addon id>              JSON add-on (addon_store.h)
 //   grace/<id>                         JSON storage grace period of a tenant
 //                                      past storage_bytes (engine_grace.cc)
+//   qreq/<request id>                  JSON quota change request (quota_requests.h)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -62,6 +63,7 @@ inline constexpr char kUsageHistoryPrefix[] = "uhist/";
 inline constexpr char kOperatorKeyPrefix[] = "opkey/";
 inline constexpr char kAddonPrefix[] = "addon/";
 inline constexpr char kGracePrefix[] = "grace/";
+inline constexpr char kQuotaRequestPrefix[] = "qreq/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -73,6 +73,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddUsageHistoryRoutes(router_, engine_);
   AddOperatorKeyRoutes(router_, engine_);
   AddAddonRoutes(router_, engine_);
+  AddQuotaRequestRoutes(router_, engine_);
   AddBackupRoutes(router_, engine_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {

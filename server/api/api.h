@@ -89,6 +89,7 @@ void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<Key
 void AddUsageHistoryRoutes(ApiRouter& router, engine::Engine* engine);
 void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
+void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).

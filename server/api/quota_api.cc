@@ -15,7 +15,8 @@ json ManifestJson(const engine::QuotaManifest& m, bool with_changes) {
   json j = {{"version", m.version},
             {"quota", QuotaToJson(m.quota)},
             {"updated_by", m.updated_by},
-            {"updated_at", Rfc3339(m.updated_at_ms)}};
+            {"updated_at", Rfc3339(m.updated_at_ms)},
+            {"request", m.request.empty() ? json(nullptr) : json(m.request)}};
   if (with_changes) {
     json changes = json::object();
     for (const auto& [field, v] : m.changes) changes[field] = {v.first, v.second};

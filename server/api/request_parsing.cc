@@ -483,4 +483,70 @@ Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const json& body) {
   return r;
 }
 
+Result<QuotaRequestBody> ParseQuotaRequestBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"fields", "reason", "expires_at"}));
+  QuotaRequestBody r;
+  auto fields = body.find("fields");
+  if (fields == body.end() || !fields->is_object() || fields->empty()) {
+    return Status::InvalidArgument("'fields' must be an object naming at least one quota field", "invalid_quota");
+  }
+  for (auto it = fields->begin(); it != fields->end(); ++it) {
+    if (engine::FindQuotaField(it.key()) == nullptr) {
+      return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
+    }
+    auto v = AsInt64(*it);
+    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    r.fields[it.key()] = *v;
+  }
+  auto reason = body.find("reason");
+  if (reason == body.end() || !reason->is_string()) {
+    return Status::InvalidArgument("'reason' must be a string saying why the quota is needed", "invalid_reason");
+  }
+  r.reason = reason->get<std::string>();
+  if (auto expires = body.find("expires_at"); expires != body.end() && !expires->is_null()) {
+    const Status bad = Status::InvalidArgument(
+        "'expires_at' must be an RFC 3339 date-time in the future, such as 2030-01-31T12:00:00Z",
+        "invalid_expires_at");
+    if (!expires->is_string()) return bad;
+    std::optional<int64_t> ms = ParseRfc3339(expires->get_ref<const std::string&>());
+    if (!ms || *ms <= 0) return bad;
+    r.expires_at_ms = *ms;
+  }
+  return r;
+}
+
+Result<std::string> ParseQuotaDecisionBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"comment"}));
+  auto comment = body.find("comment");
+  if (comment == body.end() || comment->is_null()) return std::string();
+  const Status bad = Status::InvalidArgument(
+      "'comment' must be a string of at most " + std::to_string(engine::kMaxQuotaRequestReasonBytes) +
+          " bytes without control characters",
+      "invalid_comment");
+  if (!comment->is_string()) return bad;
+  std::string text = comment->get<std::string>();
+  // The engine's reason rule, except that a comment may be empty.
+  if (!text.empty() && !engine::ValidateQuotaRequestReason(text).ok()) return bad;
+  return text;
+}
+
+Result<QuotaRequestListQuery> ParseQuotaRequestListQuery(const std::map<std::string, std::string>& query) {
+  QuotaRequestListQuery q;
+  std::map<std::string, std::string> paging;
+  for (const auto& [name, value] : query) {
+    if (name == "state") {
+      TKV_ASSIGN_OR_RETURN(q.filter.state, engine::ParseQuotaRequestState(value));
+    } else if (name == "tenant") {
+      if (!engine::IsValidTenantId(value)) {
+        return Status::InvalidArgument("tenant must be a tenant id", "invalid_parameter");
+      }
+      q.filter.tenant = value;
+    } else {
+      paging[name] = value;
+    }
+  }
+  TKV_ASSIGN_OR_RETURN(q.page, ParsePageQuery(paging));
+  return q;
+}
+
 }  // namespace tenantkv::server

@@ -21,6 +21,7 @@
 #include "engine/kv/kv_types.h"
 #include "engine/quota/addon_store.h"
 #include "engine/quota/quota.h"
+#include "engine/quota/quota_requests.h"
 #include "engine/quota/usage_history.h"
 
 namespace tenantkv::server {
@@ -143,5 +144,36 @@ struct ApiKeyCreateRequest {
 // one that is not a string ParseRfc3339 reads, or before the Unix epoch.
 // Whether the expiry is in the future is the engine's to judge (its clock).
 Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const nlohmann::json& body);
+
+// POST /v1/quota/requests: {"fields": {quota field: integer, ...},
+// "reason": "...", "expires_at"?: "<RFC 3339>" | null}. InvalidArgument
+// ("unknown_field") for another member or a name that is not a quota
+// field; ("invalid_quota") unless `fields` is a non-empty object of
+// integers within int64; ("invalid_reason") unless `reason` is a string
+// (its length and characters are judged by the engine);
+// ("invalid_expires_at") for an expiry that is not an RFC 3339 date-time
+// after the epoch (the engine judges that it is in the future).
+struct QuotaRequestBody {
+  std::map<std::string, int64_t> fields;
+  std::string reason;
+  int64_t expires_at_ms = 0;  // 0 when absent
+};
+Result<QuotaRequestBody> ParseQuotaRequestBody(const nlohmann::json& body);
+
+// POST /admin/v1/quota-requests/{rid}/approve|reject: {"comment"?: "..."}
+// (the body itself is optional; the route passes {} for none).
+// InvalidArgument("unknown_field") for another member; ("invalid_comment")
+// unless the comment is a string of at most
+// engine::kMaxQuotaRequestReasonBytes bytes without control characters.
+Result<std::string> ParseQuotaDecisionBody(const nlohmann::json& body);
+
+// GET /admin/v1/quota-requests: ?state= (pending, approved, rejected),
+// ?tenant= (a tenant id) and the page (?limit=&start_after=, as
+// ParsePageQuery). Anything else is InvalidArgument("invalid_parameter").
+struct QuotaRequestListQuery {
+  PageQuery page;
+  engine::QuotaRequestFilter filter;
+};
+Result<QuotaRequestListQuery> ParseQuotaRequestListQuery(const std::map<std::string, std::string>& query);
 
 }  // namespace tenantkv::server

@@ -50,6 +50,16 @@ Status EngineOptions::Validate() const {
   if (reencrypt_duty_percent < 1 || reencrypt_duty_percent > 100) {
     return Status::InvalidArgument("--reencrypt-duty-percent must be 1..100");
   }
+  if (scheduler_capacity_ops < 0 || scheduler_capacity_ops > 1'000'000'000) {
+    return Status::InvalidArgument("--scheduler-capacity-ops must be 0..1000000000");
+  }
+  if (storage_overcommit_ratio < 1 || storage_overcommit_ratio > 1000) {
+    return Status::InvalidArgument("--storage-overcommit-ratio must be 1..1000");
+  }
+  if (capacity_disk_bytes < 0) return Status::InvalidArgument("--capacity-disk-bytes must be >= 0");
+  if (quota_approvals_required < 1 || quota_approvals_required > 2) {
+    return Status::InvalidArgument("--quota-approvals-required must be 1 or 2");
+  }
   return Status::Ok();
 }
 
@@ -111,6 +121,25 @@ void EngineOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--key-cache-ttl-sec", key_cache_ttl_sec,
                  "seconds an unwrapped data key may stay in memory unused (0 = for the process's life)")
+      ->capture_default_str();
+  app.add_option("--scheduler-capacity-ops", scheduler_capacity_ops,
+                 "operations per second the node serves: a quota change that would make the tenants' "
+                 "reserved_ops_per_sec add up to more is refused (409 over_capacity)")
+      ->capture_default_str();
+  app.add_option("--storage-overcommit-ratio", storage_overcommit_ratio,
+                 "a quota change that would make the tenants' storage_bytes add up to more than the data "
+                 "disk's size times this is refused (409 over_capacity)")
+      ->capture_default_str();
+  app.add_option("--capacity-disk-bytes", capacity_disk_bytes,
+                 "the data disk's size the storage check uses; 0 = the size of the file system holding "
+                 "--data-dir")
+      ->capture_default_str();
+  app.add_flag("--capacity-check-on-create,!--no-capacity-check-on-create", capacity_check_on_create,
+               "also refuse a tenant whose plan defaults do not fit the node's capacity (off: fleets of "
+               "small tenants are not refused by the sum of nominal quotas)");
+  app.add_option("--quota-approvals-required", quota_approvals_required,
+                 "distinct operators whose approvals apply a quota request: 1, or 2 (four eyes; the "
+                 "bootstrap token counts as one, named operator)")
       ->capture_default_str();
 }
 

@@ -43,6 +43,12 @@ struct EngineOptions {
   uint64_t max_seals_per_key = uint64_t{1} << 31;  // seals per data-key version before an automatic rotation (1..2^32)
   size_t reencrypt_batch_keys = 32;      // values examined per background re-encryption step (1..10000)
   int reencrypt_duty_percent = 20;       // most of the wall time re-encryption may work (1..100)
+  // The node's capacity, judged on every quota change (409 over_capacity):
+  int64_t scheduler_capacity_ops = 10000;  // ops/s the tenants' reserved_ops_per_sec may add up to (0..10^9)
+  int64_t storage_overcommit_ratio = 10;   // storage quotas may add up to the disk's size x this (1..1000)
+  int64_t capacity_disk_bytes = 0;         // the data disk's size for that; 0 = measured (statvfs)
+  bool capacity_check_on_create = false;   // also judge a new tenant's plan defaults
+  int quota_approvals_required = 1;        // distinct operators who approve a quota request (1, or 2 = four eyes)
 
   // The scheduler's slots: scheduler_slots if set, else 4, or 64 with
   // sync_writes (a durable write holds its slot while it waits for the

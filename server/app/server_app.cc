@@ -49,6 +49,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.reencrypt_batch_keys = options.reencrypt_batch_keys;
   eo.reencrypt_duty_percent = options.reencrypt_duty_percent;
   eo.max_api_keys_per_tenant = options.max_api_keys_per_tenant;
+  eo.scheduler_capacity_ops = options.scheduler_capacity_ops;
+  eo.storage_overcommit_ratio = options.storage_overcommit_ratio;
+  eo.disk_bytes = options.capacity_disk_bytes;
+  eo.capacity_check_on_create = options.capacity_check_on_create;
+  eo.quota_approvals_required = options.quota_approvals_required;
   for (size_t r = 0; r < kThrottleReasons; ++r) {
     eo.usage_throttle_reasons.emplace_back(ThrottleReasonName(static_cast<ThrottleReason>(r)));
   }

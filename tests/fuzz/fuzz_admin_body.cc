@@ -2,7 +2,8 @@
 // through ParseAdminBodyText (what every admin route calls: the 64 KiB cap,
 // then the depth-limited parser), then through the parser of one route:
 // POST /admin/v1/tenants, POST .../apikeys, PUT .../quota,
-// POST .../quota/revert or PUT /admin/v1/plans/{name}.
+// POST .../quota/revert, PUT /admin/v1/plans/{name}, POST /v1/quota/requests
+// or POST /admin/v1/quota-requests/{rid}/approve|reject.
 //
 // Properties (a violation traps): no crash, no exception, no undefined
 // behaviour; a body over kMaxAdminBodyBytes is refused with TooLarge
@@ -12,7 +13,7 @@
 // body is refused as "malformed_json" naming the limit; every route refusal
 // is InvalidArgument with one of the route's documented codes.
 //
-// Input: byte 0 picks the route (value % 5) and, when bits 3..5 are all
+// Input: byte 0 picks the route (value % 7) and, when bits 3..5 are all
 // set, pads the body with spaces to one byte under or over the size cap
 // (by the body's length parity); the rest is the body.
 #include <algorithm>
@@ -139,6 +140,20 @@ void PlanBody(const json& body) {
   Check(v.ok() || v.code() == Code::kInvalidArgument);
 }
 
+void QuotaRequestBody(const json& body) {
+  auto r = server::ParseQuotaRequestBody(body);
+  CheckRefusal(r.status(), {"unknown_field", "invalid_quota", "invalid_reason", "invalid_expires_at"});
+  if (!r.ok()) return;
+  Check(!r->fields.empty() && r->expires_at_ms >= 0);
+  for (const auto& [name, value] : r->fields) Check(engine::FindQuotaField(name) != nullptr);
+}
+
+void DecisionBody(const json& body) {
+  auto r = server::ParseQuotaDecisionBody(body);
+  CheckRefusal(r.status(), {"unknown_field", "invalid_comment"});
+  if (r.ok()) Check(r->size() <= engine::kMaxQuotaRequestReasonBytes);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -150,12 +165,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::optional<json> body = CheckAdminBody(text);
   if (!body) return 0;
-  switch (data[0] % 5) {
+  switch (data[0] % 7) {
     case 0: TenantBody(*body); break;
     case 1: ApiKeyBody(*body); break;
     case 2: QuotaBody(*body); break;
     case 3: RevertBody(*body); break;
     case 4: PlanBody(*body); break;
+    case 5: QuotaRequestBody(*body); break;
+    case 6: DecisionBody(*body); break;
   }
   return 0;
 }

@@ -73,7 +73,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
-                                             "AddOperatorKeyRoutes", "AddAddonRoutes"}))
+                                             "AddOperatorKeyRoutes", "AddAddonRoutes", "AddQuotaRequestRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -88,6 +88,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddUsageHistoryRoutes(router, nullptr);
   AddOperatorKeyRoutes(router, nullptr);
   AddAddonRoutes(router, nullptr);
+  AddQuotaRequestRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

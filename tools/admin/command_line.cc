@@ -14,6 +14,7 @@
 #include "tools/admin/key_commands.h"
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/operator_commands.h"
+#include "tools/admin/request_commands.h"
 #include "tools/admin/quota_commands.h"
 #include "tools/admin/tenancy_commands.h"
 #include "tools/admin/tenant_commands.h"
@@ -61,6 +62,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddOperatorCommands(app, slot);
   AddAddonCommands(app, slot);
   AddTenancyCommands(app, slot);
+  AddRequestCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -394,5 +394,57 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
             "invalid_version");
 }
 
+TEST(QuotaRequestBodies, FieldsReasonAndExpiry) {
+  auto ok = ParseQuotaRequestBody(json::parse(
+      R"({"fields":{"requests_per_sec":2000,"burst_requests":4000},"reason":"launch","expires_at":"2030-01-31T12:00:00Z"})"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->fields, (std::map<std::string, int64_t>{{"burst_requests", 4000}, {"requests_per_sec", 2000}}));
+  EXPECT_EQ(ok->reason, "launch");
+  EXPECT_EQ(ok->expires_at_ms, 1896091200000);
+  EXPECT_EQ(ParseQuotaRequestBody(json::parse(R"({"fields":{"weight":2},"reason":"r","expires_at":null})"))
+                ->expires_at_ms,
+            0);
+  struct Case { const char* body; const char* code; };
+  const Case cases[] = {
+      {R"({"fields":{"weight":2},"reason":"r","x":1})", "unknown_field"},
+      {R"({"fields":{"nope":2},"reason":"r"})", "unknown_field"},
+      {R"({"fields":{},"reason":"r"})", "invalid_quota"},
+      {R"({"fields":[1],"reason":"r"})", "invalid_quota"},
+      {R"({"reason":"r"})", "invalid_quota"},
+      {R"({"fields":{"weight":2.5},"reason":"r"})", "invalid_quota"},
+      {R"({"fields":{"weight":18446744073709551615},"reason":"r"})", "invalid_quota"},
+      {R"({"fields":{"weight":2}})", "invalid_reason"},
+      {R"({"fields":{"weight":2},"reason":7})", "invalid_reason"},
+      {R"({"fields":{"weight":2},"reason":"r","expires_at":"2030-01-31"})", "invalid_expires_at"},
+      {R"({"fields":{"weight":2},"reason":"r","expires_at":5})", "invalid_expires_at"},
+      {R"({"fields":{"weight":2},"reason":"r","expires_at":"1969-12-31T23:59:59Z"})", "invalid_expires_at"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    EXPECT_EQ(CodeOf(ParseQuotaRequestBody(json::parse(c.body)).status()), c.code);
+  }
+}
+
+TEST(QuotaRequestBodies, DecisionCommentAndListQuery) {
+  EXPECT_EQ(*ParseQuotaDecisionBody(json::object()), "");
+  EXPECT_EQ(*ParseQuotaDecisionBody(json::parse(R"({"comment":null})")), "");
+  EXPECT_EQ(*ParseQuotaDecisionBody(json::parse(R"({"comment":"ok"})")), "ok");
+  EXPECT_EQ(CodeOf(ParseQuotaDecisionBody(json::parse(R"({"comment":1})")).status()), "invalid_comment");
+  EXPECT_EQ(CodeOf(ParseQuotaDecisionBody(json::parse(R"({"comment":"a\nb"})")).status()), "invalid_comment");
+  EXPECT_EQ(CodeOf(ParseQuotaDecisionBody(json{{"comment", std::string(1025, 'x')}}).status()), "invalid_comment");
+  EXPECT_EQ(CodeOf(ParseQuotaDecisionBody(json::parse(R"({"note":"x"})")).status()), "unknown_field");
+
+  auto q = ParseQuotaRequestListQuery({{"state", "pending"}, {"tenant", "acme"}, {"limit", "5"}, {"start_after", "qr_1"}});
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->filter.state, engine::QuotaRequestState::kPending);
+  EXPECT_EQ(q->filter.tenant, "acme");
+  EXPECT_EQ(q->page.limit, 5u);
+  EXPECT_EQ(q->page.start_after, "qr_1");
+  EXPECT_EQ(CodeOf(ParseQuotaRequestListQuery({{"state", "open"}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseQuotaRequestListQuery({{"tenant", "Not A Tenant"}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseQuotaRequestListQuery({{"sort", "id"}}).status()), "invalid_parameter");
+  EXPECT_EQ(CodeOf(ParseQuotaRequestListQuery({{"limit", "0"}}).status()), "invalid_limit");
+}
+
 }  // namespace
 }  // namespace tenantkv::server

@@ -60,6 +60,34 @@ TEST(ServerOptions, FlagsSetEverySetting) {
   EXPECT_EQ(o->master_key_file, "/srv/t/master.key");
 }
 
+TEST(ServerOptions, GovernanceSettings) {
+  auto def = Parse({});
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def->quota_approvals_required, 1);
+  EXPECT_EQ(def->scheduler_capacity_ops, 10000);
+  EXPECT_EQ(def->storage_overcommit_ratio, 10);
+  EXPECT_EQ(def->capacity_disk_bytes, 0);
+  EXPECT_FALSE(def->capacity_check_on_create);
+  auto set = Parse({"--quota-approvals-required", "2", "--scheduler-capacity-ops", "500", "--storage-overcommit-ratio",
+                    "3", "--capacity-disk-bytes", "1073741824", "--capacity-check-on-create"});
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->quota_approvals_required, 2);
+  EXPECT_EQ(set->scheduler_capacity_ops, 500);
+  EXPECT_EQ(set->storage_overcommit_ratio, 3);
+  EXPECT_EQ(set->capacity_disk_bytes, 1073741824);
+  EXPECT_TRUE(set->capacity_check_on_create);
+  auto file = Parse({"--config", WriteConfig("quota-approvals-required = 2\ncapacity-check-on-create = true\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->quota_approvals_required, 2);
+  EXPECT_TRUE(file->capacity_check_on_create);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--quota-approvals-required", "3"}, {"--quota-approvals-required", "0"},
+        {"--scheduler-capacity-ops", "-1"}, {"--storage-overcommit-ratio", "0"}, {"--capacity-disk-bytes", "-5"}}) {
+    SCOPED_TRACE(bad[0] + " " + bad[1]);
+    EXPECT_FALSE(Parse(bad).ok());
+  }
+}
+
 TEST(ServerOptions, KeyProviderChoices) {
   auto def = Parse({});
   ASSERT_TRUE(def.ok());

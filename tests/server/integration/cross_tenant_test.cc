@@ -120,6 +120,10 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"POST", "/admin/v1/operator-keys", R"({"name":"mallory"})"},
       {"GET", "/admin/v1/operator-keys", ""},
       {"DELETE", "/admin/v1/operator-keys/0123456789abcdef", ""},
+      {"GET", "/admin/v1/quota-requests", ""},
+      {"GET", "/admin/v1/quota-requests?tenant=alpha", ""},
+      {"POST", "/admin/v1/quota-requests/qr_0000000000000001/approve", "{}"},
+      {"POST", "/admin/v1/quota-requests/qr_0000000000000001/reject", "{}"},
       {"GET", "/admin/v1/tenants?prefix=alpha", ""},
       // Add-ons are the operator's to grant and cancel, even on the key's own tenant.
       {"POST", "/admin/v1/tenants/alpha/addons", R"({"fields":{"weight":9},"ends_at":"2099-01-01T00:00:00Z"})"},
@@ -158,6 +162,25 @@ TEST_P(CrossTenantTest, TenantAdminKeyManagesOnlyItsOwnKeys) {
   // Naming B's key under A's own tenant finds nothing.
   EXPECT_EQ(server_.Delete("/admin/v1/tenants/alpha/apikeys/" + b_key_id, a_)->status, 404);
   EXPECT_EQ(ValueOf("shared", b_), "B:shared");  // B's key still works
+}
+
+// A quota request is its tenant's: B's admin key neither lists A's nor
+// decides it (the decisions are the operator's), and A's stays pending.
+TEST_P(CrossTenantTest, QuotaRequestsStayInTheirTenant) {
+  auto filed = server_.Post("/v1/quota/requests", R"({"fields":{"requests_per_sec":900},"reason":"alpha's launch"})", a_);
+  ASSERT_EQ(filed->status, 201) << filed->body;
+  const std::string rid = json::parse(filed->body)["id"];
+  auto b_list = server_.Get("/v1/quota/requests", b_);
+  ASSERT_EQ(b_list->status, 200) << b_list->body;
+  EXPECT_TRUE(json::parse(b_list->body)["requests"].empty()) << b_list->body;
+  EXPECT_EQ(server_.Get("/admin/v1/quota-requests?tenant=alpha", b_)->status, 403);
+  EXPECT_EQ(server_.Post("/admin/v1/quota-requests/" + rid + "/approve", "{}", b_)->status, 403);
+  EXPECT_EQ(server_.Post("/admin/v1/quota-requests/" + rid + "/reject", "{}", b_)->status, 403);
+  EXPECT_EQ(server_.Post("/admin/v1/quota-requests/" + rid + "/approve", "{}", a_)->status, 403);
+  auto a_list = json::parse(server_.Get("/v1/quota/requests", a_)->body)["requests"];
+  ASSERT_EQ(a_list.size(), 1u);
+  EXPECT_EQ(a_list[0]["state"], "pending");
+  EXPECT_EQ(a_list[0]["tenant"], "alpha");
 }
 
 // Names and expiries do not open another tenant's keys either: A's admin

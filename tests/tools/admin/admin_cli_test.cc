@@ -29,6 +29,7 @@
 #include "tools/admin/invocation.h"
 #include "tools/admin/key_commands.h"
 #include "tools/admin/operator_commands.h"
+#include "tools/admin/request_commands.h"
 #include "tools/admin/percent_encoding.h"
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/plan_view.h"
@@ -653,6 +654,13 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
        R"({"fields":{"weight":2},"ends_at":"2030-01-01T00:00:00Z","starts_at":"2029-12-01T00:00:00Z"})"},
       {AddonsList("a b"), "GET", "/admin/v1/tenants/a%20b/addons", ""},
       {AddonsCancel("acme", "0123 abcd"), "DELETE", "/admin/v1/tenants/acme/addons/0123%20abcd", ""},
+      {RequestsList({}), "GET", "/admin/v1/quota-requests", ""},
+      {RequestsList({"pending", "acme", "5", "qr_01", false}), "GET",
+       "/admin/v1/quota-requests?state=pending&tenant=acme&limit=5&start_after=qr_01", ""},
+      {RequestsApprove("qr_01", std::nullopt), "POST", "/admin/v1/quota-requests/qr_01/approve", "{}"},
+      {RequestsApprove("qr 1", "ok"), "POST", "/admin/v1/quota-requests/qr%201/approve", R"({"comment":"ok"})"},
+      {RequestsReject("qr_01", "no room"), "POST", "/admin/v1/quota-requests/qr_01/reject",
+       R"({"comment":"no room"})"},
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
       {TenantsSuspend("acme"), "POST", "/admin/v1/tenants/acme/suspend", ""},
@@ -717,6 +725,24 @@ TEST(PlanCommands, SetNeedsAGroupAndNamesTheBadOption) {
 }
 
 // ------------------------------------------------------------- RunCommand
+
+TEST(RequestCommands, RenderFieldsApproversAndFourEyes) {
+  const Json page = Json::parse(R"({"requests":[{"id":"qr_0000000000000001","tenant":"acme","state":"pending",
+    "fields":{"burst_requests":4000,"requests_per_sec":2000},"reason":"launch","expires_at":null,
+    "approvals":[{"by":"operator:alice","at":"2026-12-06T16:05:00Z","comment":""}]}],"next":null})");
+  const std::string table = RequestsList({}).render(page);
+  EXPECT_NE(table.find("burst_requests=4000 requests_per_sec=2000"), std::string::npos) << table;
+  EXPECT_NE(table.find("operator:alice"), std::string::npos) << table;
+  EXPECT_NE(table.find("launch"), std::string::npos) << table;
+  const std::string pending = RequestsApprove("qr_0000000000000001", std::nullopt).render(page["requests"][0]);
+  EXPECT_NE(pending.find("another operator's approval applies it"), std::string::npos) << pending;
+  Json approved = page["requests"][0];
+  approved["state"] = "approved";
+  approved["manifest_version"] = 2;
+  const std::string done = RequestsApprove("qr_0000000000000001", std::nullopt).render(approved);
+  EXPECT_EQ(done.find("another operator"), std::string::npos) << done;
+  EXPECT_NE(done.find("manifest_version"), std::string::npos) << done;
+}
 
 TEST(RunCommand, RendersTablesByDefault) {
   FakeTransport transport(Answer(200, R"({"tenants":[{"id":"acme"}]})"));

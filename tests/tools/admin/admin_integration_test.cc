@@ -211,6 +211,38 @@ TEST_F(AdminCliTest, AddonsCreateListCancel) {
   EXPECT_EQ(Admin("addons create acme weight=2").exit_code, 2);  // --ends-at is required
 }
 
+// requests list/approve/reject against the server: a tenant admin's
+// request is listed, approval applies it as a quota version naming it, and
+// a decided request cannot be decided again (exit 1, the 409 shown).
+TEST_F(AdminCliTest, QuotaRequestsListApproveReject) {
+  ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
+  const std::string admin = server_.CreateKey("acme", "admin");
+  std::vector<std::string> ids;
+  for (int rate : {2000, 3000}) {
+    auto filed = server_.Post("/v1/quota/requests",
+                              json{{"fields", {{"requests_per_sec", rate}}}, {"reason", "launch"}}.dump(), admin);
+    ASSERT_EQ(filed->status, 201) << filed->body;
+    ids.push_back(json::parse(filed->body)["id"]);
+  }
+  CliRun listed = Admin("requests list --state pending --tenant acme");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("requests_per_sec=2000"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(ids[1]), std::string::npos) << listed.out;
+  CliRun approved = Admin("--json requests approve " + ids[0] + " --comment ok");
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_EQ(json::parse(approved.out)["state"], "approved") << approved.out;
+  CliRun quota = Admin("--json quota show acme");
+  ASSERT_EQ(quota.exit_code, 0) << quota.err;
+  EXPECT_EQ(json::parse(quota.out)["request"], ids[0]) << quota.out;
+  ASSERT_EQ(Admin("requests reject " + ids[1] + " --comment later").exit_code, 0);
+  CliRun again = Admin("requests approve " + ids[1]);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("request_decided"), std::string::npos) << again.err;
+  CliRun decided = Admin("--json requests list --state rejected");
+  ASSERT_EQ(decided.exit_code, 0) << decided.err;
+  EXPECT_EQ(json::parse(decided.out)["requests"].size(), 1u) << decided.out;
+}
+
 TEST_F(AdminCliTest, ApiKeysAndUsage) {
   ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
   CliRun made = Admin("--json apikeys create acme --role write");

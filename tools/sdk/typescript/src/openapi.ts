@@ -424,6 +424,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quota/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling tenant's quota requests, oldest first (admin key only) */
+        get: operations["listOwnQuotaRequests"];
+        put?: never;
+        /**
+         * File a request for quota beyond the plan's range (the tenant's admin key only)
+         * @description Read and write keys get 403 insufficient_role, the operator token 403 tenant_token_required. At most 16 pending per tenant (409 request_limit).
+         */
+        post: operations["fileQuotaRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/quota-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's quota requests, oldest first (operator) */
+        get: operations["listQuotaRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/quota-requests/{rid}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a quota request (operator)
+         * @description The last approval needed applies the fields as a new quota manifest version naming the request (200); an earlier one (four eyes) is recorded and answers 202. The plan's range does not bind it; the fields' bounds and the node's capacity do (409 over_capacity, and nothing is recorded). 409 request_decided, 409 duplicate_approval (the same operator twice; the bootstrap token counts as one approver, named operator).
+         */
+        post: operations["approveQuotaRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/quota-requests/{rid}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a quota request (operator); it ends and nothing changes */
+        post: operations["rejectQuotaRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/keys/rotate-due": {
         parameters: {
             query?: never;
@@ -1336,6 +1415,60 @@ export interface components {
             /** Format: int64 */
             max_queue_ms?: number;
         };
+        QuotaRequestInput: {
+            /** @description Quota fields and the absolute values asked for (unknown names are 400 unknown_field). */
+            fields: {
+                [key: string]: number;
+            };
+            /** @description 1..1024 bytes without control characters. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When a temporary grant ends; in the future.
+             */
+            expires_at?: string | null;
+        };
+        QuotaDecisionInput: {
+            /** @description At most 1024 bytes without control characters. */
+            comment?: string | null;
+        };
+        QuotaApproval: {
+            /** @description operator (the bootstrap token) or operator:<name> */
+            by: string;
+            /** Format: date-time */
+            at: string;
+            comment: string;
+        };
+        QuotaRequest: {
+            id: string;
+            tenant: components["schemas"]["TenantIdString"];
+            fields: {
+                [key: string]: number;
+            };
+            reason: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            created_at: string;
+            /** @description The key id of the tenant admin key that filed it. */
+            created_by: string;
+            approvals: components["schemas"]["QuotaApproval"][];
+            /** @description Once decided. */
+            decided_by?: string;
+            /** Format: date-time */
+            decided_at?: string;
+            /** @description The deciding operator's comment, once decided. */
+            comment?: string;
+            /** @description The quota version the approval made, once approved. */
+            manifest_version?: number;
+        };
+        QuotaRequestPage: {
+            requests: components["schemas"]["QuotaRequest"][];
+            /** @description The last id of this page when more follow. */
+            next: string | null;
+        };
         /**
          * @example {
          *       "version": 2,
@@ -1375,6 +1508,8 @@ export interface components {
             updated_by: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description The quota request whose approval made this version, else null. */
+            request?: string | null;
             /** @description Field -> [old, new] for each field that differs from the previous version (version 1 is compared with an empty quota). Absent in GET .../quota. */
             changes?: {
                 [key: string]: number[];
@@ -1442,7 +1577,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description tenant_exists (tenant create) or api_key_limit (API key create). */
+        /** @description tenant_exists (tenant create), api_key_limit (API key create), operator_exists, operator_key_limit, request_limit, request_decided, duplicate_approval or over_capacity (quota PUT, revert, approval; tenant create with --capacity-check-on-create). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -2519,6 +2654,165 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Addon"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listOwnQuotaRequests: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A page's next (a request id). */
+                start_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequestPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    fileQuotaRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request, pending. */
+            201: {
+                headers: {
+                    /** @description /v1/quota/requests/{rid} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listQuotaRequests: {
+        parameters: {
+            query?: {
+                state?: "pending" | "approved" | "rejected";
+                tenant?: components["schemas"]["TenantIdString"];
+                limit?: number;
+                /** @description A page's next (a request id). */
+                start_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequestPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    approveQuotaRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["QuotaDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description Approved and applied. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequest"];
+                };
+            };
+            /** @description Approval recorded; the request stays pending until another operator approves it. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    rejectQuotaRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["QuotaDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description Rejected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRequest"];
                 };
             };
             400: components["responses"]["BadRequest"];
