@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "engine/quota/addon_store.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
 
@@ -147,6 +148,12 @@ Result<QuotaRequest> QuotaRequestStore::Create(const std::string& tenant, std::m
   const int64_t now = clock_->NowUnixMillis();
   if (expires_at_ms != 0 && expires_at_ms <= now) {
     return Status::InvalidArgument("'expires_at' must be in the future", "invalid_expires_at");
+  }
+  // An expiring grant becomes an add-on at approval, and an add-on lasts at
+  // most 366 days: a longer one is refused now, not at the approval.
+  if (expires_at_ms != 0 && expires_at_ms - now > kMaxAddonMillis) {
+    return Status::InvalidArgument("'expires_at' is more than 366 days ahead: a temporary grant lasts at most that",
+                                   "invalid_expires_at");
   }
   MutexLock lock(mu_);
   size_t pending = 0;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -379,6 +380,24 @@ Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
   return Status::Ok();
 }
 
+namespace {
+
+// {"field": integer, ...} (an object) as a map; every name a quota field.
+Result<std::map<std::string, int64_t>> QuotaFieldValues(const json& fields) {
+  std::map<std::string, int64_t> out;
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    if (engine::FindQuotaField(it.key()) == nullptr) {
+      return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
+    }
+    auto v = AsInt64(*it);
+    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
+    out[it.key()] = *v;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<engine::Addon> ParseAddonCreateBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"fields", "starts_at", "ends_at", "reason"}));
   engine::Addon a;
@@ -386,14 +405,7 @@ Result<engine::Addon> ParseAddonCreateBody(const json& body) {
   if (fields == body.end() || !fields->is_object()) {
     return Status::InvalidArgument("'fields' must be an object of quota fields and their values", "invalid_quota");
   }
-  for (auto it = fields->begin(); it != fields->end(); ++it) {
-    if (engine::FindQuotaField(it.key()) == nullptr) {
-      return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
-    }
-    auto v = AsInt64(*it);
-    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
-    a.fields[it.key()] = *v;
-  }
+  TKV_ASSIGN_OR_RETURN(a.fields, QuotaFieldValues(*fields));
   auto time = [&](const char* name, bool required, int64_t* out) -> Status {
     auto it = body.find(name);
     if (it == body.end() || it->is_null()) {
@@ -490,14 +502,7 @@ Result<QuotaRequestBody> ParseQuotaRequestBody(const json& body) {
   if (fields == body.end() || !fields->is_object() || fields->empty()) {
     return Status::InvalidArgument("'fields' must be an object naming at least one quota field", "invalid_quota");
   }
-  for (auto it = fields->begin(); it != fields->end(); ++it) {
-    if (engine::FindQuotaField(it.key()) == nullptr) {
-      return Status::InvalidArgument("unknown quota field '" + it.key() + "'", "unknown_field");
-    }
-    auto v = AsInt64(*it);
-    if (!v) return Status::InvalidArgument(it.key() + " must be an integer", "invalid_quota");
-    r.fields[it.key()] = *v;
-  }
+  TKV_ASSIGN_OR_RETURN(r.fields, QuotaFieldValues(*fields));
   auto reason = body.find("reason");
   if (reason == body.end() || !reason->is_string()) {
     return Status::InvalidArgument("'reason' must be a string saying why the quota is needed", "invalid_reason");

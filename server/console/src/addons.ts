@@ -2,7 +2,7 @@
 // for the operator, a form to grant one and a cancel button on the open
 // ones. The server judges every value and time; a refusal shows its message.
 import { api } from "./api";
-import { el, errorText, listTable, section } from "./render";
+import { el, errorText, input, labelled, listTable, section, submit } from "./render";
 
 type Json = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ export function parseAssignments(text: string): Record<string, number> | null {
 }
 
 // A datetime-local input's value (the browser's local time) as RFC 3339 UTC.
-function toRfc3339(local: string): string | undefined {
+export function toRfc3339(local: string): string | undefined {
   if (local.trim() === "") return undefined;
   const d = new Date(local);
   return Number.isNaN(d.getTime()) ? "invalid" : d.toISOString();
@@ -75,26 +75,17 @@ export async function renderAddons(m: HTMLElement, t: string, role: "tenant" | "
   const children: Node[] = [listBox, result];
   if (role === "operator") {
     const form = el("form", "", "addon-form");
-    const fields = el("input");
-    fields.name = "fields";
-    fields.placeholder = "requests_per_sec=3000 burst_requests=6000";
-    const starts = el("input");
-    starts.name = "starts_at";
-    starts.type = "datetime-local";
-    const ends = el("input");
-    ends.name = "ends_at";
-    ends.type = "datetime-local";
-    const reason = el("input");
-    reason.name = "reason";
-    reason.placeholder = "reason (optional)";
-    const grant = el("button", "Grant add-on");
-    grant.type = "submit";
-    const label = (text: string, input: HTMLElement) => {
-      const l = el("label", text);
-      l.append(input);
-      return l;
-    };
-    form.append(label("Fields ", fields), label(" from ", starts), label(" until ", ends), label(" ", reason), grant);
+    const fields = input("fields", { placeholder: "requests_per_sec=3000 burst_requests=6000" });
+    const starts = input("starts_at", { type: "datetime-local" });
+    const ends = input("ends_at", { type: "datetime-local" });
+    const reason = input("reason", { placeholder: "reason (optional)" });
+    form.append(
+      labelled("Fields ", fields),
+      labelled(" from ", starts),
+      labelled(" until ", ends),
+      labelled(" ", reason),
+      submit("Grant add-on"),
+    );
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       result.replaceChildren();

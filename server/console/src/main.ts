@@ -6,7 +6,8 @@ import { api, clearToken, readToken, saveToken } from "./api";
 import { historySection, renderUsage } from "./usage";
 import { renderAddons } from "./addons";
 import { renderQuota } from "./quota";
-import { el, errorText, kvTable, listTable, section } from "./render";
+import { renderOperatorRequests, renderTenantRequests } from "./requests";
+import { el, errorText, input, kvTable, listTable, section, submit } from "./render";
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +62,7 @@ function tenantViews(tenant: string, plan: string): View[] {
       render: async (m, alive) => {
         await renderQuota(m, t, plan, "tenant", alive);
         if (alive()) await renderAddons(m, t, "tenant", alive);
+        if (alive()) await renderTenantRequests(m, alive);
       },
     },
     { title: "API keys", render: async (m) => renderApiKeys(m, t) },
@@ -106,17 +108,9 @@ async function renderApiKeys(m: HTMLElement, t: string): Promise<void> {
   const role = el("select");
   role.name = "role";
   for (const r of ["read", "write", "admin"]) role.append(new Option(r, r));
-  const name = el("input");
-  name.name = "name";
-  name.placeholder = "name (optional)";
-  name.maxLength = 128;
-  const expires = el("input");
-  expires.name = "expires_at";
-  expires.type = "datetime-local";
-  expires.title = "expires at (optional, your local time)";
-  const create = el("button", "Create key");
-  create.type = "submit";
-  form.append(el("span", "New key with role"), role, name, el("span", "expires"), expires, create);
+  const name = input("name", { placeholder: "name (optional)", maxLength: 128 });
+  const expires = input("expires_at", { type: "datetime-local", title: "expires at (optional, your local time)" });
+  form.append(el("span", "New key with role"), role, name, el("span", "expires"), expires, submit("Create key"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     out.replaceChildren();
@@ -175,6 +169,7 @@ function operatorViews(): View[] {
         for (const p of plans) m.append(section(`Plan ${String(p.name)}`, kvTable(p)));
       },
     },
+    { title: "Requests", render: (m, alive) => renderOperatorRequests(m, alive) },
     { title: "Keys", render: (m, alive) => renderKeys(m, alive) },
     {
       title: "Audit",

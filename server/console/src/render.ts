@@ -11,6 +11,28 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text = "", cls
   return e;
 }
 
+// An <input> named `name`; `attrs` sets the rest (placeholder, type, ...).
+export function input(name: string, attrs: Partial<Pick<HTMLInputElement, "placeholder" | "type" | "title" | "maxLength" | "size">> = {}): HTMLInputElement {
+  const i = el("input");
+  i.name = name;
+  Object.assign(i, attrs);
+  return i;
+}
+
+// `control` inside a <label> that starts with `text`.
+export function labelled(text: string, control: HTMLElement): HTMLLabelElement {
+  const l = el("label", text);
+  l.append(control);
+  return l;
+}
+
+// A submit button.
+export function submit(text: string): HTMLButtonElement {
+  const b = el("button", text);
+  b.type = "submit";
+  return b;
+}
+
 export function section(title: string, ...children: Node[]): HTMLElement {
   const s = el("section");
   s.append(el("h2", title), ...children);

@@ -278,7 +278,7 @@ test("the operator sees the tenants, plans, keys and audit", async () => {
   const changed = await call("PUT", "/admin/v1/tenants/globex/quota", operator, { weight: 3 });
   assert.equal(changed.status, 200);
   const { page, problems } = await signIn(operator, "operator");
-  for (const view of ["Tenants", "Plans", "Keys", "Audit"]) {
+  for (const view of ["Tenants", "Plans", "Requests", "Keys", "Audit"]) {
     await openView(page, view);
     assert.equal(await page.$(".error"), null, `${view}: ${await text(page)}`);
   }
@@ -387,6 +387,68 @@ test("the operator grants and cancels an add-on; the tenant admin sees it", asyn
   await page.close();
 });
 
+test("a tenant admin files quota requests; the operator approves one and rejects another", async () => {
+  const tenant = await signIn(keys.globex);
+  await openView(tenant.page, "Quota");
+  await tenant.page.waitForSelector("form.request-form");
+  const file = async (fields, reason) => {
+    await tenant.page.$eval("form.request-form input[name=fields]", (e) => (e.value = ""));
+    await tenant.page.$eval("form.request-form input[name=reason]", (e) => (e.value = ""));
+    await tenant.page.type("form.request-form input[name=fields]", fields);
+    await tenant.page.type("form.request-form input[name=reason]", reason);
+    const before = (await call("GET", "/v1/quota/requests", keys.globex)).body.requests.length;
+    await tenant.page.click("form.request-form button[type=submit]");
+    let now = before;
+    for (let i = 0; i < 50 && now === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = (await call("GET", "/v1/quota/requests", keys.globex)).body.requests.length;
+    }
+    assert.equal(now, before + 1);
+    const made = (await call("GET", "/v1/quota/requests", keys.globex)).body.requests.at(-1);
+    await tenant.page.waitForFunction((rid) => document.body.innerText.includes(`Request ${rid} pending`), {}, made.id);
+  };
+  await file("requests_per_sec=4321", "<i>launch</i>");
+  await file("max_concurrent=77", "spare");
+  const own = (await call("GET", "/v1/quota/requests", keys.globex)).body.requests;
+  assert.equal(own.length, 2);
+  const [grant, refuse] = own;
+  assert.equal(grant.reason, "<i>launch</i>");
+  assert.deepEqual(grant.fields, { requests_per_sec: 4321 });
+  assert.equal(await tenant.page.$("main i"), null);  // the reason is text
+  // A bad field is refused with the server's message; nothing is filed.
+  await tenant.page.$eval("form.request-form input[name=fields]", (e) => (e.value = "no_such_field=1"));
+  await tenant.page.click("form.request-form button[type=submit]");
+  await tenant.page.waitForFunction(() => /unknown quota field/i.test(document.body.innerText));
+  assert.equal((await call("GET", "/v1/quota/requests", keys.globex)).body.requests.length, 2);
+
+  const { page, problems } = await signIn(operator, "operator");
+  await openView(page, "Requests");
+  await page.waitForSelector(`button[data-request='${grant.id}'][data-verb=approve]`);
+  await page.type("input[name=comment]", "ok for the launch");
+  await page.click(`button[data-request='${grant.id}'][data-verb=approve]`);
+  await page.waitForFunction((rid) => document.body.innerText.includes(`Request ${rid} approved`), {}, grant.id);
+  await page.$eval("input[name=comment]", (e) => (e.value = ""));
+  await page.click(`button[data-request='${refuse.id}'][data-verb=reject]`);
+  await page.waitForFunction((rid) => document.body.innerText.includes(`Request ${rid} rejected`), {}, refuse.id);
+  const decided = (await call("GET", "/v1/quota/requests", keys.globex)).body.requests;
+  assert.deepEqual(decided.map((r) => r.state), ["approved", "rejected"]);
+  assert.equal(decided[0].comment, "ok for the launch");
+  assert.equal(decided[0].decided_by, "operator");
+  assert.equal((await call("GET", "/admin/v1/tenants/globex/quota", operator)).body.quota.requests_per_sec, 4321);
+  // Pending only (the default filter) now shows neither; both are decided.
+  assert.equal(await page.$(`button[data-request='${grant.id}'][data-verb=approve]:not([disabled])`), null);
+  assert.deepEqual(problems, []);
+  await page.close();
+  // The tenant admin sees the outcome.
+  await openView(tenant.page, "Usage");
+  await openView(tenant.page, "Quota");
+  await tenant.page.waitForFunction((rid) => document.body.innerText.includes(rid), {}, grant.id);
+  assert.match(await text(tenant.page), /approved/);
+  // The one error the browser logged is the bad field's 400.
+  assert.deepEqual(tenant.problems, ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
+  await tenant.page.close();
+});
+
 test("a tenant admin cannot reach another tenant's pages", async () => {
   const { page } = await signIn(keys.acme);
   for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {
@@ -405,11 +467,12 @@ test("a tenant admin cannot reach another tenant's pages", async () => {
       "/admin/v1/tenants/globex/usage/history",
       "/admin/v1/tenants",
       "/admin/v1/keys/schedule",
+      "/admin/v1/quota-requests",
     ]) {
       out.push((await fetch(p, { headers: { Authorization: `Bearer ${token}` } })).status);
     }
     return out;
   });
-  assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403]);
+  assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403, 403]);
   await page.close();
 });

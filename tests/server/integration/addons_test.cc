@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing/rfc3339.h"
 #include "tests/testing/test_server.h"
 
 namespace tenantkv::testing {
@@ -21,15 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-// RFC 3339 of now + `seconds`, in UTC.
-std::string InSeconds(int seconds) {
-  const std::time_t t = std::time(nullptr) + seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string InSeconds(int seconds) { return Rfc3339InSeconds(seconds); }
 
 class AddonsApiTest : public ::testing::Test {
  protected:
@@ -118,8 +111,12 @@ TEST_F(AddonsApiTest, StartsAndEndsOnItsOwnAndShowsEverywhere) {
   for (const auto& v : history) {
     if (v["updated_by"] != "addon:" + id) continue;
     ++by_addon;
-    if (v["version"] == ended["started_version"]) EXPECT_EQ(v["quota"]["requests_per_sec"], 3000);
-    if (v["version"] == ended["ended_version"]) EXPECT_EQ(v["quota"]["requests_per_sec"], base_rps_);
+    if (v["version"] == ended["started_version"]) {
+      EXPECT_EQ(v["quota"]["requests_per_sec"], 3000);
+    }
+    if (v["version"] == ended["ended_version"]) {
+      EXPECT_EQ(v["quota"]["requests_per_sec"], base_rps_);
+    }
   }
   EXPECT_EQ(by_addon, 2);
   // And the audit: created by the operator, started and ended by itself.

@@ -237,7 +237,9 @@ TEST_P(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, c.as_admin) << r->body;
     EXPECT_EQ(r->body.find("beta"), std::string::npos) << r->body;
-    if (r->status == 403) EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+    if (r->status == 403) {
+      EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+    }
     // A key of the tenant below admin sees none of it.
     r = server_.Get(c.path, a_write);
     ASSERT_TRUE(r);

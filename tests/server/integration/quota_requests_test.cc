@@ -8,9 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <ctime>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "tests/testing/rfc3339.h"
 #include "tests/testing/test_server.h"
 
 namespace tenantkv::testing {
@@ -19,6 +23,8 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kGiB = int64_t{1} << 30;
+
+std::string InSeconds(int seconds) { return Rfc3339InSeconds(seconds); }
 
 json Body(const httplib::Result& r) { return json::parse(r->body); }
 
@@ -114,7 +120,7 @@ TEST_F(QuotaRequestsTest, AnApprovalIsANewVersionNamingTheRequestAndItsLimitsApp
                 "outside_plan_range");
   auto filed = server_.Post(
       "/v1/quota/requests",
-      R"({"fields":{"requests_per_sec":5000,"burst_requests":6000},"reason":"launch week","expires_at":"2099-01-31T12:00:00Z"})",
+      R"({"fields":{"requests_per_sec":5000,"burst_requests":6000},"reason":"launch week"})",
       admin_);
   ASSERT_EQ(filed->status, 201) << filed->body;
   const json req = Body(filed);
@@ -124,7 +130,7 @@ TEST_F(QuotaRequestsTest, AnApprovalIsANewVersionNamingTheRequestAndItsLimitsApp
   EXPECT_EQ(req["state"], "pending");
   EXPECT_EQ(req["fields"], (json{{"requests_per_sec", 5000}, {"burst_requests", 6000}}));
   EXPECT_EQ(req["reason"], "launch week");
-  EXPECT_EQ(req["expires_at"], "2099-01-31T12:00:00Z");
+  EXPECT_TRUE(req["expires_at"].is_null());
   EXPECT_TRUE(req["approvals"].empty());
   EXPECT_TRUE(req["created_by"].is_string());
 
@@ -167,6 +173,68 @@ TEST_F(QuotaRequestsTest, AnApprovalIsANewVersionNamingTheRequestAndItsLimitsApp
   auto sets = Audit("quota.set");
   ASSERT_EQ(sets.size(), 1u);
   EXPECT_EQ(sets[0]["details"]["request"], rid) << sets[0].dump();
+}
+
+TEST_F(QuotaRequestsTest, AnExpiringGrantIsAnAddonThatEndsOnItsOwn) {
+  const int64_t base_rps = Body(server_.Get("/v1/usage", admin_))["quotas"]["requests_per_sec"]["rate"];
+  // Past 366 days ahead is refused at filing, not at the approval.
+  ExpectProblem(server_.Post("/v1/quota/requests",
+                             json{{"fields", {{"requests_per_sec", 5000}}}, {"reason", "r"}, {"expires_at", InSeconds(367 * 86400)}}.dump(),
+                             admin_),
+                400, "invalid_expires_at");
+  auto filed = server_.Post(
+      "/v1/quota/requests",
+      json{{"fields", {{"requests_per_sec", 5000}}}, {"reason", "flash sale"}, {"expires_at", InSeconds(4)}}.dump(),
+      admin_);
+  ASSERT_EQ(filed->status, 201) << filed->body;
+  const std::string rid = Body(filed)["id"];
+  auto approved = Decide(rid, "approve", server_.operator_token());
+  ASSERT_EQ(approved->status, 200) << approved->body;
+  EXPECT_EQ(Body(approved)["state"], "approved");
+  const int64_t started_version = Body(approved)["manifest_version"];
+
+  // The grant is an add-on naming the request, active at once; its start is
+  // the manifest version the approval reports, and it names the request.
+  auto addons = Body(server_.Get("/admin/v1/tenants/acme/addons", server_.operator_token()))["addons"];
+  ASSERT_EQ(addons.size(), 1u) << addons.dump();
+  const std::string aid = addons[0]["id"];
+  EXPECT_EQ(addons[0]["request"], rid);
+  EXPECT_EQ(addons[0]["state"], "active");
+  EXPECT_EQ(addons[0]["started_version"], started_version);
+  EXPECT_EQ(addons[0]["fields"]["requests_per_sec"], 5000);
+  json q = Quota();
+  EXPECT_EQ(q["version"], started_version);
+  EXPECT_EQ(q["request"], rid);
+  EXPECT_EQ(q["quota"]["requests_per_sec"], 5000);
+  EXPECT_EQ(Body(server_.Get("/v1/usage", admin_))["quotas"]["requests_per_sec"]["rate"], 5000);
+
+  // It ends on its own at expires_at: the rate goes back, as a new version.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  json addon;
+  while (std::chrono::steady_clock::now() < until) {
+    addon = Body(server_.Get("/admin/v1/tenants/acme/addons/" + aid, server_.operator_token()));
+    if (addon["state"] == "ended") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(addon["state"], "ended") << addon.dump();
+  q = Quota();
+  EXPECT_EQ(q["version"], addon["ended_version"]);
+  EXPECT_EQ(q["updated_by"], "addon:" + aid);
+  EXPECT_EQ(q["quota"]["requests_per_sec"], base_rps);
+  EXPECT_EQ(Body(server_.Get("/v1/usage", admin_))["quotas"]["requests_per_sec"]["rate"], base_rps);
+  EXPECT_EQ(Audit("addon.start").size(), 1u);
+  EXPECT_EQ(Audit("addon.end").size(), 1u);
+
+  // An approval after expires_at has passed grants nothing.
+  auto late = server_.Post(
+      "/v1/quota/requests",
+      json{{"fields", {{"requests_per_sec", 5000}}}, {"reason", "too late"}, {"expires_at", InSeconds(1)}}.dump(),
+      admin_);
+  ASSERT_EQ(late->status, 201) << late->body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  ExpectProblem(Decide(Body(late)["id"], "approve", server_.operator_token()), 409, "request_expired");
+  EXPECT_EQ(Quota()["version"], q["version"]);
+  EXPECT_EQ(Body(server_.Get("/v1/quota/requests", admin_))["requests"].size(), 2u);
 }
 
 TEST_F(QuotaRequestsTest, ARejectEndsIt) {

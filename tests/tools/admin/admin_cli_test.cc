@@ -631,11 +631,11 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsCreate("acme", "free", "column_family"), "POST", "/admin/v1/tenants",
        R"({"id":"acme","plan":"free","tier":"column_family"})"},
       {TenantsList(), "GET", "/admin/v1/tenants", ""},
-      {TenantsList({"5", "a b", "free", "pooled", "active", false}), "GET",
+      {TenantsList({"5", "a b", "free", "pooled", "active", false, std::nullopt}), "GET",
        "/admin/v1/tenants?limit=5&plan=free&tier=pooled&state=active&start_after=a%20b", ""},
-      {TenantsList({std::nullopt, "acme", std::nullopt, std::nullopt, std::nullopt, true}), "GET",
+      {TenantsList({std::nullopt, "acme", std::nullopt, std::nullopt, std::nullopt, true, std::nullopt}), "GET",
        "/admin/v1/tenants?start_after=acme", ""},
-      {TenantsList({std::nullopt, std::nullopt, std::nullopt, "column_family", std::nullopt, true}), "GET",
+      {TenantsList({std::nullopt, std::nullopt, std::nullopt, "column_family", std::nullopt, true, std::nullopt}), "GET",
        "/admin/v1/tenants?tier=column_family", ""},
       {TenantsList({std::nullopt, std::nullopt, "free", std::nullopt, std::nullopt, false, "ac"}), "GET",
        "/admin/v1/tenants?prefix=ac&plan=free", ""},
@@ -814,7 +814,7 @@ TEST(PagedLists, ApiKeysListFollowsNextToTheLastPage) {
 
 TEST(PagedLists, TenantsListFollowsPagesOnlyWithAllKeepingTheFilters) {
   ScriptedTransport one({Answer(200, R"({"tenants":[{"id":"a"},{"id":"b"}],"next":"b"})")});
-  Result<std::string> out = RunCommand(TenantsList({"2", std::nullopt, "free", std::nullopt, std::nullopt, false}),
+  Result<std::string> out = RunCommand(TenantsList({"2", std::nullopt, "free", std::nullopt, std::nullopt, false, std::nullopt}),
                                        one, false);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(*out,
@@ -827,7 +827,7 @@ TEST(PagedLists, TenantsListFollowsPagesOnlyWithAllKeepingTheFilters) {
 
   ScriptedTransport pages({Answer(200, R"({"tenants":[{"id":"a"},{"id":"b"}],"next":"b"})"),
                            Answer(200, R"({"tenants":[{"id":"c"}],"next":null})")});
-  out = RunCommand(TenantsList({"2", "0", "free", std::nullopt, std::nullopt, true}), pages, true);
+  out = RunCommand(TenantsList({"2", "0", "free", std::nullopt, std::nullopt, true, std::nullopt}), pages, true);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const Json all = Json::parse(*out);
   ASSERT_EQ(all["tenants"].size(), 3u);

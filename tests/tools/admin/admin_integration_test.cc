@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "tests/testing/json_schema_check.h"
+#include "tests/testing/rfc3339.h"
 #include "tests/testing/test_server.h"
 #include "tools/admin/tenancy_file.h"
 #include "tools/admin/yaml_json.h"
@@ -178,13 +179,7 @@ TEST_F(AdminCliTest, OperatorKeysCreateListRevoke) {
 TEST_F(AdminCliTest, AddonsCreateListCancel) {
   ASSERT_EQ(Admin("tenants create acme").exit_code, 0);
   const std::string token = json::parse(Admin("--json apikeys create acme --role read").out)["token"];
-  // An hour from now, in RFC 3339 UTC.
-  const std::time_t end = std::time(nullptr) + 3600;
-  std::tm tm{};
-  gmtime_r(&end, &tm);
-  char ends_at[32];
-  std::strftime(ends_at, sizeof(ends_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  CliRun made = Admin("--json addons create acme requests_per_sec=3000 --ends-at " + std::string(ends_at) +
+  CliRun made = Admin("--json addons create acme requests_per_sec=3000 --ends-at " + Rfc3339InSeconds(3600) +
                       " --reason launch");
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const json addon = json::parse(made.out, nullptr, false);
