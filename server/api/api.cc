@@ -38,7 +38,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
       bypass_scheduler_(options.bypass_scheduler),
       admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
-      metrics_(engine),
+      metrics_(engine, options.metrics),
       workers_(options.workers > 0 && !options.bypass_scheduler
                    ? std::make_unique<RequestWorkers>(options.workers, &engine->clock())
                    : nullptr) {
@@ -273,6 +273,7 @@ void Api::Account(const HttpRequest& req, const HttpResponse& res, const std::st
   RequestSeries& series = out.tenant ? Metrics::ForTenant(*out.tenant)
                           : out.is_operator ? metrics_.operator_series()
                                             : metrics_.anonymous();
+  if (out.tenant) series.MarkActive(engine_->clock().NowMonotonicMicros());
   const size_t route = out.route != nullptr ? out.route->metrics_index : Metrics::kUnmatchedRoute;
   series.Record(route, res.status, duration_us, s.ok() ? std::string_view() : std::string_view(s.reason()),
                 out.read_bytes, out.write_bytes);

@@ -124,6 +124,8 @@ struct ApiOptions {
   // Raw value bytes one list page or batch answer may carry at most; the
   // tenant's burst_read_bytes may bound it lower (ServerOptions).
   uint64_t max_response_value_bytes = 16 << 20;
+  // Which tenants /metrics writes series of their own for (metrics.h).
+  MetricsOptions metrics;
   // Scheduled key rotation (shared with the server's timer); nullptr: one
   // with the default settings' policy and no timer.
   std::shared_ptr<KeyRotationService> key_rotation;

@@ -105,6 +105,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   api.access_log = std::move(access_log);
   api.admin_require_client_cert = options.admin_require_client_cert;
   api.max_response_value_bytes = options.max_response_value_bytes;
+  api.metrics.active_tenants = options.metrics_active_tenants;
+  api.metrics.active_window_sec = options.metrics_active_window_sec;
+  api.metrics.top_tenants = options.metrics_top_tenants;
   api.auth_backoff.fail_limit = options.auth_fail_limit;
   api.auth_backoff.window_us = int64_t{options.auth_fail_window_sec} * 1'000'000;
   api.auth_backoff.base_us = int64_t{options.auth_backoff_base_sec} * 1'000'000;

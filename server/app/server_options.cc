@@ -15,6 +15,11 @@ Status ServerOptions::Validate() const {
   if (max_response_value_bytes == 0 || max_response_value_bytes > (size_t{1} << 30)) {
     return Status::InvalidArgument("--max-response-value-bytes must be 1..1073741824");
   }
+  if (metrics_active_tenants > 100000) return Status::InvalidArgument("--metrics-active-tenants must be 0..100000");
+  if (metrics_top_tenants > 100000) return Status::InvalidArgument("--metrics-top-tenants must be 0..100000");
+  if (metrics_active_window_sec < 1 || metrics_active_window_sec > 86400) {
+    return Status::InvalidArgument("--metrics-active-window-sec must be 1..86400");
+  }
   if (admin_require_client_cert && tls_client_ca_file.empty()) {
     return Status::InvalidArgument("--admin-require-client-cert needs --tls-client-ca");
   }
@@ -50,6 +55,15 @@ void ServerOptions::AddFlags(CLI::App& app) {
   app.add_option("--max-response-value-bytes", max_response_value_bytes,
                  "raw value bytes of one list page or batch answer at most (a tenant's burst_read_bytes "
                  "may bound it lower)")
+      ->capture_default_str();
+  app.add_option("--metrics-active-tenants", metrics_active_tenants,
+                 "/metrics: per-tenant series for at most this many tenants with a request in the window")
+      ->capture_default_str();
+  app.add_option("--metrics-active-window-sec", metrics_active_window_sec,
+                 "/metrics: how recent a tenant's last request must be for series of its own")
+      ->capture_default_str();
+  app.add_option("--metrics-top-tenants", metrics_top_tenants,
+                 "/metrics: also per-tenant series for this many of the rest, the largest by stored bytes")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   app.add_flag("--access-log,!--no-access-log", access_log,

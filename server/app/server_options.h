@@ -30,6 +30,12 @@ struct ServerOptions : HttpOptions, TlsOptions, KeyProviderOptions, EngineOption
   // 1..2^30); a tenant's burst_read_bytes may bound it lower. Bounds the
   // memory one answer can take.
   size_t max_response_value_bytes = 16 << 20;
+  // /metrics: per-tenant series for at most this many tenants active within
+  // the window (latest first), plus the top tenants by stored bytes; every
+  // tenant is in the per-plan and tier totals.
+  size_t metrics_active_tenants = 1000;  // 0..100000
+  int metrics_active_window_sec = 300;   // 1..86400
+  size_t metrics_top_tenants = 100;      // 0..100000
   std::string log_level = "info";        // trace|debug|info|warn|error|off (JSON lines on stderr)
   bool access_log = true;                // one JSON line per request on stderr, whatever log_level
   bool bypass_scheduler = false;         // measurement only: no scheduler at all

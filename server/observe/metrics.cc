@@ -1,8 +1,12 @@
 #include "server/observe/metrics.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <memory>
+#include <utility>
 
+#include "engine/tenants/tenant_placement.h"
 #include "server/observe/process_stats.h"
 #include "server/observe/prometheus.h"
 
@@ -230,10 +234,107 @@ void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool)
   w.Sample({}, static_cast<double>(pool.recycled));
 }
 
+// The tenants that get series of their own in this scrape, in `all`'s
+// order: the latest active (a request within the window), at most
+// `active_tenants` of them, then the `top_tenants` largest of the rest.
+TenantList SelectTenants(const TenantList& all, const MetricsOptions& o, int64_t now_us) {
+  std::vector<bool> chosen(all.size(), false);
+  const int64_t since = now_us - o.active_window_sec * 1'000'000;
+  std::vector<std::pair<int64_t, size_t>> active;  // last request, index
+  for (size_t i = 0; i < all.size(); ++i) {
+    const RequestSeries* series = all[i]->AttachedIfAny<RequestSeries>();
+    const int64_t last = series != nullptr ? series->last_active_us() : 0;
+    if (last > 0 && last >= since) active.emplace_back(last, i);
+  }
+  const size_t n_active = std::min(active.size(), o.active_tenants);
+  std::partial_sort(active.begin(), active.begin() + static_cast<std::ptrdiff_t>(n_active), active.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  for (size_t k = 0; k < n_active; ++k) chosen[active[k].second] = true;
+  std::vector<std::pair<uint64_t, size_t>> largest;  // stored bytes, index
+  for (size_t i = 0; i < all.size() && o.top_tenants > 0; ++i) {
+    if (!chosen[i]) largest.emplace_back(all[i]->store().GetUsage().logical_bytes, i);
+  }
+  const size_t n_top = std::min(largest.size(), o.top_tenants);
+  std::partial_sort(largest.begin(), largest.begin() + static_cast<std::ptrdiff_t>(n_top), largest.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  for (size_t k = 0; k < n_top; ++k) chosen[largest[k].second] = true;
+  TenantList out;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (chosen[i]) out.push_back(all[i]);
+  }
+  return out;
+}
+
+// Every tenant, with or without series of its own, summed by plan and tier:
+// a node of 100,000 tenants is watched through these, and they never drop
+// when a tenant gains or loses its own series.
+void WritePlanTotals(ExpositionWriter& w, const TenantList& all, size_t with_series) {
+  struct Totals {
+    uint64_t tenants = 0, bytes = 0, keys = 0, read = 0, written = 0;
+    std::array<uint64_t, kThrottleReasons> throttled{};
+    std::map<int, uint64_t> codes;
+  };
+  std::map<std::pair<std::string, std::string>, Totals> by;
+  for (const auto& t : all) {
+    const engine::TenantInfo info = t->Info();
+    Totals& x = by[{info.plan, engine::TierName(engine::TierOfPlacement(info.placement))}];
+    ++x.tenants;
+    const engine::Usage u = t->store().GetUsage();
+    x.bytes += u.logical_bytes;
+    x.keys += u.keys;
+    const RequestSeries* s = t->AttachedIfAny<RequestSeries>();
+    if (s == nullptr) continue;
+    x.read += s->read_bytes();
+    x.written += s->written_bytes();
+    for (size_t r = 0; r < kThrottleReasons; ++r) x.throttled[r] += s->throttled(static_cast<ThrottleReason>(r));
+    for (size_t i = 0; i < RequestSeries::kMaxRoutes; ++i) {
+      if (const RouteSeries* route = s->route(i)) {
+        for (const auto& [code, n] : route->CodeCounts()) x.codes[code] += n;
+      }
+    }
+  }
+  auto family = [&](const char* name, MetricType type, const char* help, auto value) {
+    w.Family(name, type, help);
+    for (const auto& [key, x] : by) w.Sample({{"plan", key.first}, {"tier", key.second}}, static_cast<double>(value(x)));
+  };
+  family("tenantkv_plan_tenants", MetricType::kGauge, "Live tenants, by plan and tier.",
+         [](const Totals& x) { return x.tenants; });
+  family("tenantkv_plan_storage_bytes", MetricType::kGauge, "Logical bytes stored by the plan's tenants of the tier.",
+         [](const Totals& x) { return x.bytes; });
+  family("tenantkv_plan_storage_keys", MetricType::kGauge, "Keys stored by the plan's tenants of the tier.",
+         [](const Totals& x) { return x.keys; });
+  family("tenantkv_plan_read_bytes_total", MetricType::kCounter, "Bytes read from storage for the plan's tenants of the tier.",
+         [](const Totals& x) { return x.read; });
+  family("tenantkv_plan_written_bytes_total", MetricType::kCounter,
+         "Bytes written to storage for the plan's tenants of the tier.", [](const Totals& x) { return x.written; });
+  w.Family("tenantkv_plan_requests_total", MetricType::kCounter,
+           "HTTP requests of the plan's tenants of the tier, by status code.");
+  for (const auto& [key, x] : by) {
+    for (const auto& [code, n] : x.codes) {
+      w.Sample({{"plan", key.first}, {"tier", key.second}, {"code", code == 0 ? "other" : std::to_string(code)}},
+               static_cast<double>(n));
+    }
+  }
+  w.Family("tenantkv_plan_throttled_requests_total", MetricType::kCounter,
+           "Requests of the plan's tenants of the tier refused for a quota or for load, by reason.");
+  for (const auto& [key, x] : by) {
+    for (size_t r = 0; r < kThrottleReasons; ++r) {
+      if (x.throttled[r] == 0) continue;
+      w.Sample({{"plan", key.first}, {"tier", key.second}, {"reason", ThrottleReasonName(static_cast<ThrottleReason>(r))}},
+               static_cast<double>(x.throttled[r]));
+    }
+  }
+  w.Family("tenantkv_metrics_tenants_omitted", MetricType::kGauge,
+           "Live tenants without series of their own in this scrape (neither recently active within "
+           "--metrics-active-tenants nor among the --metrics-top-tenants largest); they are in tenantkv_plan_*.");
+  w.Sample({}, static_cast<double>(all.size() - with_series));
+}
+
 }  // namespace
 
-Metrics::Metrics(engine::Engine* engine)
+Metrics::Metrics(engine::Engine* engine, MetricsOptions options)
     : engine_(engine),
+      options_(options),
       start_unix_ms_(engine->clock().NowUnixMillis()),
       start_mono_us_(engine->clock().NowMonotonicMicros()) {
   routes_.push_back({"-", "unmatched"});
@@ -245,11 +346,13 @@ size_t Metrics::AddRoute(const std::string& method, const std::string& pattern) 
 }
 
 std::string Metrics::Render() const {
-  const TenantList tenants = engine_->tenants().List();
+  const TenantList all = engine_->tenants().List();
   const SchedStats sched = engine_->scheduler().AllStats();
   const engine::Clock& clock = engine_->clock();
   const int64_t now_ms = clock.NowUnixMillis();
   const int64_t now_us = clock.NowMonotonicMicros();
+  // The tenants with series of their own; the rest only in the plan totals.
+  const TenantList tenants = SelectTenants(all, options_, now_us);
 
   std::vector<Caller> callers = {{kAnonymousTenantLabel, &anonymous_}, {kOperatorTenantLabel, &operator_}};
   for (const auto& t : tenants) callers.push_back({t->id(), t->AttachedIfAny<RequestSeries>()});
@@ -316,8 +419,9 @@ std::string Metrics::Render() const {
   WriteKeyAges(w, tenants, now_ms);
   WriteKeyExhaustion(w, tenants);
   WriteAddons(w, engine_->addons().Active());
+  WritePlanTotals(w, all, tenants.size());
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
-                         static_cast<double>(start_unix_ms_) / 1e3, tenants.size());
+                         static_cast<double>(start_unix_ms_) / 1e3, all.size());
   WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());
   if (open_connections_) {
     w.Family("tenantkv_http_connections_open", MetricType::kGauge,

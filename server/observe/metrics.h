@@ -6,6 +6,12 @@
 // tenant, one for the operator, one for callers without a valid token. The
 // rest is read from the engine at scrape time, so only live tenants appear
 // and a deleted tenant's series vanish with it.
+//
+// Cardinality is bounded for nodes of many tenants (MetricsOptions): a
+// scrape carries per-tenant series for at most `active_tenants` recently
+// active tenants plus the `top_tenants` largest by stored bytes; every
+// tenant, with or without its own series, is counted in the per-plan and
+// tier totals (tenantkv_plan_*).
 #pragma once
 
 #include <atomic>
@@ -24,13 +30,22 @@ namespace tenantkv::server {
 inline constexpr const char* kAnonymousTenantLabel = "-";
 inline constexpr const char* kOperatorTenantLabel = "_operator";
 
+struct MetricsOptions {
+  // Per-tenant series for at most this many tenants with a request in the
+  // last `active_window_sec` (the latest first) ...
+  size_t active_tenants = 1000;
+  int64_t active_window_sec = 300;
+  // ... plus the tenants storing the most bytes, active or not.
+  size_t top_tenants = 100;
+};
+
 class Metrics {
  public:
   // Index 0 is the "unmatched" route (no route pattern matched).
   static constexpr size_t kUnmatchedRoute = 0;
 
   // `engine` must outlive the Metrics.
-  explicit Metrics(engine::Engine* engine);
+  explicit Metrics(engine::Engine* engine, MetricsOptions options = {});
 
   // Registers a route's labels and returns its index. Call before serving
   // (not thread-safe with Render); at most RequestSeries::kMaxRoutes.
@@ -62,6 +77,7 @@ class Metrics {
   };
 
   engine::Engine* const engine_;
+  const MetricsOptions options_;
   std::vector<RouteLabels> routes_;
   RequestSeries anonymous_;
   RequestSeries operator_;

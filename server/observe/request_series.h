@@ -103,6 +103,11 @@ class RequestSeries : public engine::TenantAttachment {
   void Record(size_t route, int status, int64_t duration_us, std::string_view problem_code,
               int64_t read_bytes, int64_t written_bytes);
 
+  // The caller's latest request, on the engine's monotonic clock (µs); 0:
+  // none yet. /metrics keeps per-tenant series for the recently active.
+  void MarkActive(int64_t mono_us) { last_active_us_.store(mono_us, std::memory_order_relaxed); }
+  int64_t last_active_us() const { return last_active_us_.load(std::memory_order_relaxed); }
+
   // nullptr for a route never called.
   const RouteSeries* route(size_t i) const { return routes_[i].load(std::memory_order_acquire); }
   uint64_t read_bytes() const { return read_bytes_.load(std::memory_order_relaxed); }
@@ -118,6 +123,7 @@ class RequestSeries : public engine::TenantAttachment {
   std::atomic<uint64_t> read_bytes_{0};
   std::atomic<uint64_t> written_bytes_{0};
   std::array<std::atomic<uint64_t>, kThrottleReasons> throttled_{};
+  std::atomic<int64_t> last_active_us_{0};
 };
 
 }  // namespace tenantkv::server

@@ -332,5 +332,22 @@ TEST(ServerOptions, GroupCommitDelayHasADefaultAndABound) {
   EXPECT_FALSE(Parse({"--group-commit-delay-us", "100001"}).ok());
 }
 
+TEST(ServerOptions, MetricsCardinalityHasDefaultsAndBounds) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->metrics_active_tenants, 1000u);
+  EXPECT_EQ(defaults->metrics_active_window_sec, 300);
+  EXPECT_EQ(defaults->metrics_top_tenants, 100u);
+  auto set = Parse({"--metrics-active-tenants", "0", "--metrics-active-window-sec", "60", "--metrics-top-tenants", "5"});
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->metrics_active_tenants, 0u);
+  EXPECT_EQ(set->metrics_active_window_sec, 60);
+  EXPECT_EQ(set->metrics_top_tenants, 5u);
+  EXPECT_FALSE(Parse({"--metrics-active-tenants", "100001"}).ok());
+  EXPECT_FALSE(Parse({"--metrics-top-tenants", "100001"}).ok());
+  EXPECT_FALSE(Parse({"--metrics-active-window-sec", "0"}).ok());
+  EXPECT_FALSE(Parse({"--metrics-active-window-sec", "86401"}).ok());
+}
+
 }  // namespace
 }  // namespace tenantkv::server

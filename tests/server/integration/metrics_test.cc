@@ -3,11 +3,14 @@
 // the Grafana dashboard's metric names, and logs without secrets.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string>
+#include <thread>
 
 #include "tests/testing/test_server.h"
 
@@ -335,6 +338,50 @@ TEST_F(MetricsTest, AccessLogHasOneLinePerRequestAndNoSecrets) {
                                     std::string("Authorization")}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "the log holds " << secret;
   }
+}
+
+// A node of many tenants: per-tenant series only for the latest active
+// ones (at most --metrics-active-tenants) and the largest of the rest (at
+// most --metrics-top-tenants); every tenant in the per-plan totals.
+TEST(MetricsCardinality, PerTenantSeriesAreBoundedAndThePlanTotalsCountEveryone) {
+  TestServer server({"--metrics-active-tenants", "2", "--metrics-top-tenants", "1",
+                     "--metrics-active-window-sec", "3"});
+  server.Start();
+  std::map<std::string, std::string> token;
+  for (const std::string id : {"big", "t1", "t2", "t3", "t4"}) {
+    server.CreateTenant(id);
+    token[id] = server.CreateKey(id, "write");
+  }
+  // big stores the most, then goes quiet past the window.
+  ASSERT_EQ(server.Put("/v1/kv/k", std::string(4096, 'x'), token["big"])->status, 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  // t2, t3, t4 are active, t4 the latest: the cap of 2 keeps t3 and t4.
+  for (const std::string id : {"t2", "t3", "t4"}) {
+    ASSERT_EQ(server.Put("/v1/kv/k", "v", token[id])->status, 201);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto r = server.Get("/metrics", server.operator_token());
+  ASSERT_TRUE(r && r->status == 200);
+  const Scrape m = Parse(r->body);
+  for (const std::string id : {"t3", "t4", "big"}) {
+    EXPECT_TRUE(m.Has("tenantkv_storage_bytes{tenant=\"" + id + "\"}")) << id;
+  }
+  EXPECT_TRUE(m.Has(Kv("t4", "PUT", 201)));
+  EXPECT_TRUE(m.Has(Kv("big", "PUT", 201)));  // a tenant with series has all of them
+  for (const std::string id : {"t1", "t2"}) {
+    EXPECT_EQ(m.text.find("tenant=\"" + id + "\""), std::string::npos) << id;
+  }
+  EXPECT_EQ(m.Get("tenantkv_metrics_tenants_omitted"), 2);
+  EXPECT_EQ(m.Get("tenantkv_tenants"), 5);
+  EXPECT_EQ(m.types.at("tenantkv_plan_requests_total"), "counter");
+  // The plan totals: all five tenants (standard plan, column_family tier by
+  // default), the four PUTs, the bytes of all of them.
+  const std::string plan = "plan=\"standard\",tier=\"column_family\"";
+  EXPECT_EQ(m.Get("tenantkv_plan_tenants{" + plan + "}"), 5);
+  EXPECT_EQ(m.Get("tenantkv_plan_requests_total{" + plan + ",code=\"201\"}"), 4);
+  EXPECT_EQ(m.Get("tenantkv_plan_storage_keys{" + plan + "}"), 4);
+  EXPECT_GT(m.Get("tenantkv_plan_storage_bytes{" + plan + "}"), 4096);
+  EXPECT_GT(m.Get("tenantkv_plan_written_bytes_total{" + plan + "}"), 4096);
 }
 
 TEST(AccessLog, CanBeSwitchedOff) {
