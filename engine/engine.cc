@@ -96,6 +96,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   TKV_ASSIGN_OR_RETURN(e->audit_, AuditLog::Open(e->storage_.get(), e->clock_));
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
+  ro.scan_fill_cache = options.scan_fill_cache;
   ro.pool.target_spares = options.spare_column_families;
   ro.pooled_column_families = options.pooled_column_families;
   ro.plan_tiers = options.plan_tiers;

@@ -39,6 +39,10 @@ struct EngineOptions {
   int64_t group_commit_max_delay_us = 1000;
   size_t max_value_bytes = 1 << 20;
   size_t block_cache_bytes = 64 << 20;
+  // List scans put the blocks they read in the block cache. Off: a tenant's
+  // large scan cannot evict the other tenants' hot blocks (point reads
+  // still fill it).
+  bool scan_fill_cache = false;
   size_t memtable_budget_bytes = 128 << 20;
   const Clock* clock = nullptr;   // nullptr = the system clock; not owned
   size_t scheduler_slots = 4;     // storage operations running at once (fair scheduler)

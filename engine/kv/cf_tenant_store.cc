@@ -146,6 +146,7 @@ class CfTenantStore::PhysKey {
 
 rocksdb::ReadOptions CfTenantStore::ScanOptions() const {
   rocksdb::ReadOptions ro;
+  ro.fill_cache = options_.scan_fill_cache;
   if (options_.key_prefix.empty()) {
     ro.total_order_seek = true;
   } else {

@@ -47,6 +47,9 @@ struct CfTenantStoreOptions {
   std::string usage_key;          // system CF key of the usage counters
   Usage initial_usage;            // as persisted
   size_t max_value_bytes = 1 << 20;
+  // List scans put the blocks they read in the block cache (else they read
+  // around it, so one tenant's scan cannot evict another's hot blocks).
+  bool scan_fill_cache = false;
   SealCounter* seals = nullptr;   // counts every seal; must outlive the store
   // Write locks by key hash (>= 1): writes to keys of different stripes run
   // in parallel.

@@ -101,6 +101,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   so.usage_key = TenantDirectory::UsageKey(info.id);
   so.initial_usage = usage;
   so.max_value_bytes = options_.max_value_bytes;
+  so.scan_fill_cache = options_.scan_fill_cache;
   if (options_.on_storage_grace) {
     so.on_grace = [cb = options_.on_storage_grace, id = info.id](GraceEvent e, const GraceState& g) { cb(id, e, g); };
   }

@@ -63,6 +63,7 @@ namespace tenantkv::engine {
 
 struct RegistryOptions {
   size_t max_value_bytes = 1 << 20;  // largest value a tenant may store
+  bool scan_fill_cache = false;      // list scans fill the block cache (EngineOptions)
   std::vector<std::string> plans = {"free", "standard", "premium"};
   // When set, decides which plan names exist instead of `plans`.
   std::function<bool(const std::string&)> plan_exists;

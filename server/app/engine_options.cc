@@ -86,6 +86,9 @@ void EngineOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-value-bytes", max_value_bytes, "largest value")->capture_default_str();
   app.add_option("--block-cache-mb", block_cache_mb, "RocksDB block cache")->capture_default_str();
+  app.add_flag("--scan-fill-cache,!--no-scan-fill-cache", scan_fill_cache,
+               "list scans put the blocks they read in the block cache (default off: one tenant's large "
+               "scan cannot evict the others' hot blocks)");
   app.add_option("--memtable-budget-mb", memtable_budget_mb, "RocksDB memtable budget")
       ->capture_default_str();
   app.add_option("--scheduler-slots", scheduler_slots,

@@ -40,6 +40,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.group_commit_max_delay_us = options.group_commit_delay_us;
   eo.max_value_bytes = options.max_value_bytes;
   eo.block_cache_bytes = options.block_cache_mb << 20;
+  eo.scan_fill_cache = options.scan_fill_cache;
   eo.memtable_budget_bytes = options.memtable_budget_mb << 20;
   eo.scheduler_slots = options.EffectiveSchedulerSlots();
   eo.spare_column_families = options.spare_column_families;

@@ -41,7 +41,7 @@ TEST_F(QuotaRequests, FilingValidatesFieldsReasonAndExpiry) {
   ExpectRefused(h_->FileQuotaRequest("acme", {{"requests_per_sec", 0}}, "r", 0, "k").status(),
                 Code::kInvalidArgument, "invalid_quota");
   ExpectRefused(h_->FileQuotaRequest("acme", {}, "r", 0, "k").status(), Code::kInvalidArgument, "invalid_quota");
-  for (const std::string bad : {std::string(), std::string(1025, 'x'), std::string("a\nb"), std::string("\x7f")}) {
+  for (const std::string& bad : {std::string(), std::string(1025, 'x'), std::string("a\nb"), std::string("\x7f")}) {
     SCOPED_TRACE(bad.size());
     ExpectRefused(h_->FileQuotaRequest("acme", {{"requests_per_sec", 900}}, bad, 0, "k").status(),
                   Code::kInvalidArgument, "invalid_reason");
