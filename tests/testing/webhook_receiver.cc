@@ -16,7 +16,12 @@ WebhookReceiver::~WebhookReceiver() { Stop(); }
 
 void WebhookReceiver::Start() {
   ASSERT_EQ(server_, nullptr) << "already started";
-  server_ = std::make_unique<httplib::Server>();
+  if (cert_file_.empty()) {
+    server_ = std::make_unique<httplib::Server>();
+  } else {
+    server_ = std::make_unique<httplib::SSLServer>(cert_file_.c_str(), key_file_.c_str());
+    ASSERT_TRUE(server_->is_valid()) << "cannot load " << cert_file_;
+  }
   server_->Post("/hook", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   if (port_ == 0) {
     port_ = server_->bind_to_any_port("127.0.0.1");

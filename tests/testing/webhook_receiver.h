@@ -5,6 +5,8 @@
 // away, and keeps each event id once (a redelivery is acknowledged and
 // counted, not kept twice). Plain HTTP on 127.0.0.1; Stop() and Start()
 // again come back on the same port, as a receiver that was down would.
+// Given a certificate and key it serves HTTPS (the test PKI's server
+// certificate is for localhost and 127.0.0.1).
 #pragma once
 
 #include <httplib.h>
@@ -21,6 +23,8 @@ namespace tenantkv::testing {
 class WebhookReceiver {
  public:
   WebhookReceiver() = default;
+  WebhookReceiver(std::string cert_file, std::string key_file)
+      : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)) {}
   ~WebhookReceiver();
 
   // The first start takes a free port; later ones the same port.
@@ -28,7 +32,11 @@ class WebhookReceiver {
   // Stops listening; the deliveries sent meanwhile fail (and are retried).
   void Stop();
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  // http://127.0.0.1:PORT/hook, or https://localhost:PORT/hook with TLS.
+  std::string url() const {
+    return cert_file_.empty() ? "http://127.0.0.1:" + std::to_string(port_) + "/hook"
+                              : "https://localhost:" + std::to_string(port_) + "/hook";
+  }
   // The endpoint's secret, from its creation's answer.
   void SetSecret(const std::string& secret);
 
@@ -40,6 +48,7 @@ class WebhookReceiver {
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
 
+  std::string cert_file_, key_file_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

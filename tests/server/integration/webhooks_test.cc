@@ -7,13 +7,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/testing/test_certs.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/webhook_receiver.h"
 
@@ -253,6 +257,91 @@ TEST_F(WebhooksTest, EveryEventArrivesOnceThroughReceiverDowntimeAndAServerResta
   // Tenant acme's events never went to tenant other's endpoint.
   EXPECT_TRUE(other_rx.Events().empty());
   EXPECT_TRUE(Deliveries(others["id"], other_admin_).empty());
+}
+
+// A quota crossing fires once, not at every evaluation, and again only
+// after the value fell back below the threshold (with hysteresis).
+TEST(WebhookQuotaAlerts, AThresholdCrossingFiresOncePerCrossing) {
+  std::vector<std::string> args = kPermissive;
+  args.insert(args.end(), {"--webhook-alert-check-sec", "1"});
+  TestServer server(args);
+  server.Start();
+  server.CreateTenant("acme");
+  const std::string admin = server.CreateKey("acme", "admin");
+  const std::string writer = server.CreateKey("acme", "write");
+  ASSERT_EQ(server.Put("/admin/v1/tenants/acme/quota", R"({"storage_bytes":10000})", server.operator_token())->status,
+            200);
+  WebhookReceiver rx;
+  rx.Start();
+  auto made = server.Post("/v1/webhooks",
+                          json{{"url", rx.url()}, {"events", json::array({"quota.threshold"})}, {"threshold_pct", 50}}
+                              .dump(),
+                          admin);
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "no answer");
+  rx.SetSecret(json::parse(made->body)["secret"]);
+  auto count = [&] { return rx.Events().size(); };
+
+  ASSERT_EQ(server.Put(KvPath("big"), std::string(6000, 'x'), writer)->status, 201);  // 60%
+  ASSERT_TRUE(WaitFor([&] { return count() == 1; })) << count();
+  const json e = json::parse(rx.Events().begin()->second);
+  EXPECT_EQ(e["type"], "quota.threshold");
+  EXPECT_EQ(e["tenant"], "acme");
+  EXPECT_GE(e["data"]["used_pct"].get<int>(), 50);
+  EXPECT_EQ(e["data"]["limit"], 10000);
+  // Still above: a few evaluations later, no second event.
+  ASSERT_EQ(server.Put(KvPath("more"), std::string(1000, 'y'), writer)->status, 201);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(count(), 1u);
+  // Back under 45%, then over again: a second crossing, a second event.
+  ASSERT_EQ(server.Delete(KvPath("big"), writer)->status, 204);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // evaluations (every second) see it low and re-arm
+  ASSERT_EQ(server.Put(KvPath("big"), std::string(6000, 'x'), writer)->status, 201);
+  ASSERT_TRUE(WaitFor([&] { return count() == 2; })) << count();
+}
+
+// Over HTTPS, the receiver's certificate is verified against
+// --webhook-ca-file for the URL's name; without that CA it is not trusted
+// and the delivery waits (no plain-text fallback).
+TEST(WebhookTls, DeliversToAVerifiedReceiverAndNotToAnUntrustedOne) {
+  char tmpl[] = "/tmp/tkv_hook_pki_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  TestCerts certs;
+  MakeTestCerts(tmpl, &certs);
+  WebhookReceiver rx(certs.server_cert, certs.server_key);
+  rx.Start();
+  TestServer trusting({"--webhook-allow-private-addresses", "--webhook-ca-file", certs.ca_cert,
+                       "--webhook-retry-base-ms", "100", "--webhook-retry-max-sec", "1"});
+  TestServer untrusting({"--webhook-allow-private-addresses", "--webhook-retry-base-ms", "100"});
+  std::string wid_untrusted, admin_untrusted;
+  for (TestServer* s : {&trusting, &untrusting}) {
+    s->Start();
+    s->CreateTenant("acme");
+    const std::string admin = s->CreateKey("acme", "admin");
+    auto made = s->Post("/v1/webhooks",
+                        json{{"url", rx.url()}, {"events", json::array({"quota_request.rejected"})}}.dump(), admin);
+    ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "no answer");
+    rx.SetSecret(json::parse(made->body)["secret"]);  // the same receiver; the trusting server's counts
+    if (s == &untrusting) {
+      wid_untrusted = json::parse(made->body)["id"];
+      admin_untrusted = admin;
+    }
+    auto filed = s->Post("/v1/quota/requests", R"({"fields":{"requests_per_sec":900},"reason":"tls"})", admin);
+    ASSERT_TRUE(filed && filed->status == 201);
+    const std::string rid = json::parse(filed->body)["id"];
+    ASSERT_EQ(s->Post("/admin/v1/quota-requests/" + rid + "/reject", "{}", s->operator_token())->status, 200);
+    if (s == &trusting) ASSERT_TRUE(WaitFor([&] { return rx.Events().size() == 1; })) << rx.Events().size();
+  }
+  // The untrusting server's attempts fail on the certificate and stay pending.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = untrusting.Get("/v1/webhooks/" + wid_untrusted + "/deliveries", admin_untrusted);
+    const json ds = Body(r)["deliveries"];
+    return ds.size() == 1 && ds[0]["state"] == "pending" && ds[0]["attempts"].get<int>() >= 1 &&
+           ds[0]["last_error"].get<std::string>().find("SSL") != std::string::npos;
+  }));
+  EXPECT_EQ(rx.Events().size(), 1u);
+  EXPECT_EQ(rx.bad_signatures(), 0u);
+  rx.Stop();
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST_F(WebhooksTest, ATenantsEndpointsAreInvisibleToOtherTenants) {
