@@ -1,6 +1,8 @@
 #include "server/observe/metrics.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "server/observe/process_stats.h"
@@ -260,6 +262,12 @@ Metrics::Metrics(engine::Engine* engine)
 }
 
 size_t Metrics::AddRoute(const std::string& method, const std::string& pattern) {
+  // Past the bound, series would be written outside their array: a
+  // programming error in the route tables, stopped at the server's start.
+  if (routes_.size() >= RequestSeries::kMaxRoutes) {
+    std::fprintf(stderr, "tenantkv: more routes than RequestSeries::kMaxRoutes (%zu)\n", RequestSeries::kMaxRoutes);
+    std::abort();
+  }
   routes_.push_back({method, pattern});
   return routes_.size() - 1;
 }
