@@ -1,7 +1,7 @@
 // Webhook routes (docs/api.md, Webhooks). A tenant admin manages its
 // tenant's endpoints under /v1/webhooks; the operator manages the global
-// ones (every tenant's events) under /admin/v1/webhooks and may read a
-// tenant's under /admin/v1/tenants/{id}/webhooks. An endpoint outside the
+// ones (every tenant's events) under /admin/v1/webhooks and may read or
+// delete a tenant's under /admin/v1/tenants/{id}/webhooks. An endpoint outside the
 // caller's scope is 404 webhook_not_found, as one that does not exist.
 // The URL is checked at creation (webhook_url.h: https, and an address
 // that is not internal, unless the settings allow) and again at every
@@ -195,6 +195,11 @@ void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolic
   const std::string named = "/admin/v1/tenants/{id}/webhooks";
   router.Add("GET", named,
              {"webhooks.tenant.list", Access::kSelf, false, bind(&WebhookRoutes::List, Scope::kNamedTenant)});
+  router.Add("GET", named + "/{wid}",
+             {"webhooks.tenant.show", Access::kSelf, false, bind(&WebhookRoutes::Show, Scope::kNamedTenant)});
+  // The operator may stop a tenant's endpoint (a receiver that misbehaves).
+  router.Add("DELETE", named + "/{wid}",
+             {"webhooks.tenant.delete", Access::kSelf, false, bind(&WebhookRoutes::Delete, Scope::kNamedTenant)});
   router.Add("GET", named + "/{wid}/deliveries",
              {"webhooks.tenant.deliveries", Access::kSelf, false,
               bind(&WebhookRoutes::Deliveries, Scope::kNamedTenant)});

@@ -11,9 +11,9 @@ namespace {
 constexpr char kGlobalPath[] = "/admin/v1/webhooks";
 constexpr char kOwnPath[] = "/v1/webhooks";
 
-// Where one endpoint lives for create, show and delete.
+// Where an endpoint is created: a tenant's only with its own admin key.
 std::string EndpointBase(const std::string& tenant) { return tenant.empty() ? kGlobalPath : kOwnPath; }
-// Where a scope's endpoints are read (the operator may read a tenant's).
+// Where a scope's endpoints are read and deleted (the operator may, for a tenant's).
 std::string ReadBase(const std::string& tenant) {
   return tenant.empty() ? std::string(kGlobalPath) : TenantPath(tenant) + "/webhooks";
 }
@@ -86,11 +86,11 @@ AdminCommand WebhooksCreate(const std::string& tenant, const WebhookCreateOption
 AdminCommand WebhooksList(const std::string& tenant) { return {{"GET", ReadBase(tenant), std::nullopt}, RenderList}; }
 
 AdminCommand WebhooksShow(const std::string& tenant, const std::string& wid) {
-  return {{"GET", EndpointBase(tenant) + "/" + EncodePathSegment(wid), std::nullopt}, RenderOne};
+  return {{"GET", ReadBase(tenant) + "/" + EncodePathSegment(wid), std::nullopt}, RenderOne};
 }
 
 AdminCommand WebhooksDelete(const std::string& tenant, const std::string& wid) {
-  return {{"DELETE", EndpointBase(tenant) + "/" + EncodePathSegment(wid), std::nullopt}, RenderDeleted};
+  return {{"DELETE", ReadBase(tenant) + "/" + EncodePathSegment(wid), std::nullopt}, RenderDeleted};
 }
 
 AdminCommand WebhooksDeliveries(const std::string& tenant, const std::string& wid, std::optional<int64_t> limit,

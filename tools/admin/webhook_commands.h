@@ -1,7 +1,7 @@
 // tenantkv-admin webhooks create|list|show|delete|deliveries: webhook
-// alert endpoints. With --tenant ID the tenant's own (create, show and
-// delete need that tenant's admin key as the token: /v1/webhooks; list
-// and deliveries work with it or the operator's:
+// alert endpoints. With --tenant ID the tenant's own (create needs that
+// tenant's admin key as the token: /v1/webhooks; list, show, delete and
+// deliveries work with it or the operator's:
 // /admin/v1/tenants/{id}/webhooks); without, the operator's global ones
 // (/admin/v1/webhooks). The secret is printed once, at create.
 #pragma once

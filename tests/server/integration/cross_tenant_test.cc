@@ -207,6 +207,10 @@ TEST_P(CrossTenantTest, WebhookEndpointsStayInTheirTenant) {
   }
   EXPECT_EQ(server_.Delete("/v1/webhooks/" + wid, a_)->status, 404);
   EXPECT_EQ(server_.Get("/admin/v1/tenants/beta/webhooks/" + wid + "/deliveries", a_)->status, 403);
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/beta/webhooks/" + wid, a_)->status, 403);
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/beta/webhooks/" + wid, a_)->status, 403);
+  // Nor through its own tenant's admin path.
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/alpha/webhooks/" + wid, a_)->status, 404);
   // Alpha's events do not go to beta's endpoint.
   auto filed = server_.Post("/v1/quota/requests", R"({"fields":{"requests_per_sec":900},"reason":"alpha"})", a_);
   ASSERT_TRUE(filed && filed->status == 201);

@@ -105,6 +105,8 @@ TEST_F(WebhooksTest, CreateListShowDeleteWithTheSecretShownOnce) {
   EXPECT_EQ(shown->body.find(made["secret"].get<std::string>()), std::string::npos);
   // The operator reads the tenant's list; the global list is separate.
   EXPECT_EQ(Body(server_.Get("/admin/v1/tenants/acme/webhooks", op()))["webhooks"].size(), 1u);
+  EXPECT_EQ(Body(server_.Get("/admin/v1/tenants/acme/webhooks/" + wid, op()))["url"], "http://127.0.0.1:9/hook");
+  ExpectProblem(server_.Get("/admin/v1/tenants/other/webhooks/" + wid, op()), 404, "webhook_not_found");
   EXPECT_TRUE(Body(server_.Get("/admin/v1/webhooks", op()))["webhooks"].empty());
   // The audit has the creation, never the secret.
   auto audit = server_.Get("/admin/v1/audit?tenant=acme&limit=1000", op());
@@ -114,6 +116,10 @@ TEST_F(WebhooksTest, CreateListShowDeleteWithTheSecretShownOnce) {
 
   EXPECT_EQ(server_.Delete("/v1/webhooks/" + wid, admin_)->status, 204);
   ExpectProblem(server_.Get("/v1/webhooks/" + wid, admin_), 404, "webhook_not_found");
+  EXPECT_TRUE(Body(server_.Get("/v1/webhooks", admin_))["webhooks"].empty());
+  // The operator may stop a tenant's endpoint.
+  const std::string second = Create("http://127.0.0.1:9/hook", json::array({"key.rotated"}), admin_)["id"];
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/acme/webhooks/" + second, op())->status, 204);
   EXPECT_TRUE(Body(server_.Get("/v1/webhooks", admin_))["webhooks"].empty());
 }
 
