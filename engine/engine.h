@@ -220,9 +220,13 @@ class Engine {
   // the server evaluates per endpoint); returns the event id.
   Result<std::string> EmitWebhookEvent(const std::string& type, const std::string& tenant,
                                        const std::string& data_json, const std::vector<std::string>& endpoints);
-  // Called after deliveries were queued (wakes the server's sender). Set
-  // once, before serving.
-  void SetWebhookNotifier(std::function<void()> notify) { webhook_notify_ = std::move(notify); }
+  // Called after deliveries were queued (wakes the server's sender), on
+  // the thread that queued them; it must not block. Thread-safe (the
+  // engine's own threads may queue events while it is set).
+  void SetWebhookNotifier(std::function<void()> notify) {
+    MutexLock lock(webhook_notify_mu_);
+    webhook_notify_ = std::move(notify);
+  }
 
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
@@ -280,6 +284,8 @@ class Engine {
   // tenants that are gone removed.
   Status OpenWebhooks();
   Status RemoveTenantWebhooks(const std::string& id);
+  // Calls the notifier, if any, outside its lock.
+  void NotifyWebhooks();
   // CreateAddon's checks of `a` for tenant `id`, and its fields over the
   // current quota into *boosted; fills in the id, times and state.
   Result<Addon> PrepareAddon(const std::string& id, Addon a, Quota* boosted) const;
@@ -316,7 +322,8 @@ class Engine {
   std::unique_ptr<WebhookStore> webhooks_;
   std::unique_ptr<WebhookOutbox> outbox_;
   std::unique_ptr<WebhookTap> webhook_tap_;
-  std::function<void()> webhook_notify_;
+  Mutex webhook_notify_mu_;  // a leaf: taken last, held only to copy
+  std::function<void()> webhook_notify_ GUARDED_BY(webhook_notify_mu_);
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<AddonStore> addons_;

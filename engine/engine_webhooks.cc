@@ -31,8 +31,8 @@ std::optional<std::string> EventOfAudit(const AuditEntry& e, const json& details
 
 class Engine::WebhookTap final : public AuditTap {
  public:
-  WebhookTap(WebhookStore* store, WebhookOutbox* outbox, const std::function<void()>* notify)
-      : store_(store), outbox_(outbox), notify_(notify) {}
+  WebhookTap(WebhookStore* store, WebhookOutbox* outbox, Engine* engine)
+      : store_(store), outbox_(outbox), engine_(engine) {}
 
   void Stage(const AuditEntry& e, rocksdb::WriteBatch* batch) override {
     staged_ = {};
@@ -56,13 +56,13 @@ class Engine::WebhookTap final : public AuditTap {
     const bool any = written && !staged_.deliveries.empty();
     outbox_->Commit(std::move(staged_), written);
     staged_ = {};
-    if (any && *notify_) (*notify_)();
+    if (any) engine_->NotifyWebhooks();
   }
 
  private:
   WebhookStore* const store_;
   WebhookOutbox* const outbox_;
-  const std::function<void()>* const notify_;
+  Engine* const engine_;
   WebhookOutbox::Staged staged_;  // between Stage and Done (the log's lock is held)
 };
 
@@ -73,7 +73,7 @@ Engine::~Engine() = default;
 Status Engine::OpenWebhooks() {
   TKV_ASSIGN_OR_RETURN(webhooks_, WebhookStore::Open(storage_.get(), keys_.get(), clock_, options_.webhook_limits));
   TKV_ASSIGN_OR_RETURN(outbox_, WebhookOutbox::Open(storage_.get(), clock_, options_.webhook_outbox));
-  webhook_tap_ = std::make_unique<WebhookTap>(webhooks_.get(), outbox_.get(), &webhook_notify_);
+  webhook_tap_ = std::make_unique<WebhookTap>(webhooks_.get(), outbox_.get(), this);
   audit_->SetTap(webhook_tap_.get());
   return Status::Ok();
 }
@@ -103,8 +103,17 @@ Result<std::string> Engine::EmitWebhookEvent(const std::string& type, const std:
   std::vector<NewDelivery> news;
   for (const auto& endpoint : endpoints) news.push_back({endpoint, tenant, id, type, body});
   TKV_RETURN_IF_ERROR(outbox_->Enqueue(news));
-  if (webhook_notify_ && !news.empty()) webhook_notify_();
+  if (!news.empty()) NotifyWebhooks();
   return id;
+}
+
+void Engine::NotifyWebhooks() {
+  std::function<void()> notify;
+  {
+    MutexLock lock(webhook_notify_mu_);
+    notify = webhook_notify_;
+  }
+  if (notify) notify();
 }
 
 }  // namespace tenantkv::engine
