@@ -94,6 +94,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   so.memtable_budget_bytes = options.memtable_budget_bytes;
   TKV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(so));
   TKV_ASSIGN_OR_RETURN(e->audit_, AuditLog::Open(e->storage_.get(), e->clock_));
+  TKV_RETURN_IF_ERROR(e->OpenWebhooks());
   RegistryOptions ro;
   ro.max_value_bytes = options.max_value_bytes;
   ro.scan_fill_cache = options.scan_fill_cache;
@@ -133,6 +134,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                                         options.max_api_keys_per_tenant));
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
   TKV_RETURN_IF_ERROR(e->RestoreStorageGrace());
+  for (const auto& endpoint : e->webhooks_->All()) {
+    if (!endpoint.global() && !e->registry_->Get(endpoint.tenant).ok()) {
+      TKV_RETURN_IF_ERROR(e->RemoveTenantWebhooks(endpoint.tenant));
+    }
+  }
   e->scheduler_ = std::make_unique<FairScheduler>(options.scheduler_slots, e->clock_);
   e->exporter_ = std::make_unique<TenantExporter>(e->registry_.get(), e->quotas_.get(), e->clock_,
                                                   options.data_dir);
@@ -140,6 +146,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   e->importer_ = std::make_unique<TenantImporter>(e->registry_.get(), options.data_dir);
   e->rotator_ = std::make_unique<MasterKeyRotator>(e->storage_.get(), e->keys_.get(), e->registry_.get(),
                                                    e->audit_.get(), e->clock_);
+  WebhookStore* webhooks = e->webhooks_.get();
+  e->rotator_->SetExtraRewrap([webhooks](uint32_t to) { return webhooks->RewrapAll(to).status(); });
   TKV_RETURN_IF_ERROR(e->rotator_->ResumeInBackground());
   KeyLifecycleOptions ko;
   ko.batch_keys = options.reencrypt_batch_keys;
@@ -236,6 +244,7 @@ Result<TenantRegistry::DeleteOutcome> Engine::DeleteTenant(const std::string& id
     TKV_RETURN_IF_ERROR(addons_->RemoveTenant(id));
   }
   TKV_RETURN_IF_ERROR(ForgetStorageGrace(id));
+  TKV_RETURN_IF_ERROR(RemoveTenantWebhooks(id));
   // Requests first: a crash between the two leaves a manifest, which the
   // next open's reconciliation removes with any requests.
   TKV_RETURN_IF_ERROR(quota_requests_->RemoveTenant(id));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@
 #include "engine/backup/tenant_export.h"
 #include "engine/backup/tenant_import.h"
 #include "engine/tenants/tenant_registry.h"
+#include "engine/webhooks/webhook_event.h"
+#include "engine/webhooks/webhook_outbox.h"
+#include "engine/webhooks/webhook_store.h"
 
 namespace tenantkv::engine {
 
@@ -89,6 +93,10 @@ struct EngineOptions {
   bool capacity_check_on_create = false;
   // Distinct operators whose approvals apply a quota request (1..2).
   int quota_approvals_required = 1;
+  // Webhook endpoints per scope, and the outbox's bounds and retry schedule
+  // (webhook_store.h, webhook_outbox.h).
+  WebhookLimits webhook_limits;
+  OutboxOptions webhook_outbox;
 };
 
 // What approving a quota request did: recorded an approval (four eyes, the
@@ -108,6 +116,7 @@ class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
                                               std::unique_ptr<crypto::KeyProvider> keys);
+  ~Engine();
 
   TenantRegistry& tenants() { return *registry_; }
   ApiKeyStore& api_keys() { return *api_keys_; }
@@ -200,6 +209,29 @@ class Engine {
   // the same way for now (the add-ons take it over).
   Result<QuotaManifest> ApplyApprovedRequest(const QuotaRequest& request, const std::string& author);
 
+  // Webhook alerts (engine_webhooks.cc). Every audit entry that is an
+  // alert (WebhookEventOfAudit) queues its event for the endpoints that
+  // want it, in the entry's own batch.
+  WebhookStore& webhooks() { return *webhooks_; }
+  WebhookOutbox& webhook_outbox() { return *outbox_; }
+  // An endpoint for tenant `e.tenant` ("" = global); NotFound
+  // ("tenant_not_found") for a tenant that does not exist, else as
+  // WebhookStore::Create. The URL is the caller's to check.
+  Result<WebhookStore::Created> CreateWebhook(WebhookEndpoint e);
+  // Deletes the endpoint and its deliveries. NotFound("webhook_not_found").
+  Status DeleteWebhook(const std::string& id);
+  // Queues an event of `type` for `tenant` to `endpoints` (the quota alerts
+  // the server evaluates per endpoint); returns the event id.
+  Result<std::string> EmitWebhookEvent(const std::string& type, const std::string& tenant,
+                                       const std::string& data_json, const std::vector<std::string>& endpoints);
+  // Called after deliveries were queued (wakes the server's sender), on
+  // the thread that queued them; it must not block. Thread-safe (the
+  // engine's own threads may queue events while it is set).
+  void SetWebhookNotifier(std::function<void()> notify) {
+    MutexLock lock(webhook_notify_mu_);
+    webhook_notify_ = std::move(notify);
+  }
+
   // RocksDB's own gauges (memtables, block cache, compaction, stalls).
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
@@ -239,7 +271,7 @@ class Engine {
   Status Flush() { return storage_->Flush(); }
 
  private:
-  Engine() = default;
+  Engine();  // out of line, as ~Engine: WebhookTap is complete there
   Status ReconcileQuotas();
   void Enforce(Tenant& tenant, const Quota& q);
   // Enforces the tenant's current manifest (after a change: of two changes
@@ -252,6 +284,12 @@ class Engine {
   // At open: each tenant's persisted period back into its store.
   Status RestoreStorageGrace();
   Status ForgetStorageGrace(const std::string& id);
+  // At open: the webhook stores, the audit tap, and the endpoints of
+  // tenants that are gone removed.
+  Status OpenWebhooks();
+  Status RemoveTenantWebhooks(const std::string& id);
+  // Calls the notifier, if any, outside its lock.
+  void NotifyWebhooks();
   // CreateAddon's checks of `a` for tenant `id`, and its fields over the
   // current quota into *boosted; fills in the id, times and state.
   Result<Addon> PrepareAddon(const std::string& id, Addon a, Quota* boosted) const;
@@ -283,6 +321,13 @@ class Engine {
   Mutex backup_mu_;
   std::unique_ptr<crypto::KeyProvider> keys_;
   std::unique_ptr<Storage> storage_;
+  // Before the audit log, which taps into them (destroyed after it).
+  class WebhookTap;
+  std::unique_ptr<WebhookStore> webhooks_;
+  std::unique_ptr<WebhookOutbox> outbox_;
+  std::unique_ptr<WebhookTap> webhook_tap_;
+  Mutex webhook_notify_mu_;  // a leaf: taken last, held only to copy
+  std::function<void()> webhook_notify_ GUARDED_BY(webhook_notify_mu_);
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<QuotaStore> quotas_;
   std::unique_ptr<AddonStore> addons_;

@@ -1,6 +1,7 @@
 #include "engine/audit/audit_log.h"
 
 #include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -113,8 +114,12 @@ Result<AuditEntry> AuditLog::Append(const std::string& actor, const std::string&
   e.hash = ComputeHash(e);
   json stored = Canonical(e, details);
   stored["hash"] = e.hash;
-  rocksdb::Status s = storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
-                                          KeyFor(e.seq), stored.dump());
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s = batch.Put(storage_->system(), KeyFor(e.seq), stored.dump());
+  if (!s.ok()) return FromRocks(s, "audit append");
+  if (tap_ != nullptr) tap_->Stage(e, &batch);
+  s = storage_->db()->Write(storage_->meta_write_options(), &batch);
+  if (tap_ != nullptr) tap_->Done(s.ok());
   if (!s.ok()) return FromRocks(s, "audit append");
   last_seq_ = e.seq;
   last_hash_ = e.hash;

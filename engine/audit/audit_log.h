@@ -22,6 +22,10 @@
 #include "engine/storage/storage.h"
 #include "engine/storage/system_keys.h"
 
+namespace rocksdb {
+class WriteBatch;
+}  // namespace rocksdb
+
 namespace tenantkv::engine {
 
 struct AuditEntry {
@@ -56,6 +60,17 @@ struct AuditVerdict {
   std::string reason;     // when !ok: hash_mismatch, prev_hash_mismatch, seq_gap, unreadable
 };
 
+// Sees every entry as it is appended, under the log's lock (so calls come
+// one at a time, in seq order): Stage may add records to the batch that
+// writes the entry, so that they are written with it or not at all; Done
+// then says whether that batch was written. It must not call the log.
+class AuditTap {
+ public:
+  virtual ~AuditTap() = default;
+  virtual void Stage(const AuditEntry& entry, rocksdb::WriteBatch* batch) = 0;
+  virtual void Done(bool written) = 0;
+};
+
 class AuditLog {
  public:
   static constexpr const char* kPrefix = kAuditPrefix;
@@ -66,6 +81,9 @@ class AuditLog {
   // `details_json` must be a JSON object ("" means {}).
   Result<AuditEntry> Append(const std::string& actor, const std::string& action,
                             const std::string& tenant, const std::string& details_json = "");
+
+  // Sets the tap (nullptr = none); before the log is shared. Not owned.
+  void SetTap(AuditTap* tap) { tap_ = tap; }
 
   Result<AuditPage> List(const AuditQuery& q) const;
   // Walks the whole chain from seq 1.
@@ -84,6 +102,7 @@ class AuditLog {
 
   Storage* const storage_;
   const Clock* const clock_;
+  AuditTap* tap_ = nullptr;
   mutable Mutex mu_;
   uint64_t last_seq_ GUARDED_BY(mu_) = 0;
   std::string last_hash_ GUARDED_BY(mu_);

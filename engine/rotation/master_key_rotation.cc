@@ -144,6 +144,7 @@ Result<MasterKeyRotationReport> MasterKeyRotator::Run(MasterKeyRotationRecord r,
   report.to = r.to;
   if (r.state == "rewrapping") {
     TKV_RETURN_IF_ERROR(Rewrap(r, report));
+    if (extra_rewrap_) TKV_RETURN_IF_ERROR(extra_rewrap_(r.to));
     r.tenants += report.tenants;
     r.keys += report.keys_rewrapped;
     r.leftovers += report.leftovers_destroyed;

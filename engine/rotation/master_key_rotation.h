@@ -99,6 +99,11 @@ class MasterKeyRotator {
   // Called after each tenant's batch with the number of tenants done; a
   // non-OK status stops the rotation there, as a crash would.
   void SetTenantHookForTest(std::function<Status(size_t)> hook) { hook_ = std::move(hook); }
+  // Other material wrapped by the master key (webhook secrets): rewrapped
+  // under `to` after the tenants' keys, before older versions are retired;
+  // an error stops the rotation there (it resumes at the next start). Set
+  // before ResumeInBackground().
+  void SetExtraRewrap(std::function<Status(uint32_t to)> rewrap) { extra_rewrap_ = std::move(rewrap); }
 
  private:
   Result<MasterKeyRotationRecord> Load() const;
@@ -116,6 +121,7 @@ class MasterKeyRotator {
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
   std::function<Status(size_t)> hook_;
+  std::function<Status(uint32_t)> extra_rewrap_;
   std::thread background_;
 };
 

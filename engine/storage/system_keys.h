@@ -34,6 +34,9 @@
 //   grace/<id>                         JSON storage grace period of a tenant
 //                                      past storage_bytes (engine_grace.cc)
 //   qreq/<request id>                  JSON quota change request (quota_requests.h)
+//   whep/<endpoint id>                 JSON webhook endpoint, its secret
+//                                      wrapped (webhook_store.h)
+//   whout/<endpoint id>/<seq, 16 hex>  JSON webhook delivery (webhook_outbox.h)
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -64,6 +67,8 @@ inline constexpr char kOperatorKeyPrefix[] = "opkey/";
 inline constexpr char kAddonPrefix[] = "addon/";
 inline constexpr char kGracePrefix[] = "grace/";
 inline constexpr char kQuotaRequestPrefix[] = "qreq/";
+inline constexpr char kWebhookPrefix[] = "whep/";
+inline constexpr char kWebhookOutboxPrefix[] = "whout/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -74,6 +74,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddOperatorKeyRoutes(router_, engine_);
   AddAddonRoutes(router_, engine_);
   AddQuotaRequestRoutes(router_, engine_);
+  AddWebhookRoutes(router_, engine_, options.webhook_urls);
   AddBackupRoutes(router_, engine_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {

@@ -21,6 +21,7 @@
 #include "server/api/request_workers.h"
 #include "server/api/router.h"
 #include "server/app/server_options.h"
+#include "server/webhooks/webhook_url.h"
 
 namespace tenantkv::server {
 
@@ -90,6 +91,7 @@ void AddUsageHistoryRoutes(ApiRouter& router, engine::Engine* engine);
 void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
+void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).
@@ -129,6 +131,8 @@ struct ApiOptions {
   // Scheduled key rotation (shared with the server's timer); nullptr: one
   // with the default settings' policy and no timer.
   std::shared_ptr<KeyRotationService> key_rotation;
+  // What webhook endpoint URLs may be (--webhook-allow-http, ...).
+  WebhookUrlPolicy webhook_urls;
 };
 
 // The HTTP front's handler for tenantkv-server.

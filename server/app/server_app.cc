@@ -13,6 +13,12 @@
 
 namespace tenantkv::server {
 
+WebhookUrlPolicy WebhookPolicyOf(const ServerOptions& options) {
+  WebhookUrlPolicy p;
+  p.allow_http = options.webhook_allow_http;
+  p.allow_private_addresses = options.webhook_allow_private_addresses;
+  return p;
+}
 
 Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                    const std::string& env_operator_token,
@@ -55,6 +61,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.disk_bytes = options.capacity_disk_bytes;
   eo.capacity_check_on_create = options.capacity_check_on_create;
   eo.quota_approvals_required = options.quota_approvals_required;
+  eo.webhook_limits.max_per_tenant = options.webhook_max_per_tenant;
+  eo.webhook_limits.max_global = options.webhook_max_global;
+  eo.webhook_outbox.max_pending_per_endpoint = options.webhook_max_pending;
+  eo.webhook_outbox.max_attempts = options.webhook_max_attempts;
+  eo.webhook_outbox.max_age_ms = int64_t{options.webhook_max_age_sec} * 1000;
+  eo.webhook_outbox.base_delay_ms = options.webhook_retry_base_ms;
+  eo.webhook_outbox.max_delay_ms = int64_t{options.webhook_retry_max_sec} * 1000;
   for (size_t r = 0; r < kThrottleReasons; ++r) {
     eo.usage_throttle_reasons.emplace_back(ThrottleReasonName(static_cast<ThrottleReason>(r)));
   }
@@ -96,8 +109,24 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
       engine->CheckStorageGrace();
     });
   }
+  {
+    // Webhook deliveries on a thread of their own (a slow receiver holds
+    // up neither requests nor the jobs); the quota alerts on the jobs'.
+    WebhookSenderOptions so;
+    so.policy = WebhookPolicyOf(options);
+    so.ca_file = options.webhook_ca_file;
+    so.timeout_sec = options.webhook_timeout_sec;
+    so.connect_timeout_sec = std::max(1, options.webhook_timeout_sec / 2);
+    app->deliverer_ = std::make_shared<WebhookDeliverer>(app->engine_.get(), std::move(so));
+    std::shared_ptr<WebhookDeliverer> deliverer = app->deliverer_;
+    app->engine_->SetWebhookNotifier([deliverer] { deliverer->Notify(); });
+    auto alerts = std::make_shared<QuotaAlerts>(app->engine_.get());
+    app->jobs_->Every("webhook-alerts", std::chrono::seconds(options.webhook_alert_check_sec),
+                      [alerts] { alerts->Evaluate(); });
+  }
   ApiOptions api;
   api.key_rotation = app->key_rotation_;
+  api.webhook_urls = WebhookPolicyOf(options);
   api.bypass_scheduler = options.bypass_scheduler;
   // As many workers as storage slots, so the scheduler's slots fill (durable
   // writes share an fsync among those in flight), and two more for the
@@ -124,13 +153,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
 
 ServerApp::~ServerApp() {
   if (jobs_) jobs_->Stop();
+  if (deliverer_) deliverer_->Stop();
   http_.reset();  // stops serving before the engine goes away
 }
 
 Status ServerApp::Run() {
   jobs_->Start();
+  deliverer_->Start();
   http_->Run();
   jobs_->Stop();  // a sweep in progress finishes first
+  deliverer_->Stop();  // an attempt in flight finishes (or times out) first
   FlushUsageHistories();  // the last minute's calls too
   return engine_->Flush();
 }

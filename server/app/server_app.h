@@ -16,8 +16,13 @@
 #include "server/jobs/key_rotation.h"
 #include "server/http/http_server.h"
 #include "server/app/server_options.h"
+#include "server/webhooks/quota_alerts.h"
+#include "server/webhooks/webhook_deliverer.h"
 
 namespace tenantkv::server {
+
+// The webhook URL policy the settings describe.
+WebhookUrlPolicy WebhookPolicyOf(const ServerOptions& options);
 
 class ServerApp {
  public:
@@ -49,6 +54,8 @@ class ServerApp {
   std::unique_ptr<engine::Engine> engine_;
   std::shared_ptr<KeyRotationService> key_rotation_;
   std::unique_ptr<BackgroundJobs> jobs_;  // key rotation, usage history flush; stop before the engine goes
+  // Shared with the engine's notifier; stopped before the engine goes.
+  std::shared_ptr<WebhookDeliverer> deliverer_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;

@@ -9,6 +9,7 @@ Status ServerOptions::Validate() const {
   TKV_RETURN_IF_ERROR(EngineOptions::Validate());
   TKV_RETURN_IF_ERROR(TlsOptions::Validate());
   TKV_RETURN_IF_ERROR(KeyProviderOptions::Validate());
+  TKV_RETURN_IF_ERROR(WebhookOptions::Validate());
   if (max_body_bytes < max_value_bytes) {
     return Status::InvalidArgument("--max-body-bytes must be >= --max-value-bytes");
   }
@@ -50,6 +51,7 @@ void ServerOptions::AddFlags(CLI::App& app) {
   TlsOptions::AddFlags(app);
   KeyProviderOptions::AddFlags(app);
   EngineOptions::AddFlags(app);
+  WebhookOptions::AddFlags(app);
   app.add_option("--operator-token-file", operator_token_file,
                  "operator token file (default DATA_DIR/operator.token)");
   app.add_option("--max-response-value-bytes", max_response_value_bytes,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <utility>
@@ -216,6 +218,26 @@ void WriteAddons(ExpositionWriter& w, const std::vector<engine::Addon>& active) 
   }
 }
 
+// The webhook outbox (webhook_outbox.h): its backlog and what became of
+// the deliveries since the start.
+void WriteWebhooks(ExpositionWriter& w, const engine::OutboxStats& s, size_t endpoints) {
+  w.Family("tenantkv_webhook_endpoints", MetricType::kGauge, "Webhook endpoints, tenants' and global.");
+  w.Sample({}, static_cast<double>(endpoints));
+  w.Family("tenantkv_webhook_outbox_entries", MetricType::kGauge,
+           "Webhook deliveries waiting in the outbox (pending, persisted).");
+  w.Sample({}, static_cast<double>(s.pending));
+  w.Family("tenantkv_webhook_deliveries_total", MetricType::kCounter,
+           "Webhook deliveries since the start, by result: queued, delivered, failed (gave up after the "
+           "last attempt), dropped (refused at an endpoint's pending cap).");
+  w.Sample({{"result", "queued"}}, static_cast<double>(s.enqueued_total));
+  w.Sample({{"result", "delivered"}}, static_cast<double>(s.delivered_total));
+  w.Sample({{"result", "failed"}}, static_cast<double>(s.failed_total));
+  w.Sample({{"result", "dropped"}}, static_cast<double>(s.dropped_total));
+  w.Family("tenantkv_webhook_attempt_failures_total", MetricType::kCounter,
+           "Webhook delivery attempts that got no 2xx answer (each is retried with backoff).");
+  w.Sample({}, static_cast<double>(s.attempt_errors_total));
+}
+
 void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool) {
   w.Family("tenantkv_cf_pool_spares", MetricType::kGauge,
            "Spare column families ready for new tenants (--spare-column-families).");
@@ -341,6 +363,12 @@ Metrics::Metrics(engine::Engine* engine, MetricsOptions options)
 }
 
 size_t Metrics::AddRoute(const std::string& method, const std::string& pattern) {
+  // Past the bound, series would be written outside their array: a
+  // programming error in the route tables, stopped at the server's start.
+  if (routes_.size() >= RequestSeries::kMaxRoutes) {
+    std::fprintf(stderr, "tenantkv: more routes than RequestSeries::kMaxRoutes (%zu)\n", RequestSeries::kMaxRoutes);
+    std::abort();
+  }
   routes_.push_back({method, pattern});
   return routes_.size() - 1;
 }
@@ -420,6 +448,7 @@ std::string Metrics::Render() const {
   WriteKeyExhaustion(w, tenants);
   WriteAddons(w, engine_->addons().Active());
   WritePlanTotals(w, all, tenants.size());
+  WriteWebhooks(w, engine_->webhook_outbox().Stats(), engine_->webhooks().All().size());
   WriteProcessAndStorage(w, engine_->storage_stats(), static_cast<double>(now_us - start_mono_us_) / 1e6,
                          static_cast<double>(start_unix_ms_) / 1e3, all.size());
   WriteColumnFamilyPool(w, engine_->tenants().cf_pool().stats());

@@ -73,7 +73,8 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   EXPECT_EQ(declared, (std::set<std::string>{"AddDataRoutes", "AddAdminRoutes", "AddQuotaRoutes",
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
-                                             "AddOperatorKeyRoutes", "AddAddonRoutes", "AddQuotaRequestRoutes"}))
+                                             "AddOperatorKeyRoutes", "AddAddonRoutes", "AddQuotaRequestRoutes",
+                                             "AddWebhookRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -89,6 +90,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddOperatorKeyRoutes(router, nullptr);
   AddAddonRoutes(router, nullptr);
   AddQuotaRequestRoutes(router, nullptr);
+  AddWebhookRoutes(router, nullptr, {});
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

@@ -15,6 +15,7 @@
 #include "tools/admin/plan_commands.h"
 #include "tools/admin/operator_commands.h"
 #include "tools/admin/request_commands.h"
+#include "tools/admin/webhook_commands.h"
 #include "tools/admin/quota_commands.h"
 #include "tools/admin/tenancy_commands.h"
 #include "tools/admin/tenant_commands.h"
@@ -63,6 +64,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddAddonCommands(app, slot);
   AddTenancyCommands(app, slot);
   AddRequestCommands(app, slot);
+  AddWebhookCommands(app, slot);
 }
 
 ParsedArgs UsageFailure(const Status& status) {

@@ -60,6 +60,38 @@ TEST(ServerOptions, FlagsSetEverySetting) {
   EXPECT_EQ(o->master_key_file, "/srv/t/master.key");
 }
 
+TEST(ServerOptions, WebhookSettings) {
+  auto def = Parse({});
+  ASSERT_TRUE(def.ok());
+  EXPECT_FALSE(def->webhook_allow_http);
+  EXPECT_FALSE(def->webhook_allow_private_addresses);
+  EXPECT_EQ(def->webhook_ca_file, "");
+  EXPECT_EQ(def->webhook_timeout_sec, 10);
+  EXPECT_EQ(def->webhook_max_attempts, 20);
+  EXPECT_EQ(def->webhook_max_per_tenant, 8u);
+  EXPECT_EQ(def->webhook_max_global, 32u);
+  auto set = Parse({"--webhook-allow-http", "--webhook-allow-private-addresses", "--webhook-ca-file", "/etc/ca.pem",
+                    "--webhook-max-attempts", "5", "--webhook-retry-base-ms", "100", "--webhook-alert-check-sec", "1"});
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_TRUE(set->webhook_allow_http);
+  EXPECT_TRUE(set->webhook_allow_private_addresses);
+  EXPECT_EQ(set->webhook_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(set->webhook_max_attempts, 5);
+  EXPECT_EQ(set->webhook_retry_base_ms, 100);
+  EXPECT_EQ(set->webhook_alert_check_sec, 1);
+  auto file = Parse({"--config", WriteConfig("webhook-allow-http = true\nwebhook-max-per-tenant = 4\n")});
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_TRUE(file->webhook_allow_http);
+  EXPECT_FALSE(file->webhook_allow_private_addresses);
+  EXPECT_EQ(file->webhook_max_per_tenant, 4u);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--webhook-timeout-sec", "0"}, {"--webhook-max-attempts", "0"},
+        {"--webhook-retry-base-ms", "1"}, {"--webhook-max-per-tenant", "0"}, {"--webhook-alert-check-sec", "0"}}) {
+    SCOPED_TRACE(bad[0] + " " + bad[1]);
+    EXPECT_FALSE(Parse(bad).ok());
+  }
+}
+
 TEST(ServerOptions, GovernanceSettings) {
   auto def = Parse({});
   ASSERT_TRUE(def.ok());

@@ -35,7 +35,7 @@ class CrossTenantTest : public ::testing::TestWithParam<std::string> {
     return r && r->status == 200 ? r->body : "<" + std::to_string(r ? r->status : 0) + ">";
   }
 
-  TestServer server_{{"--pooled-column-families", "1"}};
+  TestServer server_{{"--pooled-column-families", "1", "--webhook-allow-http", "--webhook-allow-private-addresses"}};
   std::string a_, b_;
 };
 
@@ -130,6 +130,12 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"POST", "/admin/v1/tenants/beta/addons", R"({"fields":{"weight":9},"ends_at":"2099-01-01T00:00:00Z"})"},
       {"DELETE", "/admin/v1/tenants/alpha/addons/0123456789abcdef", ""},
       {"DELETE", "/admin/v1/tenants/beta/addons/0123456789abcdef", ""},
+      // Global webhook endpoints are the operator's.
+      {"POST", "/admin/v1/webhooks", R"({"url":"http://127.0.0.1:9/","events":["key.rotated"]})"},
+      {"GET", "/admin/v1/webhooks", ""},
+      {"GET", "/admin/v1/webhooks/wh_0123456789abcdef", ""},
+      {"DELETE", "/admin/v1/webhooks/wh_0123456789abcdef", ""},
+      {"GET", "/admin/v1/webhooks/wh_0123456789abcdef/deliveries", ""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path);
@@ -186,6 +192,40 @@ TEST_P(CrossTenantTest, QuotaRequestsStayInTheirTenant) {
 // Names and expiries do not open another tenant's keys either: A's admin
 // key cannot make a named or expiring key of B, and neither tenant's list
 // shows the other's names.
+TEST_P(CrossTenantTest, WebhookEndpointsStayInTheirTenant) {
+  auto made = server_.Post("/v1/webhooks", R"({"url":"http://127.0.0.1:9/b","events":["quota_request.rejected"]})", b_);
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "no answer");
+  const std::string wid = json::parse(made->body)["id"];
+  // Alpha's admin neither sees, reads the deliveries of, nor deletes beta's endpoint.
+  EXPECT_TRUE(json::parse(server_.Get("/v1/webhooks", a_)->body)["webhooks"].empty());
+  for (const std::string& path : {"/v1/webhooks/" + wid, "/v1/webhooks/" + wid + "/deliveries"}) {
+    SCOPED_TRACE(path);
+    auto r = server_.Get(path, a_);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404);
+    EXPECT_EQ(r->body.find("127.0.0.1:9/b"), std::string::npos);
+  }
+  EXPECT_EQ(server_.Delete("/v1/webhooks/" + wid, a_)->status, 404);
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/beta/webhooks/" + wid + "/deliveries", a_)->status, 403);
+  EXPECT_EQ(server_.Get("/admin/v1/tenants/beta/webhooks/" + wid, a_)->status, 403);
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/beta/webhooks/" + wid, a_)->status, 403);
+  // Nor through its own tenant's admin path.
+  EXPECT_EQ(server_.Delete("/admin/v1/tenants/alpha/webhooks/" + wid, a_)->status, 404);
+  // Alpha's events do not go to beta's endpoint.
+  auto filed = server_.Post("/v1/quota/requests", R"({"fields":{"requests_per_sec":900},"reason":"alpha"})", a_);
+  ASSERT_TRUE(filed && filed->status == 201);
+  const std::string rid = json::parse(filed->body)["id"];
+  ASSERT_EQ(server_.Post("/admin/v1/quota-requests/" + rid + "/reject", "{}", server_.operator_token())->status, 200);
+  auto mine = server_.Get("/v1/webhooks/" + wid + "/deliveries", b_);
+  ASSERT_TRUE(mine && mine->status == 200);
+  EXPECT_TRUE(json::parse(mine->body)["deliveries"].empty()) << mine->body;
+  // Creating "for" another tenant is not a thing: the endpoint is the key's tenant's.
+  auto as_a = server_.Post("/v1/webhooks", R"({"url":"http://127.0.0.1:9/a","events":["key.rotated"]})", a_);
+  ASSERT_TRUE(as_a && as_a->status == 201);
+  EXPECT_EQ(json::parse(as_a->body)["tenant"], "alpha");
+  EXPECT_EQ(json::parse(server_.Get("/v1/webhooks", b_)->body)["webhooks"].size(), 1u);
+}
+
 TEST_P(CrossTenantTest, NamedAndExpiringKeysStayInTheirTenant) {
   const std::string named = R"({"role":"admin","name":"alpha's bot","expires_at":"2099-01-01T00:00:00Z"})";
   auto refused = server_.Post("/admin/v1/tenants/beta/apikeys", named, a_);
@@ -230,6 +270,7 @@ TEST_P(CrossTenantTest, TenantAdminReadOnlyViewsShowOnlyItsOwnTenant) {
       {"/admin/v1/audit", 403},                {"/admin/v1/plans/" + plan, 200},
       {"/admin/v1/plans/" + other_plan, 403},  {"/admin/v1/plans", 403},
       {"/admin/v1/tenants/alpha/addons", 200}, {"/admin/v1/tenants/beta/addons", 403},
+      {"/admin/v1/tenants/alpha/webhooks", 200}, {"/admin/v1/tenants/beta/webhooks", 403},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path);

@@ -424,6 +424,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoints (the tenant's admin key), oldest first, without secrets */
+        get: operations["listOwnWebhooks"];
+        put?: never;
+        /**
+         * Create an endpoint (the tenant's admin key); the answer has its secret, shown this once
+         * @description The URL must be https and resolve to public addresses only (400
+         *     invalid_webhook_url) unless the server runs with
+         *     --webhook-allow-http / --webhook-allow-private-addresses. 409
+         *     webhook_limit past the scope's endpoints (8 per tenant, 32 global by
+         *     default).
+         */
+        post: operations["createOwnWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{wid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** One endpoint (the tenant's admin key); 404 webhook_not_found outside the caller's scope */
+        get: operations["showOwnWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its deliveries, pending ones included (the tenant's admin key) */
+        delete: operations["deleteOwnWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{wid}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** The endpoint's deliveries by seq (the tenant's admin key); pending ones and the latest 100 finished */
+        get: operations["listOwnWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoints (operator), oldest first, without secrets */
+        get: operations["listGlobalWebhooks"];
+        put?: never;
+        /**
+         * Create an endpoint (operator); the answer has its secret, shown this once
+         * @description The URL must be https and resolve to public addresses only (400
+         *     invalid_webhook_url) unless the server runs with
+         *     --webhook-allow-http / --webhook-allow-private-addresses. 409
+         *     webhook_limit past the scope's endpoints (8 per tenant, 32 global by
+         *     default).
+         */
+        post: operations["createGlobalWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhooks/{wid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** One endpoint (operator); 404 webhook_not_found outside the caller's scope */
+        get: operations["showGlobalWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its deliveries, pending ones included (operator) */
+        delete: operations["deleteGlobalWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhooks/{wid}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** The endpoint's deliveries by seq (operator); pending ones and the latest 100 finished */
+        get: operations["listGlobalWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /** A tenant's endpoints (the operator, or that tenant's admin key), without secrets */
+        get: operations["listTenantWebhooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/webhooks/{wid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** One of a tenant's endpoints (the operator, or that tenant's admin key) */
+        get: operations["showTenantWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete one of a tenant's endpoints and its deliveries (the operator, or that tenant's admin key) */
+        delete: operations["deleteTenantWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/webhooks/{wid}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** The deliveries of a tenant's endpoint (the operator, or that tenant's admin key) */
+        get: operations["listTenantWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/quota/requests": {
         parameters: {
             query?: never;
@@ -950,6 +1138,80 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        WebhookEventType: "quota.threshold" | "quota.exhaustion" | "quota.throttled" | "key.rotated" | "quota_request.approved" | "quota_request.rejected" | "storage.grace.start" | "storage.grace.end";
+        WebhookInput: {
+            /** @description https://host[:port][/path][?query]; no user info, no fragment. */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description?: string;
+            /**
+             * @description quota.threshold only: storage used, percent of storage_bytes.
+             * @default 80
+             */
+            threshold_pct: number;
+            /**
+             * @description quota.exhaustion only: projected to run out within this many hours.
+             * @default 24
+             */
+            exhaustion_hours: number;
+            /**
+             * @description quota.throttled only: refusals per minute above this.
+             * @default 60
+             */
+            throttle_per_min: number;
+        };
+        Webhook: {
+            id: string;
+            /** @description null for a global (operator) endpoint. */
+            tenant: string | null;
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description: string;
+            threshold_pct: number;
+            exhaustion_hours: number;
+            throttle_per_min: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+        };
+        WebhookCreated: components["schemas"]["Webhook"] & {
+            /** @description The signing secret; shown only here. */
+            secret: string;
+        };
+        WebhookList: {
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        WebhookDelivery: {
+            seq: number;
+            /** @description The Tenantkv-Webhook-Id header and the payload's id. */
+            event_id: string;
+            type: components["schemas"]["WebhookEventType"];
+            tenant: string | null;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed";
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** @description The HTTP status of the last attempt; null without an answer. */
+            last_status: number | null;
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description Pending deliveries only.
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description The JSON body sent. */
+            payload: Record<string, never>;
+        };
+        WebhookDeliveryPage: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            next: string | null;
+        };
         AuditEntry: {
             seq: number;
             /**
@@ -1664,6 +1926,7 @@ export interface components {
          */
         Key: string;
         TenantId: components["schemas"]["TenantIdString"];
+        WebhookId: string;
         /** @description 1h (60 points of 60 s, the default) or 24h (144 points of 600 s); anything else is 400 invalid_parameter, as is any other query parameter. */
         HistoryWindow: "1h" | "24h";
     };
@@ -2661,6 +2924,385 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listOwnWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createOwnWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret. */
+            201: {
+                headers: {
+                    /** @description /v1/webhooks/{wid} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    showOwnWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteOwnWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOwnWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A page's next (a seq). */
+                start_after?: string;
+            };
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGlobalWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createGlobalWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret. */
+            201: {
+                headers: {
+                    /** @description /admin/v1/webhooks/{wid} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    showGlobalWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteGlobalWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGlobalWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A page's next (a seq). */
+                start_after?: string;
+            };
+            header?: never;
+            path: {
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTenantWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    showTenantWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteTenantWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listTenantWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A page's next (a seq). */
+                start_after?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+                wid: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listOwnQuotaRequests: {
