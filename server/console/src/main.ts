@@ -5,6 +5,7 @@
 import { api, clearToken, readToken, saveToken } from "./api";
 import { historySection, renderUsage } from "./usage";
 import { renderAddons } from "./addons";
+import { renderAlerts } from "./alerts";
 import { renderQuota } from "./quota";
 import { renderOperatorRequests, renderTenantRequests } from "./requests";
 import { el, errorText, input, kvTable, listTable, section, submit } from "./render";
@@ -66,6 +67,7 @@ function tenantViews(tenant: string, plan: string): View[] {
       },
     },
     { title: "API keys", render: async (m) => renderApiKeys(m, t) },
+    { title: "Alerts", render: (m, alive) => renderAlerts(m, "/v1/webhooks", "Alert webhooks of this tenant", true, alive) },
     { title: "Data keys", render: async (m) => renderDataKeys(m, t) },
     {
       title: "Audit",
@@ -170,6 +172,10 @@ function operatorViews(): View[] {
       },
     },
     { title: "Requests", render: (m, alive) => renderOperatorRequests(m, alive) },
+    {
+      title: "Alerts",
+      render: (m, alive) => renderAlerts(m, "/admin/v1/webhooks", "Global alert webhooks: every tenant's events", true, alive),
+    },
     { title: "Keys", render: (m, alive) => renderKeys(m, alive) },
     {
       title: "Audit",
@@ -286,6 +292,7 @@ async function drill(id: string, into: HTMLElement, viewAlive: () => boolean): P
     const quota = el("div");
     await renderQuota(quota, t, String(tenant.plan ?? ""), "operator", alive);
     await renderAddons(quota, t, "operator", alive);
+    await renderAlerts(quota, `/admin/v1/tenants/${t}/webhooks`, "Its alert webhooks (set by its admin)", false, alive);
     const keys = el("div");
     await renderDataKeys(keys, t);
     const a = (await api("GET", `/admin/v1/audit?tenant=${t}&limit=50`)) as Json;

@@ -6,6 +6,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +35,10 @@ async function call(method, path, token, body) {
 before(async () => {
   assert.ok(serverBin, "TENANTKV_SERVER_BIN must name tenantkv-server");
   dir = mkdtempSync(join(tmpdir(), "tkv-console-"));
-  server = spawn(serverBin, ["--data-dir", join(dir, "data"), "--listen", "127.0.0.1:0", "--log-level", "warn"], {
+  const args = ["--data-dir", join(dir, "data"), "--listen", "127.0.0.1:0", "--log-level", "warn"];
+  // The alerts test's receiver is plain http on 127.0.0.1.
+  args.push("--webhook-allow-http", "--webhook-allow-private-addresses");
+  server = spawn(serverBin, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   base = await new Promise((resolve, reject) => {
@@ -140,7 +145,7 @@ test("the page carries a strict Content-Security-Policy and no cookie", async ()
 
 test("a tenant admin sees every view of its own tenant with live data", async () => {
   const { page, problems } = await signIn(keys.acme);
-  for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {
+  for (const view of ["Usage", "Quota", "API keys", "Alerts", "Data keys", "Audit"]) {
     await openView(page, view);
     assert.equal(await page.$(".error"), null, `${view}: ${await text(page)}`);
   }
@@ -278,7 +283,7 @@ test("the operator sees the tenants, plans, keys and audit", async () => {
   const changed = await call("PUT", "/admin/v1/tenants/globex/quota", operator, { weight: 3 });
   assert.equal(changed.status, 200);
   const { page, problems } = await signIn(operator, "operator");
-  for (const view of ["Tenants", "Plans", "Requests", "Keys", "Audit"]) {
+  for (const view of ["Tenants", "Plans", "Requests", "Alerts", "Keys", "Audit"]) {
     await openView(page, view);
     assert.equal(await page.$(".error"), null, `${view}: ${await text(page)}`);
   }
@@ -449,9 +454,91 @@ test("a tenant admin files quota requests; the operator approves one and rejects
   await tenant.page.close();
 });
 
+test("a tenant admin adds an alert webhook, sees its signed deliveries and deletes it; the operator sees it", async () => {
+  // A local receiver (the server runs with --webhook-allow-http and
+  // --webhook-allow-private-addresses for it).
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const hook = `http://127.0.0.1:${receiver.address().port}/hook`;
+  try {
+    const { page, problems } = await signIn(keys.globex);
+    await openView(page, "Alerts");
+    await page.waitForSelector("form.webhook-form");
+    // A URL the server refuses: its message, nothing made.
+    await page.type("form.webhook-form input[name=url]", "ftp://example.com/x");
+    await page.click("form.webhook-form input[value='quota_request.rejected']");
+    await page.click("form.webhook-form button[type=submit]");
+    await page.waitForFunction(() => /invalid_webhook_url/.test(document.body.innerText));
+    assert.equal((await call("GET", "/v1/webhooks", keys.globex)).body.webhooks.length, 0);
+    await page.$eval("form.webhook-form input[name=url]", (e) => (e.value = ""));
+    await page.type("form.webhook-form input[name=url]", hook);
+    await page.type("form.webhook-form input[name=description]", "<b>ops</b>");
+    await page.click("form.webhook-form button[type=submit]");
+    await page.waitForSelector(".secret code");
+    const secret = await page.$eval(".secret code", (e) => e.textContent);
+    assert.match(secret, /^whsec_[0-9a-f]{48}$/);
+    const listed = (await call("GET", "/v1/webhooks", keys.globex)).body.webhooks;
+    assert.equal(listed.length, 1);
+    assert.deepEqual(listed[0].events, ["quota_request.rejected"]);
+    assert.equal(listed[0].secret, undefined);  // shown once only
+    assert.equal(await page.$("main b"), null);  // the description is text
+    const wid = listed[0].id;
+
+    // An event: the operator rejects a request of globex.
+    const filed = await call("POST", "/v1/quota/requests", keys.globex, { fields: { weight: 2 }, reason: "alerts" });
+    assert.equal(filed.status, 201);
+    assert.equal((await call("POST", `/admin/v1/quota-requests/${filed.body.id}/reject`, operator, {})).status, 200);
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 1);
+    const got = received[0];
+    const event = JSON.parse(got.body);
+    assert.equal(event.type, "quota_request.rejected");
+    assert.equal(event.tenant, "globex");
+    assert.equal(got.headers["tenantkv-webhook-id"], event.id);
+    const mac = createHmac("sha256", secret).update(`${got.headers["tenantkv-webhook-timestamp"]}.${got.body}`).digest("hex");
+    assert.equal(got.headers["tenantkv-webhook-signature"], `v1=${mac}`);
+
+    // Its deliveries in the console: delivered, with the event's id.
+    await page.click(`button[data-deliveries='${wid}']`);
+    await page.waitForFunction((id) => document.body.innerText.includes(id), {}, event.id);
+    assert.match(await text(page), /delivered/);
+
+    // The operator: no global endpoint yet, and globex's in its drill-down, read only.
+    const op = await signIn(operator, "operator");
+    await openView(op.page, "Alerts");
+    assert.ok(await op.page.$("form.webhook-form"));
+    await openView(op.page, "Tenants");
+    await op.page.evaluate(() => {
+      for (const tr of document.querySelectorAll("tr")) if (tr.textContent.includes("globex")) tr.querySelector("button")?.click();
+    });
+    await op.page.waitForFunction((id) => document.body.innerText.includes(id), {}, wid);
+    assert.equal(await op.page.$(`button[data-webhook='${wid}']`), null);
+    assert.deepEqual(op.problems, []);
+    await op.page.close();
+
+    // The tenant admin deletes it.
+    await page.click(`button[data-webhook='${wid}']`);
+    await page.waitForFunction((id) => !document.body.innerText.includes(id), {}, wid);
+    assert.equal((await call("GET", "/v1/webhooks", keys.globex)).body.webhooks.length, 0);
+    // The one error the browser logged is the refused URL's 400.
+    assert.deepEqual(problems, ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
+    await page.close();
+  } finally {
+    receiver.close();
+  }
+});
+
 test("a tenant admin cannot reach another tenant's pages", async () => {
   const { page } = await signIn(keys.acme);
-  for (const view of ["Usage", "Quota", "API keys", "Data keys", "Audit"]) {
+  for (const view of ["Usage", "Quota", "API keys", "Alerts", "Data keys", "Audit"]) {
     await openView(page, view);
     assert.doesNotMatch(await text(page), /globex/, view);
   }
@@ -468,11 +555,13 @@ test("a tenant admin cannot reach another tenant's pages", async () => {
       "/admin/v1/tenants",
       "/admin/v1/keys/schedule",
       "/admin/v1/quota-requests",
+      "/admin/v1/tenants/globex/webhooks",
+      "/admin/v1/webhooks",
     ]) {
       out.push((await fetch(p, { headers: { Authorization: `Bearer ${token}` } })).status);
     }
     return out;
   });
-  assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403, 403]);
+  assert.deepEqual(statuses, [403, 403, 403, 403, 403, 403, 403, 403, 403, 403]);
   await page.close();
 });

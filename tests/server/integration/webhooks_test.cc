@@ -335,7 +335,9 @@ TEST(WebhookTls, DeliversToAVerifiedReceiverAndNotToAnUntrustedOne) {
     ASSERT_TRUE(filed && filed->status == 201);
     const std::string rid = json::parse(filed->body)["id"];
     ASSERT_EQ(s->Post("/admin/v1/quota-requests/" + rid + "/reject", "{}", s->operator_token())->status, 200);
-    if (s == &trusting) ASSERT_TRUE(WaitFor([&] { return rx.Events().size() == 1; })) << rx.Events().size();
+    if (s == &trusting) {
+      ASSERT_TRUE(WaitFor([&] { return rx.Events().size() == 1; })) << rx.Events().size();
+    }
   }
   // The untrusting server's attempts fail on the certificate and stay pending.
   ASSERT_TRUE(WaitFor([&] {
