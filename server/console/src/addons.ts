@@ -26,6 +26,13 @@ export function parseAssignments(text: string): Record<string, number> | null {
   return out;
 }
 
+// parseAssignments of `text`, or null after putting the rule in `result`.
+export function assignmentsOrSay(text: string, result: HTMLElement): Record<string, number> | null {
+  const values = parseAssignments(text);
+  if (values === null) result.append(el("p", "Fields are FIELD=INTEGER, separated by spaces.", "error"));
+  return values;
+}
+
 // A datetime-local input's value (the browser's local time) as RFC 3339 UTC.
 export function toRfc3339(local: string): string | undefined {
   if (local.trim() === "") return undefined;
@@ -89,11 +96,8 @@ export async function renderAddons(m: HTMLElement, t: string, role: "tenant" | "
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       result.replaceChildren();
-      const values = parseAssignments(fields.value);
-      if (values === null) {
-        result.append(el("p", "Fields are FIELD=INTEGER, separated by spaces.", "error"));
-        return;
-      }
+      const values = assignmentsOrSay(fields.value, result);
+      if (values === null) return;
       const body: Json = { fields: values, ends_at: toRfc3339(ends.value) ?? "" };
       const from = toRfc3339(starts.value);
       if (from !== undefined) body.starts_at = from;

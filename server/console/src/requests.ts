@@ -4,7 +4,7 @@
 // comment. The server judges everything (four eyes, capacity, expiry); a
 // refusal shows its message, and what the server returns is shown as text.
 import { api } from "./api";
-import { parseAssignments, toRfc3339 } from "./addons";
+import { assignmentsOrSay, toRfc3339 } from "./addons";
 import { el, errorText, input, labelled, listTable, section, submit } from "./render";
 
 type Json = Record<string, unknown>;
@@ -65,11 +65,8 @@ export async function renderTenantRequests(m: HTMLElement, alive: () => boolean)
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     result.replaceChildren();
-    const values = parseAssignments(fields.value);
-    if (values === null) {
-      result.append(el("p", "Fields are FIELD=INTEGER, separated by spaces.", "error"));
-      return;
-    }
+    const values = assignmentsOrSay(fields.value, result);
+    if (values === null) return;
     const body: Json = { fields: values, reason: reason.value };
     const until = toRfc3339(expires.value);
     if (until !== undefined) body.expires_at = until;

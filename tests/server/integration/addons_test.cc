@@ -16,6 +16,7 @@
 
 #include "tests/testing/rfc3339.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/wait_for.h"
 
 namespace tenantkv::testing {
 namespace {
@@ -54,15 +55,6 @@ class AddonsApiTest : public ::testing::Test {
     EXPECT_TRUE(r && r->status == 200);
     return r ? json::parse(r->body)["quotas"]["requests_per_sec"]["rate"].get<int64_t>() : -1;
   }
-  // Polls (every 100 ms, at most `seconds`) until `ok` holds.
-  bool WaitFor(const std::function<bool()>& ok, int seconds = 15) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-      if (ok()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return ok();
-  }
   bool WaitForState(const std::string& id, const std::string& state) {
     return WaitFor([&] { return Show(id)["state"] == state; });
   }
@@ -78,7 +70,7 @@ class AddonsApiTest : public ::testing::Test {
 TEST_F(AddonsApiTest, StartsAndEndsOnItsOwnAndShowsEverywhere) {
   json a = Create({{"fields", {{"requests_per_sec", 3000}}},
                    {"starts_at", InSeconds(2)},
-                   {"ends_at", InSeconds(5)},
+                   {"ends_at", InSeconds(9)},
                    {"reason", "launch week"}});
   const std::string id = a["id"];
   EXPECT_EQ(a["state"], "scheduled");

@@ -19,6 +19,7 @@
 
 #include "tests/testing/test_certs.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/wait_for.h"
 #include "tests/testing/webhook_receiver.h"
 
 namespace tenantkv::testing {
@@ -26,15 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-// Polls (every 100 ms, at most `seconds`) until `ok` holds.
-bool WaitFor(const std::function<bool()>& ok, int seconds = 30) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < until) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return ok();
-}
+// Deliveries may wait out a retry's backoff: a longer default wait.
+bool WaitFor(const std::function<bool()>& ok, int seconds = 30) { return testing::WaitFor(ok, seconds); }
 
 json Body(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
 
