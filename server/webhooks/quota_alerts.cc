@@ -20,10 +20,13 @@ bool WantsQuotaEvents(const engine::WebhookEndpoint& e) {
          e.Wants(engine::kEventQuotaThrottled);
 }
 
-uint64_t ThrottledTotal(engine::Tenant& t) {
-  const RequestSeries& series = Metrics::ForTenant(t);
+// Never attaches a series: a tenant never served has none, and refused
+// nothing (a global endpoint looks at every tenant of the node).
+uint64_t ThrottledTotal(const engine::Tenant& t) {
+  const RequestSeries* series = t.AttachedIfAny<RequestSeries>();
+  if (series == nullptr) return 0;
   uint64_t total = 0;
-  for (size_t r = 0; r < kThrottleReasons; ++r) total += series.throttled(static_cast<ThrottleReason>(r));
+  for (size_t r = 0; r < kThrottleReasons; ++r) total += series->throttled(static_cast<ThrottleReason>(r));
   return total;
 }
 
