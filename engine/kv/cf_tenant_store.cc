@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "engine/kv/cf_tenant_store_parts.h"
 #include "engine/kv/user_key.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
@@ -71,78 +72,8 @@ class CfSnapshot final : public StoreSnapshot {
   Usage usage_;
 };
 
-// Holds the stripes `ids` of `stripes` for its scope, taken in index order.
-// The analysis cannot follow a set of locks known only at run time, hence
-// NO_THREAD_SAFETY_ANALYSIS; it loses nothing by it, as no member is
-// GUARDED_BY a stripe (a stripe orders the read-modify-writes of its keys in
-// RocksDB).
-class StripeLocks {
- public:
-  StripeLocks(Mutex* stripes, const std::set<size_t>& ids) NO_THREAD_SAFETY_ANALYSIS {
-    held_.reserve(ids.size());
-    for (size_t id : ids) {
-      stripes[id].Lock();
-      held_.push_back(&stripes[id]);
-    }
-  }
-  ~StripeLocks() NO_THREAD_SAFETY_ANALYSIS {
-    for (Mutex* m : held_) m->Unlock();
-  }
-  StripeLocks(const StripeLocks&) = delete;
-  StripeLocks& operator=(const StripeLocks&) = delete;
-
- private:
-  std::vector<Mutex*> held_;
-};
-
 }  // namespace
 
-// Seq_cst on both sides: either Close() sees this operation counted and
-// waits for it, or the operation sees the store closed and does not start.
-class CfTenantStore::ScopedOp {
- public:
-  explicit ScopedOp(CfTenantStore& store) : store_(store) {
-    store_.in_flight_.fetch_add(1);
-    admitted_ = !store_.closed_.load();
-  }
-  ~ScopedOp() {
-    if (store_.in_flight_.fetch_sub(1) == 1 && store_.closed_.load()) {
-      MutexLock lock(store_.drain_mu_);
-      store_.drained_.SignalAll();
-    }
-  }
-  ScopedOp(const ScopedOp&) = delete;
-  ScopedOp& operator=(const ScopedOp&) = delete;
-
-  Status status() const {
-    return admitted_ ? Status::Ok() : Status::NotFound("the tenant was deleted", "tenant_not_found");
-  }
-
- private:
-  CfTenantStore& store_;
-  bool admitted_ = false;
-};
-
-class CfTenantStore::PhysKey {
- public:
-  PhysKey(const CfTenantStore& store, std::string_view key) {
-    const std::string& prefix = store.options_.key_prefix;
-    if (prefix.empty()) {
-      view_ = key;
-      return;
-    }
-    buf_.reserve(prefix.size() + key.size());
-    buf_.append(prefix).append(key);
-    view_ = buf_;
-  }
-  PhysKey(const PhysKey&) = delete;  // view_ may point into buf_
-  PhysKey& operator=(const PhysKey&) = delete;
-  rocksdb::Slice slice() const { return rocksdb::Slice(view_.data(), view_.size()); }
-
- private:
-  std::string buf_;
-  std::string_view view_;
-};
 
 rocksdb::ReadOptions CfTenantStore::ScanOptions() const {
   rocksdb::ReadOptions ro;
@@ -663,82 +594,6 @@ Usage CfTenantStore::GetUsage() const {
   u.keys = keys_.load();
   u.logical_bytes = bytes_.load();
   return u;
-}
-
-}  // namespace tenantkv::engine
-
-namespace tenantkv::engine {
-
-void CfTenantStore::WriteBarrier() {
-  // Every write seals and commits while holding its key's stripe.
-  for (size_t i = 0; i < stripe_count_; ++i) MutexLock lock(stripes_[i]);
-}
-
-Result<ReencryptResult> CfTenantStore::Reencrypt(std::string_view start_after, size_t max_keys) {
-  ScopedOp op(*this);
-  TKV_RETURN_IF_ERROR(op.status());
-  auto [target, key] = keyring_->Current();
-  if (key == nullptr) return Status::Unavailable("tenant has no active data key", "key_unavailable");
-  struct Candidate {
-    std::string key;
-    std::string old_sealed;
-    std::string new_sealed;
-    uint32_t old_version = 0;
-  };
-  std::vector<Candidate> candidates;
-  ReencryptResult r;
-  {
-    rocksdb::ReadOptions ro = ScanOptions();
-    ro.fill_cache = false;  // a sweep must not evict the tenant's working set
-    std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, options_.cf.get()));
-    const PhysKey from(*this, start_after);
-    it->Seek(from.slice());
-    if (!start_after.empty() && it->Valid() && it->key() == from.slice()) it->Next();
-    for (; it->Valid() && r.examined < max_keys; it->Next()) {
-      ++r.examined;
-      r.last_key.assign(UserKey(it->key().ToStringView()));
-      TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(it->value().ToStringView()));
-      if (h.key_version == target) continue;
-      candidates.push_back({r.last_key, it->value().ToString(), {}, h.key_version});
-    }
-    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "re-encryption scan"));
-    r.reached_end = !it->Valid();
-  }
-  // Sealing happens outside the locks; the locks only guard the swap.
-  for (auto& c : candidates) {
-    TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(c.old_sealed));
-    TKV_ASSIGN_OR_RETURN(EnvelopeHeader h, ParseEnvelope(c.old_sealed));
-    std::string value;
-    TKV_RETURN_IF_ERROR(Open(c.key, &st, &value));
-    if (options_.seals != nullptr) TKV_RETURN_IF_ERROR(options_.seals->Count(target));
-    TKV_RETURN_IF_ERROR(
-        SealValueWithNonce(*key, target, options_.tenant_id, c.key, value, st.expires_at_ms, h.nonce, &c.new_sealed));
-  }
-  if (candidates.empty()) return r;
-  std::set<size_t> stripe_ids;
-  for (const auto& c : candidates) stripe_ids.insert(&StripeFor(c.key) - stripes_.get());
-  StripeLocks locks(stripes_.get(), stripe_ids);
-  rocksdb::WriteBatch batch;
-  VersionDeltas deltas;
-  size_t resealed = 0;
-  std::string now;
-  for (const auto& c : candidates) {
-    rocksdb::Status s =
-        storage_->db()->Get(rocksdb::ReadOptions(), options_.cf.get(), PhysKey(*this, c.key).slice(), &now);
-    if (s.IsNotFound()) continue;
-    TKV_RETURN_IF_ERROR(FromRocks(s, "re-read value"));
-    if (now != c.old_sealed) continue;  // written since: the newer value stays
-    TKV_RETURN_IF_ERROR(
-        FromRocks(batch.Put(options_.cf.get(), PhysKey(*this, c.key).slice(), c.new_sealed), "stage re-seal"));
-    CountMove(c.old_version, target, &deltas);
-    ++resealed;
-  }
-  if (resealed > 0) {
-    TKV_RETURN_IF_ERROR(StageVersionCounts(deltas, &batch));
-    TKV_RETURN_IF_ERROR(Commit(&batch, 0, 0));
-  }
-  r.resealed = resealed;
-  return r;
 }
 
 }  // namespace tenantkv::engine
