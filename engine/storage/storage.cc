@@ -14,6 +14,7 @@
 #include <malloc.h>
 #endif
 
+#include "engine/storage/charged_cache.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
 
@@ -136,7 +137,10 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   TKV_RETURN_IF_ERROR(CheckFormatVersion(options.path, found));
   std::unique_ptr<Storage> s(new Storage());
   s->options_ = options;
-  s->block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // One LRU cache: the tables read through the charged wrapper (what each
+  // tenant holds in it), the memtable budget reserves in it directly.
+  std::shared_ptr<rocksdb::Cache> lru = rocksdb::NewLRUCache(options.block_cache_bytes);
+  s->block_cache_ = NewChargedCache(lru);
   s->data_wo_.sync = options.sync_writes;
   s->meta_wo_.sync = true;
 
@@ -144,7 +148,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.write_buffer_manager =
-      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes, s->block_cache_);
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes, lru);
   db_opts.rate_limiter.reset(rocksdb::NewGenericRateLimiter(options.compaction_rate_bytes_per_sec));
   db_opts.max_background_jobs = 2;
   db_opts.keep_log_file_num = 5;

@@ -15,6 +15,7 @@
 #include "engine/quota/tenant_limits.h"
 #include "engine/quota/usage_history.h"
 #include "engine/kv/tenant_store.h"
+#include "engine/storage/charged_cache.h"
 
 namespace tenantkv::engine {
 
@@ -90,6 +91,9 @@ class Tenant {
   Keyring& keyring() { return keyring_; }
   // Seals per data-key version (set once by the registry).
   SealCounter& seals() { return *seals_; }
+  // What the tenant holds in the shared block cache (charged_cache.h):
+  // charge its reads to it with a CacheAccountScope.
+  const std::shared_ptr<CacheAccount>& cache_account() const { return cache_account_; }
   // Live quota enforcement; the Engine applies each new manifest to it.
   TenantLimits& limits() { return limits_; }
   const TenantLimits& limits() const { return limits_; }
@@ -144,6 +148,9 @@ class Tenant {
   std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
   std::unique_ptr<TenantStore> store_;  // set once by InitStore
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
+  // Shared with the cache's records of its blocks, which outlive a deleted
+  // tenant until the cache frees them.
+  const std::shared_ptr<CacheAccount> cache_account_ = std::make_shared<CacheAccount>();
 };
 
 }  // namespace tenantkv::engine

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "crypto/random.h"
+#include "engine/storage/charged_cache.h"
 #include "server/http/http_status.h"
 #include "server/api/json_io.h"
 #include "server/observe/logging.h"
@@ -198,6 +199,7 @@ bool Api::TryResident(const HttpRequest& req, Exchange& ex, Status* s) {
   HttpResponse res;
   Call call{req, res, ex.params, ex.query, ex.principal, ex.out.tenant, &admission_};
   call.resident_only = true;
+  const engine::CacheAccountScope charged(call.tenant->cache_account());
   const bool done = engine_->scheduler().TryRun(call.tenant->id(), 1.0, [&] {
     try {
       *s = route.handler(call);
@@ -217,6 +219,9 @@ void Api::Complete(HttpRequest req, const Respond& respond) {
   Exchange& ex = static_cast<Exchange&>(*req.state);
   Status s;
   try {
+    // A tenant's blocks brought into the shared cache are charged to it.
+    static const std::shared_ptr<engine::CacheAccount> kNobody;
+    const engine::CacheAccountScope charged(ex.tenant_call ? ex.out.tenant->cache_account() : kNobody);
     s = Execute(req, ex);
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("unhandled exception: ") + e.what());

@@ -287,12 +287,35 @@ TenantList SelectTenants(const TenantList& all, const MetricsOptions& o, int64_t
   return out;
 }
 
+// Each tenant's share of the shared block cache and how its lookups fare
+// (engine/storage/charged_cache.h).
+void WriteBlockCache(ExpositionWriter& w, const TenantList& tenants) {
+  auto family = [&](const char* name, MetricType type, const char* help, auto value) {
+    w.Family(name, type, help);
+    for (const auto& t : tenants) w.Sample({{"tenant", t->id()}}, static_cast<double>(value(*t->cache_account())));
+  };
+  family("tenantkv_tenant_block_cache_charge_bytes", MetricType::kGauge,
+         "Bytes of the shared block cache held now by blocks the tenant's requests read in.",
+         [](const engine::CacheAccount& a) { return std::max<int64_t>(0, a.charge.load(std::memory_order_relaxed)); });
+  family("tenantkv_tenant_block_cache_hits_total", MetricType::kCounter,
+         "Block cache lookups of the tenant's requests that found their block (data, index and filter blocks).",
+         [](const engine::CacheAccount& a) { return a.hits.load(std::memory_order_relaxed); });
+  family("tenantkv_tenant_block_cache_misses_total", MetricType::kCounter,
+         "Block cache lookups of the tenant's requests that had to read the block from a file.",
+         [](const engine::CacheAccount& a) { return a.misses.load(std::memory_order_relaxed); });
+  family("tenantkv_tenant_block_cache_inserted_bytes_total", MetricType::kCounter,
+         "Bytes of blocks the tenant's requests put in the shared block cache (scans read around it "
+         "unless --scan-fill-cache).",
+         [](const engine::CacheAccount& a) { return a.inserted_bytes.load(std::memory_order_relaxed); });
+}
+
 // Every tenant, with or without series of its own, summed by plan and tier:
 // a node of 100,000 tenants is watched through these, and they never drop
 // when a tenant gains or loses its own series.
 void WritePlanTotals(ExpositionWriter& w, const TenantList& all, size_t with_series) {
   struct Totals {
     uint64_t tenants = 0, bytes = 0, keys = 0, read = 0, written = 0;
+    int64_t cache_charge = 0;
     std::array<uint64_t, kThrottleReasons> throttled{};
     std::map<int, uint64_t> codes;
   };
@@ -304,6 +327,7 @@ void WritePlanTotals(ExpositionWriter& w, const TenantList& all, size_t with_ser
     const engine::Usage u = t->store().GetUsage();
     x.bytes += u.logical_bytes;
     x.keys += u.keys;
+    x.cache_charge += t->cache_account()->charge.load(std::memory_order_relaxed);
     const RequestSeries* s = t->AttachedIfAny<RequestSeries>();
     if (s == nullptr) continue;
     x.read += s->read_bytes();
@@ -325,6 +349,9 @@ void WritePlanTotals(ExpositionWriter& w, const TenantList& all, size_t with_ser
          [](const Totals& x) { return x.bytes; });
   family("tenantkv_plan_storage_keys", MetricType::kGauge, "Keys stored by the plan's tenants of the tier.",
          [](const Totals& x) { return x.keys; });
+  family("tenantkv_plan_block_cache_charge_bytes", MetricType::kGauge,
+         "Bytes of the shared block cache held by blocks the plan's tenants of the tier read in.",
+         [](const Totals& x) { return std::max<int64_t>(0, x.cache_charge); });
   family("tenantkv_plan_read_bytes_total", MetricType::kCounter, "Bytes read from storage for the plan's tenants of the tier.",
          [](const Totals& x) { return x.read; });
   family("tenantkv_plan_written_bytes_total", MetricType::kCounter,
@@ -441,6 +468,7 @@ std::string Metrics::Render() const {
                static_cast<double>(series(i).throttled(reason)));
     }
   }
+  WriteBlockCache(w, tenants);
   WriteStorage(w, tenants, now_ms);
   WriteQuotas(w, tenants, now_us);
   WriteScheduler(w, tenants, sched);
