@@ -111,5 +111,75 @@ TEST(FairQueue, QueuesAreBounded) {
   EXPECT_EQ(q.size(), 3u);
 }
 
+// A node of many tenants, each served once: their state is dropped once
+// its tags no longer matter, so memory and the cost of a pop follow the
+// tenants with work waiting, not all tenants ever served.
+TEST(FairQueue, TenantsServedOnceAreForgottenOnceTheirTagsPass) {
+  FairQueue q;
+  int64_t now = 0;
+  uint64_t id = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const std::string t = "t" + std::to_string(i);
+    ASSERT_TRUE(q.Enqueue(t, Params(1, i % 10 == 0 ? 100 : 0), {++id, 1, now}, now));
+    ASSERT_TRUE(q.Pop(now).has_value());
+    now += 100;  // 10,000 pops a second
+  }
+  // The last ones' finish tags are still ahead of the virtual time, and
+  // reserved tenants served within the last 10 ms are still due later.
+  EXPECT_LT(q.tenants_tracked(), 200u);
+  // The clock moves past the reservations; once a busy tenant's work is
+  // done, nobody's tags matter any more: all are forgotten.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(q.Enqueue("busy", Params(1), {++id, 1, now}, now));
+  now += 1'000'000;
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(q.Pop(now).has_value());
+  EXPECT_EQ(q.tenants_tracked(), 1u);  // busy, with work waiting
+  ASSERT_TRUE(q.Pop(now).has_value());
+  EXPECT_EQ(q.tenants_tracked(), 0u);
+  EXPECT_EQ(q.size(), 0u);
+}
+
+// A reserved tenant whose queue empties after each call is still served
+// from its reservation no faster than reserved: its reservation tag is
+// kept while the queue is empty.
+TEST(FairQueue, AnEmptiedQueueKeepsItsReservationTag) {
+  FairQueue q;
+  uint64_t id = 0;
+  int64_t now = 1'000'000;
+  ASSERT_TRUE(q.Enqueue("r", Params(1, 10), {++id, 1, now}, now));  // 10 a second: one per 100 ms
+  auto first = q.Pop(now);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->by_reservation);
+  now += 10'000;  // 10 ms later: not due yet, served by weight (it is alone)
+  ASSERT_TRUE(q.Enqueue("r", Params(1, 10), {++id, 1, now}, now));
+  auto second = q.Pop(now);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(second->by_reservation);
+  now += 200'000;  // due again
+  ASSERT_TRUE(q.Enqueue("r", Params(1, 10), {++id, 1, now}, now));
+  auto third = q.Pop(now);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_TRUE(third->by_reservation);
+}
+
+// A queue's weight and reservation can change while items wait: the next
+// pop uses the new ones.
+TEST(FairQueue, NewParamsApplyToWaitingItems) {
+  FairQueue q;
+  uint64_t id = 0;
+  int64_t now = 1'000'000;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.Enqueue("a", Params(1), {++id, 1, now}, now));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.Enqueue("b", Params(1), {++id, 1, now}, now));
+  // b gains a reservation while its items wait: served first from it.
+  ASSERT_TRUE(q.Enqueue("b", Params(1, 1000), {++id, 1, now}, now));
+  auto p = q.Pop(now);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tenant, "b");
+  EXPECT_TRUE(p->by_reservation);
+  size_t left = 0;
+  while (q.Pop(now + 1)) ++left;
+  EXPECT_EQ(left, 6u);
+  EXPECT_EQ(q.size(), 0u);
+}
+
 }  // namespace
 }  // namespace tenantkv::engine
