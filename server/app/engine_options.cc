@@ -12,6 +12,9 @@ engine::RotationPolicy RotationPolicyOf(const EngineOptions& o) {
 }
 
 Status EngineOptions::Validate() const {
+  if (secure_heap_mb < 1 || secure_heap_mb > 1024 || (secure_heap_mb & (secure_heap_mb - 1)) != 0) {
+    return Status::InvalidArgument("--secure-heap-mb must be a power of two, 1..1024");
+  }
   if (data_dir.empty()) return Status::InvalidArgument("--data-dir must not be empty");
   if (max_value_bytes == 0 || max_value_bytes > (64u << 20)) {
     return Status::InvalidArgument("--max-value-bytes must be 1..67108864");
@@ -86,6 +89,10 @@ void EngineOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--max-value-bytes", max_value_bytes, "largest value")->capture_default_str();
   app.add_option("--block-cache-mb", block_cache_mb, "RocksDB block cache")->capture_default_str();
+  app.add_option("--secure-heap-mb", secure_heap_mb,
+                 "locked, never-dumped memory for key material (a power of two, 1..1024; about 32,000 data "
+                 "keys per MiB; keep it within the memlock limit, e.g. LimitMEMLOCK=)")
+      ->capture_default_str();
   app.add_flag("--scan-fill-cache,!--no-scan-fill-cache", scan_fill_cache,
                "list scans put the blocks they read in the block cache (default off: one tenant's large "
                "scan cannot evict the others' hot blocks)");

@@ -27,6 +27,7 @@ struct EngineOptions {
   int group_commit_delay_us = 1000;      // with sync_writes: a commit's longest wait for more writers (0..100000)
   size_t max_value_bytes = 1 << 20;      // largest value (bytes)
   size_t block_cache_mb = 64;            // RocksDB block cache shared by all tenants
+  size_t secure_heap_mb = 4;             // locked memory for key material (a power of two, 1..1024)
   bool scan_fill_cache = false;          // list scans fill the block cache (off: they read around it)
   size_t memtable_budget_mb = 128;       // RocksDB memtables of all tenants together
   size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto

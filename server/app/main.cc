@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "crypto/secret_bytes.h"
 #include "engine/backup/node_backup.h"
 #include "server/observe/logging.h"
 #include "server/app/server_app.h"
@@ -43,6 +44,17 @@ int main(int argc, char** argv) {
                                 options->access_log);
   spdlog::set_default_logger(loggers.main);
   spdlog::register_logger(loggers.access);
+
+  // Before any key material exists: every key of the node comes from it.
+  if (auto s = tenantkv::crypto::InitSecureHeap(options->secure_heap_mb << 20); !s.ok()) {
+    std::fprintf(stderr, "tenantkv-server: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  if (!tenantkv::crypto::GetSecureHeapStats().locked) {
+    spdlog::warn("the secure heap for key material ({} MiB) could not be locked in memory: keys may be "
+                 "swapped out; raise the memlock limit (ulimit -l, LimitMEMLOCK=) or lower --secure-heap-mb",
+                 options->secure_heap_mb);
+  }
 
   StopSignals stop_signals;  // blocks them here: every thread from now on inherits the mask
   signal(SIGPIPE, SIG_IGN);

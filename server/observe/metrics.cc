@@ -8,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "crypto/secret_bytes.h"
 #include "engine/tenants/tenant_placement.h"
 #include "server/observe/process_stats.h"
 #include "server/observe/prometheus.h"
@@ -179,6 +180,14 @@ void WriteProcessAndStorage(ExpositionWriter& w, const engine::StorageStats& db,
   gauge("tenantkv_process_threads", "Threads of the server process.", static_cast<double>(p.threads));
   gauge("tenantkv_rocksdb_memtable_bytes", "Memtable bytes of all column families (rocksdb.cur-size-all-mem-tables).",
         static_cast<double>(db.memtable_bytes));
+  const crypto::SecureHeapStats heap = crypto::GetSecureHeapStats();
+  gauge("tenantkv_secure_heap_bytes", "Size of the locked heap for key material (--secure-heap-mb).",
+        static_cast<double>(heap.size));
+  gauge("tenantkv_secure_heap_used_bytes",
+        "Bytes of the secure heap in use; when it is full, keys take a mapping each (raise --secure-heap-mb).",
+        static_cast<double>(heap.used));
+  gauge("tenantkv_secure_heap_locked", "1 when the secure heap is locked in memory (never swapped).",
+        heap.locked ? 1.0 : 0.0);
   gauge("tenantkv_rocksdb_block_cache_usage_bytes", "Bytes in use in the shared block cache.",
         static_cast<double>(db.block_cache_usage_bytes));
   gauge("tenantkv_rocksdb_pending_compaction_bytes",

@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace tenantkv::crypto {
 namespace {
@@ -114,6 +115,43 @@ TEST(SecretBytes, CloneIsEqualButDistinctMemory) {
   b.data()[0] ^= 0xff;  // changing the clone leaves the original alone
   EXPECT_NE(Bytes(b), Bytes(a));
   EXPECT_TRUE(SecretBytes().Clone().empty());
+}
+
+// A node's keys come from one secure heap: 100,000 keys of 32 bytes used
+// to take a mapping each, past Linux's 65,530 memory maps per process, and
+// the server aborted.
+TEST(SecretBytes, ManyKeysShareTheSecureHeap) {
+  const SecureHeapStats before = GetSecureHeapStats();
+  std::vector<SecretBytes> keys;
+  keys.reserve(100000);
+  for (int i = 0; i < 100000; ++i) {
+    keys.emplace_back(32);
+    ASSERT_EQ(keys.back().size(), 32u);
+  }
+  const SecureHeapStats held = GetSecureHeapStats();
+  ASSERT_GT(held.size, 0u);
+  EXPECT_GE(held.used, before.used + 100000u * 32);
+  keys[99999].data()[31] = 7;
+  EXPECT_EQ(keys[99999].data()[31], 7);
+  EXPECT_EQ(keys[99998].data()[31], 0);
+  keys.clear();
+  EXPECT_EQ(GetSecureHeapStats().used, before.used);
+}
+
+TEST(SecretBytes, OneLargerThanTheHeapGetsAMappingOfItsOwn) {
+  SecretBytes s(8 << 20);  // twice the default heap
+  ASSERT_EQ(s.size(), size_t{8} << 20);
+  EXPECT_EQ(s.data()[0], 0);
+  EXPECT_EQ(s.data()[(8 << 20) - 1], 0);
+  s.data()[(8 << 20) - 1] = 1;
+}
+
+TEST(SecretBytes, TheHeapIsSetUpOnce) {
+  SecretBytes first(32);  // sets up the default heap if nothing did
+  EXPECT_EQ(InitSecureHeap(1 << 20).reason(), "secure_heap_set");
+  EXPECT_EQ(InitSecureHeap(100000).reason(), "invalid_secure_heap");
+  EXPECT_EQ(InitSecureHeap(1 << 10).reason(), "invalid_secure_heap");
+  EXPECT_GT(GetSecureHeapStats().size, 0u);
 }
 
 }  // namespace
