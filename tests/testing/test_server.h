@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/wait_for.h"
+
 namespace tenantkv::testing {
 
 class TestServer {
@@ -75,5 +77,26 @@ bool ResponseComplete(const std::string& received);
 
 // "/v1/kv/" + percent-encoded key.
 std::string KvPath(const std::string& key);
+
+// `n` keep-alive connections from `make()` (an httplib client, plain or
+// TLS), each answered 200 for /healthz, so each counts under the server's
+// connection caps; fewer if one is never served within the bounded wait.
+// The harness's own connections are released when the server reads their
+// close, which under load can come after a new one arrives: a connection
+// refused for them is tried again.
+template <class Make>
+auto HoldServedConnections(size_t n, Make make) -> std::vector<decltype(make())> {
+  std::vector<decltype(make())> held;
+  while (held.size() < n && WaitFor([&] {
+           auto client = make();
+           client->set_keep_alive(true);
+           auto r = client->Get("/healthz");
+           if (!r || r->status != 200) return false;
+           held.push_back(std::move(client));
+           return true;
+         })) {
+  }
+  return held;
+}
 
 }  // namespace tenantkv::testing

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "tests/testing/test_server.h"
-#include "tests/testing/wait_for.h"
 
 namespace tenantkv::testing {
 namespace {
@@ -39,19 +38,8 @@ TEST(Connections, PerClientConnectionCapRefusesTheExcess) {
                      "--keep-alive-timeout-sec", "30"});
   server.Start();
   // Three keep-alive connections that each made a request stay admitted.
-  std::vector<std::unique_ptr<httplib::Client>> held;
-  // The harness's own connections are released when the server reads their
-  // close, which under load can come late; one refused for them is retried.
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(WaitFor([&] {
-      auto client = server.Client();
-      client->set_keep_alive(true);
-      auto r = client->Get("/healthz");
-      if (!r || r->status != 200) return false;
-      held.push_back(std::move(client));
-      return true;
-    })) << "connection " << i << " never served";
-  }
+  auto held = HoldServedConnections(3, [&] { return server.Client(); });
+  ASSERT_EQ(held.size(), 3u);
   auto extra = server.Get("/healthz", "");
   ASSERT_TRUE(extra);
   EXPECT_EQ(extra->status, 503);

@@ -12,7 +12,6 @@
 
 #include "tests/testing/test_certs.h"
 #include "tests/testing/test_server.h"
-#include "tests/testing/wait_for.h"
 
 namespace tenantkv::testing {
 namespace {
@@ -200,19 +199,8 @@ TEST_F(TlsTest, ConnectionCapRefusesAndClosesOverTls) {
                            "--keep-alive-timeout-sec", "30"});
   TestServer server(args);
   server.Start();
-  std::vector<std::unique_ptr<httplib::SSLClient>> held;
-  // The harness's own connections are released when the server reads their
-  // close, which under load can come late; one refused for them is retried.
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(WaitFor([&] {
-      auto client = Client(server);
-      client->set_keep_alive(true);
-      auto r = client->Get("/healthz");
-      if (!r || r->status != 200) return false;
-      held.push_back(std::move(client));
-      return true;
-    })) << "connection " << i << " never served";
-  }
+  auto held = HoldServedConnections(2, [&] { return Client(server); });
+  ASSERT_EQ(held.size(), 2u);
   bool closed = false;
   const std::string answer = TlsExchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &closed);
   EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 503") << answer;
