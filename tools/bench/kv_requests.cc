@@ -52,6 +52,7 @@ OpRequest KvRequestFactory::Make(OpKind op, std::mt19937_64& rng) const {
     case OpKind::kPut: return {"PUT", "/v1/kv/" + RandomKey(rng), value_, kOctetStream};
     case OpKind::kList: return {"GET", "/v1/kv?prefix=k&limit=100", "", ""};
     case OpKind::kScan: return {"GET", scan_path_, "", ""};
+    case OpKind::kSweep: return {"GET", scan_path_ + "&start_after=" + RandomKey(rng), "", ""};
     case OpKind::kBatch: {
       std::string body = R"({"ops":[)";
       for (int i = 0; i < kBatchPuts; ++i) AppendPutOp(RandomKey(rng), value_b64_, &body);

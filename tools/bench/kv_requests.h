@@ -35,6 +35,8 @@ class KvRequestFactory {
   // list:  GET /v1/kv?prefix=k&limit=100
   // batch: POST /v1/batch with kBatchPuts puts of random keys
   // scan:  GET /v1/kv?prefix=k&limit=<scan_limit>&values=true
+  // sweep: the same from a random key (&start_after=<key>): over many, a
+  //        scan of the whole key space
   OpRequest Make(OpKind op, std::mt19937_64& rng) const;
 
   // POST /v1/batch putting keys first..first+count-1 (to pre-load a tenant).

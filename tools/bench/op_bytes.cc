@@ -23,6 +23,7 @@ OpBytes CountOpBytes(OpKind op, int http_status, std::string_view body, std::siz
     case OpKind::kList:
       break;
     case OpKind::kScan:
+    case OpKind::kSweep:
       if (http_status == kOk) bytes.read = ScanValueBytes(body);
       break;
   }

@@ -7,14 +7,14 @@ namespace {
 
 constexpr std::uint32_t kMaxWeight = 1000000;
 constexpr std::array<OpKind, kOpKindCount> kAllOps = {OpKind::kGet, OpKind::kPut, OpKind::kList,
-                                                      OpKind::kBatch, OpKind::kScan};
+                                                      OpKind::kBatch, OpKind::kScan, OpKind::kSweep};
 
 Result<OpKind> ParseOpName(std::string_view name) {
   for (OpKind op : kAllOps) {
     if (name == OpName(op)) return op;
   }
   return Status::InvalidArgument("unknown op '" + std::string(name) +
-                                 "' (expected get, put, list, batch or scan)");
+                                 "' (expected get, put, list, batch, scan or sweep)");
 }
 
 Result<std::uint32_t> ParseWeight(std::string_view text) {
@@ -37,6 +37,7 @@ const char* OpName(OpKind op) {
     case OpKind::kList: return "list";
     case OpKind::kBatch: return "batch";
     case OpKind::kScan: return "scan";
+    case OpKind::kSweep: return "sweep";
   }
   return "?";
 }

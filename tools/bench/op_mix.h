@@ -10,12 +10,13 @@
 
 namespace tenantkv::bench {
 
-// kScan comes last so that adding it kept the ticket ranges of older mixes.
-enum class OpKind { kGet, kPut, kList, kBatch, kScan };
+// kScan and kSweep come last so that adding them kept the ticket ranges of
+// older mixes.
+enum class OpKind { kGet, kPut, kList, kBatch, kScan, kSweep };
 
-inline constexpr std::size_t kOpKindCount = 5;
+inline constexpr std::size_t kOpKindCount = 6;
 
-// "get", "put", "list", "batch" or "scan".
+// "get", "put", "list", "batch", "scan" or "sweep".
 const char* OpName(OpKind op);
 
 // Relative weights of the kinds; their sum is > 0 once parsed.
@@ -33,7 +34,7 @@ struct OpMix {
   std::string ToString() const;
 };
 
-// Parses "op:weight[/op:weight...]" with op one of get, put, list, batch, scan and
+// Parses "op:weight[/op:weight...]" with op one of get, put, list, batch, scan, sweep and
 // weight an integer 0..1000000. InvalidArgument for an unknown or repeated op,
 // a bad weight, or weights that sum to 0.
 Result<OpMix> ParseOpMix(std::string_view text);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -509,6 +510,27 @@ TEST(KvRequests, ScanListsWithValuesUpToItsLimit) {
   EXPECT_TRUE(scan.body.empty());
   EXPECT_EQ(KvRequestFactory(10, 7, 1).Make(OpKind::kScan, rng).path,
             "/v1/kv?prefix=k&limit=100&values=true");
+}
+
+TEST(KvRequests, SweepsStartAtRandomKeysAcrossTheKeySpace) {
+  std::mt19937_64 rng(1);
+  const KvRequestFactory factory(1000, 7, 1, 500);
+  std::set<std::string> starts;
+  const std::string page = "/v1/kv?prefix=k&limit=500&values=true&start_after=k";
+  for (int i = 0; i < 200; ++i) {
+    const OpRequest sweep = factory.Make(OpKind::kSweep, rng);
+    EXPECT_EQ(sweep.method, "GET");
+    ASSERT_EQ(sweep.path.compare(0, page.size(), page), 0) << sweep.path;
+    const int n = std::stoi(sweep.path.substr(page.size()));
+    EXPECT_GE(n, 0);
+    EXPECT_LT(n, 1000);
+    starts.insert(sweep.path);
+  }
+  EXPECT_GT(starts.size(), 150u);  // not one page over and over
+  Result<OpMix> mix = ParseOpMix("get:1/sweep:3");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  EXPECT_EQ(mix->Pick(1), OpKind::kSweep);
+  EXPECT_EQ(mix->ToString(), "get:1/sweep:3");
 }
 
 TEST(KvRequests, PreloadCoversTheRange) {

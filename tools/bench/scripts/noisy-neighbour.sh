@@ -10,7 +10,7 @@
 #   tools/bench/scripts/noisy-neighbour.sh [--bin build/bin] [--server-bin DIR]
 #       [--runs 3] [--duration 10] [--setups get,put,get-pinned,put-pinned]
 #       [--aggressor-nice N] [--victim-rate 200] [--aggressor-conns 64]
-#       [--gen-cpus 0] [--server-cpus 1] [-- server flags...]
+#       [--gen-cpus 0] [--server-cpus 1] [--tier TIER] [-- server flags...]
 #
 # Setups (each run measures every setup in turn, so a noisy machine hits
 # them alike):
@@ -35,6 +35,12 @@
 # runs past its end. --aggressor-nice runs the aggressor at that nice level
 # (0, the default: equal priority with the victim).
 #
+# --tier TIER creates every tenant in that tier (pooled or column_family;
+# default: the plan's, column_family). With pooled, the servers run with
+# --pooled-column-families 1, so the victim and the aggressor share one
+# column family (and its memtable, WAL and block cache), and the script
+# checks that they do before it measures.
+#
 # The servers run with their defaults plus the flags after `--` (the victim
 # and the aggressor share 127.0.0.1, so a per-address connection cap below
 # --aggressor-conns + 4 refuses the victim: that is part of what is
@@ -54,7 +60,8 @@ victim_rate=200
 agg_conns=64
 gen_cpus=0
 server_cpus=1
-usage="usage: $0 [--bin DIR] [--server-bin DIR] [--runs N] [--duration S] [--setups LIST] [--aggressor-nice N] [--victim-rate R] [--aggressor-conns C] [--gen-cpus L] [--server-cpus L] [-- server flags]"
+tier=""
+usage="usage: $0 [--bin DIR] [--server-bin DIR] [--runs N] [--duration S] [--setups LIST] [--aggressor-nice N] [--victim-rate R] [--aggressor-conns C] [--gen-cpus L] [--server-cpus L] [--tier TIER] [-- server flags]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
@@ -67,6 +74,7 @@ while [ $# -gt 0 ]; do
     --aggressor-conns) agg_conns="$2"; shift 2 ;;
     --gen-cpus) gen_cpus="$2"; shift 2 ;;
     --server-cpus) server_cpus="$2"; shift 2 ;;
+    --tier) tier="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
@@ -86,6 +94,12 @@ for s in "${setup_list[@]}"; do
 done
 [ "$need_wrk" = 0 ] || command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
 [ "$need_pin" = 0 ] || command -v taskset >/dev/null || { echo "taskset is needed for the pinned setups" >&2; exit 2; }
+case "$tier" in
+  "") tier_json="" ;;
+  pooled) tier_json=',"tier":"pooled"'; set -- --pooled-column-families 1 "$@" ;;
+  column_family) tier_json=',"tier":"column_family"' ;;
+  *) echo "unknown tier '$tier' (pooled, column_family)" >&2; exit 2 ;;
+esac
 [ -z "$server_bin" ] || [ -x "$server_bin/tenantkv-server" ] || { echo "$server_bin/tenantkv-server not found" >&2; exit 2; }
 
 source "$here/lib.sh"
@@ -111,7 +125,11 @@ setup_server() {
   optok="$(tkv_optok "$name")"
   [ "$need_flooder" = 0 ] || tenants+=(flooder)
   for t in "${tenants[@]}"; do
-    tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$t\"}" >/dev/null
+    tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$t\"$tier_json}" >/dev/null
+    if [ -n "$tier" ]; then
+      tkv_admin "$name" GET "/admin/v1/tenants/$t" | grep -q "\"tier\":\"$tier\"" ||
+        { echo "tenant $t is not in the $tier tier" >&2; exit 1; }
+    fi
     tkv_unlimit "$name" "$t"
   done
   local specs=(--tenant "${victim/rate=$victim_rate,conns=4/rate=1,conns=1}"
@@ -203,7 +221,7 @@ done
 median() {  # values on stdin -> median, or "-" when none
   sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
-echo "### noisy-neighbour.sh: $runs run(s) of ${duration} s, victim $victim_rate GET/s open loop, aggressor $agg_conns connections at nice $agg_nice"
+echo "### noisy-neighbour.sh: $runs run(s) of ${duration} s, victim $victim_rate GET/s open loop, aggressor $agg_conns connections at nice $agg_nice, tier ${tier:-of the plan}"
 echo
 echo "| setup | victim p99 solo ms | victim p99 contended ms | ratio | victim non-2xx (contended, all runs) | transport failures | unsent |"
 echo "|---|---|---|---|---|---|---|"
