@@ -17,9 +17,9 @@
 // memtable's reservations, background jobs) are not charged to anyone; the
 // cache's total usage includes them.
 //
-// Each charged entry costs a small record (its key, about 100 bytes) kept
-// until the cache frees the entry, whose deleter the wrapper stands in
-// for. Thread-safe.
+// Each charged entry costs a record (its key, its own deleter, its account:
+// about 150 bytes with the map's nodes) kept until the cache frees the
+// entry, whose deleter the wrapper stands in for. Thread-safe.
 #pragma once
 
 #include <rocksdb/cache.h>
