@@ -61,6 +61,8 @@ class SecretBytes {
 // process. When the heap is full, a SecretBytes gets a mapping of its own,
 // as before.
 //
+// Not set up in builds with AddressSanitizer (see secret_bytes.cc).
+//
 // Sets its size (a power of two, >= 64 KiB) before the first SecretBytes;
 // without a call, the first SecretBytes sets up 4 MiB: about 131,000 keys
 // of 32 bytes, within Linux's default 8 MiB RLIMIT_MEMLOCK.

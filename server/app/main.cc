@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantkv-server: %s\n", s.ToString().c_str());
     return 1;
   }
-  if (!tenantkv::crypto::GetSecureHeapStats().locked) {
+  if (const auto heap = tenantkv::crypto::GetSecureHeapStats(); heap.size > 0 && !heap.locked) {
     spdlog::warn("the secure heap for key material ({} MiB) could not be locked in memory: keys may be "
                  "swapped out; raise the memlock limit (ulimit -l, LimitMEMLOCK=) or lower --secure-heap-mb",
                  options->secure_heap_mb);
