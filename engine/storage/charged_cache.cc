@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -20,59 +19,52 @@ thread_local const std::shared_ptr<CacheAccount>* current_account = nullptr;
 
 CacheAccount* CurrentAccount() { return current_account != nullptr ? current_account->get() : nullptr; }
 
-// A charged entry: what its own deleter was, and whom it is charged to.
+// A charged entry: its key, what its own deleter was, and whom it is
+// charged to.
 struct Charged {
+  std::string key;
   Cache::DeleterFn deleter = nullptr;
   std::shared_ptr<CacheAccount> account;
   size_t charge = 0;
 };
 
-// The charged entries of every charged cache, by key and value pointer
-// (together unique among live entries: a key is unique within a cache at
-// a time, and an entry replaced under the same key has another value),
-// with their deleters also by value alone (GetDeleter gets no key).
-// Deleters get no context, so this is process-wide; it is never destroyed,
-// as caches may free entries during static destruction.
+// The charged entries of every charged cache, by value pointer and then
+// key (together unique among live entries: a key is unique within a cache
+// at a time, and an entry replaced under the same key has another value;
+// GetDeleter gives only the value). Deleters get no context, so this is
+// process-wide; it is never destroyed, as caches may free entries during
+// static destruction.
 class Registry {
  public:
-  void Put(const Slice& key, void* value, Charged c) {
+  void Put(void* value, Charged c) {
     Shard& s = ShardOf(value);
     std::lock_guard<std::mutex> lock(s.mu);
-    auto& d = s.deleters[value];
-    d.first = c.deleter;
-    ++d.second;
-    s.entries[Id(key, value)] = std::move(c);
+    s.entries.emplace(value, std::move(c));
   }
   bool Take(const Slice& key, void* value, Charged* out) {
     Shard& s = ShardOf(value);
     std::lock_guard<std::mutex> lock(s.mu);
-    auto it = s.entries.find(Id(key, value));
-    if (it == s.entries.end()) return false;
-    *out = std::move(it->second);
-    s.entries.erase(it);
-    auto d = s.deleters.find(value);
-    if (d != s.deleters.end() && --d->second.second == 0) s.deleters.erase(d);
-    return true;
+    auto [first, last] = s.entries.equal_range(value);
+    for (auto it = first; it != last; ++it) {
+      if (Slice(it->second.key) != key) continue;
+      *out = std::move(it->second);
+      s.entries.erase(it);
+      return true;
+    }
+    return false;
   }
   Cache::DeleterFn DeleterOf(void* value) {
     Shard& s = ShardOf(value);
     std::lock_guard<std::mutex> lock(s.mu);
-    auto d = s.deleters.find(value);
-    return d == s.deleters.end() ? nullptr : d->second.first;
+    auto it = s.entries.find(value);
+    return it == s.entries.end() ? nullptr : it->second.deleter;
   }
 
  private:
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, Charged> entries;
-    std::unordered_map<void*, std::pair<Cache::DeleterFn, size_t>> deleters;
+    std::unordered_multimap<void*, Charged> entries;
   };
-  static std::string Id(const Slice& key, void* value) {
-    std::string id(key.data(), key.size());
-    const auto p = reinterpret_cast<uintptr_t>(value);
-    id.append(reinterpret_cast<const char*>(&p), sizeof(p));
-    return id;
-  }
   // Values are aligned allocations: their low bits say nothing.
   Shard& ShardOf(void* value) {
     const uint64_t p = reinterpret_cast<uintptr_t>(value);
@@ -115,9 +107,10 @@ class ChargedCache final : public Cache {
 
   rocksdb::Status Insert(const Slice& key, void* value, size_t charge, DeleterFn deleter, Handle** handle,
                          Priority priority) override {
-    CacheAccount* account = CurrentAccount();
-    if (account == nullptr || value == nullptr) return target_->Insert(key, value, charge, deleter, handle, priority);
-    Register(key, value, charge, deleter, account);
+    if (CurrentAccount() == nullptr || value == nullptr) {
+      return target_->Insert(key, value, charge, deleter, handle, priority);
+    }
+    Register(key, value, charge, deleter);
     rocksdb::Status s = target_->Insert(key, value, charge, &ChargedDeleter, handle, priority);
     if (!s.ok() && handle != nullptr) Unregister(key, value);  // the caller frees it with its own deleter
     return s;
@@ -125,11 +118,10 @@ class ChargedCache final : public Cache {
 
   rocksdb::Status Insert(const Slice& key, void* value, const CacheItemHelper* helper, size_t charge,
                          Handle** handle, Priority priority) override {
-    CacheAccount* account = CurrentAccount();
-    if (account == nullptr || value == nullptr || helper == nullptr) {
+    if (CurrentAccount() == nullptr || value == nullptr || helper == nullptr) {
       return target_->Insert(key, value, helper, charge, handle, priority);
     }
-    Register(key, value, charge, helper->del_cb, account);
+    Register(key, value, charge, helper->del_cb);
     rocksdb::Status s = target_->Insert(key, value, ChargedHelper(helper), charge, handle, priority);
     if (!s.ok() && handle != nullptr) Unregister(key, value);
     return s;
@@ -183,10 +175,12 @@ class ChargedCache final : public Cache {
   void WaitAll(std::vector<Handle*>& handles) override { target_->WaitAll(handles); }
 
  private:
-  static void Register(const Slice& key, void* value, size_t charge, DeleterFn deleter, CacheAccount* account) {
+  // Charges the entry to this thread's account (there is one).
+  static void Register(const Slice& key, void* value, size_t charge, DeleterFn deleter) {
+    const std::shared_ptr<CacheAccount>& account = *current_account;
     account->charge.fetch_add(static_cast<int64_t>(charge), std::memory_order_relaxed);
     account->inserted_bytes.fetch_add(charge, std::memory_order_relaxed);
-    Charges().Put(key, value, Charged{deleter, *current_account, charge});
+    Charges().Put(value, Charged{key.ToString(), deleter, account, charge});
   }
   static void Unregister(const Slice& key, void* value) {
     Charged c;
