@@ -35,7 +35,7 @@ bool FairQueue::Enqueue(const std::string& tenant, const SchedParams& p, const I
 
 double FairQueue::ReservationTag(const TenantQueue& q) {
   const double arrival = static_cast<double>(q.items.front().enqueued_us) / 1e6;
-  return std::max(q.r_prev + 1.0 / q.params.reserved_ops_per_sec, arrival);
+  return std::max(ReservationDue(q), arrival);
 }
 
 void FairQueue::AddToIndexes(const std::string& name, const TenantQueue& q) {
@@ -55,10 +55,11 @@ double FairQueue::ReservationDue(const TenantQueue& q) {
 
 void FairQueue::Retire(std::unordered_map<std::string, TenantQueue>::iterator it, double now_s) {
   const TenantQueue& q = it->second;
+  const double due = ReservationDue(q);
   if (q.last_finish > vtime_) {
     idle_.insert({q.last_finish, &it->first});
-  } else if (ReservationDue(q) > now_s) {
-    idle_reserved_.insert({ReservationDue(q), &it->first});
+  } else if (due > now_s) {
+    idle_reserved_.insert({due, &it->first});
   } else {
     tenants_.erase(it);
   }
@@ -82,14 +83,15 @@ std::optional<FairQueue::Popped> FairQueue::Pop(int64_t now_us) {
   const double now_s = static_cast<double>(now_us) / 1e6;
   // 1. The reservation due first, if any is due; 2. else the smallest start tag.
   bool by_reservation = false;
+  double reservation_tag = 0;
   const std::string* name = by_start_.begin()->second;
   if (!by_reservation_.empty() && by_reservation_.begin()->first <= now_s) {
     name = by_reservation_.begin()->second;
+    reservation_tag = by_reservation_.begin()->first;
     by_reservation = true;
   }
   auto it = tenants_.find(*name);
   TenantQueue& q = it->second;
-  const double reservation_tag = q.params.reserved_ops_per_sec > 0 ? ReservationTag(q) : 0;
   RemoveFromIndexes(*name, q);
   Popped out;
   out.tenant = *name;
