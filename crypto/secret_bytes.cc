@@ -35,7 +35,8 @@ std::atomic<bool> heap_locked{false};
 #endif
 #endif
 
-// 1: set up and locked; 2: set up, not all of it locked; 0: none.
+// CRYPTO_secure_malloc_init's answer: 1, set up and locked; 2, set up,
+// not all of it locked; 0, none.
 void SetUpHeap(size_t bytes) {
 #ifdef TKV_ADDRESS_SANITIZER
   // Not under AddressSanitizer: once the heap exists OpenSSL keeps some of
@@ -43,12 +44,12 @@ void SetUpHeap(size_t bytes) {
   // ordinary heap memory LeakSanitizer cannot see, so it reports those
   // objects as leaks. Keys then take a mapping each, as without a heap.
   (void)bytes;
-  return;
-#endif
+#else
   const int rc = CRYPTO_secure_malloc_init(bytes, kHeapMinAlloc);
   if (rc == 0) return;
   heap_size = bytes;
   heap_locked = rc == 1;
+#endif
 }
 
 }  // namespace

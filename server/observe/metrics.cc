@@ -271,6 +271,10 @@ void WriteColumnFamilyPool(ExpositionWriter& w, const engine::CfPoolStats& pool)
 TenantList SelectTenants(const TenantList& all, const MetricsOptions& o, int64_t now_us) {
   std::vector<bool> chosen(all.size(), false);
   const int64_t since = now_us - o.active_window_sec * 1'000'000;
+  // Largest first; ties in `all`'s order.
+  const auto descending = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
   std::vector<std::pair<int64_t, size_t>> active;  // last request, index
   for (size_t i = 0; i < all.size(); ++i) {
     const RequestSeries* series = all[i]->AttachedIfAny<RequestSeries>();
@@ -278,16 +282,14 @@ TenantList SelectTenants(const TenantList& all, const MetricsOptions& o, int64_t
     if (last > 0 && last >= since) active.emplace_back(last, i);
   }
   const size_t n_active = std::min(active.size(), o.active_tenants);
-  std::partial_sort(active.begin(), active.begin() + static_cast<std::ptrdiff_t>(n_active), active.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::partial_sort(active.begin(), active.begin() + static_cast<std::ptrdiff_t>(n_active), active.end(), descending);
   for (size_t k = 0; k < n_active; ++k) chosen[active[k].second] = true;
   std::vector<std::pair<uint64_t, size_t>> largest;  // stored bytes, index
   for (size_t i = 0; i < all.size() && o.top_tenants > 0; ++i) {
     if (!chosen[i]) largest.emplace_back(all[i]->store().GetUsage().logical_bytes, i);
   }
   const size_t n_top = std::min(largest.size(), o.top_tenants);
-  std::partial_sort(largest.begin(), largest.begin() + static_cast<std::ptrdiff_t>(n_top), largest.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::partial_sort(largest.begin(), largest.begin() + static_cast<std::ptrdiff_t>(n_top), largest.end(), descending);
   for (size_t k = 0; k < n_top; ++k) chosen[largest[k].second] = true;
   TenantList out;
   for (size_t i = 0; i < all.size(); ++i) {
