@@ -54,8 +54,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$tier" in
-  "") tier_json="" ;;
-  pooled | column_family) tier_json=",\"tier\":\"$tier\"" ;;
+  "" | pooled | column_family) ;;
   *) echo "unknown tier '$tier' (pooled, column_family)" >&2; exit 2 ;;
 esac
 IFS=, read -r -a setting_list <<<"$settings"
@@ -85,11 +84,7 @@ setup() {
   local name="$1" t
   start "$name" "$2"
   for t in hot sweeper; do
-    tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$t\"$tier_json}" >/dev/null
-    if [ -n "$tier" ]; then
-      tkv_admin "$name" GET "/admin/v1/tenants/$t" | grep -q "\"tier\":\"$tier\"" ||
-        { echo "tenant $t is not in the $tier tier" >&2; exit 1; }
-    fi
+    tkv_create "$name" "$t" "$tier"
     tkv_unlimit "$name" "$t" '"storage_bytes":1000000000000'
   done
   log "$name: loading $hot_keys hot values and $sweep_keys to sweep ($((sweep_keys * value_bytes / 1048576)) MiB)"

@@ -54,6 +54,17 @@ tkv_admin() {
     -H "Content-Type: application/json" ${body:+-d "$body"} "$(tkv_url "$name")$path"
 }
 
+# tkv_create NAME TENANT [TIER]: creates TENANT on server NAME, in TIER if
+# given (pooled, column_family), and fails unless the tenant reports it.
+tkv_create() {
+  local name="$1" tenant="$2" tier="${3:-}"
+  tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$tenant\"${tier:+,\"tier\":\"$tier\"}}" >/dev/null
+  if [ -n "$tier" ]; then
+    tkv_admin "$name" GET "/admin/v1/tenants/$tenant" | grep -q "\"tier\":\"$tier\"" ||
+      { echo "tenant $tenant is not in the $tier tier" >&2; return 1; }
+  fi
+}
+
 # tkv_key NAME TENANT ROLE FILE: a new API key of TENANT, its token into FILE.
 tkv_key() {
   tkv_admin "$1" POST "/admin/v1/tenants/$2/apikeys" "{\"role\":\"$3\"}" |

@@ -95,9 +95,8 @@ done
 [ "$need_wrk" = 0 ] || command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
 [ "$need_pin" = 0 ] || command -v taskset >/dev/null || { echo "taskset is needed for the pinned setups" >&2; exit 2; }
 case "$tier" in
-  "") tier_json="" ;;
-  pooled) tier_json=',"tier":"pooled"'; set -- --pooled-column-families 1 "$@" ;;
-  column_family) tier_json=',"tier":"column_family"' ;;
+  "" | column_family) ;;
+  pooled) set -- --pooled-column-families 1 "$@" ;;
   *) echo "unknown tier '$tier' (pooled, column_family)" >&2; exit 2 ;;
 esac
 [ -z "$server_bin" ] || [ -x "$server_bin/tenantkv-server" ] || { echo "$server_bin/tenantkv-server not found" >&2; exit 2; }
@@ -125,11 +124,7 @@ setup_server() {
   optok="$(tkv_optok "$name")"
   [ "$need_flooder" = 0 ] || tenants+=(flooder)
   for t in "${tenants[@]}"; do
-    tkv_admin "$name" POST /admin/v1/tenants "{\"id\":\"$t\"$tier_json}" >/dev/null
-    if [ -n "$tier" ]; then
-      tkv_admin "$name" GET "/admin/v1/tenants/$t" | grep -q "\"tier\":\"$tier\"" ||
-        { echo "tenant $t is not in the $tier tier" >&2; exit 1; }
-    fi
+    tkv_create "$name" "$t" "$tier"
     tkv_unlimit "$name" "$t"
   done
   local specs=(--tenant "${victim/rate=$victim_rate,conns=4/rate=1,conns=1}"
