@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 namespace tenantkv::engine {
 namespace {
 
@@ -103,6 +105,16 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.plan_tiers = options.plan_tiers;
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   ro.throttle_reasons = options.usage_throttle_reasons;
+  ro.tier_moves = options.tier_moves;
+  AuditLog* audit = e->audit_.get();
+  ro.tier_moves.on_end = [audit](const std::string& id, const std::string& from, const TierMoveInfo& move) {
+    nlohmann::json details = {{"from", from}, {"to", move.to}, {"copied_keys", move.copied_keys}};
+    if (!move.error.empty()) details["error"] = move.error;
+    audit->Append("system", move.state == "done" ? "tenant.tier_move.done" : "tenant.tier_move.failed", id,
+                  details.dump())
+        .status()
+        .IgnoreError();
+  };
   TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->addons_, AddonStore::Open(e->storage_.get()));
   TKV_ASSIGN_OR_RETURN(e->quota_requests_, QuotaRequestStore::Open(e->storage_.get(), e->clock_));

@@ -57,6 +57,9 @@ struct EngineOptions {
   // Column families shared by the tenants of the pooled tier (>= 1); made
   // once, at the first start that needs them.
   size_t pooled_column_families = 4;
+  // Online tier moves: how many run at once, the copy's pace (its on_end is
+  // the engine's: an audit entry).
+  TierMoverOptions tier_moves;
   // The tier of a new tenant whose create names none, by plan; plans not
   // listed are column_family. Built in: free is pooled.
   std::map<std::string, Tier> plan_tiers = RegistryOptions().plan_tiers;

@@ -34,6 +34,7 @@
 #include "engine/storage/storage.h"
 #include "engine/kv/tenant_store.h"
 #include "engine/kv/value_envelope.h"
+#include "engine/kv/write_gate.h"
 
 namespace tenantkv::engine {
 
@@ -83,6 +84,21 @@ class CfTenantStore final : public TenantStore {
   void RestoreGrace(int64_t started_ms, bool expired) override;
   bool ExpireGraceIfDue() override;
   void Close() override;
+
+  // Every later commit asks `gate` first (nullptr: none). Returns once no
+  // commit is still in flight under the gate set before, so that every
+  // write that commits after the call went through `gate`. `gate` must
+  // outlive its use.
+  void SetWriteGate(WriteGate* gate) EXCLUDES(gate_mu_);
+  // Returns once every commit that began before the call has finished.
+  void DrainWrites() EXCLUDES(gate_mu_);
+  // Where the store keeps the tenant's data: its column family and key
+  // prefix ("" for a column family of its own).
+  const CfHandle& cf() const { return options_.cf; }
+  const std::string& key_prefix() const { return options_.key_prefix; }
+  // What SetLimits and SetGrace were last given, and the running grace
+  // period, onto `next` (a store of the same tenant in another place).
+  void CopySettingsTo(CfTenantStore& next) const;
 
   // Called by Get and List once admitted, before they read storage.
   void SetReadHookForTest(std::function<void()> hook) { read_hook_ = std::move(hook); }
@@ -179,6 +195,10 @@ class CfTenantStore final : public TenantStore {
   mutable Mutex grace_mu_;
   std::atomic<int64_t> grace_started_ms_{0};
   bool grace_expired_ GUARDED_BY(grace_mu_) = false;
+  // Commits hold it shared (from the gate's check to the write); setting
+  // the gate or draining holds it exclusively.
+  mutable SharedMutex gate_mu_;
+  WriteGate* gate_ GUARDED_BY(gate_mu_) = nullptr;
   std::function<void()> read_hook_;        // set before concurrent use (tests)
   std::function<void()> close_wait_hook_;  // set before concurrent use (tests)
 };

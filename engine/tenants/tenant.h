@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "engine/keys/seal_counter.h"
 #include "engine/quota/tenant_limits.h"
 #include "engine/quota/usage_history.h"
+#include "engine/kv/movable_tenant_store.h"
 #include "engine/kv/tenant_store.h"
 #include "engine/storage/charged_cache.h"
 
@@ -29,6 +31,19 @@ struct DataKeyInfo {
   uint32_t master_version = 0;  // master key it is wrapped under
 };
 
+// An online move of a tenant's data to another tier (tier_mover.h), as its
+// record keeps it: the running one, else the last one's outcome.
+struct TierMoveInfo {
+  std::string to;     // the tier moved to (TierName)
+  std::string place;  // the place being filled (a placement name); claimed while running
+  std::string state;  // "copying" | "switching" | "done" | "failed"
+  int64_t copied_keys = 0;
+  int64_t started_at_ms = 0;
+  int64_t ended_at_ms = 0;  // done or failed
+  std::string error;        // why it failed
+  bool running() const { return state == "copying" || state == "switching"; }
+};
+
 // What is persisted about a tenant (never key material).
 struct TenantInfo {
   std::string id;
@@ -41,6 +56,8 @@ struct TenantInfo {
   // tenant from an earlier or later one of the same id. Its API keys are
   // bound to it.
   std::string incarnation;
+  // Absent until the tenant's first tier move.
+  std::optional<TierMoveInfo> tier_move;
 };
 
 // Per-tenant state that a higher layer keeps (the server's request
@@ -84,10 +101,12 @@ class Tenant {
   // Set once by the registry, seals first (the store uses both them and
   // the keyring), before the tenant is shared.
   void InitSeals(std::unique_ptr<SealCounter> seals) { seals_ = std::move(seals); }
-  void InitStore(std::unique_ptr<TenantStore> store) { store_ = std::move(store); }
+  void InitStore(std::unique_ptr<MovableTenantStore> store) { store_ = std::move(store); }
 
   TenantStore& store() { return *store_; }
   const TenantStore& store() const { return *store_; }
+  // The same store, for what changes its place (tier_mover.h).
+  MovableTenantStore& movable_store() { return *store_; }
   Keyring& keyring() { return keyring_; }
   // Seals per data-key version (set once by the registry).
   SealCounter& seals() { return *seals_; }
@@ -146,7 +165,7 @@ class Tenant {
   std::shared_ptr<UsageHistory> usage_history_;  // only through std::atomic_* functions
   Keyring keyring_;                     // before store_: the store uses it
   std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
-  std::unique_ptr<TenantStore> store_;  // set once by InitStore
+  std::unique_ptr<MovableTenantStore> store_;  // set once by InitStore
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
   // Shared with the cache's records of its blocks, which outlive a deleted
   // tenant until the cache frees them.

@@ -26,13 +26,23 @@ json InfoToJson(const TenantInfo& info) {
                     {"created_at_ms", k.created_at_ms},
                     {"master_version", k.master_version}});
   }
-  return {{"id", info.id},
-          {"plan", info.plan},
-          {"state", TenantStateName(info.state)},
-          {"created_at_ms", info.created_at_ms},
-          {"placement", info.placement},
-          {"data_keys", keys},
-          {"incarnation", info.incarnation}};
+  json out = {{"id", info.id},
+              {"plan", info.plan},
+              {"state", TenantStateName(info.state)},
+              {"created_at_ms", info.created_at_ms},
+              {"placement", info.placement},
+              {"data_keys", keys},
+              {"incarnation", info.incarnation}};
+  if (const auto& m = info.tier_move; m.has_value()) {
+    out["tier_move"] = {{"to", m->to},
+                        {"place", m->place},
+                        {"state", m->state},
+                        {"copied_keys", m->copied_keys},
+                        {"started_at_ms", m->started_at_ms},
+                        {"ended_at_ms", m->ended_at_ms},
+                        {"error", m->error}};
+  }
+  return out;
 }
 
 Result<TenantInfo> InfoFromJson(std::string_view text) {
@@ -53,6 +63,18 @@ Result<TenantInfo> InfoFromJson(std::string_view text) {
     // Absent in records written before tenants had incarnations (the
     // registry gives such a tenant one at start).
     if (j.contains("incarnation")) info.incarnation = j.at("incarnation").get<std::string>();
+    if (j.contains("tier_move")) {
+      const json& m = j.at("tier_move");
+      TierMoveInfo move;
+      move.to = m.at("to").get<std::string>();
+      move.place = m.at("place").get<std::string>();
+      move.state = m.at("state").get<std::string>();
+      move.copied_keys = m.at("copied_keys").get<int64_t>();
+      move.started_at_ms = m.at("started_at_ms").get<int64_t>();
+      move.ended_at_ms = m.at("ended_at_ms").get<int64_t>();
+      move.error = m.at("error").get<std::string>();
+      info.tier_move = std::move(move);
+    }
     return info;
   } catch (const json::exception& e) {
     return Status::DataLoss(std::string("tenant record is malformed: ") + e.what());

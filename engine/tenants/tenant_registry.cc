@@ -39,6 +39,12 @@ Status TenantRegistry::Load() {
   po.pool = options_.pool;
   po.pooled_column_families = options_.pooled_column_families;
   TKV_ASSIGN_OR_RETURN(placement_, TenantPlacement::Open(storage_, infos, std::move(po)));
+  mover_ = std::make_unique<TierMover>(
+      storage_, placement_.get(), &directory_, clock_,
+      [this](Tenant& t, const Place& place, const Usage& usage) -> Result<std::unique_ptr<CfTenantStore>> {
+        return MakeStore(t, place, usage);
+      },
+      options_.tier_moves);
   for (auto& info : infos) {
     if (info.state == TenantState::kDeleting) {
       // Finish a delete that was interrupted or whose purge failed; if it
@@ -52,6 +58,17 @@ Status TenantRegistry::Load() {
       // then binds its keys to this one).
       TKV_ASSIGN_OR_RETURN(info.incarnation, crypto::RandomHex(kIncarnationBytes));
       TKV_RETURN_IF_ERROR(PersistInfo(info));
+    }
+    if (info.tier_move.has_value() && info.tier_move->running()) {
+      // A move the server stopped in: the tenant stays where its record
+      // says; the place being filled is emptied (a column family by the
+      // placement's open already, as nobody owns it).
+      rocksdb::WriteBatch batch;
+      const std::string target = info.tier_move->place;
+      TKV_RETURN_IF_ERROR(TierMover::StageRollBack(*placement_, directory_, clock_->NowUnixMillis(), info, &batch));
+      TKV_RETURN_IF_ERROR(
+          FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "roll back tier move"));
+      placement_->Compact(target).IgnoreError();  // best effort: the range delete hides it already
     }
     TKV_ASSIGN_OR_RETURN(Place place, placement_->Find(info));
     std::string id = info.id;
@@ -91,22 +108,26 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   }
   tenant->InitSeals(std::make_unique<SealCounter>(storage_, info.id, std::move(seal_options)));
   TKV_RETURN_IF_ERROR(tenant->seals().Load());
+  tenant->InitStore(std::make_unique<MovableTenantStore>(MakeStore(*tenant, place, usage)));
+  return tenant;
+}
+
+std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place& place, const Usage& usage) const {
   CfTenantStoreOptions so;
-  so.seals = &tenant->seals();
-  so.tenant_id = info.id;
-  so.cf = std::move(place.cf);
-  so.key_prefix = std::move(place.key_prefix);
+  so.seals = &t.seals();
+  so.tenant_id = t.id();
+  so.cf = place.cf;
+  so.key_prefix = place.key_prefix;
   // A pooled tenant is mostly idle and there are many: fewer write locks.
-  if (lazy_keys) so.stripes = 8;
-  so.usage_key = TenantDirectory::UsageKey(info.id);
+  if (TierOfPlacement(place.name) == Tier::kPooled) so.stripes = 8;
+  so.usage_key = TenantDirectory::UsageKey(t.id());
   so.initial_usage = usage;
   so.max_value_bytes = options_.max_value_bytes;
   so.scan_fill_cache = options_.scan_fill_cache;
   if (options_.on_storage_grace) {
-    so.on_grace = [cb = options_.on_storage_grace, id = info.id](GraceEvent e, const GraceState& g) { cb(id, e, g); };
+    so.on_grace = [cb = options_.on_storage_grace, id = t.id()](GraceEvent e, const GraceState& g) { cb(id, e, g); };
   }
-  tenant->InitStore(std::make_unique<CfTenantStore>(storage_, &tenant->keyring(), clock_, std::move(so)));
-  return tenant;
+  return std::make_unique<CfTenantStore>(storage_, &t.keyring(), clock_, std::move(so));
 }
 
 Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usage) {
@@ -305,9 +326,19 @@ Status TenantRegistry::Shred(const TenantInfo& info, bool* owns_place) {
   // an interrupted delete has nothing else that would empty it.
   const bool pooled = TierOfPlacement(info.placement) == Tier::kPooled;
   if (*owns_place || pooled) TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
+  // The place a tier move was filling is the tenant's too (a column family
+  // of it is taken back by the start-up, as for the tenant's own).
+  std::string moving_to;
+  bool release_move = false;
+  if (info.tier_move.has_value() && info.tier_move->running()) moving_to = info.tier_move->place;
+  if (!moving_to.empty() && (*owns_place || TierOfPlacement(moving_to) == Tier::kPooled)) {
+    TKV_RETURN_IF_ERROR(placement_->StageRelease(moving_to, &keys, &release_move));
+  }
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
   *owns_place = false;
   if (release) placement_->Released(info.placement);
+  if (release_move) placement_->Released(moving_to);
+  if (!moving_to.empty()) TKV_RETURN_IF_ERROR(placement_->Compact(moving_to));
   // The keys are gone; now the user keys and sealed values leave the files.
   TKV_RETURN_IF_ERROR(placement_->Compact(info.placement));
   TKV_RETURN_IF_ERROR(FaultForTestAt(FaultForTest::kShredPurge));
@@ -375,6 +406,15 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
   auto tenant = build();
   directory_.Publish(id, tenant.ok() ? *tenant : nullptr);
   return tenant;
+}
+
+Result<bool> TenantRegistry::MoveTier(const std::string& id, Tier to) {
+  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, Get(id));
+  return mover_->Start(t, to);
+}
+
+std::optional<TierMoveInfo> TenantRegistry::TierMoveProgress(const std::string& id) const {
+  return mover_->Progress(id);
 }
 
 Status TenantRegistry::WithWrapsPaused(const std::function<Status()>& fn) { return key_store_.WithWrapsPaused(fn); }

@@ -56,6 +56,7 @@
 #include "engine/tenants/tenant.h"
 #include "engine/tenants/tenant_directory.h"
 #include "engine/tenants/tenant_placement.h"
+#include "engine/tenants/tier_mover.h"
 #include "engine/tenants/usage_history_store.h"
 #include "engine/tenants/wrapped_key_store.h"
 
@@ -84,6 +85,8 @@ struct RegistryOptions {
   // Told of each tenant's storage grace transitions (tenant_store.h), on
   // the writing thread.
   std::function<void(const std::string& tenant, GraceEvent event, const GraceState& state)> on_storage_grace;
+  // Online tier moves (tier_mover.h).
+  TierMoverOptions tier_moves;
   // Names of the throttle reasons a caller records in usage histories, by
   // index (usage_history_store.h).
   std::vector<std::string> throttle_reasons;
@@ -150,6 +153,14 @@ class TenantRegistry {
                                                  const std::vector<std::string>& sst_files,
                                                  const Usage& usage);
 
+  // Starts moving tenant `id` online to `to` (TierMover::Start): false if
+  // it is there already. NotFound("tenant_not_found") if there is no such
+  // live tenant.
+  Result<bool> MoveTier(const std::string& id, Tier to);
+  // The running move of tenant `id` as it stands now (its record holds its
+  // start, and the last one's outcome), or nullopt.
+  std::optional<TierMoveInfo> TierMoveProgress(const std::string& id) const;
+
   // --- Master-key rotation (master_key_rotation.h) ---
   // Runs `fn` (which switches the provider's current master version) while
   // no tenant create or import is between choosing a master version and
@@ -211,6 +222,8 @@ class TenantRegistry {
 
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place);
+  // The store of tenant `t` in `place`, its counters starting at `usage`.
+  std::unique_ptr<CfTenantStore> MakeStore(Tenant& t, const Place& place, const Usage& usage) const;
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
   Status InitValueCounts(const TenantInfo& info, const Usage& usage);
@@ -244,6 +257,8 @@ class TenantRegistry {
   UsageHistoryStore histories_;
   std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
   std::function<void(const std::string&)> rewrap_hook_for_test_;
+  // Last: its threads stop before anything they use goes.
+  std::unique_ptr<TierMover> mover_;
 };
 
 }  // namespace tenantkv::engine

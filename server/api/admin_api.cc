@@ -41,11 +41,19 @@ json ThrottledJson(const engine::Tenant& t) {
   return out;
 }
 
-json TenantJson(const engine::Tenant& t) {
+// A tier move: the running one, else the last one's outcome.
+json TierMoveJson(const engine::TierMoveInfo& m) {
+  json j = {{"to", m.to}, {"state", m.state}, {"copied_keys", m.copied_keys}, {"started_at", Rfc3339(m.started_at_ms)}};
+  if (m.ended_at_ms != 0) j["ended_at"] = Rfc3339(m.ended_at_ms);
+  if (!m.error.empty()) j["error"] = m.error;
+  return j;
+}
+
+json TenantJson(engine::Engine* engine, const engine::Tenant& t) {
   engine::TenantInfo info = t.Info();
   json keys = KeyVersionsJson(info);
   engine::Usage u = t.store().GetUsage();
-  return {{"id", info.id},
+  json out = {{"id", info.id},
           {"plan", info.plan},
           {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(info.state)},
@@ -54,6 +62,12 @@ json TenantJson(const engine::Tenant& t) {
           {"quota", QuotaToJson(t.limits().quota())},
           {"key_versions", std::move(keys)},
           {"throttled", ThrottledJson(t)}};
+  if (info.tier_move.has_value()) {
+    // A running move's record holds its start: its progress is live.
+    auto live = info.tier_move->running() ? engine->tenants().TierMoveProgress(info.id) : std::nullopt;
+    out["tier_move"] = TierMoveJson(live.value_or(*info.tier_move));
+  }
+  return out;
 }
 
 json ApiKeyJson(const engine::ApiKeyInfo& k) {
@@ -92,7 +106,7 @@ class AdminRoutes {
         engine_, c, "tenant.create", tenant->id(),
         json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
     c.res.SetHeader("Location", "/admin/v1/tenants/" + tenant->id());
-    WriteJson(c.res, 201, TenantJson(*tenant));
+    WriteJson(c.res, 201, TenantJson(engine_, *tenant));
     return Status::Ok();
   }
 
@@ -146,7 +160,7 @@ class AdminRoutes {
         if (more) break;
         if (!matches(t->Info())) continue;
         if (!room()) break;
-        list.push_back(TenantJson(*t));
+        list.push_back(TenantJson(engine_, *t));
       }
       if (more || live.size() < kChunk) break;
       from = live.back()->id();
@@ -159,7 +173,7 @@ class AdminRoutes {
 
   Status ShowTenant(Call& c) {
     if (auto tenant = engine_->tenants().Get(c.params["id"]); tenant.ok()) {
-      WriteJson(c.res, 200, TenantJson(**tenant));
+      WriteJson(c.res, 200, TenantJson(engine_, **tenant));
       return Status::Ok();
     }
     TKV_ASSIGN_OR_RETURN(engine::TenantInfo deleting, engine_->tenants().PendingDelete(c.params["id"]));
@@ -193,7 +207,23 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
     TKV_RETURN_IF_ERROR(
         RecordAudit(engine_, c, suspended ? "tenant.suspend" : "tenant.resume", tenant->id()));
-    WriteJson(c.res, 200, TenantJson(*tenant));
+    WriteJson(c.res, 200, TenantJson(engine_, *tenant));
+    return Status::Ok();
+  }
+
+  // Starts an online move to another tier: 202 and the tenant as it moves;
+  // 200 and the tenant as it is when it is in that tier already.
+  Status MoveTier(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_ASSIGN_OR_RETURN(engine::Tier to, ParseTierMoveBody(body));
+    const std::string from = engine::TierName(engine::TierOfPlacement(tenant->Info().placement));
+    TKV_ASSIGN_OR_RETURN(bool started, engine_->tenants().MoveTier(tenant->id(), to));
+    if (started) {
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.tier_move", tenant->id(),
+                                      json{{"from", from}, {"to", engine::TierName(to)}}.dump()));
+    }
+    WriteJson(c.res, started ? 202 : 200, TenantJson(engine_, *tenant));
     return Status::Ok();
   }
 
@@ -273,6 +303,7 @@ void AddAdminRoutes(ApiRouter& router, engine::Engine* engine) {
                                            [a](Call& c) { return a->Suspend(c, true); }});
   router.Add("POST", t + "/{id}/resume", {"tenants.resume", Access::kOperator, false,
                                           [a](Call& c) { return a->Suspend(c, false); }});
+  router.Add("POST", t + "/{id}/tier", {"tenants.tier", Access::kOperator, false, bind(&AdminRoutes::MoveTier)});
   router.Add("POST", t + "/{id}/apikeys",
              {"apikeys.create", Access::kSelf, false, bind(&AdminRoutes::CreateApiKey)});
   router.Add("GET", t + "/{id}/apikeys",

@@ -469,6 +469,15 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
   return r;
 }
 
+Result<engine::Tier> ParseTierMoveBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"tier"}));
+  auto tier = body.find("tier");
+  if (tier == body.end() || !tier->is_string()) {
+    return Status::InvalidArgument("'tier' must be a string: pooled or column_family", "invalid_field");
+  }
+  return engine::ParseTier(tier->get_ref<const std::string&>());
+}
+
 Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"role", "name", "expires_at"}));
   auto role = body.find("role");

@@ -133,6 +133,10 @@ struct TenantCreateRequest {
 // InvalidArgument("invalid_tenant_id" | "invalid_field" | "unknown_tier").
 Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 
+// POST /admin/v1/tenants/{id}/tier: {"tier": "pooled" | "column_family"}.
+// InvalidArgument("invalid_field" | "unknown_tier").
+Result<engine::Tier> ParseTierMoveBody(const nlohmann::json& body);
+
 struct ApiKeyCreateRequest {
   engine::Role role = engine::Role::kRead;
   engine::ApiKeyOptions options;  // name "" and expires_at_ms 0 when absent

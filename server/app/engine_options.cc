@@ -28,6 +28,14 @@ Status EngineOptions::Validate() const {
   if (pooled_column_families == 0 || pooled_column_families > 64) {
     return Status::InvalidArgument("--pooled-column-families must be 1..64");
   }
+  if (max_tier_moves == 0 || max_tier_moves > 64) {
+    return Status::InvalidArgument("--max-tier-moves must be 1..64");
+  }
+  if (tier_move_keys_per_sec < 0) return Status::InvalidArgument("--tier-move-keys-per-sec must be >= 0");
+  if (!test_hold_tier_move.empty() && test_hold_tier_move != "copying" && test_hold_tier_move != "switching" &&
+      test_hold_tier_move != "switched") {
+    return Status::InvalidArgument("--test-hold-tier-move must be copying, switching or switched");
+  }
   TKV_RETURN_IF_ERROR(PlanTiersOf(*this).status());
   if (max_api_keys_per_tenant == 0 || max_api_keys_per_tenant > 100000) {
     return Status::InvalidArgument("--max-api-keys-per-tenant must be 1..100000");
@@ -120,6 +128,16 @@ void EngineOptions::AddFlags(CLI::App& app) {
                  "column families shared by the tenants of the pooled tier (made at the first start "
                  "that needs them; lowering it only stops new tenants going to the ones past it)")
       ->capture_default_str();
+  app.add_option("--max-tier-moves", max_tier_moves,
+                 "online tier moves running at once; more are refused (503 too_many_moves)")
+      ->capture_default_str();
+  app.add_option("--tier-move-keys-per-sec", tier_move_keys_per_sec,
+                 "the pace of a tier move's copy, in keys per second (0: as fast as it goes)")
+      ->capture_default_str();
+  app.add_option("--test-hold-tier-move", test_hold_tier_move,
+                 "for crash tests only: tier moves stop at this step (copying, switching or switched) "
+                 "until the server stops")
+      ->group("");
   app.add_option("--max-api-keys-per-tenant", max_api_keys_per_tenant,
                  "active API keys one tenant may have; creating more is refused (409 api_key_limit)")
       ->capture_default_str();

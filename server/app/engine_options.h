@@ -33,6 +33,9 @@ struct EngineOptions {
   size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
   size_t pooled_column_families = 4;     // shared by the pooled tier's tenants
+  size_t max_tier_moves = 2;             // online tier moves running at once (1..64)
+  int64_t tier_move_keys_per_sec = 0;    // the copy's pace per move; 0 = as fast as it goes
+  std::string test_hold_tier_move;       // tests only: a move waits at this step (tier_mover.h)
   // "PLAN=TIER" entries: a plan's default tier, over the built-in ones
   // (free=pooled; any other plan column_family).
   std::vector<std::string> plan_tiers;

@@ -286,7 +286,7 @@ TEST(TenantDelete, AReadInFlightNeverSeesTheNextOwnerOfItsColumnFamily) {
   auto acme = h->tenants().Get("acme");
   ASSERT_TRUE(acme.ok());
   const std::string acme_cf = (*acme)->Info().placement;
-  auto* store = dynamic_cast<CfTenantStore*>(&(*acme)->store());
+  CfTenantStore* store = &(*acme)->movable_store().current();
   ASSERT_NE(store, nullptr);
 
   std::mutex mu;
