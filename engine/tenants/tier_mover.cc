@@ -86,7 +86,8 @@ struct TierMover::Move final : public WriteGate {
   std::atomic<int64_t> copied{0};
   std::atomic<bool> switching{false};
   std::atomic<bool> paused{false};  // writes are refused (tenant_moving)
-  std::atomic<bool> finished{false};
+  std::atomic<bool> ended{false};     // done or failed: the record says so
+  std::atomic<bool> finished{false};  // its thread has returned
   std::thread thread;
 
   Mutex mu;
@@ -146,16 +147,30 @@ void TierMover::Reap() {
   }
 }
 
+TierMover::Move* TierMover::Running(const std::string& id) const {
+  auto [from, to] = moves_.equal_range(id);
+  for (auto it = from; it != to; ++it) {
+    if (!it->second->ended.load()) return it->second.get();
+  }
+  return nullptr;
+}
+
+size_t TierMover::RunningCount() const {
+  size_t n = 0;
+  for (const auto& [id, m] : moves_) n += m->ended.load() ? 0 : 1;
+  return n;
+}
+
 Result<bool> TierMover::Start(const std::shared_ptr<Tenant>& t, Tier to) {
   MutexLock lock(mu_);
   Reap();
-  if (moves_.count(t->id()) != 0) return MoveInProgress(t->id());
+  if (Running(t->id()) != nullptr) return MoveInProgress(t->id());
   const TenantInfo info = t->Info();
   if (info.state == TenantState::kDeleting) return TenantNotFound(t->id());
   if (info.tier_move.has_value() && info.tier_move->running()) return MoveInProgress(t->id());
   if (TierOfPlacement(info.placement) == to) return false;
-  if (moves_.size() >= options_.max_concurrent) {
-    return Status::Unavailable("already " + std::to_string(moves_.size()) + " tier moves running; retry later",
+  if (const size_t running = RunningCount(); running >= options_.max_concurrent) {
+    return Status::Unavailable("already " + std::to_string(running) + " tier moves running; retry later",
                                "too_many_moves");
   }
   auto m = std::make_shared<Move>();
@@ -188,9 +203,9 @@ Result<bool> TierMover::Start(const std::shared_ptr<Tenant>& t, Tier to) {
 
 std::optional<TierMoveInfo> TierMover::Progress(const std::string& id) const {
   MutexLock lock(mu_);
-  auto it = moves_.find(id);
-  if (it == moves_.end() || it->second->finished.load()) return std::nullopt;
-  const Move& m = *it->second;
+  const Move* running = Running(id);
+  if (running == nullptr) return std::nullopt;
+  const Move& m = *running;
   TierMoveInfo p;
   p.to = TierName(m.to);
   p.place = m.target.name;
@@ -211,6 +226,7 @@ void TierMover::Run(const std::shared_ptr<Move>& m) {
   Status s = Copy(*m);
   if (s.ok()) s = Switch(*m);
   if (!s.ok()) Fail(*m, s);
+  m->ended = true;
   m->finished = true;
 }
 
@@ -363,7 +379,9 @@ Status TierMover::Switch(Move& m) {
     next_info.tier_move = done;
     next_info.placement = m.target.name;
     TKV_RETURN_IF_ERROR(directory_->StageRecord(next_info, &batch));
-    return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "switch tier");
+    TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "switch tier"));
+    m.ended = true;  // before the record shows it: a new move may start once it does
+    return Status::Ok();
   });
   if (!s.ok()) {
     // Back to the old place: its data is intact, as writes were paused.
@@ -401,7 +419,10 @@ void TierMover::Fail(Move& m, const Status& why) {
     failed.ended_at_ms = clock_->NowUnixMillis();
     next.tier_move = failed;
     TKV_RETURN_IF_ERROR(directory_->StageRecord(next, &batch));
-    return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "record failed tier move");
+    TKV_RETURN_IF_ERROR(
+        FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "record failed tier move"));
+    m.ended = true;  // before the record shows it
+    return Status::Ok();
   });
   if (!s.ok()) return;  // deleted (its delete releases the place), or the next start rolls it back
   if (released) placement_->Released(m.target.name);

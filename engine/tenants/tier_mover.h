@@ -120,7 +120,12 @@ class TierMover {
   const TierMoverOptions options_;
   std::atomic<bool> stopping_{false};
   mutable Mutex mu_;
-  std::map<std::string, std::shared_ptr<Move>> moves_ GUARDED_BY(mu_);  // running or not yet reaped
+  // By tenant: at most one not ended (its record names its target), and
+  // ended ones whose threads are finishing (compacting the old place).
+  std::multimap<std::string, std::shared_ptr<Move>> moves_ GUARDED_BY(mu_);
+  // The not-ended move of tenant `id`, or nullptr.
+  Move* Running(const std::string& id) const REQUIRES(mu_);
+  size_t RunningCount() const REQUIRES(mu_);
 };
 
 }  // namespace tenantkv::engine

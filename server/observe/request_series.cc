@@ -7,7 +7,8 @@ namespace {
 
 constexpr const char* kThrottleNames[kThrottleReasons] = {
     "rate_limited", "io_quota", "concurrency_limit", "storage_quota",
-    "value_too_large", "deadline", "queue_full", "batch_exceeds_burst", "response_too_large"};
+    "value_too_large", "deadline", "queue_full", "batch_exceeds_burst", "response_too_large",
+    "tenant_moving"};
 
 }  // namespace
 

@@ -36,6 +36,7 @@ enum class ThrottleReason {
   kQueueFull,
   kBatchExceedsBurst,
   kResponseTooLarge,
+  kTenantMoving,  // a write in the switch of an online tier move
   kCount  // not a reason
 };
 inline constexpr size_t kThrottleReasons = static_cast<size_t>(ThrottleReason::kCount);
