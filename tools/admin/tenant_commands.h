@@ -40,6 +40,8 @@ Result<AdminCommand> TenantsDelete(const std::string& id, bool confirmed);
 
 // POST /admin/v1/tenants/{id}/suspend and .../resume → the tenant.
 AdminCommand TenantsSuspend(const std::string& id);
+// POST /admin/v1/tenants/{id}/tier {"tier": TIER}: starts an online move.
+AdminCommand TenantsMoveTier(const std::string& id, const std::string& tier);
 AdminCommand TenantsResume(const std::string& id);
 
 // Registers "tenants" and its subcommands under `app`; the chosen one fills

@@ -8,10 +8,15 @@ namespace tenantkv::tools {
 std::string RenderTenant(const Json& tenant) {
   const Json* quota = FindPath(tenant, "quota");
   const bool quota_section = quota != nullptr && quota->is_object() && !quota->empty();
+  const Json* move = FindPath(tenant, "tier_move");
+  const bool move_section = move != nullptr && move->is_object();
   Json fields = tenant;
   if (quota_section) fields.erase("quota");
-  std::string out = FieldTable(fields, {"id", "plan", "state", "created_at"}).Render();
+  if (move_section) fields.erase("tier_move");
+  std::string out = FieldTable(fields, {"id", "plan", "tier", "state", "created_at"}).Render();
   if (quota_section) AppendSection(out, "quota", FieldTable(*quota, {}).Render());
+  // A running tier move's progress, or the last one's outcome.
+  if (move_section) AppendSection(out, "tier_move", FieldTable(*move, {"to", "state", "copied_keys"}).Render());
   const std::string sections = ArraySections(tenant);
   if (!sections.empty()) AppendSection(out, "", sections);
   return out;

@@ -112,6 +112,10 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"DELETE", "/admin/v1/tenants/beta", ""},
       {"POST", "/admin/v1/tenants/beta/suspend", "{}"},
       {"POST", "/admin/v1/tenants/alpha/resume", "{}"},
+      // Tier moves are the operator's, even for the key's own tenant.
+      {"POST", "/admin/v1/tenants/alpha/tier", R"({"tier":"pooled"})"},
+      {"POST", "/admin/v1/tenants/beta/tier", R"({"tier":"pooled"})"},
+      {"POST", "/admin/v1/tenants/alpha/tier", R"({"tier":"column_family"})"},
       {"POST", "/admin/v1/master-key/rotate", "{}"},
       {"GET", "/admin/v1/master-key", ""},
       {"POST", "/admin/v1/keys/rotate-due", ""},

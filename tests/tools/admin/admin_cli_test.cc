@@ -664,6 +664,7 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsShow("a/b"), "GET", "/admin/v1/tenants/a%2Fb", ""},
       {TenantsDelete("acme", true).value(), "DELETE", "/admin/v1/tenants/acme", ""},
       {TenantsSuspend("acme"), "POST", "/admin/v1/tenants/acme/suspend", ""},
+      {TenantsMoveTier("a b", "pooled"), "POST", "/admin/v1/tenants/a%20b/tier", R"({"tier":"pooled"})"},
       {TenantsResume("acme"), "POST", "/admin/v1/tenants/acme/resume", ""},
       {ApiKeysCreate("acme", "write"), "POST", "/admin/v1/tenants/acme/apikeys",
        R"({"role":"write"})"},

@@ -106,6 +106,29 @@ TEST_F(AdminCliTest, TenantLifecycle) {
   EXPECT_EQ(std::count(gone.err.begin(), gone.err.end(), '\n'), 1) << "one-line reason: " << gone.err;
 }
 
+TEST_F(AdminCliTest, TenantsMoveTierAndShowItsProgress) {
+  ASSERT_EQ(Admin("tenants create acme --tier pooled").exit_code, 0);
+  CliRun moved = Admin("tenants move-tier acme --to column_family");
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_NE(moved.out.find("tier_move"), std::string::npos) << moved.out;
+  EXPECT_NE(moved.out.find("column_family"), std::string::npos) << moved.out;
+  json shown;
+  for (int i = 0; i < 500; ++i) {  // bounded: 10 s
+    shown = json::parse(Admin("--json tenants show acme").out);
+    if (shown["tier_move"]["state"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(shown["tier"], "column_family");
+  EXPECT_EQ(shown["tier_move"]["state"], "done");
+  CliRun table = Admin("tenants show acme");
+  EXPECT_NE(table.out.find("tier_move"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("done"), std::string::npos) << table.out;
+  CliRun bad = Admin("tenants move-tier acme --to dedicated");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown_tier"), std::string::npos) << bad.err;
+  EXPECT_EQ(Admin("tenants move-tier acme").exit_code, 2) << "--to is required";
+}
+
 // tenants list against the server: a page ends with where the next starts,
 // --all follows the pages, and the filters narrow the list.
 TEST_F(AdminCliTest, TenantsListPagesAndFilters) {

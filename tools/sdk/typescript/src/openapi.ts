@@ -336,6 +336,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/tier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the tenant's data to another tier, online
+         * @description Copies the tenant's data into a place of the new tier while it is served, then switches: writes during the switch get 503 tenant_moving with Retry-After; reads go on. The tenant's tier_move shows the progress. A crash rolls the move back at the next start.
+         */
+        post: operations["moveTenantTier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/operator-keys": {
         parameters: {
             query?: never;
@@ -1251,7 +1273,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "bad_framing" | "length_required" | "bad_encoding" | "invalid_key" | "key_too_long" | "invalid_ttl" | "bad_precondition" | "invalid_limit" | "invalid_parameter" | "malformed_json" | "unknown_field" | "invalid_batch" | "invalid_tenant_id" | "unknown_plan" | "invalid_field" | "invalid_role" | "invalid_name" | "invalid_expires_at" | "invalid_quota" | "invalid_version" | "invalid_plan" | "missing_token" | "invalid_token" | "key_expired" | "operator_only" | "forbidden" | "tenant_token_required" | "insufficient_role" | "tenant_suspended" | "outside_plan_range" | "client_cert_required" | "not_found" | "route_not_found" | "tenant_not_found" | "apikey_not_found" | "quota_not_found" | "version_not_found" | "plan_not_found" | "method_not_allowed" | "tenant_exists" | "api_key_limit" | "precondition_failed" | "value_too_large" | "payload_too_large" | "batch_exceeds_burst" | "response_too_large" | "uri_too_long" | "auth_backoff" | "rate_limited" | "concurrency_limit" | "io_quota" | "storage_quota" | "draining" | "too_many_connections" | "queue_full" | "deadline" | "storage_busy" | "storage_full" | "key_unavailable" | "key_exhausted" | "decrypt_failed" | "bad_envelope" | "key_destroyed" | "storage_corruption" | "data_loss" | "storage_error" | "storage_invalid_argument" | "crypto_error" | "internal" | "audit_write_failed" | "backup_in_progress" | "bad_handover" | "body_too_slow" | "expectation_failed" | "export_checksum_mismatch" | "export_corrupt" | "export_undecryptable" | "handover_mismatch" | "handover_undecryptable" | "head_timeout" | "headers_too_large" | "invalid_dir" | "invalid_since" | "rotation_in_progress" | "shutting_down" | "tenant_busy" | "unexpected_body" | "unknown_method" | "unsupported_transfer_encoding" | "weak_passphrase";
+            code: "bad_request" | "bad_framing" | "length_required" | "bad_encoding" | "invalid_key" | "key_too_long" | "invalid_ttl" | "bad_precondition" | "invalid_limit" | "invalid_parameter" | "malformed_json" | "unknown_field" | "invalid_batch" | "invalid_tenant_id" | "unknown_plan" | "invalid_field" | "invalid_role" | "invalid_name" | "invalid_expires_at" | "invalid_quota" | "invalid_version" | "invalid_plan" | "missing_token" | "invalid_token" | "key_expired" | "operator_only" | "forbidden" | "tenant_token_required" | "insufficient_role" | "tenant_suspended" | "outside_plan_range" | "client_cert_required" | "not_found" | "route_not_found" | "tenant_not_found" | "apikey_not_found" | "quota_not_found" | "version_not_found" | "plan_not_found" | "method_not_allowed" | "tenant_exists" | "api_key_limit" | "precondition_failed" | "value_too_large" | "payload_too_large" | "batch_exceeds_burst" | "response_too_large" | "uri_too_long" | "auth_backoff" | "rate_limited" | "concurrency_limit" | "io_quota" | "storage_quota" | "draining" | "too_many_connections" | "queue_full" | "deadline" | "storage_busy" | "storage_full" | "key_unavailable" | "key_exhausted" | "decrypt_failed" | "bad_envelope" | "key_destroyed" | "storage_corruption" | "data_loss" | "storage_error" | "storage_invalid_argument" | "crypto_error" | "internal" | "audit_write_failed" | "backup_in_progress" | "bad_handover" | "body_too_slow" | "expectation_failed" | "export_checksum_mismatch" | "export_corrupt" | "export_undecryptable" | "handover_mismatch" | "handover_undecryptable" | "head_timeout" | "headers_too_large" | "invalid_dir" | "invalid_since" | "rotation_in_progress" | "shutting_down" | "tenant_busy" | "unknown_tier" | "tenant_moving" | "move_in_progress" | "too_many_moves" | "unexpected_body" | "unknown_method" | "unsupported_transfer_encoding" | "weak_passphrase";
         };
         Status: {
             status: string;
@@ -1331,6 +1353,19 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
             }[];
+            /** @description Live tenants that were ever moved; the running move, else the last one's outcome. */
+            tier_move?: {
+                /** @enum {string} */
+                to: "pooled" | "column_family";
+                /** @enum {string} */
+                state: "copying" | "switching" | "done" | "failed";
+                copied_keys: number;
+                /** Format: date-time */
+                started_at: string;
+                /** Format: date-time */
+                ended_at?: string;
+                error?: string;
+            };
         };
         KeyVersion: {
             version: number;
@@ -1839,7 +1874,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description tenant_exists (tenant create), api_key_limit (API key create), operator_exists, operator_key_limit, request_limit, request_decided, duplicate_approval or over_capacity (quota PUT, revert, approval; tenant create with --capacity-check-on-create). */
+        /** @description tenant_exists (tenant create), api_key_limit (API key create), operator_exists, operator_key_limit, request_limit, request_decided, duplicate_approval or over_capacity (quota PUT, revert, approval; tenant create with --capacity-check-on-create), move_in_progress (tier move). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -1875,7 +1910,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description storage_busy, storage_full, key_unavailable, too_many_connections or draining; on data routes also queue_full (the tenant's scheduler queue is full) or deadline (the call waited longer than the tenant's max_queue_ms for a scheduler slot; its handler did not run), and on writes key_exhausted (the tenant's data key reached min(2 x --max-seals-per-key, 2^32) seals and its rotation has not succeeded yet; nothing was written). Retry-After is 1. */
+        /** @description storage_busy, storage_full, key_unavailable, too_many_connections or draining; on data routes also queue_full (the tenant's scheduler queue is full) or deadline (the call waited longer than the tenant's max_queue_ms for a scheduler slot; its handler did not run), and on writes key_exhausted (the tenant's data key reached min(2 x --max-seals-per-key, 2^32) seals and its rotation has not succeeded yet; nothing was written) or tenant_moving (the tenant is in the switch of a tier move; nothing was written); on a tier move, too_many_moves. Retry-After is 1. */
         Unavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -2712,6 +2747,50 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    moveTenantTier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    tier: "pooled" | "column_family";
+                };
+            };
+        };
+        responses: {
+            /** @description The tenant is in that tier already; nothing was started. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description The move has started; the tenant, with its tier_move. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listOperatorKeys: {
