@@ -389,6 +389,7 @@ Status TierMover::Switch(Move& m) {
     m.target_store->SetWriteGate(nullptr);
     return s;
   }
+  if (options_.on_end) options_.on_end(m.tenant->id(), TierName(TierOfPlacement(old_place)), done);
   if (released) placement_->Released(old_place);
   m.paused = false;
   m.target_store->SetWriteGate(nullptr);  // writes resume
@@ -396,7 +397,6 @@ Status TierMover::Switch(Move& m) {
     // Its user keys and sealed values leave the files, as at a delete.
     placement_->Compact(old_place).IgnoreError();
   }
-  if (options_.on_end) options_.on_end(m.tenant->id(), TierName(TierOfPlacement(old_place)), done);
   return Status::Ok();
 }
 

@@ -273,7 +273,7 @@ TEST_F(DataApiTest, UsageCountsTheRefusalsTheTenantMet) {
   auto before = json::parse(server_.Get("/v1/usage", token_)->body);
   ASSERT_TRUE(before.contains("throttled")) << before.dump();
   EXPECT_EQ(before["throttled"]["rate_limited"], 0);
-  EXPECT_EQ(before["throttled"].size(), 9u);  // every reason, at 0 or more
+  EXPECT_EQ(before["throttled"].size(), 10u);  // every reason, at 0 or more
   SetQuota({{"requests_per_sec", 1}, {"burst_requests", 1}});
   int refused = 0;
   for (int i = 0; i < 5; ++i) {

@@ -118,6 +118,10 @@ TEST(TierMoveApi, MovesATenantAndAnswersTheContract) {
   ASSERT_TRUE(filtered);
   EXPECT_NE(filtered->body.find("\"acme\""), std::string::npos);
   EXPECT_EQ(Audited(server, "acme", "tenant.tier_move"), 1);
+  // Appended by the mover once the switch is recorded: moments later.
+  for (int i = 0; i < 250 && Audited(server, "acme", "tenant.tier_move.done") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_EQ(Audited(server, "acme", "tenant.tier_move.done"), 1);
   // The neighbour saw nothing.
   EXPECT_EQ(Tenant(server, "other")["tier"], "pooled");
