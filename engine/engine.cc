@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +90,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   e->data_dir_ = options.data_dir;
   e->clock_ = options.clock != nullptr ? options.clock : SystemClock::Default();
   e->keys_ = std::move(keys);
+  // How long each step of the open took, for the start-up log.
+  auto mark = std::chrono::steady_clock::now();
+  auto phase = [&e, &mark](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    e->open_phases_.emplace_back(name, std::chrono::duration<double>(now - mark).count());
+    mark = now;
+  };
   StorageOptions so;
   so.path = options.data_dir + "/db";
   so.sync_writes = options.sync_writes;
@@ -95,6 +104,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   so.block_cache_bytes = options.block_cache_bytes;
   so.memtable_budget_bytes = options.memtable_budget_bytes;
   TKV_ASSIGN_OR_RETURN(e->storage_, Storage::Open(so));
+  phase("storage");
   TKV_ASSIGN_OR_RETURN(e->audit_, AuditLog::Open(e->storage_.get(), e->clock_));
   TKV_RETURN_IF_ERROR(e->OpenWebhooks());
   RegistryOptions ro;
@@ -115,11 +125,28 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
         .status()
         .IgnoreError();
   };
-  TKV_ASSIGN_OR_RETURN(e->quotas_, QuotaStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->addons_, AddonStore::Open(e->storage_.get()));
   TKV_ASSIGN_OR_RETURN(e->quota_requests_, QuotaRequestStore::Open(e->storage_.get(), e->clock_));
-  QuotaStore* quotas = e->quotas_.get();
-  ro.plan_exists = [quotas](const std::string& name) { return quotas->GetPlan(name).ok(); };
+  phase("audit, webhooks, add-ons, requests");
+  // The quota manifests (one per tenant) are read and parsed on a second
+  // thread while the registry loads the tenants: neither needs the other
+  // until both are done (the registry asks for plans only at a create).
+  // The API key records are read and parsed there too (Open binds them to
+  // the tenants afterwards).
+  Result<std::unique_ptr<QuotaStore>> quotas_opened = Status::Internal("not run");
+  Result<ApiKeyStore::Stored> api_keys_read = Status::Internal("not run");
+  std::thread quota_loader([&] {
+    quotas_opened = QuotaStore::Open(e->storage_.get(), e->clock_);
+    if (quotas_opened.ok()) api_keys_read = ApiKeyStore::Read(e->storage_.get());
+  });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join_quota_loader{quota_loader};
+  Engine* self = e.get();
+  ro.plan_exists = [self](const std::string& name) { return self->quotas_->GetPlan(name).ok(); };
   if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
       options.seal_reserve_block == 0 || options.reencrypt_batch_keys == 0 ||
       options.reencrypt_duty_percent < 1 || options.reencrypt_duty_percent > 100) {
@@ -131,7 +158,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   // nonces) a version whose rotations keep failing stops sealing.
   ro.seals.limit = std::min(2 * options.max_seals_per_key, uint64_t{1} << 32);
   ro.seals.block = options.seal_reserve_block;
-  Engine* self = e.get();
   // Set before any tenant can seal (the lifecycle exists once Open returns).
   ro.on_storage_grace = [self](const std::string& id, GraceEvent event, const GraceState& state) {
     self->OnStorageGrace(id, event, state);
@@ -141,11 +167,18 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   };
   TKV_ASSIGN_OR_RETURN(e->registry_,
                        TenantRegistry::Open(e->storage_.get(), e->keys_.get(), e->clock_, ro));
+  phase("tenants");
+  quota_loader.join();
+  TKV_ASSIGN_OR_RETURN(e->quotas_, std::move(quotas_opened));
+  TKV_ASSIGN_OR_RETURN(ApiKeyStore::Stored stored_keys, std::move(api_keys_read));
+  phase("quotas and API keys read (after the tenants)");
   TKV_ASSIGN_OR_RETURN(e->operator_keys_, OperatorKeyStore::Open(e->storage_.get(), e->clock_));
   TKV_ASSIGN_OR_RETURN(e->api_keys_, ApiKeyStore::Open(e->storage_.get(), e->clock_, e->registry_.get(),
-                                                        options.max_api_keys_per_tenant));
+                                                        options.max_api_keys_per_tenant, std::move(stored_keys)));
+  phase("API keys");
   TKV_RETURN_IF_ERROR(e->ReconcileQuotas());
   TKV_RETURN_IF_ERROR(e->RestoreStorageGrace());
+  phase("quota enforcement, grace");
   for (const auto& endpoint : e->webhooks_->All()) {
     if (!endpoint.global() && !e->registry_->Get(endpoint.tenant).ok()) {
       TKV_RETURN_IF_ERROR(e->RemoveTenantWebhooks(endpoint.tenant));
@@ -168,6 +201,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   e->key_lifecycle_ = std::make_unique<KeyLifecycle>(e->storage_.get(), e->registry_.get(), e->scheduler_.get(),
                                                      e->audit_.get(), ko);
   TKV_RETURN_IF_ERROR(e->key_lifecycle_->Start());
+  phase("jobs");
   return e;
 }
 

@@ -239,6 +239,8 @@ class Engine {
   StorageStats storage_stats() const { return storage_->Stats(); }
   // The data directory's on-disk format and what the open migrated.
   const FormatMigration& format() const { return storage_->format(); }
+  // The steps of Open and the seconds each took, in order (the start-up log).
+  const std::vector<std::pair<std::string, double>>& open_phases() const { return open_phases_; }
   // Tenant exports (tenant_export.h), handovers and imports (tenant_import.h).
   // An import that creates a tenant gives it the exported quota as its
   // manifest version 2 (version 1 = its plan's defaults, as for any tenant).
@@ -323,6 +325,7 @@ class Engine {
   std::string data_dir_;
   Mutex backup_mu_;
   std::unique_ptr<crypto::KeyProvider> keys_;
+  std::vector<std::pair<std::string, double>> open_phases_;
   std::unique_ptr<Storage> storage_;
   // Before the audit log, which taps into them (destroyed after it).
   class WebhookTap;

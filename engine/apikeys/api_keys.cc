@@ -101,18 +101,22 @@ Status ValidateFreeText(std::string_view text, size_t max_bytes, const std::stri
 Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
                                                        const TenantRegistry* tenants,
                                                        size_t max_active_per_tenant) {
+  TKV_ASSIGN_OR_RETURN(Stored stored, Read(storage));
+  return Open(storage, clock, tenants, max_active_per_tenant, std::move(stored));
+}
+
+Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
+                                                       const TenantRegistry* tenants, size_t max_active_per_tenant,
+                                                       Stored stored) {
   if (max_active_per_tenant == 0) return Status::InvalidArgument("max_active_per_tenant must be >= 1");
   std::unique_ptr<ApiKeyStore> s(new ApiKeyStore(storage, clock, tenants, max_active_per_tenant));
-  TKV_RETURN_IF_ERROR(s->Load());
+  TKV_RETURN_IF_ERROR(s->Load(std::move(stored)));
   return s;
 }
 
-Status ApiKeyStore::Load() {
-  std::map<std::string, Record> keys;
-  std::map<std::string, KeyCount> counts;
-  rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
-  std::unique_ptr<rocksdb::Iterator> it(
-      storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+Result<ApiKeyStore::Stored> ApiKeyStore::Read(Storage* storage) {
+  Stored out;
+  std::unique_ptr<rocksdb::Iterator> it(storage->db()->NewIterator(rocksdb::ReadOptions(), storage->system()));
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
     json j = json::parse(it->value().ToStringView(), nullptr, false);
     try {
@@ -129,23 +133,33 @@ Status ApiKeyStore::Load() {
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
       r.secret_hash = std::move(*hash);
-      auto tenant = tenants_->Get(r.info.tenant);
-      if (tenant.ok() && r.info.tenant_incarnation.empty() &&
-          r.info.created_at_ms >= (*tenant)->Info().created_at_ms) {
-        r.info.tenant_incarnation = (*tenant)->incarnation();  // the shape before incarnations
-        TKV_RETURN_IF_ERROR(FromRocks(fixes.Put(storage_->system(), it->key(), Serialize(r)), "stage"));
-      }
-      if (!tenant.ok() || r.info.tenant_incarnation != (*tenant)->incarnation()) {
-        TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), it->key()), "stage"));
-        continue;
-      }
-      if (!r.info.revoked()) counts[r.info.tenant].active++;
-      keys[r.info.key_id] = std::move(r);
+      out.records.emplace_back(it->key().ToString(), std::move(r));
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
     }
   }
   TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load API keys"));
+  return out;
+}
+
+Status ApiKeyStore::Load(Stored stored) {
+  std::map<std::string, Record> keys;
+  std::map<std::string, KeyCount> counts;
+  rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
+  for (auto& [db_key, r] : stored.records) {
+    auto tenant = tenants_->Get(r.info.tenant);
+    if (tenant.ok() && r.info.tenant_incarnation.empty() &&
+        r.info.created_at_ms >= (*tenant)->Info().created_at_ms) {
+      r.info.tenant_incarnation = (*tenant)->incarnation();  // the shape before incarnations
+      TKV_RETURN_IF_ERROR(FromRocks(fixes.Put(storage_->system(), db_key, Serialize(r)), "stage"));
+    }
+    if (!tenant.ok() || r.info.tenant_incarnation != (*tenant)->incarnation()) {
+      TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), db_key), "stage"));
+      continue;
+    }
+    if (!r.info.revoked()) counts[r.info.tenant].active++;
+    keys[r.info.key_id] = std::move(r);
+  }
   {
     WriterLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
     keys_ = std::move(keys);

@@ -77,7 +77,23 @@ struct NewApiKey {
 inline constexpr size_t kDefaultMaxApiKeysPerTenant = 100;
 
 class ApiKeyStore {
+ private:
+  struct Record {
+    ApiKeyInfo info;
+    std::string secret_hash;  // raw SHA-256 of the secret
+  };
+
  public:
+  // The stored key records, read and parsed but not yet checked against the
+  // tenants (Open does that): a start-up reads them while the tenants load.
+  class Stored {
+   private:
+    friend class ApiKeyStore;
+    std::vector<std::pair<std::string, Record>> records;  // (stored key, record), in key order
+  };
+  // DataLoss for a malformed record.
+  static Result<Stored> Read(Storage* storage);
+
   // Loads every key and removes those whose tenant incarnation does not
   // exist (deleted, deleting, or replaced by a later tenant of the id).
   // Records of the shape before incarnations are bound to the live tenant
@@ -87,6 +103,10 @@ class ApiKeyStore {
   static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
                                                    const TenantRegistry* tenants,
                                                    size_t max_active_per_tenant = kDefaultMaxApiKeysPerTenant);
+  // The same, from records Read before.
+  static Result<std::unique_ptr<ApiKeyStore>> Open(Storage* storage, const Clock* clock,
+                                                   const TenantRegistry* tenants, size_t max_active_per_tenant,
+                                                   Stored stored);
 
   // A key of tenant `t`, bound to its incarnation. NotFound
   // ("tenant_not_found") if `t` is deleting, also when its delete begins
@@ -120,10 +140,6 @@ class ApiKeyStore {
   void SetCreateHookForTest(std::function<void()> hook) { create_hook_for_test_ = std::move(hook); }
 
  private:
-  struct Record {
-    ApiKeyInfo info;
-    std::string secret_hash;  // raw SHA-256 of the secret
-  };
   // Per tenant: its active keys, and creates past the limit check whose
   // record is not stored yet. The check counts both, so it holds without
   // keeping mu_ (which every authentication takes) over the fsync.
@@ -134,7 +150,7 @@ class ApiKeyStore {
   ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants,
               size_t max_active_per_tenant)
       : storage_(storage), clock_(clock), tenants_(tenants), max_active_per_tenant_(max_active_per_tenant) {}
-  Status Load();
+  Status Load(Stored stored);
   static std::string Serialize(const Record& r);  // the stored JSON
   Status Persist(const Record& r);
   // Counts a create of `tenant` as pending, unless the tenant is at its limit.

@@ -24,21 +24,32 @@ Status SealCounter::Load() {
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
   MutexLock lock(mu_);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string hex = it->key().ToString().substr(prefix.size());
-    uint64_t seals = 0;
-    if (hex.size() != 8 || !ParseCount(it->value().ToStringView(), &seals)) {
-      return Status::DataLoss("seal count record of tenant '" + tenant_id_ + "' is malformed");
-    }
-    const auto version = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
-    Entry& e = entries_[version];
-    // A crash may have lost any count past the mark: continue from it.
-    e.count = seals;
-    e.reserved = seals;
-    // A rotation asked for before the restart was lost with the process:
-    // the next seal past the bound asks again.
-    e.bound_reported = false;
+    TKV_RETURN_IF_ERROR(LoadOne(it->key().ToString().substr(prefix.size()), it->value().ToStringView()));
   }
   return FromRocks(it->status(), "load seal counts");
+}
+
+Status SealCounter::LoadFrom(const std::vector<std::pair<std::string, std::string>>& records) {
+  MutexLock lock(mu_);
+  for (const auto& [hex, value] : records) TKV_RETURN_IF_ERROR(LoadOne(hex, value));
+  return Status::Ok();
+}
+
+Status SealCounter::LoadOne(const std::string& hex, std::string_view value) {
+  uint64_t seals = 0;
+  if (hex.size() != 8 || hex.find_first_not_of("0123456789abcdef") != std::string::npos ||
+      !ParseCount(value, &seals)) {
+    return Status::DataLoss("seal count record of tenant '" + tenant_id_ + "' is malformed");
+  }
+  const auto version = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+  Entry& e = entries_[version];
+  // A crash may have lost any count past the mark: continue from it.
+  e.count = seals;
+  e.reserved = seals;
+  // A rotation asked for before the restart was lost with the process:
+  // the next seal past the bound asks again.
+  e.bound_reported = false;
+  return Status::Ok();
 }
 
 Status SealCounter::Count(uint32_t version) {

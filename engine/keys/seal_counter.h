@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "crypto/mutex.h"
@@ -49,6 +51,10 @@ class SealCounter {
 
   // Loads the persisted marks of the tenant's versions.
   Status Load();
+  // As Load, from records read already: (version's 8-hex suffix, value)
+  // pairs of the tenant's seal records (a start-up reads every tenant's in
+  // one scan).
+  Status LoadFrom(const std::vector<std::pair<std::string, std::string>>& records);
   // Counts one seal under `version` (reserving a block first when needed).
   // An error means: do not seal. Unavailable("key_exhausted") when the
   // version has made `limit` seals; otherwise the reservation could not be
@@ -70,6 +76,8 @@ class SealCounter {
     uint64_t reserved = 0;
     bool bound_reported = false;
   };
+
+  Status LoadOne(const std::string& hex, std::string_view value) REQUIRES(mu_);
 
   Storage* const storage_;
   const std::string tenant_id_;

@@ -31,11 +31,12 @@ json QuotaJson(const Quota& q) {
 Result<Quota> QuotaFromJson(const json& j) {
   Quota q;
   for (const auto& f : QuotaFields()) {
-    if (!j.contains(f.name) && f.added_later) continue;  // written before the field existed
-    if (!j.contains(f.name) || !j[f.name].is_number_integer()) {
+    auto it = j.find(f.name);
+    if (it == j.end() && f.added_later) continue;  // written before the field existed
+    if (it == j.end() || !it->is_number_integer()) {
       return Status::DataLoss(std::string("stored quota lacks ") + f.name);
     }
-    q.*f.member = j[f.name].get<int64_t>();
+    q.*f.member = it->get<int64_t>();
   }
   return q;
 }
@@ -53,7 +54,8 @@ json ManifestJson(const QuotaManifest& m) {
   return j;
 }
 
-Result<QuotaManifest> ManifestFromJson(std::string_view text) {
+// Without `with_changes`, m.changes stays empty (what is kept in memory).
+Result<QuotaManifest> ManifestFromJson(std::string_view text, bool with_changes = true) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::DataLoss("quota manifest is not JSON");
   try {
@@ -63,6 +65,7 @@ Result<QuotaManifest> ManifestFromJson(std::string_view text) {
     m.updated_by = j.at("updated_by").get<std::string>();
     m.updated_at_ms = j.at("updated_at_ms").get<int64_t>();
     m.request = j.value("request", "");
+    if (!with_changes) return m;
     for (auto it = j.at("changes").begin(); it != j.at("changes").end(); ++it) {
       m.changes[it.key()] = {(*it)[0].get<int64_t>(), (*it)[1].get<int64_t>()};
     }
@@ -75,6 +78,14 @@ Result<QuotaManifest> ManifestFromJson(std::string_view text) {
 json PlanJson(const Plan& p) {
   return {{"name", p.name}, {"defaults", QuotaJson(p.defaults)}, {"min", QuotaJson(p.min)},
           {"max", QuotaJson(p.max)}};
+}
+
+// The current manifest as held in memory, for every tenant: without its
+// changes (a map per tenant; the history has them).
+QuotaManifest Kept(const QuotaManifest& m) {
+  QuotaManifest kept = m;
+  kept.changes.clear();
+  return kept;
 }
 
 }  // namespace
@@ -99,13 +110,25 @@ Status QuotaStore::Load() {
     TKV_ASSIGN_OR_RETURN(p.max, QuotaFromJson(j["max"]));
     plans_[p.name] = std::move(p);
   }
-  // The newest manifest of each tenant is the last one under its prefix.
-  for (it->Seek(kQuotaPrefix); it->Valid() && it->key().starts_with(kQuotaPrefix); it->Next()) {
-    std::string key = it->key().ToString();
-    std::string tenant = key.substr(6, key.rfind('/') - 6);
-    TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView()));
+  // The newest manifest of each tenant is the last one under its prefix:
+  // only that one is parsed, and kept without its changes.
+  std::string tenant, newest;
+  auto keep = [&]() -> Status {
+    if (tenant.empty()) return Status::Ok();
+    TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(newest, /*with_changes=*/false));
     current_[tenant] = std::move(m);
+    return Status::Ok();
+  };
+  for (it->Seek(kQuotaPrefix); it->Valid() && it->key().starts_with(kQuotaPrefix); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    const std::string_view id = key.substr(6, key.rfind('/') - 6);
+    if (id != tenant) {
+      TKV_RETURN_IF_ERROR(keep());
+      tenant.assign(id);
+    }
+    newest.assign(it->value().ToStringView());
   }
+  TKV_RETURN_IF_ERROR(keep());
   return FromRocks(it->status(), "load quotas");
 }
 
@@ -151,7 +174,7 @@ Result<QuotaManifest> QuotaStore::Initialize(const std::string& tenant, const st
   m.changes = DiffQuota(Quota(), m.quota);
   MutexLock lock(mu_);
   TKV_RETURN_IF_ERROR(Write(tenant, m));
-  current_[tenant] = m;
+  current_[tenant] = Kept(m);
   return m;
 }
 
@@ -206,7 +229,7 @@ Result<QuotaManifest> QuotaStore::Modify(const std::string& tenant, const std::f
   Quota next = it->second.quota;
   TKV_RETURN_IF_ERROR(change(next));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, AppendLocked(tenant, it->second, next, author, request));
-  it->second = m;
+  it->second = Kept(m);
   return m;
 }
 

@@ -54,7 +54,9 @@ class QuotaStore {
   // tenant of the same id.
   Result<QuotaManifest> Initialize(const std::string& tenant, const std::string& plan,
                                    const std::string& author);
-  // NotFound("quota_not_found") if the tenant has none.
+  // NotFound("quota_not_found") if the tenant has none. Its `changes` are
+  // left out (History has them): a node of 100,000 tenants keeps one
+  // current manifest each in memory.
   Result<QuotaManifest> Current(const std::string& tenant) const;
   Result<std::vector<QuotaManifest>> History(const std::string& tenant) const;
   // At most `limit` (>= 1) versions after `after_version`, oldest first.

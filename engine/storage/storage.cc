@@ -153,6 +153,11 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   db_opts.max_background_jobs = 2;
   db_opts.keep_log_file_num = 5;
   db_opts.max_total_wal_size = 256 << 20;
+  // RocksDB loads each column family's table files at open with up to this
+  // many threads, made afresh per column family: with thousands of column
+  // families (one per column_family-tier tenant, each with few files)
+  // creating the threads costs more than the loading.
+  db_opts.max_file_opening_threads = 1;
   // A writer waiting for its write group's leader blocks at once instead of
   // spinning on sched_yield for up to 100 us first: with two cores and a
   // thread per connection, the spinning takes the CPU the leader and the

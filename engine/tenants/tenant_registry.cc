@@ -45,6 +45,7 @@ Status TenantRegistry::Load() {
         return MakeStore(t, place, usage);
       },
       options_.tier_moves);
+  TKV_ASSIGN_OR_RETURN(const Preloaded preloaded, Preload());
   for (auto& info : infos) {
     if (info.state == TenantState::kDeleting) {
       // Finish a delete that was interrupted or whose purge failed; if it
@@ -72,13 +73,51 @@ Status TenantRegistry::Load() {
     }
     TKV_ASSIGN_OR_RETURN(Place place, placement_->Find(info));
     std::string id = info.id;
-    TKV_ASSIGN_OR_RETURN(auto tenant, Materialize(std::move(info), std::move(place)));
+    TKV_ASSIGN_OR_RETURN(auto tenant, Materialize(std::move(info), std::move(place), &preloaded));
     directory_.Publish(id, std::move(tenant));
   }
   return Status::Ok();
 }
 
-Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Place place) {
+Result<TenantRegistry::Preloaded> TenantRegistry::Preload() const {
+  Preloaded out;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // read once
+  {
+    std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, storage_->system()));
+    const std::string prefix = kUsagePrefix;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string id = it->key().ToString().substr(prefix.size());
+      Usage usage;
+      if (!DecodeUsage(it->value().ToStringView(), &usage.keys, &usage.logical_bytes)) {
+        return Status::DataLoss("usage record of tenant '" + id + "' is malformed");
+      }
+      out.usage.emplace(std::move(id), usage);
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read usage records"));
+  }
+  // kstat/<id>/seals/<8 hex> and kstat/<id>/values/<8 hex> (tenant ids
+  // hold no '/').
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, storage_->system()));
+  const std::string prefix = kKeyStatsPrefix;
+  const std::string v1 = KeyVersionHex(1);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view key = it->key().ToStringView().substr(prefix.size());
+    const size_t slash = key.find('/');
+    if (slash == std::string_view::npos) continue;
+    const std::string id(key.substr(0, slash));
+    const std::string_view rest = key.substr(slash + 1);
+    if (rest.rfind("seals/", 0) == 0) {
+      out.seals[id].emplace_back(std::string(rest.substr(6)), it->value().ToString());
+    } else if (rest == "values/" + v1) {
+      out.counted_v1.insert(id);
+    }
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read key statistics"));
+  return out;
+}
+
+Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Place place, const Preloaded* preloaded) {
   auto tenant = std::make_shared<Tenant>(info);
   // A pooled tenant's keys are unwrapped on first use (by the loader below),
   // not here: most pooled tenants are idle, and each key held costs a locked
@@ -99,15 +138,25 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   // its record, under whatever master version it is wrapped by then.
   tenant->keyring().SetLoader(
       [this, id = info.id](uint32_t version) { return key_store_.UnwrapDataKey(id, version); });
-  TKV_ASSIGN_OR_RETURN(Usage usage, directory_.ReadUsage(info.id));
-  TKV_RETURN_IF_ERROR(InitValueCounts(info, usage));
+  Usage usage;
+  if (preloaded != nullptr) {
+    if (auto it = preloaded->usage.find(info.id); it != preloaded->usage.end()) usage = it->second;
+  } else {
+    TKV_ASSIGN_OR_RETURN(usage, directory_.ReadUsage(info.id));
+  }
+  TKV_RETURN_IF_ERROR(InitValueCounts(info, usage, preloaded));
   SealCounterOptions seal_options = options_.seals;
   seal_options.on_bound = nullptr;
   if (options_.on_seal_bound) {
     seal_options.on_bound = [cb = options_.on_seal_bound, id = info.id](uint32_t v) { cb(id, v); };
   }
   tenant->InitSeals(std::make_unique<SealCounter>(storage_, info.id, std::move(seal_options)));
-  TKV_RETURN_IF_ERROR(tenant->seals().Load());
+  if (preloaded != nullptr) {
+    auto it = preloaded->seals.find(info.id);
+    if (it != preloaded->seals.end()) TKV_RETURN_IF_ERROR(tenant->seals().LoadFrom(it->second));
+  } else {
+    TKV_RETURN_IF_ERROR(tenant->seals().Load());
+  }
   tenant->InitStore(std::make_unique<MovableTenantStore>(MakeStore(*tenant, place, usage)));
   return tenant;
 }
@@ -130,12 +179,16 @@ std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place&
   return std::make_unique<CfTenantStore>(storage_, &t.keyring(), clock_, std::move(so));
 }
 
-Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usage) {
+Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usage, const Preloaded* preloaded) {
   if (info.data_keys.size() != 1) return Status::Ok();
   const std::string key = ValuesCountKey(info.id, info.data_keys[0].version);
-  std::string raw;
-  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), key, &raw);
-  if (!s.IsNotFound()) return FromRocks(s, "read value count");
+  if (preloaded != nullptr && info.data_keys[0].version == 1) {
+    if (preloaded->counted_v1.count(info.id) != 0) return Status::Ok();
+  } else {
+    std::string raw;
+    rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), key, &raw);
+    if (!s.IsNotFound()) return FromRocks(s, "read value count");
+  }
   return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), key,
                                        EncodeUsageDelta(usage.keys, 0)),
                    "initialise value count");

@@ -46,6 +46,8 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "crypto/keys/key_provider.h"
@@ -220,13 +222,23 @@ class TenantRegistry {
       : storage_(storage), clock_(clock), options_(std::move(options)), directory_(storage),
         key_store_(storage, keys, clock), histories_(storage, options_.throttle_reasons) {}
 
+  // What a start-up reads for every tenant, in one scan of each kind of
+  // record instead of a read (or an iterator) per tenant.
+  struct Preloaded {
+    std::unordered_map<std::string, Usage> usage;
+    // Seal records by tenant: (version's 8-hex suffix, value).
+    std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> seals;
+    // Tenants with a value count record of version 1.
+    std::unordered_set<std::string> counted_v1;
+  };
+  Result<Preloaded> Preload() const;
   Status Load();
-  Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place);
+  Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place, const Preloaded* preloaded = nullptr);
   // The store of tenant `t` in `place`, its counters starting at `usage`.
   std::unique_ptr<CfTenantStore> MakeStore(Tenant& t, const Place& place, const Usage& usage) const;
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
-  Status InitValueCounts(const TenantInfo& info, const Usage& usage);
+  Status InitValueCounts(const TenantInfo& info, const Usage& usage, const Preloaded* preloaded);
   Status PersistInfo(const TenantInfo& info);
   // `*owns_place`: release the tenant's place in the key-destroying batch
   // (false when it is released already); set to false once that batch is

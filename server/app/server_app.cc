@@ -76,6 +76,15 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   }
   TKV_ASSIGN_OR_RETURN(app->engine_, engine::Engine::Open(eo, std::move(keys)));
   spdlog::info("data directory: {}", app->engine_->format().Summary());
+  {
+    std::string phases;
+    double total = 0;
+    for (const auto& [name, seconds] : app->engine_->open_phases()) {
+      phases += (phases.empty() ? "" : ", ") + name + " " + fmt::format("{:.2f}", seconds) + " s";
+      total += seconds;
+    }
+    spdlog::info("engine opened in {:.2f} s: {}", total, phases);
+  }
   TKV_ASSIGN_OR_RETURN(std::string token, LoadOperatorToken(env_operator_token,
                                                             options.operator_token_file,
                                                             &app->token_from_env_));

@@ -22,10 +22,12 @@ class Addons : public ::testing::Test {
   }
 
   int64_t Now() { return h_.clock().NowUnixMillis(); }
+  // The current manifest with its changes: the newest of the history
+  // (Current() leaves the changes out).
   QuotaManifest Manifest(const std::string& id = "acme") {
-    auto m = h_->quotas().Current(id);
-    EXPECT_TRUE(m.ok()) << m.status().ToString();
-    return m.ok() ? *m : QuotaManifest{};
+    auto h = h_->quotas().History(id);
+    EXPECT_TRUE(h.ok() && !h->empty()) << h.status().ToString();
+    return h.ok() && !h->empty() ? h->back() : QuotaManifest{};
   }
   // The limit the tenant is held to right now.
   int64_t LiveRps(const std::string& id = "acme") {
