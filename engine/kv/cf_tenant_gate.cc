@@ -9,6 +9,11 @@ void CfTenantStore::SetWriteGate(WriteGate* gate) {
   gate_ = gate;
 }
 
+void CfTenantStore::ClearWriteGate(WriteGate* gate) {
+  WriterLock lock(gate_mu_);
+  if (gate_ == gate) gate_ = nullptr;
+}
+
 void CfTenantStore::DrainWrites() { WriterLock lock(gate_mu_); }
 
 void CfTenantStore::CopySettingsTo(CfTenantStore& next) const {

@@ -90,6 +90,9 @@ class CfTenantStore final : public TenantStore {
   // write that commits after the call went through `gate`. `gate` must
   // outlive its use.
   void SetWriteGate(WriteGate* gate) EXCLUDES(gate_mu_);
+  // Removes `gate` if it is still the store's (a later one set meanwhile
+  // stays), with SetWriteGate's wait.
+  void ClearWriteGate(WriteGate* gate) EXCLUDES(gate_mu_);
   // Returns once every commit that began before the call has finished.
   void DrainWrites() EXCLUDES(gate_mu_);
   // Where the store keeps the tenant's data: its column family and key

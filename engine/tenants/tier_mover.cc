@@ -361,7 +361,7 @@ Status TierMover::Switch(Move& m) {
   m.target_store = next.get();
   MovableTenantStore& store = m.tenant->movable_store();
   TKV_RETURN_IF_ERROR(store.Swap(std::move(next)));
-  m.source_store->SetWriteGate(nullptr);  // closed: it commits nothing more
+  m.source_store->ClearWriteGate(&m);  // closed: it commits nothing more
   if (!Continue("switched")) return Stopping();
   std::string old_place;
   bool released = false;
@@ -386,13 +386,15 @@ Status TierMover::Switch(Move& m) {
   if (!s.ok()) {
     // Back to the old place: its data is intact, as writes were paused.
     store.Swap(std::move(back)).IgnoreError();  // fails only once deleted
-    m.target_store->SetWriteGate(nullptr);
+    m.target_store->ClearWriteGate(&m);
     return s;
   }
   if (options_.on_end) options_.on_end(m.tenant->id(), TierName(TierOfPlacement(old_place)), done);
   if (released) placement_->Released(old_place);
   m.paused = false;
-  m.target_store->SetWriteGate(nullptr);  // writes resume
+  // Writes resume. Only this move's gate: the record says "done" already,
+  // so the next move of the tenant may have set its own.
+  m.target_store->ClearWriteGate(&m);
   if (TierOfPlacement(old_place) == Tier::kPooled) {
     // Its user keys and sealed values leave the files, as at a delete.
     placement_->Compact(old_place).IgnoreError();
@@ -402,7 +404,7 @@ Status TierMover::Switch(Move& m) {
 
 void TierMover::Fail(Move& m, const Status& why) {
   m.paused = false;
-  if (m.source_store != nullptr) m.source_store->SetWriteGate(nullptr);
+  if (m.source_store != nullptr) m.source_store->ClearWriteGate(&m);
   if (stopping_.load()) return;  // the next start rolls it back
   std::string from;
   bool released = false;

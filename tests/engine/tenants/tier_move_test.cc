@@ -183,7 +183,17 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   for (const auto& [k, v] : writer.acked()) {
     if (v) want[k] = *v;
   }
-  EXPECT_EQ(Contents(h.Store("mover")), want);
+  {
+    const auto got = Contents(h.Store("mover"));
+    for (const auto& [k, v] : want) {
+      auto it = got.find(k);
+      if (it == got.end()) ADD_FAILURE() << "missing " << k << " = " << v;
+      else if (it->second != v) ADD_FAILURE() << k << ": got " << it->second << ", want " << v;
+    }
+    for (const auto& [k, v] : got) {
+      if (want.count(k) == 0) ADD_FAILURE() << "extra " << k << " = " << v;
+    }
+  }
   // Counters exact: they equal a recount.
   int64_t bytes = 0;
   for (const auto& [k, v] : want) bytes += static_cast<int64_t>(k.size() + v.size());
