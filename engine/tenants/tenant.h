@@ -44,6 +44,34 @@ struct TierMoveInfo {
   bool running() const { return state == "copying" || state == "switching"; }
 };
 
+// An optional value kept on the heap: one pointer while absent, as it is
+// in the records of most tenants (copies copy the value).
+template <typename T>
+class HeapOptional {
+ public:
+  HeapOptional() = default;
+  HeapOptional(const HeapOptional& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  HeapOptional& operator=(const HeapOptional& o) {
+    p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  HeapOptional(HeapOptional&&) noexcept = default;
+  HeapOptional& operator=(HeapOptional&&) noexcept = default;
+  HeapOptional& operator=(T value) {
+    p_ = std::make_unique<T>(std::move(value));
+    return *this;
+  }
+  bool has_value() const { return p_ != nullptr; }
+  T& operator*() { return *p_; }
+  const T& operator*() const { return *p_; }
+  T* operator->() { return p_.get(); }
+  const T* operator->() const { return p_.get(); }
+  T value_or(T fallback) const { return p_ ? *p_ : std::move(fallback); }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 // What is persisted about a tenant (never key material).
 struct TenantInfo {
   std::string id;
@@ -57,7 +85,7 @@ struct TenantInfo {
   // bound to it.
   std::string incarnation;
   // Absent until the tenant's first tier move.
-  std::optional<TierMoveInfo> tier_move;
+  HeapOptional<TierMoveInfo> tier_move;
 };
 
 // Per-tenant state that a higher layer keeps (the server's request
