@@ -252,4 +252,35 @@ class RawDb {
   std::vector<std::string> names_;
 };
 
+// The prefix counter a pooled placement names ("pool:<cf>/<16 hex>").
+inline uint64_t CounterOf(const std::string& placement) {
+  EXPECT_EQ(placement.rfind("pool:", 0), 0u) << placement;
+  return std::stoull(placement.substr(placement.rfind('/') + 1), nullptr, 16);
+}
+
+// The key prefix of pooled-placement counter `counter` (8 bytes, big-endian).
+inline std::string PrefixBytes(uint64_t counter) {
+  std::string out(kPooledKeyPrefixBytes, '\0');
+  for (size_t i = 0; i < kPooledKeyPrefixBytes; ++i) out[7 - i] = static_cast<char>(counter >> (8 * i));
+  return out;
+}
+
+// Entries of column family `cf_name` whose key starts with `prefix`, read
+// with the engine closed.
+inline size_t EntriesUnder(const std::string& db_dir, const std::string& cf_name, const std::string& prefix) {
+  RawDb raw(db_dir);
+  EXPECT_TRUE(raw.ok());
+  if (!raw.ok()) return 0;
+  rocksdb::ColumnFamilyHandle* cf = raw.CfStartingWith(cf_name);
+  EXPECT_NE(cf, nullptr);
+  if (cf == nullptr) return 0;
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(ro, cf));
+  size_t n = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return n;
+}
+
 }  // namespace tenantkv::engine::testutil

@@ -23,18 +23,6 @@ std::string PlacementOf(EngineHarness& h, const std::string& id) {
   return t.ok() ? (*t)->Info().placement : std::string();
 }
 
-// The prefix counter a pooled placement names ("pool:<cf>/<16 hex>").
-uint64_t CounterOf(const std::string& placement) {
-  EXPECT_EQ(placement.rfind("pool:", 0), 0u) << placement;
-  return std::stoull(placement.substr(placement.rfind('/') + 1), nullptr, 16);
-}
-
-std::string PrefixBytes(uint64_t counter) {
-  std::string out(kPooledKeyPrefixBytes, '\0');
-  for (size_t i = 0; i < kPooledKeyPrefixBytes; ++i) out[7 - i] = static_cast<char>(counter >> (8 * i));
-  return out;
-}
-
 // The .sst files under `dir` and their bytes.
 std::vector<std::pair<std::string, std::string>> TableFiles(const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -42,24 +30,6 @@ std::vector<std::pair<std::string, std::string>> TableFiles(const std::string& d
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0) out.emplace_back(path, std::move(bytes));
   }
   return out;
-}
-
-// Entries of column family `cf_name` whose key starts with `prefix`, read
-// with the engine closed.
-size_t EntriesUnder(const std::string& db_dir, const std::string& cf_name, const std::string& prefix) {
-  RawDb raw(db_dir);
-  EXPECT_TRUE(raw.ok());
-  if (!raw.ok()) return 0;
-  rocksdb::ColumnFamilyHandle* cf = raw.CfStartingWith(cf_name);
-  EXPECT_NE(cf, nullptr);
-  if (cf == nullptr) return 0;
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(ro, cf));
-  size_t n = 0;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
-  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-  return n;
 }
 
 TEST(PooledTier, TenantsOfTheFreePlanArePooledAndTheOthersGetAColumnFamily) {

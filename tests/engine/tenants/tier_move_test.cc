@@ -71,28 +71,10 @@ std::map<std::string, std::string> Contents(TenantStore& store) {
   }
 }
 
-// Entries of the column families named `cf_prefix`... under `key_prefix`,
-// read with the engine closed.
-size_t RawEntries(const std::string& db_dir, const std::string& cf_name, const std::string& key_prefix) {
-  RawDb raw(db_dir);
-  if (!raw.ok()) return 0;
-  rocksdb::ColumnFamilyHandle* cf = raw.CfStartingWith(cf_name);
-  if (cf == nullptr) return 0;
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(ro, cf));
-  size_t n = 0;
-  for (it->Seek(key_prefix); it->Valid() && it->key().starts_with(key_prefix); it->Next()) ++n;
-  return n;
-}
-
 // "pool:p.0/000000000000002a" -> column family "p.0" and its 8-byte prefix.
 std::pair<std::string, std::string> PooledRange(const std::string& place) {
   const size_t slash = place.rfind('/');
-  const uint64_t counter = std::stoull(place.substr(slash + 1), nullptr, 16);
-  std::string prefix(kPooledKeyPrefixBytes, '\0');
-  for (size_t i = 0; i < kPooledKeyPrefixBytes; ++i) prefix[7 - i] = static_cast<char>(counter >> (8 * i));
-  return {place.substr(5, slash - 5), prefix};
+  return {place.substr(5, slash - 5), PrefixBytes(CounterOf(place))};
 }
 
 // A writer of its own keys: puts and deletes, retrying the ones refused
@@ -205,7 +187,7 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   // After a restart, the same.
   h.Close();
   const auto [old_cf, old_prefix] = PooledRange(pooled_place);
-  EXPECT_EQ(RawEntries(h.db_dir(), old_cf, old_prefix), 0u) << "the old pooled range was emptied";
+  EXPECT_EQ(EntriesUnder(h.db_dir(), old_cf, old_prefix), 0u) << "the old pooled range was emptied";
   ASSERT_TRUE(h.Open());
   EXPECT_EQ(Contents(h.Store("mover")), want);
   EXPECT_EQ(h.Store("mover").GetUsage().keys, static_cast<int64_t>(want.size()));
@@ -294,7 +276,7 @@ void StopAtAndRollBack(const std::string& step, Tier from, Tier to) {
   h.Close();
   if (TierOfPlacement(target) == Tier::kPooled) {
     const auto [cf, prefix] = PooledRange(target);
-    EXPECT_EQ(RawEntries(h.db_dir(), cf, prefix), 0u) << "the abandoned target was emptied";
+    EXPECT_EQ(EntriesUnder(h.db_dir(), cf, prefix), 0u) << "the abandoned target was emptied";
   }
 }
 
@@ -331,7 +313,7 @@ TEST(TierMove, ADeleteDuringAMoveReleasesBothPlaces) {
   EXPECT_EQ(Contents(h.Store("stays")).size(), 50u);
   h.Close();
   const auto [cf, prefix] = PooledRange(target);
-  EXPECT_EQ(RawEntries(h.db_dir(), cf, prefix), 0u);
+  EXPECT_EQ(EntriesUnder(h.db_dir(), cf, prefix), 0u);
   h.options().tier_moves.hold_at_for_test.clear();
   ASSERT_TRUE(h.Open());
   EXPECT_FALSE(h->tenants().Get("gone").ok());
