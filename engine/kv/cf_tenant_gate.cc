@@ -5,16 +5,16 @@
 namespace tenantkv::engine {
 
 void CfTenantStore::SetWriteGate(WriteGate* gate) {
-  WriterLock lock(gate_mu_);
+  WritersFirstWriterLock lock(gate_mu_);
   gate_ = gate;
 }
 
 void CfTenantStore::ClearWriteGate(WriteGate* gate) {
-  WriterLock lock(gate_mu_);
+  WritersFirstWriterLock lock(gate_mu_);
   if (gate_ == gate) gate_ = nullptr;
 }
 
-void CfTenantStore::DrainWrites() { WriterLock lock(gate_mu_); }
+void CfTenantStore::DrainWrites() { WritersFirstWriterLock lock(gate_mu_); }
 
 void CfTenantStore::CopySettingsTo(CfTenantStore& next) const {
   next.SetLimits(storage_limit_.load(), value_limit_.load());

@@ -254,7 +254,7 @@ Status CfTenantStore::Commit(rocksdb::WriteBatch* batch, int64_t delta_keys, int
                                   "stage usage"));
   }
   // Held to the end of the write: SetWriteGate and DrainWrites wait for it.
-  ReaderLock gate(gate_mu_);
+  WritersFirstReaderLock gate(gate_mu_);
   if (gate_ != nullptr) TKV_RETURN_IF_ERROR(gate_->Admit(*batch, options_.cf->GetID(), options_.key_prefix));
   // Growth is reserved before the write, so concurrent writers cannot
   // overshoot the storage quota together.

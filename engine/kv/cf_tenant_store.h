@@ -35,6 +35,7 @@
 #include "engine/kv/tenant_store.h"
 #include "engine/kv/value_envelope.h"
 #include "engine/kv/write_gate.h"
+#include "engine/kv/writers_first_mutex.h"
 
 namespace tenantkv::engine {
 
@@ -199,8 +200,9 @@ class CfTenantStore final : public TenantStore {
   std::atomic<int64_t> grace_started_ms_{0};
   bool grace_expired_ GUARDED_BY(grace_mu_) = false;
   // Commits hold it shared (from the gate's check to the write); setting
-  // the gate or draining holds it exclusively.
-  mutable SharedMutex gate_mu_;
+  // the gate or draining holds it exclusively, ahead of later commits, so
+  // a tenant's steady writes cannot keep a move from its switch.
+  mutable WritersFirstMutex gate_mu_;
   WriteGate* gate_ GUARDED_BY(gate_mu_) = nullptr;
   std::function<void()> read_hook_;        // set before concurrent use (tests)
   std::function<void()> close_wait_hook_;  // set before concurrent use (tests)
