@@ -112,11 +112,12 @@ Status QuotaStore::Load() {
   }
   // The newest manifest of each tenant is the last one under its prefix:
   // only that one is parsed, and kept without its changes.
+  std::map<std::string, QuotaManifest> loaded;
   std::string tenant, newest;
   auto keep = [&]() -> Status {
     if (tenant.empty()) return Status::Ok();
     TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(newest, /*with_changes=*/false));
-    current_[tenant] = std::move(m);
+    loaded[tenant] = std::move(m);
     return Status::Ok();
   };
   for (it->Seek(kQuotaPrefix); it->Valid() && it->key().starts_with(kQuotaPrefix); it->Next()) {
@@ -129,7 +130,9 @@ Status QuotaStore::Load() {
     newest.assign(it->value().ToStringView());
   }
   TKV_RETURN_IF_ERROR(keep());
-  return FromRocks(it->status(), "load quotas");
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "load quotas"));
+  current_ = std::move(loaded);
+  return Status::Ok();
 }
 
 std::vector<Plan> QuotaStore::Plans() const {
