@@ -1,5 +1,8 @@
-// CfTenantStore: its write gate (write_gate.h) and the settings a store of
-// the same tenant in another place takes over (an online tier move).
+// CfTenantStore: its write gate (write_gate.h), its limits, and the settings
+// a store of the same tenant in another place takes over (an online tier
+// move).
+#include <algorithm>
+
 #include "engine/kv/cf_tenant_store.h"
 
 namespace tenantkv::engine {
@@ -15,6 +18,17 @@ void CfTenantStore::ClearWriteGate(WriteGate* gate) {
 }
 
 void CfTenantStore::DrainWrites() { WritersFirstWriterLock lock(gate_mu_); }
+
+void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
+  storage_limit_ = storage_bytes;
+  value_limit_ = max_value_bytes;
+}
+
+size_t CfTenantStore::MaxValueBytes() const {
+  const int64_t tenant = value_limit_.load();
+  return tenant > 0 ? std::min(options_.max_value_bytes, static_cast<size_t>(tenant))
+                    : options_.max_value_bytes;
+}
 
 void CfTenantStore::CopySettingsTo(CfTenantStore& next) const {
   next.SetLimits(storage_limit_.load(), value_limit_.load());

@@ -288,17 +288,6 @@ void CfTenantStore::Close() {
   while (in_flight_.load() != 0) drained_.Wait(drain_mu_);
 }
 
-void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
-  storage_limit_ = storage_bytes;
-  value_limit_ = max_value_bytes;
-}
-
-size_t CfTenantStore::MaxValueBytes() const {
-  const int64_t tenant = value_limit_.load();
-  return tenant > 0 ? std::min(options_.max_value_bytes, static_cast<size_t>(tenant))
-                    : options_.max_value_bytes;
-}
-
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, /*resident_only=*/false); }
 
 Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) { return Read(key, /*resident_only=*/true); }
