@@ -124,10 +124,16 @@ Result<Usage> TenantDirectory::ReadUsage(const std::string& id) const {
   Usage usage;
   std::string raw;
   rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), UsageKey(id), &raw);
-  if (s.ok() && !DecodeUsage(raw, &usage.keys, &usage.logical_bytes)) {
+  if (s.ok()) return ParseUsage(id, raw);
+  if (!s.IsNotFound()) return FromRocks(s, "read usage");
+  return usage;
+}
+
+Result<Usage> TenantDirectory::ParseUsage(const std::string& id, std::string_view raw) {
+  Usage usage;
+  if (!DecodeUsage(raw, &usage.keys, &usage.logical_bytes)) {
     return Status::DataLoss("usage record of tenant '" + id + "' is malformed");
   }
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read usage");
   return usage;
 }
 

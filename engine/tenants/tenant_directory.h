@@ -46,6 +46,8 @@ class TenantDirectory {
   Status StageRecord(const TenantInfo& info, rocksdb::WriteBatch* batch) const;
   // Tenant `id`'s usage counters; zero if it has none.
   Result<Usage> ReadUsage(const std::string& id) const;
+  // The usage record `raw` of tenant `id`; DataLoss if malformed.
+  static Result<Usage> ParseUsage(const std::string& id, std::string_view raw);
   void StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const;
   // The system column family key of tenant `id`'s usage counters.
   static std::string UsageKey(const std::string& id);

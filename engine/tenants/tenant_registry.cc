@@ -88,10 +88,7 @@ Result<TenantRegistry::Preloaded> TenantRegistry::Preload() const {
     const std::string prefix = kUsagePrefix;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       std::string id = it->key().ToString().substr(prefix.size());
-      Usage usage;
-      if (!DecodeUsage(it->value().ToStringView(), &usage.keys, &usage.logical_bytes)) {
-        return Status::DataLoss("usage record of tenant '" + id + "' is malformed");
-      }
+      TKV_ASSIGN_OR_RETURN(Usage usage, TenantDirectory::ParseUsage(id, it->value().ToStringView()));
       out.usage.emplace(std::move(id), usage);
     }
     TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read usage records"));
@@ -100,7 +97,7 @@ Result<TenantRegistry::Preloaded> TenantRegistry::Preload() const {
   // hold no '/').
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, storage_->system()));
   const std::string prefix = kKeyStatsPrefix;
-  const std::string v1 = KeyVersionHex(1);
+  const std::string values_v1 = "values/" + KeyVersionHex(1);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key = it->key().ToStringView().substr(prefix.size());
     const size_t slash = key.find('/');
@@ -109,7 +106,7 @@ Result<TenantRegistry::Preloaded> TenantRegistry::Preload() const {
     const std::string_view rest = key.substr(slash + 1);
     if (rest.rfind("seals/", 0) == 0) {
       out.seals[id].emplace_back(std::string(rest.substr(6)), it->value().ToString());
-    } else if (rest == "values/" + v1) {
+    } else if (rest == values_v1) {
       out.counted_v1.insert(id);
     }
   }
