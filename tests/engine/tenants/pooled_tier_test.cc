@@ -89,13 +89,16 @@ TEST(PooledTier, DeleteShredsThePrefixFromTheTableFilesAndKeepsTheNeighbour) {
   const std::string victim_prefix = PrefixBytes(CounterOf(PlacementOf(h, "victim")));
 
   // Unique random tokens in the victim's keys: each appears in a table file
-  // as it is (a key's unshared suffix, a literal for the compressor).
+  // as it is (a key's unshared suffix). The tokens are raw random bytes, not
+  // hex: the tenant column families are compressed, and a 4-byte piece of a
+  // hex token often matches an earlier one in the block, which the
+  // compressor then stores as a back-reference instead of the bytes.
   std::vector<std::string> tokens;
   for (int i = 0; i < 40; ++i) {
-    auto token = crypto::RandomHex(12);
-    ASSERT_TRUE(token.ok());
-    tokens.push_back(*token);
-    ASSERT_TRUE(h.Store("victim").Put("k" + std::to_string(i) + "-" + *token, "secret-" + *token, {}).ok());
+    std::string token(16, '\0');
+    ASSERT_TRUE(crypto::RandomBytes(reinterpret_cast<uint8_t*>(token.data()), token.size()).ok());
+    tokens.push_back(token);
+    ASSERT_TRUE(h.Store("victim").Put("k" + std::to_string(i) + "-" + token, "secret-" + token, {}).ok());
     ASSERT_TRUE(h.Store("neighbour").Put("k" + std::to_string(i), "mine-" + std::to_string(i), {}).ok());
   }
   // Pieces of the victim's sealed values, as stored.
@@ -114,16 +117,23 @@ TEST(PooledTier, DeleteShredsThePrefixFromTheTableFilesAndKeepsTheNeighbour) {
   }  // released: the compaction below may drop what it saw
   ASSERT_TRUE(h->Flush().ok());
   {
-    // Control: the scan finds them while they are there.
+    // Control: the scan finds them while they are there. Random bytes can
+    // still meet an earlier 4-byte match by chance (about once in a thousand
+    // runs for any of them), so a couple may hide; most must be seen.
     const auto files = TableFiles(h.db_dir());
-    for (const auto& t : tokens) EXPECT_FALSE(FilesContaining(files, t).empty()) << t;
-    for (const auto& p : sealed_pieces) EXPECT_FALSE(FilesContaining(files, p).empty());
+    size_t seen_tokens = 0, seen_pieces = 0;
+    for (const auto& t : tokens) seen_tokens += FilesContaining(files, t).empty() ? 0 : 1;
+    for (const auto& p : sealed_pieces) seen_pieces += FilesContaining(files, p).empty() ? 0 : 1;
+    EXPECT_GE(seen_tokens, tokens.size() - 2);
+    EXPECT_GE(seen_pieces, sealed_pieces.size() - 2);
   }
 
   ASSERT_TRUE(h->DeleteTenant("victim").ok());
   {
     const auto files = TableFiles(h.db_dir());
-    for (const auto& t : tokens) EXPECT_TRUE(FilesContaining(files, t).empty()) << t << " survived the delete";
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      EXPECT_TRUE(FilesContaining(files, tokens[i]).empty()) << "the token of key " << i << " survived the delete";
+    }
     for (const auto& p : sealed_pieces) EXPECT_TRUE(FilesContaining(files, p).empty()) << "a sealed value survived";
   }
   for (int i = 0; i < 40; ++i) {
