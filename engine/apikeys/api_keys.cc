@@ -116,7 +116,7 @@ Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const C
 
 Result<ApiKeyStore::Stored> ApiKeyStore::Read(Storage* storage) {
   Stored out;
-  std::unique_ptr<rocksdb::Iterator> it(storage->db()->NewIterator(rocksdb::ReadOptions(), storage->system()));
+  std::unique_ptr<rocksdb::Iterator> it(storage->db()->NewIterator(ReadOnceOptions(), storage->system()));
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
     json j = json::parse(it->value().ToStringView(), nullptr, false);
     try {

@@ -99,7 +99,7 @@ Result<std::unique_ptr<QuotaStore>> QuotaStore::Open(Storage* storage, const Clo
 Status QuotaStore::Load() {
   MutexLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
   for (auto& p : BuiltInPlans()) plans_[p.name] = p;
-  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ReadOnceOptions(), storage_->system()));
   for (it->Seek(kPlanPrefix); it->Valid() && it->key().starts_with(kPlanPrefix); it->Next()) {
     json j = json::parse(it->value().ToStringView(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return Status::DataLoss("stored plan is not JSON");

@@ -54,6 +54,15 @@ struct StorageStats {
 
 using CfHandle = std::shared_ptr<rocksdb::ColumnFamilyHandle>;
 
+// Read options of a scan that reads each record once (the start-up loads of
+// every tenant's records): its blocks do not go into the block cache, where
+// they would only take memory from the tenants' data.
+inline rocksdb::ReadOptions ReadOnceOptions() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  return ro;
+}
+
 // Column families named with this prefix hold many tenants each (the pooled
 // placement tier), every key under a fixed-width tenant prefix: they are
 // opened and created with a prefix extractor of that width, so the bloom

@@ -100,7 +100,7 @@ std::string TenantDirectory::UsageKey(const std::string& id) { return std::strin
 
 Result<std::vector<TenantInfo>> TenantDirectory::LoadRecords() const {
   std::vector<TenantInfo> infos;
-  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ReadOnceOptions(), storage_->system()));
   for (it->Seek(kTenantPrefix); it->Valid() && it->key().starts_with(kTenantPrefix); it->Next()) {
     TKV_ASSIGN_OR_RETURN(TenantInfo info, InfoFromJson(it->value().ToStringView()));
     infos.push_back(std::move(info));
