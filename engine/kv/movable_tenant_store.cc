@@ -16,10 +16,37 @@ MovableTenantStore::MovableTenantStore(std::unique_ptr<CfTenantStore> first) : c
   stores_.push_back(std::move(first));
 }
 
+MovableTenantStore::MovableTenantStore(Opener open, const Usage& usage)
+    : current_(nullptr), open_(std::move(open)), unopened_usage_(usage) {}
+
+Status MovableTenantStore::OpenLocked() {
+  if (closed_) return Status::NotFound("the tenant was deleted", "tenant_not_found");
+  TKV_ASSIGN_OR_RETURN(std::unique_ptr<CfTenantStore> first, open_(unopened_usage_));
+  first->SetLimits(settings_.storage_bytes, settings_.max_value_bytes);
+  first->SetGrace(settings_.grace_pct, settings_.grace_seconds);
+  if (settings_.grace_started_ms != 0) first->RestoreGrace(settings_.grace_started_ms, settings_.grace_expired);
+  current_.store(first.get(), std::memory_order_release);
+  stores_.push_back(std::move(first));
+  open_ = nullptr;
+  return Status::Ok();
+}
+
+Result<CfTenantStore*> MovableTenantStore::Current() {
+  if (CfTenantStore* s = current_.load(std::memory_order_acquire); s != nullptr) return s;
+  MutexLock lock(mu_);
+  if (current_.load(std::memory_order_relaxed) == nullptr) TKV_RETURN_IF_ERROR(OpenLocked());
+  return current_.load(std::memory_order_relaxed);
+}
+
 template <typename Op>
 auto MovableTenantStore::Run(Op&& op) -> decltype(op(std::declval<CfTenantStore&>())) {
   for (;;) {
     CfTenantStore* store = current_.load(std::memory_order_acquire);
+    if (store == nullptr) {
+      Result<CfTenantStore*> opened = Current();
+      if (!opened.ok()) return opened.status();
+      store = *opened;
+    }
     auto out = op(*store);
     // A closed store refuses with tenant_not_found before it does anything.
     // If it was closed by a swap, the new store answers instead.
@@ -36,12 +63,40 @@ Status MovableTenantStore::Swap(std::unique_ptr<CfTenantStore> next) {
     MutexLock lock(mu_);
     if (closed_) return Status::NotFound("the tenant was deleted", "tenant_not_found");
     old = current_.load(std::memory_order_relaxed);
-    old->CopySettingsTo(*next);
+    if (old != nullptr) {
+      old->CopySettingsTo(*next);
+    } else {  // never opened: nothing was written through it
+      next->SetLimits(settings_.storage_bytes, settings_.max_value_bytes);
+      next->SetGrace(settings_.grace_pct, settings_.grace_seconds);
+      if (settings_.grace_started_ms != 0) next->RestoreGrace(settings_.grace_started_ms, settings_.grace_expired);
+      open_ = nullptr;
+    }
     current_.store(next.get(), std::memory_order_release);
     stores_.push_back(std::move(next));
   }
-  old->Close();
+  if (old != nullptr) old->Close();
   return Status::Ok();
+}
+
+Usage MovableTenantStore::GetUsage() const {
+  const CfTenantStore* s = current_.load(std::memory_order_acquire);
+  return s != nullptr ? s->GetUsage() : unopened_usage_;
+}
+
+void MovableTenantStore::WriteBarrier() {
+  // Unopened: no write was ever in flight.
+  if (CfTenantStore* s = current_.load(std::memory_order_acquire); s != nullptr) s->WriteBarrier();
+}
+
+GraceState MovableTenantStore::Grace() const {
+  // Unopened: no period runs (RestoreGrace opens the store for one).
+  const CfTenantStore* s = current_.load(std::memory_order_acquire);
+  return s != nullptr ? s->Grace() : GraceState{};
+}
+
+bool MovableTenantStore::ExpireGraceIfDue() {
+  CfTenantStore* s = current_.load(std::memory_order_acquire);
+  return s != nullptr && s->ExpireGraceIfDue();
 }
 
 Status MovableTenantStore::WhileOpen(const std::function<Status()>& fn) {
@@ -85,17 +140,31 @@ Result<std::unique_ptr<StoreSnapshot>> MovableTenantStore::Snapshot() {
 
 void MovableTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
   MutexLock lock(mu_);
-  current().SetLimits(storage_bytes, max_value_bytes);
+  settings_.storage_bytes = storage_bytes;
+  settings_.max_value_bytes = max_value_bytes;
+  if (CfTenantStore* s = current_.load(std::memory_order_relaxed); s != nullptr) {
+    s->SetLimits(storage_bytes, max_value_bytes);
+  }
 }
 
 void MovableTenantStore::SetGrace(int64_t extra_pct, int64_t seconds) {
   MutexLock lock(mu_);
-  current().SetGrace(extra_pct, seconds);
+  settings_.grace_pct = extra_pct;
+  settings_.grace_seconds = seconds;
+  if (CfTenantStore* s = current_.load(std::memory_order_relaxed); s != nullptr) s->SetGrace(extra_pct, seconds);
 }
 
 void MovableTenantStore::RestoreGrace(int64_t started_ms, bool expired) {
   MutexLock lock(mu_);
-  current().RestoreGrace(started_ms, expired);
+  if (CfTenantStore* s = current_.load(std::memory_order_relaxed); s != nullptr) {
+    s->RestoreGrace(started_ms, expired);
+    return;
+  }
+  settings_.grace_started_ms = started_ms;
+  settings_.grace_expired = expired;
+  // A running period opens the store now. If it cannot be built, the
+  // tenant's next operation tries again, and the period is restored then.
+  if (started_ms != 0) OpenLocked().IgnoreError();
 }
 
 void MovableTenantStore::Close() {

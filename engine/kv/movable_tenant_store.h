@@ -5,6 +5,12 @@
 // the old store after it closed is run again on the new one, so no caller
 // sees the switch. The hot path takes no lock: one atomic load.
 //
+// It may also start unopened (the lazy constructor): the first store is
+// then built by the opener when an operation first needs it. Until then it
+// answers GetUsage with the usage it was given and keeps the settings it is
+// told for that store: an idle tenant costs no store at all (most pooled
+// tenants are idle, and a node holds a hundred thousand).
+//
 // The stores it ever held live as long as it does (an operation may still
 // hold a pointer to an old one); there is one per move of the tenant.
 // Thread-safe.
@@ -23,9 +29,17 @@ namespace tenantkv::engine {
 class MovableTenantStore final : public TenantStore {
  public:
   explicit MovableTenantStore(std::unique_ptr<CfTenantStore> first);
+  // Builds the tenant's first store from its usage as persisted.
+  using Opener = std::function<Result<std::unique_ptr<CfTenantStore>>(const Usage& usage)>;
+  // Unopened: `open` builds the first store, from `usage`, when it is first
+  // needed. Its error is that operation's answer (the next one tries again).
+  MovableTenantStore(Opener open, const Usage& usage);
 
-  // The store of the tenant's current place.
-  CfTenantStore& current() const { return *current_.load(std::memory_order_acquire); }
+  // The store of the tenant's current place, opened if it was not yet.
+  // NotFound("tenant_not_found") once closed.
+  Result<CfTenantStore*> Current() EXCLUDES(mu_);
+  // Whether a store was built (tests and diagnostics).
+  bool opened() const { return current_.load(std::memory_order_acquire) != nullptr; }
   // Makes `next` current, with the settings of the one it replaces
   // (CfTenantStore::CopySettingsTo), and closes the store it replaces (waiting for the
   // operations in flight on it). NotFound("tenant_not_found") if this store
@@ -44,15 +58,17 @@ class MovableTenantStore final : public TenantStore {
   Result<ListPage> List(const ListRequest& request) override;
   using TenantStore::Batch;
   Result<std::vector<BatchOpResult>> Batch(const std::vector<BatchOp>& ops, const BatchLimits& limits) override;
-  Usage GetUsage() const override { return current().GetUsage(); }
+  Usage GetUsage() const override;
   Result<ReencryptResult> Reencrypt(std::string_view start_after, size_t max_keys) override;
-  void WriteBarrier() override { current().WriteBarrier(); }
+  void WriteBarrier() override;
   Result<std::unique_ptr<StoreSnapshot>> Snapshot() override;
   void SetLimits(int64_t storage_bytes, int64_t max_value_bytes) override EXCLUDES(mu_);
   void SetGrace(int64_t extra_pct, int64_t seconds) override EXCLUDES(mu_);
-  GraceState Grace() const override { return current().Grace(); }
+  GraceState Grace() const override;
+  // A period that is running opens the store (its writes are checked
+  // against it, and it expires on its own).
   void RestoreGrace(int64_t started_ms, bool expired) override EXCLUDES(mu_);
-  bool ExpireGraceIfDue() override { return current().ExpireGraceIfDue(); }
+  bool ExpireGraceIfDue() override;
   // Closes every store it holds; a later Swap fails.
   void Close() override EXCLUDES(mu_);
 
@@ -61,13 +77,29 @@ class MovableTenantStore final : public TenantStore {
   // store it ran on was swapped out and closed under it.
   template <typename Op>
   auto Run(Op&& op) -> decltype(op(std::declval<CfTenantStore&>()));
+  // Builds the first store with the settings kept for it, and publishes it.
+  Status OpenLocked() REQUIRES(mu_);
 
+  // nullptr until the first store is built (lazy constructor only).
   std::atomic<CfTenantStore*> current_;
   // Settings go to the current store under mu_, and Swap publishes a store
   // under it: a setting is never lost to a store that is being replaced.
   mutable Mutex mu_;
   bool closed_ GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<CfTenantStore>> stores_ GUARDED_BY(mu_);  // every one ever current
+  // Unopened only: the opener (emptied once it has built the store), the
+  // usage it starts from, and the settings kept for the store.
+  Opener open_ GUARDED_BY(mu_);
+  const Usage unopened_usage_;
+  struct Settings {
+    int64_t storage_bytes = 0;
+    int64_t max_value_bytes = 0;
+    int64_t grace_pct = 0;
+    int64_t grace_seconds = 0;
+    int64_t grace_started_ms = 0;  // a period restored before the store was built
+    bool grace_expired = false;
+  };
+  Settings settings_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

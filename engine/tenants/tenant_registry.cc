@@ -81,8 +81,7 @@ Status TenantRegistry::Load() {
 
 Result<TenantRegistry::Preloaded> TenantRegistry::Preload() const {
   Preloaded out;
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;  // read once
+  const rocksdb::ReadOptions ro = ReadOnceOptions();
   {
     std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, storage_->system()));
     const std::string prefix = kUsagePrefix;
@@ -133,8 +132,10 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   }
   // An evicted key (Keyring::EvictIdle) is read and unwrapped again from
   // its record, under whatever master version it is wrapped by then.
+  // The callbacks a tenant keeps capture it by pointer, not its id by
+  // value: no allocation of their own per tenant (they die with it).
   tenant->keyring().SetLoader(
-      [this, id = info.id](uint32_t version) { return key_store_.UnwrapDataKey(id, version); });
+      [this, t = tenant.get()](uint32_t version) { return key_store_.UnwrapDataKey(t->id(), version); });
   Usage usage;
   if (preloaded != nullptr) {
     if (auto it = preloaded->usage.find(info.id); it != preloaded->usage.end()) usage = it->second;
@@ -145,7 +146,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   SealCounterOptions seal_options = options_.seals;
   seal_options.on_bound = nullptr;
   if (options_.on_seal_bound) {
-    seal_options.on_bound = [cb = options_.on_seal_bound, id = info.id](uint32_t v) { cb(id, v); };
+    seal_options.on_bound = [this, t = tenant.get()](uint32_t v) { options_.on_seal_bound(t->id(), v); };
   }
   tenant->InitSeals(std::make_unique<SealCounter>(storage_, info.id, std::move(seal_options)));
   if (preloaded != nullptr) {
@@ -154,7 +155,18 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   } else {
     TKV_RETURN_IF_ERROR(tenant->seals().Load());
   }
-  tenant->InitStore(std::make_unique<MovableTenantStore>(MakeStore(*tenant, place, usage)));
+  if (lazy_keys && preloaded != nullptr) {
+    // An idle pooled tenant gets no store at start-up: it is built on the
+    // tenant's first use, in the place its record names then.
+    tenant->InitStore(std::make_unique<MovableTenantStore>(
+        [this, t = tenant.get()](const Usage& persisted) -> Result<std::unique_ptr<CfTenantStore>> {
+          TKV_ASSIGN_OR_RETURN(const Place now, placement_->Find(t->Info()));
+          return MakeStore(*t, now, persisted);
+        },
+        usage));
+  } else {
+    tenant->InitStore(std::make_unique<MovableTenantStore>(MakeStore(*tenant, place, usage)));
+  }
   return tenant;
 }
 
@@ -171,7 +183,7 @@ std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place&
   so.max_value_bytes = options_.max_value_bytes;
   so.scan_fill_cache = options_.scan_fill_cache;
   if (options_.on_storage_grace) {
-    so.on_grace = [cb = options_.on_storage_grace, id = t.id()](GraceEvent e, const GraceState& g) { cb(id, e, g); };
+    so.on_grace = [this, tp = &t](GraceEvent e, const GraceState& g) { options_.on_storage_grace(tp->id(), e, g); };
   }
   return std::make_unique<CfTenantStore>(storage_, &t.keyring(), clock_, std::move(so));
 }

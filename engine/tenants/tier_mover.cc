@@ -241,7 +241,8 @@ Status TierMover::WriteTarget(Move& m, rocksdb::WriteBatch* batch) {
 }
 
 Status TierMover::Copy(Move& m) {
-  CfTenantStore& src = m.tenant->movable_store().current();
+  TKV_ASSIGN_OR_RETURN(CfTenantStore* const opened, m.tenant->movable_store().Current());
+  CfTenantStore& src = *opened;
   m.source_store = &src;
   m.source = Place{m.tenant->Info().placement, src.cf(), src.key_prefix()};
   // Every write that commits from here on is noted; every one before is in

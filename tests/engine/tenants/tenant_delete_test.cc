@@ -286,7 +286,9 @@ TEST(TenantDelete, AReadInFlightNeverSeesTheNextOwnerOfItsColumnFamily) {
   auto acme = h->tenants().Get("acme");
   ASSERT_TRUE(acme.ok());
   const std::string acme_cf = (*acme)->Info().placement;
-  CfTenantStore* store = &(*acme)->movable_store().current();
+  auto current = (*acme)->movable_store().Current();
+  ASSERT_TRUE(current.ok()) << current.status().ToString();
+  CfTenantStore* store = *current;
   ASSERT_NE(store, nullptr);
 
   std::mutex mu;
