@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cerrno>
 #include <chrono>
@@ -202,6 +205,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                                      e->audit_.get(), ko);
   TKV_RETURN_IF_ERROR(e->key_lifecycle_->Start());
   phase("jobs");
+#ifdef __GLIBC__
+  // The loads above parse every tenant's records into temporaries (JSON,
+  // the record lists) that are freed by now, among objects that stay: the
+  // allocator keeps those pages. Give them back once, before the node
+  // serves (at 100,000 tenants, tens of MB).
+  malloc_trim(0);
+#endif
   return e;
 }
 

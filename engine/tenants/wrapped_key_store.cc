@@ -94,7 +94,7 @@ Result<uint32_t> WrappedKeyStore::StageDataKey(const std::string& id, uint32_t v
 Result<crypto::SecretBytes> WrappedKeyStore::UnwrapDataKey(const std::string& id, uint32_t version) const {
   std::string raw;
   TKV_RETURN_IF_ERROR(FromRocks(
-      storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), DataKeyKey(id, version), &raw),
+      storage_->db()->Get(ReadOnceOptions(), storage_->system(), DataKeyKey(id, version), &raw),
       "read data key of tenant '" + id + "'"));
   const KeyRecord rec = ParseKeyRecord(raw);
   if (!rec.ok) return Status::DataLoss("data key record of tenant '" + id + "' is malformed");
