@@ -119,6 +119,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   ro.throttle_reasons = options.usage_throttle_reasons;
   ro.tier_moves = options.tier_moves;
+  // A move's copy is the tenant's own work, through the fair scheduler
+  // (made below, before any move can start; the destructor stops the moves
+  // before it goes).
+  Engine* const self = e.get();
+  ro.tier_moves.run_batch = [self](const Tenant& t, double cost, const std::function<void()>& work) -> Status {
+    return self->scheduler_->Run(t.id(), SchedParamsOf(t.limits().quota()), cost, work);
+  };
   AuditLog* audit = e->audit_.get();
   ro.tier_moves.on_end = [audit](const std::string& id, const std::string& from, const TierMoveInfo& move) {
     nlohmann::json details = {{"from", from}, {"to", move.to}, {"copied_keys", move.copied_keys}};
@@ -148,7 +155,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
       if (t.joinable()) t.join();
     }
   } join_quota_loader{quota_loader};
-  Engine* self = e.get();
   ro.plan_exists = [self](const std::string& name) { return self->quotas_->GetPlan(name).ok(); };
   if (options.max_seals_per_key == 0 || options.max_seals_per_key > (uint64_t{1} << 32) ||
       options.seal_reserve_block == 0 || options.reencrypt_batch_keys == 0 ||

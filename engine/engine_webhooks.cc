@@ -68,7 +68,11 @@ class Engine::WebhookTap final : public AuditTap {
 
 // Here, where WebhookTap is complete.
 Engine::Engine() = default;
-Engine::~Engine() = default;
+Engine::~Engine() {
+  // A running tier move's copy goes through the scheduler, which is
+  // destroyed before the registry that owns the mover.
+  if (registry_ != nullptr) registry_->StopTierMoves();
+}
 
 Status Engine::OpenWebhooks() {
   TKV_ASSIGN_OR_RETURN(webhooks_, WebhookStore::Open(storage_.get(), keys_.get(), clock_, options_.webhook_limits));

@@ -4,6 +4,15 @@
 
 namespace tenantkv::engine {
 
+SchedParams SchedParamsOf(const Quota& q) {
+  SchedParams p;
+  p.weight = static_cast<double>(q.weight);
+  p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
+  p.max_queue_us = q.max_queue_ms * 1000;
+  p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+  return p;
+}
+
 bool FairQueue::Enqueue(const std::string& tenant, const SchedParams& p, const Item& item, int64_t now_us) {
   auto [it, fresh] = tenants_.try_emplace(tenant);
   (void)fresh;

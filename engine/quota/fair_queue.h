@@ -32,6 +32,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "engine/quota/quota.h"
+
 namespace tenantkv::engine {
 
 struct SchedParams {
@@ -40,6 +42,11 @@ struct SchedParams {
   int64_t max_queue_us = 1'000'000;  // latency budget in the queue
   size_t max_queue_len = 1024;       // bounded queue per tenant
 };
+
+// A tenant's parameters under quota `q`, the same for its requests and for
+// the background work done for it (re-encryption, a tier move's copy):
+// that work is paid from its share, and its queue keeps one set.
+SchedParams SchedParamsOf(const Quota& q);
 
 class FairQueue {
  public:

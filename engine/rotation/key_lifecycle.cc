@@ -47,18 +47,6 @@ bool CursorFromJson(const std::string& text, std::string* after) {
   return true;
 }
 
-SchedParams ParamsOf(const Tenant& t) {
-  const Quota q = t.limits().quota();
-  SchedParams p;
-  // The tenant's own parameters (as its requests pass them): the work is
-  // paid from its share, and the queue keeps one set of parameters.
-  p.weight = static_cast<double>(q.weight);
-  p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
-  p.max_queue_us = q.max_queue_ms * 1000;
-  p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
-  return p;
-}
-
 }  // namespace
 
 KeyLifecycle::KeyLifecycle(Storage* storage, TenantRegistry* registry, FairScheduler* scheduler, AuditLog* audit,
@@ -209,7 +197,8 @@ Result<bool> KeyLifecycle::Step(const std::string& id) {
   }
   std::shared_ptr<Tenant> tenant = *got;
   Result<ReencryptResult> r = Status::Unavailable("not run");
-  TKV_RETURN_IF_ERROR(scheduler_->Run(id, ParamsOf(*tenant), static_cast<double>(options_.batch_keys),
+  TKV_RETURN_IF_ERROR(scheduler_->Run(id, SchedParamsOf(tenant->limits().quota()),
+                                      static_cast<double>(options_.batch_keys),
                                       [&] { r = tenant->store().Reencrypt(job.after, options_.batch_keys); }));
   TKV_RETURN_IF_ERROR(r.status());
   bool finished = false;

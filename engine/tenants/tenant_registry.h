@@ -162,6 +162,9 @@ class TenantRegistry {
   // The running move of tenant `id` as it stands now (its record holds its
   // start, and the last one's outcome), or nullopt.
   std::optional<TierMoveInfo> TierMoveProgress(const std::string& id) const;
+  // Stops the running moves where they are (TierMover::Stop); later moves
+  // are refused.
+  void StopTierMoves() { mover_->Stop(); }
 
   // --- Master-key rotation (master_key_rotation.h) ---
   // Runs `fn` (which switches the provider's current master version) while

@@ -123,8 +123,10 @@ TierMover::TierMover(Storage* storage, TenantPlacement* placement, TenantDirecto
     : storage_(storage), placement_(placement), directory_(directory), clock_(clock),
       make_store_(std::move(make_store)), options_(std::move(options)) {}
 
-TierMover::~TierMover() {
-  stopping_ = true;
+TierMover::~TierMover() { Stop(); }
+
+void TierMover::Stop() {
+  stopping_ = true;  // before the lock: a Start that takes it later refuses
   std::vector<std::shared_ptr<Move>> moves;
   {
     MutexLock lock(mu_);
@@ -163,6 +165,7 @@ size_t TierMover::RunningCount() const {
 
 Result<bool> TierMover::Start(const std::shared_ptr<Tenant>& t, Tier to) {
   MutexLock lock(mu_);
+  if (stopping_.load()) return Stopping();
   Reap();
   if (Running(t->id()) != nullptr) return MoveInProgress(t->id());
   const TenantInfo info = t->Info();
@@ -240,6 +243,26 @@ Status TierMover::WriteTarget(Move& m, rocksdb::WriteBatch* batch) {
   return s;
 }
 
+Status TierMover::WriteScheduled(Move& m, rocksdb::WriteBatch* batch) {
+  if (!options_.run_batch || batch->Count() == 0) return WriteTarget(m, batch);
+  const double cost = static_cast<double>(batch->Count());
+  for (;;) {
+    bool ran = false;
+    Status written;
+    const Status admitted = options_.run_batch(*m.tenant, cost, [&] {
+      ran = true;
+      written = WriteTarget(m, batch);
+    });
+    if (ran) return written;
+    if (admitted.ok()) return Status::Internal("the tier move's batch was admitted but not run");
+    if (admitted.code() != Code::kUnavailable) return admitted;
+    // The tenant's queue was full, or the batch waited past the tenant's
+    // budget: its own requests go first, and the copy tries again.
+    if (stopping_.load()) return Stopping();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 Status TierMover::Copy(Move& m) {
   TKV_ASSIGN_OR_RETURN(CfTenantStore* const opened, m.tenant->movable_store().Current());
   CfTenantStore& src = *opened;
@@ -256,7 +279,7 @@ Status TierMover::Copy(Move& m) {
   const auto began = std::chrono::steady_clock::now();
   auto flush = [&]() -> Status {
     const int64_t n = batch.Count();
-    TKV_RETURN_IF_ERROR(WriteTarget(m, &batch));
+    TKV_RETURN_IF_ERROR(WriteScheduled(m, &batch));
     copied += n;
     m.copied = copied;
     bytes = 0;

@@ -59,6 +59,14 @@ struct TierMoverOptions {
   size_t max_noted_key_bytes = 64 << 20;
   // Told when a move ends, done or failed (not when a shutdown cuts it).
   std::function<void(const std::string& tenant, const std::string& from, const TierMoveInfo& move)> on_end;
+  // Runs `work`, the write of one batch of the copy, as tenant `t`'s own
+  // storage work of `cost` (the batch's entries), and returns whether it
+  // was admitted: the engine runs it through the fair scheduler under the
+  // tenant's share, so a move's copy cannot take its neighbours' turns.
+  // Unavailable (the tenant's queue full, or its wait past the budget) is
+  // retried after a pause. Empty: run at once. The catch-up in the switch
+  // is not scheduled (writes are paused then; it is kept short).
+  std::function<Status(const Tenant& t, double cost, const std::function<void()>& work)> run_batch;
   // Test only: the mover waits at this step ("copying": before the first
   // copy; "switching": writes paused, before the catch-up; "switched": the
   // new store serves, before the record names it) until it is destroyed.
@@ -77,6 +85,9 @@ class TierMover {
   // Stops the running moves where they are (the next start rolls them
   // back) and waits for their threads.
   ~TierMover();
+  // The same, at once: later Starts get Unavailable("stopping"). For an
+  // owner whose run_batch goes away before the mover does.
+  void Stop() EXCLUDES(mu_);
   TierMover(const TierMover&) = delete;
   TierMover& operator=(const TierMover&) = delete;
 
@@ -107,6 +118,8 @@ class TierMover {
   Status CompareWhole(Move& m);
   // Writes `batch` into the target place if the tenant's store is still open.
   Status WriteTarget(Move& m, rocksdb::WriteBatch* batch);
+  // WriteTarget through options_.run_batch.
+  Status WriteScheduled(Move& m, rocksdb::WriteBatch* batch);
   void Fail(Move& m, const Status& why);
   // Waits at `step` if a test asked to; false if the mover is stopping.
   bool Continue(const char* step);

@@ -167,12 +167,8 @@ void Api::Handle(HttpRequest req, Respond respond) {
   engine::SchedParams p;
   double cost = 1.0;
   if (ex.tenant_call) {
-    const engine::Quota q = ex.out.tenant->limits().quota();
     queue = ex.out.tenant->id();
-    p.weight = static_cast<double>(q.weight);
-    p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
-    p.max_queue_us = q.max_queue_ms * 1000;
-    p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+    p = engine::SchedParamsOf(ex.out.tenant->limits().quota());
     cost += static_cast<double>(req.body.size()) / 4096.0;
   } else {
     // The operator's and anonymous calls share one queue of weight 1,
@@ -413,12 +409,7 @@ Status Api::Execute(const HttpRequest& req, Exchange& ex) {
 // cost is a base of one unit plus one per 4 KiB of request body.
 Status Api::RunScheduled(const Route& route, Call& call) {
   if (bypass_scheduler_) return route.handler(call);
-  const engine::Quota q = call.tenant->limits().quota();
-  engine::SchedParams p;
-  p.weight = static_cast<double>(q.weight);
-  p.reserved_ops_per_sec = static_cast<double>(q.reserved_ops_per_sec);
-  p.max_queue_us = q.max_queue_ms * 1000;
-  p.max_queue_len = static_cast<size_t>(std::max<int64_t>(1, q.max_concurrent));
+  const engine::SchedParams p = engine::SchedParamsOf(call.tenant->limits().quota());
   const double cost = 1.0 + static_cast<double>(call.req.body.size()) / 4096.0;
   Status result;
   Status queued = engine_->scheduler().Run(call.tenant->id(), p, cost, [&] { result = route.handler(call); });

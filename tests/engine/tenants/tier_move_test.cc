@@ -134,7 +134,9 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   ASSERT_TRUE(h->CreateTenant("neighbour", "", Tier::kPooled).ok());
   for (int i = 0; i < 2000; ++i) {
     ASSERT_TRUE(h.Store("mover").Put("base" + std::to_string(i), "b" + std::to_string(i), {}).ok());
-    if (i < 200) ASSERT_TRUE(h.Store("neighbour").Put("base" + std::to_string(i), "n" + std::to_string(i), {}).ok());
+    if (i < 200) {
+      ASSERT_TRUE(h.Store("neighbour").Put("base" + std::to_string(i), "n" + std::to_string(i), {}).ok());
+    }
   }
   const std::string pooled_place = TenantOf(h, "mover")->Info().placement;
 
@@ -229,6 +231,27 @@ TEST(TierMove, TooManyMovesAtOnceAreRefused) {
   auto second = h->tenants().MoveTier("b", Tier::kColumnFamily);
   EXPECT_EQ(second.status().reason(), "too_many_moves");
   EXPECT_FALSE(TenantOf(h, "b")->Info().tier_move.has_value()) << "a refused move leaves no trace";
+}
+
+// The copy is paid from the moved tenant's share of the fair scheduler,
+// a batch at a time, and from nobody else's.
+TEST(TierMove, TheCopyIsTheTenantsOwnWorkInTheFairScheduler) {
+  EngineHarness h;
+  h.options().tier_moves.batch_keys = 50;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("mover", "", Tier::kPooled).ok());
+  ASSERT_TRUE(h->CreateTenant("other", "", Tier::kPooled).ok());
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(h.Store("mover").Put("k" + std::to_string(i), "v", {}).ok());
+    ASSERT_TRUE(h.Store("other").Put("k" + std::to_string(i), "v", {}).ok());
+  }
+  const SchedulerTenantStats before = h->scheduler().Stats("mover");
+  ASSERT_TRUE(h->tenants().MoveTier("mover", Tier::kColumnFamily).ok());
+  EXPECT_EQ(WaitForMove(h, "mover").state, "done");
+  const SchedulerTenantStats after = h->scheduler().Stats("mover");
+  EXPECT_EQ(after.served - before.served, 10u) << "one scheduled operation per batch of 50";
+  EXPECT_DOUBLE_EQ(after.served_cost - before.served_cost, 500.0) << "a batch costs its entries";
+  EXPECT_EQ(h->scheduler().Stats("other").served, 0u);
 }
 
 // In the switch, writes are refused with tenant_moving and reads go on; a
