@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -144,6 +145,22 @@ class EngineHarness {
       std::abort();
     }
     return (*t)->store();
+  }
+  // An operator's update of tenant `id`'s current quota; a test failure if
+  // it is refused.
+  void ChangeQuota(const std::string& id, const std::function<void(Quota&)>& change) {
+    auto current = engine_->quotas().Current(id);
+    ASSERT_TRUE(current.ok()) << current.status().ToString();
+    Quota q = current->quota;
+    change(q);
+    auto m = engine_->UpdateQuota(id, q, "operator", /*by_tenant_admin=*/false);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+  }
+  // The live tenant `id`, or nullptr and a test failure.
+  std::shared_ptr<Tenant> TenantOf(const std::string& id) {
+    auto t = engine_->tenants().Get(id);
+    EXPECT_TRUE(t.ok()) << "no tenant " << id << ": " << t.status().ToString();
+    return t.ok() ? *t : nullptr;
   }
 
  private:

@@ -42,12 +42,7 @@ class QuotaEnforcement : public ::testing::Test {
 
   // An operator's update of the tenant's current quota.
   void SetQuota(const std::function<void(Quota&)>& change, const std::string& id = "acme") {
-    auto current = h_->quotas().Current(id);
-    ASSERT_TRUE(current.ok()) << current.status().ToString();
-    Quota q = current->quota;
-    change(q);
-    auto m = h_->UpdateQuota(id, q, "operator", /*by_tenant_admin=*/false);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    h_.ChangeQuota(id, change);
   }
   void SetStorageBytes(int64_t n) {
     SetQuota([n](Quota& q) { q.storage_bytes = n; });

@@ -13,24 +13,9 @@
 namespace tenantkv::engine::testutil {
 namespace {
 
-std::shared_ptr<Tenant> TenantOf(EngineHarness& h, const std::string& id) {
-  auto t = h->tenants().Get(id);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : nullptr;
-}
-
 bool Opened(EngineHarness& h, const std::string& id) {
-  auto t = TenantOf(h, id);
+  auto t = h.TenantOf(id);
   return t != nullptr && t->movable_store().opened();
-}
-
-void SetQuota(EngineHarness& h, const std::string& id, const std::function<void(Quota&)>& change) {
-  auto current = h->quotas().Current(id);
-  ASSERT_TRUE(current.ok()) << current.status().ToString();
-  Quota q = current->quota;
-  change(q);
-  auto m = h->UpdateQuota(id, q, "operator", /*by_tenant_admin=*/false);
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
 }
 
 class LazyOpen : public ::testing::Test {
@@ -80,7 +65,7 @@ TEST_F(LazyOpen, AnIdlePooledTenantHasNoStoreUntilItsFirstOperation) {
 TEST_F(LazyOpen, LimitsSetBeforeTheFirstOperationHoldOnceTheStoreIsBuilt) {
   ASSERT_TRUE(h_.Open());
   ASSERT_FALSE(Opened(h_, "idle"));
-  SetQuota(h_, "idle", [&](Quota& q) {
+  h_.ChangeQuota("idle", [&](Quota& q) {
     q.storage_bytes = usage_.logical_bytes + 10;
     q.max_value_bytes = 64;
   });
@@ -114,7 +99,7 @@ TEST_F(LazyOpen, AMoveOfAnUnopenedTenantBuildsItsStoreFirst) {
   while (h_->tenants().TierMoveProgress("idle").has_value() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const TenantInfo info = TenantOf(h_, "idle")->Info();
+  const TenantInfo info = h_.TenantOf("idle")->Info();
   ASSERT_TRUE(info.tier_move.has_value());
   EXPECT_EQ(info.tier_move->state, "done") << info.tier_move->error;
   EXPECT_EQ(TierOfPlacement(info.placement), Tier::kColumnFamily);
@@ -127,7 +112,7 @@ TEST_F(LazyOpen, AMoveOfAnUnopenedTenantBuildsItsStoreFirst) {
 }
 
 TEST_F(LazyOpen, ARunningStorageGracePeriodOpensTheStoreAtStart) {
-  SetQuota(h_, "idle", [&](Quota& q) {
+  h_.ChangeQuota("idle", [&](Quota& q) {
     q.storage_bytes = usage_.logical_bytes + 10;
     q.storage_grace_pct = 50;
     q.storage_grace_seconds = 3600;

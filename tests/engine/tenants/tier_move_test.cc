@@ -20,17 +20,11 @@
 namespace tenantkv::engine::testutil {
 namespace {
 
-std::shared_ptr<Tenant> TenantOf(EngineHarness& h, const std::string& id) {
-  auto t = h->tenants().Get(id);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : nullptr;
-}
-
 // Waits (bounded) until the tenant's move has ended; its record's outcome.
 TierMoveInfo WaitForMove(EngineHarness& h, const std::string& id) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto t = TenantOf(h, id);
+    auto t = h.TenantOf(id);
     if (t == nullptr) return {};
     const TenantInfo info = t->Info();
     if (!h->tenants().TierMoveProgress(id).has_value() && info.tier_move.has_value() &&
@@ -138,7 +132,7 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
       ASSERT_TRUE(h.Store("neighbour").Put("base" + std::to_string(i), "n" + std::to_string(i), {}).ok());
     }
   }
-  const std::string pooled_place = TenantOf(h, "mover")->Info().placement;
+  const std::string pooled_place = h.TenantOf("mover")->Info().placement;
 
   Writer writer(&h.Store("mover"));
   auto started = h->tenants().MoveTier("mover", Tier::kColumnFamily);
@@ -148,7 +142,7 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   EXPECT_EQ(first.state, "done") << first.error;
   EXPECT_EQ(first.to, "column_family");
   EXPECT_GE(first.copied_keys, 2000);
-  EXPECT_EQ(TierOfPlacement(TenantOf(h, "mover")->Info().placement), Tier::kColumnFamily);
+  EXPECT_EQ(TierOfPlacement(h.TenantOf("mover")->Info().placement), Tier::kColumnFamily);
   const int64_t writes_after_first = writer.writes();
 
   started = h->tenants().MoveTier("mover", Tier::kPooled);
@@ -157,7 +151,7 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   EXPECT_EQ(second.state, "done") << second.error;
   writer.Stop();
   EXPECT_GT(writer.writes(), writes_after_first) << "the writer ran during the second move";
-  const std::string back_place = TenantOf(h, "mover")->Info().placement;
+  const std::string back_place = h.TenantOf("mover")->Info().placement;
   EXPECT_EQ(TierOfPlacement(back_place), Tier::kPooled);
   EXPECT_NE(back_place, pooled_place) << "a prefix is never reused";
 
@@ -193,7 +187,7 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   ASSERT_TRUE(h.Open());
   EXPECT_EQ(Contents(h.Store("mover")), want);
   EXPECT_EQ(h.Store("mover").GetUsage().keys, static_cast<int64_t>(want.size()));
-  EXPECT_EQ(TenantOf(h, "mover")->Info().tier_move->state, "done");
+  EXPECT_EQ(h.TenantOf("mover")->Info().tier_move->state, "done");
 }
 
 TEST(TierMove, PooledToColumnFamilyAndBackWhileAWriterRunsKeepsEveryAcknowledgedWrite) {
@@ -210,7 +204,7 @@ TEST(TierMove, ASecondMoveIsRefusedAndTheSameTierIsNothingToDo) {
   auto same = h->tenants().MoveTier("acme", Tier::kColumnFamily);
   ASSERT_TRUE(same.ok());
   EXPECT_FALSE(*same);
-  EXPECT_FALSE(TenantOf(h, "acme")->Info().tier_move.has_value());
+  EXPECT_FALSE(h.TenantOf("acme")->Info().tier_move.has_value());
   ASSERT_TRUE(h->tenants().MoveTier("acme", Tier::kPooled).ok());
   EXPECT_EQ(h->tenants().MoveTier("acme", Tier::kPooled).status().reason(), "move_in_progress");
   EXPECT_EQ(h->tenants().MoveTier("nobody", Tier::kPooled).status().reason(), "tenant_not_found");
@@ -230,7 +224,7 @@ TEST(TierMove, TooManyMovesAtOnceAreRefused) {
   ASSERT_TRUE(h->tenants().MoveTier("a", Tier::kColumnFamily).ok());
   auto second = h->tenants().MoveTier("b", Tier::kColumnFamily);
   EXPECT_EQ(second.status().reason(), "too_many_moves");
-  EXPECT_FALSE(TenantOf(h, "b")->Info().tier_move.has_value()) << "a refused move leaves no trace";
+  EXPECT_FALSE(h.TenantOf("b")->Info().tier_move.has_value()) << "a refused move leaves no trace";
 }
 
 // The copy is paid from the moved tenant's share of the fair scheduler,
@@ -265,9 +259,9 @@ void StopAtAndRollBack(const std::string& step, Tier from, Tier to) {
   ASSERT_TRUE(h.Open());
   ASSERT_TRUE(h->CreateTenant("acme", "", from).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(h.Store("acme").Put("k" + std::to_string(i), "v", {}).ok());
-  const std::string place = TenantOf(h, "acme")->Info().placement;
+  const std::string place = h.TenantOf("acme")->Info().placement;
   ASSERT_TRUE(h->tenants().MoveTier("acme", to).ok());
-  const std::string target = TenantOf(h, "acme")->Info().tier_move->place;
+  const std::string target = h.TenantOf("acme")->Info().tier_move->place;
   ASSERT_TRUE(WaitForState(h, "acme", step == "copying" ? "copying" : "switching"));
   if (step != "copying") {
     auto refused = h.Store("acme").Put("k1", "new", {});
@@ -284,7 +278,7 @@ void StopAtAndRollBack(const std::string& step, Tier from, Tier to) {
   h.Close();  // the move stops where it is, as at a crash of the process
   h.options().tier_moves.hold_at_for_test.clear();
   ASSERT_TRUE(h.Open());
-  const TenantInfo info = TenantOf(h, "acme")->Info();
+  const TenantInfo info = h.TenantOf("acme")->Info();
   EXPECT_EQ(info.placement, place) << "rolled back: still in its old place";
   ASSERT_TRUE(info.tier_move.has_value());
   EXPECT_EQ(info.tier_move->state, "failed");
@@ -330,7 +324,7 @@ TEST(TierMove, ADeleteDuringAMoveReleasesBothPlaces) {
     ASSERT_TRUE(h.Store("stays").Put("k" + std::to_string(i), "mine", {}).ok());
   }
   ASSERT_TRUE(h->tenants().MoveTier("gone", Tier::kPooled).ok());
-  const std::string target = TenantOf(h, "gone")->Info().tier_move->place;
+  const std::string target = h.TenantOf("gone")->Info().tier_move->place;
   ASSERT_TRUE(h->DeleteTenant("gone").ok());
   EXPECT_FALSE(h->tenants().Get("gone").ok());
   EXPECT_EQ(Contents(h.Store("stays")).size(), 50u);
