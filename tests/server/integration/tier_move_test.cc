@@ -245,13 +245,24 @@ TEST(TierMoveApi, ThereAndBackWhileAWriterRunsLosesNoAcknowledgedWrite) {
       acked[k] = v;
     }
   });
+  // A failed ASSERT below returns with the writer running: it is stopped
+  // and joined on every way out (else std::thread's destructor ends the
+  // process, leaving the server it started).
+  struct StopWriter {
+    std::atomic<bool>& stop;
+    std::thread& writer;
+    ~StopWriter() {
+      stop = true;
+      if (writer.joinable()) writer.join();
+    }
+  } stop_writer{stop, writer};
   for (const char* to : {"column_family", "pooled"}) {
     ASSERT_EQ(Move(server, "acme", json{{"tier", to}}.dump())->status, 202);
     ASSERT_TRUE(WaitForMoveState(server, "acme", "done"));
     EXPECT_EQ(Tenant(server, "acme")["tier"], to);
   }
   stop = true;
-  writer.join();
+  writer.join();  // acked and failure are the writer's until it has ended
   ASSERT_EQ(failure, "");
   EXPECT_GT(acked.size(), 0u);
   for (const auto& [k, v] : acked) {
