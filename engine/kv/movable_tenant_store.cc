@@ -9,6 +9,15 @@ const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
 
+// The settings kept for a store not built yet (MovableTenantStore's
+// Settings), given to the store that replaces the unopened one.
+template <typename Settings>
+void ApplyKept(const Settings& kept, CfTenantStore& store) {
+  store.SetLimits(kept.storage_bytes, kept.max_value_bytes);
+  store.SetGrace(kept.grace_pct, kept.grace_seconds);
+  if (kept.grace_started_ms != 0) store.RestoreGrace(kept.grace_started_ms, kept.grace_expired);
+}
+
 }  // namespace
 
 MovableTenantStore::MovableTenantStore(std::unique_ptr<CfTenantStore> first) : current_(first.get()) {
@@ -22,9 +31,7 @@ MovableTenantStore::MovableTenantStore(Opener open, const Usage& usage)
 Status MovableTenantStore::OpenLocked() {
   if (closed_) return Status::NotFound("the tenant was deleted", "tenant_not_found");
   TKV_ASSIGN_OR_RETURN(std::unique_ptr<CfTenantStore> first, open_(unopened_usage_));
-  first->SetLimits(settings_.storage_bytes, settings_.max_value_bytes);
-  first->SetGrace(settings_.grace_pct, settings_.grace_seconds);
-  if (settings_.grace_started_ms != 0) first->RestoreGrace(settings_.grace_started_ms, settings_.grace_expired);
+  ApplyKept(settings_, *first);
   current_.store(first.get(), std::memory_order_release);
   stores_.push_back(std::move(first));
   open_ = nullptr;
@@ -66,9 +73,7 @@ Status MovableTenantStore::Swap(std::unique_ptr<CfTenantStore> next) {
     if (old != nullptr) {
       old->CopySettingsTo(*next);
     } else {  // never opened: nothing was written through it
-      next->SetLimits(settings_.storage_bytes, settings_.max_value_bytes);
-      next->SetGrace(settings_.grace_pct, settings_.grace_seconds);
-      if (settings_.grace_started_ms != 0) next->RestoreGrace(settings_.grace_started_ms, settings_.grace_expired);
+      ApplyKept(settings_, *next);
       open_ = nullptr;
     }
     current_.store(next.get(), std::memory_order_release);
