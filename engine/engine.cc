@@ -115,6 +115,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ro.scan_fill_cache = options.scan_fill_cache;
   ro.pool.target_spares = options.spare_column_families;
   ro.pooled_column_families = options.pooled_column_families;
+  ro.dedicated_dir = options.dedicated_dir.empty() ? options.data_dir + "/dedicated" : options.dedicated_dir;
+  ro.dedicated = so;
+  ro.dedicated.block_cache_bytes = options.dedicated_block_cache_bytes;
+  ro.dedicated.memtable_budget_bytes = options.dedicated_memtable_bytes;
+  // A tenant's writes only: one memtable of a quarter of its budget.
+  ro.dedicated.tenant_write_buffer_bytes = std::max<size_t>(options.dedicated_memtable_bytes / 4, 1 << 20);
+  ro.dedicated.compaction_rate_bytes_per_sec = so.compaction_rate_bytes_per_sec;
   ro.plan_tiers = options.plan_tiers;
   ro.pool.low_water = std::max<size_t>(options.spare_column_families / 4, 1);
   ro.throttle_reasons = options.usage_throttle_reasons;
@@ -359,7 +366,15 @@ Result<NodeBackupInfo> Engine::BackupNode(const std::string& dir) {
   }
   MutexLock lock(backup_mu_, kAdoptLock);
   TKV_RETURN_IF_ERROR(PrepareBackupDir(dir, data_dir_));
-  return CreateNodeBackup(storage_.get(), dir);
+  Result<NodeBackupInfo> out = Status::Internal("no backup made");
+  TKV_RETURN_IF_ERROR(registry_->WithDedicatedFrozen(
+      [&](const std::vector<std::pair<std::string, std::shared_ptr<Storage>>>& open) -> Status {
+        std::vector<std::pair<std::string, Storage*>> dedicated;
+        for (const auto& [name, db] : open) dedicated.emplace_back(name, db.get());
+        out = CreateNodeBackup(storage_.get(), dir, dedicated);
+        return out.status();
+      }));
+  return out;
 }
 
 }  // namespace tenantkv::engine

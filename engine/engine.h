@@ -57,6 +57,12 @@ struct EngineOptions {
   // Column families shared by the tenants of the pooled tier (>= 1); made
   // once, at the first start that needs them.
   size_t pooled_column_families = 4;
+  // The dedicated tier: the directory of its databases (one per tenant;
+  // "" = data_dir/dedicated), and each one's own block cache and memtable
+  // budget.
+  std::string dedicated_dir;
+  size_t dedicated_block_cache_bytes = 8 << 20;
+  size_t dedicated_memtable_bytes = 16 << 20;
   // Online tier moves: how many run at once, the copy's pace (its on_end is
   // the engine's: an audit entry).
   TierMoverOptions tier_moves;

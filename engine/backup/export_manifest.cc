@@ -1,7 +1,10 @@
 #include "engine/backup/export_manifest.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -188,6 +191,27 @@ Status PrepareOutputDir(const std::string& dir, const std::string& forbidden_roo
   if (::mkdir(target.c_str(), 0700) != 0) return bad("cannot be created");
   *created = true;
   return Status::Ok();
+}
+
+static Status SyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return Status::Internal("open " + path + " for fsync");
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::Ok() : Status::Internal("fsync " + path);
+}
+
+// Writes `text` to dir/name durably (temp file, fsync, rename, fsync dir).
+Status WriteFileDurably(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string tmp = dir + "/." + name + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return Status::Internal("create " + tmp);
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) return Status::Internal("write " + tmp);
+  if (std::rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) return Status::Internal("rename " + tmp);
+  return SyncPath(dir, O_RDONLY | O_DIRECTORY);
 }
 
 }  // namespace tenantkv::engine

@@ -81,4 +81,8 @@ Result<ExportManifest> VerifyExportDir(const std::string& dir);
 // InvalidArgument("invalid_dir"). Sets *created when it made the directory.
 Status PrepareOutputDir(const std::string& dir, const std::string& forbidden_root, bool* created);
 
+// Writes `text` to dir/name durably: a temporary file, fsync'd, renamed
+// over it, then the directory fsync'd.
+Status WriteFileDurably(const std::string& dir, const std::string& name, const std::string& text);
+
 }  // namespace tenantkv::engine

@@ -3,6 +3,15 @@
 // RocksDB's BackupEngine into a backup directory. Backups into the same
 // directory are incremental (SST files are shared by checksum).
 //
+// A node's dedicated databases (the dedicated tier) are backed up with it,
+// each into DIR/dedicated/<name>, a backup directory of its own, and the
+// backup ids that go with a backup of the node's DB are listed in
+// DIR/dedicated/<node backup id>.json. The dedicated databases are backed up
+// first: the caller holds off whatever would make the node's records name a
+// dedicated database anew, and data-key destroys, until the node's DB is
+// backed up too, so that the node's records name no database the backup
+// lacks and hold every key that a backed-up value needs.
+//
 // A backup never contains the master key or the operator token (separate
 // files beside the DB); it holds values only sealed and data keys only
 // wrapped, so it is useless without the master key, which must be backed up
@@ -12,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/status.h"
@@ -33,17 +43,20 @@ Status PrepareBackupDir(const std::string& dir, const std::string& forbidden_roo
 
 // A new backup of `storage` in `dir` (memtables flushed first, so the WAL is
 // not needed), verified against its checksums. Safe while traffic goes on.
-Result<NodeBackupInfo> CreateNodeBackup(Storage* storage, const std::string& dir);
+// `dedicated` are the dedicated databases, by directory name.
+Result<NodeBackupInfo> CreateNodeBackup(Storage* storage, const std::string& dir,
+                                        const std::vector<std::pair<std::string, Storage*>>& dedicated = {});
 
 // Every backup in `dir`, oldest first. InvalidArgument("invalid_dir") when
 // it is not a backup directory.
 Result<std::vector<NodeBackupInfo>> ListNodeBackups(const std::string& dir);
 
 // Restores backup `backup_id` (0 = the newest) from `backup_dir` into
-// DATA_DIR/db, after verifying its checksums. `data_dir` may exist but must
-// hold no DB yet. InvalidArgument("invalid_dir"), NotFound("backup_not_found"),
-// DataLoss("backup_corrupt").
+// DATA_DIR/db, and its dedicated databases into DEDICATED_DIR/<name>
+// ("" = DATA_DIR/dedicated), after verifying their checksums. `data_dir`
+// may exist but must hold no DB yet. InvalidArgument("invalid_dir"),
+// NotFound("backup_not_found"), DataLoss("backup_corrupt").
 Result<NodeBackupInfo> RestoreNodeBackup(const std::string& backup_dir, const std::string& data_dir,
-                                         uint32_t backup_id = 0);
+                                         uint32_t backup_id = 0, const std::string& dedicated_dir = "");
 
 }  // namespace tenantkv::engine

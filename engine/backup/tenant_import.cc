@@ -87,6 +87,11 @@ Result<ExportKey> TenantImporter::ExportKeyFor(const ExportManifest& m, const Im
 }
 
 Result<ImportOutcome> TenantImporter::Import(const ImportRequest& r) {
+  if (r.tier == Tier::kPooled) {
+    // The staged files hold user keys as they are, without a tenant prefix.
+    return Status::InvalidArgument("an import goes to the column_family or the dedicated tier; move it to "
+                                   "pooled afterwards", "tier_not_supported");
+  }
   TKV_ASSIGN_OR_RETURN(ExportManifest m, VerifyExportDir(r.dir));
   ImportOutcome out;
   out.tenant = r.id.empty() ? m.tenant_id : r.id;
@@ -168,7 +173,7 @@ Result<ImportOutcome> TenantImporter::Import(const ImportRequest& r) {
   if (r.dry_run) return out;
   const std::string plan = r.plan.empty() ? out.manifest.plan : r.plan;
   TKV_ASSIGN_OR_RETURN(out.created,
-                       registry_->CreateImported(out.tenant, plan, std::move(new_key), staged, out.entries));
+                       registry_->CreateImported(out.tenant, plan, std::move(new_key), staged, out.entries, r.tier));
   return out;
 }
 

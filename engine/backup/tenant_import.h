@@ -24,6 +24,8 @@ struct ImportRequest {
   std::string dir;         // the export directory on the server host
   std::string id;          // the new tenant's id; empty = the exported one
   std::string plan;        // empty = the exported one
+  // column_family or dedicated (tenant_placement.h); pooled is refused.
+  Tier tier = Tier::kColumnFamily;
   std::string handover;    // export_handover.h JSON; empty = this node's key
   std::string passphrase;  // opens `handover`
   // Check the export only (files, keys, every value), change nothing; the

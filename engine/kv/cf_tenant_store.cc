@@ -25,8 +25,9 @@ class CfSnapshot final : public StoreSnapshot {
  public:
   // `scan` bounds the iteration to the tenant's range; `prefix` is its key
   // prefix (stripped from the keys it gives).
-  CfSnapshot(Storage* storage, CfHandle cf, rocksdb::ReadOptions scan, std::string prefix)
-      : db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()), scan_(scan),
+  CfSnapshot(Storage* storage, std::shared_ptr<void> keep_open, CfHandle cf, rocksdb::ReadOptions scan,
+             std::string prefix)
+      : keep_open_(std::move(keep_open)), db_(storage->db()), cf_(std::move(cf)), snapshot_(storage->TakeSnapshot()), scan_(scan),
         prefix_(std::move(prefix)),
         upper_bound_(scan.iterate_upper_bound != nullptr ? scan.iterate_upper_bound->ToString() : std::string()),
         upper_bound_slice_(upper_bound_) {
@@ -59,6 +60,7 @@ class CfSnapshot final : public StoreSnapshot {
   Status status() const override { return FromRocks(it_->status(), "snapshot scan"); }
 
  private:
+  const std::shared_ptr<void> keep_open_;  // a dedicated database: kept open (first in, last out)
   rocksdb::DB* const db_;
   const CfHandle cf_;  // keeps the column family readable even if dropped meanwhile
   // Registered with the storage: a purge held back by it runs again when
@@ -95,7 +97,7 @@ Result<std::unique_ptr<StoreSnapshot>> CfTenantStore::Snapshot() {
   // sees what a next owner writes.
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
-  auto snap = std::make_unique<CfSnapshot>(storage_, options_.cf, ScanOptions(), options_.key_prefix);
+  auto snap = std::make_unique<CfSnapshot>(storage_, keep_open_, options_.cf, ScanOptions(), options_.key_prefix);
   TKV_RETURN_IF_ERROR(snap->Start(storage_, options_.usage_key));
   return std::unique_ptr<StoreSnapshot>(std::move(snap));
 }
@@ -105,6 +107,7 @@ CfTenantStore::CfTenantStore(Storage* storage, const Keyring* keyring, const Clo
     : storage_(storage),
       keyring_(keyring),
       clock_(clock),
+      keep_open_(std::move(options.keep_open)),
       options_(std::move(options)),
       upper_bound_(KeyPrefixSuccessor(options_.key_prefix)),
       upper_bound_slice_(upper_bound_),
@@ -286,6 +289,27 @@ void CfTenantStore::Close() {
   if (in_flight_.load() != 0 && close_wait_hook_) close_wait_hook_();
   MutexLock lock(drain_mu_);
   while (in_flight_.load() != 0) drained_.Wait(drain_mu_);
+  keep_open_.reset();  // nothing reads the place any more
+}
+
+Result<std::vector<int64_t>> CfTenantStore::ValueCounts(const std::vector<uint32_t>& versions) {
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
+  // One snapshot: a re-encryption step moves values from one version to
+  // another in one batch, and separate reads could see one side only.
+  const std::unique_ptr<Storage::Snapshot> snapshot = storage_->TakeSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot->get();
+  std::vector<int64_t> out;
+  std::string raw;
+  for (uint32_t version : versions) {
+    rocksdb::Status s = storage_->db()->Get(ro, storage_->system(), ValuesCountKey(options_.tenant_id, version), &raw);
+    int64_t values = 0, unused = 0;
+    if (s.ok() && !DecodeUsage(raw, &values, &unused)) return Status::DataLoss("value count record is malformed");
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read value count");
+    out.push_back(values);
+  }
+  return out;
 }
 
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, /*resident_only=*/false); }

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/mutex.h"
 #include "engine/clock.h"
@@ -59,6 +60,10 @@ struct CfTenantStoreOptions {
   // Told of each storage grace transition (tenant_store.h), on the thread
   // that made it, outside the store's locks; may be empty.
   std::function<void(GraceEvent, const GraceState&)> on_grace;
+  // What keeps the place open while the store is (a dedicated database:
+  // `cf` is then a handle that does not own it); the store lets go of it
+  // at Close(), so a released database closes once nothing else holds it.
+  std::shared_ptr<void> keep_open;
 };
 
 class CfTenantStore final : public TenantStore {
@@ -103,6 +108,11 @@ class CfTenantStore final : public TenantStore {
   // What SetLimits and SetGrace were last given, and the running grace
   // period, onto `next` (a store of the same tenant in another place).
   void CopySettingsTo(CfTenantStore& next) const;
+  // The values stored under each of `versions` (0 when none), read at one
+  // sequence number from the database the data is in.
+  Result<std::vector<int64_t>> ValueCounts(const std::vector<uint32_t>& versions);
+  // The database the tenant's data and counters are in.
+  Storage* storage() const { return storage_; }
 
   // Called by Get and List once admitted, before they read storage.
   void SetReadHookForTest(std::function<void()> hook) { read_hook_ = std::move(hook); }
@@ -169,6 +179,9 @@ class CfTenantStore final : public TenantStore {
   Storage* const storage_;
   const Keyring* const keyring_;
   const Clock* const clock_;
+  // options.keep_open, until Close() (under drain_mu_; read by operations
+  // only, which Close() waits for).
+  std::shared_ptr<void> keep_open_;
   const CfTenantStoreOptions options_;
   // Whether a write to `after` bytes, past `limit`, may pass in a grace
   // period (starting or expiring it as due).

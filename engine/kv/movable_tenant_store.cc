@@ -64,6 +64,10 @@ auto MovableTenantStore::Run(Op&& op) -> decltype(op(std::declval<CfTenantStore&
   }
 }
 
+Result<std::vector<int64_t>> MovableTenantStore::ValueCounts(const std::vector<uint32_t>& versions) {
+  return Run([&](CfTenantStore& s) { return s.ValueCounts(versions); });
+}
+
 Status MovableTenantStore::Swap(std::unique_ptr<CfTenantStore> next) {
   CfTenantStore* old = nullptr;
   {

@@ -50,6 +50,8 @@ class MovableTenantStore final : public TenantStore {
   // tenant's new place only through here, so nothing lands there once a
   // delete has closed the store.
   Status WhileOpen(const std::function<Status()>& fn) EXCLUDES(mu_);
+  // CfTenantStore::ValueCounts of the current store.
+  Result<std::vector<int64_t>> ValueCounts(const std::vector<uint32_t>& versions);
 
   Result<ValueRecord> Get(std::string_view key) override;
   Result<ValueRecord> GetResident(std::string_view key) override;

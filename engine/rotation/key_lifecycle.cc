@@ -113,41 +113,30 @@ void KeyLifecycle::RequestAutoRotate(const std::string& id, uint32_t version) {
   cv_.SignalAll();
 }
 
-namespace {
-// The values stored under `version`, as `ro` sees them.
-Result<int64_t> ReadValuesOn(const Storage& storage, const rocksdb::ReadOptions& ro, const std::string& id,
-                             uint32_t version) {
-  std::string raw;
-  rocksdb::Status s = storage.db()->Get(ro, storage.system(), ValuesCountKey(id, version), &raw);
-  if (s.IsNotFound()) return int64_t{0};
-  TKV_RETURN_IF_ERROR(FromRocks(s, "read value count"));
-  int64_t values = 0, unused = 0;
-  if (!DecodeUsage(raw, &values, &unused)) return Status::DataLoss("value count record is malformed");
-  return values;
-}
-}  // namespace
-
-Result<int64_t> KeyLifecycle::ValuesOn(const std::string& id, uint32_t version) const {
-  return ReadValuesOn(*storage_, rocksdb::ReadOptions(), id, version);
+Result<int64_t> KeyLifecycle::ValuesOn(Tenant& t, uint32_t version) const {
+  // Read where the store keeps them: a dedicated tenant's database, or the
+  // node's.
+  TKV_ASSIGN_OR_RETURN(std::vector<int64_t> values, t.movable_store().ValueCounts({version}));
+  return values.at(0);
 }
 
 Result<KeyStatus> KeyLifecycle::Describe(const std::string& id) const {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, registry_->Get(id));
   KeyStatus out;
-  // All the counts from one snapshot: a re-encryption step moves values
-  // from one version to another in one batch, and separate reads could see
-  // one side of a move and not the other (the sum off by a step's size).
-  const std::unique_ptr<Storage::Snapshot> snapshot = storage_->TakeSnapshot();
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot->get();
-  for (const auto& k : t->Info().data_keys) {
+  const std::vector<DataKeyInfo> keys = t->Info().data_keys;
+  std::vector<uint32_t> versions;
+  for (const auto& k : keys) versions.push_back(k.version);
+  // All the counts at one sequence number (CfTenantStore::ValueCounts).
+  TKV_ASSIGN_OR_RETURN(const std::vector<int64_t> values, t->movable_store().ValueCounts(versions));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const DataKeyInfo& k = keys[i];
     KeyVersionStatus v;
     v.version = k.version;
     v.state = k.state;
     v.created_at_ms = k.created_at_ms;
     v.master_version = k.master_version;
     v.seals = t->seals().Seals(k.version);
-    TKV_ASSIGN_OR_RETURN(v.values, ReadValuesOn(*storage_, ro, id, k.version));
+    v.values = values[i];
     out.versions.push_back(std::move(v));
   }
   MutexLock lock(mu_);
@@ -168,7 +157,7 @@ Result<bool> KeyLifecycle::FinishPass(Tenant& tenant) {
   bool left = false;
   for (const auto& k : tenant.Info().data_keys) {
     if (k.state != "retiring") continue;
-    TKV_ASSIGN_OR_RETURN(int64_t values, ValuesOn(tenant.id(), k.version));
+    TKV_ASSIGN_OR_RETURN(int64_t values, ValuesOn(tenant, k.version));
     if (values > 0) {
       left = true;
       continue;

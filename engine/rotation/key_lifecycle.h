@@ -107,7 +107,8 @@ class KeyLifecycle {
   // left, false if another pass is needed.
   Result<bool> FinishPass(Tenant& tenant);
   Status PersistCursor(const std::string& id, const std::string& after);
-  Result<int64_t> ValuesOn(const std::string& id, uint32_t version) const;
+  // The values of tenant `t` stored under `version`.
+  Result<int64_t> ValuesOn(Tenant& t, uint32_t version) const;
   void DoAutoRotations();
 
   Storage* const storage_;

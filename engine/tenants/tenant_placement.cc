@@ -1,6 +1,10 @@
 #include "engine/tenants/tenant_placement.h"
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
+#include <utility>
 
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
@@ -11,6 +15,9 @@ namespace {
 constexpr char kCfPrefix[] = "t.";
 constexpr char kCfPlace[] = "cf:";
 constexpr char kPoolPlace[] = "pool:";
+constexpr char kDedicatedPlace[] = "ded:";
+// The column family of a dedicated database that holds the tenant's data.
+constexpr char kDedicatedCf[] = "t.data";
 // Prefixes reserved by one synced write of the mark.
 constexpr uint64_t kPrefixBlock = 256;
 
@@ -20,6 +27,19 @@ std::string CfNameOf(const std::string& place) {
 }
 
 bool IsPooled(const std::string& place) { return place.rfind(kPoolPlace, 0) == 0; }
+bool IsDedicated(const std::string& place) { return place.rfind(kDedicatedPlace, 0) == 0; }
+
+std::string Hex16(uint64_t counter) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(counter));
+  return hex;
+}
+
+// "ded:<16 lowercase hex>".
+bool WellFormedDedicated(const std::string& place) {
+  const std::string hex = place.substr(sizeof(kDedicatedPlace) - 1);
+  return IsDedicated(place) && hex.size() == 16 && hex.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
 
 std::string PooledCfName(size_t index) { return kPooledCfNamePrefix + std::to_string(index); }
 
@@ -32,9 +52,7 @@ std::string EncodePrefix(uint64_t counter) {
 }
 
 std::string PooledPlaceName(const std::string& cf_name, uint64_t counter) {
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(counter));
-  return kPoolPlace + cf_name + "/" + hex;
+  return kPoolPlace + cf_name + "/" + Hex16(counter);
 }
 
 // "pool:<cf>/<16 hex>" -> column family name and key prefix.
@@ -61,18 +79,37 @@ ColumnFamilyPool::Lease LeaseOf(Place place) {
 
 }  // namespace
 
-const char* TierName(Tier tier) { return tier == Tier::kPooled ? "pooled" : "column_family"; }
+const char* TierName(Tier tier) {
+  switch (tier) {
+    case Tier::kPooled: return "pooled";
+    case Tier::kDedicated: return "dedicated";
+    case Tier::kColumnFamily: break;
+  }
+  return "column_family";
+}
 
 Result<Tier> ParseTier(std::string_view name) {
   if (name == "pooled") return Tier::kPooled;
   if (name == "column_family") return Tier::kColumnFamily;
-  return Status::InvalidArgument("unknown tier '" + std::string(name) + "' (pooled or column_family)",
+  if (name == "dedicated") return Tier::kDedicated;
+  return Status::InvalidArgument("unknown tier '" + std::string(name) + "' (pooled, column_family or dedicated)",
                                  "unknown_tier");
 }
 
 Tier TierOfPlacement(const std::string& placement) {
-  return IsPooled(placement) ? Tier::kPooled : Tier::kColumnFamily;
+  if (IsPooled(placement)) return Tier::kPooled;
+  return IsDedicated(placement) ? Tier::kDedicated : Tier::kColumnFamily;
 }
+
+// An open dedicated database and the handle of its data column family,
+// which keeps the database open (Place::cf). Dropped from the placement's
+// map when released: the database closes, and its directory is removed,
+// when the last handle goes.
+struct TenantPlacement::DedicatedDb {
+  CfHandle data;
+  Storage* storage = nullptr;
+  std::shared_ptr<std::atomic<bool>> remove;  // set when released
+};
 
 Result<std::unique_ptr<TenantPlacement>> TenantPlacement::Open(Storage* storage,
                                                                const std::vector<TenantInfo>& records,
@@ -80,16 +117,104 @@ Result<std::unique_ptr<TenantPlacement>> TenantPlacement::Open(Storage* storage,
   if (options.pooled_column_families == 0) {
     return Status::InvalidArgument("the pooled tier needs at least one column family");
   }
-  std::set<std::string> owned_cfs;
+  std::set<std::string> owned_cfs, owned_dedicated;
   for (const auto& info : records) {
-    if (info.state != TenantState::kDeleting && !IsPooled(info.placement)) {
+    if (info.state == TenantState::kDeleting || IsPooled(info.placement)) continue;
+    if (IsDedicated(info.placement)) {
+      owned_dedicated.insert(info.placement);
+    } else {
       owned_cfs.insert(CfNameOf(info.placement));
     }
   }
   std::unique_ptr<TenantPlacement> p(new TenantPlacement(storage, std::move(options)));
   TKV_ASSIGN_OR_RETURN(p->pool_, ColumnFamilyPool::Open(storage, kCfPrefix, owned_cfs, p->options_.pool));
   TKV_RETURN_IF_ERROR(p->OpenPooled());
+  // A database a moving tenant was filling is not its own yet (the move is
+  // rolled back): removed too.
+  TKV_RETURN_IF_ERROR(p->SweepDedicated(owned_dedicated));
   return p;
+}
+
+std::string TenantPlacement::DedicatedPath(const std::string& name) const {
+  return options_.dedicated_dir + "/" + name.substr(sizeof(kDedicatedPlace) - 1);
+}
+
+Status TenantPlacement::SweepDedicated(const std::set<std::string>& owned) const {
+  namespace fs = std::filesystem;
+  if (options_.dedicated_dir.empty()) return Status::Ok();
+  std::error_code ec;
+  if (!fs::exists(options_.dedicated_dir, ec)) return Status::Ok();
+  for (const auto& entry : fs::directory_iterator(options_.dedicated_dir, ec)) {
+    const std::string place = kDedicatedPlace + entry.path().filename().string();
+    if (!entry.is_directory(ec) || !WellFormedDedicated(place) || owned.count(place) != 0) continue;
+    fs::remove_all(entry.path(), ec);
+    if (ec) return Status::Internal("remove unowned dedicated database " + entry.path().string() + ": " + ec.message());
+  }
+  if (ec) return Status::Internal("list " + options_.dedicated_dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<Place> TenantPlacement::Dedicated(const std::string& name, bool create) const {
+  namespace fs = std::filesystem;
+  if (!WellFormedDedicated(name)) return Status::DataLoss("malformed dedicated placement '" + name + "'");
+  MutexLock lock(ded_mu_);
+  std::shared_ptr<DedicatedDb>& slot = dedicated_[name];
+  if (slot == nullptr) {
+    const std::string path = DedicatedPath(name);
+    std::error_code ec;
+    Status s = Status::Ok();
+    if (options_.dedicated_dir.empty()) {
+      s = Status::FailedPrecondition("the dedicated tier has no directory on this node", "tier_not_supported");
+    } else if (!create && !fs::exists(path + "/CURRENT", ec)) {
+      s = Status::DataLoss("dedicated database " + path + " is missing");
+    } else if (create && (fs::create_directories(options_.dedicated_dir, ec), ec)) {
+      s = Status::Internal("create " + options_.dedicated_dir + ": " + ec.message());
+    }
+    StorageOptions so = options_.dedicated;
+    so.path = path;
+    Result<std::unique_ptr<Storage>> opened = s.ok() ? Storage::Open(so) : Result<std::unique_ptr<Storage>>(s);
+    CfHandle data;
+    if (opened.ok()) {
+      data = (*opened)->Find(kDedicatedCf);
+      if (data == nullptr) {
+        auto made = (*opened)->CreateColumnFamily(kDedicatedCf);
+        if (made.ok()) data = *made;
+        else opened = made.status();
+      }
+    }
+    if (!opened.ok()) {
+      dedicated_.erase(name);
+      return opened.status();
+    }
+    auto remove = std::make_shared<std::atomic<bool>>(false);
+    // Closed when the last handle goes; its directory removed then if the
+    // place was released.
+    std::shared_ptr<Storage> storage(opened->release(), [remove, path](Storage* st) {
+      delete st;
+      std::error_code rec;
+      if (remove->load()) fs::remove_all(path, rec);
+    });
+    auto holder = std::make_shared<std::pair<std::shared_ptr<Storage>, CfHandle>>(storage, std::move(data));
+    slot = std::make_shared<DedicatedDb>();
+    slot->data = CfHandle(holder, holder->second.get());
+    slot->storage = storage.get();
+    slot->remove = std::move(remove);
+  }
+  Place place;
+  place.name = name;
+  place.cf = slot->data;
+  place.db = slot->storage;
+  return place;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Storage>>> TenantPlacement::OpenDedicated() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Storage>>> out;
+  MutexLock lock(ded_mu_);
+  for (const auto& [name, db] : dedicated_) {
+    // Shares the ownership of the data handle, which keeps the DB open.
+    out.emplace_back(name, std::shared_ptr<Storage>(db->data, db->storage));
+  }
+  return out;
 }
 
 Status TenantPlacement::OpenPooled() {
@@ -134,6 +259,7 @@ Result<uint64_t> TenantPlacement::NextPrefix() {
 }
 
 Result<Place> TenantPlacement::Find(const TenantInfo& info) const {
+  if (IsDedicated(info.placement)) return Dedicated(info.placement, /*create=*/false);
   if (IsPooled(info.placement)) {
     Place place;
     std::string cf_name;
@@ -155,17 +281,30 @@ Result<Place> TenantPlacement::Take(Tier tier) {
     const size_t index = counter % pooled_cfs_.size();
     return Place{PooledPlaceName(PooledCfName(index), counter), pooled_cfs_[index], EncodePrefix(counter)};
   }
+  if (tier == Tier::kDedicated) {
+    if (options_.dedicated_dir.empty()) {
+      return Status::FailedPrecondition("the dedicated tier has no directory on this node", "tier_not_supported");
+    }
+    // The counter of the pooled prefixes: never reused, so neither is a
+    // directory name.
+    TKV_ASSIGN_OR_RETURN(uint64_t counter, NextPrefix());
+    return Dedicated(kDedicatedPlace + Hex16(counter), /*create=*/true);
+  }
   TKV_ASSIGN_OR_RETURN(ColumnFamilyPool::Lease lease, pool_->Take());
   return Place{kCfPlace + lease.name, std::move(lease.cf), {}};
 }
 
 void TenantPlacement::StageClaim(const Place& place, rocksdb::WriteBatch* batch) const {
-  if (IsPooled(place.name)) return;  // the tenant record naming it is the claim
+  if (IsPooled(place.name) || IsDedicated(place.name)) return;  // the tenant record naming it is the claim
   pool_->Stage(ColumnFamilyPool::Lease{CfNameOf(place.name), place.cf}, batch);
 }
 
 void TenantPlacement::Return(Place place) {
   if (IsPooled(place.name)) return;  // its prefix is simply never used
+  if (IsDedicated(place.name)) {
+    Released(place.name);  // a database nobody else has: removed once `place` goes
+    return;
+  }
   pool_->Return(LeaseOf(std::move(place)));
 }
 
@@ -184,10 +323,16 @@ Status TenantPlacement::Fill(const Place& place, const std::vector<std::string>&
     // into a shared column family as they are.
     return Status::FailedPrecondition("an import cannot fill a pooled place", "tier_not_supported");
   }
-  return storage_->IngestFiles(place.cf, sst_files);
+  return place.DbOr(storage_)->IngestFiles(place.cf, sst_files);
 }
 
 Status TenantPlacement::StageRelease(const std::string& name, rocksdb::WriteBatch* batch, bool* staged) const {
+  if (IsDedicated(name)) {
+    // Nothing in the node's DB: once the record no longer names it, the
+    // directory is nobody's (removed by Released, or at the next open).
+    *staged = true;
+    return Status::Ok();
+  }
   if (IsPooled(name)) {
     std::string cf_name, prefix;
     TKV_RETURN_IF_ERROR(ParsePooled(name, &cf_name, &prefix));
@@ -204,6 +349,19 @@ Status TenantPlacement::StageRelease(const std::string& name, rocksdb::WriteBatc
 
 void TenantPlacement::Released(const std::string& name) {
   if (IsPooled(name)) return;
+  if (IsDedicated(name)) {
+    if (!WellFormedDedicated(name)) return;
+    MutexLock lock(ded_mu_);
+    auto it = dedicated_.find(name);
+    if (it == dedicated_.end()) {
+      std::error_code ec;
+      std::filesystem::remove_all(DedicatedPath(name), ec);  // not open: nobody uses it
+      return;
+    }
+    it->second->remove->store(true);
+    dedicated_.erase(it);
+    return;
+  }
   pool_->Recycling(CfNameOf(name));
 }
 
@@ -220,7 +378,7 @@ void TenantPlacement::ReleaseNow(const std::string& name) {
   rocksdb::WriteBatch recycle;
   bool staged = false;
   if (StageRelease(name, &recycle, &staged).ok() && staged &&
-      storage_->db()->Write(storage_->meta_write_options(), &recycle).ok()) {
+      (recycle.Count() == 0 || storage_->db()->Write(storage_->meta_write_options(), &recycle).ok())) {
     Released(name);
   }
 }

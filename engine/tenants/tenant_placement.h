@@ -15,6 +15,16 @@
 // delete of a deleted tenant's prefix therefore touches nobody else and may
 // be repeated.
 //
+// dedicated: a RocksDB instance of the tenant's own, "ded:<16 hex>", in
+// the directory DEDICATED_DIR/<16 hex> (the hex is a value of the same
+// never-reused counter as the pooled prefixes): its own WAL, memtables,
+// block cache budget and system column family, where the store keeps the
+// tenant's usage and per-version value counts, so that no write batch spans
+// two databases. The tenant record naming it is the whole claim; a
+// directory no record names (a crash mid-create, mid-move or mid-delete) is
+// removed at open. A released database is closed, and its directory
+// removed, once its last user lets go of it.
+//
 // A place is claimed in the same batch as the tenant record that names it
 // (for a pooled place the record is the whole claim), and released in the
 // same batch as the destruction of the tenant's keys, so a crash never loses
@@ -24,6 +34,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -38,8 +49,8 @@
 
 namespace tenantkv::engine {
 
-enum class Tier { kPooled, kColumnFamily };
-// "pooled", "column_family".
+enum class Tier { kPooled, kColumnFamily, kDedicated };
+// "pooled", "column_family", "dedicated".
 const char* TierName(Tier tier);
 // InvalidArgument("unknown_tier") for anything but a TierName.
 Result<Tier> ParseTier(std::string_view name);
@@ -48,11 +59,15 @@ Tier TierOfPlacement(const std::string& placement);
 
 // A tenant's place: its name (TenantInfo::placement), the column family
 // that holds its data and the prefix of its keys there ("" if the column
-// family is its own).
+// family is its own), and the database of that column family: nullptr for
+// the node's, else a dedicated one, which `cf` keeps open.
 struct Place {
   std::string name;
   CfHandle cf;
   std::string key_prefix;
+  Storage* db = nullptr;
+  // The database of the place: `db`, or the node's `node`.
+  Storage* DbOr(Storage* node) const { return db != nullptr ? db : node; }
 };
 
 struct PlacementOptions {
@@ -61,6 +76,10 @@ struct PlacementOptions {
   // adds column families at the next start; lowering it only stops new
   // tenants from going to the ones past it.
   size_t pooled_column_families = 4;
+  // The dedicated tier: where its databases go, one subdirectory each, and
+  // what each is opened with (its path is set per database).
+  std::string dedicated_dir;
+  StorageOptions dedicated;
 };
 
 class TenantPlacement {
@@ -108,13 +127,29 @@ class TenantPlacement {
 
   ColumnFamilyPool& cf_pool() { return *pool_; }
 
+  // The dedicated databases open now, by place name (backups, /metrics).
+  std::vector<std::pair<std::string, std::shared_ptr<Storage>>> OpenDedicated() const EXCLUDES(ded_mu_);
+  // The directory of the dedicated place `name`.
+  std::string DedicatedPath(const std::string& name) const;
+  // Held shared by whatever makes a tenant record name a dedicated
+  // database anew (a create, an import, a move's switch into the tier) and
+  // by data-key destroys; exclusively by a node backup, which copies the
+  // dedicated databases and then the node's DB (node_backup.h).
+  SharedMutex& backup_gate() const { return backup_gate_; }
+
  private:
+  struct DedicatedDb;
   TenantPlacement(Storage* storage, PlacementOptions options) : storage_(storage), options_(std::move(options)) {}
 
   Status OpenPooled();
   // The next pooled-key prefix counter; raises the persisted mark first
   // when the reserved block is used up.
   Result<uint64_t> NextPrefix() EXCLUDES(prefix_mu_);
+  // The dedicated place `name`, its database opened if it is not (created
+  // when `create`; else DataLoss if its directory is gone).
+  Result<Place> Dedicated(const std::string& name, bool create) const EXCLUDES(ded_mu_);
+  // Removes every dedicated directory whose place is not in `owned`.
+  Status SweepDedicated(const std::set<std::string>& owned) const;
 
   Storage* const storage_;
   const PlacementOptions options_;
@@ -123,6 +158,11 @@ class TenantPlacement {
   Mutex prefix_mu_;  // a leaf: held across the synced write of the mark only
   uint64_t next_prefix_ GUARDED_BY(prefix_mu_) = 0;
   uint64_t reserved_prefixes_ GUARDED_BY(prefix_mu_) = 0;  // the persisted mark
+  // The open dedicated databases, by place name; a leaf lock, held across
+  // the open of one.
+  mutable SharedMutex backup_gate_;
+  mutable Mutex ded_mu_;
+  mutable std::map<std::string, std::shared_ptr<DedicatedDb>> dedicated_ GUARDED_BY(ded_mu_);
 };
 
 }  // namespace tenantkv::engine

@@ -38,6 +38,8 @@ Status TenantRegistry::Load() {
   PlacementOptions po;
   po.pool = options_.pool;
   po.pooled_column_families = options_.pooled_column_families;
+  po.dedicated_dir = options_.dedicated_dir;
+  po.dedicated = options_.dedicated;
   TKV_ASSIGN_OR_RETURN(placement_, TenantPlacement::Open(storage_, infos, std::move(po)));
   mover_ = std::make_unique<TierMover>(
       storage_, placement_.get(), &directory_, clock_,
@@ -118,7 +120,8 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   // A pooled tenant's keys are unwrapped on first use (by the loader below),
   // not here: most pooled tenants are idle, and each key held costs a locked
   // page and an unwrap (a round trip with an HSM) at every start.
-  const bool lazy_keys = TierOfPlacement(info.placement) == Tier::kPooled;
+  const Tier tier = TierOfPlacement(info.placement);
+  const bool lazy_keys = tier == Tier::kPooled || tier == Tier::kDedicated;
   uint32_t newest = 0;
   for (const auto& k : info.data_keys) {
     if (k.state == "destroyed") continue;
@@ -137,12 +140,18 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   tenant->keyring().SetLoader(
       [this, t = tenant.get()](uint32_t version) { return key_store_.UnwrapDataKey(t->id(), version); });
   Usage usage;
-  if (preloaded != nullptr) {
-    if (auto it = preloaded->usage.find(info.id); it != preloaded->usage.end()) usage = it->second;
+  if (place.db != nullptr) {
+    // A dedicated tenant's counters live in its own database, beside its data.
+    TKV_ASSIGN_OR_RETURN(usage, ReadUsageIn(*place.db, info.id));
+    TKV_RETURN_IF_ERROR(InitValueCounts(*place.db, info, usage, nullptr));
   } else {
-    TKV_ASSIGN_OR_RETURN(usage, directory_.ReadUsage(info.id));
+    if (preloaded != nullptr) {
+      if (auto it = preloaded->usage.find(info.id); it != preloaded->usage.end()) usage = it->second;
+    } else {
+      TKV_ASSIGN_OR_RETURN(usage, directory_.ReadUsage(info.id));
+    }
+    TKV_RETURN_IF_ERROR(InitValueCounts(*storage_, info, usage, preloaded));
   }
-  TKV_RETURN_IF_ERROR(InitValueCounts(info, usage, preloaded));
   SealCounterOptions seal_options = options_.seals;
   seal_options.on_bound = nullptr;
   if (options_.on_seal_bound) {
@@ -155,7 +164,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   } else {
     TKV_RETURN_IF_ERROR(tenant->seals().Load());
   }
-  if (lazy_keys && preloaded != nullptr) {
+  if (tier == Tier::kPooled && preloaded != nullptr) {
     // An idle pooled tenant gets no store at start-up: it is built on the
     // tenant's first use, in the place its record names then.
     tenant->InitStore(std::make_unique<MovableTenantStore>(
@@ -175,6 +184,12 @@ std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place&
   so.seals = &t.seals();
   so.tenant_id = t.id();
   so.cf = place.cf;
+  if (place.db != nullptr) {
+    // The store keeps a dedicated database open until it closes; a handle
+    // that does not own it serves its reads and writes.
+    so.keep_open = place.cf;
+    so.cf = CfHandle(CfHandle(), place.cf.get());
+  }
   so.key_prefix = place.key_prefix;
   // A pooled tenant is mostly idle and there are many: fewer write locks.
   if (TierOfPlacement(place.name) == Tier::kPooled) so.stripes = 8;
@@ -185,21 +200,30 @@ std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place&
   if (options_.on_storage_grace) {
     so.on_grace = [this, tp = &t](GraceEvent e, const GraceState& g) { options_.on_storage_grace(tp->id(), e, g); };
   }
-  return std::make_unique<CfTenantStore>(storage_, &t.keyring(), clock_, std::move(so));
+  // The counters the store changes with the data are in the data's database.
+  return std::make_unique<CfTenantStore>(place.DbOr(storage_), &t.keyring(), clock_, std::move(so));
 }
 
-Status TenantRegistry::InitValueCounts(const TenantInfo& info, const Usage& usage, const Preloaded* preloaded) {
+Result<Usage> TenantRegistry::ReadUsageIn(const Storage& db, const std::string& id) {
+  std::string raw;
+  rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(), db.system(), TenantDirectory::UsageKey(id), &raw);
+  if (s.IsNotFound()) return Usage{};
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read usage"));
+  return TenantDirectory::ParseUsage(id, raw);
+}
+
+Status TenantRegistry::InitValueCounts(Storage& db, const TenantInfo& info, const Usage& usage,
+                                       const Preloaded* preloaded) {
   if (info.data_keys.size() != 1) return Status::Ok();
   const std::string key = ValuesCountKey(info.id, info.data_keys[0].version);
   if (preloaded != nullptr && info.data_keys[0].version == 1) {
     if (preloaded->counted_v1.count(info.id) != 0) return Status::Ok();
   } else {
     std::string raw;
-    rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), key, &raw);
+    rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(), db.system(), key, &raw);
     if (!s.IsNotFound()) return FromRocks(s, "read value count");
   }
-  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), key,
-                                       EncodeUsageDelta(usage.keys, 0)),
+  return FromRocks(db.db()->Put(db.meta_write_options(), db.system(), key, EncodeUsageDelta(usage.keys, 0)),
                    "initialise value count");
 }
 
@@ -231,6 +255,9 @@ Result<DataKeyInfo> TenantRegistry::AddDataKey(Tenant& t, rocksdb::WriteBatch* e
 }
 
 Status TenantRegistry::DestroyDataKey(Tenant& t, uint32_t version) {
+  // A node backup copies the dedicated databases before the node's keys:
+  // no key it may need goes in between.
+  ReaderLock no_backup(placement_->backup_gate());
   MutexLock key_lock(t.key_mutex());
   TKV_RETURN_IF_ERROR(t.ChangeInfo([&](TenantInfo& next) -> Status {
     if (next.state == TenantState::kDeleting) return TenantNotFound(t.id());
@@ -275,14 +302,40 @@ Status TenantRegistry::CommitNewTenant(TenantInfo& info, const crypto::SecretByt
   TKV_ASSIGN_OR_RETURN(info.data_keys[0].master_version,
                        key_store_.StageDataKey(info.id, 1, info.created_at_ms, data_key, &batch));
   TKV_RETURN_IF_ERROR(directory_.StageRecord(info, &batch));
-  directory_.StageUsage(info.id, usage, &batch);
+  // The usage and value counts go where the store changes them with the
+  // data: a dedicated database's are written (synced) before the record
+  // that names it, which a crash in between leaves unowned (removed at
+  // the next start).
+  Storage& data_db = *place.DbOr(storage_);
+  rocksdb::WriteBatch own;
+  rocksdb::WriteBatch& counts = &data_db == storage_ ? batch : own;
+  counts.Put(data_db.system(), TenantDirectory::UsageKey(info.id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
+      .PermitUncheckedError();
   // Every value starts on version 1; an import sealed each of them once.
-  batch.Put(storage_->system(), ValuesCountKey(info.id, 1), EncodeUsageDelta(usage.keys, 0)).PermitUncheckedError();
+  counts.Put(data_db.system(), ValuesCountKey(info.id, 1), EncodeUsageDelta(usage.keys, 0)).PermitUncheckedError();
+  if (own.Count() > 0) {
+    TKV_RETURN_IF_ERROR(FromRocks(data_db.db()->Write(data_db.meta_write_options(), &own), "create tenant counters"));
+  }
   if (usage.keys > 0) {
     batch.Put(storage_->system(), SealsKey(info.id, 1), std::to_string(usage.keys)).PermitUncheckedError();
   }
   placement_->StageClaim(place, &batch);
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "create tenant");
+}
+
+Status TenantRegistry::CommitNewTenantGated(TenantInfo& info, const crypto::SecretBytes& data_key,
+                                            const Place& place, const Usage& usage) {
+  if (place.db == nullptr) return CommitNewTenant(info, data_key, place, usage);
+  ReaderLock no_backup(placement_->backup_gate());  // a backup copies what the record names
+  return CommitNewTenant(info, data_key, place, usage);
+}
+
+Status TenantRegistry::WithDedicatedFrozen(
+    const std::function<Status(const std::vector<std::pair<std::string, std::shared_ptr<Storage>>>&)>& fn) {
+  WriterLock frozen(placement_->backup_gate());
+  std::vector<std::pair<std::string, std::shared_ptr<Storage>>> open = placement_->OpenDedicated();
+  for (auto& entry : open) entry.first = entry.first.substr(entry.first.find(':') + 1);  // "ded:<dir>"
+  return fn(open);
 }
 
 Tier TenantRegistry::DefaultTier(const std::string& plan) const {
@@ -298,7 +351,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Create(const std::string& id,
     // A free place (a spare column family, or a new prefix in a shared
     // one): nobody's writes stall.
     TKV_ASSIGN_OR_RETURN(Place place, placement_->Take(tier.value_or(DefaultTier(info.plan))));
-    if (Status s = CommitNewTenant(info, data_key, place, Usage{}); !s.ok()) {
+    if (Status s = CommitNewTenantGated(info, data_key, place, Usage{}); !s.ok()) {
       placement_->Return(std::move(place));
       return s;
     }
@@ -386,14 +439,18 @@ Status TenantRegistry::Shred(const TenantInfo& info, bool* owns_place) {
   // A pooled place is released again on every run: its range delete is
   // idempotent (its prefix is never reused), and the start-up that finishes
   // an interrupted delete has nothing else that would empty it.
-  const bool pooled = TierOfPlacement(info.placement) == Tier::kPooled;
-  if (*owns_place || pooled) TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
+  // A dedicated database likewise: releasing it again only removes its
+  // directory if it is still there.
+  auto released_always = [](const std::string& place) { return TierOfPlacement(place) != Tier::kColumnFamily; };
+  if (*owns_place || released_always(info.placement)) {
+    TKV_RETURN_IF_ERROR(placement_->StageRelease(info.placement, &keys, &release));
+  }
   // The place a tier move was filling is the tenant's too (a column family
   // of it is taken back by the start-up, as for the tenant's own).
   std::string moving_to;
   bool release_move = false;
   if (info.tier_move.has_value() && info.tier_move->running()) moving_to = info.tier_move->place;
-  if (!moving_to.empty() && (*owns_place || TierOfPlacement(moving_to) == Tier::kPooled)) {
+  if (!moving_to.empty() && (*owns_place || released_always(moving_to))) {
     TKV_RETURN_IF_ERROR(placement_->StageRelease(moving_to, &keys, &release_move));
   }
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &keys), "destroy data keys"));
@@ -445,12 +502,18 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
                                                                const std::string& plan_in,
                                                                crypto::SecretBytes data_key,
                                                                const std::vector<std::string>& sst_files,
-                                                               const Usage& usage) {
+                                                               const Usage& usage, Tier tier) {
+  if (tier == Tier::kPooled) {
+    // Its files hold user keys as they are, without a tenant prefix.
+    return Status::InvalidArgument("an import goes to the column_family or the dedicated tier; move it to "
+                                   "pooled afterwards", "tier_not_supported");
+  }
   TKV_ASSIGN_OR_RETURN(TenantInfo info, Begin(id, plan_in));
   auto build = [&]() -> Result<std::shared_ptr<Tenant>> {
     // A free place: an import stalls nobody either. Its files hold user
-    // keys as they are, so it goes to a column family of its own.
-    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take(Tier::kColumnFamily));
+    // keys as they are, so it goes to a column family of its own, or a
+    // database of its own.
+    TKV_ASSIGN_OR_RETURN(Place place, placement_->Take(tier));
     // Claimed on disk before any file goes in: if what follows fails and
     // cannot be undone, the next start takes it back as unowned and empties
     // it, rather than handing it out again with data in it.
@@ -459,7 +522,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
       placement_->Return(std::move(place));  // filling is all or nothing: still empty
       return s;
     }
-    if (Status s = CommitNewTenant(info, data_key, place, usage); !s.ok()) {
+    if (Status s = CommitNewTenantGated(info, data_key, place, usage); !s.ok()) {
       placement_->ReleaseNow(place.name);  // the files are in it: empty it again
       return s;
     }

@@ -33,7 +33,7 @@
 //                                        WithWrapsPaused; never held with 1-3
 //   leaves (taken under any of these, take none of them):
 //      ColumnFamilyPool's mutexes, Keyring's, SealCounter's, the key
-//      provider's, Storage's, TenantPlacement's prefix mutex.
+//      provider's, Storage's, TenantPlacement's prefix and dedicated mutexes.
 // Thread-safe.
 #pragma once
 
@@ -74,6 +74,10 @@ struct RegistryOptions {
   CfPoolOptions pool;
   // Shared column families of the pooled tier (tenant_placement.h).
   size_t pooled_column_families = 4;
+  // The dedicated tier (tenant_placement.h): the directory of its
+  // databases ("" = the tier is not offered) and their options.
+  std::string dedicated_dir;
+  StorageOptions dedicated;
   // The tier of a new tenant whose create names none, by plan; a plan not
   // listed gets `default_tier`.
   std::map<std::string, Tier> plan_tiers = {{"free", Tier::kPooled}};
@@ -149,11 +153,19 @@ class TenantRegistry {
   // Creates tenant `id` (checks as Create) whose column family starts with
   // the entries of `sst_files` — sorted, sealed for `id` under `data_key` as
   // data-key version 1 — and whose usage counters start at `usage`. The
-  // files are moved into the DB.
+  // files are moved into the DB: a column family of the tenant's own, or
+  // a dedicated database (`tier`; pooled is
+  // InvalidArgument("tier_not_supported")).
   Result<std::shared_ptr<Tenant>> CreateImported(const std::string& id, const std::string& plan,
                                                  crypto::SecretBytes data_key,
                                                  const std::vector<std::string>& sst_files,
-                                                 const Usage& usage);
+                                                 const Usage& usage, Tier tier = Tier::kColumnFamily);
+
+  // Runs `fn` with the dedicated databases open now (by directory name),
+  // holding off what would make a record name another one and data-key
+  // destroys (TenantPlacement::backup_gate) until it returns.
+  Status WithDedicatedFrozen(
+      const std::function<Status(const std::vector<std::pair<std::string, std::shared_ptr<Storage>>>&)>& fn);
 
   // Starts moving tenant `id` online to `to` (TierMover::Start): false if
   // it is there already. NotFound("tenant_not_found") if there is no such
@@ -239,9 +251,14 @@ class TenantRegistry {
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place, const Preloaded* preloaded = nullptr);
   // The store of tenant `t` in `place`, its counters starting at `usage`.
   std::unique_ptr<CfTenantStore> MakeStore(Tenant& t, const Place& place, const Usage& usage) const;
+  // CommitNewTenant, holding off a node backup when `place` is dedicated.
+  Status CommitNewTenantGated(TenantInfo& info, const crypto::SecretBytes& data_key, const Place& place,
+                              const Usage& usage);
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
-  Status InitValueCounts(const TenantInfo& info, const Usage& usage, const Preloaded* preloaded);
+  Status InitValueCounts(Storage& db, const TenantInfo& info, const Usage& usage, const Preloaded* preloaded);
+  // The usage counters of tenant `id` in `db` (zero when there are none).
+  static Result<Usage> ReadUsageIn(const Storage& db, const std::string& id);
   Status PersistInfo(const TenantInfo& info);
   // `*owns_place`: release the tenant's place in the key-destroying batch
   // (false when it is released already); set to false once that batch is

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/storage/rocks_status.h"
+#include "engine/storage/system_keys.h"
 
 namespace tenantkv::engine {
 namespace {
@@ -229,6 +230,11 @@ void TierMover::Run(const std::shared_ptr<Move>& m) {
   Status s = Copy(*m);
   if (s.ok()) s = Switch(*m);
   if (!s.ok()) Fail(*m, s);
+  // Its handles let go: a dedicated database released by the move closes
+  // (and its directory goes) once no store holds it either.
+  m->source = Place{};
+  m->target.cf.reset();
+  m->target.db = nullptr;
   m->ended = true;
   m->finished = true;
 }
@@ -237,8 +243,9 @@ Status TierMover::WriteTarget(Move& m, rocksdb::WriteBatch* batch) {
   if (batch->Count() == 0) return Status::Ok();
   // Not synced: the synced batch of the switch makes the log durable up
   // to it, and a crash before it discards the target anyway.
+  Storage& target = *m.target.DbOr(storage_);
   Status s = m.tenant->movable_store().WhileOpen(
-      [&] { return FromRocks(storage_->db()->Write(rocksdb::WriteOptions(), batch), "copy to the new tier"); });
+      [&] { return FromRocks(target.db()->Write(rocksdb::WriteOptions(), batch), "copy to the new tier"); });
   batch->Clear();
   return s;
 }
@@ -267,7 +274,9 @@ Status TierMover::Copy(Move& m) {
   TKV_ASSIGN_OR_RETURN(CfTenantStore* const opened, m.tenant->movable_store().Current());
   CfTenantStore& src = *opened;
   m.source_store = &src;
-  m.source = Place{m.tenant->Info().placement, src.cf(), src.key_prefix()};
+  // The place as the record names it, with handles that keep it open (a
+  // dedicated database) while the move may still go back to it.
+  TKV_ASSIGN_OR_RETURN(m.source, placement_->Find(m.tenant->Info()));
   // Every write that commits from here on is noted; every one before is in
   // the snapshot taken next.
   src.SetWriteGate(&m);
@@ -324,7 +333,7 @@ Status TierMover::CatchUp(Move& m) {
     to.assign(m.target.key_prefix).append(k);
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
-    rocksdb::Status s = storage_->db()->Get(ro, m.source.cf.get(), from, &value);
+    rocksdb::Status s = m.source.DbOr(storage_)->db()->Get(ro, m.source.cf.get(), from, &value);
     if (s.IsNotFound()) {
       TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(m.target.cf.get(), to), "stage catch-up"));
     } else {
@@ -338,8 +347,10 @@ Status TierMover::CatchUp(Move& m) {
 
 Status TierMover::CompareWhole(Move& m) {
   RangeScan src_scan(m.source), dst_scan(m.target);
-  std::unique_ptr<rocksdb::Iterator> src(storage_->db()->NewIterator(src_scan.options, m.source.cf.get()));
-  std::unique_ptr<rocksdb::Iterator> dst(storage_->db()->NewIterator(dst_scan.options, m.target.cf.get()));
+  std::unique_ptr<rocksdb::Iterator> src(
+      m.source.DbOr(storage_)->db()->NewIterator(src_scan.options, m.source.cf.get()));
+  std::unique_ptr<rocksdb::Iterator> dst(
+      m.target.DbOr(storage_)->db()->NewIterator(dst_scan.options, m.target.cf.get()));
   src->Seek(m.source.key_prefix);
   dst->Seek(m.target.key_prefix);
   const size_t sp = m.source.key_prefix.size(), dp = m.target.key_prefix.size();
@@ -379,6 +390,23 @@ Status TierMover::Switch(Move& m) {
   TKV_RETURN_IF_ERROR(CatchUp(m));
   // Both stores are made before the switch, so that going back cannot fail.
   const Usage usage = m.source_store->GetUsage();  // exact: writes are paused
+  // Between two databases, the counters the store keeps with the data go
+  // too (exact: writes are paused). Into a dedicated database they are
+  // written now, synced with the copy before the record names it; into the
+  // node's, in the batch of the switch.
+  Storage& from_db = *m.source.DbOr(storage_);
+  Storage& to_db = *m.target.DbOr(storage_);
+  rocksdb::WriteBatch counters;
+  if (&from_db != &to_db) {
+    TKV_RETURN_IF_ERROR(StageCounters(m, usage, to_db, &counters));
+    if (&to_db != storage_) {
+      TKV_RETURN_IF_ERROR(m.tenant->movable_store().WhileOpen([&] {
+        TKV_RETURN_IF_ERROR(FromRocks(to_db.db()->Write(to_db.meta_write_options(), &counters), "copy counters"));
+        return FromRocks(to_db.db()->FlushWAL(/*sync=*/true), "sync the new tier");
+      }));
+      counters.Clear();
+    }
+  }
   TKV_ASSIGN_OR_RETURN(std::unique_ptr<CfTenantStore> next, make_store_(*m.tenant, m.target, usage));
   TKV_ASSIGN_OR_RETURN(std::unique_ptr<CfTenantStore> back, make_store_(*m.tenant, m.source, usage));
   next->SetWriteGate(&m);  // still paused, until the record names the new place
@@ -394,7 +422,14 @@ Status TierMover::Switch(Move& m) {
     // Its delete releases both places.
     if (next_info.state == TenantState::kDeleting) return TenantNotFound(m.tenant->id());
     old_place = next_info.placement;
-    rocksdb::WriteBatch batch;
+    rocksdb::WriteBatch batch = counters;
+    if (&from_db == storage_ && &to_db != storage_) {
+      // The node's copy of the counters would only go stale.
+      batch.Delete(storage_->system(), TenantDirectory::UsageKey(m.tenant->id())).PermitUncheckedError();
+      for (const auto& k : next_info.data_keys) {
+        batch.Delete(storage_->system(), ValuesCountKey(m.tenant->id(), k.version)).PermitUncheckedError();
+      }
+    }
     TKV_RETURN_IF_ERROR(placement_->StageRelease(old_place, &batch, &released));
     done = next_info.tier_move.value_or(TierMoveInfo{});
     done.state = "done";
@@ -422,6 +457,22 @@ Status TierMover::Switch(Move& m) {
   if (TierOfPlacement(old_place) == Tier::kPooled) {
     // Its user keys and sealed values leave the files, as at a delete.
     placement_->Compact(old_place).IgnoreError();
+  }
+  return Status::Ok();
+}
+
+Status TierMover::StageCounters(Move& m, const Usage& usage, Storage& to, rocksdb::WriteBatch* batch) {
+  const std::string& id = m.tenant->id();
+  std::vector<uint32_t> versions;
+  for (const auto& k : m.tenant->Info().data_keys) versions.push_back(k.version);
+  TKV_ASSIGN_OR_RETURN(const std::vector<int64_t> values, m.source_store->ValueCounts(versions));
+  TKV_RETURN_IF_ERROR(FromRocks(batch->Put(to.system(), TenantDirectory::UsageKey(id),
+                                           EncodeUsageDelta(usage.keys, usage.logical_bytes)),
+                                "stage usage"));
+  for (size_t i = 0; i < versions.size(); ++i) {
+    TKV_RETURN_IF_ERROR(FromRocks(batch->Put(to.system(), ValuesCountKey(id, versions[i]),
+                                             EncodeUsageDelta(values[i], 0)),
+                                  "stage value count"));
   }
   return Status::Ok();
 }

@@ -116,6 +116,9 @@ class TierMover {
   // source range into the target, writes paused.
   Status CatchUp(Move& m);
   Status CompareWhole(Move& m);
+  // Stages into `batch` the tenant's usage and value counts, as the source
+  // store has them, in the system column family of `to` (writes paused).
+  Status StageCounters(Move& m, const Usage& usage, Storage& to, rocksdb::WriteBatch* batch);
   // Writes `batch` into the target place if the tenant's store is still open.
   Status WriteTarget(Move& m, rocksdb::WriteBatch* batch);
   // WriteTarget through options_.run_batch.

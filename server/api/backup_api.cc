@@ -68,11 +68,15 @@ class BackupRoutes {
 
   Status Import(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
-    TKV_RETURN_IF_ERROR(CheckFields(body, {"dir", "id", "plan", "handover", "passphrase", "dry_run"}));
+    TKV_RETURN_IF_ERROR(CheckFields(body, {"dir", "id", "plan", "tier", "handover", "passphrase", "dry_run"}));
     engine::ImportRequest r;
     TKV_ASSIGN_OR_RETURN(r.dir, StringField(body, "dir", true));
     TKV_ASSIGN_OR_RETURN(r.id, StringField(body, "id", false));
     TKV_ASSIGN_OR_RETURN(r.plan, StringField(body, "plan", false));
+    TKV_ASSIGN_OR_RETURN(const std::string tier, StringField(body, "tier", false));
+    if (!tier.empty()) {
+      TKV_ASSIGN_OR_RETURN(r.tier, engine::ParseTier(tier));
+    }
     TKV_ASSIGN_OR_RETURN(r.passphrase, StringField(body, "passphrase", false));
     if (body.contains("handover")) {
       if (!body["handover"].is_object()) {
@@ -104,6 +108,7 @@ class BackupRoutes {
               {"dry_run", r.dry_run}};
     if (out.created != nullptr) {
       j["plan"] = out.created->Info().plan;
+      j["tier"] = engine::TierName(engine::TierOfPlacement(out.created->Info().placement));
       c.res.SetHeader("Location", "/admin/v1/tenants/" + out.tenant);
     }
     WriteJson(c.res, r.dry_run ? 200 : 201, j);

@@ -473,7 +473,7 @@ Result<engine::Tier> ParseTierMoveBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"tier"}));
   auto tier = body.find("tier");
   if (tier == body.end() || !tier->is_string()) {
-    return Status::InvalidArgument("'tier' must be a string: pooled or column_family", "invalid_field");
+    return Status::InvalidArgument("'tier' must be a string: pooled, column_family or dedicated", "invalid_field");
   }
   return engine::ParseTier(tier->get_ref<const std::string&>());
 }

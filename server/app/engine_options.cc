@@ -28,6 +28,12 @@ Status EngineOptions::Validate() const {
   if (pooled_column_families == 0 || pooled_column_families > 64) {
     return Status::InvalidArgument("--pooled-column-families must be 1..64");
   }
+  if (dedicated_block_cache_mb == 0 || dedicated_block_cache_mb > 65536) {
+    return Status::InvalidArgument("--dedicated-block-cache-mb must be 1..65536");
+  }
+  if (dedicated_memtable_mb == 0 || dedicated_memtable_mb > 65536) {
+    return Status::InvalidArgument("--dedicated-memtable-mb must be 1..65536");
+  }
   if (max_tier_moves == 0 || max_tier_moves > 64) {
     return Status::InvalidArgument("--max-tier-moves must be 1..64");
   }
@@ -122,8 +128,17 @@ void EngineOptions::AddFlags(CLI::App& app) {
                  "column families made ahead for new tenants (refilled in batches)")
       ->capture_default_str();
   app.add_option("--plan-tier", plan_tiers,
-                 "PLAN=TIER: the tier (pooled or column_family) of the plan's new tenants when their "
+                 "PLAN=TIER: the tier (pooled, column_family or dedicated) of the plan's new tenants when their "
                  "create names none; repeatable (built in: free=pooled, other plans column_family)");
+  app.add_option("--dedicated-dir", dedicated_dir,
+                 "directory of the dedicated tier's databases, one per tenant (may be its own volume); "
+                 "default DATA_DIR/dedicated");
+  app.add_option("--dedicated-block-cache-mb", dedicated_block_cache_mb,
+                 "block cache of each dedicated tenant's own database")
+      ->capture_default_str();
+  app.add_option("--dedicated-memtable-mb", dedicated_memtable_mb,
+                 "memtable budget of each dedicated tenant's own database")
+      ->capture_default_str();
   app.add_option("--pooled-column-families", pooled_column_families,
                  "column families shared by the tenants of the pooled tier (made at the first start "
                  "that needs them; lowering it only stops new tenants going to the ones past it)")

@@ -33,6 +33,9 @@ struct EngineOptions {
   size_t scheduler_slots = 0;            // storage operations running at once (fair scheduler); 0 = auto
   size_t spare_column_families = 64;     // made ahead so tenant creation stalls nobody
   size_t pooled_column_families = 4;     // shared by the pooled tier's tenants
+  std::string dedicated_dir;             // the dedicated tier's databases; "" = DATA_DIR/dedicated
+  size_t dedicated_block_cache_mb = 8;   // each dedicated tenant's own block cache (1..65536)
+  size_t dedicated_memtable_mb = 16;     // each dedicated tenant's own memtable budget (1..65536)
   size_t max_tier_moves = 2;             // online tier moves running at once (1..64)
   int64_t tier_move_keys_per_sec = 0;    // the copy's pace per move; 0 = as fast as it goes
   std::string test_hold_tier_move;       // tests only: a move waits at this step (tier_mover.h)

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   }
   if (!options->restore_from.empty()) {  // an offline step: restore, then exit
     auto restored = tenantkv::engine::RestoreNodeBackup(options->restore_from, options->data_dir,
-                                                        options->restore_backup_id);
+                                                        options->restore_backup_id, options->dedicated_dir);
     if (!restored.ok()) {
       std::fprintf(stderr, "tenantkv-server: restore failed: %s\n", restored.status().ToString().c_str());
       return 1;

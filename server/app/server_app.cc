@@ -51,6 +51,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   eo.scheduler_slots = options.EffectiveSchedulerSlots();
   eo.spare_column_families = options.spare_column_families;
   eo.pooled_column_families = options.pooled_column_families;
+  eo.dedicated_dir = options.dedicated_dir;
+  eo.dedicated_block_cache_bytes = options.dedicated_block_cache_mb << 20;
+  eo.dedicated_memtable_bytes = options.dedicated_memtable_mb << 20;
   eo.tier_moves.max_concurrent = options.max_tier_moves;
   eo.tier_moves.copy_keys_per_second = options.tier_move_keys_per_sec;
   eo.tier_moves.hold_at_for_test = options.test_hold_tier_move;

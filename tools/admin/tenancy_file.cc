@@ -130,7 +130,7 @@ Result<TenantSpec> ParseTenant(const Json& v, const std::string& path) {
     TKV_ASSIGN_OR_RETURN(t.plan, IdLike(v["plan"], path + ".plan"));
   }
   if (v.contains("tier")) {
-    TKV_ASSIGN_OR_RETURN(t.tier, OneOf(v["tier"], path + ".tier", {"pooled", "column_family"}));
+    TKV_ASSIGN_OR_RETURN(t.tier, OneOf(v["tier"], path + ".tier", {"pooled", "column_family", "dedicated"}));
   }
   if (v.contains("state")) {
     TKV_ASSIGN_OR_RETURN(t.state, OneOf(v["state"], path + ".state", {"active", "suspended"}));

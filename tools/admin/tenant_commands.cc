@@ -20,7 +20,7 @@ void AddCreate(CLI::App& tenants, CommandSlot& slot) {
   CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id: [a-z0-9][a-z0-9-]{0,62}");
   CLI::Option* plan = cmd->add_option("--plan", "Plan name (the server's default: standard)");
   CLI::Option* tier = cmd->add_option(
-      "--tier", "Placement tier: pooled or column_family (default: the plan's; free is pooled)");
+      "--tier", "Placement tier: pooled, column_family or dedicated (default: the plan's; free is pooled)");
   cmd->callback([&slot, id, plan, tier] {
     slot.emplace(TenantsCreate(id->as<std::string>(), OptionalValue(plan), OptionalValue(tier)));
   });
@@ -32,7 +32,7 @@ void AddList(CLI::App& tenants, CommandSlot& slot) {
   CLI::Option* start_after = cmd->add_option("--start-after", "Start after this tenant id (a page's \"next\")");
   CLI::Option* prefix = cmd->add_option("--prefix", "Only tenants whose id starts with this");
   CLI::Option* plan = cmd->add_option("--plan", "Only tenants of this plan");
-  CLI::Option* tier = cmd->add_option("--tier", "Only tenants of this tier: pooled or column_family");
+  CLI::Option* tier = cmd->add_option("--tier", "Only tenants of this tier: pooled, column_family or dedicated");
   CLI::Option* state = cmd->add_option("--state", "Only tenants in this state: active, suspended or deleting");
   CLI::Option* all = cmd->add_flag("--all", "Follow the pages to the end");
   cmd->callback([&slot, limit, start_after, prefix, plan, tier, state, all] {
@@ -74,7 +74,7 @@ void AddMoveTier(CLI::App& tenants, CommandSlot& slot) {
   CLI::App* cmd = tenants.add_subcommand(
       "move-tier", "Move a tenant's data to another tier, online (writes pause briefly at the switch)");
   CLI::Option* id = AddRequiredArg(*cmd, "id", "Tenant id");
-  CLI::Option* to = cmd->add_option("--to", "The tier: pooled or column_family")->required();
+  CLI::Option* to = cmd->add_option("--to", "The tier: pooled, column_family or dedicated")->required();
   cmd->callback([&slot, id, to] { slot.emplace(TenantsMoveTier(id->as<std::string>(), to->as<std::string>())); });
 }
 

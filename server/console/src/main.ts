@@ -204,7 +204,7 @@ async function renderTenants(m: HTMLElement, alive: () => boolean): Promise<void
     return s;
   };
   const plan = select("plan", plans.map((p) => String(p.name)));
-  const tier = select("tier", ["pooled", "column_family"]);
+  const tier = select("tier", ["pooled", "column_family", "dedicated"]);
   const state = select("state", ["active", "suspended", "deleting"]);
   const go = el("button", "Search");
   go.type = "submit";

@@ -47,7 +47,8 @@ TEST(PooledTier, TenantsOfTheFreePlanArePooledAndTheOthersGetAColumnFamily) {
   EXPECT_EQ(TierOfPlacement(PlacementOf(h, "trial-cf")), Tier::kColumnFamily);
   EXPECT_EQ(h->tenants().DefaultTier("free"), Tier::kPooled);
   EXPECT_EQ(h->tenants().DefaultTier("standard"), Tier::kColumnFamily);
-  EXPECT_EQ(ParseTier("dedicated").status().reason(), "unknown_tier");
+  EXPECT_EQ(ParseTier("shared").status().reason(), "unknown_tier");
+  EXPECT_EQ(*ParseTier("dedicated"), Tier::kDedicated);
   EXPECT_EQ(*ParseTier("pooled"), Tier::kPooled);
   EXPECT_EQ(*ParseTier("column_family"), Tier::kColumnFamily);
   // A pooled tenant's quota path is the same as any tenant's.

@@ -1,4 +1,5 @@
 // Online tier moves (tier_mover.h): a tenant moved pooled -> column_family
+// (-> dedicated)
 // -> pooled while a writer runs keeps every acknowledged write and exact
 // counters, and its old place is emptied; writes in the switch are refused
 // with tenant_moving while reads go on; a second move is refused; a stop at
@@ -10,10 +11,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/testing/test_util.h"
 
@@ -116,8 +119,11 @@ class Writer {
 };
 
 // `max_noted`: the bytes of keys written during the copy that the switch
-// catches up one by one; past it, it compares the two ranges whole.
-void MoveThereAndBackUnderAWriter(size_t max_noted) {
+// catches up one by one; past it, it compares the two ranges whole. The
+// tenant starts pooled and goes through `tiers` in turn (the last one
+// pooled again).
+void MoveThereAndBackUnderAWriter(size_t max_noted, const std::vector<Tier>& tiers = {Tier::kColumnFamily,
+                                                                                      Tier::kPooled}) {
   EngineHarness h;
   h.options().pooled_column_families = 1;
   h.options().tier_moves.max_noted_key_bytes = max_noted;
@@ -135,25 +141,40 @@ void MoveThereAndBackUnderAWriter(size_t max_noted) {
   const std::string pooled_place = h.TenantOf("mover")->Info().placement;
 
   Writer writer(&h.Store("mover"));
-  auto started = h->tenants().MoveTier("mover", Tier::kColumnFamily);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
-  EXPECT_TRUE(*started);
-  TierMoveInfo first = WaitForMove(h, "mover");
-  EXPECT_EQ(first.state, "done") << first.error;
-  EXPECT_EQ(first.to, "column_family");
-  EXPECT_GE(first.copied_keys, 2000);
-  EXPECT_EQ(TierOfPlacement(h.TenantOf("mover")->Info().placement), Tier::kColumnFamily);
-  const int64_t writes_after_first = writer.writes();
-
-  started = h->tenants().MoveTier("mover", Tier::kPooled);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
-  TierMoveInfo second = WaitForMove(h, "mover");
-  EXPECT_EQ(second.state, "done") << second.error;
+  std::vector<std::string> dedicated_dirs;  // of the dedicated places it left
+  for (size_t step = 0; step < tiers.size(); ++step) {
+    SCOPED_TRACE(TierName(tiers[step]));
+    const std::string from = h.TenantOf("mover")->Info().placement;
+    const int64_t writes_before = writer.writes();
+    auto started = h->tenants().MoveTier("mover", tiers[step]);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    EXPECT_TRUE(*started);
+    TierMoveInfo moved = WaitForMove(h, "mover");
+    EXPECT_EQ(moved.state, "done") << moved.error;
+    EXPECT_EQ(moved.to, TierName(tiers[step]));
+    EXPECT_GE(moved.copied_keys, 2000);
+    EXPECT_EQ(TierOfPlacement(h.TenantOf("mover")->Info().placement), tiers[step]);
+    if (TierOfPlacement(from) == Tier::kDedicated) {
+      dedicated_dirs.push_back(h.data_dir() + "/dedicated/" + from.substr(from.find(':') + 1));
+    }
+    // The writer ran during the move (it needs the CPU the copy leaves).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (writer.writes() == writes_before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_GT(writer.writes(), writes_before);
+  }
   writer.Stop();
-  EXPECT_GT(writer.writes(), writes_after_first) << "the writer ran during the second move";
   const std::string back_place = h.TenantOf("mover")->Info().placement;
   EXPECT_EQ(TierOfPlacement(back_place), Tier::kPooled);
   EXPECT_NE(back_place, pooled_place) << "a prefix is never reused";
+  for (const auto& dir : dedicated_dirs) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::filesystem::exists(dir) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir)) << "the dedicated database it left is removed: " << dir;
+  }
 
   // Every acknowledged write, and nothing else.
   std::map<std::string, std::string> want;
@@ -195,6 +216,17 @@ TEST(TierMove, PooledToColumnFamilyAndBackWhileAWriterRunsKeepsEveryAcknowledged
 }
 
 TEST(TierMove, PastTheBoundOnNotedKeysTheSwitchComparesTheRangesWhole) { MoveThereAndBackUnderAWriter(16); }
+
+// The round: pooled -> column_family -> dedicated -> pooled, the
+// counters following the data into the tenant's own database and back.
+TEST(TierMove, ThroughEveryTierWhileAWriterRunsKeepsEveryAcknowledgedWrite) {
+  MoveThereAndBackUnderAWriter(TierMoverOptions().max_noted_key_bytes,
+                               {Tier::kColumnFamily, Tier::kDedicated, Tier::kPooled});
+}
+
+TEST(TierMove, IntoAndOutOfDedicatedComparingTheRangesWhole) {
+  MoveThereAndBackUnderAWriter(16, {Tier::kDedicated, Tier::kPooled});
+}
 
 TEST(TierMove, ASecondMoveIsRefusedAndTheSameTierIsNothingToDo) {
   EngineHarness h;
@@ -295,21 +327,31 @@ void StopAtAndRollBack(const std::string& step, Tier from, Tier to) {
     const auto [cf, prefix] = PooledRange(target);
     EXPECT_EQ(EntriesUnder(h.db_dir(), cf, prefix), 0u) << "the abandoned target was emptied";
   }
+  if (TierOfPlacement(target) == Tier::kDedicated) {
+    EXPECT_FALSE(std::filesystem::exists(h.data_dir() + "/dedicated/" + target.substr(4)))
+        << "the abandoned database was removed";
+  }
 }
 
 TEST(TierMove, AStopWhileCopyingRollsBackAtStart) {
   StopAtAndRollBack("copying", Tier::kColumnFamily, Tier::kPooled);
   StopAtAndRollBack("copying", Tier::kPooled, Tier::kColumnFamily);
+  StopAtAndRollBack("copying", Tier::kPooled, Tier::kDedicated);
+  StopAtAndRollBack("copying", Tier::kDedicated, Tier::kColumnFamily);
 }
 
 TEST(TierMove, WritesInTheSwitchAreRefusedAndAStopThereRollsBack) {
   StopAtAndRollBack("switching", Tier::kColumnFamily, Tier::kPooled);
   StopAtAndRollBack("switching", Tier::kPooled, Tier::kColumnFamily);
+  StopAtAndRollBack("switching", Tier::kColumnFamily, Tier::kDedicated);
+  StopAtAndRollBack("switching", Tier::kDedicated, Tier::kPooled);
 }
 
 TEST(TierMove, AStopAfterTheNewStoreServesButBeforeTheRecordRollsBack) {
   StopAtAndRollBack("switched", Tier::kColumnFamily, Tier::kPooled);
   StopAtAndRollBack("switched", Tier::kPooled, Tier::kColumnFamily);
+  StopAtAndRollBack("switched", Tier::kPooled, Tier::kDedicated);
+  StopAtAndRollBack("switched", Tier::kDedicated, Tier::kColumnFamily);
 }
 
 TEST(TierMove, ADeleteDuringAMoveReleasesBothPlaces) {

@@ -450,7 +450,7 @@ TEST_F(AdminApi, TheTierIsChosenAtCreateShownAndValidated) {
   ASSERT_EQ(chosen.status, 201) << chosen.body;
   EXPECT_EQ(json::parse(chosen.body)["tier"], "column_family");
 
-  for (const char* body : {R"({"id":"bad","tier":"dedicated"})", R"({"id":"bad","tier":"Pooled"})"}) {
+  for (const char* body : {R"({"id":"bad","tier":"private"})", R"({"id":"bad","tier":"Pooled"})"}) {
     auto refused = Call("POST", "/admin/v1/tenants", kOperator, body);
     EXPECT_EQ(refused.status, 400) << refused.body;
     EXPECT_EQ(CodeOf(refused), "unknown_tier") << refused.body;

@@ -378,7 +378,7 @@ TEST(AdminBodies, TenantApiKeyAndRevert) {
   EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"pooled"})"))->tier, engine::Tier::kPooled);
   EXPECT_EQ(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"column_family"})"))->tier,
             engine::Tier::kColumnFamily);
-  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"dedicated"})")).status()), "unknown_tier");
+  EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"Dedicated"})")).status()), "unknown_tier");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":"POOLED"})")).status()), "unknown_tier");
   EXPECT_EQ(CodeOf(ParseTenantCreateBody(json::parse(R"({"id":"a","tier":1})")).status()), "invalid_field");
 

@@ -94,7 +94,7 @@ TEST_F(BadInputTest, EveryBadRequestIsA4xxProblemAndChangesNothing) {
       {"tenant id wrong type", "POST", "/admin/v1/tenants", R"({"id":42})", {}, false, 400, "invalid_tenant_id"},
       {"tenant unknown field", "POST", "/admin/v1/tenants", R"({"id":"ok","colour":"red"})", {}, false, 400, "unknown_field"},
       {"unknown plan", "POST", "/admin/v1/tenants", R"({"id":"ok","plan":"platinum"})", {}, false, 400, "unknown_plan"},
-      {"unknown tier", "POST", "/admin/v1/tenants", R"({"id":"ok","tier":"dedicated"})", {}, false, 400, "unknown_tier"},
+      {"unknown tier", "POST", "/admin/v1/tenants", R"({"id":"ok","tier":"isolated"})", {}, false, 400, "unknown_tier"},
       {"tier not a string", "POST", "/admin/v1/tenants", R"({"id":"ok","tier":["pooled"]})", {}, false, 400, "invalid_field"},
       {"duplicate tenant", "POST", "/admin/v1/tenants", R"({"id":"acme"})", {}, false, 409, "tenant_exists"},
       {"bad role", "POST", "/admin/v1/tenants/acme/apikeys", R"({"role":"root"})", {}, false, 400, "invalid_role"},

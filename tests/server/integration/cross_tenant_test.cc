@@ -1,7 +1,8 @@
 // Isolation through the HTTP surface: one tenant's token never sees or
 // changes another tenant's data, and tenant tokens stay inside their lane.
 // Run for each placement tier; pooled tenants share one column family
-// (--pooled-column-families 1), with adjacent prefixes.
+// (--pooled-column-families 1), with adjacent prefixes; dedicated ones each
+// have a database of their own.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -116,6 +117,7 @@ TEST_P(CrossTenantTest, TenantTokensCannotUseOperatorRoutes) {
       {"POST", "/admin/v1/tenants/alpha/tier", R"({"tier":"pooled"})"},
       {"POST", "/admin/v1/tenants/beta/tier", R"({"tier":"pooled"})"},
       {"POST", "/admin/v1/tenants/alpha/tier", R"({"tier":"column_family"})"},
+      {"POST", "/admin/v1/tenants/beta/tier", R"({"tier":"dedicated"})"},
       {"POST", "/admin/v1/master-key/rotate", "{}"},
       {"GET", "/admin/v1/master-key", ""},
       {"POST", "/admin/v1/keys/rotate-due", ""},
@@ -361,7 +363,7 @@ TEST_P(CrossTenantTest, DeletedTenantsTokensStopWorking) {
   EXPECT_EQ(ValueOf("shared", fresh), "<404>");
 }
 
-INSTANTIATE_TEST_SUITE_P(Tiers, CrossTenantTest, ::testing::Values("column_family", "pooled"),
+INSTANTIATE_TEST_SUITE_P(Tiers, CrossTenantTest, ::testing::Values("column_family", "pooled", "dedicated"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace

@@ -79,7 +79,7 @@ TEST(TierMoveApi, MovesATenantAndAnswersTheContract) {
   }
 
   // Bad bodies change nothing.
-  EXPECT_EQ(Code(Move(server, "acme", R"({"tier":"dedicated"})")), "unknown_tier");
+  EXPECT_EQ(Code(Move(server, "acme", R"({"tier":"own_disk"})")), "unknown_tier");
   EXPECT_EQ(Code(Move(server, "acme", R"({"tier":5})")), "invalid_field");
   EXPECT_EQ(Code(Move(server, "acme", R"({})")), "invalid_field");
   EXPECT_EQ(Code(Move(server, "acme", R"({"tier":"pooled","x":1})")), "unknown_field");
@@ -208,6 +208,16 @@ TEST(TierMoveApi, Kill9InTheSwitchRollsBackAtRestart) {
   KillAt("switched", "column_family", "pooled");
 }
 
+// Into and out of a database of the tenant's own: the counters follow the
+// data, and a kill leaves the tenant where it was.
+TEST(TierMoveApi, Kill9AtEachStepOfAMoveIntoOrOutOfDedicatedRollsBack) {
+  KillAt("copying", "pooled", "dedicated");
+  KillAt("copying", "dedicated", "column_family");
+  KillAt("switching", "column_family", "dedicated");
+  KillAt("switched", "dedicated", "pooled");
+  KillAt("switched", "pooled", "dedicated");
+}
+
 TEST(TierMoveApi, ThereAndBackWhileAWriterRunsLosesNoAcknowledgedWrite) {
   TestServer server({"--tier-move-keys-per-sec", "4000"});
   server.Start();
@@ -256,7 +266,7 @@ TEST(TierMoveApi, ThereAndBackWhileAWriterRunsLosesNoAcknowledgedWrite) {
       if (writer.joinable()) writer.join();
     }
   } stop_writer{stop, writer};
-  for (const char* to : {"column_family", "pooled"}) {
+  for (const char* to : {"column_family", "dedicated", "pooled"}) {
     ASSERT_EQ(Move(server, "acme", json{{"tier", to}}.dump())->status, 202);
     ASSERT_TRUE(WaitForMoveState(server, "acme", "done"));
     EXPECT_EQ(Tenant(server, "acme")["tier"], to);

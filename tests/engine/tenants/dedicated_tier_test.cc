@@ -1,0 +1,230 @@
+// The dedicated tier (tenant_placement.h): a tenant in a RocksDB instance of
+// its own, in a directory of its own. Its data and its counters (usage,
+// per-version value counts) are in that database only; it survives a
+// restart; a delete removes the directory after destroying the keys; an
+// unowned directory (a crash mid-create or mid-move) is removed at start;
+// key rotation counts the values where they are; export and import work
+// across tiers; node backups carry the dedicated databases.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "engine/storage/system_keys.h"
+#include "engine/tenants/tenant_directory.h"
+#include "tests/testing/test_util.h"
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string DedicatedRoot(const EngineHarness& h) { return h.data_dir() + "/dedicated"; }
+
+// "ded:<16 hex>" -> its directory.
+std::string DirOf(const EngineHarness& h, const std::string& place) {
+  return DedicatedRoot(h) + "/" + place.substr(place.find(':') + 1);
+}
+
+// Waits (bounded) for `path` to be gone: a released database closes, and
+// its directory goes, when its last user lets go of it.
+bool GoneSoon(const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (fs::exists(path) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !fs::exists(path);
+}
+
+// Whether the node's system column family holds `key` (engine closed).
+bool NodeHasSystemKey(const EngineHarness& h, const std::string& key) {
+  RawDb raw(h.db_dir());
+  std::string v;
+  return raw.db()->Get(rocksdb::ReadOptions(), raw.SystemCf(), key, &v).ok();
+}
+
+TEST(DedicatedTier, ATenantGetsADatabaseOfItsOwnThatHoldsItsDataAndCounters) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("vault", "", Tier::kDedicated).ok());
+  ASSERT_TRUE(h->CreateTenant("neighbour", "", Tier::kColumnFamily).ok());
+  const std::string place = h.TenantOf("vault")->Info().placement;
+  EXPECT_EQ(TierOfPlacement(place), Tier::kDedicated);
+  EXPECT_EQ(place.rfind("ded:", 0), 0u);
+  EXPECT_EQ(place.find("vault"), std::string::npos) << "the directory is never named by the id";
+  const std::string dir = DirOf(h, place);
+  ASSERT_TRUE(fs::exists(dir + "/CURRENT")) << dir;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(h.Store("vault").Put("k" + std::to_string(i), "secret-" + std::to_string(i), {}).ok());
+    ASSERT_TRUE(h.Store("neighbour").Put("k" + std::to_string(i), "other", {}).ok());
+  }
+  ASSERT_TRUE(h.Store("vault").Delete("k0", {}).ok());
+  EXPECT_EQ(h.Store("vault").GetUsage().keys, 39);
+  EXPECT_EQ(h.Store("neighbour").Get("k0")->value, "other");
+  h.Close();
+  // Its counters are in its own database, none in the node's.
+  EXPECT_FALSE(NodeHasSystemKey(h, TenantDirectory::UsageKey("vault")));
+  EXPECT_FALSE(NodeHasSystemKey(h, ValuesCountKey("vault", 1)));
+  EXPECT_TRUE(NodeHasSystemKey(h, TenantDirectory::UsageKey("neighbour")));
+  {
+    RawDb own(dir);
+    std::string v;
+    EXPECT_TRUE(own.db()->Get(rocksdb::ReadOptions(), own.SystemCf(),
+                              TenantDirectory::UsageKey("vault"), &v).ok());
+    // Its values are in its database only, sealed.
+    ASSERT_NE(own.CfStartingWith("t.data"), nullptr);
+    EXPECT_TRUE(own.db()->Get(rocksdb::ReadOptions(), own.CfStartingWith("t.data"), "k5", &v).ok());
+    EXPECT_EQ(v.find("secret-5"), std::string::npos) << "sealed at rest";
+  }
+  // After a restart: the same data, the same usage.
+  ASSERT_TRUE(h.Open());
+  EXPECT_EQ(h.Store("vault").GetUsage().keys, 39);
+  EXPECT_EQ(h.Store("vault").Get("k5")->value, "secret-5");
+  EXPECT_EQ(h.Store("vault").Get("k0").status().reason(), "not_found");
+  auto page = h.Store("vault").List(ListRequest{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 39u);
+}
+
+TEST(DedicatedTier, DeleteDestroysTheKeysAndRemovesTheDirectory) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("gone", "", Tier::kDedicated).ok());
+  ASSERT_TRUE(h->CreateTenant("stays", "", Tier::kDedicated).ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(h.Store("gone").Put("k" + std::to_string(i), "v", {}).ok());
+    ASSERT_TRUE(h.Store("stays").Put("k" + std::to_string(i), "mine", {}).ok());
+  }
+  const std::string dir = DirOf(h, h.TenantOf("gone")->Info().placement);
+  const std::string kept = DirOf(h, h.TenantOf("stays")->Info().placement);
+  ASSERT_TRUE(h->DeleteTenant("gone").ok());
+  EXPECT_TRUE(GoneSoon(dir)) << dir << " is still there";
+  EXPECT_TRUE(fs::exists(kept + "/CURRENT"));
+  EXPECT_EQ(h.Store("stays").Get("k3")->value, "mine");
+  // The id may be taken again, by a new database.
+  ASSERT_TRUE(h->CreateTenant("gone", "", Tier::kDedicated).ok());
+  EXPECT_NE(DirOf(h, h.TenantOf("gone")->Info().placement), dir) << "a directory name is never reused";
+  EXPECT_EQ(h.Store("gone").Get("k3").status().reason(), "not_found");
+}
+
+TEST(DedicatedTier, AnUnownedDirectoryIsRemovedAtStart) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("owner", "", Tier::kDedicated).ok());
+  ASSERT_TRUE(h.Store("owner").Put("k", "v", {}).ok());
+  const std::string owned = DirOf(h, h.TenantOf("owner")->Info().placement);
+  h.Close();
+  // As a crash between a database's creation and the record naming it leaves.
+  const std::string stray = DedicatedRoot(h) + "/00000000000fffff";
+  fs::copy(owned, stray, fs::copy_options::recursive);
+  const std::string other = DedicatedRoot(h) + "/not-a-database";
+  fs::create_directories(other);
+  ASSERT_TRUE(h.Open());
+  EXPECT_FALSE(fs::exists(stray)) << "nobody's database is removed";
+  EXPECT_TRUE(fs::exists(other)) << "what is not a database's directory is left alone";
+  EXPECT_EQ(h.Store("owner").Get("k")->value, "v");
+}
+
+TEST(DedicatedTier, ReencryptionCountsTheValuesInTheTenantsOwnDatabase) {
+  EngineHarness h;
+  h.options().background_jobs = false;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "", Tier::kDedicated).ok());
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 30; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    want[k] = "v" + std::to_string(i);
+    ASSERT_TRUE(h.Store("acme").Put(k, want[k], {}).ok());
+  }
+  ASSERT_TRUE(h->key_lifecycle().Rotate("acme").ok());
+  auto during = h->key_lifecycle().Describe("acme");
+  ASSERT_TRUE(during.ok());
+  ASSERT_EQ(during->versions.size(), 2u);
+  EXPECT_EQ(during->versions[0].values, 30) << "counted where the values are";
+  bool done = false;
+  for (int steps = 0; steps < 100 && !done; ++steps) {
+    auto r = h->key_lifecycle().StepForTest("acme");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    done = *r;
+  }
+  ASSERT_TRUE(done);
+  auto after = h->key_lifecycle().Describe("acme");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->versions[0].state, "destroyed");
+  EXPECT_EQ(after->versions[1].values, 30);
+  for (const auto& [k, v] : want) EXPECT_EQ(h.Store("acme").Get(k)->value, v) << k;
+}
+
+TEST(DedicatedTier, AnExportOfAPooledTenantImportsAsDedicatedAndNotAsPooled) {
+  EngineHarness h;
+  h.options().pooled_column_families = 1;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "", Tier::kPooled).ok());
+  ASSERT_TRUE(h->CreateTenant("after", "", Tier::kPooled).ok());
+  for (int i = 0; i < 25; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    ASSERT_TRUE(h.Store("acme").Put(k, "acme-" + k, {}).ok());
+    ASSERT_TRUE(h.Store("after").Put(k, "after", {}).ok());
+  }
+  ASSERT_TRUE(h->ExportTenant("acme", h.temp().Sub("export")).ok());
+  ImportRequest req;
+  req.dir = h.temp().Sub("export");
+  req.id = "acme-pooled";
+  req.tier = Tier::kPooled;
+  EXPECT_EQ(h->ImportTenant(req).status().reason(), "tier_not_supported");
+  EXPECT_FALSE(h->tenants().Get("acme-pooled").ok()) << "a refused import creates nothing";
+  req.id = "acme-copy";
+  req.tier = Tier::kDedicated;
+  auto imported = h->ImportTenant(req);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(TierOfPlacement(h.TenantOf("acme-copy")->Info().placement), Tier::kDedicated);
+  EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
+  imported = Status::Internal("let go");  // holds the tenant, which holds its database open
+  h.Close();
+  ASSERT_TRUE(h.Open());
+  for (int i = 0; i < 25; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    auto v = h.Store("acme-copy").Get(k);
+    ASSERT_TRUE(v.ok()) << k << ": " << v.status().ToString();
+    EXPECT_EQ(v->value, "acme-" + k);
+  }
+  EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
+  EXPECT_EQ(h.Store("after").Get("k1")->value, "after");
+}
+
+TEST(DedicatedTier, ANodeBackupCarriesTheDedicatedDatabases) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("vault", "", Tier::kDedicated).ok());
+  ASSERT_TRUE(h->CreateTenant("shared", "", Tier::kPooled).ok());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(h.Store("vault").Put("k" + std::to_string(i), "v" + std::to_string(i), {}).ok());
+    ASSERT_TRUE(h.Store("shared").Put("k" + std::to_string(i), "s", {}).ok());
+  }
+  const std::string backups = h.temp().Sub("backups");
+  auto b = h->BackupNode(backups);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(h.Store("vault").Put("later", "not in the backup", {}).ok());
+  const std::string restored = h.temp().Sub("restored");
+  auto r = RestoreNodeBackup(backups, restored);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  h.Close();
+  EngineOptions o;
+  o.data_dir = restored;
+  auto e = Engine::Open(o, std::make_unique<SharedKeyProvider>(h.shared_keys()));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  auto t = (*e)->tenants().Get("vault");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(TierOfPlacement((*t)->Info().placement), Tier::kDedicated);
+  EXPECT_EQ((*t)->store().Get("k7")->value, "v7");
+  EXPECT_EQ((*t)->store().Get("later").status().reason(), "not_found");
+  EXPECT_EQ((*t)->store().GetUsage().keys, 20);
+  EXPECT_EQ((*(*e)->tenants().Get("shared"))->store().Get("k7")->value, "s");
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil
