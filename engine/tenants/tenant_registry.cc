@@ -22,6 +22,21 @@ Status TenantNotFound(const std::string& id) {
 
 }  // namespace
 
+TenantRegistry::~TenantRegistry() {
+  if (mover_ != nullptr) mover_->Stop();
+  // A clean stop: each dedicated tenant whose database was opened leaves
+  // its usage in the node's DB, where the next start reads it without
+  // opening that database. One missing there (a crash while its database
+  // was open) is opened at the next start instead.
+  rocksdb::WriteBatch usage;
+  for (const auto& t : directory_.List()) {
+    if (TierOfPlacement(t->Info().placement) != Tier::kDedicated || !t->movable_store().opened()) continue;
+    t->movable_store().Close();  // no write after the usage is read
+    directory_.StageUsage(t->id(), t->movable_store().GetUsage(), &usage);
+  }
+  if (usage.Count() > 0) storage_->db()->Write(storage_->meta_write_options(), &usage).PermitUncheckedError();
+}
+
 Result<std::unique_ptr<TenantRegistry>> TenantRegistry::Open(Storage* storage,
                                                              const crypto::KeyProvider* keys,
                                                              const Clock* clock,
@@ -73,7 +88,15 @@ Status TenantRegistry::Load() {
           FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch), "roll back tier move"));
       placement_->Compact(target).IgnoreError();  // best effort: the range delete hides it already
     }
-    TKV_ASSIGN_OR_RETURN(Place place, placement_->Find(info));
+    // A dedicated database is opened on first use when the node's DB has
+    // its usage (recorded at a clean stop); else (a crash while it was
+    // open) now, to read its exact usage.
+    Place place;
+    if (LazyDedicated(info, &preloaded)) {
+      place.name = info.placement;
+    } else {
+      TKV_ASSIGN_OR_RETURN(place, placement_->Find(info));
+    }
     std::string id = info.id;
     TKV_ASSIGN_OR_RETURN(auto tenant, Materialize(std::move(info), std::move(place), &preloaded));
     directory_.Publish(id, std::move(tenant));
@@ -139,8 +162,11 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   // value: no allocation of their own per tenant (they die with it).
   tenant->keyring().SetLoader(
       [this, t = tenant.get()](uint32_t version) { return key_store_.UnwrapDataKey(t->id(), version); });
+  const bool lazy_dedicated = LazyDedicated(info, preloaded);
   Usage usage;
-  if (place.db != nullptr) {
+  if (lazy_dedicated) {
+    usage = preloaded->usage.at(info.id);  // as recorded at the last clean stop
+  } else if (place.db != nullptr) {
     // A dedicated tenant's counters live in its own database, beside its data.
     TKV_ASSIGN_OR_RETURN(usage, ReadUsageIn(*place.db, info.id));
     TKV_RETURN_IF_ERROR(InitValueCounts(*place.db, info, usage, nullptr));
@@ -164,22 +190,41 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
   } else {
     TKV_RETURN_IF_ERROR(tenant->seals().Load());
   }
-  if (tier == Tier::kPooled && preloaded != nullptr) {
-    // An idle pooled tenant gets no store at start-up: it is built on the
-    // tenant's first use, in the place its record names then.
+  if ((tier == Tier::kPooled && preloaded != nullptr) || lazy_dedicated) {
+    // An idle pooled or dedicated tenant gets no store at start-up: it is
+    // built on the tenant's first use, in the place its record names then.
     tenant->InitStore(std::make_unique<MovableTenantStore>(
         [this, t = tenant.get()](const Usage& persisted) -> Result<std::unique_ptr<CfTenantStore>> {
           TKV_ASSIGN_OR_RETURN(const Place now, placement_->Find(t->Info()));
-          return MakeStore(*t, now, persisted);
+          if (now.db == nullptr) return MakeStore(*t, now, persisted);
+          // Its database's own counters are the exact ones.
+          TKV_ASSIGN_OR_RETURN(const Usage own, ReadUsageIn(*now.db, t->id()));
+          return MakeStore(*t, now, own);
         },
         usage));
   } else {
-    tenant->InitStore(std::make_unique<MovableTenantStore>(MakeStore(*tenant, place, usage)));
+    TKV_ASSIGN_OR_RETURN(std::unique_ptr<CfTenantStore> store, MakeStore(*tenant, place, usage));
+    tenant->InitStore(std::make_unique<MovableTenantStore>(std::move(store)));
   }
   return tenant;
 }
 
-std::unique_ptr<CfTenantStore> TenantRegistry::MakeStore(Tenant& t, const Place& place, const Usage& usage) const {
+bool TenantRegistry::LazyDedicated(const TenantInfo& info, const Preloaded* preloaded) {
+  return preloaded != nullptr && TierOfPlacement(info.placement) == Tier::kDedicated &&
+         preloaded->usage.count(info.id) != 0;
+}
+
+Result<std::unique_ptr<CfTenantStore>> TenantRegistry::MakeStore(Tenant& t, const Place& place,
+                                                                 const Usage& usage) const {
+  if (place.db != nullptr && t.Info().placement == place.name) {
+    // The usage the node's DB holds for a dedicated tenant is exact only
+    // while its database is closed: it goes before the store can write,
+    // and comes back at a clean stop (~TenantRegistry). (A move's target
+    // is not the record's place yet: its switch does this.)
+    TKV_RETURN_IF_ERROR(FromRocks(
+        storage_->db()->Delete(storage_->meta_write_options(), storage_->system(), TenantDirectory::UsageKey(t.id())),
+        "mark dedicated usage open"));
+  }
   CfTenantStoreOptions so;
   so.seals = &t.seals();
   so.tenant_id = t.id();
@@ -332,6 +377,13 @@ Status TenantRegistry::CommitNewTenantGated(TenantInfo& info, const crypto::Secr
 
 Status TenantRegistry::WithDedicatedFrozen(
     const std::function<Status(const std::vector<std::pair<std::string, std::shared_ptr<Storage>>>&)>& fn) {
+  // Every dedicated tenant's database open (most are opened on first use);
+  // one created from here on waits for the gate.
+  for (const auto& t : directory_.List()) {
+    if (TierOfPlacement(t->Info().placement) != Tier::kDedicated) continue;
+    Result<CfTenantStore*> opened = t->movable_store().Current();
+    if (!opened.ok() && opened.status().reason() != "tenant_not_found") return opened.status();
+  }
   WriterLock frozen(placement_->backup_gate());
   std::vector<std::pair<std::string, std::shared_ptr<Storage>>> open = placement_->OpenDedicated();
   for (auto& entry : open) entry.first = entry.first.substr(entry.first.find(':') + 1);  // "ded:<dir>"

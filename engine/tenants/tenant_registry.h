@@ -106,6 +106,9 @@ class TenantRegistry {
   static Result<std::unique_ptr<TenantRegistry>> Open(Storage* storage,
                                                       const crypto::KeyProvider* keys,
                                                       const Clock* clock, RegistryOptions options);
+  // Stops the tier moves, and records in the node's DB the usage of every
+  // dedicated tenant whose database it opened (LazyDedicated).
+  ~TenantRegistry();
 
   // InvalidArgument for a bad id or unknown plan, AlreadyExists
   // ("tenant_exists") if taken, a delete of the id not finished included.
@@ -250,7 +253,10 @@ class TenantRegistry {
   Status Load();
   Result<std::shared_ptr<Tenant>> Materialize(TenantInfo info, Place place, const Preloaded* preloaded = nullptr);
   // The store of tenant `t` in `place`, its counters starting at `usage`.
-  std::unique_ptr<CfTenantStore> MakeStore(Tenant& t, const Place& place, const Usage& usage) const;
+  Result<std::unique_ptr<CfTenantStore>> MakeStore(Tenant& t, const Place& place, const Usage& usage) const;
+  // Whether the dedicated tenant of `info` starts unopened: the node's DB
+  // has its usage (recorded at the last clean stop).
+  static bool LazyDedicated(const TenantInfo& info, const Preloaded* preloaded);
   // CommitNewTenant, holding off a node backup when `place` is dedicated.
   Status CommitNewTenantGated(TenantInfo& info, const crypto::SecretBytes& data_key, const Place& place,
                               const Usage& usage);

@@ -66,10 +66,10 @@ TEST(DedicatedTier, ATenantGetsADatabaseOfItsOwnThatHoldsItsDataAndCounters) {
   EXPECT_EQ(h.Store("vault").GetUsage().keys, 39);
   EXPECT_EQ(h.Store("neighbour").Get("k0")->value, "other");
   h.Close();
-  // Its counters are in its own database, none in the node's.
-  EXPECT_FALSE(NodeHasSystemKey(h, TenantDirectory::UsageKey("vault")));
+  // Its counters are in its own database; the node's DB has only a copy of
+  // its usage, written at the clean stop (for a lazy start-up).
   EXPECT_FALSE(NodeHasSystemKey(h, ValuesCountKey("vault", 1)));
-  EXPECT_TRUE(NodeHasSystemKey(h, TenantDirectory::UsageKey("neighbour")));
+  EXPECT_TRUE(NodeHasSystemKey(h, ValuesCountKey("neighbour", 1)));
   {
     RawDb own(dir);
     std::string v;
@@ -88,6 +88,42 @@ TEST(DedicatedTier, ATenantGetsADatabaseOfItsOwnThatHoldsItsDataAndCounters) {
   auto page = h.Store("vault").List(ListRequest{});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->items.size(), 39u);
+}
+
+// After a clean stop, a dedicated tenant's database is opened on its first
+// use, and its usage is known before; without the usage the clean stop
+// leaves (a crash while it was open), it is opened at start.
+TEST(DedicatedTier, ItsDatabaseOpensOnFirstUseAfterACleanStopAndAtStartAfterACrash) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("idle", "", Tier::kDedicated).ok());
+  ASSERT_TRUE(h->CreateTenant("busy", "", Tier::kDedicated).ok());
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(h.Store("idle").Put("k" + std::to_string(i), "0123456789", {}).ok());
+    ASSERT_TRUE(h.Store("busy").Put("k" + std::to_string(i), "v", {}).ok());
+  }
+  h.Close();
+  EXPECT_TRUE(NodeHasSystemKey(h, TenantDirectory::UsageKey("idle")));
+  ASSERT_TRUE(h.Open());
+  EXPECT_FALSE(h.TenantOf("idle")->movable_store().opened());
+  EXPECT_FALSE(h.TenantOf("busy")->movable_store().opened());
+  EXPECT_EQ(h.Store("idle").GetUsage().keys, 12) << "known unopened";
+  EXPECT_EQ(h.Store("idle").GetUsage().logical_bytes, 10 * 2 + 2 * 3 + 12 * 10);  // keys k0..k11, values of 10
+  ASSERT_TRUE(h.Store("busy").Put("more", "v", {}).ok());
+  EXPECT_TRUE(h.TenantOf("busy")->movable_store().opened());
+  EXPECT_FALSE(h.TenantOf("idle")->movable_store().opened()) << "a neighbour's use opens nothing else";
+  h.Close();
+  // As a crash while its database was open leaves it: no usage copy.
+  {
+    RawDb raw(h.db_dir());
+    ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.SystemCf(), TenantDirectory::UsageKey("busy")).ok());
+  }
+  ASSERT_TRUE(h.Open());
+  EXPECT_TRUE(h.TenantOf("busy")->movable_store().opened()) << "opened at start to read its exact usage";
+  EXPECT_EQ(h.Store("busy").GetUsage().keys, 13);
+  EXPECT_FALSE(h.TenantOf("idle")->movable_store().opened());
+  EXPECT_EQ(h.Store("idle").Get("k3")->value, "0123456789");
+  EXPECT_EQ(h.Store("idle").GetUsage().keys, 12);
 }
 
 TEST(DedicatedTier, DeleteDestroysTheKeysAndRemovesTheDirectory) {

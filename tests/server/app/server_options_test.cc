@@ -256,11 +256,13 @@ TEST(ServerOptions, PlanTierSetting) {
   auto defaults = Parse({});
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(*PlanTiersOf(*defaults), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kPooled}}));
-  auto flags = Parse({"--plan-tier", "free=column_family", "--plan-tier", "trial=pooled"});
+  auto flags = Parse({"--plan-tier", "free=column_family", "--plan-tier", "trial=pooled", "--plan-tier",
+                      "premium=dedicated"});
   ASSERT_TRUE(flags.ok()) << flags.status().ToString();
   EXPECT_EQ(*PlanTiersOf(*flags), (std::map<std::string, engine::Tier>{{"free", engine::Tier::kColumnFamily},
-                                                                       {"trial", engine::Tier::kPooled}}));
-  for (const char* bad : {"free=dedicated", "free", "=pooled", "free=Pooled"}) {
+                                                                       {"trial", engine::Tier::kPooled},
+                                                                       {"premium", engine::Tier::kDedicated}}));
+  for (const char* bad : {"free=private", "free", "=pooled", "free=Pooled"}) {
     EXPECT_FALSE(Parse({"--plan-tier", bad}).ok()) << bad;
   }
 }

@@ -218,6 +218,24 @@ TEST(TierMoveApi, Kill9AtEachStepOfAMoveIntoOrOutOfDedicatedRollsBack) {
   KillAt("switched", "pooled", "dedicated");
 }
 
+// A dedicated tenant opened lazily after a clean stop, written, then killed:
+// its usage is read from its own database at the next start.
+TEST(TierMoveApi, ADedicatedTenantsUsageIsExactAfterACleanStopThenAKill) {
+  TestServer server;
+  server.Start();
+  server.CreateTenant("vault", "dedicated");
+  const std::string key = server.CreateKey("vault", "write");
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(server.Put("/v1/kv/a" + std::to_string(i), "v", key)->status, 201);
+  ASSERT_EQ(server.Terminate(), 0);
+  server.Start();
+  EXPECT_EQ(Tenant(server, "vault")["usage"]["keys"], 10) << "known before its database opens";
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(server.Put("/v1/kv/b" + std::to_string(i), "v", key)->status, 201);
+  server.Kill9();
+  server.Start();
+  EXPECT_EQ(Tenant(server, "vault")["usage"]["keys"], 15);
+  EXPECT_EQ(server.Get("/v1/kv/b4", key)->body, "v");
+}
+
 TEST(TierMoveApi, ThereAndBackWhileAWriterRunsLosesNoAcknowledgedWrite) {
   TestServer server({"--tier-move-keys-per-sec", "4000"});
   server.Start();

@@ -123,7 +123,16 @@ TEST_F(AdminCliTest, TenantsMoveTierAndShowItsProgress) {
   CliRun table = Admin("tenants show acme");
   EXPECT_NE(table.out.find("tier_move"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("done"), std::string::npos) << table.out;
-  CliRun bad = Admin("tenants move-tier acme --to dedicated");
+  ASSERT_EQ(Admin("tenants move-tier acme --to dedicated").exit_code, 0);
+  for (int i = 0; i < 500; ++i) {  // bounded: 10 s
+    shown = json::parse(Admin("--json tenants show acme").out);
+    if (shown["tier_move"]["to"] == "dedicated" && shown["tier_move"]["state"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(shown["tier"], "dedicated");
+  ASSERT_EQ(Admin("tenants create vault --tier dedicated").exit_code, 0);
+  EXPECT_EQ(json::parse(Admin("--json tenants show vault").out)["tier"], "dedicated");
+  CliRun bad = Admin("tenants move-tier acme --to shared");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("unknown_tier"), std::string::npos) << bad.err;
   EXPECT_EQ(Admin("tenants move-tier acme").exit_code, 2) << "--to is required";

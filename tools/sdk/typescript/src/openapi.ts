@@ -1302,6 +1302,11 @@ export interface components {
             dry_run: boolean;
             /** @description absent on a dry run */
             plan?: string;
+            /**
+             * @description absent on a dry run
+             * @enum {string}
+             */
+            tier?: "pooled" | "column_family" | "dedicated";
         };
         Handover: {
             /** @enum {string} */
@@ -1328,14 +1333,14 @@ export interface components {
              * @description Placement tier; default: the plan's (free: pooled, others: column_family). Anything else is 400 unknown_tier.
              * @enum {string}
              */
-            tier?: "pooled" | "column_family";
+            tier?: "pooled" | "column_family" | "dedicated";
         };
         /** @description A deleting tenant (delete begun, purge not finished) has only id, plan, tier, state, created_at and key_versions. */
         Tenant: {
             id: components["schemas"]["TenantIdString"];
             plan: string;
             /** @enum {string} */
-            tier: "pooled" | "column_family";
+            tier: "pooled" | "column_family" | "dedicated";
             /** @enum {string} */
             state: "active" | "suspended" | "deleting";
             /** Format: date-time */
@@ -1356,7 +1361,7 @@ export interface components {
             /** @description Live tenants that were ever moved; the running move, else the last one's outcome. */
             tier_move?: {
                 /** @enum {string} */
-                to: "pooled" | "column_family";
+                to: "pooled" | "column_family" | "dedicated";
                 /** @enum {string} */
                 state: "copying" | "switching" | "done" | "failed";
                 copied_keys: number;
@@ -2575,7 +2580,7 @@ export interface operations {
                 /** @description Only tenants of this plan (exact name). */
                 plan?: string;
                 /** @description Only tenants of this tier (else 400 unknown_tier). */
-                tier?: "pooled" | "column_family";
+                tier?: "pooled" | "column_family" | "dedicated";
                 /** @description Only tenants in this state (else 400 invalid_parameter). */
                 state?: "active" | "suspended" | "deleting";
                 /** @description Only tenants whose id starts with it (the start of a tenant id, 1..63 characters of a-z, 0-9 and '-', not starting with '-'; else 400 invalid_parameter). */
@@ -2762,7 +2767,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    tier: "pooled" | "column_family";
+                    tier: "pooled" | "column_family" | "dedicated";
                 };
             };
         };
@@ -4127,6 +4132,12 @@ export interface operations {
                     id?: string;
                     /** @description default: the exported one */
                     plan?: string;
+                    /**
+                     * @description The new tenant's tier. pooled is 400 tier_not_supported (the files hold unprefixed keys): import, then move it.
+                     * @default column_family
+                     * @enum {string}
+                     */
+                    tier?: "column_family" | "dedicated" | "pooled";
                     handover?: components["schemas"]["Handover"];
                     /** @description only with handover */
                     passphrase?: string;
@@ -4160,7 +4171,8 @@ export interface operations {
              * @description invalid_dir, export_corrupt, export_checksum_mismatch,
              *     export_undecryptable, bad_handover, handover_undecryptable,
              *     handover_mismatch, weak_passphrase, invalid_tenant_id,
-             *     invalid_field, unknown_field or malformed_json.
+             *     unknown_tier, tier_not_supported, invalid_field,
+             *     unknown_field or malformed_json.
              */
             400: {
                 headers: {
