@@ -1,25 +1,27 @@
 #!/usr/bin/env python3
 """Many tenants on one node: create time by tier, memory per tenant, restart
 to ready, and a pooled tenant's throughput beside a column-family tenant's
-with every other tenant present (issue 16's scale benchmark).
+(and a dedicated one's) with every other tenant present (issue 16's scale
+benchmark).
 
     scale.py [--bin build/bin] [--tenants 100000] [--cf-tenants 1900]
-        [--values 10] [--workers 4] [--bench-seconds 5] [--runs 3]
-        [--work DIR] [-- server flags...]
+        [--dedicated-tenants 100] [--values 10] [--workers 4]
+        [--bench-seconds 5] [--runs 3] [--work DIR] [-- server flags...]
 
 Steps, each printed as it ends and summed up in a markdown report at the
 end:
   1. An empty node: started, its RSS read once /readyz answers, stopped.
   2. The node: --tenants tenants created through the admin API by
      --workers concurrent clients, --cf-tenants of them in the
-     column_family tier (spread evenly), the rest pooled. Each then gets a
+     column_family tier and --dedicated-tenants in the dedicated tier
+     (each spread evenly), the rest pooled. Each then gets a
      write key and --values values of 100 bytes in one batch. Each create
      is timed; the p50/p99 per thousand creates and tier are reported.
   3. A restart: SIGTERM, then the time from starting the process until
      /readyz answers 200, and the RSS before any other request. Per
      tenant: (that RSS - the empty node's) / tenants.
-  4. GET and PUT throughput of one pooled and one column-family tenant,
-     each in turn (tenantkv-bench, closed loop, 16 connections,
+  4. GET and PUT throughput of one pooled, one column-family and one
+     dedicated tenant, each in turn (tenantkv-bench, closed loop, 16 connections,
      --bench-seconds each), --runs times; medians and the pooled/column
      family ratio.
   5. The size and time of one /metrics scrape and of one tenant-list page.
@@ -158,6 +160,7 @@ def main():
     p.add_argument("--bin", default=os.path.join(here, "..", "..", "..", "build", "bin"))
     p.add_argument("--tenants", type=int, default=100000)
     p.add_argument("--cf-tenants", type=int, default=1900)
+    p.add_argument("--dedicated-tenants", type=int, default=100)
     p.add_argument("--values", type=int, default=10)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--bench-seconds", type=int, default=5)
@@ -165,8 +168,8 @@ def main():
     p.add_argument("--work", help="directory for the data (default: a new one under /tmp, removed at the end)")
     p.add_argument("flags", nargs="*", help="server flags, after --")
     a = p.parse_args()
-    if a.cf_tenants > a.tenants or a.tenants < 2 or a.cf_tenants < 1:
-        raise SystemExit("need 1 <= --cf-tenants < --tenants")
+    if a.cf_tenants + a.dedicated_tenants >= a.tenants or a.cf_tenants < 1 or a.dedicated_tenants < 0:
+        raise SystemExit("need 1 <= --cf-tenants, 0 <= --dedicated-tenants, and both together < --tenants")
     # SIGTERM or SIGINT end the run through the finally below, which stops
     # the servers started here.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -204,14 +207,25 @@ def run(a, work, servers):
     client = Client(node)
     step = a.tenants / a.cf_tenants
     cf_at = {int(i * step) for i in range(a.cf_tenants)}
+    # The dedicated ones spread evenly too, each on the first index after
+    # its even spot that is not a column-family one.
+    dedicated_at = set()
+    if a.dedicated_tenants:
+        d_step = a.tenants / a.dedicated_tenants
+        for i in range(a.dedicated_tenants):
+            j = int(i * d_step) + 1
+            while j in cf_at or j in dedicated_at:
+                j += 1
+            dedicated_at.add(j % a.tenants)
     value = base64.b64encode(b"v" * 100).decode()
-    create_ms = {"pooled": {}, "column_family": {}}  # tier -> {thousand: [ms]}
+    tiers = ("pooled", "column_family", "dedicated") if a.dedicated_tenants else ("pooled", "column_family")
+    create_ms = {tier: {} for tier in tiers}  # tier -> {thousand: [ms]}
     lock = threading.Lock()
     done = [0]
 
     def make(i):
         tenant = f"t{i:06d}"
-        tier = "column_family" if i in cf_at else "pooled"
+        tier = "column_family" if i in cf_at else "dedicated" if i in dedicated_at else "pooled"
         t0 = time.monotonic()
         st, body = client.call("POST", "/admin/v1/tenants", op, {"id": tenant, "tier": tier})
         ms = (time.monotonic() - t0) * 1000
@@ -266,13 +280,13 @@ def run(a, work, servers):
     unlimited = {"requests_per_sec": 1000000, "burst_requests": 1000000, "max_concurrent": 1024,
                  "read_bytes_per_sec": 10000000000, "burst_read_bytes": 10000000000,
                  "write_bytes_per_sec": 10000000000, "burst_write_bytes": 10000000000}
-    for tier in ("pooled", "column_family"):
+    for tier in tiers:
         st, body = client.call("PUT", f"/admin/v1/tenants/{tokens[tier][0]}/quota", op, unlimited)
         if st != 200:
             raise RuntimeError(f"quota of {tokens[tier][0]}: {st} {body[:200]!r}")
     tps = {}
     for run_no in range(a.runs):
-        for tier in ("pooled", "column_family"):
+        for tier in tiers:
             tenant, _ = tokens[tier]
             key_file = os.path.join(work, f"{tier}.token")
             with open(key_file, "w") as f:
@@ -293,7 +307,9 @@ def run(a, work, servers):
                 log(f"run {run_no + 1}: {tier} {mix} {achieved:.0f}/s")
 
     # the report
-    lines = [f"### scale.py: {a.tenants} tenants ({a.tenants - a.cf_tenants} pooled, {a.cf_tenants} column_family), "
+    pooled_n = a.tenants - a.cf_tenants - a.dedicated_tenants
+    lines = [f"### scale.py: {a.tenants} tenants ({pooled_n} pooled, {a.cf_tenants} column_family, "
+             f"{a.dedicated_tenants} dedicated), "
              f"{a.values} values each, {a.workers} concurrent creators", ""]
     lines += ["| | figure |", "|---|---|",
               f"| empty node RSS | {empty_rss / 1024:.1f} MiB |",
@@ -306,7 +322,7 @@ def run(a, work, servers):
               f"| one tenant-list page (1,000, tier=pooled) | {page_ms:.0f} ms |", ""]
     lines += ["| tier | create p50 ms (all) | create p99 ms (all) | worst thousand's p99 ms | thousands with p99 > 20 ms |",
               "|---|---|---|---|---|"]
-    for tier in ("pooled", "column_family"):
+    for tier in tiers:
         buckets = create_ms[tier]
         every = [v for b in buckets.values() for v in b]
         p99s = {k: pct(v, 99) for k, v in buckets.items()}
@@ -318,8 +334,14 @@ def run(a, work, servers):
         pm = statistics.median(tps[("pooled", mix)])
         cm = statistics.median(tps[("column_family", mix)])
         lines.append(f"| {mix} | {pm:.0f} | {cm:.0f} | {pm / cm:.2f} |" if cm else f"| {mix} | {pm:.0f} | {cm:.0f} | - |")
+    if "dedicated" in tiers:
+        lines += ["", "| op | dedicated req/s (median) | dedicated / column_family |", "|---|---|---|"]
+        for mix in ("get", "put"):
+            dm = statistics.median(tps[("dedicated", mix)])
+            cm = statistics.median(tps[("column_family", mix)])
+            lines.append(f"| {mix} | {dm:.0f} | {dm / cm:.2f} |" if cm else f"| {mix} | {dm:.0f} | - |")
     lines += ["", "per thousand creates (tier thousand p50 p99 ms):"]
-    for tier in ("pooled", "column_family"):
+    for tier in tiers:
         for k in sorted(create_ms[tier]):
             v = create_ms[tier][k]
             lines.append(f"    {tier} {k} {pct(v, 50):.2f} {pct(v, 99):.2f}")
