@@ -132,7 +132,7 @@ Result<ApiKeyStore::Stored> ApiKeyStore::Read(Storage* storage) {
       if (j.contains("expires_at_ms")) r.info.expires_at_ms = j.at("expires_at_ms").get<int64_t>();
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("API key record has a bad hash");
-      r.secret_hash = std::move(*hash);
+      std::copy(hash->begin(), hash->end(), r.secret_hash.begin());
       out.records.emplace_back(it->key().ToString(), std::move(r));
     } catch (const json::exception& e) {
       return Status::DataLoss(std::string("API key record is malformed: ") + e.what());
@@ -176,7 +176,7 @@ std::string ApiKeyStore::Serialize(const Record& r) {
             {"role", RoleName(r.info.role)},
             {"created_at_ms", r.info.created_at_ms},
             {"revoked_at_ms", r.info.revoked_at_ms},
-            {"secret_sha256", crypto::HexEncode(r.secret_hash)}};
+            {"secret_sha256", crypto::HexEncode(std::string_view(r.secret_hash.data(), r.secret_hash.size()))}};
   // Only when set: a key without them keeps the shape it had before.
   if (!r.info.name.empty()) j["name"] = r.info.name;
   if (r.info.has_expiry()) j["expires_at_ms"] = r.info.expires_at_ms;
@@ -225,7 +225,9 @@ Result<NewApiKey> ApiKeyStore::MakeKey(const Tenant& t, Role role, const ApiKeyO
   r->info.created_at_ms = clock_->NowUnixMillis();
   r->info.name = options.name;
   r->info.expires_at_ms = options.expires_at_ms;
-  r->secret_hash = SecretDigest(secret);
+  const std::string digest = SecretDigest(secret);
+  if (digest.size() != r->secret_hash.size()) return Status::Internal("a secret's digest is not 32 bytes");
+  std::copy(digest.begin(), digest.end(), r->secret_hash.begin());
   TKV_RETURN_IF_ERROR(Persist(*r));
   return NewApiKey{r->info, "tkv_" + id + "_" + secret};
 }
@@ -323,7 +325,9 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
     ReaderLock lock(mu_);
     auto it = well_formed ? keys_.find(std::string(key_token::IdOf(token, kTokenPrefix))) : keys_.end();
     const bool found = it != keys_.end();
-    const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
+    const std::string_view stored =
+        found ? std::string_view(it->second.secret_hash.data(), it->second.secret_hash.size()) : kDummyHash;
+    const bool match = crypto::ConstantTimeEquals(presented, stored);
     if (!found || !match || it->second.info.revoked()) return denied;
     info = it->second.info;
   }

@@ -12,6 +12,7 @@
 // authenticating (key_expired). Thread-safe.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -80,7 +81,8 @@ class ApiKeyStore {
  private:
   struct Record {
     ApiKeyInfo info;
-    std::string secret_hash;  // raw SHA-256 of the secret
+    // Raw SHA-256 of the secret, inline (one per key, for every tenant).
+    std::array<char, 32> secret_hash{};
   };
 
  public:

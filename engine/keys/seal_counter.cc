@@ -1,5 +1,6 @@
 #include "engine/keys/seal_counter.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "engine/storage/rocks_status.h"
@@ -16,8 +17,22 @@ bool ParseCount(std::string_view s, uint64_t* out) {
 
 }  // namespace
 
-SealCounter::SealCounter(Storage* storage, std::string tenant_id, SealCounterOptions options)
-    : storage_(storage), tenant_id_(std::move(tenant_id)), options_(std::move(options)) {}
+SealCounter::SealCounter(Storage* storage, const std::string& tenant_id,
+                         std::shared_ptr<const SealCounterOptions> options)
+    : storage_(storage), tenant_id_(tenant_id), options_(std::move(options)) {}
+
+SealCounter::Entry& SealCounter::At(uint32_t version) {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), version,
+                             [](const auto& e, uint32_t v) { return e.first < v; });
+  if (it == entries_.end() || it->first != version) it = entries_.insert(it, {version, Entry{}});
+  return it->second;
+}
+
+const SealCounter::Entry* SealCounter::Find(uint32_t version) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), version,
+                             [](const auto& e, uint32_t v) { return e.first < v; });
+  return it == entries_.end() || it->first != version ? nullptr : &it->second;
+}
 
 Status SealCounter::Load() {
   const std::string prefix = SealsPrefix(tenant_id_);
@@ -42,7 +57,7 @@ Status SealCounter::LoadOne(const std::string& hex, std::string_view value) {
     return Status::DataLoss("seal count record of tenant '" + tenant_id_ + "' is malformed");
   }
   const auto version = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
-  Entry& e = entries_[version];
+  Entry& e = At(version);
   // A crash may have lost any count past the mark: continue from it.
   e.count = seals;
   e.reserved = seals;
@@ -57,16 +72,16 @@ Status SealCounter::Count(uint32_t version) {
   Status out = Status::Ok();
   {
     MutexLock lock(mu_);
-    Entry& e = entries_[version];
-    if (options_.limit > 0 && e.count >= options_.limit) {
+    Entry& e = At(version);
+    if (options_->limit > 0 && e.count >= options_->limit) {
       ++refused_;
-      out = Status::Unavailable("the data key has made " + std::to_string(options_.limit) +
+      out = Status::Unavailable("the data key has made " + std::to_string(options_->limit) +
                                     " seals, its safe limit, and its rotation has not succeeded yet; "
                                     "writes resume once it has (reads are unaffected)",
                                 "key_exhausted");
     } else {
       if (e.count >= e.reserved) {
-        const uint64_t mark = e.count + options_.block;
+        const uint64_t mark = e.count + options_->block;
         TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
                                                           SealsKey(tenant_id_, version), std::to_string(mark)),
                                       "reserve seals"));
@@ -76,25 +91,25 @@ Status SealCounter::Count(uint32_t version) {
     }
     // At the bound, and again on each seal (or refusal) after a failed
     // rotation re-armed it.
-    if (options_.bound > 0 && e.count >= options_.bound && !e.bound_reported) {
+    if (options_->bound > 0 && e.count >= options_->bound && !e.bound_reported) {
       e.bound_reported = true;
       report = true;
     }
   }
-  if (report && options_.on_bound) options_.on_bound(version);
+  if (report && options_->on_bound) options_->on_bound(tenant_id_, version);
   return out;
 }
 
 uint64_t SealCounter::Seals(uint32_t version) const {
   MutexLock lock(mu_);
-  auto it = entries_.find(version);
-  return it == entries_.end() ? 0 : it->second.count;
+  const Entry* e = Find(version);
+  return e == nullptr ? 0 : e->count;
 }
 
 bool SealCounter::Exhausted(uint32_t version) const {
   MutexLock lock(mu_);
-  auto it = entries_.find(version);
-  return options_.limit > 0 && it != entries_.end() && it->second.count >= options_.limit;
+  const Entry* e = Find(version);
+  return options_->limit > 0 && e != nullptr && e->count >= options_->limit;
 }
 
 uint64_t SealCounter::Refused() const {
@@ -104,7 +119,7 @@ uint64_t SealCounter::Refused() const {
 
 void SealCounter::Rearm(uint32_t version) {
   MutexLock lock(mu_);
-  entries_[version].bound_reported = false;
+  At(version).bound_reported = false;
 }
 
 }  // namespace tenantkv::engine

@@ -21,10 +21,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include "crypto/mutex.h"
 #include "crypto/status.h"
@@ -39,15 +39,17 @@ struct SealCounterOptions {
   // random 96-bit nonces is 2^32); 0 = none. The engine sets
   // min(2 x bound, 2^32).
   uint64_t limit = uint64_t{1} << 32;
-  // Called (without locks held) once when a version reaches `bound`; must
-  // not block for long (it runs on a writer's thread).
-  std::function<void(uint32_t version)> on_bound;
+  // Called (without locks held) once when a tenant's version reaches
+  // `bound`; must not block for long (it runs on a writer's thread).
+  std::function<void(const std::string& tenant, uint32_t version)> on_bound;
 };
 
 class SealCounter {
  public:
-  // `storage` must outlive the counter.
-  SealCounter(Storage* storage, std::string tenant_id, SealCounterOptions options);
+  // `storage` and `tenant_id` must outlive the counter. The options are
+  // shared by every tenant's counter (one copy per node, not per tenant:
+  // a node may hold 100,000 counters).
+  SealCounter(Storage* storage, const std::string& tenant_id, std::shared_ptr<const SealCounterOptions> options);
 
   // Loads the persisted marks of the tenant's versions.
   Status Load();
@@ -78,12 +80,17 @@ class SealCounter {
   };
 
   Status LoadOne(const std::string& hex, std::string_view value) REQUIRES(mu_);
+  // The entry of `version`, made if missing; nullptr from Find if missing.
+  Entry& At(uint32_t version) REQUIRES(mu_);
+  const Entry* Find(uint32_t version) const REQUIRES(mu_);
 
   Storage* const storage_;
-  const std::string tenant_id_;
-  const SealCounterOptions options_;
+  const std::string& tenant_id_;
+  const std::shared_ptr<const SealCounterOptions> options_;
   mutable Mutex mu_;
-  std::map<uint32_t, Entry> entries_ GUARDED_BY(mu_);
+  // By version, in version order: a tenant has a version or two, so a
+  // vector is smaller than a map's nodes.
+  std::vector<std::pair<uint32_t, Entry>> entries_ GUARDED_BY(mu_);
   uint64_t refused_ GUARDED_BY(mu_) = 0;
 };
 

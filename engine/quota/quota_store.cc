@@ -80,15 +80,30 @@ json PlanJson(const Plan& p) {
           {"max", QuotaJson(p.max)}};
 }
 
-// The current manifest as held in memory, for every tenant: without its
-// changes (a map per tenant; the history has them).
-QuotaManifest Kept(const QuotaManifest& m) {
-  QuotaManifest kept = m;
-  kept.changes.clear();
-  return kept;
-}
+constexpr char kCommonAuthor[] = "operator";
 
 }  // namespace
+
+QuotaStore::Kept QuotaStore::Keep(const QuotaManifest& m) {
+  Kept k;
+  k.version = m.version;
+  k.quota = m.quota;
+  k.updated_at_ms = m.updated_at_ms;
+  if (m.updated_by != kCommonAuthor || !m.request.empty()) {
+    k.by_and_request = std::make_unique<std::pair<std::string, std::string>>(m.updated_by, m.request);
+  }
+  return k;
+}
+
+QuotaManifest QuotaStore::ManifestOf(const Kept& k) {
+  QuotaManifest m;
+  m.version = k.version;
+  m.quota = k.quota;
+  m.updated_at_ms = k.updated_at_ms;
+  m.updated_by = k.by_and_request ? k.by_and_request->first : kCommonAuthor;
+  if (k.by_and_request) m.request = k.by_and_request->second;
+  return m;
+}
 
 Result<std::unique_ptr<QuotaStore>> QuotaStore::Open(Storage* storage, const Clock* clock) {
   std::unique_ptr<QuotaStore> s(new QuotaStore(storage, clock));
@@ -112,12 +127,12 @@ Status QuotaStore::Load() {
   }
   // The newest manifest of each tenant is the last one under its prefix:
   // only that one is parsed, and kept without its changes.
-  std::map<std::string, QuotaManifest> loaded;
+  std::map<std::string, Kept> loaded;
   std::string tenant, newest;
   auto keep = [&]() -> Status {
     if (tenant.empty()) return Status::Ok();
     TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(newest, /*with_changes=*/false));
-    loaded[tenant] = std::move(m);
+    loaded[tenant] = Keep(m);
     return Status::Ok();
   };
   for (it->Seek(kQuotaPrefix); it->Valid() && it->key().starts_with(kQuotaPrefix); it->Next()) {
@@ -177,7 +192,7 @@ Result<QuotaManifest> QuotaStore::Initialize(const std::string& tenant, const st
   m.changes = DiffQuota(Quota(), m.quota);
   MutexLock lock(mu_);
   TKV_RETURN_IF_ERROR(Write(tenant, m));
-  current_[tenant] = Kept(m);
+  current_[tenant] = Keep(m);
   return m;
 }
 
@@ -185,7 +200,7 @@ Result<QuotaManifest> QuotaStore::Current(const std::string& tenant) const {
   MutexLock lock(mu_);
   auto it = current_.find(tenant);
   if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
-  return it->second;
+  return ManifestOf(it->second);
 }
 
 Result<std::vector<QuotaManifest>> QuotaStore::History(const std::string& tenant) const {
@@ -231,21 +246,22 @@ Result<QuotaManifest> QuotaStore::Modify(const std::string& tenant, const std::f
   if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
   Quota next = it->second.quota;
   TKV_RETURN_IF_ERROR(change(next));
-  TKV_ASSIGN_OR_RETURN(QuotaManifest m, AppendLocked(tenant, it->second, next, author, request));
-  it->second = Kept(m);
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m,
+                       AppendLocked(tenant, it->second.version, it->second.quota, next, author, request));
+  it->second = Keep(m);
   return m;
 }
 
-Result<QuotaManifest> QuotaStore::AppendLocked(const std::string& tenant, const QuotaManifest& current,
-                                               const Quota& next, const std::string& author,
+Result<QuotaManifest> QuotaStore::AppendLocked(const std::string& tenant, int64_t current_version,
+                                               const Quota& current, const Quota& next, const std::string& author,
                                                const std::string& request) {
   TKV_RETURN_IF_ERROR(ValidateQuota(next));
   QuotaManifest m;
-  m.version = current.version + 1;
+  m.version = current_version + 1;
   m.quota = next;
   m.updated_by = author;
   m.updated_at_ms = clock_->NowUnixMillis();
-  m.changes = DiffQuota(current.quota, next);
+  m.changes = DiffQuota(current, next);
   m.request = request;
   TKV_RETURN_IF_ERROR(Write(tenant, m));
   return m;

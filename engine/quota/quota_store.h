@@ -85,15 +85,27 @@ class QuotaStore {
   Status Load();
   Result<QuotaManifest> Append(const std::string& tenant, const Quota& next, const std::string& author,
                                const std::string& request);
-  Result<QuotaManifest> AppendLocked(const std::string& tenant, const QuotaManifest& current, const Quota& next,
-                                     const std::string& author, const std::string& request) REQUIRES(mu_);
+  // The current manifest as held in memory, for every tenant: without its
+  // changes (the history has them), and its author and request on the
+  // heap only when they are not the common "operator" and none.
+  struct Kept {
+    int64_t version = 0;
+    Quota quota;
+    int64_t updated_at_ms = 0;
+    std::unique_ptr<std::pair<std::string, std::string>> by_and_request;
+  };
+  static Kept Keep(const QuotaManifest& m);
+  static QuotaManifest ManifestOf(const Kept& k);
+  Result<QuotaManifest> AppendLocked(const std::string& tenant, int64_t current_version, const Quota& current,
+                                     const Quota& next, const std::string& author, const std::string& request)
+      REQUIRES(mu_);
   Status Write(const std::string& tenant, const QuotaManifest& m);
 
   Storage* const storage_;
   const Clock* const clock_;
   mutable Mutex mu_;
   std::map<std::string, Plan> plans_ GUARDED_BY(mu_);
-  std::map<std::string, QuotaManifest> current_ GUARDED_BY(mu_);
+  std::map<std::string, Kept> current_ GUARDED_BY(mu_);
 };
 
 }  // namespace tenantkv::engine

@@ -1,6 +1,10 @@
 // TenantLimits: the live enforcement state of one tenant's quota — token
 // buckets for requests and bytes, the in-flight count — reconfigured at once
 // when its manifest changes. Thread-safe.
+//
+// The buckets are made on the tenant's first admission, full (a bucket
+// left alone refills to full anyway): most tenants of a large node are
+// idle, and three buckets with their locks are about 220 bytes each.
 #pragma once
 
 #include <atomic>
@@ -13,49 +17,45 @@ namespace tenantkv::engine {
 
 class TenantLimits {
  public:
-  TenantLimits(const Quota& q, int64_t now_us)
-      : quota_(q),
-        requests_(static_cast<double>(q.requests_per_sec), static_cast<double>(q.burst_requests), now_us),
-        read_bytes_(static_cast<double>(q.read_bytes_per_sec), static_cast<double>(q.burst_read_bytes), now_us),
-        write_bytes_(static_cast<double>(q.write_bytes_per_sec), static_cast<double>(q.burst_write_bytes),
-                     now_us) {}
+  explicit TenantLimits(const Quota& q) : quota_(q) {}
+  ~TenantLimits() { delete buckets_.load(); }
+  TenantLimits(const TenantLimits&) = delete;
+  TenantLimits& operator=(const TenantLimits&) = delete;
 
   // The first Apply starts the buckets full; later ones keep their level.
-  void Apply(const Quota& q, int64_t now_us) {
-    MutexLock lock(mu_);
-    quota_ = q;
-    if (!applied_) {
-      applied_ = true;
-      requests_.Reset(static_cast<double>(q.requests_per_sec), static_cast<double>(q.burst_requests), now_us);
-      read_bytes_.Reset(static_cast<double>(q.read_bytes_per_sec), static_cast<double>(q.burst_read_bytes), now_us);
-      write_bytes_.Reset(static_cast<double>(q.write_bytes_per_sec), static_cast<double>(q.burst_write_bytes),
-                         now_us);
-      return;
-    }
-    requests_.Reconfigure(static_cast<double>(q.requests_per_sec), static_cast<double>(q.burst_requests), now_us);
-    read_bytes_.Reconfigure(static_cast<double>(q.read_bytes_per_sec), static_cast<double>(q.burst_read_bytes),
-                            now_us);
-    write_bytes_.Reconfigure(static_cast<double>(q.write_bytes_per_sec),
-                             static_cast<double>(q.burst_write_bytes), now_us);
-  }
+  void Apply(const Quota& q, int64_t now_us) EXCLUDES(mu_);
 
-  Quota quota() const {
+  Quota quota() const EXCLUDES(mu_) {
     MutexLock lock(mu_);
     return quota_;
   }
 
-  TokenBucket& requests() { return requests_; }
-  TokenBucket& read_bytes() { return read_bytes_; }
-  TokenBucket& write_bytes() { return write_bytes_; }
+  // The buckets, made on first use.
+  TokenBucket& requests() { return Made().requests; }
+  TokenBucket& read_bytes() { return Made().read_bytes; }
+  TokenBucket& write_bytes() { return Made().write_bytes; }
   std::atomic<int64_t>& in_flight() { return in_flight_; }
 
+  enum class Bucket { kRequests, kReadBytes, kWriteBytes };
+  // The tokens of a bucket now, without making it (a bucket not made yet
+  // is full: its burst).
+  double Available(Bucket which, int64_t now_us) EXCLUDES(mu_);
+  // Whether the buckets were made (tests).
+  bool buckets_made() const { return buckets_.load(std::memory_order_acquire) != nullptr; }
+
  private:
+  struct Buckets {
+    TokenBucket requests;
+    TokenBucket read_bytes;
+    TokenBucket write_bytes;
+  };
+  Buckets& Made() EXCLUDES(mu_);
+
   mutable Mutex mu_;
   Quota quota_ GUARDED_BY(mu_);
   bool applied_ GUARDED_BY(mu_) = false;
-  TokenBucket requests_;
-  TokenBucket read_bytes_;
-  TokenBucket write_bytes_;
+  // Set once, under mu_; read without it. Owned.
+  std::atomic<Buckets*> buckets_{nullptr};
   std::atomic<int64_t> in_flight_{0};
 };
 

@@ -101,8 +101,11 @@ class TenantAttachment {
 class Tenant {
  public:
   explicit Tenant(TenantInfo info)
-      : id_(info.id), incarnation_(info.incarnation), state_(info.state), info_(std::move(info)),
-        limits_(Quota(), 0) {}
+      : id_(std::move(info.id)), incarnation_(std::move(info.incarnation)), state_(info.state),
+        info_(std::move(info)), limits_(Quota()) {
+    info_.id.clear();  // moved from: empty already, said for the reader
+    info_.incarnation.clear();
+  }
 
   const std::string& id() const { return id_; }
   const std::string& incarnation() const { return incarnation_; }
@@ -111,6 +114,8 @@ class Tenant {
     MutexLock lock(mu_);
     TenantInfo copy = info_;
     copy.state = state_.load();
+    copy.id = id_;
+    copy.incarnation = incarnation_;
     return copy;
   }
   // Changes the tenant's record: `change` gets a copy (its state current)
@@ -121,9 +126,16 @@ class Tenant {
     MutexLock lock(mu_);
     TenantInfo next = info_;
     next.state = state_.load();
+    next.id = id_;
+    next.incarnation = incarnation_;
     TKV_RETURN_IF_ERROR(change(next));
     info_ = std::move(next);
     state_ = info_.state;
+    // Kept once, in id_ and incarnation_ (they never change).
+    info_.id.clear();
+    info_.id.shrink_to_fit();
+    info_.incarnation.clear();
+    info_.incarnation.shrink_to_fit();
     return Status::Ok();
   }
   // Set once by the registry, seals first (the store uses both them and
@@ -183,8 +195,10 @@ class Tenant {
   ~Tenant() { delete attachment_.load(); }
 
  private:
-  const std::string id_;           // = info_.id, immutable
-  const std::string incarnation_;  // = info_.incarnation, immutable
+  // The record's id and incarnation, immutable; info_ keeps them empty (one
+  // copy each per tenant), and Info() and ChangeInfo() put them back.
+  const std::string id_;
+  const std::string incarnation_;
   std::atomic<TenantState> state_;  // = info_.state, readable without mu_
   mutable Mutex mu_;
   Mutex key_mu_;

@@ -47,6 +47,13 @@ Result<std::unique_ptr<TenantRegistry>> TenantRegistry::Open(Storage* storage,
 }
 
 Status TenantRegistry::Load() {
+  // One copy of the seal-counting options for every tenant's counter.
+  auto seals = std::make_shared<SealCounterOptions>(options_.seals);
+  seals->on_bound = nullptr;
+  if (options_.on_seal_bound) {
+    seals->on_bound = [this](const std::string& tenant, uint32_t v) { options_.on_seal_bound(tenant, v); };
+  }
+  seal_options_ = std::move(seals);
   TKV_ASSIGN_OR_RETURN(std::vector<TenantInfo> infos, directory_.LoadRecords());
   // The placement takes back every place no live tenant owns, the ones of
   // interrupted deletes included.
@@ -178,12 +185,7 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::Materialize(TenantInfo info, Pla
     }
     TKV_RETURN_IF_ERROR(InitValueCounts(*storage_, info, usage, preloaded));
   }
-  SealCounterOptions seal_options = options_.seals;
-  seal_options.on_bound = nullptr;
-  if (options_.on_seal_bound) {
-    seal_options.on_bound = [this, t = tenant.get()](uint32_t v) { options_.on_seal_bound(t->id(), v); };
-  }
-  tenant->InitSeals(std::make_unique<SealCounter>(storage_, info.id, std::move(seal_options)));
+  tenant->InitSeals(std::make_unique<SealCounter>(storage_, tenant->id(), seal_options_));
   if (preloaded != nullptr) {
     auto it = preloaded->seals.find(info.id);
     if (it != preloaded->seals.end()) TKV_RETURN_IF_ERROR(tenant->seals().LoadFrom(it->second));

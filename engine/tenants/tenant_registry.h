@@ -288,6 +288,8 @@ class TenantRegistry {
   Storage* const storage_;
   const Clock* const clock_;
   const RegistryOptions options_;
+  // options_.seals with the on_bound every tenant's counter calls; set at Load.
+  std::shared_ptr<const SealCounterOptions> seal_options_;
 
   TenantDirectory directory_;
   WrappedKeyStore key_store_;

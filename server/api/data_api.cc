@@ -195,11 +195,11 @@ Status ShowUsage(engine::Engine* engine, Call& c) {
   const int64_t now_us = c.admission->NowMicros();
   const int64_t now_ms = c.admission->NowMillis();
   json quotas = json::object();
-  quotas["requests_per_sec"] = Bucket(q.burst_requests, l.requests().Available(now_us));
+  quotas["requests_per_sec"] = Bucket(q.burst_requests, l.Available(engine::TenantLimits::Bucket::kRequests, now_us));
   quotas["requests_per_sec"]["rate"] = q.requests_per_sec;
-  quotas["read_bytes_per_sec"] = Bucket(q.burst_read_bytes, l.read_bytes().Available(now_us));
+  quotas["read_bytes_per_sec"] = Bucket(q.burst_read_bytes, l.Available(engine::TenantLimits::Bucket::kReadBytes, now_us));
   quotas["read_bytes_per_sec"]["rate"] = q.read_bytes_per_sec;
-  quotas["write_bytes_per_sec"] = Bucket(q.burst_write_bytes, l.write_bytes().Available(now_us));
+  quotas["write_bytes_per_sec"] = Bucket(q.burst_write_bytes, l.Available(engine::TenantLimits::Bucket::kWriteBytes, now_us));
   quotas["write_bytes_per_sec"]["rate"] = q.write_bytes_per_sec;
   const int64_t in_flight = std::max<int64_t>(0, l.in_flight().load() - 1);  // not counting this call
   quotas["max_concurrent"] = {{"limit", q.max_concurrent}, {"used", in_flight},

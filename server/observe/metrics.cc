@@ -36,18 +36,19 @@ void WriteQuotas(ExpositionWriter& w, const TenantList& tenants, int64_t now_us)
   for (const auto& t : tenants) {
     engine::TenantLimits& l = t->limits();
     const engine::Quota q = l.quota();
-    auto used_of = [&](engine::TokenBucket& b, int64_t burst) {
-      return std::max(0.0, static_cast<double>(burst) - std::max(0.0, b.Available(now_us)));
+    // Without making the buckets of a tenant that has not been admitted yet.
+    auto used_of = [&](engine::TenantLimits::Bucket b, int64_t burst) {
+      return std::max(0.0, static_cast<double>(burst) - std::max(0.0, l.Available(b, now_us)));
     };
     rows.push_back({t->id(),
                     {{"storage_bytes", static_cast<double>(q.storage_bytes),
                       static_cast<double>(t->store().GetUsage().logical_bytes)},
                      {"requests_per_sec", static_cast<double>(q.burst_requests),
-                      used_of(l.requests(), q.burst_requests)},
+                      used_of(engine::TenantLimits::Bucket::kRequests, q.burst_requests)},
                      {"read_bytes_per_sec", static_cast<double>(q.burst_read_bytes),
-                      used_of(l.read_bytes(), q.burst_read_bytes)},
+                      used_of(engine::TenantLimits::Bucket::kReadBytes, q.burst_read_bytes)},
                      {"write_bytes_per_sec", static_cast<double>(q.burst_write_bytes),
-                      used_of(l.write_bytes(), q.burst_write_bytes)},
+                      used_of(engine::TenantLimits::Bucket::kWriteBytes, q.burst_write_bytes)},
                      {"max_concurrent", static_cast<double>(q.max_concurrent),
                       static_cast<double>(std::max<int64_t>(0, l.in_flight().load()))}}});
   }

@@ -238,6 +238,13 @@ class RawDb {
   rocksdb::DB* db() { return db_.get(); }
   const std::vector<std::string>& names() const { return names_; }
 
+  // The column family named `name`; nullptr if none.
+  rocksdb::ColumnFamilyHandle* Cf(const std::string& name) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
+    }
+    return nullptr;
+  }
   // The column family whose name starts with `prefix`; nullptr if none.
   rocksdb::ColumnFamilyHandle* CfStartingWith(const std::string& prefix) {
     for (size_t i = 0; i < names_.size(); ++i) {

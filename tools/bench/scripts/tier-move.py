@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Online tier moves under load: a tenant moved pooled -> column_family ->
-pooled (--moves times each way) while writers run; how long writes pause in
+"""Online tier moves under load: a tenant moved round the tiers, pooled ->
+column_family -> dedicated -> pooled (--moves rounds; --tiers changes the
+round), while writers run; how long writes pause in
 each switch, what the writers' latency is during the moves against before
 them, and whether every acknowledged write is readable afterwards (issue
 16's "moves under load").
 
     tier-move.py [--bin build/bin] [--keys 20000] [--writers 4]
-        [--moves 3] [--work DIR] [-- server flags...]
+        [--moves 3] [--tiers column_family,dedicated,pooled] [--work DIR]
+        [-- server flags...]
 
 Each writer PUTs its own keys (a new value each time) on one keep-alive
 connection, open loop as fast as answers come. A write refused with
@@ -95,11 +97,16 @@ def main():
     p.add_argument("--keys", type=int, default=20000, help="values of 100 bytes the tenant holds before the moves")
     p.add_argument("--writers", type=int, default=4)
     p.add_argument("--writer-keys", type=int, default=2000, help="keys each writer cycles through")
-    p.add_argument("--moves", type=int, default=3, help="round trips pooled -> column_family -> pooled")
+    p.add_argument("--moves", type=int, default=3, help="rounds from pooled through --tiers")
+    p.add_argument("--tiers", default="column_family,dedicated,pooled",
+                   help="the tiers of one round, in order, from pooled (the last one pooled)")
     p.add_argument("--baseline-seconds", type=float, default=3)
     p.add_argument("--work")
     p.add_argument("flags", nargs="*")
     a = p.parse_args()
+    tiers = a.tiers.split(",")
+    if tiers[-1] != "pooled" or any(t not in ("pooled", "column_family", "dedicated") for t in tiers):
+        raise SystemExit("--tiers: pooled, column_family or dedicated, comma-separated, ending with pooled")
     work = a.work or tempfile.mkdtemp(prefix="tkv-tiermove.")
     os.makedirs(work, exist_ok=True)
     server = Server(os.path.abspath(a.bin), os.path.join(work, "data"), a.flags)
@@ -131,7 +138,7 @@ def main():
             w.phase = "moving"
         durations = []
         for i in range(a.moves):
-            for to in ("column_family", "pooled"):
+            for to in tiers:
                 st, body = client.call("POST", "/admin/v1/tenants/mover/tier", op, {"tier": to})
                 assert st == 202, (st, body[:200])
                 t, secs = wait_move(client, op, "mover")
@@ -160,12 +167,15 @@ def main():
         moving = [x for w in writers for x in w.latency["moving"]]
         refused = sum(w.refused for w in writers)
         lines = [
-            f"### tier-move.py: {a.keys} values, {a.writers} writers, {a.moves} round trips pooled -> column_family -> pooled",
+            f"### tier-move.py: {a.keys} values, {a.writers} writers, {a.moves} rounds pooled -> " + " -> ".join(tiers),
             "",
             "| | figure |",
             "|---|---|",
             f"| moves (all done) | {len(durations)} |",
             f"| move time, median | {pct([d[1] for d in durations], 50):.2f} s |",
+        ] + [
+            f"| move time into {t}, median | {pct([d[1] for d in durations if d[0] == t], 50):.2f} s |" for t in tiers
+        ] + [
             f"| switches in which a writer was refused | {len(pauses)} pauses over {a.writers} writers |",
             f"| writes refused with 503 tenant_moving (each sent again at once) | {refused} |",
             f"| write pause p50 / p99 / max | {pct(pauses, 50):.1f} / {pct(pauses, 99):.1f} / {max(pauses) if pauses else float('nan'):.1f} ms |",
