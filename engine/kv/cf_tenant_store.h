@@ -101,18 +101,12 @@ class CfTenantStore final : public TenantStore {
   void ClearWriteGate(WriteGate* gate) EXCLUDES(gate_mu_);
   // Returns once every commit that began before the call has finished.
   void DrainWrites() EXCLUDES(gate_mu_);
-  // Where the store keeps the tenant's data: its column family and key
-  // prefix ("" for a column family of its own).
-  const CfHandle& cf() const { return options_.cf; }
-  const std::string& key_prefix() const { return options_.key_prefix; }
   // What SetLimits and SetGrace were last given, and the running grace
   // period, onto `next` (a store of the same tenant in another place).
   void CopySettingsTo(CfTenantStore& next) const;
   // The values stored under each of `versions` (0 when none), read at one
   // sequence number from the database the data is in.
   Result<std::vector<int64_t>> ValueCounts(const std::vector<uint32_t>& versions);
-  // The database the tenant's data and counters are in.
-  Storage* storage() const { return storage_; }
 
   // Called by Get and List once admitted, before they read storage.
   void SetReadHookForTest(std::function<void()> hook) { read_hook_ = std::move(hook); }

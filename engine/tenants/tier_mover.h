@@ -16,6 +16,11 @@
 //      closing is run on the new one); then one synced batch names the new
 //      place in the record (state "done") and empties the old one;
 //   4. writes resume.
+// Between two databases (into or out of a dedicated one), the tenant's
+// usage and value counts, which live with its data, are written into the
+// new place's database in the switch: synced with the copy before the
+// record names a dedicated target, in the record's own batch for the
+// node's DB.
 // A failure before that batch empties the new place and records "failed";
 // the tenant stays where it was. A crash before it is rolled back at start
 // (TenantRegistry: the record still names the old place, and the new one
