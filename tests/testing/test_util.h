@@ -199,6 +199,18 @@ inline std::vector<std::string> FilesContaining(
   return hits;
 }
 
+// Runs tenant `id`'s re-encryption job to its end, one step at a time;
+// the number of steps (-1, with a test failure, if it does not end).
+inline int DrainReencryption(Engine& e, const std::string& id) {
+  for (int steps = 1; steps < 10'000; ++steps) {
+    auto done = e.key_lifecycle().StepForTest(id);
+    EXPECT_TRUE(done.ok()) << done.status().ToString();
+    if (!done.ok() || *done) return steps;
+  }
+  ADD_FAILURE() << "re-encryption did not finish";
+  return -1;
+}
+
 // The engine's RocksDB opened directly (the engine must be closed), for
 // tests that tamper with or inspect stored bytes.
 class RawDb {

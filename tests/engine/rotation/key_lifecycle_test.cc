@@ -27,16 +27,6 @@ KeyVersionStatus VersionOf(Engine& e, const std::string& id, uint32_t version) {
   return {};
 }
 
-// Runs the tenant's re-encryption job to its end; the number of steps.
-int Drain(Engine& e, const std::string& id) {
-  for (int steps = 1; steps < 10'000; ++steps) {
-    auto done = e.key_lifecycle().StepForTest(id);
-    EXPECT_TRUE(done.ok()) << done.status().ToString();
-    if (!done.ok() || *done) return steps;
-  }
-  ADD_FAILURE() << "re-encryption did not finish";
-  return -1;
-}
 
 class KeyLifecycleTest : public ::testing::Test {
  protected:
@@ -80,7 +70,7 @@ TEST_F(KeyLifecycleTest, RotationReencryptsEveryValueAndDestroysTheOldVersion) {
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100);
   EXPECT_TRUE(h_->key_lifecycle().PendingForTest("acme"));
 
-  EXPECT_GT(Drain(h_.engine(), "acme"), 1);
+  EXPECT_GT(DrainReencryption(h_.engine(), "acme"), 1);
   EXPECT_FALSE(h_->key_lifecycle().PendingForTest("acme"));
   const KeyVersionStatus v1 = VersionOf(h_.engine(), "acme", 1);
   EXPECT_EQ(v1.state, "destroyed");
@@ -122,7 +112,7 @@ TEST_F(KeyLifecycleTest, TheDestroyedKeyRecordIsGone) {
   ASSERT_TRUE(OpenWithTenant());
   PutMany(10, "v");
   ASSERT_TRUE(h_->key_lifecycle().Rotate("acme").ok());
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   h_.Close();
   RawDb raw(h_.db_dir());
   ASSERT_TRUE(raw.ok());
@@ -182,7 +172,7 @@ TEST_F(KeyLifecycleTest, TheSealBoundRotatesOncePerCrossing) {
   for (const auto& e : audit->entries) autos += e.action == "key.rotate.auto" ? 1 : 0;
   EXPECT_EQ(autos, 1);
   // Re-encryption seals count too: 25 re-seals push version 2 past 20 again.
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   h_->key_lifecycle().RunAutoRotationsForTest();
   EXPECT_EQ((*tenant)->keyring().Current().first, 3u);
 }
@@ -232,7 +222,7 @@ TEST_F(KeyLifecycleTest, PastTwiceTheSealBoundWritesAreRefusedUntilARotationWork
   EXPECT_EQ(tenant->keyring().Current().first, 2u);
   EXPECT_FALSE(tenant->seals().Exhausted(2));
   EXPECT_TRUE(h_.Store("acme").Put("k20", "v", {}).ok());
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   for (int i : {0, 6, 19, 20}) EXPECT_EQ(h_.Store("acme").Get("k" + std::to_string(i))->value, "v") << i;
 }
 
@@ -252,7 +242,7 @@ TEST_F(KeyLifecycleTest, ReencryptionResumesFromItsCursorAfterARestart) {
   ASSERT_TRUE(done.ok());
   // It went on after the cursor: 16 more, not the first 16 again.
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 100 - 4 * 16);
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 100);
 }
@@ -266,7 +256,7 @@ TEST_F(KeyLifecycleTest, ARotationDuringReencryptionRetiresBothOlderVersions) {
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "retiring");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).state, "retiring");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).values, 16);
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 2).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 3).values, 60);
@@ -288,7 +278,7 @@ TEST_F(KeyLifecycleTest, WritesDuringReencryptionAreNeverOverwritten) {
       }
     }
   });
-  Drain(h_.engine(), "acme");
+  DrainReencryption(h_.engine(), "acme");
   stop = true;
   writer.join();
   for (int i = 0; i < 200; ++i) {
@@ -319,7 +309,7 @@ TEST_F(KeyLifecycleTest, AnImportedTenantStartsWithExactCounts) {
   EXPECT_EQ(v1.values, 31);
   EXPECT_EQ(v1.seals, 31u);
   ASSERT_TRUE(h_->key_lifecycle().Rotate("acme-copy").ok());
-  Drain(h_.engine(), "acme-copy");
+  DrainReencryption(h_.engine(), "acme-copy");
   EXPECT_EQ(VersionOf(h_.engine(), "acme-copy", 1).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme-copy", 2).values, 31);
 }
@@ -387,7 +377,7 @@ TEST_F(KeyLifecycleTest, ScheduledSweepRotatesExactlyTheDueTenants) {
   ASSERT_EQ(s.rotated.size(), 1u);
   EXPECT_EQ(s.rotated[0].tenant, "initech");
 
-  Drain(h_.engine(), "acme");  // the rotated tenant's values move on
+  DrainReencryption(h_.engine(), "acme");  // the rotated tenant's values move on
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).state, "destroyed");
   EXPECT_EQ(VersionOf(h_.engine(), "acme", 1).values, 0);
   for (int i = 0; i < 20; ++i) {

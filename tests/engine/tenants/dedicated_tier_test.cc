@@ -3,8 +3,9 @@
 // per-version value counts) are in that database only; it survives a
 // restart; a delete removes the directory after destroying the keys; an
 // unowned directory (a crash mid-create or mid-move) is removed at start;
-// key rotation counts the values where they are; export and import work
-// across tiers; node backups carry the dedicated databases.
+// key rotation counts the values where they are; node backups carry the
+// dedicated databases. (An export of a pooled tenant imported as dedicated:
+// pooled_tier_test.cc.)
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -181,55 +182,12 @@ TEST(DedicatedTier, ReencryptionCountsTheValuesInTheTenantsOwnDatabase) {
   ASSERT_TRUE(during.ok());
   ASSERT_EQ(during->versions.size(), 2u);
   EXPECT_EQ(during->versions[0].values, 30) << "counted where the values are";
-  bool done = false;
-  for (int steps = 0; steps < 100 && !done; ++steps) {
-    auto r = h->key_lifecycle().StepForTest("acme");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    done = *r;
-  }
-  ASSERT_TRUE(done);
+  ASSERT_GT(DrainReencryption(h.engine(), "acme"), 0);
   auto after = h->key_lifecycle().Describe("acme");
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->versions[0].state, "destroyed");
   EXPECT_EQ(after->versions[1].values, 30);
   for (const auto& [k, v] : want) EXPECT_EQ(h.Store("acme").Get(k)->value, v) << k;
-}
-
-TEST(DedicatedTier, AnExportOfAPooledTenantImportsAsDedicatedAndNotAsPooled) {
-  EngineHarness h;
-  h.options().pooled_column_families = 1;
-  ASSERT_TRUE(h.Open());
-  ASSERT_TRUE(h->CreateTenant("acme", "", Tier::kPooled).ok());
-  ASSERT_TRUE(h->CreateTenant("after", "", Tier::kPooled).ok());
-  for (int i = 0; i < 25; ++i) {
-    const std::string k = "k" + std::to_string(i);
-    ASSERT_TRUE(h.Store("acme").Put(k, "acme-" + k, {}).ok());
-    ASSERT_TRUE(h.Store("after").Put(k, "after", {}).ok());
-  }
-  ASSERT_TRUE(h->ExportTenant("acme", h.temp().Sub("export")).ok());
-  ImportRequest req;
-  req.dir = h.temp().Sub("export");
-  req.id = "acme-pooled";
-  req.tier = Tier::kPooled;
-  EXPECT_EQ(h->ImportTenant(req).status().reason(), "tier_not_supported");
-  EXPECT_FALSE(h->tenants().Get("acme-pooled").ok()) << "a refused import creates nothing";
-  req.id = "acme-copy";
-  req.tier = Tier::kDedicated;
-  auto imported = h->ImportTenant(req);
-  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  EXPECT_EQ(TierOfPlacement(h.TenantOf("acme-copy")->Info().placement), Tier::kDedicated);
-  EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
-  imported = Status::Internal("let go");  // holds the tenant, which holds its database open
-  h.Close();
-  ASSERT_TRUE(h.Open());
-  for (int i = 0; i < 25; ++i) {
-    const std::string k = "k" + std::to_string(i);
-    auto v = h.Store("acme-copy").Get(k);
-    ASSERT_TRUE(v.ok()) << k << ": " << v.status().ToString();
-    EXPECT_EQ(v->value, "acme-" + k);
-  }
-  EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
-  EXPECT_EQ(h.Store("after").Get("k1")->value, "after");
 }
 
 TEST(DedicatedTier, ANodeBackupCarriesTheDedicatedDatabases) {

@@ -191,13 +191,7 @@ TEST(PooledTier, ReencryptionAfterARotationStaysInTheTenantsRange) {
     ASSERT_TRUE(h.Store("after").Put(k, "a", {}).ok());
   }
   ASSERT_TRUE(h->key_lifecycle().Rotate("acme").ok());
-  bool done = false;
-  for (int steps = 0; steps < 100 && !done; ++steps) {
-    auto r = h->key_lifecycle().StepForTest("acme");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    done = *r;
-  }
-  ASSERT_TRUE(done);
+  ASSERT_GT(DrainReencryption(h.engine(), "acme"), 0);
   auto status = h->key_lifecycle().Describe("acme");
   ASSERT_TRUE(status.ok());
   for (const auto& [k, v] : want) EXPECT_EQ(h.Store("acme").Get(k)->value, v) << k;
@@ -208,7 +202,9 @@ TEST(PooledTier, ReencryptionAfterARotationStaysInTheTenantsRange) {
   EXPECT_EQ(h.Store("acme").GetUsage().keys, 30);
 }
 
-TEST(PooledTier, AnExportOfAPooledTenantImportsAsAColumnFamilyTenant) {
+// An export of a pooled tenant imports as a column_family tenant, or as a
+// dedicated one (its own database), across a restart; never as pooled.
+TEST(PooledTier, AnExportOfAPooledTenantImportsIntoTheOtherTiers) {
   EngineHarness h;
   h.options().pooled_column_families = 1;
   ASSERT_TRUE(h.Open());
@@ -226,17 +222,30 @@ TEST(PooledTier, AnExportOfAPooledTenantImportsAsAColumnFamilyTenant) {
   EXPECT_EQ(exported->entries.keys, 25);
   ImportRequest req;
   req.dir = h.temp().Sub("export");
-  req.id = "acme-copy";
-  auto imported = h->ImportTenant(req);
-  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  EXPECT_EQ(TierOfPlacement(PlacementOf(h, "acme-copy")), Tier::kColumnFamily);
-  for (int i = 0; i < 25; ++i) {
-    const std::string k = "k" + std::to_string(i);
-    auto v = h.Store("acme-copy").Get(k);
-    ASSERT_TRUE(v.ok()) << k << ": " << v.status().ToString();
-    EXPECT_EQ(v->value, "acme-" + k);
+  req.id = "acme-pooled";
+  req.tier = Tier::kPooled;
+  EXPECT_EQ(h->ImportTenant(req).status().reason(), "tier_not_supported");
+  EXPECT_FALSE(h->tenants().Get("acme-pooled").ok()) << "a refused import creates nothing";
+  const std::map<std::string, Tier> copies = {{"acme-copy", Tier::kColumnFamily}, {"acme-own", Tier::kDedicated}};
+  for (const auto& [id, tier] : copies) {
+    req.id = id;
+    req.tier = tier;
+    ASSERT_TRUE(h->ImportTenant(req).ok()) << id;
+    EXPECT_EQ(TierOfPlacement(PlacementOf(h, id)), tier);
+    EXPECT_EQ(h.Store(id).GetUsage().keys, 25);
   }
-  EXPECT_EQ(h.Store("acme-copy").GetUsage().keys, 25);
+  h.Close();
+  ASSERT_TRUE(h.Open());
+  for (const auto& [id, tier] : copies) {
+    for (int i = 0; i < 25; ++i) {
+      const std::string k = "k" + std::to_string(i);
+      auto v = h.Store(id).Get(k);
+      ASSERT_TRUE(v.ok()) << id << " " << k << ": " << v.status().ToString();
+      EXPECT_EQ(v->value, "acme-" + k);
+    }
+    EXPECT_EQ(h.Store(id).GetUsage().keys, 25) << id;
+  }
+  EXPECT_EQ(h.Store("after").Get("k1")->value, "after");
 }
 
 // A pooled tenant's data keys are unwrapped on first use, not at start (a
