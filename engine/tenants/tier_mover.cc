@@ -383,6 +383,15 @@ Status TierMover::CompareWhole(Move& m) {
 }
 
 Status TierMover::Switch(Move& m) {
+  if (m.to != Tier::kDedicated) return SwitchLocked(m);
+  // A node backup copies the dedicated databases, then the node's DB: the
+  // record must not come to name a database in between. Taken before
+  // writes pause, so a running backup delays the switch, not the writes.
+  ReaderLock no_backup(placement_->backup_gate());
+  return SwitchLocked(m);
+}
+
+Status TierMover::SwitchLocked(Move& m) {
   m.switching = true;
   m.paused = true;
   m.source_store->DrainWrites();  // every later write is refused

@@ -116,7 +116,9 @@ class TierMover {
   struct Move;
   void Run(const std::shared_ptr<Move>& m);
   Status Copy(Move& m);
+  // SwitchLocked, holding off a node backup when the target is dedicated.
   Status Switch(Move& m);
+  Status SwitchLocked(Move& m);
   // Copies the noted keys (or, past the bound, every difference) from the
   // source range into the target, writes paused.
   Status CatchUp(Move& m);

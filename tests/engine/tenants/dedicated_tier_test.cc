@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -188,6 +189,54 @@ TEST(DedicatedTier, ReencryptionCountsTheValuesInTheTenantsOwnDatabase) {
   EXPECT_EQ(after->versions[0].state, "destroyed");
   EXPECT_EQ(after->versions[1].values, 30);
   for (const auto& [k, v] : want) EXPECT_EQ(h.Store("acme").Get(k)->value, v) << k;
+}
+
+// A node backup copies the dedicated databases, then the node's DB: while
+// it runs, no tenant record may come to name a dedicated database. A move
+// into the tier waits before its switch (writes go on meanwhile).
+TEST(DedicatedTier, AMoveIntoTheTierWaitsForANodeBackupToEnd) {
+  EngineHarness h;
+  ASSERT_TRUE(h.Open());
+  ASSERT_TRUE(h->CreateTenant("acme", "", Tier::kPooled).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(h.Store("acme").Put("k" + std::to_string(i), "v", {}).ok());
+  std::atomic<bool> in_backup{false}, release{false};
+  std::thread backup([&] {
+    Status s = h->tenants().WithDedicatedFrozen([&](const auto&) {
+      in_backup = true;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!release.load() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  });
+  struct Release {  // on every way out: the backup thread ends
+    std::atomic<bool>& release;
+    std::thread& t;
+    ~Release() {
+      release = true;
+      if (t.joinable()) t.join();
+    }
+  } release_backup{release, backup};
+  for (int i = 0; i < 3000 && !in_backup.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(in_backup.load());
+  ASSERT_TRUE(h->tenants().MoveTier("acme", Tier::kDedicated).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(TierOfPlacement(h.TenantOf("acme")->Info().placement), Tier::kPooled) << "no switch during the backup";
+  EXPECT_TRUE(h.Store("acme").Put("during", "v2", {}).ok()) << "writes are not paused while it waits";
+  release = true;
+  backup.join();
+  std::string state;
+  for (int i = 0; i < 6000 && state != "done" && state != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const TenantInfo info = h.TenantOf("acme")->Info();
+    state = info.tier_move.has_value() ? info.tier_move->state : "";
+  }
+  EXPECT_EQ(state, "done");
+  EXPECT_EQ(TierOfPlacement(h.TenantOf("acme")->Info().placement), Tier::kDedicated);
+  EXPECT_EQ(h.Store("acme").Get("during")->value, "v2");
+  EXPECT_EQ(h.Store("acme").GetUsage().keys, 51);
 }
 
 TEST(DedicatedTier, ANodeBackupCarriesTheDedicatedDatabases) {
