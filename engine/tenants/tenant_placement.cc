@@ -35,6 +35,18 @@ std::string Hex16(uint64_t counter) {
   return hex;
 }
 
+// Creates `dir` (and missing parents) if it is missing, mode 0700: it holds
+// tenants' databases, and may be outside the (0700) data directory.
+Status MakePrivateDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  if (!fs::create_directories(dir, ec) && ec) return Status::Internal("create " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return Status::Internal("make " + dir + " 0700: " + ec.message());
+  return Status::Ok();
+}
+
 // "ded:<16 lowercase hex>".
 bool WellFormedDedicated(const std::string& place) {
   const std::string hex = place.substr(sizeof(kDedicatedPlace) - 1);
@@ -167,8 +179,8 @@ Result<Place> TenantPlacement::Dedicated(const std::string& name, bool create) c
       s = Status::FailedPrecondition("the dedicated tier has no directory on this node", "tier_not_supported");
     } else if (!create && !fs::exists(path + "/CURRENT", ec)) {
       s = Status::DataLoss("dedicated database " + path + " is missing");
-    } else if (create && (fs::create_directories(options_.dedicated_dir, ec), ec)) {
-      s = Status::Internal("create " + options_.dedicated_dir + ": " + ec.message());
+    } else if (create) {
+      s = MakePrivateDir(options_.dedicated_dir);
     }
     StorageOptions so = options_.dedicated;
     so.path = path;

@@ -60,6 +60,9 @@ TEST(DedicatedTier, ATenantGetsADatabaseOfItsOwnThatHoldsItsDataAndCounters) {
   EXPECT_EQ(place.find("vault"), std::string::npos) << "the directory is never named by the id";
   const std::string dir = DirOf(h, place);
   ASSERT_TRUE(fs::exists(dir + "/CURRENT")) << dir;
+  EXPECT_EQ(fs::status(DedicatedRoot(h)).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none)
+      << "the tier's directory is made 0700";
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(h.Store("vault").Put("k" + std::to_string(i), "secret-" + std::to_string(i), {}).ok());
     ASSERT_TRUE(h.Store("neighbour").Put("k" + std::to_string(i), "other", {}).ok());
