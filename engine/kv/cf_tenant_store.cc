@@ -292,26 +292,6 @@ void CfTenantStore::Close() {
   keep_open_.reset();  // nothing reads the place any more
 }
 
-Result<std::vector<int64_t>> CfTenantStore::ValueCounts(const std::vector<uint32_t>& versions) {
-  ScopedOp op(*this);
-  TKV_RETURN_IF_ERROR(op.status());
-  // One snapshot: a re-encryption step moves values from one version to
-  // another in one batch, and separate reads could see one side only.
-  const std::unique_ptr<Storage::Snapshot> snapshot = storage_->TakeSnapshot();
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot->get();
-  std::vector<int64_t> out;
-  std::string raw;
-  for (uint32_t version : versions) {
-    rocksdb::Status s = storage_->db()->Get(ro, storage_->system(), ValuesCountKey(options_.tenant_id, version), &raw);
-    int64_t values = 0, unused = 0;
-    if (s.ok() && !DecodeUsage(raw, &values, &unused)) return Status::DataLoss("value count record is malformed");
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read value count");
-    out.push_back(values);
-  }
-  return out;
-}
-
 Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, /*resident_only=*/false); }
 
 Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) { return Read(key, /*resident_only=*/true); }

@@ -81,10 +81,6 @@ Result<TenantInfo> InfoFromJson(std::string_view text) {
   }
 }
 
-Status NotFound(const std::string& id) {
-  return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
-}
-
 }  // namespace
 
 const char* TenantStateName(TenantState s) {
@@ -120,10 +116,10 @@ Status TenantDirectory::StageRecord(const TenantInfo& info, rocksdb::WriteBatch*
                    "stage tenant record");
 }
 
-Result<Usage> TenantDirectory::ReadUsage(const std::string& id) const {
+Result<Usage> TenantDirectory::ReadUsageIn(const Storage& db, const std::string& id) {
   Usage usage;
   std::string raw;
-  rocksdb::Status s = storage_->db()->Get(rocksdb::ReadOptions(), storage_->system(), UsageKey(id), &raw);
+  rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(), db.system(), UsageKey(id), &raw);
   if (s.ok()) return ParseUsage(id, raw);
   if (!s.IsNotFound()) return FromRocks(s, "read usage");
   return usage;
@@ -137,9 +133,9 @@ Result<Usage> TenantDirectory::ParseUsage(const std::string& id, std::string_vie
   return usage;
 }
 
-void TenantDirectory::StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const {
-  batch->Put(storage_->system(), UsageKey(id), EncodeUsageDelta(usage.keys, usage.logical_bytes))
-      .PermitUncheckedError();
+void TenantDirectory::StageUsageIn(const Storage& db, const std::string& id, const Usage& usage,
+                                   rocksdb::WriteBatch* batch) {
+  batch->Put(db.system(), UsageKey(id), EncodeUsageDelta(usage.keys, usage.logical_bytes)).PermitUncheckedError();
 }
 
 Status TenantDirectory::RemoveRecords(const std::string& id) {
@@ -170,7 +166,7 @@ void TenantDirectory::Publish(const std::string& id, std::shared_ptr<Tenant> ten
 Result<std::shared_ptr<Tenant>> TenantDirectory::Get(const std::string& id) const {
   ReaderLock lock(mu_);
   auto it = tenants_.find(id);
-  if (it == tenants_.end()) return NotFound(id);
+  if (it == tenants_.end()) return TenantNotFound(id);
   return it->second;
 }
 
@@ -203,7 +199,7 @@ Result<TenantDirectory::DeleteStart> TenantDirectory::BeginDelete(const std::str
     out.resumed = out.running;
     out.live = it->second;
   } else {
-    return NotFound(id);
+    return TenantNotFound(id);
   }
   if (!out.running) busy_ids_.insert(id);  // the id stays taken until the shredding is done
   return out;
@@ -235,7 +231,7 @@ void TenantDirectory::AddPending(const TenantInfo& info, bool owns_place) {
 Result<TenantInfo> TenantDirectory::PendingDelete(const std::string& id) const {
   ReaderLock lock(mu_);
   auto it = deleting_.find(id);
-  if (it == deleting_.end()) return NotFound(id);
+  if (it == deleting_.end()) return TenantNotFound(id);
   return it->second.info;
 }
 

@@ -32,6 +32,12 @@
 
 namespace tenantkv::engine {
 
+// NotFound("tenant_not_found") naming tenant `id`: the answer for a tenant
+// that does not exist, or no longer does (its delete has begun).
+inline Status TenantNotFound(const std::string& id) {
+  return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
+}
+
 class TenantDirectory {
  public:
   // `storage` must outlive the directory.
@@ -45,10 +51,17 @@ class TenantDirectory {
   Status PersistRecord(const TenantInfo& info);
   Status StageRecord(const TenantInfo& info, rocksdb::WriteBatch* batch) const;
   // Tenant `id`'s usage counters; zero if it has none.
-  Result<Usage> ReadUsage(const std::string& id) const;
+  Result<Usage> ReadUsage(const std::string& id) const { return ReadUsageIn(*storage_, id); }
+  // The same, in database `db` (a dedicated tenant's own, where its
+  // counters live beside its data).
+  static Result<Usage> ReadUsageIn(const Storage& db, const std::string& id);
   // The usage record `raw` of tenant `id`; DataLoss if malformed.
   static Result<Usage> ParseUsage(const std::string& id, std::string_view raw);
-  void StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const;
+  void StageUsage(const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch) const {
+    StageUsageIn(*storage_, id, usage, batch);
+  }
+  // Stages tenant `id`'s usage record, set to `usage`, in database `db`.
+  static void StageUsageIn(const Storage& db, const std::string& id, const Usage& usage, rocksdb::WriteBatch* batch);
   // The system column family key of tenant `id`'s usage counters.
   static std::string UsageKey(const std::string& id);
   // Removes the tenant record, its usage counters, its usage history

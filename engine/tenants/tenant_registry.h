@@ -263,8 +263,6 @@ class TenantRegistry {
   // Value counts of a tenant that predates them: with one version only,
   // every stored value is on it.
   Status InitValueCounts(Storage& db, const TenantInfo& info, const Usage& usage, const Preloaded* preloaded);
-  // The usage counters of tenant `id` in `db` (zero when there are none).
-  static Result<Usage> ReadUsageIn(const Storage& db, const std::string& id);
   Status PersistInfo(const TenantInfo& info);
   // `*owns_place`: release the tenant's place in the key-destroying batch
   // (false when it is released already); set to false once that batch is

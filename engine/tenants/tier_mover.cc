@@ -9,10 +9,6 @@
 namespace tenantkv::engine {
 namespace {
 
-Status TenantNotFound(const std::string& id) {
-  return Status::NotFound("tenant '" + id + "' does not exist", "tenant_not_found");
-}
-
 Status MoveInProgress(const std::string& id) {
   return Status::AlreadyExists("tenant '" + id + "' is already moving to another tier", "move_in_progress");
 }
@@ -475,9 +471,7 @@ Status TierMover::StageCounters(Move& m, const Usage& usage, Storage& to, rocksd
   std::vector<uint32_t> versions;
   for (const auto& k : m.tenant->Info().data_keys) versions.push_back(k.version);
   TKV_ASSIGN_OR_RETURN(const std::vector<int64_t> values, m.source_store->ValueCounts(versions));
-  TKV_RETURN_IF_ERROR(FromRocks(batch->Put(to.system(), TenantDirectory::UsageKey(id),
-                                           EncodeUsageDelta(usage.keys, usage.logical_bytes)),
-                                "stage usage"));
+  TenantDirectory::StageUsageIn(to, id, usage, batch);
   for (size_t i = 0; i < versions.size(); ++i) {
     TKV_RETURN_IF_ERROR(FromRocks(batch->Put(to.system(), ValuesCountKey(id, versions[i]),
                                              EncodeUsageDelta(values[i], 0)),
