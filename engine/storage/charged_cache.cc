@@ -207,6 +207,13 @@ CacheAccountScope::CacheAccountScope(const std::shared_ptr<CacheAccount>& accoun
 
 CacheAccountScope::~CacheAccountScope() { current_account = previous_; }
 
+std::shared_ptr<rocksdb::Cache> NewBlockCache(size_t capacity_bytes) {
+  constexpr size_t kMinShardBytes = size_t{4} << 20;
+  int shard_bits = 0;
+  while (shard_bits < 6 && (capacity_bytes >> (shard_bits + 1)) >= kMinShardBytes) ++shard_bits;
+  return rocksdb::NewLRUCache(capacity_bytes, shard_bits);
+}
+
 std::shared_ptr<rocksdb::Cache> NewChargedCache(std::shared_ptr<rocksdb::Cache> target) {
   return std::make_shared<ChargedCache>(std::move(target));
 }

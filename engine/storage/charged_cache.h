@@ -51,6 +51,15 @@ class CacheAccountScope {
   const std::shared_ptr<CacheAccount>* previous_;
 };
 
+// The LRU cache that the tables read through and the memtable budget
+// reserves in, sharded no finer than 4 MiB a shard (at most 64 shards).
+// The budget reserves in pinned 256 KiB pieces that land in whichever
+// shard their key hashes to; RocksDB's default of 512 KiB shards lets two
+// of them fill a shard, which then evicts every block that hashes there the
+// moment its reader lets go, however hot (an 8 MiB cache with a dozen
+// pieces typically has a few such dead shards). A 4 MiB shard takes 16.
+std::shared_ptr<rocksdb::Cache> NewBlockCache(size_t capacity_bytes);
+
 // `target` wrapped; give it to the tables (BlockBasedTableOptions), and
 // `target` itself to anything that only reserves memory in it (the write
 // buffer manager), so that those reservations are never charged.

@@ -139,7 +139,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   s->options_ = options;
   // One LRU cache: the tables read through the charged wrapper (what each
   // tenant holds in it), the memtable budget reserves in it directly.
-  std::shared_ptr<rocksdb::Cache> lru = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::shared_ptr<rocksdb::Cache> lru = NewBlockCache(options.block_cache_bytes);
   s->block_cache_ = NewChargedCache(lru);
   s->data_wo_.sync = options.sync_writes;
   s->meta_wo_.sync = true;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "crypto/random.h"
 #include "tests/testing/test_util.h"
@@ -100,6 +101,37 @@ TEST(ChargedCache, AFailedInsertWithAHandleLeavesTheValueToItsCallerAndChargesNo
   (void)cache->Insert("big", new int(8), 5000, &CountDelete);
   EXPECT_EQ(deleted, 1);
   EXPECT_EQ(a->charge.load(), 0);
+}
+
+// The memtable budget reserves in the cache in pinned 256 KiB pieces. With
+// RocksDB's default sharding (512 KiB shards for a small cache), 20 of them
+// in 16 shards put two in one shard at least, and every block hashing there
+// is evicted as soon as it is inserted; NewBlockCache's 4 MiB shards keep
+// them all.
+TEST(ChargedCache, TheBudgetsPinnedReservationsLeaveNoShardUnableToKeepABlock) {
+  auto survivors = [](const std::shared_ptr<rocksdb::Cache>& cache) {
+    std::vector<rocksdb::Cache::Handle*> pinned;
+    for (int i = 0; i < 20; ++i) {
+      rocksdb::Cache::Handle* h = nullptr;
+      EXPECT_TRUE(cache->Insert("reservation" + std::to_string(i), nullptr, 256 << 10, &NoDelete, &h).ok());
+      pinned.push_back(h);
+    }
+    for (int i = 0; i < 400; ++i) {
+      EXPECT_TRUE(cache->Insert("block" + std::to_string(i), new int(i), 1024, &CountDelete).ok());
+    }
+    int found = 0;
+    for (int i = 0; i < 400; ++i) {
+      if (rocksdb::Cache::Handle* h = cache->Lookup("block" + std::to_string(i))) {
+        ++found;
+        cache->Release(h);
+      }
+    }
+    for (rocksdb::Cache::Handle* h : pinned) cache->Release(h);
+    return found;
+  };
+  EXPECT_LT(survivors(rocksdb::NewLRUCache(8 << 20)), 400);  // the control: RocksDB's default
+  EXPECT_EQ(survivors(NewBlockCache(8 << 20)), 400);
+  EXPECT_EQ(survivors(NewBlockCache(64 << 20)), 400);
 }
 
 // Through the engine: each tenant's reads charge its own account, and a
