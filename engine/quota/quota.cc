@@ -1,6 +1,11 @@
 #include "engine/quota/quota.h"
 
+#include <algorithm>
+#include <functional>
+#include <iterator>
 #include <limits>
+#include <mutex>
+#include <unordered_map>
 
 namespace tenantkv::engine {
 namespace {
@@ -128,6 +133,77 @@ std::map<std::string, std::pair<int64_t, int64_t>> DiffQuota(const Quota& a, con
     if (a.*f.member != b.*f.member) out[f.name] = {a.*f.member, b.*f.member};
   }
   return out;
+}
+
+bool SameQuota(const Quota& a, const Quota& b) {
+  for (const auto& f : QuotaFields()) {
+    if (a.*f.member != b.*f.member) return false;
+  }
+  return true;
+}
+
+namespace {
+
+size_t HashQuota(const Quota& q) {
+  size_t h = 0;
+  for (const auto& f : QuotaFields()) {
+    h = (h ^ std::hash<int64_t>()(q.*f.member)) * 0x100000001b3ull;
+  }
+  return h;
+}
+
+// The live shared quotas by hash. An entry whose quota every holder let go
+// is dropped when its bucket is next visited, and all of them in a sweep
+// once the table has doubled since the last one, so the table stays within
+// twice the quotas alive (plus 64).
+class QuotaInterner {
+ public:
+  SharedQuota Intern(const Quota& q) {
+    const size_t h = HashQuota(q);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& bucket = table_[h];
+    SharedQuota found;
+    for (auto it = bucket.begin(); it != bucket.end();) {
+      SharedQuota live = it->lock();
+      if (!live) {
+        it = bucket.erase(it);
+        --entries_;
+        continue;
+      }
+      if (!found && SameQuota(*live, q)) found = std::move(live);
+      ++it;
+    }
+    if (found) return found;
+    auto made = std::make_shared<const Quota>(q);
+    bucket.push_back(made);
+    if (++entries_ > 2 * swept_to_ + 64) Sweep();
+    return made;
+  }
+
+ private:
+  void Sweep() {
+    for (auto it = table_.begin(); it != table_.end();) {
+      auto& bucket = it->second;
+      const size_t before = bucket.size();
+      bucket.erase(std::remove_if(bucket.begin(), bucket.end(), [](const auto& w) { return w.expired(); }),
+                   bucket.end());
+      entries_ -= before - bucket.size();
+      it = bucket.empty() ? table_.erase(it) : std::next(it);
+    }
+    swept_to_ = entries_;
+  }
+
+  std::mutex mu_;
+  std::unordered_map<size_t, std::vector<std::weak_ptr<const Quota>>> table_;
+  size_t entries_ = 0;
+  size_t swept_to_ = 0;
+};
+
+}  // namespace
+
+SharedQuota InternQuota(const Quota& q) {
+  static QuotaInterner* interner = new QuotaInterner();  // never destroyed: holders may outlive statics
+  return interner->Intern(q);
 }
 
 }  // namespace tenantkv::engine

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,17 @@ const QuotaField* FindQuotaField(std::string_view name);
 // InvalidArgument naming the first field outside its absolute bounds, or a
 // soft limit that makes no sense.
 Status ValidateQuota(const Quota& q);
+
+// True if every field of `a` equals that of `b`.
+bool SameQuota(const Quota& a, const Quota& b);
+
+// One immutable copy of `q`, shared with every other holder of an equal
+// quota that is still alive. Tenants on a plan's defaults (almost all of
+// them) then hold one pointer each to a handful of quotas, instead of a
+// copy each in the quota store and again in their live limits: at 100,000
+// tenants that is 240 bytes a tenant less. Thread-safe.
+using SharedQuota = std::shared_ptr<const Quota>;
+SharedQuota InternQuota(const Quota& q);
 
 struct Plan {
   std::string name;

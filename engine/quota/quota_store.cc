@@ -87,7 +87,7 @@ constexpr char kCommonAuthor[] = "operator";
 QuotaStore::Kept QuotaStore::Keep(const QuotaManifest& m) {
   Kept k;
   k.version = m.version;
-  k.quota = m.quota;
+  k.quota = InternQuota(m.quota);
   k.updated_at_ms = m.updated_at_ms;
   if (m.updated_by != kCommonAuthor || !m.request.empty()) {
     k.by_and_request = std::make_unique<std::pair<std::string, std::string>>(m.updated_by, m.request);
@@ -98,7 +98,7 @@ QuotaStore::Kept QuotaStore::Keep(const QuotaManifest& m) {
 QuotaManifest QuotaStore::ManifestOf(const Kept& k) {
   QuotaManifest m;
   m.version = k.version;
-  m.quota = k.quota;
+  m.quota = *k.quota;
   m.updated_at_ms = k.updated_at_ms;
   m.updated_by = k.by_and_request ? k.by_and_request->first : kCommonAuthor;
   if (k.by_and_request) m.request = k.by_and_request->second;
@@ -244,10 +244,10 @@ Result<QuotaManifest> QuotaStore::Modify(const std::string& tenant, const std::f
   MutexLock lock(mu_);
   auto it = current_.find(tenant);
   if (it == current_.end()) return Status::NotFound("tenant '" + tenant + "' has no quota", "quota_not_found");
-  Quota next = it->second.quota;
+  Quota next = *it->second.quota;
   TKV_RETURN_IF_ERROR(change(next));
   TKV_ASSIGN_OR_RETURN(QuotaManifest m,
-                       AppendLocked(tenant, it->second.version, it->second.quota, next, author, request));
+                       AppendLocked(tenant, it->second.version, *it->second.quota, next, author, request));
   it->second = Keep(m);
   return m;
 }
@@ -296,7 +296,7 @@ CapacityUse QuotaStore::Use(const std::string& except) const {
   MutexLock lock(mu_);
   CapacityUse use;
   for (const auto& [tenant, m] : current_) {
-    if (tenant != except) use.Add(m.quota);
+    if (tenant != except) use.Add(*m.quota);
   }
   return use;
 }

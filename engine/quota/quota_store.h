@@ -90,7 +90,7 @@ class QuotaStore {
   // heap only when they are not the common "operator" and none.
   struct Kept {
     int64_t version = 0;
-    Quota quota;
+    SharedQuota quota;  // interned (quota.h)
     int64_t updated_at_ms = 0;
     std::unique_ptr<std::pair<std::string, std::string>> by_and_request;
   };

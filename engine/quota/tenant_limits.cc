@@ -1,5 +1,7 @@
 #include "engine/quota/tenant_limits.h"
 
+#include <utility>
+
 namespace tenantkv::engine {
 namespace {
 
@@ -8,8 +10,9 @@ double Rate(int64_t v) { return static_cast<double>(v); }
 }  // namespace
 
 void TenantLimits::Apply(const Quota& q, int64_t now_us) {
+  SharedQuota shared = InternQuota(q);  // before the lock: the interner has its own
   MutexLock lock(mu_);
-  quota_ = q;
+  quota_ = std::move(shared);
   const bool first = !applied_;
   applied_ = true;
   Buckets* b = buckets_.load(std::memory_order_relaxed);
@@ -31,7 +34,7 @@ TenantLimits::Buckets& TenantLimits::Made() {
   Buckets* b = buckets_.load(std::memory_order_relaxed);
   if (b == nullptr) {
     // Full: refilling from time 0 at any rate leaves a bucket at its burst.
-    const Quota& q = quota_;
+    const Quota& q = *quota_;
     b = new Buckets{TokenBucket(Rate(q.requests_per_sec), Rate(q.burst_requests), 0),
                     TokenBucket(Rate(q.read_bytes_per_sec), Rate(q.burst_read_bytes), 0),
                     TokenBucket(Rate(q.write_bytes_per_sec), Rate(q.burst_write_bytes), 0)};

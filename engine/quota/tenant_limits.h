@@ -17,7 +17,7 @@ namespace tenantkv::engine {
 
 class TenantLimits {
  public:
-  explicit TenantLimits(const Quota& q) : quota_(q) {}
+  explicit TenantLimits(const Quota& q) : quota_(InternQuota(q)) {}
   ~TenantLimits() { delete buckets_.load(); }
   TenantLimits(const TenantLimits&) = delete;
   TenantLimits& operator=(const TenantLimits&) = delete;
@@ -27,7 +27,7 @@ class TenantLimits {
 
   Quota quota() const EXCLUDES(mu_) {
     MutexLock lock(mu_);
-    return quota_;
+    return *quota_;
   }
 
   // The buckets, made on first use.
@@ -52,7 +52,7 @@ class TenantLimits {
   Buckets& Made() EXCLUDES(mu_);
 
   mutable Mutex mu_;
-  Quota quota_ GUARDED_BY(mu_);
+  SharedQuota quota_ GUARDED_BY(mu_);  // interned: shared with the quota store and equal tenants
   bool applied_ GUARDED_BY(mu_) = false;
   // Set once, under mu_; read without it. Owned.
   std::atomic<Buckets*> buckets_{nullptr};

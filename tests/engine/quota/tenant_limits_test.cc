@@ -54,5 +54,39 @@ TEST(TenantLimits, AQuotaChangedBeforeFirstUseIsTheOneTheBucketsStartFrom) {
   EXPECT_EQ(l.write_bytes().Available(20), 7.0);
 }
 
+// Equal quotas are one shared object; a different one, or one interned
+// after every holder let go, is another. Limits and the quota store hold
+// their quotas through it.
+TEST(InternQuota, EqualQuotasShareOneCopyWhileAnyHolderLives) {
+  const SharedQuota a = InternQuota(SmallQuota());
+  const SharedQuota b = InternQuota(SmallQuota());
+  EXPECT_EQ(a.get(), b.get());
+  Quota other = SmallQuota();
+  other.max_queue_ms += 1;  // the last field counts too
+  const SharedQuota c = InternQuota(other);
+  EXPECT_NE(c.get(), a.get());
+  EXPECT_TRUE(SameQuota(*c, other));
+  EXPECT_FALSE(SameQuota(*c, *a));
+
+  TenantLimits l1(Quota{});
+  TenantLimits l2(Quota{});
+  l1.Apply(SmallQuota(), 0);
+  l2.Apply(other, 0);
+  EXPECT_TRUE(SameQuota(l1.quota(), SmallQuota()));
+  EXPECT_TRUE(SameQuota(l2.quota(), other));
+  EXPECT_EQ(InternQuota(SmallQuota()).use_count(), 4);  // a, b, l1 and this one
+
+  // Thousands of quotas, each let go at once: interning stays correct (and
+  // the table bounded, swept as it grows).
+  for (int64_t i = 0; i < 5000; ++i) {
+    Quota q = SmallQuota();
+    q.storage_bytes = 1000 + i;
+    const SharedQuota s = InternQuota(q);
+    ASSERT_EQ(s->storage_bytes, 1000 + i);
+    ASSERT_EQ(s.use_count(), 1);
+  }
+  EXPECT_EQ(InternQuota(SmallQuota()).get(), a.get());
+}
+
 }  // namespace
 }  // namespace tenantkv::engine
