@@ -7,6 +7,7 @@ TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboos
               libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcli11-dev
               libspdlog-dev libfmt-dev libbenchmark-dev curl ccache ninja-build
               libyaml-cpp-dev  # tenantkv-admin apply: tenancy files in YAML
+              libabsl-dev  # absl::Mutex: an 8-byte mutex (crypto/mutex.h)
               softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
               nodejs npm)  # the console's build; the TypeScript SDK and the OpenAPI check
 # Only for the test suite (run-tests.sh): the console's browser tests, the
