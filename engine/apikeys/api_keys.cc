@@ -98,6 +98,29 @@ Status ValidateFreeText(std::string_view text, size_t max_bytes, const std::stri
   return Status::Ok();
 }
 
+namespace {
+
+// The number a key id's 16 lowercase hex digits spell; nullopt for any
+// other string (no key has one: MakeKey makes them, Read refuses others).
+std::optional<uint64_t> KeyNumber(std::string_view id) {
+  if (id.size() != key_token::kIdHex) return std::nullopt;
+  uint64_t n = 0;
+  for (const char c : id) {
+    int digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    n = (n << 4) | static_cast<uint64_t>(digit);
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(Storage* storage, const Clock* clock,
                                                        const TenantRegistry* tenants,
                                                        size_t max_active_per_tenant) {
@@ -122,6 +145,7 @@ Result<ApiKeyStore::Stored> ApiKeyStore::Read(Storage* storage) {
     try {
       Record r;
       r.info.key_id = j.at("key_id").get<std::string>();
+      if (!KeyNumber(r.info.key_id)) return Status::DataLoss("API key record has a malformed key id");
       r.info.tenant = j.at("tenant").get<std::string>();
       if (j.contains("tenant_incarnation")) r.info.tenant_incarnation = j.at("tenant_incarnation").get<std::string>();
       TKV_ASSIGN_OR_RETURN(r.info.role, ParseRole(j.at("role").get<std::string>()));
@@ -143,8 +167,8 @@ Result<ApiKeyStore::Stored> ApiKeyStore::Read(Storage* storage) {
 }
 
 Status ApiKeyStore::Load(Stored stored) {
-  std::map<std::string, Record> keys;
-  std::map<std::string, KeyCount> counts;
+  std::map<uint64_t, Record> keys;
+  std::map<const Tenant*, uint32_t> active;
   rocksdb::WriteBatch fixes;  // keys bound to their tenant's incarnation, or removed
   for (auto& [db_key, r] : stored.records) {
     auto tenant = tenants_->Get(r.info.tenant);
@@ -157,13 +181,13 @@ Status ApiKeyStore::Load(Stored stored) {
       TKV_RETURN_IF_ERROR(FromRocks(fixes.Delete(storage_->system(), db_key), "stage"));
       continue;
     }
-    if (!r.info.revoked()) counts[r.info.tenant].active++;
-    keys[r.info.key_id] = std::move(r);
+    if (!r.info.revoked()) active[tenant->get()]++;
+    keys[*KeyNumber(r.info.key_id)] = std::move(r);
   }
   {
     WriterLock lock(mu_);  // uncontended (Open runs it), taken for the analysis
     keys_ = std::move(keys);
-    counts_ = std::move(counts);
+    for (const auto& [t, n] : active) t->api_key_count().active = n;
   }
   if (fixes.Count() == 0) return Status::Ok();
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &fixes), "bind or remove API keys");
@@ -194,18 +218,15 @@ Result<NewApiKey> ApiKeyStore::Create(const std::string& tenant, Role role, cons
   return Create(*t, role, options);
 }
 
-void ApiKeyStore::EndPending(const std::string& tenant, bool stored) {
-  auto it = counts_.find(tenant);
-  if (it == counts_.end()) return;
-  if (it->second.pending > 0) it->second.pending--;
-  if (stored) it->second.active++;
-  if (it->second.active == 0 && it->second.pending == 0) counts_.erase(it);
+void ApiKeyStore::EndPending(const Tenant& t, bool stored) {
+  Tenant::ApiKeyCount& n = t.api_key_count();
+  if (n.pending > 0) n.pending--;
+  if (stored) n.active++;
 }
 
-Status ApiKeyStore::Reserve(const std::string& tenant) {
+Status ApiKeyStore::Reserve(const Tenant& t) {
   WriterLock lock(mu_);
-  KeyCount& n = counts_[tenant];
-  // max_active_per_tenant_ >= 1, so a refusal never leaves an empty entry.
+  Tenant::ApiKeyCount& n = t.api_key_count();
   if (n.active + n.pending >= max_active_per_tenant_) {
     return Status::AlreadyExists("the tenant has " + std::to_string(max_active_per_tenant_) +
                                      " active API keys, the most allowed; revoke one first",
@@ -240,7 +261,7 @@ Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role, const ApiKeyOp
   if (t.state() == TenantState::kDeleting) return TenantGone(t.id());
   // The cap counts creates in flight too, so it holds without keeping mu_
   // (which every authentication takes) over the fsync.
-  TKV_RETURN_IF_ERROR(Reserve(t.id()));
+  TKV_RETURN_IF_ERROR(Reserve(t));
   Record r;
   Result<NewApiKey> out = MakeKey(t, role, options, &r);
   if (out.ok() && create_hook_for_test_) create_hook_for_test_();
@@ -250,10 +271,10 @@ Result<NewApiKey> ApiKeyStore::Create(const Tenant& t, Role role, const ApiKeyOp
     // key is in memory when they are removed, or the delete is seen here.
     WriterLock lock(mu_);
     const bool keep = out.ok() && t.state() != TenantState::kDeleting;
-    EndPending(t.id(), keep);
+    EndPending(t, keep);
     if (!out.ok()) return out.status();
     if (keep) {
-      keys_[r.info.key_id] = std::move(r);
+      keys_[*KeyNumber(r.info.key_id)] = std::move(r);
       return out;
     }
   }
@@ -277,8 +298,11 @@ std::vector<ApiKeyInfo> ApiKeyStore::List(const std::string& tenant) const {
 }
 
 Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id) {
+  // Before mu_: the registry is never called into under it.
+  const auto live = tenants_->Get(tenant);
   WriterLock lock(mu_);
-  auto it = keys_.find(key_id);
+  const std::optional<uint64_t> number = KeyNumber(key_id);
+  auto it = number ? keys_.find(*number) : keys_.end();
   if (it == keys_.end() || it->second.info.tenant != tenant) {
     return Status::NotFound("no such API key for this tenant", "apikey_not_found");
   }
@@ -287,28 +311,27 @@ Status ApiKeyStore::Revoke(const std::string& tenant, const std::string& key_id)
   next.info.revoked_at_ms = std::max<int64_t>(1, clock_->NowUnixMillis());
   TKV_RETURN_IF_ERROR(Persist(next));
   it->second = std::move(next);
-  if (auto n = counts_.find(tenant); n != counts_.end() && n->second.active > 0) {
-    n->second.active--;
-    if (n->second.active == 0 && n->second.pending == 0) counts_.erase(n);
+  // Counted in the tenant it was bound to, if that one is still the live one.
+  if (live.ok() && (*live)->incarnation() == it->second.info.tenant_incarnation) {
+    Tenant::ApiKeyCount& n = (*live)->api_key_count();
+    if (n.active > 0) n.active--;
   }
   return Status::Ok();
 }
 
 Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
+  const auto live = tenants_->Get(tenant);  // before mu_, as in Revoke
   WriterLock lock(mu_);
   rocksdb::WriteBatch batch;
-  for (const auto& [id, r] : keys_) {
-    if (r.info.tenant == tenant) batch.Delete(storage_->system(), kPrefix + id).PermitUncheckedError();
+  for (const auto& [number, r] : keys_) {
+    if (r.info.tenant == tenant) batch.Delete(storage_->system(), kPrefix + r.info.key_id).PermitUncheckedError();
   }
   TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
                                 "remove API keys"));
   for (auto it = keys_.begin(); it != keys_.end();) {
     it = it->second.info.tenant == tenant ? keys_.erase(it) : std::next(it);
   }
-  if (auto n = counts_.find(tenant); n != counts_.end()) {
-    n->second.active = 0;  // a create still pending keeps its reservation
-    if (n->second.pending == 0) counts_.erase(n);
-  }
+  if (live.ok()) (*live)->api_key_count().active = 0;  // a create still pending keeps its reservation
   return Status::Ok();
 }
 
@@ -323,7 +346,9 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
   ApiKeyInfo info;
   {
     ReaderLock lock(mu_);
-    auto it = well_formed ? keys_.find(std::string(key_token::IdOf(token, kTokenPrefix))) : keys_.end();
+    const std::optional<uint64_t> number =
+        well_formed ? KeyNumber(key_token::IdOf(token, kTokenPrefix)) : std::optional<uint64_t>();
+    auto it = number ? keys_.find(*number) : keys_.end();
     const bool found = it != keys_.end();
     const std::string_view stored =
         found ? std::string_view(it->second.secret_hash.data(), it->second.secret_hash.size()) : kDummyHash;

@@ -142,33 +142,31 @@ class ApiKeyStore {
   void SetCreateHookForTest(std::function<void()> hook) { create_hook_for_test_ = std::move(hook); }
 
  private:
-  // Per tenant: its active keys, and creates past the limit check whose
-  // record is not stored yet. The check counts both, so it holds without
-  // keeping mu_ (which every authentication takes) over the fsync.
-  struct KeyCount {
-    size_t active = 0;
-    size_t pending = 0;
-  };
   ApiKeyStore(Storage* storage, const Clock* clock, const TenantRegistry* tenants,
               size_t max_active_per_tenant)
       : storage_(storage), clock_(clock), tenants_(tenants), max_active_per_tenant_(max_active_per_tenant) {}
   Status Load(Stored stored);
   static std::string Serialize(const Record& r);  // the stored JSON
   Status Persist(const Record& r);
-  // Counts a create of `tenant` as pending, unless the tenant is at its limit.
-  Status Reserve(const std::string& tenant);
+  // Counts a create of `t` as pending, unless the tenant is at its limit.
+  // The counts live in the tenant (Tenant::api_key_count), not in a map
+  // entry per tenant here; they count creates in flight too, so the check
+  // holds without keeping mu_ (which every authentication takes) over the
+  // fsync.
+  Status Reserve(const Tenant& t);
   // A new key of `t` in *r, stored; its token.
   Result<NewApiKey> MakeKey(const Tenant& t, Role role, const ApiKeyOptions& options, Record* r);
-  // Ends a pending create of `tenant`: its key is now active, or it failed.
-  void EndPending(const std::string& tenant, bool stored) REQUIRES(mu_);
+  // Ends a pending create of `t`: its key is now active, or it failed.
+  void EndPending(const Tenant& t, bool stored) REQUIRES(mu_);
 
   Storage* const storage_;
   const Clock* const clock_;
   const TenantRegistry* const tenants_;
   const size_t max_active_per_tenant_;
   mutable SharedMutex mu_;
-  std::map<std::string, Record> keys_ GUARDED_BY(mu_);  // by key id
-  std::map<std::string, KeyCount> counts_ GUARDED_BY(mu_);  // by tenant
+  // By key id, as the number its 16 hex digits spell (key_token.h): no
+  // string of its own per key in memory.
+  std::map<uint64_t, Record> keys_ GUARDED_BY(mu_);
   std::function<void()> create_hook_for_test_;
 };
 

@@ -165,6 +165,17 @@ class Tenant {
   bool ReplaceUsageHistory(std::shared_ptr<UsageHistory>* expected, std::shared_ptr<UsageHistory> next) {
     return std::atomic_compare_exchange_strong(&usage_history_, expected, std::move(next));
   }
+  // The API key store's count of the tenant's keys (apikeys/api_keys.h):
+  // the active ones, and creates past the limit check whose record is not
+  // stored yet. Kept here, in 8 bytes, rather than in a map node of the
+  // store's per tenant; only that store reads or changes it, always under
+  // its own lock (hence mutable: the store is given const tenants).
+  struct ApiKeyCount {
+    uint32_t active = 0;
+    uint32_t pending = 0;
+  };
+  ApiKeyCount& api_key_count() const { return api_key_count_; }
+
   // Serialises changes to the tenant's wrapped keys (dkey/<id>/...): held
   // while a key is wrapped under the current master version and persisted
   // (a new data-key version, the export key), while a version is destroyed,
@@ -209,6 +220,7 @@ class Tenant {
   std::unique_ptr<SealCounter> seals_;  // before store_: the store uses it
   std::unique_ptr<MovableTenantStore> store_;  // set once by InitStore
   std::atomic<TenantAttachment*> attachment_{nullptr};  // owned
+  mutable ApiKeyCount api_key_count_;                   // under the API key store's lock
   // Shared with the cache's records of its blocks, which outlive a deleted
   // tenant until the cache frees them.
   const std::shared_ptr<CacheAccount> cache_account_ = std::make_shared<CacheAccount>();

@@ -367,6 +367,26 @@ TEST(ApiKeyLifecycle, KeysOfAnIncarnationThatIsGoneAreRemovedAtStart) {
   EXPECT_EQ(RecordOf(raw, "apikey/" + a->info.key_id), "");
 }
 
+// Keys are held by the number their 16 hex digits spell: a stored record
+// whose id is not of that shape is malformed, as one that is not JSON is.
+TEST(ApiKeyLifecycle, ARecordWhoseKeyIdIsNotSixteenHexDigitsIsDataLoss) {
+  for (const std::string bad : {"00000000000000A1", "00000000000000a", "00000000000000a1f", "0000000000000g01"}) {
+    EngineHarness h;
+    ASSERT_TRUE(h.Open());
+    ASSERT_TRUE(h->CreateTenant("acme", "").ok());
+    h.Close();
+    {
+      RawDb raw(h.db_dir());
+      ASSERT_TRUE(raw.ok());
+      PutOldShapeKey(raw, bad, "acme", 1);
+    }
+    auto e = Engine::Open(h.options(), std::make_unique<SharedKeyProvider>(h.shared_keys(), nullptr));
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_EQ(e.status().code(), Code::kDataLoss) << bad << ": " << e.status().ToString();
+    EXPECT_NE(e.status().message().find("malformed key id"), std::string::npos) << e.status().ToString();
+  }
+}
+
 void ExpectAtLimit(const Result<NewApiKey>& r) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kAlreadyExists) << r.status().ToString();
@@ -397,6 +417,26 @@ TEST_F(ApiKeys, ActiveKeysPerTenantAreCapped) {
   // A removed tenant starts again from nothing.
   ASSERT_TRUE(keys().RemoveTenant("acme").ok());
   for (int i = 0; i < 3; ++i) MustCreate("acme", Role::kRead);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+}
+
+// The count lives in the tenant object: a later tenant of the same id
+// starts from nothing, and the earlier one's revokes do not touch it.
+TEST_F(ApiKeys, ALaterTenantOfTheSameIdHasACountOfItsOwn) {
+  h_.options().max_api_keys_per_tenant = 2;
+  ASSERT_TRUE(h_.Open());
+  NewApiKey first = MustCreate("acme", Role::kRead);
+  MustCreate("acme", Role::kRead);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  ASSERT_TRUE(h_->DeleteTenant("acme").ok());
+  ASSERT_TRUE(h_->CreateTenant("acme", "").ok());
+  NewApiKey again = MustCreate("acme", Role::kRead);
+  MustCreate("acme", Role::kRead);
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  EXPECT_FALSE(keys().Revoke("acme", first.info.key_id).ok());  // the earlier tenant's key is gone
+  ExpectAtLimit(keys().Create("acme", Role::kRead));
+  ASSERT_TRUE(keys().Revoke("acme", again.info.key_id).ok());
+  MustCreate("acme", Role::kRead);
   ExpectAtLimit(keys().Create("acme", Role::kRead));
 }
 
