@@ -11,7 +11,7 @@
 #   tools/bench/scripts/cache-fairness.sh [--bin build/bin] [--runs 3]
 #       [--duration 10] [--cache-mb 16] [--hot-keys 4000] [--hot-rate 500]
 #       [--sweep-conns 2] [--tier TIER] [--settings around,fill]
-#       [-- server flags...]
+#       [--pin SERVER_CPUS:GEN_CPUS] [-- server flags...]
 #
 # Settings (each is its own server, measured in turn within each run):
 #   around  the default: list scans read around the block cache
@@ -26,6 +26,10 @@
 # --sweep-conns connections), started 1 s before the hot tenant's
 # contended phase. Both tenants' quotas are raised out of the way.
 # --tier creates both tenants in that tier (pooled or column_family).
+# --pin 1:0 runs the servers under `taskset -c 1` and both load generators
+# under `taskset -c 0`: the generators (the sweeper's client parses about
+# 1 MB of JSON a page) then no longer take the server's core, so what is
+# left of the hot tenant's p99 is the server's own.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="$here/../../../build/bin"
@@ -37,7 +41,8 @@ hot_rate=500
 sweep_conns=2
 tier=""
 settings=around,fill
-usage="usage: $0 [--bin DIR] [--runs N] [--duration S] [--cache-mb M] [--hot-keys K] [--hot-rate R] [--sweep-conns C] [--tier TIER] [--settings LIST] [-- server flags]"
+pin=""
+usage="usage: $0 [--bin DIR] [--runs N] [--duration S] [--cache-mb M] [--hot-keys K] [--hot-rate R] [--sweep-conns C] [--tier TIER] [--settings LIST] [--pin SERVER_CPUS:GEN_CPUS] [-- server flags]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
     --sweep-conns) sweep_conns="$2"; shift 2 ;;
     --tier) tier="$2"; shift 2 ;;
     --settings) settings="$2"; shift 2 ;;
+    --pin) pin="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
@@ -63,6 +69,13 @@ for s in "${setting_list[@]}"; do
 done
 
 source "$here/lib.sh"
+gen=()  # the load generators' wrapper (--pin)
+if [ -n "$pin" ]; then
+  case "$pin" in *:*) ;; *) echo "--pin takes SERVER_CPUS:GEN_CPUS, e.g. 1:0" >&2; exit 2 ;; esac
+  command -v taskset >/dev/null || { echo "taskset is needed for --pin" >&2; exit 2; }
+  tkv_server_wrap=(taskset -c "${pin%%:*}")
+  gen=(taskset -c "${pin#*:}")
+fi
 work="$tkv_work"
 results="$work/results.txt"
 : >"$results"
@@ -117,7 +130,7 @@ hot_run() {
   # The warm-up reads count in the hit rate too; it is measured over the
   # whole phase.
   before="$(counters "$name")"
-  line="$({ "$bin/tenantkv-bench" --server "$(tkv_url "$name")" --duration "$duration" --warmup 2 --quiet \
+  line="$({ "${gen[@]}" "$bin/tenantkv-bench" --server "$(tkv_url "$name")" --duration "$duration" --warmup 2 --quiet \
     --tenant "$hot,token_file=$work/$name.hot.token" || true; } | awk '$1=="hot" {print $4, $6 + $7 + $8 + $9, $11, $13}')"
   after="$(counters "$name")"
   read -r h0 m0 _ _ <<<"$before"
@@ -138,7 +151,7 @@ for run in $(seq 1 "$runs"); do
   log "run $run of $runs"
   for s in "${setting_list[@]}"; do
     hot_run "cf-$s" "$s" solo "$run"
-    "$bin/tenantkv-bench" --server "$(tkv_url "cf-$s")" --duration "$((duration + 4))" --warmup 0 --quiet \
+    "${gen[@]}" "$bin/tenantkv-bench" --server "$(tkv_url "cf-$s")" --duration "$((duration + 4))" --warmup 0 --quiet \
       --tenant "$sweeper,token_file=$work/cf-$s.sweeper.token" >"$work/sweep.txt" 2>&1 &
     sweep_pid=$!
     sleep 1
@@ -152,7 +165,7 @@ done
 median() {  # values on stdin -> median, or "-" when none
   sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
-echo "### cache-fairness.sh: $runs run(s) of ${duration} s, block cache $cache_mb MiB, hot tenant $hot_keys x $value_bytes B at $hot_rate GET/s, sweeper $sweep_keys x $value_bytes B over $sweep_conns connections, tier ${tier:-of the plan}"
+echo "### cache-fairness.sh: ${pin:+pinned server:generators $pin, }$runs run(s) of ${duration} s, block cache $cache_mb MiB, hot tenant $hot_keys x $value_bytes B at $hot_rate GET/s, sweeper $sweep_keys x $value_bytes B over $sweep_conns connections, tier ${tier:-of the plan}"
 echo
 echo "| setting | hot p99 solo ms | hot p99 contended ms | ratio | hot hit rate solo | contended | hot non-2xx | hot's cache MiB (contended, end) | sweeper's cache MiB |"
 echo "|---|---|---|---|---|---|---|---|---|"
