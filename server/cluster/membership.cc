@@ -73,10 +73,13 @@ std::string Membership::RecordJson(const NodeLoad& load) const {
 }
 
 Status Membership::Register() {
-  if (const int64_t old = lease_id_.exchange(0); old != 0) {
-    // Etcd may still hold it (and the record with it) though this node
-    // gave it up: end it, so that the record can be written afresh.
-    Counted(etcd_->LeaseRevoke(old)).IgnoreError();
+  if (const int64_t old = lease_id_.exchange(0); old != 0) abandoned_lease_ = old;
+  if (abandoned_lease_ != 0) {
+    // Etcd may still hold it, and the record with it, though this node gave
+    // it up (etcd keeps leases across its own restart): end it first, or
+    // the stale record would stand for a TTL and block the new one.
+    TKV_RETURN_IF_ERROR(Counted(etcd_->LeaseRevoke(abandoned_lease_)));
+    abandoned_lease_ = 0;
   }
   const int64_t sent_ns = NowNs();
   const NodeLoad load = load_ ? load_() : NodeLoad{};
