@@ -102,6 +102,7 @@ Status Membership::Register() {
                                  "node_id_taken");
   }
   reported_ = load;
+  record_revision_ = put->revision;  // the txn created the key: its create_revision
   lease_id_.store(lease->id);
   renewed_at_ns_.store(sent_ns);
   return Status::Ok();
@@ -122,15 +123,23 @@ void Membership::Renew() {
       lost_logged_ = false;
       const NodeLoad load = load_ ? load_() : NodeLoad{};
       if (!(load == reported_)) {
-        // Guarded by the lease itself: a record is only ever rewritten
-        // under the lease that holds it, never recreated without one.
+        // Only the record this node created: never one recreated meanwhile
+        // (by another process that took the id after a lapse).
         EtcdTxn txn;
         const std::string key = NodeKey(options_.node_id);
-        txn.compare.push_back({key, EtcdCompare::Target::kCreateRevision, EtcdCompare::Op::kNotEqual, 0});
+        txn.compare.push_back({key, EtcdCompare::Target::kCreateRevision, EtcdCompare::Op::kEqual, record_revision_});
         txn.success.push_back(EtcdOp::Put(key, RecordJson(load), lease));
         Result<EtcdTxnResult> put = etcd_->Txn(txn);
-        if (put.ok()) reported_ = load;
+        if (put.ok() && put->succeeded) reported_ = load;
         Counted(put.status()).IgnoreError();  // the next round tries again
+        if (put.ok() && !put->succeeded) {
+          // The record is gone or another process's: this node's claim to
+          // its id is over. Give the lease up and try to register again.
+          spdlog::error("cluster: the record of node '{}' was removed or replaced; registering again",
+                        options_.node_id);
+          abandoned_lease_ = lease_id_.exchange(0);
+          renewed_at_ns_.store(0);
+        }
       }
       return;
     }

@@ -113,6 +113,7 @@ class Membership {
   std::atomic<uint64_t> etcd_errors_{0};
   std::atomic<uint64_t> reregistrations_{0};
   NodeLoad reported_;  // the load in the record; renewal thread only
+  int64_t record_revision_ = 0;  // the create_revision of this node's record; renewal thread only
   int64_t abandoned_lease_ = 0;  // a lease given up but not yet revoked; renewal thread only
   bool lost_logged_ = false;  // renewal thread only
 

@@ -145,6 +145,27 @@ TEST_F(MembershipTest, RegistersAgainAfterEtcdWasDownLongerThanTheTtl) {
   EXPECT_EQ((*held)->lease, (*m)->lease_id());
 }
 
+TEST_F(MembershipTest, ARecordReplacedByAnotherProcessEndsThisNodesClaim) {
+  std::atomic<int64_t> tenants{1};
+  MembershipOptions o;
+  o.node_id = "n1";
+  o.advertise_url = "http://127.0.0.1:9";
+  o.lease_ttl_sec = 2;
+  auto m = Membership::Join(Client(), o, [&tenants] { return NodeLoad{tenants.load(), 0}; });
+  ASSERT_TRUE(m.ok());
+  // Another process deletes the record and writes its own under its lease.
+  auto other = Client()->LeaseGrant(30);
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(Client()->Delete(NodeKey("n1")).value(), 1);
+  ASSERT_TRUE(Client()->Put(NodeKey("n1"), R"({"id":"n1","url":"http://other:1"})", other->id).ok());
+  tenants = 2;  // the next refresh finds the record is not its own
+  EXPECT_TRUE(WaitFor([&] { return !(*m)->lease_alive(); }, 5));
+  auto held = Client()->Get(NodeKey("n1"));
+  ASSERT_TRUE(held.ok() && held->has_value());
+  EXPECT_EQ((*held)->lease, other->id) << "the other process's record is untouched";
+  EXPECT_EQ(ParseNodeRecord((*held)->value)->url, "http://other:1");
+}
+
 TEST(NodeRecord, ParseRefusesWhatIsNotARecord) {
   EXPECT_FALSE(ParseNodeRecord("").ok());
   EXPECT_FALSE(ParseNodeRecord("[]").ok());
