@@ -50,6 +50,7 @@ void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, cluster::Member
                   self.alive = true;
                   self.load = NodeLoadOf(engine);
                   self.started_at = Rfc3339(started_ms);
+                  self.version = TENANTKV_VERSION;
                   nodes.push_back(NodeJson(self));
                   WriteJson(c.res, 200, {{"mode", "standalone"}, {"node", kStandaloneNodeId}, {"nodes", nodes}});
                   return Status::Ok();

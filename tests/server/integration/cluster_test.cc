@@ -200,6 +200,7 @@ TEST(ClusterStandalone, ListsThisNodeAloneWithoutEtcd) {
   EXPECT_EQ(body["nodes"][0]["id"], body["node"]);
   EXPECT_EQ(body["nodes"][0]["alive"], true);
   EXPECT_EQ(body["nodes"][0]["tenants"], 1);
+  EXPECT_FALSE(body["nodes"][0]["version"].get<std::string>().empty());
   EXPECT_EQ(server.Get("/admin/v1/cluster?x=1", server.operator_token())->status, 400);
   EXPECT_EQ(server.Get("/metrics", server.operator_token())->body.find("tenantkv_cluster_"), std::string::npos);
 }
