@@ -205,6 +205,23 @@ TEST(ClusterStandalone, ListsThisNodeAloneWithoutEtcd) {
   EXPECT_EQ(server.Get("/metrics", server.operator_token())->body.find("tenantkv_cluster_"), std::string::npos);
 }
 
+TEST(ClusterStart, FailsWhenEtcdIsOutOfReach) {
+  char dir[] = "/tmp/tenantkv-noetcd-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string dead = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  std::string cmd = std::string("timeout 30 ") + TENANTKV_SERVER_BIN + " --data-dir " + dir + "/data";
+  for (const std::string& a : NodeArgs(dead, "n1", FreeLoopbackPort(), 2)) cmd += " " + a;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+  const int status = pclose(p);
+  ASSERT_EQ(std::system((std::string("rm -rf ") + dir).c_str()), 0);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;  // a node asked to join does not start alone
+  EXPECT_NE(out.find("etcd_unavailable: cannot join the cluster"), std::string::npos) << out;
+}
+
 TEST(ClusterFlags, AreAllOrNoneAndChecked) {
   struct Case {
     std::vector<std::string> args;
