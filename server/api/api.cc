@@ -40,6 +40,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
       admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
       metrics_(engine, options.metrics),
+      cluster_(options.cluster),
       workers_(options.workers > 0 && !options.bypass_scheduler
                    ? std::make_unique<RequestWorkers>(options.workers, &engine->clock())
                    : nullptr) {
@@ -57,7 +58,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   router_.Add("GET", "/metrics", {"metrics", Access::kOperator, false, [this](Call& c) {
                 c.res.status = 200;
                 c.res.SetHeader("Cache-Control", "no-store");
-                c.res.SetBody(metrics_.Render(), kPrometheusContentType);
+                c.res.SetBody(metrics_.Render() + ClusterMetrics(), kPrometheusContentType);
                 return Status::Ok();
               }});
   AddDataRoutes(router_, engine_, options.max_response_value_bytes);
@@ -77,12 +78,28 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddQuotaRequestRoutes(router_, engine_);
   AddWebhookRoutes(router_, engine_, options.webhook_urls);
   AddBackupRoutes(router_, engine_);
+  AddClusterRoutes(router_, engine_, cluster_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
     r.pattern = pattern;
     r.metrics_index = metrics_.AddRoute(method, pattern);
   });
+}
+
+std::string Api::ClusterMetrics() const {
+  if (cluster_ == nullptr) return "";
+  ExpositionWriter w;
+  w.Family("tenantkv_cluster_lease_alive", MetricType::kGauge,
+           "1 while this node's etcd lease was renewed less than its TTL ago (cluster mode), else 0.");
+  w.Sample({}, cluster_->lease_alive() ? 1 : 0);
+  w.Family("tenantkv_cluster_etcd_errors_total", MetricType::kCounter,
+           "etcd calls of this node that failed (renewals, registrations, listings).");
+  w.Sample({}, static_cast<double>(cluster_->etcd_errors()));
+  w.Family("tenantkv_cluster_reregistrations_total", MetricType::kCounter,
+           "Times this node registered again under a new lease after losing one.");
+  w.Sample({}, static_cast<double>(cluster_->reregistrations()));
+  return w.Take();
 }
 
 std::string Api::RequestId(const HttpRequest& req) {

@@ -15,6 +15,7 @@
 #include "server/auth/admission.h"
 #include "server/auth/auth.h"
 #include "server/auth/auth_backoff.h"
+#include "server/cluster/membership.h"
 #include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
 #include "server/observe/metrics.h"
@@ -92,6 +93,11 @@ void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);
+// `membership` nullptr: the node runs standalone.
+void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, cluster::Membership* membership);
+
+// This node's load as the cluster sees it: live tenants, logical bytes stored.
+cluster::NodeLoad NodeLoadOf(engine::Engine* engine);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).
@@ -133,6 +139,9 @@ struct ApiOptions {
   std::shared_ptr<KeyRotationService> key_rotation;
   // What webhook endpoint URLs may be (--webhook-allow-http, ...).
   WebhookUrlPolicy webhook_urls;
+  // Cluster mode: this node's membership, which must outlive the Api;
+  // nullptr = standalone.
+  cluster::Membership* cluster = nullptr;
 };
 
 // The HTTP front's handler for tenantkv-server.
@@ -193,6 +202,8 @@ class Api final : public HttpHandler {
   void Account(const HttpRequest& req, const HttpResponse& res, const std::string& request_id,
                const Outcome& out, const Status& s, int64_t duration_us);
   Status Authorize(const Route& route, Call& call);
+  // The cluster gauges of /metrics; "" when standalone.
+  std::string ClusterMetrics() const;
   Status RunScheduled(const Route& route, Call& call);
   // The handler of a `resident` route run on this thread without blocking,
   // if nothing waits for a worker or a storage slot and the handler can do
@@ -212,6 +223,7 @@ class Api final : public HttpHandler {
   const bool admin_require_client_cert_;
   const std::shared_ptr<spdlog::logger> access_log_;
   Metrics metrics_;
+  cluster::Membership* const cluster_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

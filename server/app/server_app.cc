@@ -9,6 +9,7 @@
 
 #include "crypto/keys/file/file_key_provider.h"
 #include "crypto/keys/pkcs11/pkcs11_key_provider.h"
+#include "server/api/rfc3339.h"
 #include "server/observe/request_series.h"
 
 namespace tenantkv::server {
@@ -19,6 +20,34 @@ WebhookUrlPolicy WebhookPolicyOf(const ServerOptions& options) {
   p.allow_private_addresses = options.webhook_allow_private_addresses;
   return p;
 }
+
+namespace {
+
+Result<std::unique_ptr<cluster::Membership>> JoinCluster(const ServerOptions& options, engine::Engine* engine) {
+  cluster::EtcdClientOptions eo;
+  TKV_ASSIGN_OR_RETURN(eo.endpoints, cluster::ParseHttpEndpoints(options.cluster_etcd));
+  // A call must fail well within a renewal period, so that a dead endpoint
+  // leaves time for the next one before the lease runs out.
+  eo.request_timeout_ms = std::clamp(options.cluster_lease_ttl * 1000 / 3, 200, 2000);
+  eo.connect_timeout_ms = std::clamp(eo.request_timeout_ms / 2, 100, 500);
+  eo.ca_file = options.cluster_etcd_ca_file;
+  TKV_ASSIGN_OR_RETURN(std::unique_ptr<cluster::EtcdClient> etcd, cluster::EtcdClient::Create(std::move(eo)));
+  cluster::MembershipOptions mo;
+  mo.node_id = options.node_id;
+  mo.advertise_url = options.advertise_url;
+  mo.lease_ttl_sec = options.cluster_lease_ttl;
+  mo.version = TENANTKV_VERSION;
+  mo.started_at = Rfc3339(engine->clock().NowUnixMillis());
+  Result<std::unique_ptr<cluster::Membership>> joined =
+      cluster::Membership::Join(std::move(etcd), std::move(mo), [engine] { return NodeLoadOf(engine); });
+  if (!joined.ok()) {
+    const Status& s = joined.status();
+    return Status(s.code(), s.reason(), "cannot join the cluster: " + s.message());
+  }
+  return joined;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                                                    const std::string& env_operator_token,
@@ -139,7 +168,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     app->jobs_->Every("webhook-alerts", std::chrono::seconds(options.webhook_alert_check_sec),
                       [alerts] { alerts->Evaluate(); });
   }
+  if (options.cluster_mode()) {
+    TKV_ASSIGN_OR_RETURN(app->membership_, JoinCluster(options, app->engine_.get()));
+    spdlog::info("cluster: registered as '{}' ({}) with a {} s lease", options.node_id, options.advertise_url,
+                 options.cluster_lease_ttl);
+  }
   ApiOptions api;
+  api.cluster = app->membership_.get();
   api.key_rotation = app->key_rotation_;
   api.webhook_urls = WebhookPolicyOf(options);
   api.bypass_scheduler = options.bypass_scheduler;
@@ -176,6 +211,7 @@ Status ServerApp::Run() {
   jobs_->Start();
   deliverer_->Start();
   http_->Run();
+  if (membership_) membership_->Leave();  // the record goes at once, not a TTL later
   jobs_->Stop();  // a sweep in progress finishes first
   deliverer_->Stop();  // an attempt in flight finishes (or times out) first
   FlushUsageHistories();  // the last minute's calls too

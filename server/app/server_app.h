@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "server/api/api.h"
+#include "server/cluster/membership.h"
 #include "server/auth/auth.h"
 #include "server/jobs/background_jobs.h"
 #include "server/jobs/key_rotation.h"
@@ -27,7 +28,9 @@ WebhookUrlPolicy WebhookPolicyOf(const ServerOptions& options);
 class ServerApp {
  public:
   // Opens the master key (creating DATA_DIR/master.key at first start), the
-  // engine and the operator token. `env_operator_token` is the value of
+  // engine and the operator token, and in cluster mode registers the node
+  // in etcd (AlreadyExists "node_id_taken" when a live node has its id,
+  // Unavailable when etcd cannot be reached). `env_operator_token` is the value of
   // TENANTKV_OPERATOR_TOKEN ("" when unset). `access_log` receives one
   // JSON line per request (nullptr = no access log).
   static Result<std::unique_ptr<ServerApp>> Open(const ServerOptions& options,
@@ -37,7 +40,8 @@ class ServerApp {
 
   // Binds and returns the port.
   Result<int> Bind() { return http_->Bind(); }
-  // Serves until Stop(); then writes the usage histories and flushes the engine.
+  // Serves until Stop(); then leaves the cluster (revoking the lease), writes
+  // the usage histories and flushes the engine.
   Status Run();
   // Graceful: stop accepting, finish in-flight requests. Thread-safe.
   void Stop();
@@ -57,6 +61,8 @@ class ServerApp {
   // Shared with the engine's notifier; stopped before the engine goes.
   std::shared_ptr<WebhookDeliverer> deliverer_;
   std::unique_ptr<Authenticator> auth_;
+  // Cluster mode only (nullptr standalone); used by the Api, so made before it and gone after it.
+  std::unique_ptr<cluster::Membership> membership_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<uint64_t> reported_corrupt_histories_{0};

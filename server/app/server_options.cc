@@ -10,6 +10,7 @@ Status ServerOptions::Validate() const {
   TKV_RETURN_IF_ERROR(TlsOptions::Validate());
   TKV_RETURN_IF_ERROR(KeyProviderOptions::Validate());
   TKV_RETURN_IF_ERROR(WebhookOptions::Validate());
+  TKV_RETURN_IF_ERROR(ClusterOptions::Validate());
   if (max_body_bytes < max_value_bytes) {
     return Status::InvalidArgument("--max-body-bytes must be >= --max-value-bytes");
   }
@@ -52,6 +53,7 @@ void ServerOptions::AddFlags(CLI::App& app) {
   KeyProviderOptions::AddFlags(app);
   EngineOptions::AddFlags(app);
   WebhookOptions::AddFlags(app);
+  ClusterOptions::AddFlags(app);
   app.add_option("--operator-token-file", operator_token_file,
                  "operator token file (default DATA_DIR/operator.token)");
   app.add_option("--max-response-value-bytes", max_response_value_bytes,

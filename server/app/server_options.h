@@ -4,7 +4,7 @@
 //
 // The settings come in parts by concern, each with its own Validate() and
 // AddFlags(): HttpOptions and TlsOptions (the HTTP front, which takes only
-// these), KeyProviderOptions, EngineOptions, WebhookOptions; what is left here belongs to
+// these), KeyProviderOptions, EngineOptions, WebhookOptions, ClusterOptions; what is left here belongs to
 // the API and the process (authentication back-off, logging, restore).
 // ServerOptions derives from the parts, so a setting reads the same
 // (options.listen, options.data_dir) and a ServerOptions is passed where
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "server/app/cluster_options.h"
 #include "server/app/engine_options.h"
 #include "server/http/http_options.h"
 #include "server/app/key_provider_options.h"
@@ -25,7 +26,8 @@
 
 namespace tenantkv::server {
 
-struct ServerOptions : HttpOptions, TlsOptions, KeyProviderOptions, EngineOptions, WebhookOptions {
+struct ServerOptions : HttpOptions, TlsOptions, KeyProviderOptions, EngineOptions, WebhookOptions,
+                       ClusterOptions {
   std::string operator_token_file;       // default DATA_DIR/operator.token
   // Raw value bytes of one list page or one batch answer at most (bytes,
   // 1..2^30); a tenant's burst_read_bytes may bound it lower. Bounds the

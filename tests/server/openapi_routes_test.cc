@@ -74,7 +74,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
                                              "AddOperatorKeyRoutes", "AddAddonRoutes", "AddQuotaRequestRoutes",
-                                             "AddWebhookRoutes"}))
+                                             "AddWebhookRoutes", "AddClusterRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -91,6 +91,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddAddonRoutes(router, nullptr);
   AddQuotaRequestRoutes(router, nullptr);
   AddWebhookRoutes(router, nullptr, {});
+  AddClusterRoutes(router, nullptr, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});

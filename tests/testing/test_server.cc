@@ -41,8 +41,11 @@ TestServer::~TestServer() {
 void TestServer::Start() {
   int out[2];
   ASSERT_EQ(pipe(out), 0);
-  std::vector<std::string> args = {TENANTKV_SERVER_BIN, "--data-dir", data_dir_, "--listen",
-                                   "127.0.0.1:0"};
+  std::vector<std::string> args = {TENANTKV_SERVER_BIN, "--data-dir", data_dir_};
+  // Port 0 unless the test names the address (a cluster node advertises its URL).
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--listen") == extra_args_.end()) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  }
   // A small column-family pool keeps start-up quick (tests start hundreds
   // of servers); a test may set its own.
   if (std::find(extra_args_.begin(), extra_args_.end(), "--spare-column-families") == extra_args_.end()) {

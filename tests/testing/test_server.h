@@ -15,7 +15,8 @@ namespace tenantkv::testing {
 
 class TestServer {
  public:
-  // Creates a fresh data dir; `extra_args` are added to the command line.
+  // Creates a fresh data dir; `extra_args` are added to the command line
+  // (with "--listen" among them, instead of the default 127.0.0.1:0).
   explicit TestServer(std::vector<std::string> extra_args = {});
   ~TestServer();  // kills the server if running, removes the data dir
 

@@ -9,6 +9,7 @@
 #include "tools/admin/audit_commands.h"
 #include "tools/admin/backup_commands.h"
 #include "tools/admin/cli_errors.h"
+#include "tools/admin/cluster_commands.h"
 #include "tools/admin/health_command.h"
 #include "tools/admin/master_key_commands.h"
 #include "tools/admin/key_commands.h"
@@ -61,6 +62,7 @@ void BuildApp(CLI::App& app, GlobalOptions& globals, CommandSlot& slot) {
   AddAuditCommand(app, slot);
   AddMasterKeyCommands(app, slot);
   AddOperatorCommands(app, slot);
+  AddClusterCommands(app, slot);
   AddAddonCommands(app, slot);
   AddTenancyCommands(app, slot);
   AddRequestCommands(app, slot);

@@ -11,8 +11,9 @@ TKV_PACKAGES=(build-essential cmake pkg-config libssl-dev librocksdb-dev libboos
               softhsm2 libp11-kit-dev  # PKCS#11: the provider's header; SoftHSM2 for its tests
               nodejs npm)  # the console's build; the TypeScript SDK and the OpenAPI check
 # Only for the test suite (run-tests.sh): the console's browser tests, the
-# Python SDK's tests (openssl: their test PKI).
-TKV_TEST_PACKAGES=(chromium python3-pytest python3-requests python3-mypy openssl)
+# Python SDK's tests (openssl: their test PKI), the cluster tests' etcd
+# (etcd-server: /usr/bin/etcd; the tests start their own, and fail without it).
+TKV_TEST_PACKAGES=(chromium python3-pytest python3-requests python3-mypy openssl etcd-server)
 # Only for the libFuzzer targets (fuzz.sh, the fuzz pass of run-tests.sh).
 TKV_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -1092,6 +1092,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cluster's nodes, read from etcd (standalone: this node alone)
+         * @description In cluster mode every node registered under /tenantkv/nodes/ in etcd;
+         *     a listed node is held by its live lease, so alive. The answering node
+         *     is listed as not alive while it has no record (it registers again).
+         *     A crashed node leaves the list one lease TTL after it stopped, a
+         *     cleanly stopped one at once. Standalone: mode "standalone" and this
+         *     node alone (id "local").
+         */
+        get: operations["getCluster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/master-key": {
         parameters: {
             query?: never;
@@ -1428,6 +1453,24 @@ export interface components {
         NewApiKey: components["schemas"]["ApiKey"] & {
             /** @description Shown only in this answer; store it now. */
             token: string;
+        };
+        ClusterNode: {
+            /** @example n1 */
+            id: string;
+            /**
+             * @description Its --advertise-url (null standalone).
+             * @example http://10.0.0.1:8080
+             */
+            url: string | null;
+            alive: boolean;
+            /** @description Live tenants on the node, as it last reported. */
+            tenants: number;
+            /** @description Logical bytes stored on the node, as it last reported. */
+            bytes: number;
+            /** Format: date-time */
+            started_at: string;
+            /** @description The node's tenantkv version. */
+            version?: string;
         };
         OperatorKey: {
             key_id: string;
@@ -4367,6 +4410,46 @@ export interface operations {
                 };
             };
             /** @description shutting_down (resumes at the next start) or tenant_busy (call again). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nodes, in id order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        mode: "cluster" | "standalone";
+                        /** @description The answering node's id. */
+                        node: string;
+                        /** @description Cluster mode only. Whether the answering node renewed its etcd lease less than a TTL ago. */
+                        lease_alive?: boolean;
+                        nodes: components["schemas"]["ClusterNode"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description cluster_unavailable (etcd cannot be read); the node still serves its own tenants. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,46 @@
+#include "server/app/cluster_options.h"
+
+#include <CLI/CLI.hpp>
+
+#include "engine/tenants/tenant_id.h"
+#include "server/cluster/http_endpoint.h"
+
+namespace tenantkv::server {
+
+Status ClusterOptions::Validate() const {
+  const int given = !cluster_etcd.empty() + !node_id.empty() + !advertise_url.empty();
+  if (given == 0) {
+    if (!cluster_etcd_ca_file.empty()) return Status::InvalidArgument("--cluster-etcd-ca-file needs --cluster-etcd");
+    return Status::Ok();
+  }
+  if (given != 3) {
+    return Status::InvalidArgument("cluster mode needs all of --cluster-etcd, --node-id and --advertise-url");
+  }
+  if (auto endpoints = cluster::ParseHttpEndpoints(cluster_etcd); !endpoints.ok()) {
+    return Status::InvalidArgument("--cluster-etcd: " + endpoints.status().message());
+  }
+  if (!engine::IsValidTenantId(node_id)) {
+    return Status::InvalidArgument("--node-id must be 1 to 63 of a-z, 0-9 and '-', starting with a letter or digit");
+  }
+  if (auto url = cluster::ParseHttpEndpoint(advertise_url); !url.ok()) {
+    return Status::InvalidArgument("--advertise-url: " + url.status().message());
+  }
+  if (cluster_lease_ttl < 1 || cluster_lease_ttl > 300) {
+    return Status::InvalidArgument("--cluster-lease-ttl must be 1..300");
+  }
+  return Status::Ok();
+}
+
+void ClusterOptions::AddFlags(CLI::App& app) {
+  app.add_option("--cluster-etcd", cluster_etcd,
+                 "cluster mode: etcd's client URLs, URL[,URL...] (with --node-id and --advertise-url)");
+  app.add_option("--node-id", node_id, "cluster mode: this node's id, unique among the live nodes (a-z, 0-9, '-')");
+  app.add_option("--advertise-url", advertise_url, "cluster mode: the URL other nodes and clients reach this node at");
+  app.add_option("--cluster-lease-ttl", cluster_lease_ttl,
+                 "cluster mode: seconds the node's etcd lease lasts without renewal (renewed every third)")
+      ->capture_default_str();
+  app.add_option("--cluster-etcd-ca-file", cluster_etcd_ca_file,
+                 "cluster mode: PEM CA bundle to verify https etcd endpoints against (default: the system store)");
+}
+
+}  // namespace tenantkv::server
