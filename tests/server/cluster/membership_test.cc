@@ -25,8 +25,8 @@ class MembershipTest : public ::testing::Test {
   std::unique_ptr<EtcdClient> Client() {
     EtcdClientOptions o;
     o.endpoints.push_back(*ParseHttpEndpoint(etcd_.url()));
-    o.request_timeout_ms = 500;
-    o.connect_timeout_ms = 200;
+    o.request_timeout_ms = 2000;  // etcd fsyncs each write: slow on a loaded machine
+    o.connect_timeout_ms = 1000;
     return std::move(EtcdClient::Create(std::move(o)).value());
   }
 
@@ -38,6 +38,15 @@ class MembershipTest : public ::testing::Test {
     o.version = "test";
     o.started_at = "2026-01-01T00:00:00Z";
     return Membership::Join(Client(), o, [load] { return load; });
+  }
+
+  // Node n1 at the given lease TTL, its tenant count read from `tenants`.
+  Result<std::unique_ptr<Membership>> JoinCounting(int ttl, const std::atomic<int64_t>& tenants) {
+    MembershipOptions o;
+    o.node_id = "n1";
+    o.advertise_url = "http://127.0.0.1:9";
+    o.lease_ttl_sec = ttl;
+    return Membership::Join(Client(), o, [&tenants] { return NodeLoad{tenants.load(), 0}; });
   }
 
   EtcdProcess etcd_;
@@ -88,18 +97,14 @@ TEST_F(MembershipTest, LeaveRemovesTheRecordAtOnceAndFreesTheId) {
 
 TEST_F(MembershipTest, RenewalKeepsTheRecordPastItsTtlAndRefreshesTheLoad) {
   std::atomic<int64_t> tenants{1};
-  MembershipOptions o;
-  o.node_id = "n1";
-  o.advertise_url = "http://127.0.0.1:9";
-  o.lease_ttl_sec = 1;
-  auto m = Membership::Join(Client(), o, [&tenants] { return NodeLoad{tenants.load(), 0}; });
+  auto m = JoinCounting(/*ttl=*/2, tenants);
   ASSERT_TRUE(m.ok());
   tenants = 7;
   EXPECT_TRUE(WaitFor([&] {
     auto held = Client()->Get(NodeKey("n1"));
     return held.ok() && held->has_value() && ParseNodeRecord((*held)->value)->load.tenants == 7;
   }, 5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the TTL
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // past the TTL
   EXPECT_TRUE((*m)->lease_alive());
   EXPECT_TRUE(Client()->Get(NodeKey("n1")).value().has_value());
 }
@@ -147,11 +152,7 @@ TEST_F(MembershipTest, RegistersAgainAfterEtcdWasDownLongerThanTheTtl) {
 
 TEST_F(MembershipTest, ARecordReplacedByAnotherProcessEndsThisNodesClaim) {
   std::atomic<int64_t> tenants{1};
-  MembershipOptions o;
-  o.node_id = "n1";
-  o.advertise_url = "http://127.0.0.1:9";
-  o.lease_ttl_sec = 2;
-  auto m = Membership::Join(Client(), o, [&tenants] { return NodeLoad{tenants.load(), 0}; });
+  auto m = JoinCounting(/*ttl=*/2, tenants);
   ASSERT_TRUE(m.ok());
   // Another process deletes the record and writes its own under its lease.
   auto other = Client()->LeaseGrant(30);
