@@ -4,8 +4,9 @@
 #include <functional>
 #include <iterator>
 #include <limits>
-#include <mutex>
 #include <unordered_map>
+
+#include "crypto/mutex.h"
 
 namespace tenantkv::engine {
 namespace {
@@ -160,7 +161,7 @@ class QuotaInterner {
  public:
   SharedQuota Intern(const Quota& q) {
     const size_t h = HashQuota(q);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto& bucket = table_[h];
     SharedQuota found;
     for (auto it = bucket.begin(); it != bucket.end();) {
@@ -181,7 +182,7 @@ class QuotaInterner {
   }
 
  private:
-  void Sweep() {
+  void Sweep() REQUIRES(mu_) {
     for (auto it = table_.begin(); it != table_.end();) {
       auto& bucket = it->second;
       const size_t before = bucket.size();
@@ -193,10 +194,10 @@ class QuotaInterner {
     swept_to_ = entries_;
   }
 
-  std::mutex mu_;
-  std::unordered_map<size_t, std::vector<std::weak_ptr<const Quota>>> table_;
-  size_t entries_ = 0;
-  size_t swept_to_ = 0;
+  Mutex mu_;
+  std::unordered_map<size_t, std::vector<std::weak_ptr<const Quota>>> table_ GUARDED_BY(mu_);
+  size_t entries_ GUARDED_BY(mu_) = 0;
+  size_t swept_to_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace
