@@ -1,5 +1,7 @@
 #include "tests/testing/etcd_process.h"
 
+#include "tests/testing/child_process.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -107,27 +109,9 @@ void EtcdProcess::Start() {
   FAIL() << "etcd not healthy within 20 s: " << ReadLog();
 }
 
-void EtcdProcess::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  for (int i = 0; i < 1000; ++i) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  Kill9();
-}
+void EtcdProcess::Stop() { TerminateAndReap(&pid_, std::chrono::seconds(10)); }
 
-void EtcdProcess::Kill9() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void EtcdProcess::Kill9() { KillAndReap(&pid_); }
 
 void EtcdProcess::Wipe() {
   Stop();

@@ -1,5 +1,7 @@
 #include "tests/testing/test_server.h"
 
+#include "tests/testing/child_process.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -98,29 +100,9 @@ void TestServer::Start() {
   ASSERT_FALSE(operator_token_.empty());
 }
 
-void TestServer::Kill9() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void TestServer::Kill9() { KillAndReap(&pid_); }
 
-int TestServer::Terminate() {
-  if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  for (int i = 0; i < 3000; ++i) {
-    int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  Kill9();
-  return -1;
-}
+int TestServer::Terminate() { return TerminateAndReap(&pid_, std::chrono::seconds(30)); }
 
 std::unique_ptr<httplib::Client> TestServer::Client() const {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);

@@ -18,6 +18,7 @@
 
 #include "engine/storage/system_keys.h"
 #include "engine/tenants/tenant_directory.h"
+#include "tests/testing/stop_and_join.h"
 #include "tests/testing/test_util.h"
 
 namespace tenantkv::engine::testutil {
@@ -214,14 +215,7 @@ TEST(DedicatedTier, AMoveIntoTheTierWaitsForANodeBackupToEnd) {
     });
     EXPECT_TRUE(s.ok()) << s.ToString();
   });
-  struct Release {  // on every way out: the backup thread ends
-    std::atomic<bool>& release;
-    std::thread& t;
-    ~Release() {
-      release = true;
-      if (t.joinable()) t.join();
-    }
-  } release_backup{release, backup};
+  const tenantkv::testing::StopAndJoin release_backup{release, backup};  // on every way out: the backup thread ends
   for (int i = 0; i < 3000 && !in_backup.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(in_backup.load());
   ASSERT_TRUE(h->tenants().MoveTier("acme", Tier::kDedicated).ok());

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/testing/stop_and_join.h"
 #include "tests/testing/test_server.h"
 
 namespace tenantkv::testing {
@@ -276,14 +277,7 @@ TEST(TierMoveApi, ThereAndBackWhileAWriterRunsLosesNoAcknowledgedWrite) {
   // A failed ASSERT below returns with the writer running: it is stopped
   // and joined on every way out (else std::thread's destructor ends the
   // process, leaving the server it started).
-  struct StopWriter {
-    std::atomic<bool>& stop;
-    std::thread& writer;
-    ~StopWriter() {
-      stop = true;
-      if (writer.joinable()) writer.join();
-    }
-  } stop_writer{stop, writer};
+  const StopAndJoin stop_writer{stop, writer};
   for (const char* to : {"column_family", "dedicated", "pooled"}) {
     ASSERT_EQ(Move(server, "acme", json{{"tier", to}}.dump())->status, 202);
     ASSERT_TRUE(WaitForMoveState(server, "acme", "done"));
