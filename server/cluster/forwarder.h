@@ -1,0 +1,104 @@
+// Forwarder: sends a request that reached this node for a tenant owned by
+// another node on to that node, over keep-alive connections kept per node,
+// and brings its answer back. One hop: the caller marks the request
+// (Tenantkv-Forwarded-By) and the owner never forwards it again.
+//
+// The work runs on the forwarder's own threads, so that the HTTP front's
+// I/O threads never block on another node; the queue in front of them is
+// bounded, and so are the time and the answer's size of every request.
+//
+// The request keeps the client's method, target, body and end-to-end
+// headers (Authorization and X-Request-Id included: the owner checks the
+// token itself). Hop-by-hop headers (Connection, Keep-Alive, TE, Upgrade,
+// Transfer-Encoding, Proxy-*) and the framing (Content-Length, Host) are the
+// forwarder's. The answer comes back with its status, body and end-to-end
+// headers; its framing and Date are the front's again.
+//
+// A request is sent at most once: a connection that fails before the
+// request was written is retried once on a new connection, never after.
+//
+// On a non-loopback address nodes talk https with mutual TLS (the owner
+// verifies this node's client certificate, this node verifies the owner's
+// against `ca_file`): forwarded requests carry bearer tokens.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/status.h"
+#include "server/cluster/http_endpoint.h"
+
+namespace tenantkv::server::cluster {
+
+struct ForwardRequest {
+  std::string method;  // "GET", ...
+  std::string target;  // the raw request-target, e.g. "/v1/kv/a%2Fb?x=1"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct ForwardResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // end-to-end ones only
+  std::string body;
+};
+
+struct ForwarderOptions {
+  size_t threads = 16;             // 1..256: requests in flight to other nodes at once
+  size_t max_queue = 4096;         // 1..1e6: requests waiting for a thread at most
+  size_t max_idle_per_node = 16;   // kept-alive connections per node, at most
+  int connect_timeout_ms = 1000;   // 1..60000
+  int request_timeout_ms = 30000;  // 1..600000: read and write timeout
+  size_t max_response_bytes = 64 << 20;  // a larger answer is refused (bad_gateway)
+  // https: PEM CA bundle the other nodes' certificates must verify against
+  // ("" = the system store), and this node's client certificate and key
+  // (PEM; both or neither).
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+};
+
+class Forwarder {
+ public:
+  using Done = std::function<void(Result<ForwardResponse>)>;
+
+  // InvalidArgument naming a bad option (a count out of range, a
+  // certificate without its key, a file that cannot be read).
+  static Result<std::unique_ptr<Forwarder>> Create(ForwarderOptions options);
+  // Answers every queued request Unavailable("shutting_down") and joins
+  // the threads (in-flight requests finish first, bounded by their timeout).
+  ~Forwarder();
+
+  // Queues `req` for `node` and calls `done` exactly once, on a forwarder
+  // thread (or on this one when refused at once), with the node's answer
+  // whatever its status, or:
+  //   Unavailable("node_unreachable")  no connection could be made;
+  //   Unavailable("forward_queue_full") the queue is full;
+  //   Unavailable("shutting_down")     the forwarder is being destroyed;
+  //   DeadlineExceeded("node_timeout") the node did not answer in time;
+  //   Internal("bad_gateway")          a malformed or oversized answer, or
+  //                                    the connection broke after the
+  //                                    request was sent.
+  void Send(const HttpEndpoint& node, ForwardRequest req, Done done);
+
+  // Send, waiting for the answer on this thread.
+  Result<ForwardResponse> SendAndWait(const HttpEndpoint& node, ForwardRequest req);
+
+  // Requests sent and answered (any status) / failed as above, since start.
+  uint64_t forwarded() const;
+  uint64_t failed() const;
+
+ private:
+  struct Impl;
+  explicit Forwarder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tenantkv::server::cluster
