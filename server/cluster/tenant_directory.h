@@ -96,6 +96,20 @@ class TenantDirectory {
   uint64_t etcd_errors() const;
 
  private:
+  // Choices of the implementation the comments above leave open
+  // (tenant_directory.cc has the reasons):
+  // - ids are checked on every call (invalid_tenant_id, invalid_key_id),
+  //   entries as ParseDirectoryEntry does, a node id by the tenant id rule;
+  // - PublishKey also refuses a tenant with no entry (NotFound
+  //   "tenant_not_found") and a key id routed to another tenant
+  //   (AlreadyExists "key_id_taken"); RetractKey never drops another
+  //   tenant's route; Claim drops routes left under its id by a release
+  //   that could not finish;
+  // - a malformed stored entry (or route) is DataLoss("bad_directory_entry",
+  //   "bad_key_route") for Lookup (LookupKey), and skipped with a warning by List;
+  // - on an etcd failure a lookup answers what the cache holds, an absence
+  //   too, unless Forget (or a failed Update or Release) dropped it;
+  // - cache_ttl_ms is clamped to 0..60000, max_cached to at least 1.
   struct State;  // the cache, under its lock
   EtcdClient* const etcd_;
   const TenantDirectoryOptions options_;
