@@ -335,6 +335,17 @@ Status ApiKeyStore::RemoveTenant(const std::string& tenant) {
   return Status::Ok();
 }
 
+bool ApiKeyStore::Holds(std::string_view key_id) const {
+  const std::optional<uint64_t> number = KeyNumber(key_id);
+  if (!number) return false;
+  ReaderLock lock(mu_);
+  return keys_.count(*number) != 0;
+}
+
+std::string_view ApiKeyStore::KeyIdOfToken(std::string_view token) {
+  return key_token::HasShape(token, kTokenPrefix) ? key_token::IdOf(token, kTokenPrefix) : std::string_view();
+}
+
 Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant) const {
   static const std::string kDummyHash(32, '\0');
   const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");

@@ -137,6 +137,14 @@ class ApiKeyStore {
   // is counted as that tenant's).
   Result<ApiKeyInfo> Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant = nullptr) const;
 
+  // Whether this store has a key of id `key_id` (16 lowercase hex), active
+  // or not: a cluster node serves a token whose key it holds itself, and
+  // routes any other to the node the directory names.
+  bool Holds(std::string_view key_id) const;
+  // The key id of a token of the API-key shape ("tkv_<id>_<secret>"),
+  // "" for anything else. The secret is not looked at.
+  static std::string_view KeyIdOfToken(std::string_view token);
+
   // Test-only: runs inside Create after the key record is persisted and
   // before the key is added to memory. Set before any Create runs.
   void SetCreateHookForTest(std::function<void()> hook) { create_hook_for_test_ = std::move(hook); }

@@ -40,6 +40,11 @@ std::string ActorOf(const Principal& p);
 Result<std::string> LoadOperatorToken(const std::string& env_token, const std::string& path,
                                       bool* from_env);
 
+// The token of an Authorization header "Bearer <token>" (the scheme in any
+// case, spaces around the token dropped), "" unless it is one: printable
+// ASCII of at most 512 characters.
+std::string_view BearerTokenOf(std::string_view header);
+
 class Authenticator {
  public:
   // `operator_keys` may be nullptr: then only the bootstrap token is an operator.
@@ -54,8 +59,14 @@ class Authenticator {
   Result<Principal> Authenticate(std::string_view authorization,
                                  std::shared_ptr<engine::Tenant>* refused_key_tenant = nullptr) const;
 
+  // Cluster mode: accepts the token of this SHA-256 (the cluster's, from
+  // etcd) as the bootstrap operator token too. Before serving only.
+  void AcceptOperatorDigest(const crypto::Sha256Digest& digest) { cluster_digest_ = digest; }
+
  private:
   const crypto::Sha256Digest operator_digest_;
+  // The cluster's operator token, when it is not this node's; else this node's again.
+  crypto::Sha256Digest cluster_digest_ = operator_digest_;
   const engine::ApiKeyStore* const keys_;
   const engine::OperatorKeyStore* const operator_keys_;
 };
