@@ -237,6 +237,7 @@ struct Forwarder::Impl {
     HttpEndpoint node;
     ForwardRequest req;
     Done done;
+    Work work;  // set: posted work, run instead of a forward
   };
 
   explicit Impl(ForwarderOptions o) : options(std::move(o)) {}
@@ -257,7 +258,13 @@ struct Forwarder::Impl {
     work_cv.SignalAll();
     // Answered here, on the destroying thread, rather than by the workers:
     // a worker may be held by an in-flight request for up to its timeout.
-    for (Job& job : left) Finish(job.done, ShuttingDown());
+    for (Job& job : left) {
+      if (job.work) {
+        RunWork(job.work, ShuttingDown());
+      } else {
+        Finish(job.done, ShuttingDown());
+      }
+    }
     for (std::thread& t : threads) t.join();
     threads.clear();
   }
@@ -272,6 +279,10 @@ struct Forwarder::Impl {
         job = std::move(queue.front());
         queue.pop_front();
       }
+      if (job.work) {
+        RunWork(job.work, Status::Ok());
+        continue;
+      }
       Result<ForwardResponse> answer = BadGateway("unset");
       try {
         answer = Forward(job.node, job.req);
@@ -280,6 +291,27 @@ struct Forwarder::Impl {
       }
       Finish(job.done, std::move(answer));
     }
+  }
+
+  void RunWork(Work& work, const Status& s) {
+    try {
+      work(s);
+    } catch (const std::exception& e) {
+      spdlog::error("forwarder: posted work threw: {}", e.what());
+    }
+  }
+
+  // Queues `job`, or says why not.
+  Status Enqueue(Job job) {
+    MutexLock lock(mu);
+    if (stopping) return ShuttingDown();
+    if (queue.size() >= options.max_queue) {
+      return Status::Unavailable(std::to_string(options.max_queue) +
+                                     " requests already wait to be forwarded (max_queue)",
+                                 "forward_queue_full");
+    }
+    queue.push_back(std::move(job));
+    return Status::Ok();
   }
 
   void Finish(Done& done, Result<ForwardResponse> answer) {
@@ -448,24 +480,38 @@ Result<std::unique_ptr<Forwarder>> Forwarder::Create(ForwarderOptions options) {
 }
 
 void Forwarder::Send(const HttpEndpoint& node, ForwardRequest req, Done done) {
-  Status refused;
-  {
-    MutexLock lock(impl_->mu);
-    if (impl_->stopping) {
-      refused = ShuttingDown();
-    } else if (impl_->queue.size() >= impl_->options.max_queue) {
-      refused = Status::Unavailable(
-          std::to_string(impl_->options.max_queue) + " requests already wait to be forwarded (max_queue)",
-          "forward_queue_full");
-    } else {
-      impl_->queue.push_back(Impl::Job{node, std::move(req), std::move(done)});
-    }
-  }
+  // The callback stays here until queued: a refusal answers through it.
+  auto shared = std::make_shared<Done>(std::move(done));
+  Status refused = impl_->Enqueue(Impl::Job{node, std::move(req), [shared](Result<ForwardResponse> a) {
+                                              (*shared)(std::move(a));
+                                            },
+                                            nullptr});
   if (!refused.ok()) {
-    impl_->Finish(done, std::move(refused));
+    impl_->Finish(*shared, std::move(refused));
     return;
   }
   impl_->work_cv.Signal();
+}
+
+void Forwarder::Post(Work work) {
+  auto shared = std::make_shared<Work>(std::move(work));
+  Status refused = impl_->Enqueue(Impl::Job{{}, {}, nullptr, [shared](const Status& s) { (*shared)(s); }});
+  if (!refused.ok()) {
+    impl_->RunWork(*shared, refused);
+    return;
+  }
+  impl_->work_cv.Signal();
+}
+
+Result<ForwardResponse> Forwarder::SendHere(const HttpEndpoint& node, ForwardRequest& req) {
+  Result<ForwardResponse> answer = BadGateway("unset");
+  try {
+    answer = impl_->Forward(node, req);
+  } catch (const std::exception& e) {
+    answer = BadGateway(std::string("forwarding failed: ") + e.what());
+  }
+  (answer.ok() ? impl_->forwarded : impl_->failed).fetch_add(1, std::memory_order_relaxed);
+  return answer;
 }
 
 Result<ForwardResponse> Forwarder::SendAndWait(const HttpEndpoint& node, ForwardRequest req) {

@@ -82,14 +82,27 @@ class Forwarder {
   //   Unavailable("node_unreachable")  no connection could be made;
   //   Unavailable("forward_queue_full") the queue is full;
   //   Unavailable("shutting_down")     the forwarder is being destroyed;
-  //   DeadlineExceeded("node_timeout") the node did not answer in time;
+  //   Unavailable("node_timeout")      the node did not answer in time;
   //   Internal("bad_gateway")          a malformed or oversized answer, or
   //                                    the connection broke after the
   //                                    request was sent.
   void Send(const HttpEndpoint& node, ForwardRequest req, Done done);
 
-  // Send, waiting for the answer on this thread.
+  // Send, waiting for the answer on this thread. Not from a forwarder
+  // thread (it would wait for one): use SendHere there.
   Result<ForwardResponse> SendAndWait(const HttpEndpoint& node, ForwardRequest req);
+
+  // Queues `work` like a request and runs it on a forwarder thread with
+  // OK; when the queue is full or the forwarder is being destroyed, calls
+  // it with that refusal instead (at once, or from the destructor). For
+  // work that must look something up before it knows where to send (the
+  // tenant directory), then sends with SendHere.
+  using Work = std::function<void(const Status&)>;
+  void Post(Work work);
+  // Sends `req` on the calling thread, which should be a forwarder thread
+  // running posted work: the same exchange, limits and answers as Send.
+  // `req` is as it was afterwards (its body too), for another attempt.
+  Result<ForwardResponse> SendHere(const HttpEndpoint& node, ForwardRequest& req);
 
   // Requests sent and answered (any status) / failed as above, since start.
   uint64_t forwarded() const;
