@@ -11,6 +11,9 @@ Status ClusterOptions::Validate() const {
   const int given = !cluster_etcd.empty() + !node_id.empty() + !advertise_url.empty();
   if (given == 0) {
     if (!cluster_etcd_ca_file.empty()) return Status::InvalidArgument("--cluster-etcd-ca-file needs --cluster-etcd");
+    if (!cluster_tls_cert.empty() || !cluster_tls_key.empty() || !cluster_tls_ca.empty()) {
+      return Status::InvalidArgument("--cluster-tls-cert, --cluster-tls-key and --cluster-tls-ca need --cluster-etcd");
+    }
     return Status::Ok();
   }
   if (given != 3) {
@@ -25,8 +28,19 @@ Status ClusterOptions::Validate() const {
   if (auto url = cluster::ParseHttpEndpoint(advertise_url); !url.ok()) {
     return Status::InvalidArgument("--advertise-url: " + url.status().message());
   }
+  if (cluster_tls_cert.empty() != cluster_tls_key.empty()) {
+    return Status::InvalidArgument("--cluster-tls-cert and --cluster-tls-key go together");
+  }
   if (cluster_lease_ttl < 1 || cluster_lease_ttl > 300) {
     return Status::InvalidArgument("--cluster-lease-ttl must be 1..300");
+  }
+  if (!cluster::IsLoopbackHost(cluster::ParseHttpEndpoint(advertise_url)->host)) {
+    if (cluster::ParseHttpEndpoint(advertise_url)->scheme != "https" || cluster_tls_cert.empty()) {
+      return Status::InvalidArgument(
+          "a node whose --advertise-url is not a loopback address must talk to the other nodes with mutual TLS "
+          "(forwarded requests carry bearer tokens): an https --advertise-url, --cluster-tls-cert and "
+          "--cluster-tls-key, and --tls-client-ca");
+    }
   }
   return Status::Ok();
 }
@@ -39,6 +53,11 @@ void ClusterOptions::AddFlags(CLI::App& app) {
   app.add_option("--cluster-lease-ttl", cluster_lease_ttl,
                  "cluster mode: seconds the node's etcd lease lasts without renewal (renewed every third)")
       ->capture_default_str();
+  app.add_option("--cluster-tls-cert", cluster_tls_cert,
+                 "cluster mode: PEM client certificate this node presents to the other nodes (mutual TLS)");
+  app.add_option("--cluster-tls-key", cluster_tls_key, "cluster mode: the private key of --cluster-tls-cert (PEM)");
+  app.add_option("--cluster-tls-ca", cluster_tls_ca,
+                 "cluster mode: PEM CA bundle the other nodes' certificates must verify against (default: system)");
   app.add_option("--cluster-etcd-ca-file", cluster_etcd_ca_file,
                  "cluster mode: PEM CA bundle to verify https etcd endpoints against (default: the system store)");
 }

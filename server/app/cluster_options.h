@@ -28,6 +28,14 @@ struct ClusterOptions {
   // https etcd endpoints: a PEM CA bundle to verify them against; "" = the system store.
   std::string cluster_etcd_ca_file;
 
+  // Node to node (forwarded requests carry bearer tokens): this node's
+  // client certificate and key (PEM), and the CA the other nodes'
+  // certificates must verify against. Required, with an https advertise URL
+  // and --tls-client-ca, when the advertise URL is not a loopback address.
+  std::string cluster_tls_cert;
+  std::string cluster_tls_key;
+  std::string cluster_tls_ca;
+
   bool cluster_mode() const { return !cluster_etcd.empty(); }
   // InvalidArgument naming the first bad setting.
   Status Validate() const;

@@ -22,6 +22,10 @@ Status ServerOptions::Validate() const {
   if (metrics_active_window_sec < 1 || metrics_active_window_sec > 86400) {
     return Status::InvalidArgument("--metrics-active-window-sec must be 1..86400");
   }
+  if (cluster_mode() && !cluster_tls_cert.empty() && tls_client_ca_file.empty()) {
+    // Mutual TLS between nodes: this node verifies theirs too.
+    return Status::InvalidArgument("--cluster-tls-cert needs --tls-client-ca (the other nodes' client certificates)");
+  }
   if (admin_require_client_cert && tls_client_ca_file.empty()) {
     return Status::InvalidArgument("--admin-require-client-cert needs --tls-client-ca");
   }

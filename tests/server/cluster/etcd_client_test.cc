@@ -202,5 +202,15 @@ TEST(HttpEndpoint, ParsesServerUrlsAndRefusesTheRest) {
   EXPECT_FALSE(ParseHttpEndpoints("").ok());
 }
 
+TEST(HttpEndpoint, LoopbackHostsAreLocalhost127And1) {
+  for (const char* h : {"localhost", "::1", "127.0.0.1", "127.1.2.3", "127.255.255.255", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackHost(h)) << h;
+  }
+  for (const char* h : {"10.0.0.1", "127.", "127", "127.0.0", "127..0.1", "127.0.0.1.", "1127.0.0.1", "127.0.0.x",
+                        "localhost.example.com", "::2", "", "0.0.0.0", "::ffff:10.0.0.1"}) {
+    EXPECT_FALSE(IsLoopbackHost(h)) << h;
+  }
+}
+
 }  // namespace
 }  // namespace tenantkv::server::cluster
