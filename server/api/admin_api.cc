@@ -1,7 +1,10 @@
 // The admin API: tenants and their API keys.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <vector>
 
+#include "engine/tenants/tenant_id.h"
 #include "server/api/api.h"
 #include "server/api/json_io.h"
 #include "server/api/request_parsing.h"
@@ -19,8 +22,9 @@ json KeyVersionsJson(const engine::TenantInfo& info) {
 
 // A tenant whose delete is not finished: its record only (no usage or
 // quota, its store is closed).
-json DeletingTenantJson(const engine::TenantInfo& info) {
+json DeletingTenantJson(const engine::TenantInfo& info, const std::string& node) {
   return {{"id", info.id},
+          {"node", node},
           {"plan", info.plan},
           {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(engine::TenantState::kDeleting)},
@@ -49,11 +53,13 @@ json TierMoveJson(const engine::TierMoveInfo& m) {
   return j;
 }
 
-json TenantJson(engine::Engine* engine, const engine::Tenant& t) {
+// `node`: the node that holds it (this one).
+json TenantJson(engine::Engine* engine, const engine::Tenant& t, const std::string& node) {
   engine::TenantInfo info = t.Info();
   json keys = KeyVersionsJson(info);
   engine::Usage u = t.store().GetUsage();
   json out = {{"id", info.id},
+          {"node", node},
           {"plan", info.plan},
           {"tier", engine::TierName(engine::TierOfPlacement(info.placement))},
           {"state", engine::TenantStateName(info.state)},
@@ -95,18 +101,59 @@ std::string CursorBefore(const std::string& prefix) {
 
 class AdminRoutes {
  public:
-  explicit AdminRoutes(engine::Engine* engine) : engine_(engine) {}
+  AdminRoutes(engine::Engine* engine, ClusterFront* cluster) : engine_(engine), cluster_(cluster) {}
 
+  // Standalone: made here. In a cluster: on the node named, else on the
+  // one the policy picks (ClusterFront::Place); passed on to it when it
+  // is another, with that node named.
   Status CreateTenant(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(TenantCreateRequest r, ParseTenantCreateBody(body));
+    if (!cluster_->enabled()) {
+      if (r.node && *r.node != node()) {
+        return Status::InvalidArgument("node '" + *r.node + "' is not a node of this cluster", "unknown_node");
+      }
+      return CreateHere(c, r);
+    }
+    TKV_RETURN_IF_ERROR(engine::ValidateTenantId(r.id));
+    TKV_ASSIGN_OR_RETURN(std::string target, cluster_->Place(r.node));
+    if (target != node()) {
+      if (c.req.HasHeader(kForwardedByHeader)) {
+        return Status::Unavailable("the node this create was passed to is no longer its place", "node_unavailable");
+      }
+      body["node"] = target;
+      return cluster_->ForwardTo(target, c.req, body.dump(), std::string(c.request_id), c.res);
+    }
+    cluster::TenantDirectory& dir = *cluster_->directory();
+    const std::string claimed_tier = engine::TierName(r.tier.value_or(engine::Tier::kColumnFamily));
+    TKV_ASSIGN_OR_RETURN(cluster::DirectoryEntry claim, dir.Claim(r.id, node(), claimed_tier, "creating"));
+    Status made = CreateHere(c, r);
+    if (!made.ok()) {
+      if (Status s = dir.Release(claim); !s.ok()) {
+        spdlog::warn("cluster: the claim of tenant '{}' outlived its failed create: {}", r.id, s.ToString());
+      }
+      return made;
+    }
+    auto tenant = engine_->tenants().Get(r.id);
+    cluster::DirectoryEntry active = claim;
+    active.state = "active";
+    if (tenant.ok()) active.tier = engine::TierName(engine::TierOfPlacement((*tenant)->Info().placement));
+    if (Status s = dir.Update(claim, active).status(); !s.ok()) {
+      // Made and answered: the next start's reconciliation activates it.
+      spdlog::warn("cluster: tenant '{}' was made but its directory entry is still 'creating': {}", r.id,
+                   s.ToString());
+    }
+    return Status::Ok();
+  }
+
+  Status CreateHere(Call& c, const TenantCreateRequest& r) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->CreateTenant(r.id, r.plan, r.tier));
     const engine::TenantInfo info = tenant->Info();
     TKV_RETURN_IF_ERROR(RecordAudit(
         engine_, c, "tenant.create", tenant->id(),
         json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
     c.res.SetHeader("Location", "/admin/v1/tenants/" + tenant->id());
-    WriteJson(c.res, 201, TenantJson(engine_, *tenant));
+    WriteJson(c.res, 201, TenantJson(engine_, *tenant, node()));
     return Status::Ok();
   }
 
@@ -139,7 +186,7 @@ class AdminRoutes {
     auto add_deleting_before = [&](const std::string* id) {
       for (; pending != deleting.end() && (id == nullptr || pending->first < *id); ++pending) {
         if (!room()) return;
-        list.push_back(DeletingTenantJson(pending->second));
+        list.push_back(DeletingTenantJson(pending->second, node()));
       }
       // A delete that began between the two reads: the live entry is shown.
       if (id != nullptr && pending != deleting.end() && pending->first == *id) ++pending;
@@ -160,7 +207,7 @@ class AdminRoutes {
         if (more) break;
         if (!matches(t->Info())) continue;
         if (!room()) break;
-        list.push_back(TenantJson(engine_, *t));
+        list.push_back(TenantJson(engine_, *t, node()));
       }
       if (more || live.size() < kChunk) break;
       from = live.back()->id();
@@ -173,11 +220,11 @@ class AdminRoutes {
 
   Status ShowTenant(Call& c) {
     if (auto tenant = engine_->tenants().Get(c.params["id"]); tenant.ok()) {
-      WriteJson(c.res, 200, TenantJson(engine_, **tenant));
+      WriteJson(c.res, 200, TenantJson(engine_, **tenant, node()));
       return Status::Ok();
     }
     TKV_ASSIGN_OR_RETURN(engine::TenantInfo deleting, engine_->tenants().PendingDelete(c.params["id"]));
-    WriteJson(c.res, 200, DeletingTenantJson(deleting));
+    WriteJson(c.res, 200, DeletingTenantJson(deleting, node()));
     return Status::Ok();
   }
 
@@ -193,7 +240,18 @@ class AdminRoutes {
     }
     json versions = json::array();
     for (const auto& k : before.data_keys) versions.push_back(k.version);
+    // In a cluster the directory must be reachable first: a delete it does
+    // not learn of would keep the id taken.
+    std::optional<cluster::DirectoryEntry> entry;
+    if (cluster_->enabled()) {
+      TKV_ASSIGN_OR_RETURN(entry, cluster_->directory()->Lookup(id, true));
+    }
     TKV_ASSIGN_OR_RETURN(engine::TenantRegistry::DeleteOutcome outcome, engine_->DeleteTenant(id));
+    if (entry && entry->node == node()) {
+      if (Status s = cluster_->directory()->Release(*entry); !s.ok()) {
+        spdlog::warn("cluster: tenant '{}' was deleted but its directory entry stays: {}", id, s.ToString());
+      }
+    }
     if (outcome.purged) {
       TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.delete", id));
       TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "key.destroy", id,
@@ -207,7 +265,7 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
     TKV_RETURN_IF_ERROR(
         RecordAudit(engine_, c, suspended ? "tenant.suspend" : "tenant.resume", tenant->id()));
-    WriteJson(c.res, 200, TenantJson(engine_, *tenant));
+    WriteJson(c.res, 200, TenantJson(engine_, *tenant, node()));
     return Status::Ok();
   }
 
@@ -223,7 +281,7 @@ class AdminRoutes {
       TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.tier_move", tenant->id(),
                                       json{{"from", from}, {"to", engine::TierName(to)}}.dump()));
     }
-    WriteJson(c.res, started ? 202 : 200, TenantJson(engine_, *tenant));
+    WriteJson(c.res, started ? 202 : 200, TenantJson(engine_, *tenant, node()));
     return Status::Ok();
   }
 
@@ -237,6 +295,16 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(ApiKeyCreateRequest r, ParseApiKeyCreateBody(body));
     TKV_ASSIGN_OR_RETURN(engine::NewApiKey key, engine_->api_keys().Create(*tenant, r.role, r.options));
+    if (cluster_->enabled()) {
+      // Routed from every node, or not made: a token only its own node
+      // knew would fail on the others.
+      if (Status s = cluster_->directory()->PublishKey(key.info.key_id, tenant->id()); !s.ok()) {
+        if (Status undo = engine_->api_keys().Revoke(tenant->id(), key.info.key_id); !undo.ok()) {
+          spdlog::warn("cluster: API key {} could not be routed nor revoked: {}", key.info.key_id, undo.ToString());
+        }
+        return s;
+      }
+    }
     // The name is free text: it enters the entry as a JSON string, escaped
     // by the library, never spliced into the text.
     const json created = ApiKeyJson(key.info);
@@ -278,6 +346,12 @@ class AdminRoutes {
   Status RevokeApiKey(Call& c) {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
     TKV_RETURN_IF_ERROR(engine_->api_keys().Revoke(tenant->id(), c.params["key_id"]));
+    if (cluster_->enabled()) {
+      // A route left behind leads to the owner, which refuses the key.
+      if (Status s = cluster_->directory()->RetractKey(c.params["key_id"], tenant->id()); !s.ok()) {
+        spdlog::warn("cluster: the route of revoked API key {} stays: {}", c.params["key_id"], s.ToString());
+      }
+    }
     TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "apikey.revoke", tenant->id(),
                                     json{{"key_id", c.params["key_id"]}}.dump()));
     c.res.status = 204;
@@ -285,13 +359,16 @@ class AdminRoutes {
   }
 
  private:
+  const std::string& node() const { return cluster_->node_id(); }
+
   engine::Engine* const engine_;
+  ClusterFront* const cluster_;
 };
 
 }  // namespace
 
-void AddAdminRoutes(ApiRouter& router, engine::Engine* engine) {
-  auto a = std::make_shared<AdminRoutes>(engine);
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster) {
+  auto a = std::make_shared<AdminRoutes>(engine, cluster);
   auto bind = [a](Status (AdminRoutes::*fn)(Call&)) { return BindHandler(a, fn); };
   const std::string t = "/admin/v1/tenants";
   router.Add("POST", t, {"tenants.create", Access::kOperator, false, bind(&AdminRoutes::CreateTenant)});

@@ -22,6 +22,12 @@ bool IsRequestIdChar(char c) {
          c == '_' || c == '.' || c == ':';
 }
 
+// Whether a route's path names a tenant ({id} of /admin/v1/tenants/{id}...).
+bool NamesTenant(const Route& route) {
+  static const std::string kTenantPath = "/admin/v1/tenants/{id}";
+  return route.pattern.compare(0, kTenantPath.size(), kTenantPath) == 0;
+}
+
 bool DecodeSegment(std::string_view raw, std::string* out) {
   auto d = PercentDecode(raw);
   if (!d) return false;
@@ -40,7 +46,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
       admin_require_client_cert_(options.admin_require_client_cert),
       access_log_(std::move(options.access_log)),
       metrics_(engine, options.metrics),
-      cluster_(options.cluster),
+      cluster_(engine, options.cluster),
       workers_(options.workers > 0 && !options.bypass_scheduler
                    ? std::make_unique<RequestWorkers>(options.workers, &engine->clock())
                    : nullptr) {
@@ -62,7 +68,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
                 return Status::Ok();
               }});
   AddDataRoutes(router_, engine_, options.max_response_value_bytes);
-  AddAdminRoutes(router_, engine_);
+  AddAdminRoutes(router_, engine_, &cluster_);
   AddQuotaRoutes(router_, engine_);
   AddAuditRoutes(router_, engine_);
   AddConsoleRoutes(router_);
@@ -78,7 +84,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddQuotaRequestRoutes(router_, engine_);
   AddWebhookRoutes(router_, engine_, options.webhook_urls);
   AddBackupRoutes(router_, engine_);
-  AddClusterRoutes(router_, engine_, cluster_);
+  AddClusterRoutes(router_, engine_, &cluster_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
@@ -88,17 +94,18 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
 }
 
 std::string Api::ClusterMetrics() const {
-  if (cluster_ == nullptr) return "";
+  if (!cluster_.enabled()) return "";
+  const cluster::Membership* membership = cluster_.membership();
   ExpositionWriter w;
   w.Family("tenantkv_cluster_lease_alive", MetricType::kGauge,
            "1 while this node's etcd lease was renewed less than its TTL ago (cluster mode), else 0.");
-  w.Sample({}, cluster_->lease_alive() ? 1 : 0);
+  w.Sample({}, membership->lease_alive() ? 1 : 0);
   w.Family("tenantkv_cluster_etcd_errors_total", MetricType::kCounter,
            "etcd calls of this node that failed (renewals, registrations, listings).");
-  w.Sample({}, static_cast<double>(cluster_->etcd_errors()));
+  w.Sample({}, static_cast<double>(membership->etcd_errors()));
   w.Family("tenantkv_cluster_reregistrations_total", MetricType::kCounter,
            "Times this node registered again under a new lease after losing one.");
-  w.Sample({}, static_cast<double>(cluster_->reregistrations()));
+  w.Sample({}, static_cast<double>(membership->reregistrations()));
   return w.Take();
 }
 
@@ -136,6 +143,7 @@ struct Api::Exchange final : RequestState {
   bool tenant_call = false;  // authenticated with a tenant key: charged, RateLimit headers
   std::optional<AdmissionTicket> ticket;  // a tenant call's in-flight slot, held to the answer
   HttpResponse res;
+  Destination dest;  // where it is served (cluster mode)
 };
 
 bool Api::OnHead(HttpRequest& req, HttpResponse& res) {
@@ -167,6 +175,44 @@ void Api::Handle(HttpRequest req, Respond respond) {
       return;
     }
   }
+  const Destination::Kind where = static_cast<Exchange&>(*req.state).dest.kind;
+  if (where == Destination::Kind::kKey || where == Destination::Kind::kTenant) {
+    return HandleElsewhere(std::move(req), std::move(respond));
+  }
+  HandleHere(std::move(req), std::move(respond));
+}
+
+void Api::HandleElsewhere(HttpRequest req, Respond respond) {
+  Exchange& ex = static_cast<Exchange&>(*req.state);
+  auto pending = std::make_shared<std::pair<HttpRequest, Respond>>(std::move(req), std::move(respond));
+  HttpRequest& r = pending->first;
+  cluster_.Forward(r, ex.dest, ex.request_id, [this, pending](Status s, HttpResponse res) {
+    HttpRequest& req = pending->first;
+    Exchange& ex = static_cast<Exchange&>(*req.state);
+    if (s.reason() == "not_in_directory") {
+      // No node holds its key or tenant: refused here as a single node
+      // would (401 invalid_token, 404 tenant_not_found), after the checks
+      // that come first.
+      ex.dest = Destination();
+      Status admitted = Admit(req, ex);
+      if (!admitted.ok()) {
+        Finish(req, ex, admitted);
+        HttpResponse refused = std::move(ex.res);
+        req.state.reset();
+        return pending->second(std::move(refused));
+      }
+      return HandleHere(std::move(req), std::move(pending->second));
+    }
+    ex.res = std::move(res);
+    ex.res.headers.Erase("X-Request-Id");
+    Finish(req, ex, s);
+    HttpResponse answer = std::move(ex.res);
+    req.state.reset();
+    pending->second(std::move(answer));
+  });
+}
+
+void Api::HandleHere(HttpRequest req, Respond respond) {
   Exchange& ex = static_cast<Exchange&>(*req.state);
   const Route& route = *ex.out.route;
   // Health checks are answered on the calling (I/O) thread: they never block.
@@ -282,6 +328,9 @@ void Api::Finish(const HttpRequest& req, Exchange& ex, const Status& s) {
   }
   static const std::string kRequestIdHeader = "X-Request-Id";
   AddOwnHeader(res, kRequestIdHeader, ex.request_id);  // checked characters or our own hex
+  if (cluster_.enabled() && ex.dest.kind == Destination::Kind::kHere && !res.headers.Has(kNodeHeader)) {
+    AddOwnHeader(res, kNodeHeader, cluster_.node_id());
+  }
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - ex.start).count();
   Account(req, res, ex.request_id, ex.out, s, us);
@@ -366,7 +415,32 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   ex.out.route = &route;
   auto query = ParseQuery(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1));
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
-  Call call{req, ex.res, std::move(match.params), std::move(*query), {}, nullptr, &admission_};
+  ex.params = std::move(match.params);
+  ex.query = std::move(*query);
+  if (cluster_.enabled() && route.access != Access::kPublic) {
+    // A tenant's request is served by the node that holds it (cluster_front.h).
+    ex.dest = cluster_.Where(req, route.access == Access::kTenant,
+                             NamesTenant(route) ? ex.params["id"] : std::string());
+    if (ex.dest.kind == Destination::Kind::kMisdirected) {
+      Status refused(Code::kFailedPrecondition, "misdirected",
+                     "this node does not hold the tenant this request was forwarded for");
+      WriteHttpProblem(ex.res, 421, refused.reason(), refused.message());
+      ex.out.problem_written = true;
+      return refused;
+    }
+    if (req.HasHeader(kForwardedByHeader) && !req.tls_client_verified && !cluster::IsLoopbackHost(req.remote_addr)) {
+      return Status::PermissionDenied("a request forwarded by another node must come over mutual TLS",
+                                      "node_tls_required");
+    }
+    // Authenticated, admitted and scheduled by its owner alone.
+    if (ex.dest.kind != Destination::Kind::kHere) return Status::Ok();
+  }
+  return Admit(req, ex);
+}
+
+Status Api::Admit(const HttpRequest& req, Exchange& ex) {
+  const Route& route = *ex.out.route;
+  Call call{req, ex.res, std::move(ex.params), std::move(ex.query), {}, nullptr, &admission_};
   if (route.access != Access::kPublic) {
     const bool admin_route = route.access != Access::kTenant;
     if (admin_route && admin_require_client_cert_ && !req.tls_client_verified) {
@@ -396,6 +470,10 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   ex.params = std::move(call.params);
   ex.query = std::move(call.query);
   ex.principal = std::move(call.principal);
+  if (cluster_.enabled() && req.method != "GET" && (route.writes || NamesTenant(route) || route.name == "tenants.create")) {
+    // Fencing: no change to a tenant while this node may have lost its claim.
+    TKV_RETURN_IF_ERROR(cluster_.CheckWritable());
+  }
   if (call.tenant == nullptr) return Status::Ok();
   // A tenant key's call is its tenant's, on an admin route too (a tenant
   // admin key): it passes the tenant's admission. The operator's calls are
@@ -414,6 +492,7 @@ Status Api::Execute(const HttpRequest& req, Exchange& ex) {
   }
   Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
             ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
+  call.request_id = ex.request_id;
   // Admin routes do not queue for a storage slot: their work is metadata
   // under engine-wide locks, bounded by the rate and concurrency quota.
   Status s = ex.tenant_call && route.access == Access::kTenant ? RunScheduled(route, call) : route.handler(call);

@@ -15,6 +15,7 @@
 #include "server/auth/admission.h"
 #include "server/auth/auth.h"
 #include "server/auth/auth_backoff.h"
+#include "server/api/cluster_front.h"
 #include "server/cluster/membership.h"
 #include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
@@ -51,6 +52,9 @@ struct Call {
   // Set for a `resident` route's attempt on an I/O thread: the handler must
   // not block, and answers Unavailable("would_block") when it would.
   bool resident_only = false;
+  // The request's id (X-Request-Id of the answer), for a call a handler
+  // passes on to another node.
+  std::string_view request_id{};
 };
 
 using Handler = std::function<Status(Call&)>;
@@ -81,7 +85,7 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 // Route tables, one per file.
 // `max_response_value_bytes`: see ApiOptions.
 void AddDataRoutes(ApiRouter& router, engine::Engine* engine, uint64_t max_response_value_bytes);
-void AddAdminRoutes(ApiRouter& router, engine::Engine* engine);
+void AddAdminRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
 void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
@@ -93,8 +97,8 @@ void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);
-// `membership` nullptr: the node runs standalone.
-void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, cluster::Membership* membership);
+// `cluster` disabled: the node runs standalone.
+void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
 
 // This node's load as the cluster sees it: live tenants, logical bytes stored.
 cluster::NodeLoad NodeLoadOf(engine::Engine* engine);
@@ -139,9 +143,9 @@ struct ApiOptions {
   std::shared_ptr<KeyRotationService> key_rotation;
   // What webhook endpoint URLs may be (--webhook-allow-http, ...).
   WebhookUrlPolicy webhook_urls;
-  // Cluster mode: this node's membership, which must outlive the Api;
-  // nullptr = standalone.
-  cluster::Membership* cluster = nullptr;
+  // Cluster mode's parts, which must outlive the Api; all nullptr =
+  // standalone.
+  ClusterParts cluster;
 };
 
 // The HTTP front's handler for tenantkv-server.
@@ -175,6 +179,10 @@ class Api final : public HttpHandler {
   // After this, /readyz answers 503 (graceful shutdown in progress).
   void SetDraining() { draining_ = true; }
 
+  // Cluster mode, at start: the directory made to agree with this node's
+  // tenants (ClusterFront::Reconcile). OK when standalone.
+  Status ReconcileCluster() { return cluster_.Reconcile(); }
+
   // The client's X-Request-Id if it is sane, else a new unique one.
   std::string RequestId(const HttpRequest& req);
 
@@ -192,7 +200,14 @@ class Api final : public HttpHandler {
   };
   struct Exchange;
   // The head phase's checks, up to admission; the findings go to `ex`.
+  // A request this node routes to another one stops after the route.
   Status Prepare(const HttpRequest& req, Exchange& ex);
+  // Authentication and admission, on the route Prepare matched.
+  Status Admit(const HttpRequest& req, Exchange& ex);
+  // The second phase of a request served here.
+  void HandleHere(HttpRequest req, Respond respond);
+  // The second phase of a request whose tenant another node holds.
+  void HandleElsewhere(HttpRequest req, Respond respond);
   // The route's handler, once the whole request is there.
   Status Execute(const HttpRequest& req, Exchange& ex);
   // Charges a tenant's call, writes the problem of a failure, the request
@@ -223,7 +238,7 @@ class Api final : public HttpHandler {
   const bool admin_require_client_cert_;
   const std::shared_ptr<spdlog::logger> access_log_;
   Metrics metrics_;
-  cluster::Membership* const cluster_;
+  ClusterFront cluster_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

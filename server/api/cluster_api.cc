@@ -34,7 +34,8 @@ cluster::NodeLoad NodeLoadOf(engine::Engine* engine) {
   return load;
 }
 
-void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, cluster::Membership* membership) {
+void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster) {
+  cluster::Membership* membership = cluster != nullptr ? cluster->membership() : nullptr;
   const int64_t started_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

@@ -451,7 +451,7 @@ Result<int64_t> ParseRevertBody(const json& body) {
 }
 
 Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
-  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan", "tier"}));
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"id", "plan", "tier", "node"}));
   auto id = body.find("id");
   if (id == body.end() || !id->is_string()) {
     return Status::InvalidArgument("'id' must be a string", "invalid_tenant_id");
@@ -465,6 +465,12 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const json& body) {
   if (auto tier = body.find("tier"); tier != body.end()) {
     if (!tier->is_string()) return Status::InvalidArgument("'tier' must be a string", "invalid_field");
     TKV_ASSIGN_OR_RETURN(r.tier, engine::ParseTier(tier->get_ref<const std::string&>()));
+  }
+  if (auto node = body.find("node"); node != body.end()) {
+    if (!node->is_string() || !engine::IsValidTenantId(node->get_ref<const std::string&>())) {
+      return Status::InvalidArgument("'node' must be a node id: ^[a-z0-9][a-z0-9-]{0,62}$", "invalid_field");
+    }
+    r.node = node->get<std::string>();
   }
   return r;
 }

@@ -127,9 +127,11 @@ struct TenantCreateRequest {
   std::string id;
   std::string plan;  // empty = the default plan
   std::optional<engine::Tier> tier;  // none = the plan's default tier
+  std::optional<std::string> node;   // the node to create it on; none = placed by policy
 };
 // POST /admin/v1/tenants: {"id": "...", "plan"?: "...", "tier"?: "pooled" |
-// "column_family"}. The id's rule is judged by the engine.
+// "column_family" | "dedicated", "node"?: "<node id>"}. The id's rule is
+// judged by the engine; a node id must have a tenant id's syntax.
 // InvalidArgument("invalid_tenant_id" | "invalid_field" | "unknown_tier").
 Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 

@@ -10,6 +10,7 @@
 #include "crypto/keys/file/file_key_provider.h"
 #include "crypto/keys/pkcs11/pkcs11_key_provider.h"
 #include "server/api/rfc3339.h"
+#include "server/cluster/operator_identity.h"
 #include "server/observe/request_series.h"
 
 namespace tenantkv::server {
@@ -23,7 +24,8 @@ WebhookUrlPolicy WebhookPolicyOf(const ServerOptions& options) {
 
 namespace {
 
-Result<std::unique_ptr<cluster::Membership>> JoinCluster(const ServerOptions& options, engine::Engine* engine) {
+// How this node talks to etcd.
+Result<cluster::EtcdClientOptions> EtcdOptionsOf(const ServerOptions& options) {
   cluster::EtcdClientOptions eo;
   TKV_ASSIGN_OR_RETURN(eo.endpoints, cluster::ParseHttpEndpoints(options.cluster_etcd));
   // A call must fail well within a renewal period, so that a dead endpoint
@@ -31,6 +33,11 @@ Result<std::unique_ptr<cluster::Membership>> JoinCluster(const ServerOptions& op
   eo.request_timeout_ms = std::clamp(options.cluster_lease_ttl * 1000 / 3, 200, 2000);
   eo.connect_timeout_ms = std::clamp(eo.request_timeout_ms / 2, 100, 500);
   eo.ca_file = options.cluster_etcd_ca_file;
+  return eo;
+}
+
+Result<std::unique_ptr<cluster::Membership>> JoinCluster(const ServerOptions& options, engine::Engine* engine) {
+  TKV_ASSIGN_OR_RETURN(cluster::EtcdClientOptions eo, EtcdOptionsOf(options));
   TKV_ASSIGN_OR_RETURN(std::unique_ptr<cluster::EtcdClient> etcd, cluster::EtcdClient::Create(std::move(eo)));
   cluster::MembershipOptions mo;
   mo.node_id = options.node_id;
@@ -174,7 +181,32 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
                  options.cluster_lease_ttl);
   }
   ApiOptions api;
-  api.cluster = app->membership_.get();
+  if (options.cluster_mode()) {
+    TKV_ASSIGN_OR_RETURN(cluster::EtcdClientOptions eo, EtcdOptionsOf(options));
+    TKV_ASSIGN_OR_RETURN(app->directory_etcd_, cluster::EtcdClient::Create(std::move(eo)));
+    // One operator token for the cluster: the first node's (operator_identity.h).
+    const crypto::Sha256Digest own = crypto::Sha256(token);
+    TKV_ASSIGN_OR_RETURN(std::string shared,
+                         cluster::ShareOperatorDigest(*app->directory_etcd_,
+                                                      crypto::HexEncode(std::string_view(
+                                                          reinterpret_cast<const char*>(own.data()), own.size()))));
+    std::optional<std::string> shared_raw = crypto::HexDecode(shared);
+    if (shared_raw && shared_raw->size() == own.size()) {
+      crypto::Sha256Digest digest;
+      std::copy(shared_raw->begin(), shared_raw->end(), digest.begin());
+      if (digest != own) {
+        app->auth_->AcceptOperatorDigest(digest);
+        spdlog::info("cluster: this node accepts the cluster's operator token as well as its own");
+      }
+    }
+    app->directory_ = std::make_unique<cluster::TenantDirectory>(app->directory_etcd_.get());
+    cluster::ForwarderOptions fo;
+    fo.ca_file = options.cluster_tls_ca;
+    fo.client_cert_file = options.cluster_tls_cert;
+    fo.client_key_file = options.cluster_tls_key;
+    TKV_ASSIGN_OR_RETURN(app->forwarder_, cluster::Forwarder::Create(std::move(fo)));
+    api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get()};
+  }
   api.key_rotation = app->key_rotation_;
   api.webhook_urls = WebhookPolicyOf(options);
   api.bypass_scheduler = options.bypass_scheduler;
@@ -194,6 +226,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
   api.auth_backoff.max_us = int64_t{options.auth_backoff_max_sec} * 1'000'000;
   api.auth_backoff.table_size = options.auth_fail_table_size;
   app->api_ = std::make_unique<Api>(app->engine_.get(), app->auth_.get(), std::move(api));
+  if (Status s = app->api_->ReconcileCluster(); !s.ok()) {
+    return Status(s.code(), s.reason(), "cannot reconcile the cluster's tenant directory: " + s.message());
+  }
   // The front takes the HTTP and TLS parts of the options, and the Api as its handler.
   TKV_ASSIGN_OR_RETURN(app->http_, HttpServer::Create(options, options, app->api_.get()));
   app->api_->SetOpenConnectionsSource([http = app->http_.get()] { return http->open_connections(); });

@@ -63,6 +63,9 @@ class ServerApp {
   std::unique_ptr<Authenticator> auth_;
   // Cluster mode only (nullptr standalone); used by the Api, so made before it and gone after it.
   std::unique_ptr<cluster::Membership> membership_;
+  std::unique_ptr<cluster::EtcdClient> directory_etcd_;
+  std::unique_ptr<cluster::TenantDirectory> directory_;
+  std::unique_ptr<cluster::Forwarder> forwarder_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<uint64_t> reported_corrupt_histories_{0};

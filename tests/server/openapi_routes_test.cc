@@ -79,7 +79,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
 
   ApiRouter router;
   AddDataRoutes(router, nullptr, 1 << 20);
-  AddAdminRoutes(router, nullptr);
+  AddAdminRoutes(router, nullptr, nullptr);
   AddQuotaRoutes(router, nullptr);
   AddBackupRoutes(router, nullptr);
   AddAuditRoutes(router, nullptr);

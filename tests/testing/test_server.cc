@@ -95,7 +95,11 @@ void TestServer::Start() {
     std::string err((std::istreambuf_iterator<char>(in)), {});
     FAIL() << "server did not start; output: " << text << " log: " << err;
   }
-  std::ifstream token(data_dir_ + "/operator.token");
+  // The token file the test named, else the server's default.
+  std::string token_file = data_dir_ + "/operator.token";
+  auto named = std::find(extra_args_.begin(), extra_args_.end(), "--operator-token-file");
+  if (named != extra_args_.end() && named + 1 != extra_args_.end()) token_file = *(named + 1);
+  std::ifstream token(token_file);
   std::getline(token, operator_token_);
   ASSERT_FALSE(operator_token_.empty());
 }
@@ -152,7 +156,9 @@ void TestServer::CreateTenant(const std::string& id, const std::string& tier) {
   auto r = Post("/admin/v1/tenants", body.dump(), operator_token_);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;
-  if (!tier.empty()) ASSERT_EQ(nlohmann::json::parse(r->body)["tier"], tier) << r->body;
+  if (!tier.empty()) {
+    ASSERT_EQ(nlohmann::json::parse(r->body)["tier"], tier) << r->body;
+  }
 }
 
 std::string TestServer::CreateKey(const std::string& tenant, const std::string& role,

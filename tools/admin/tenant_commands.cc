@@ -21,8 +21,11 @@ void AddCreate(CLI::App& tenants, CommandSlot& slot) {
   CLI::Option* plan = cmd->add_option("--plan", "Plan name (the server's default: standard)");
   CLI::Option* tier = cmd->add_option(
       "--tier", "Placement tier: pooled, column_family or dedicated (default: the plan's; free is pooled)");
-  cmd->callback([&slot, id, plan, tier] {
-    slot.emplace(TenantsCreate(id->as<std::string>(), OptionalValue(plan), OptionalValue(tier)));
+  CLI::Option* node = cmd->add_option(
+      "--node", "Cluster mode: the node to create it on (default: placed by the cluster, fewest bytes first)");
+  cmd->callback([&slot, id, plan, tier, node] {
+    slot.emplace(
+        TenantsCreate(id->as<std::string>(), OptionalValue(plan), OptionalValue(tier), OptionalValue(node)));
   });
 }
 
@@ -87,10 +90,11 @@ AdminCommand TenantsMoveTier(const std::string& id, const std::string& tier) {
 }
 
 AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan,
-                           const std::optional<std::string>& tier) {
+                           const std::optional<std::string>& tier, const std::optional<std::string>& node) {
   Json body = {{"id", id}};
   if (plan) body["plan"] = *plan;
   if (tier) body["tier"] = *tier;  // judged by the server (400 unknown_tier)
+  if (node) body["node"] = *node;  // judged by the server (400 unknown_node)
   return {{"POST", TenantsPath(), std::move(body)}, RenderTenant};
 }
 

@@ -10,9 +10,11 @@
 
 namespace tenantkv::tools {
 
-// POST /admin/v1/tenants {"id":id[,"plan":plan]} → the new tenant.
+// POST /admin/v1/tenants {"id":id[,"plan":plan][,"tier":tier][,"node":node]}
+// → the new tenant.
 AdminCommand TenantsCreate(const std::string& id, const std::optional<std::string>& plan,
-                           const std::optional<std::string>& tier = std::nullopt);
+                           const std::optional<std::string>& tier = std::nullopt,
+                           const std::optional<std::string>& node = std::nullopt);
 
 // tenants list: a page of GET /admin/v1/tenants, filtered; each value
 // unset leaves the server's default (limit 100, no filter), and the server

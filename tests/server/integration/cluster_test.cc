@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "crypto/hash.h"
+#include "server/cluster/etcd_client.h"
 #include "tests/testing/etcd_process.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/wait_for.h"
@@ -94,7 +96,8 @@ TEST_F(ClusterTest, EveryNodeListsAllThreeAlive) {
   }
   // Load figures follow the node's tenants within a renewal or two.
   TestServer& n2 = *nodes_[1].server;
-  n2.CreateTenant("acme");
+  // Named, or the cluster would place it by its policy.
+  ASSERT_EQ(n2.Post("/admin/v1/tenants", R"({"id":"acme","node":"n2"})", n2.operator_token())->status, 201);
   const std::string key = n2.CreateKey("acme", "write");
   ASSERT_EQ(n2.Put("/v1/kv/k", std::string(1000, 'x'), key)->status, 201);
   EXPECT_TRUE(WaitFor([&] {
@@ -155,7 +158,7 @@ TEST_F(ClusterTest, ACleanStopRevokesTheLeaseAtOnce) {
 TEST_F(ClusterTest, EtcdDownIsA503OnTheClusterRouteOnlyAndTheNodesComeBack) {
   StartNodes(/*ttl=*/3);
   TestServer& n1 = *nodes_[0].server;
-  n1.CreateTenant("acme");
+  ASSERT_EQ(n1.Post("/admin/v1/tenants", R"({"id":"acme","node":"n1"})", n1.operator_token())->status, 201);
   const std::string key = n1.CreateKey("acme", "write");
   ASSERT_EQ(n1.Put("/v1/kv/before", "1", key)->status, 201);
 
@@ -188,6 +191,36 @@ TEST_F(ClusterTest, EtcdDownIsA503OnTheClusterRouteOnlyAndTheNodesComeBack) {
   }, 10));
   for (const Node& n : nodes_) EXPECT_TRUE(WaitFor([&] { return AliveSeenBy(n).size() == 3; }, 10));
   EXPECT_EQ(n1.Get("/v1/kv/during", key)->body, "2");
+}
+
+// Each node made its own operator token; the first to join shared its
+// digest through etcd, so that token works on every node, and each node's
+// own still works on it.
+TEST_F(ClusterTest, TheFirstNodesOperatorTokenWorksOnEveryNode) {
+  StartNodes();
+  const std::string& first = nodes_[0].server->operator_token();
+  for (const Node& n : nodes_) {
+    SCOPED_TRACE(n.id);
+    if (n.id != "n1") {
+      EXPECT_NE(n.server->operator_token(), first);  // each made its own
+    }
+    EXPECT_EQ(n.server->Get("/admin/v1/cluster", first)->status, 200);
+    EXPECT_EQ(n.server->Get("/admin/v1/cluster", n.server->operator_token())->status, 200);
+  }
+  // Another node's own token is not the cluster's.
+  EXPECT_EQ(nodes_[0].server->Get("/admin/v1/cluster", nodes_[1].server->operator_token())->status, 401);
+  // An admin call passed on to another node is accepted there.
+  ASSERT_EQ(nodes_[0].server->Post("/admin/v1/tenants", R"({"id":"shared","node":"n3"})", first)->status, 201);
+  EXPECT_EQ(nodes_[1].server->Get("/admin/v1/tenants/shared", first)->status, 200);
+  server::cluster::EtcdClientOptions eo;
+  eo.endpoints = {*server::cluster::ParseHttpEndpoint(etcd_.url())};
+  auto etcd = server::cluster::EtcdClient::Create(std::move(eo));
+  ASSERT_TRUE(etcd.ok());
+  auto stored = (*etcd)->Get("/tenantkv/operator/bootstrap");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  const crypto::Sha256Digest digest = crypto::Sha256(first);
+  EXPECT_EQ((*stored)->value, crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), 32)))
+      << "its SHA-256, never the token, is in etcd";
 }
 
 TEST(ClusterStandalone, ListsThisNodeAloneWithoutEtcd) {

@@ -630,6 +630,8 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
       {TenantsCreate("acme", std::nullopt), "POST", "/admin/v1/tenants", R"({"id":"acme"})"},
       {TenantsCreate("acme", "free", "column_family"), "POST", "/admin/v1/tenants",
        R"({"id":"acme","plan":"free","tier":"column_family"})"},
+      {TenantsCreate("acme", std::nullopt, std::nullopt, "n2"), "POST", "/admin/v1/tenants",
+       R"({"id":"acme","node":"n2"})"},
       {TenantsList(), "GET", "/admin/v1/tenants", ""},
       {TenantsList({"5", "a b", "free", "pooled", "active", false, std::nullopt}), "GET",
        "/admin/v1/tenants?limit=5&plan=free&tier=pooled&state=active&start_after=a%20b", ""},

@@ -1,0 +1,222 @@
+#include "server/api/cluster_front.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <tuple>
+#include <utility>
+
+#include "server/auth/auth.h"
+
+namespace tenantkv::server {
+namespace {
+
+constexpr char kStandaloneNodeId[] = "local";
+// How long a listing of the nodes is used before etcd is read again.
+constexpr int64_t kNodesTtlMs = 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status OwnerUnavailable(const std::string& tenant, const std::string& why) {
+  return Status::Unavailable("tenant '" + tenant + "' is not available: " + why, "tenant_unavailable");
+}
+
+}  // namespace
+
+ClusterFront::ClusterFront(engine::Engine* engine, ClusterParts parts)
+    : engine_(engine),
+      parts_(parts),
+      node_id_(parts.membership != nullptr ? parts.membership->node_id() : std::string(kStandaloneNodeId)) {}
+
+Destination ClusterFront::Where(const HttpRequest& req, bool tenant_route, const std::string& path_tenant) const {
+  Destination d;
+  if (!enabled()) return d;
+  const bool forwarded = req.HasHeader(kForwardedByHeader);
+  const std::string_view key_id = engine::ApiKeyStore::KeyIdOfToken(BearerTokenOf(req.Header("Authorization")));
+  if (!path_tenant.empty()) {
+    if (engine_->tenants().Get(path_tenant).ok() || engine_->tenants().PendingDelete(path_tenant).ok()) return d;
+    // A key this node holds is of a tenant here, so not of the tenant
+    // named: refused here (403), as its owner would.
+    if (!key_id.empty() && engine_->api_keys().Holds(key_id)) return d;
+    d.kind = forwarded ? Destination::Kind::kMisdirected : Destination::Kind::kTenant;
+    d.name = path_tenant;
+    d.key_id = std::string(key_id);
+    return d;
+  }
+  if (!tenant_route) return d;
+  // No key id (no token, the operator's, a garbled one): refused here, as
+  // on a single node.
+  if (key_id.empty() || engine_->api_keys().Holds(key_id)) return d;
+  d.kind = forwarded ? Destination::Kind::kMisdirected : Destination::Kind::kKey;
+  d.name = std::string(key_id);
+  return d;
+}
+
+Result<std::vector<cluster::NodeRecord>> ClusterFront::Nodes() {
+  const int64_t now = NowMs();
+  {
+    MutexLock lock(mu_);
+    if (nodes_read_ms_ != 0 && now - nodes_read_ms_ < kNodesTtlMs) return nodes_;
+  }
+  Result<std::vector<cluster::NodeRecord>> listed = parts_.membership->ListNodes();
+  MutexLock lock(mu_);
+  if (!listed.ok()) {
+    if (nodes_read_ms_ == 0) return listed.status();
+    return nodes_;  // etcd out of reach: the last list (docs/operations.md, degraded modes)
+  }
+  nodes_ = std::move(listed).value();
+  nodes_read_ms_ = now;
+  return nodes_;
+}
+
+Result<cluster::HttpEndpoint> ClusterFront::EndpointOf(const std::string& node) {
+  TKV_ASSIGN_OR_RETURN(std::vector<cluster::NodeRecord> nodes, Nodes());
+  for (const auto& n : nodes) {
+    if (n.id != node) continue;
+    if (!n.alive || n.url.empty()) break;
+    return cluster::ParseHttpEndpoint(n.url);
+  }
+  return Status::Unavailable("node '" + node + "' is not alive", "node_down");
+}
+
+Result<ClusterFront::Target> ClusterFront::Resolve(const Destination& dest, bool fresh, std::string* owner) {
+  cluster::TenantDirectory& dir = *parts_.directory;
+  Target t;
+  if (dest.kind == Destination::Kind::kKey) {
+    TKV_ASSIGN_OR_RETURN(std::optional<std::string> tenant, dir.LookupKey(dest.name, fresh));
+    if (!tenant) return Status::NotFound("no node holds this key", "not_in_directory");
+    t.tenant = std::move(*tenant);
+  } else {
+    t.tenant = dest.name;
+    if (!dest.key_id.empty()) {
+      TKV_ASSIGN_OR_RETURN(std::optional<std::string> key_tenant, dir.LookupKey(dest.key_id, fresh));
+      if (key_tenant && *key_tenant != t.tenant) {
+        return Status::PermissionDenied("an API key of another tenant may not act on this one", "forbidden");
+      }
+    }
+  }
+  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> entry, dir.Lookup(t.tenant, fresh));
+  if (!entry) return Status::NotFound("no node holds this tenant", "not_in_directory");
+  t.node = entry->node;
+  *owner = entry->node;
+  if (entry->state != "active") return OwnerUnavailable(t.tenant, "it is being created");
+  if (entry->node == node_id_) {
+    // The directory names this node, which does not hold it: a create or
+    // a key in flight here. Read afresh once; else soon served.
+    if (!fresh) return Resolve(dest, true, owner);
+    return OwnerUnavailable(t.tenant, "it is being set up on this node");
+  }
+  Result<cluster::HttpEndpoint> endpoint = EndpointOf(entry->node);
+  if (!endpoint.ok()) return OwnerUnavailable(t.tenant, "its node '" + entry->node + "' is down");
+  t.endpoint = std::move(endpoint).value();
+  return t;
+}
+
+cluster::ForwardRequest ClusterFront::ToForward(const HttpRequest& req, std::string body,
+                                                const std::string& request_id) const {
+  cluster::ForwardRequest f;
+  f.method = req.method;
+  f.target = req.target;
+  f.headers.reserve(req.headers.size() + 2);
+  for (const auto& [name, value] : req.headers) {
+    if (HeaderNameEquals(name, "X-Request-Id") || HeaderNameEquals(name, kForwardedByHeader)) continue;
+    f.headers.emplace_back(name, value);
+  }
+  f.headers.emplace_back("X-Request-Id", request_id);
+  f.headers.emplace_back(kForwardedByHeader, node_id_);
+  f.body = std::move(body);
+  return f;
+}
+
+namespace {
+
+HttpResponse FromForward(cluster::ForwardResponse r) {
+  HttpResponse res;
+  res.status = r.status;
+  for (auto& [name, value] : r.headers) res.SetHeader(name, std::move(value));
+  res.body = std::move(r.body);
+  return res;
+}
+
+// A forward that failed, as the client sees it.
+Status ForwardFailure(const Status& s, const std::string& tenant) {
+  if (s.reason() == "forward_queue_full" || s.reason() == "shutting_down") return s;
+  return OwnerUnavailable(tenant, "its node did not answer (" + s.reason() + ")");
+}
+
+}  // namespace
+
+void ClusterFront::Forward(HttpRequest& req, Destination dest, const std::string& request_id, Done done) {
+  auto f = std::make_shared<cluster::ForwardRequest>(ToForward(req, std::move(req.body), request_id));
+  parts_.forwarder->Post([this, f, dest = std::move(dest), done = std::move(done)](const Status& queued) {
+    if (!queued.ok()) return done(queued, HttpResponse());
+    // A refusal names the owner when the directory does.
+    std::string owner;
+    auto refuse = [&done, &owner](const Status& s) {
+      HttpResponse res;
+      if (!owner.empty()) res.SetHeader(kNodeHeader, owner);
+      done(s, std::move(res));
+    };
+    Result<Target> target = Resolve(dest, false, &owner);
+    if (!target.ok()) return refuse(target.status());
+    Result<cluster::ForwardResponse> answer = parts_.forwarder->SendHere(target->endpoint, *f);
+    if (answer.ok() && answer->status == 421) {
+      // The owner named was not the owner (a stale cache): once more, on
+      // what etcd says now.
+      parts_.directory->Forget(target->tenant);
+      owner.clear();
+      Result<Target> fresh = Resolve(dest, true, &owner);
+      if (!fresh.ok()) return refuse(fresh.status());
+      if (fresh->node == target->node) return refuse(OwnerUnavailable(target->tenant, "its owner is changing"));
+      target = std::move(fresh);
+      answer = parts_.forwarder->SendHere(target->endpoint, *f);
+    }
+    if (!answer.ok()) return refuse(ForwardFailure(answer.status(), target->tenant));
+    done(Status::Ok(), FromForward(std::move(answer).value()));
+  });
+}
+
+Status ClusterFront::ForwardTo(const std::string& node, const HttpRequest& req, std::string body,
+                               const std::string& request_id, HttpResponse& res) {
+  Result<cluster::HttpEndpoint> endpoint = EndpointOf(node);
+  if (!endpoint.ok()) return Status::Unavailable("node '" + node + "' is not alive", "node_unavailable");
+  cluster::ForwardRequest f = ToForward(req, std::move(body), request_id);
+  Result<cluster::ForwardResponse> answer = parts_.forwarder->SendAndWait(*endpoint, std::move(f));
+  if (!answer.ok()) {
+    return Status::Unavailable("node '" + node + "' did not answer (" + answer.status().reason() + ")",
+                               "node_unavailable");
+  }
+  res = FromForward(std::move(answer).value());
+  return Status::Ok();
+}
+
+Result<std::string> ClusterFront::Place(const std::optional<std::string>& named) {
+  TKV_ASSIGN_OR_RETURN(std::vector<cluster::NodeRecord> nodes, Nodes());
+  const cluster::NodeRecord* best = nullptr;
+  for (const auto& n : nodes) {
+    if (named && n.id == *named) {
+      if (!n.alive) return Status::Unavailable("node '" + n.id + "' is down", "node_unavailable");
+      return n.id;
+    }
+    if (named || !n.alive) continue;
+    if (best == nullptr || std::tie(n.load.bytes, n.load.tenants, n.id) <
+                               std::tie(best->load.bytes, best->load.tenants, best->id)) {
+      best = &n;
+    }
+  }
+  if (named) return Status::InvalidArgument("node '" + *named + "' is not a node of this cluster", "unknown_node");
+  if (best == nullptr) return Status::Unavailable("no node of the cluster is alive", "cluster_unavailable");
+  return best->id;
+}
+
+Status ClusterFront::CheckWritable() const {
+  if (!enabled() || parts_.membership->lease_alive()) return Status::Ok();
+  return Status::Unavailable("this node's cluster lease lapsed: it accepts no writes until it renews it",
+                             "tenant_unavailable");
+}
+
+}  // namespace tenantkv::server

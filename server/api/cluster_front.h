@@ -1,0 +1,142 @@
+// ClusterFront: what makes any node of a cluster serve any request.
+//
+// A request names a tenant by its token (a tenant API key: its key id) or
+// by its path ({id} of an admin route). A node serves it itself when it
+// holds that key or tenant; otherwise the request goes to the owner the
+// tenant directory in etcd names, once (Tenantkv-Forwarded-By marks it,
+// and a forwarded request is never forwarded again). Authentication,
+// quotas and scheduling are the owner's alone: the forwarding node checks
+// nothing, so no second admission.
+//
+// A forwarded request that reaches a node which does not hold its tenant
+// (the forwarder's cached directory was stale) is answered 421
+// "misdirected"; the forwarder then reads the directory afresh and tries
+// the owner it names, if another, once more.
+//
+// Every answer of a cluster node names, in Tenantkv-Node, the node that
+// served it: the owner, for a tenant's request.
+//
+// Standalone (no membership) everything here answers "serve it here".
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/mutex.h"
+#include "crypto/status.h"
+#include "engine/engine.h"
+#include "server/cluster/forwarder.h"
+#include "server/cluster/membership.h"
+#include "server/cluster/tenant_directory.h"
+#include "server/http/http_message.h"
+
+namespace tenantkv::server {
+
+// Cluster mode's parts, owned by the server, outliving the Api; all
+// nullptr when the node runs standalone.
+struct ClusterParts {
+  cluster::Membership* membership = nullptr;
+  cluster::TenantDirectory* directory = nullptr;
+  cluster::Forwarder* forwarder = nullptr;
+};
+
+inline constexpr char kForwardedByHeader[] = "Tenantkv-Forwarded-By";
+inline constexpr char kNodeHeader[] = "Tenantkv-Node";
+
+// Where a request is served.
+struct Destination {
+  enum class Kind {
+    kHere,       // by this node
+    kKey,        // by the owner of the tenant of API key `name`
+    kTenant,     // by the owner of tenant `name`
+    kMisdirected,  // forwarded here, but its key or tenant is not here: 421
+  };
+  Kind kind = Kind::kHere;
+  std::string name;
+  // kTenant: the key id of the tenant API key the request carries, if any
+  // ("" for the operator's): a key of another tenant is refused before
+  // the request leaves (403 forbidden), as its owner would.
+  std::string key_id;
+};
+
+class ClusterFront {
+ public:
+  using Done = std::function<void(Status, HttpResponse)>;
+
+  ClusterFront(engine::Engine* engine, ClusterParts parts);
+
+  bool enabled() const { return parts_.membership != nullptr; }
+  // This node's id; "local" when standalone.
+  const std::string& node_id() const { return node_id_; }
+  cluster::TenantDirectory* directory() const { return parts_.directory; }
+  cluster::Membership* membership() const { return parts_.membership; }
+
+  // Where `req` is served: decided from memory, without blocking.
+  // `tenant_route` = the route takes a tenant key; `path_tenant` = its {id}
+  // ("" when it has none).
+  Destination Where(const HttpRequest& req, bool tenant_route, const std::string& path_tenant) const;
+
+  // Off the calling thread: finds the owner of `dest` and sends `req` (its
+  // body moved out) there, with `request_id`. `done` gets OK and the
+  // owner's answer, or the refusal: Unauthenticated("invalid_token") for a
+  // key no node holds, NotFound("tenant_not_found") for a tenant no node
+  // holds, Unavailable("tenant_unavailable") when its owner cannot be
+  // reached or is being made, Unavailable("cluster_unavailable") when the
+  // directory cannot be read.
+  void Forward(HttpRequest& req, Destination dest, const std::string& request_id, Done done);
+
+  // On this thread: sends `req` with `body` to node `node` (create placed
+  // elsewhere) and writes its answer into `res`.
+  Status ForwardTo(const std::string& node, const HttpRequest& req, std::string body,
+                   const std::string& request_id, HttpResponse& res);
+
+  // The cluster's nodes (alive ones listed by etcd, this node too), read at
+  // most once a second; the last list when etcd cannot be read.
+  Result<std::vector<cluster::NodeRecord>> Nodes();
+
+  // Where a new tenant goes: `named` if it is an alive node (else
+  // InvalidArgument "unknown_node", or Unavailable "node_unavailable" when
+  // it is listed but down); without a name, the alive node with the fewest
+  // bytes, then the fewest tenants, then the lowest id. The loads are the
+  // nodes' records, refreshed at every lease renewal.
+  Result<std::string> Place(const std::optional<std::string>& named);
+
+  // At start, before serving: makes the directory agree with the tenants
+  // this node holds. A tenant of its own with no entry (made before cluster
+  // mode) is claimed with its API keys routed; its entries left "creating"
+  // by a crash are made active, or released when the tenant is not here;
+  // an entry naming it for a tenant it no longer holds (a delete whose
+  // release failed) is released. A tenant held here that the directory
+  // gives to another node is logged as a conflict and left alone.
+  // Unavailable("cluster_unavailable") when etcd cannot be read.
+  Status Reconcile();
+
+  // Writes while the lease lapsed are refused: Unavailable
+  // ("tenant_unavailable"). OK when standalone.
+  Status CheckWritable() const;
+
+ private:
+  // The owner's URL for `dest`, resolved through the directory; *owner is
+  // the node the directory names, also when the answer is a refusal.
+  struct Target {
+    std::string node;
+    cluster::HttpEndpoint endpoint;
+    std::string tenant;
+  };
+  Result<Target> Resolve(const Destination& dest, bool fresh, std::string* owner);
+  Result<cluster::HttpEndpoint> EndpointOf(const std::string& node);
+  cluster::ForwardRequest ToForward(const HttpRequest& req, std::string body, const std::string& request_id) const;
+
+  engine::Engine* const engine_;
+  const ClusterParts parts_;
+  const std::string node_id_;
+  Mutex mu_;
+  std::vector<cluster::NodeRecord> nodes_ GUARDED_BY(mu_);
+  int64_t nodes_read_ms_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace tenantkv::server
