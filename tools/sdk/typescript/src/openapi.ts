@@ -1359,10 +1359,14 @@ export interface components {
              * @enum {string}
              */
             tier?: "pooled" | "column_family" | "dedicated";
+            /** @description Cluster mode: the node to create it on (400 unknown_node if it is not in the cluster); default: placed by the cluster (fewest bytes, then fewest tenants). Standalone: only local. */
+            node?: string;
         };
-        /** @description A deleting tenant (delete begun, purge not finished) has only id, plan, tier, state, created_at and key_versions. */
+        /** @description A deleting tenant (delete begun, purge not finished) has only id, node, plan, tier, state, created_at and key_versions. */
         Tenant: {
             id: components["schemas"]["TenantIdString"];
+            /** @description The node that holds it (cluster mode); local when the node runs standalone. */
+            node: string;
             plan: string;
             /** @enum {string} */
             tier: "pooled" | "column_family" | "dedicated";
@@ -2017,6 +2021,8 @@ export interface components {
     headers: {
         /** @description The client's X-Request-Id if it is 1..128 chars of [A-Za-z0-9._:-], else one made by the server. */
         XRequestId: string;
+        /** @description Cluster mode only. The node that served the request; for a tenant's request, the node that holds the tenant. */
+        TenantkvNode: string;
         /** @description 24 lowercase hex digits in double quotes; new for every write. */
         ETag: string;
         CacheControl: "no-store";
@@ -2679,6 +2685,7 @@ export interface operations {
                     /** @example /admin/v1/tenants/acme */
                     Location?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    "Tenantkv-Node": components["headers"]["TenantkvNode"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2689,6 +2696,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     showTenant: {
