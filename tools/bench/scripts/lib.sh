@@ -22,11 +22,14 @@ trap tkv_cleanup EXIT
 # build), started through the command in the array tkv_server_wrap if set
 # (e.g. taskset -c 1): the wrapper execs the server, so the PID is the
 # server's.
+# A --listen among the flags replaces the default 127.0.0.1:0 (a cluster
+# node advertises its address, so it must know it before it starts).
 tkv_server_wrap=()
 tkv_start() {
-  local name="$1"
+  local name="$1" listen=(--listen 127.0.0.1:0) a
   shift
-  "${tkv_server_wrap[@]}" "${tkv_server_bin:-$bin}/tenantkv-server" --data-dir "$tkv_work/$name" --listen 127.0.0.1:0 --log-level warn \
+  for a in "$@"; do [ "$a" = --listen ] && listen=(); done
+  "${tkv_server_wrap[@]}" "${tkv_server_bin:-$bin}/tenantkv-server" --data-dir "$tkv_work/$name" "${listen[@]}" --log-level warn \
     "$@" >"$tkv_work/$name.out" 2>"$tkv_work/$name.err" &
   tkv_pids+=($!)
   local _
