@@ -194,6 +194,7 @@ void Api::HandleElsewhere(HttpRequest req, Respond respond) {
       // would (401 invalid_token, 404 tenant_not_found), after the checks
       // that come first.
       ex.dest = Destination();
+      req.body = std::move(res.body);
       Status admitted = Admit(req, ex);
       if (!admitted.ok()) {
         Finish(req, ex, admitted);

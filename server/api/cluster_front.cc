@@ -56,31 +56,47 @@ Destination ClusterFront::Where(const HttpRequest& req, bool tenant_route, const
   return d;
 }
 
-Result<std::vector<cluster::NodeRecord>> ClusterFront::Nodes() {
+Status ClusterFront::RefreshNodes() {
   const int64_t now = NowMs();
   {
     MutexLock lock(mu_);
-    if (nodes_read_ms_ != 0 && now - nodes_read_ms_ < kNodesTtlMs) return nodes_;
+    if (nodes_read_ms_ != 0 && now - nodes_read_ms_ < kNodesTtlMs) return Status::Ok();
+    // One reader at a time goes to etcd; the others use the list they have.
+    if (nodes_refreshing_ && nodes_read_ms_ != 0) return Status::Ok();
+    nodes_refreshing_ = true;
   }
   Result<std::vector<cluster::NodeRecord>> listed = parts_.membership->ListNodes();
   MutexLock lock(mu_);
+  nodes_refreshing_ = false;
   if (!listed.ok()) {
     if (nodes_read_ms_ == 0) return listed.status();
-    return nodes_;  // etcd out of reach: the last list (docs/operations.md, degraded modes)
+    // etcd out of reach: the last list, and etcd asked again in a second
+    // (docs/operations.md, degraded modes).
+    nodes_read_ms_ = now;
+    return Status::Ok();
   }
   nodes_ = std::move(listed).value();
+  endpoints_.clear();
+  for (const auto& n : nodes_) {
+    if (!n.alive || n.url.empty()) continue;
+    if (auto e = cluster::ParseHttpEndpoint(n.url); e.ok()) endpoints_.emplace(n.id, std::move(e).value());
+  }
   nodes_read_ms_ = now;
+  return Status::Ok();
+}
+
+Result<std::vector<cluster::NodeRecord>> ClusterFront::Nodes() {
+  TKV_RETURN_IF_ERROR(RefreshNodes());
+  MutexLock lock(mu_);
   return nodes_;
 }
 
 Result<cluster::HttpEndpoint> ClusterFront::EndpointOf(const std::string& node) {
-  TKV_ASSIGN_OR_RETURN(std::vector<cluster::NodeRecord> nodes, Nodes());
-  for (const auto& n : nodes) {
-    if (n.id != node) continue;
-    if (!n.alive || n.url.empty()) break;
-    return cluster::ParseHttpEndpoint(n.url);
-  }
-  return Status::Unavailable("node '" + node + "' is not alive", "node_down");
+  TKV_RETURN_IF_ERROR(RefreshNodes());
+  MutexLock lock(mu_);
+  auto it = endpoints_.find(node);
+  if (it == endpoints_.end()) return Status::Unavailable("node '" + node + "' is not alive", "node_down");
+  return it->second;
 }
 
 Result<ClusterFront::Target> ClusterFront::Resolve(const Destination& dest, bool fresh, std::string* owner) {
@@ -150,33 +166,60 @@ Status ForwardFailure(const Status& s, const std::string& tenant) {
 
 }  // namespace
 
+// One forwarded request, from its resolution to its answer.
+struct ClusterFront::Forwarding {
+  Destination dest;
+  cluster::ForwardRequest req;  // kept until the first answer, for a second attempt
+  Done done;
+  std::string owner;       // the owner the directory named, for a refusal's Tenantkv-Node
+  std::string first_node;  // the node a first attempt went to and that said 421
+};
+
 void ClusterFront::Forward(HttpRequest& req, Destination dest, const std::string& request_id, Done done) {
-  auto f = std::make_shared<cluster::ForwardRequest>(ToForward(req, std::move(req.body), request_id));
-  parts_.forwarder->Post([this, f, dest = std::move(dest), done = std::move(done)](const Status& queued) {
-    if (!queued.ok()) return done(queued, HttpResponse());
-    // A refusal names the owner when the directory does.
-    std::string owner;
-    auto refuse = [&done, &owner](const Status& s) {
-      HttpResponse res;
-      if (!owner.empty()) res.SetHeader(kNodeHeader, owner);
-      done(s, std::move(res));
-    };
-    Result<Target> target = Resolve(dest, false, &owner);
-    if (!target.ok()) return refuse(target.status());
-    Result<cluster::ForwardResponse> answer = parts_.forwarder->SendHere(target->endpoint, *f);
-    if (answer.ok() && answer->status == 421) {
-      // The owner named was not the owner (a stale cache): once more, on
-      // what etcd says now.
-      parts_.directory->Forget(target->tenant);
-      owner.clear();
-      Result<Target> fresh = Resolve(dest, true, &owner);
-      if (!fresh.ok()) return refuse(fresh.status());
-      if (fresh->node == target->node) return refuse(OwnerUnavailable(target->tenant, "its owner is changing"));
-      target = std::move(fresh);
-      answer = parts_.forwarder->SendHere(target->endpoint, *f);
+  auto fw = std::make_shared<Forwarding>();
+  fw->dest = std::move(dest);
+  fw->req = ToForward(req, std::move(req.body), request_id);
+  fw->done = std::move(done);
+  ResolveAndSend(std::move(fw), false);
+}
+
+void ClusterFront::Refuse(Forwarding& fw, const Status& s) {
+  HttpResponse res;
+  if (!fw.owner.empty()) res.SetHeader(kNodeHeader, fw.owner);
+  // Answered here after all: the request's body goes back with it.
+  if (s.reason() == "not_in_directory") res.body = std::move(fw.req.body);
+  fw.done(s, std::move(res));
+}
+
+// The resolution runs as posted work (it may read etcd); the exchange is
+// asynchronous, its answer handled on a forwarder I/O thread, which must
+// not block: a 421 goes back to posted work for a fresh resolution.
+void ClusterFront::ResolveAndSend(std::shared_ptr<Forwarding> fw, bool fresh) {
+  parts_.forwarder->Post([this, fw, fresh](const Status& queued) {
+    if (!queued.ok()) return Refuse(*fw, queued);
+    fw->owner.clear();
+    Result<Target> target = Resolve(fw->dest, fresh, &fw->owner);
+    if (!target.ok()) return Refuse(*fw, target.status());
+    const bool first = fw->first_node.empty();
+    if (!first && target->node == fw->first_node) {
+      return Refuse(*fw, OwnerUnavailable(target->tenant, "its owner is changing"));
     }
-    if (!answer.ok()) return refuse(ForwardFailure(answer.status(), target->tenant));
-    done(Status::Ok(), FromForward(std::move(answer).value()));
+    // The first attempt sends a copy: a 421 means the node did nothing
+    // with it, and the same request goes to the owner etcd names now.
+    cluster::ForwardRequest out = first ? fw->req : std::move(fw->req);
+    parts_.forwarder->Send(
+        target->endpoint, std::move(out),
+        [this, fw, first, node = target->node, tenant = target->tenant](Result<cluster::ForwardResponse> answer) {
+          if (answer.ok() && answer->status == 421) {
+            if (!first) return Refuse(*fw, OwnerUnavailable(tenant, "its owner is changing"));
+            fw->first_node = node;
+            parts_.directory->Forget(tenant);
+            return ResolveAndSend(fw, true);
+          }
+          if (!answer.ok()) return Refuse(*fw, ForwardFailure(answer.status(), tenant));
+          fw->req = cluster::ForwardRequest();
+          fw->done(Status::Ok(), FromForward(std::move(answer).value()));
+        });
   });
 }
 

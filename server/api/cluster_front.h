@@ -21,6 +21,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,10 +82,13 @@ class ClusterFront {
   Destination Where(const HttpRequest& req, bool tenant_route, const std::string& path_tenant) const;
 
   // Off the calling thread: finds the owner of `dest` and sends `req` (its
-  // body moved out) there, with `request_id`. `done` gets OK and the
+  // body moved out) there, with `request_id`. `done` runs on a forwarder
+  // thread (an I/O one for an answer: it must not block) and gets OK and the
   // owner's answer, or the refusal: Unauthenticated("invalid_token") for a
   // key no node holds, NotFound("tenant_not_found") for a tenant no node
-  // holds, Unavailable("tenant_unavailable") when its owner cannot be
+  // holds (NotFound "not_in_directory" when no node holds either: the
+  // caller answers it as a single node would, and `res.body` then holds
+  // the request's body again), Unavailable("tenant_unavailable") when its owner cannot be
   // reached or is being made, Unavailable("cluster_unavailable") when the
   // directory cannot be read.
   void Forward(HttpRequest& req, Destination dest, const std::string& request_id, Done done);
@@ -128,6 +132,9 @@ class ClusterFront {
     std::string tenant;
   };
   Result<Target> Resolve(const Destination& dest, bool fresh, std::string* owner);
+  struct Forwarding;
+  void ResolveAndSend(std::shared_ptr<Forwarding> fw, bool fresh);
+  static void Refuse(Forwarding& fw, const Status& s);
   Result<cluster::HttpEndpoint> EndpointOf(const std::string& node);
   cluster::ForwardRequest ToForward(const HttpRequest& req, std::string body, const std::string& request_id) const;
 
@@ -135,8 +142,12 @@ class ClusterFront {
   const ClusterParts parts_;
   const std::string node_id_;
   Mutex mu_;
+  // Reads the node list from etcd when it is older than a second.
+  Status RefreshNodes();
   std::vector<cluster::NodeRecord> nodes_ GUARDED_BY(mu_);
+  std::map<std::string, cluster::HttpEndpoint> endpoints_ GUARDED_BY(mu_);  // the alive nodes'
   int64_t nodes_read_ms_ GUARDED_BY(mu_) = 0;
+  bool nodes_refreshing_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tenantkv::server
