@@ -240,6 +240,41 @@ TEST_F(ClusterRoutingTest, ADeadNodesTenantsAre503AndTheOthersAreServed) {
   }, 15));
 }
 
+// etcd stopped: forwarding goes on from the cached directory; the owner
+// writes until its lease lapses, then refuses writes (fencing) and still
+// serves reads; with etcd back, writes resume.
+TEST_F(ClusterRoutingTest, WithEtcdDownReadsGoOnAndWritesStopWhenTheLeaseLapses) {
+  Create("n1", "steady", "n1");
+  const std::string key = Key("n2", "steady");
+  ASSERT_EQ(Node("n2").Put("/v1/kv/k", "before", key)->status, 201);  // routes cached on n2
+  etcd_.Stop();
+  auto via_cache = Node("n2").Get("/v1/kv/k", key);
+  ASSERT_TRUE(via_cache);
+  EXPECT_EQ(via_cache->status, 200) << via_cache->body;
+  EXPECT_EQ(via_cache->get_header_value("Tenantkv-Node"), "n1");
+  ASSERT_TRUE(WaitFor([&] {
+    auto m = Node("n1").Get("/metrics", kToken);
+    return m && m->body.find("\ntenantkv_cluster_lease_alive 0\n") != std::string::npos;
+  }, 20)) << "the lease lapses one TTL after the last renewal";
+  for (const char* via : {"n1", "n2"}) {
+    SCOPED_TRACE(via);
+    auto put = Node(via).Put("/v1/kv/k", "during", key);
+    ASSERT_TRUE(put);
+    EXPECT_EQ(put->status, 503) << put->body;
+    EXPECT_EQ(CodeOf(put), "tenant_unavailable");
+    auto get = Node(via).Get("/v1/kv/k", key);
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->status, 200);
+    EXPECT_EQ(get->body, "before");
+  }
+  etcd_.Start();
+  EXPECT_TRUE(WaitFor([&] {
+    auto put = Node("n2").Put("/v1/kv/k", "after", key);
+    return put && put->status == 204;
+  }, 20));
+  EXPECT_EQ(Node("n1").Get("/v1/kv/k", key)->body, "after");
+}
+
 TEST_F(ClusterRoutingTest, DeletingATenantFreesItsIdInTheCluster) {
   Create("n1", "brief", "n2");
   const std::string key = Key("n1", "brief");
