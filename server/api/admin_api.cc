@@ -88,17 +88,6 @@ json ApiKeyJson(const engine::ApiKeyInfo& k) {
   return j;
 }
 
-// The cursor that starts a page at the first id >= `prefix`: `prefix` with
-// its last character one lower, then 0x7f. Every id below `prefix` sorts at
-// or before it, since tenant ids only hold [a-z0-9-], all below 0x7f.
-std::string CursorBefore(const std::string& prefix) {
-  std::string out = prefix;
-  if (out.empty()) return out;
-  out.back() = static_cast<char>(out.back() - 1);
-  out.push_back('\x7f');
-  return out;
-}
-
 class AdminRoutes {
  public:
   AdminRoutes(engine::Engine* engine, ClusterFront* cluster) : engine_(engine), cluster_(cluster) {}
@@ -366,6 +355,14 @@ class AdminRoutes {
 };
 
 }  // namespace
+
+std::string CursorBefore(const std::string& prefix) {
+  std::string out = prefix;
+  if (out.empty()) return out;
+  out.back() = static_cast<char>(out.back() - 1);
+  out.push_back('\x7f');
+  return out;
+}
 
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster) {
   auto a = std::make_shared<AdminRoutes>(engine, cluster);

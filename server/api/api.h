@@ -99,9 +99,18 @@ void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);
 // `cluster` disabled: the node runs standalone.
 void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
+// GET /admin/v1/cluster/tenants, which AddClusterRoutes registers
+// (cluster_tenants_api.cc). `cluster` nullptr or disabled: standalone.
+Route ClusterTenantListRoute(engine::Engine* engine, ClusterFront* cluster);
 
 // This node's load as the cluster sees it: live tenants, logical bytes stored.
 cluster::NodeLoad NodeLoadOf(engine::Engine* engine);
+
+// The tenant list cursor (a start_after) that starts a page at the first id
+// >= `prefix`: `prefix` with its last character one lower, then 0x7f. Every
+// id below `prefix` sorts at or before it, since tenant ids only hold
+// [a-z0-9-], all below 0x7f. "" for "".
+std::string CursorBefore(const std::string& prefix);
 
 // Appends the audit entry of an admin action that succeeded, with the
 // caller of `c` as actor ("operator" or the tenant admin key id).

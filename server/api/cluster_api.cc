@@ -1,6 +1,7 @@
 // GET /admin/v1/cluster (operator only): the nodes of the cluster, read
 // from etcd, or this node alone when it runs standalone. Etcd out of reach
 // is 503 cluster_unavailable; the node's own data routes do not depend on it.
+// GET /admin/v1/cluster/tenants: cluster_tenants_api.cc.
 #include <chrono>
 
 #include "server/api/api.h"
@@ -66,6 +67,7 @@ void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* c
                            {"nodes", std::move(nodes)}});
                 return Status::Ok();
               }});
+  router.Add("GET", "/admin/v1/cluster/tenants", ClusterTenantListRoute(engine, cluster));
 }
 
 }  // namespace tenantkv::server

@@ -368,6 +368,25 @@ Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::st
   return q;
 }
 
+Result<ClusterTenantListQuery> ParseClusterTenantListQuery(const std::map<std::string, std::string>& query) {
+  ClusterTenantListQuery q;
+  std::map<std::string, std::string> rest;  // the page and the prefix
+  for (const auto& [name, value] : query) {
+    if (name == "node") {
+      if (!engine::IsValidTenantId(value)) return Status::InvalidArgument("node must be a node id", "invalid_parameter");
+      q.node = value;
+    } else if (name == "plan" || name == "tier" || name == "state") {
+      return Status::InvalidArgument("unknown query parameter '" + name + "'", "invalid_parameter");
+    } else {
+      rest.emplace(name, value);
+    }
+  }
+  TKV_ASSIGN_OR_RETURN(TenantListQuery listed, ParseTenantListQuery(rest));
+  q.page = std::move(listed.page);
+  q.prefix = std::move(listed.prefix);
+  return q;
+}
+
 Status ApplyQuotaFields(const json& obj, engine::Quota* q) {
   if (!obj.is_object()) return Status::InvalidArgument("quota must be a JSON object", "invalid_quota");
   for (auto it = obj.begin(); it != obj.end(); ++it) {

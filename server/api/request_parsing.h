@@ -100,6 +100,17 @@ struct TenantListQuery {
 };
 Result<TenantListQuery> ParseTenantListQuery(const std::map<std::string, std::string>& query);
 
+// GET /admin/v1/cluster/tenants: the page and ?prefix= as
+// ParseTenantListQuery judges them, and ?node= (a node id: a tenant id's
+// syntax; else "invalid_parameter"). Any other parameter, plan, tier and
+// state included, is "invalid_parameter".
+struct ClusterTenantListQuery {
+  PageQuery page;
+  std::optional<std::string> prefix;
+  std::optional<std::string> node;
+};
+Result<ClusterTenantListQuery> ParseClusterTenantListQuery(const std::map<std::string, std::string>& query);
+
 // Overlays the members of a quota object (PUT .../quota, and each part of a
 // plan) onto `q`. InvalidArgument("unknown_field") for a name that is not a
 // quota field, ("invalid_quota") for a non-object or a value that is not a

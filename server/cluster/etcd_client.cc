@@ -193,10 +193,22 @@ Result<std::optional<EtcdKeyValue>> EtcdClient::Get(const std::string& key) {
 
 Result<std::vector<EtcdKeyValue>> EtcdClient::GetPrefix(const std::string& prefix, int64_t limit, bool* more) {
   if (prefix.empty()) return Status::InvalidArgument("an empty prefix would range over all of etcd");
+  return Range(prefix, PrefixRangeEnd(prefix), limit, more);
+}
+
+Result<std::vector<EtcdKeyValue>> EtcdClient::GetRange(const std::string& start, const std::string& end,
+                                                       int64_t limit, bool* more) {
+  // etcd reads an empty start, or an empty end, as something else than a
+  // range (all keys; the start key alone).
+  if (start.empty()) return Status::InvalidArgument("a range needs a start key");
+  if (end <= start) return Status::InvalidArgument("a range's end must sort after its start");
+  return Range(start, end, limit, more);
+}
+
+Result<std::vector<EtcdKeyValue>> EtcdClient::Range(const std::string& start, const std::string& end, int64_t limit,
+                                                    bool* more) {
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("a range limit must be 1..10000");
-  const json req = {{"key", Base64Encode(prefix)},
-                    {"range_end", Base64Encode(PrefixRangeEnd(prefix))},
-                    {"limit", std::to_string(limit)}};
+  const json req = {{"key", Base64Encode(start)}, {"range_end", Base64Encode(end)}, {"limit", std::to_string(limit)}};
   TKV_ASSIGN_OR_RETURN(std::string text, Call("/v3/kv/range", req.dump()));
   TKV_ASSIGN_OR_RETURN(json j, ParseObject(text));
   std::vector<EtcdKeyValue> out;

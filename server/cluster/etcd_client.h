@@ -104,6 +104,13 @@ class EtcdClient {
   // (1..10000); *more is set when more exist.
   Result<std::vector<EtcdKeyValue>> GetPrefix(const std::string& prefix, int64_t limit = 1000,
                                               bool* more = nullptr);
+  // Keys from `start` (inclusive) to `end` (exclusive), in key order, at
+  // most `limit` (1..10000); *more is set when more keys of the range
+  // follow. A page of a long range: the next one starts at the last key
+  // read with a "\0" appended. InvalidArgument unless `start` is not empty
+  // and `end` sorts after it.
+  Result<std::vector<EtcdKeyValue>> GetRange(const std::string& start, const std::string& end, int64_t limit,
+                                             bool* more = nullptr);
   // The store's revision after the put. `lease` 0 = none.
   Result<int64_t> Put(const std::string& key, const std::string& value, int64_t lease = 0);
   Result<EtcdTxnResult> Txn(const EtcdTxn& txn);
@@ -123,6 +130,9 @@ class EtcdClient {
   explicit EtcdClient(EtcdClientOptions options) : options_(std::move(options)) {}
   // POSTs `body` (JSON) to `path` and returns the JSON answer's text.
   Result<std::string> Call(const std::string& path, const std::string& body);
+  // The range read of GetPrefix and GetRange, its arguments judged.
+  Result<std::vector<EtcdKeyValue>> Range(const std::string& start, const std::string& end, int64_t limit,
+                                          bool* more);
 
   const EtcdClientOptions options_;
   std::atomic<size_t> preferred_{0};  // the endpoint that answered last

@@ -26,8 +26,6 @@ constexpr int64_t kRoutesPerTxn = 63;
 // Entries read at once by List.
 constexpr int64_t kListPage = 1000;
 constexpr size_t kMaxIdLength = 63;
-// The characters of a tenant id, in byte order (List splits a range by them).
-constexpr std::string_view kIdAlphabet = "-0123456789abcdefghijklmnopqrstuvwxyz";
 // A key route is written or deleted in a txn guarded by what was read;
 // this many tries while other writers keep changing it.
 constexpr int kRetries = 4;
@@ -256,29 +254,6 @@ struct TenantDirectory::State {
     for (const std::string& id : page.key_ids) Wrote<std::string>(id, std::nullopt);
   }
 
-  // List's reading of the entries under `prefix` (kTenantsPrefix and a
-  // start of a tenant id). EtcdClient has no range start to page with: a
-  // range with more than a page is split by the next character of the id,
-  // in byte order, so the entries come in tenant order.
-  Status ListUnder(const std::string& prefix, std::vector<DirectoryEntry>* out) {
-    bool more = false;
-    Result<std::vector<EtcdKeyValue>> kvs = etcd->GetPrefix(prefix, kListPage, &more);
-    if (!kvs.ok()) return Unreachable(kvs.status());
-    const size_t id_length = prefix.size() - kTenantsPrefix.size();
-    // Below a full-length id only that id's own key can be an entry, and
-    // it sorts first: the page has it.
-    if (!more || id_length >= kMaxIdLength) {
-      for (const EtcdKeyValue& kv : *kvs) Append(kv, out);
-      return Status::Ok();
-    }
-    if (!kvs->empty() && (*kvs)[0].key == prefix) Append((*kvs)[0], out);
-    for (const char c : kIdAlphabet) {
-      if (id_length == 0 && c == '-') continue;
-      TKV_RETURN_IF_ERROR(ListUnder(prefix + c, out));
-    }
-    return Status::Ok();
-  }
-
   // A listed entry, or a warning when it is malformed: one bad entry must
   // not hide the whole directory from the operator (Lookup reports it).
   static void Append(const EtcdKeyValue& kv, std::vector<DirectoryEntry>* out) {
@@ -446,8 +421,37 @@ Result<std::optional<DirectoryEntry>> TenantDirectory::Lookup(const std::string&
 
 Result<std::vector<DirectoryEntry>> TenantDirectory::List() {
   std::vector<DirectoryEntry> out;
-  TKV_RETURN_IF_ERROR(state_->ListUnder(std::string(kTenantsPrefix), &out));
+  std::string after;
+  for (;;) {
+    TKV_ASSIGN_OR_RETURN(DirectoryPage page, ListPage(after, "", kListPage));
+    for (DirectoryEntry& e : page.entries) out.push_back(std::move(e));
+    if (!page.more || page.last.empty()) break;
+    after = std::move(page.last);
+  }
   return out;
+}
+
+Result<DirectoryPage> TenantDirectory::ListPage(const std::string& start_after, const std::string& prefix,
+                                                int64_t limit) {
+  if (limit < 1 || limit > 10000) return Status::InvalidArgument("a directory page is 1..10000 keys");
+  // The range of the ids with the prefix; it starts just after
+  // `start_after` (its key with a 0 byte appended) when that is further
+  // on. Never at the bare prefix key: an empty id is no tenant's, and a
+  // page that read only it would have no id to go on after.
+  const std::string first = std::string(kTenantsPrefix) + prefix;
+  const std::string end = PrefixRangeEnd(first);
+  std::string after = std::string(kTenantsPrefix) + start_after;
+  after.push_back('\0');
+  const std::string start = std::max(first, after);
+  DirectoryPage page;
+  if (start >= end) return page;  // the cursor is past the prefix's ids
+  Result<std::vector<EtcdKeyValue>> kvs = etcd_->GetRange(start, end, limit, &page.more);
+  if (!kvs.ok()) return state_->Unreachable(kvs.status());
+  page.read = kvs->size();
+  if (!kvs->empty()) page.last = kvs->back().key.substr(kTenantsPrefix.size());
+  for (const EtcdKeyValue& kv : *kvs) State::Append(kv, &page.entries);
+  if (page.read == 0) page.more = false;
+  return page;
 }
 
 Status TenantDirectory::PublishKey(const std::string& key_id, const std::string& tenant) {

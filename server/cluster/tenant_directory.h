@@ -43,6 +43,16 @@ struct DirectoryEntry {
   int64_t mod_revision = 0;  // etcd's, as read; what a guarded change compares
 };
 
+// One page of the directory as read from etcd (TenantDirectory::ListPage).
+struct DirectoryPage {
+  std::vector<DirectoryEntry> entries;  // in tenant order; malformed ones left out
+  // The id of the last key read, listed or not (a malformed one is
+  // skipped): the next page starts after it. "" when none was read.
+  std::string last;
+  size_t read = 0;    // keys read, the skipped ones too
+  bool more = false;  // keys of the range follow `last`
+};
+
 struct TenantDirectoryOptions {
   int cache_ttl_ms = 1000;        // 0..60000: how long a looked-up entry or key route is used unread
   size_t max_cached = 200'000;    // entries and key routes cached at most (each kind); the oldest half goes when full
@@ -79,6 +89,14 @@ class TenantDirectory {
   // Every entry in tenant order, read from etcd in pages (no cache).
   // Unavailable("cluster_unavailable") when etcd cannot be read.
   Result<std::vector<DirectoryEntry>> List();
+
+  // One read of at most `limit` (1..10000) keys of the directory, in
+  // tenant order, from etcd (no cache): the ids after `start_after` ("" =
+  // from the first) that start with `prefix` ("" = any). A malformed entry
+  // is skipped with a warning, as List does, but counts in `read` and
+  // `last`. InvalidArgument for a limit out of range;
+  // Unavailable("cluster_unavailable") when etcd cannot be read.
+  Result<DirectoryPage> ListPage(const std::string& start_after, const std::string& prefix, int64_t limit);
 
   // Routes `key_id` (16 lowercase hex) to `tenant` (one transaction: the
   // route and its index entry). Unavailable("cluster_unavailable").

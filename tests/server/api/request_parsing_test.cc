@@ -341,6 +341,30 @@ TEST(ParseTenantListQuery, PageAndFilters) {
   EXPECT_EQ(CodeOf(ParseTenantListQuery({{"tenant", "a"}}).status()), "invalid_parameter");
 }
 
+TEST(ParseClusterTenantListQuery, PagePrefixAndNodeOnly) {
+  auto q = ParseClusterTenantListQuery({{"limit", "2"}, {"start_after", "x y"}, {"prefix", "ac"}, {"node", "n2"}});
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->page.limit, 2u);
+  EXPECT_EQ(q->page.start_after, "x y") << "any string: the page starts after it";
+  EXPECT_EQ(q->prefix, "ac");
+  EXPECT_EQ(q->node, "n2");
+  auto defaults = ParseClusterTenantListQuery({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->page.limit, 100u);
+  EXPECT_FALSE(defaults->page.start_after || defaults->prefix || defaults->node);
+  EXPECT_EQ(ParseClusterTenantListQuery({{"limit", "1000"}})->page.limit, 1000u);
+  for (const char* bad : {"0", "1001", "-1", "x", ""}) {
+    EXPECT_EQ(CodeOf(ParseClusterTenantListQuery({{"limit", bad}}).status()), "invalid_limit") << bad;
+  }
+  for (const char* bad : {"", "N1", "-n", "n/1", "n 1"}) {
+    EXPECT_EQ(CodeOf(ParseClusterTenantListQuery({{"node", bad}}).status()), "invalid_parameter") << bad;
+  }
+  EXPECT_EQ(CodeOf(ParseClusterTenantListQuery({{"prefix", "A"}}).status()), "invalid_parameter");
+  for (const char* other : {"plan", "tier", "state", "values", "tenant"}) {
+    EXPECT_EQ(CodeOf(ParseClusterTenantListQuery({{other, "active"}}).status()), "invalid_parameter") << other;
+  }
+}
+
 TEST(ApplyQuotaFields, OverlaysIntegersOnly) {
   engine::Quota q;
   ASSERT_TRUE(ApplyQuotaFields(json::parse(R"({"weight": 7})"), &q).ok());

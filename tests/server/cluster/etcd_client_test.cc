@@ -62,6 +62,55 @@ TEST_F(EtcdClientTest, PrefixRangeListsOnlyThePrefixInOrderWithLimit) {
   EXPECT_FALSE(client_->GetPrefix("", 10).ok());
 }
 
+TEST_F(EtcdClientTest, RangeFromAStartKeyPagesThroughARangeInOrder) {
+  for (const char* k : {"/r/d", "/r/a", "/r/c", "/r/b", "/r/e", "/r", "/s/a"}) ASSERT_TRUE(client_->Put(k, k).ok());
+  // Pages of two from the start, each starting just after the last key read.
+  std::vector<std::string> seen;
+  std::string start = "/r/";
+  bool more = true;
+  for (int pages = 0; more; ++pages) {
+    ASSERT_LT(pages, 5) << "the walk does not end";
+    auto page = client_->GetRange(start, PrefixRangeEnd("/r/"), 2, &more);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_LE(page->size(), 2u);
+    ASSERT_FALSE(page->empty());
+    for (const auto& kv : *page) {
+      EXPECT_EQ(kv.value, kv.key);
+      EXPECT_GT(kv.mod_revision, 0);
+      seen.push_back(kv.key);
+    }
+    start = page->back().key + std::string(1, '\0');
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"/r/a", "/r/b", "/r/c", "/r/d", "/r/e"}));
+  // The start is inclusive, the end exclusive; the last page says so.
+  auto mid = client_->GetRange("/r/b", "/r/d", 10, &more);
+  ASSERT_TRUE(mid.ok()) << mid.status().ToString();
+  ASSERT_EQ(mid->size(), 2u);
+  EXPECT_EQ((*mid)[0].key, "/r/b");
+  EXPECT_EQ((*mid)[1].key, "/r/c");
+  EXPECT_FALSE(more);
+  auto exact = client_->GetRange("/r/b", "/r/d", 2, &more);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_FALSE(more) << "no key of the range follows the page";
+  auto none = client_->GetRange("/r/f", "/r/z", 10, &more);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(more);
+  // A start past a binary key, and keys with bytes above 0x7f.
+  const std::string high = std::string("/r/") + static_cast<char>(0xc3) + "x";
+  ASSERT_TRUE(client_->Put(high, "high").ok());
+  auto tail = client_->GetRange("/r/e" + std::string(1, '\0'), PrefixRangeEnd("/r/"), 10, &more);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ((*tail)[0].key, high);
+  // Judged before etcd is asked.
+  EXPECT_EQ(client_->GetRange("", "/r/z", 10).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(client_->GetRange("/r/b", "/r/b", 10).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(client_->GetRange("/r/c", "/r/b", 10).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(client_->GetRange("/r/a", "/r/b", 0).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(client_->GetRange("/r/a", "/r/b", 10001).status().code(), Code::kInvalidArgument);
+}
+
 TEST_F(EtcdClientTest, TxnAppliesOnlyWhenEveryGuardHolds) {
   const std::string key = "/t/guarded";
   EtcdTxn create;

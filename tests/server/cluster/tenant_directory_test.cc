@@ -313,6 +313,7 @@ TEST_F(TenantDirectoryEtcdTest, WithEtcdDownLookupsAnswerFromTheCache) {
   EXPECT_EQ(unknown.status().code(), Code::kUnavailable);
   EXPECT_EQ(unknown.status().reason(), "cluster_unavailable");
   EXPECT_EQ(a->List().status().reason(), "cluster_unavailable");
+  EXPECT_EQ(a->ListPage("", "", 10).status().reason(), "cluster_unavailable");
   EXPECT_EQ(a->Claim("globex", "n1", "pooled", "active").status().reason(), "cluster_unavailable");
   EXPECT_EQ(a->PublishKey(KeyId(2), "acme").reason(), "cluster_unavailable");
   a->Forget("acme");
@@ -435,6 +436,67 @@ TEST_F(TenantDirectoryEtcdTest, ListReadsMoreThanAPageInTenantOrder) {
   ASSERT_EQ(all->size(), ids.size());
   for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ((*all)[i].tenant, ids[i]) << i;
   EXPECT_EQ(all->front().tier, "dedicated");
+}
+
+// The tenant ids of a page, in its order.
+std::vector<std::string> IdsOf(const DirectoryPage& page) {
+  std::vector<std::string> out;
+  for (const auto& e : page.entries) out.push_back(e.tenant);
+  return out;
+}
+
+TEST_F(TenantDirectoryEtcdTest, ListPageReadsOnePageAfterACursorWithinAPrefix) {
+  auto a = Directory();
+  for (const char* id : {"ab", "abc", "abd", "b", "b-1", "c"}) ASSERT_TRUE(a->Claim(id, "n1", "pooled", "active").ok());
+  ASSERT_TRUE(raw_->Put(TenantKey("abb"), "not json").ok());  // malformed: skipped, but read
+  ASSERT_TRUE(raw_->Put("/tenantkv/tenantsx", "{}").ok());     // beside the directory's range
+  ASSERT_TRUE(raw_->Put(std::string(kTenantsPrefix), "{}").ok());  // the bare prefix: no id
+
+  auto first = a->ListPage("", "", 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(IdsOf(*first), std::vector<std::string>{"ab"}) << "abb is malformed";
+  EXPECT_EQ(first->last, "abb");
+  EXPECT_EQ(first->read, 2u);
+  EXPECT_TRUE(first->more);
+  EXPECT_EQ(first->entries[0].node, "n1");
+  EXPECT_EQ(first->entries[0].mod_revision, raw_->Get(TenantKey("ab")).value()->mod_revision);
+
+  // A walk page by page: every valid entry once, in order.
+  std::vector<std::string> walked;
+  std::string after;
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 10);
+    auto page = a->ListPage(after, "", 2);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& id : IdsOf(*page)) walked.push_back(id);
+    if (!page->more) break;
+    after = page->last;
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{"ab", "abc", "abd", "b", "b-1", "c"}));
+
+  // A prefix; a cursor within it, before it (any string) and past it.
+  EXPECT_EQ(IdsOf(a->ListPage("", "ab", 10).value()), (std::vector<std::string>{"ab", "abc", "abd"}));
+  EXPECT_EQ(IdsOf(a->ListPage("abb", "ab", 10).value()), (std::vector<std::string>{"abc", "abd"}));
+  EXPECT_EQ(IdsOf(a->ListPage("a", "b", 10).value()), (std::vector<std::string>{"b", "b-1"}));
+  EXPECT_EQ(IdsOf(a->ListPage("aa", "", 1).value()), (std::vector<std::string>{"ab"}));
+  auto past = a->ListPage("abd", "ab", 10);
+  ASSERT_TRUE(past.ok());
+  EXPECT_TRUE(past->entries.empty());
+  EXPECT_FALSE(past->more);
+  EXPECT_EQ(past->last, "");
+  auto beyond = a->ListPage("zz", "ab", 10);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_TRUE(beyond->entries.empty());
+  EXPECT_EQ(beyond->read, 0u);
+  // A page that holds the range's last key exactly: nothing more.
+  auto exact = a->ListPage("b-1", "", 1);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(IdsOf(*exact), std::vector<std::string>{"c"});
+  EXPECT_FALSE(exact->more);
+
+  EXPECT_EQ(a->ListPage("", "", 0).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(a->ListPage("", "", 10001).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(a->etcd_errors(), 0u);
 }
 
 TEST(TenantDirectoryJson, AnEntryRoundTrips) {

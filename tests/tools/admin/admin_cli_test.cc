@@ -22,6 +22,7 @@
 #include "tools/admin/audit_commands.h"
 #include "tools/admin/backup_commands.h"
 #include "tools/admin/cli_errors.h"
+#include "tools/admin/cluster_commands.h"
 #include "tools/admin/command_line.h"
 #include "tools/admin/master_key_commands.h"
 #include "tools/admin/field_assignments.h"
@@ -641,6 +642,11 @@ TEST(TenantCommands, BuildTheDocumentedRequests) {
        "/admin/v1/tenants?tier=column_family", ""},
       {TenantsList({std::nullopt, std::nullopt, "free", std::nullopt, std::nullopt, false, "ac"}), "GET",
        "/admin/v1/tenants?prefix=ac&plan=free", ""},
+      {ClusterTenants(), "GET", "/admin/v1/cluster/tenants", ""},
+      {ClusterTenants({"n 2", "ac", "2", "acme", false}), "GET",
+       "/admin/v1/cluster/tenants?node=n%202&prefix=ac&limit=2&start_after=acme", ""},
+      {ClusterTenants({std::nullopt, std::nullopt, "1000", std::nullopt, true}), "GET",
+       "/admin/v1/cluster/tenants?limit=1000", ""},
       {KeysSchedule({"7", "50", "acme", false}), "GET", "/admin/v1/keys/schedule?due_within_days=7&limit=50&start_after=acme",
        ""},
       {KeysSchedule({}), "GET", "/admin/v1/keys/schedule", ""},
@@ -912,6 +918,50 @@ TEST(CommandLine, ParsesGlobalsAndCommand) {
   EXPECT_DOUBLE_EQ(inv.globals.timeout_seconds, 2.5);
   EXPECT_EQ(inv.command.request.path, "/admin/v1/tenants/acme/apikeys");
   EXPECT_EQ(inv.command.request.body->dump(), R"({"role":"read"})");
+}
+
+TEST(CommandLine, ClusterTenantsTakesItsFiltersAndPaging) {
+  ParsedArgs parsed = Parse({"--server", "http://h:1", "cluster", "tenants", "--node", "n2", "--prefix", "ac",
+                             "--limit", "5", "--start-after", "acme", "--json"});
+  ASSERT_TRUE(parsed.invocation) << parsed.output;
+  EXPECT_TRUE(parsed.invocation->globals.json);
+  EXPECT_EQ(parsed.invocation->command.request.method, "GET");
+  EXPECT_EQ(parsed.invocation->command.request.path,
+            "/admin/v1/cluster/tenants?node=n2&prefix=ac&limit=5&start_after=acme");
+  EXPECT_FALSE(parsed.invocation->command.request.body);
+  EXPECT_TRUE(parsed.invocation->command.request.authenticated);
+  EXPECT_TRUE(parsed.invocation->command.follow_up == nullptr) << "one page without --all";
+  ParsedArgs all = Parse({"--server", "http://h:1", "cluster", "tenants", "--all"});
+  ASSERT_TRUE(all.invocation) << all.output;
+  EXPECT_EQ(all.invocation->command.request.path, "/admin/v1/cluster/tenants");
+  EXPECT_TRUE(all.invocation->command.follow_up != nullptr);
+  EXPECT_FALSE(Parse({"--server", "http://h:1", "cluster", "tenants", "--node"}).invocation) << "--node needs a value";
+  EXPECT_FALSE(Parse({"--server", "http://h:1", "cluster", "tenants", "extra"}).invocation);
+}
+
+TEST(PagedLists, ClusterTenantsFollowsPagesOnlyWithAllKeepingTheFilters) {
+  ScriptedTransport one({Answer(200, R"({"tenants":[{"id":"a","node":"n1","tier":"pooled","state":"active","epoch":1},)"
+                                     R"({"id":"b","node":"n2","tier":"dedicated","state":"creating","epoch":3}],"next":"b"})")});
+  Result<std::string> out = RunCommand(ClusterTenants({std::nullopt, std::nullopt, "2", std::nullopt, false}), one, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out,
+            "ID  NODE  TIER       STATE     EPOCH\n"
+            "a   n1    pooled     active    1\n"
+            "b   n2    dedicated  creating  3\n"
+            "(more: --start-after b, or --all)\n");
+  ScriptedTransport pages({Answer(200, R"({"tenants":[{"id":"a","node":"n2"}],"next":"a"})"),
+                           Answer(200, R"({"tenants":[],"next":"q"})"),
+                           Answer(200, R"({"tenants":[{"id":"z","node":"n2"}],"next":null})")});
+  out = RunCommand(ClusterTenants({"n2", std::nullopt, "1", std::nullopt, true}), pages, true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const Json all = Json::parse(*out);
+  ASSERT_EQ(all["tenants"].size(), 2u) << "an empty page with a next is walked past";
+  EXPECT_EQ(all["tenants"][1]["id"], "z");
+  EXPECT_TRUE(all["next"].is_null());
+  ASSERT_EQ(pages.requests.size(), 3u);
+  EXPECT_EQ(pages.requests[0].path, "/admin/v1/cluster/tenants?node=n2&limit=1");
+  EXPECT_EQ(pages.requests[1].path, "/admin/v1/cluster/tenants?node=n2&limit=1&start_after=a");
+  EXPECT_EQ(pages.requests[2].path, "/admin/v1/cluster/tenants?node=n2&limit=1&start_after=q");
 }
 
 TEST(CommandLine, ApiKeyCreateTakesNameAndExpiry) {

@@ -1117,6 +1117,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/cluster/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cluster's tenants and their nodes, in id order, in pages (standalone: this node's)
+         * @description The tenant directory in etcd (/tenantkv/tenants/), read on every call,
+         *     so every node answers the same. A node filter reads on until the page
+         *     is full, but at most 10,000 entries per call: the page may then be
+         *     short, even empty, with next the last id read. Follow next until it is
+         *     null. Standalone: this node's live tenants, node "local", state
+         *     "active", epoch 1.
+         */
+        get: operations["listClusterTenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/master-key": {
         parameters: {
             query?: never;
@@ -1475,6 +1500,28 @@ export interface components {
             started_at: string;
             /** @description The node's tenantkv version. */
             version?: string;
+        };
+        ClusterTenant: {
+            id: components["schemas"]["TenantIdString"];
+            /**
+             * @description The node that holds it ("local" standalone), alive or not.
+             * @example n2
+             */
+            node: string;
+            /** @enum {string} */
+            tier: "pooled" | "column_family" | "dedicated";
+            /**
+             * @description The directory's state. creating = claimed, its storage not yet made (not served); active = served by its node (a suspended tenant too).
+             * @enum {string}
+             */
+            state: "creating" | "active";
+            /** @description Its fencing epoch: +1 at every change of owner. */
+            epoch: number;
+        };
+        ClusterTenantList: {
+            tenants: components["schemas"]["ClusterTenant"][];
+            /** @description Pass it back as start_after when more may follow; null on the last page. */
+            next: string | null;
         };
         OperatorKey: {
             key_id: string;
@@ -4458,6 +4505,48 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             /** @description cluster_unavailable (etcd cannot be read); the node still serves its own tenants. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClusterTenants: {
+        parameters: {
+            query?: {
+                /** @description Exclusive; the previous page's next (any string; the page starts after it). */
+                start_after?: string;
+                /** @description Else 400 invalid_limit. */
+                limit?: number;
+                /** @description Only the tenants this node holds (a node id; else 400 invalid_parameter). A node holding none lists nothing. */
+                node?: string;
+                /** @description Only tenants whose id starts with it (the start of a tenant id; else 400 invalid_parameter). */
+                prefix?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the directory. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterTenantList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description cluster_unavailable (etcd cannot be read). */
             503: {
                 headers: {
                     [name: string]: unknown;
