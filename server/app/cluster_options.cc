@@ -31,6 +31,9 @@ Status ClusterOptions::Validate() const {
   if (cluster_tls_cert.empty() != cluster_tls_key.empty()) {
     return Status::InvalidArgument("--cluster-tls-cert and --cluster-tls-key go together");
   }
+  if (cluster_forward_io_threads < 1 || cluster_forward_io_threads > 16) {
+    return Status::InvalidArgument("--cluster-forward-io-threads must be 1..16");
+  }
   if (cluster_lease_ttl < 1 || cluster_lease_ttl > 300) {
     return Status::InvalidArgument("--cluster-lease-ttl must be 1..300");
   }
@@ -52,6 +55,9 @@ void ClusterOptions::AddFlags(CLI::App& app) {
   app.add_option("--advertise-url", advertise_url, "cluster mode: the URL other nodes and clients reach this node at");
   app.add_option("--cluster-lease-ttl", cluster_lease_ttl,
                  "cluster mode: seconds the node's etcd lease lasts without renewal (renewed every third)")
+      ->capture_default_str();
+  app.add_option("--cluster-forward-io-threads", cluster_forward_io_threads,
+                 "cluster mode: threads running the I/O of requests forwarded to other nodes (1..16)")
       ->capture_default_str();
   app.add_option("--cluster-tls-cert", cluster_tls_cert,
                  "cluster mode: PEM client certificate this node presents to the other nodes (mutual TLS)");

@@ -36,6 +36,10 @@ struct ClusterOptions {
   std::string cluster_tls_key;
   std::string cluster_tls_ca;
 
+  // Threads running the asynchronous I/O of requests forwarded to other
+  // nodes (1..16).
+  int cluster_forward_io_threads = 1;
+
   bool cluster_mode() const { return !cluster_etcd.empty(); }
   // InvalidArgument naming the first bad setting.
   Status Validate() const;

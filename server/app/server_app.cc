@@ -204,6 +204,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     fo.ca_file = options.cluster_tls_ca;
     fo.client_cert_file = options.cluster_tls_cert;
     fo.client_key_file = options.cluster_tls_key;
+    fo.io_threads = static_cast<size_t>(options.cluster_forward_io_threads);
     TKV_ASSIGN_OR_RETURN(app->forwarder_, cluster::Forwarder::Create(std::move(fo)));
     api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get()};
   }

@@ -3,9 +3,18 @@
 // and brings its answer back. One hop: the caller marks the request
 // (Tenantkv-Forwarded-By) and the owner never forwards it again.
 //
-// The work runs on the forwarder's own threads, so that the HTTP front's
-// I/O threads never block on another node; the queue in front of them is
-// bounded, and so are the time and the answer's size of every request.
+// The exchanges run asynchronously (Boost.Beast) on the forwarder's own io
+// threads, so that the HTTP front's I/O threads never block on another
+// node; at most `threads` requests are in flight at once, the queue in
+// front of them is bounded, and so are the time and the answer's size of
+// every request.
+//
+// Threads:
+//   io threads (`io_threads`): every exchange's I/O, and the `done` of Send
+//     (so `done` must not block: hand blocking work to another thread);
+//   worker threads (made as needed, at most `threads`): posted work (Post),
+//     which may block, and so may call SendHere;
+//   the calling thread: `done` or the work when refused at once.
 //
 // The request keeps the client's method, target, body and end-to-end
 // headers (Authorization and X-Request-Id included: the owner checks the
@@ -51,11 +60,12 @@ struct ForwardResponse {
 };
 
 struct ForwarderOptions {
-  size_t threads = 16;             // 1..256: requests in flight to other nodes at once
-  size_t max_queue = 4096;         // 1..1e6: requests waiting for a thread at most
+  size_t threads = 16;             // 1..256: requests (and posted work) in flight at once
+  size_t io_threads = 1;           // 1..16: threads running the asynchronous I/O
+  size_t max_queue = 4096;         // 1..1e6: requests waiting for a free slot at most
   size_t max_idle_per_node = 16;   // kept-alive connections per node, at most
   int connect_timeout_ms = 1000;   // 1..60000
-  int request_timeout_ms = 30000;  // 1..600000: read and write timeout
+  int request_timeout_ms = 30000;  // 1..600000: the write of the request and the read of its answer together
   size_t max_response_bytes = 64 << 20;  // a larger answer is refused (bad_gateway)
   // https: PEM CA bundle the other nodes' certificates must verify against
   // ("" = the system store), and this node's client certificate and key
@@ -76,9 +86,11 @@ class Forwarder {
   // the threads (in-flight requests finish first, bounded by their timeout).
   ~Forwarder();
 
-  // Queues `req` for `node` and calls `done` exactly once, on a forwarder
-  // thread (or on this one when refused at once), with the node's answer
-  // whatever its status, or:
+  // Queues `req` for `node` and calls `done` exactly once, on an io thread
+  // (or on this one when refused at once: a full queue, shutting down, or
+  // a malformed request), with the node's answer whatever its status, or:
+  //   InvalidArgument                   a CR, LF or other control byte in
+  //                                     the method, target or a header;
   //   Unavailable("node_unreachable")  no connection could be made;
   //   Unavailable("forward_queue_full") the queue is full;
   //   Unavailable("shutting_down")     the forwarder is being destroyed;
@@ -88,20 +100,22 @@ class Forwarder {
   //                                    request was sent.
   void Send(const HttpEndpoint& node, ForwardRequest req, Done done);
 
-  // Send, waiting for the answer on this thread. Not from a forwarder
-  // thread (it would wait for one): use SendHere there.
+  // Send, waiting for the answer on this thread. Not from an io thread
+  // (it would wait for itself), nor from posted work (it would wait for a
+  // slot while holding one): use SendHere there.
   Result<ForwardResponse> SendAndWait(const HttpEndpoint& node, ForwardRequest req);
 
-  // Queues `work` like a request and runs it on a forwarder thread with
-  // OK; when the queue is full or the forwarder is being destroyed, calls
+  // Queues `work` like a request (it takes a slot) and runs it on a worker
+  // thread with OK; when the queue is full or the forwarder is being destroyed, calls
   // it with that refusal instead (at once, or from the destructor). For
   // work that must look something up before it knows where to send (the
   // tenant directory), then sends with SendHere.
   using Work = std::function<void(const Status&)>;
   void Post(Work work);
-  // Sends `req` on the calling thread, which should be a forwarder thread
-  // running posted work: the same exchange, limits and answers as Send.
-  // `req` is as it was afterwards (its body too), for another attempt.
+  // Sends `req` in the slot of the posted work calling it (on a worker
+  // thread; never from an io thread) and waits for the answer: the same
+  // exchange, limits and answers as Send. `req` is as it was afterwards
+  // (its body too), for another attempt.
   Result<ForwardResponse> SendHere(const HttpEndpoint& node, ForwardRequest& req);
 
   // Requests sent and answered (any status) / failed as above, since start.

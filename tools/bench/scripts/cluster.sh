@@ -17,6 +17,7 @@
 #
 #   tools/bench/scripts/cluster.sh [--bin build/bin] [--runs 3] [--duration 5]
 #       [--conns 63] [--tenants 3] [--keys 10000] [--out FILE]
+#   TKV_NODE_ARGS="--cluster-forward-io-threads 2" adds flags to every node.
 #
 # Loopback only; every process started here (etcd, the nodes, wrk) is
 # stopped by its PID when the script exits.
@@ -74,7 +75,8 @@ chmod 600 "$token_file"
 for n in n1 n2 n3; do
   port="$(free_port)"
   tkv_start "$n" --no-access-log --listen "127.0.0.1:$port" --cluster-etcd "http://127.0.0.1:$etcd_port" \
-    --node-id "$n" --advertise-url "http://127.0.0.1:$port" --operator-token-file "$token_file"
+    --node-id "$n" --advertise-url "http://127.0.0.1:$port" --operator-token-file "$token_file" \
+    ${TKV_NODE_ARGS:-}
 done
 op() { cat "$token_file"; }
 admin() {  # NODE METHOD PATH [JSON]
