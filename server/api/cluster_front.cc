@@ -180,7 +180,32 @@ void ClusterFront::Forward(HttpRequest& req, Destination dest, const std::string
   fw->dest = std::move(dest);
   fw->req = ToForward(req, std::move(req.body), request_id);
   fw->done = std::move(done);
+  // The common case: the owner known from memory, sent from this thread
+  // without a hop to a worker.
+  if (std::optional<Target> known = ResolveFromMemory(fw->dest)) return SendTo(std::move(fw), std::move(*known));
   ResolveAndSend(std::move(fw), false);
+}
+
+std::optional<ClusterFront::Target> ClusterFront::ResolveFromMemory(const Destination& dest) {
+  const cluster::TenantDirectory& dir = *parts_.directory;
+  Target t;
+  const std::string& key_id = dest.kind == Destination::Kind::kKey ? dest.name : dest.key_id;
+  std::optional<std::optional<std::string>> key_tenant;
+  if (!key_id.empty()) {
+    key_tenant = dir.PeekKey(key_id);
+    if (!key_tenant || !*key_tenant) return std::nullopt;  // not known this fresh, or a refusal: the slow path
+  }
+  t.tenant = dest.kind == Destination::Kind::kKey ? **key_tenant : dest.name;
+  if (key_tenant && **key_tenant != t.tenant) return std::nullopt;  // refused (403) on the slow path
+  std::optional<std::optional<cluster::DirectoryEntry>> entry = dir.Peek(t.tenant);
+  if (!entry || !*entry || (*entry)->state != "active" || (*entry)->node == node_id_) return std::nullopt;
+  t.node = (*entry)->node;
+  MutexLock lock(mu_);
+  if (nodes_read_ms_ == 0 || NowMs() - nodes_read_ms_ >= kNodesTtlMs) return std::nullopt;
+  auto it = endpoints_.find(t.node);
+  if (it == endpoints_.end()) return std::nullopt;
+  t.endpoint = it->second;
+  return t;
 }
 
 void ClusterFront::Refuse(Forwarding& fw, const Status& s) {
@@ -191,36 +216,42 @@ void ClusterFront::Refuse(Forwarding& fw, const Status& s) {
   fw.done(s, std::move(res));
 }
 
-// The resolution runs as posted work (it may read etcd); the exchange is
-// asynchronous, its answer handled on a forwarder I/O thread, which must
-// not block: a 421 goes back to posted work for a fresh resolution.
+// The resolution runs as posted work (it may read etcd).
 void ClusterFront::ResolveAndSend(std::shared_ptr<Forwarding> fw, bool fresh) {
   parts_.forwarder->Post([this, fw, fresh](const Status& queued) {
     if (!queued.ok()) return Refuse(*fw, queued);
     fw->owner.clear();
     Result<Target> target = Resolve(fw->dest, fresh, &fw->owner);
     if (!target.ok()) return Refuse(*fw, target.status());
-    const bool first = fw->first_node.empty();
-    if (!first && target->node == fw->first_node) {
+    if (!fw->first_node.empty() && target->node == fw->first_node) {
       return Refuse(*fw, OwnerUnavailable(target->tenant, "its owner is changing"));
     }
-    // The first attempt sends a copy: a 421 means the node did nothing
-    // with it, and the same request goes to the owner etcd names now.
-    cluster::ForwardRequest out = first ? fw->req : std::move(fw->req);
-    parts_.forwarder->Send(
-        target->endpoint, std::move(out),
-        [this, fw, first, node = target->node, tenant = target->tenant](Result<cluster::ForwardResponse> answer) {
-          if (answer.ok() && answer->status == 421) {
-            if (!first) return Refuse(*fw, OwnerUnavailable(tenant, "its owner is changing"));
-            fw->first_node = node;
-            parts_.directory->Forget(tenant);
-            return ResolveAndSend(fw, true);
-          }
-          if (!answer.ok()) return Refuse(*fw, ForwardFailure(answer.status(), tenant));
-          fw->req = cluster::ForwardRequest();
-          fw->done(Status::Ok(), FromForward(std::move(answer).value()));
-        });
+    SendTo(fw, std::move(target).value());
   });
+}
+
+// The exchange is asynchronous, its answer handled on a forwarder I/O
+// thread, which must not block: a 421 goes back to posted work for a fresh
+// resolution.
+void ClusterFront::SendTo(std::shared_ptr<Forwarding> fw, Target target) {
+  fw->owner = target.node;
+  const bool first = fw->first_node.empty();
+  // The first attempt sends a copy: a 421 means the node did nothing
+  // with it, and the same request goes to the owner etcd names now.
+  cluster::ForwardRequest out = first ? fw->req : std::move(fw->req);
+  parts_.forwarder->Send(
+      target.endpoint, std::move(out),
+      [this, fw, first, node = target.node, tenant = target.tenant](Result<cluster::ForwardResponse> answer) {
+        if (answer.ok() && answer->status == 421) {
+          if (!first) return Refuse(*fw, OwnerUnavailable(tenant, "its owner is changing"));
+          fw->first_node = node;
+          parts_.directory->Forget(tenant);
+          return ResolveAndSend(fw, true);
+        }
+        if (!answer.ok()) return Refuse(*fw, ForwardFailure(answer.status(), tenant));
+        fw->req = cluster::ForwardRequest();
+        fw->done(Status::Ok(), FromForward(std::move(answer).value()));
+      });
 }
 
 Status ClusterFront::ForwardTo(const std::string& node, const HttpRequest& req, std::string body,

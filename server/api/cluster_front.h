@@ -133,7 +133,12 @@ class ClusterFront {
   };
   Result<Target> Resolve(const Destination& dest, bool fresh, std::string* owner);
   struct Forwarding;
+  // The owner of `dest` from the directory's cache and the node list alone,
+  // when both are fresh and name another node; else nothing (the slow
+  // path, which may read etcd, decides).
+  std::optional<Target> ResolveFromMemory(const Destination& dest);
   void ResolveAndSend(std::shared_ptr<Forwarding> fw, bool fresh);
+  void SendTo(std::shared_ptr<Forwarding> fw, Target target);
   static void Refuse(Forwarding& fw, const Status& s);
   Result<cluster::HttpEndpoint> EndpointOf(const std::string& node);
   cluster::ForwardRequest ToForward(const HttpRequest& req, std::string body, const std::string& request_id) const;

@@ -188,6 +188,17 @@ struct TenantDirectory::State {
     CacheOf(static_cast<V*>(nullptr)).Set(id, Slot<V>{false, std::nullopt, 0, ++clock});
   }
 
+  // The cached value of `id` while fresh; nothing when the cache has no
+  // fresh value. Never etcd.
+  template <typename V>
+  std::optional<std::optional<V>> Peek(const std::string& id) {
+    const int64_t now = NowNs();
+    MutexLock lock(mu);
+    const Slot<V>* slot = CacheOf(static_cast<V*>(nullptr)).Find(id);
+    if (slot == nullptr || !slot->usable || now - slot->read_ns >= ttl_ns) return std::nullopt;
+    return slot->value;
+  }
+
   // The cached value of `id` while fresh (unless `fresh`), else etcd's
   // value of `etcd_key` as `parse` reads it; the cached value however old
   // when etcd cannot be read. `parse`: Result<V>(const EtcdKeyValue&).
@@ -407,6 +418,14 @@ Status TenantDirectory::Release(const DirectoryEntry& read) {
     if (!*dropped) break;  // claimed again already, which dropped the leftovers: what is there is the new tenant's
   }
   return Status::Ok();
+}
+
+std::optional<std::optional<DirectoryEntry>> TenantDirectory::Peek(const std::string& tenant) const {
+  return state_->Peek<DirectoryEntry>(tenant);
+}
+
+std::optional<std::optional<std::string>> TenantDirectory::PeekKey(const std::string& key_id) const {
+  return state_->Peek<std::string>(key_id);
 }
 
 Result<std::optional<DirectoryEntry>> TenantDirectory::Lookup(const std::string& tenant, bool fresh) {

@@ -106,6 +106,12 @@ class TenantDirectory {
   // The tenant `key_id` routes to, nullopt when none; cached as Lookup.
   Result<std::optional<std::string>> LookupKey(const std::string& key_id, bool fresh = false);
 
+  // From the cache alone, never etcd, so never blocking: what a lookup
+  // within the cache TTL found (an entry, or nullopt for none), or nothing
+  // (the outer nullopt) when the cache holds nothing that fresh.
+  std::optional<std::optional<DirectoryEntry>> Peek(const std::string& tenant) const;
+  std::optional<std::optional<std::string>> PeekKey(const std::string& key_id) const;
+
   // Drops what the cache holds of `tenant` (its entry), so that the next
   // Lookup reads etcd.
   void Forget(const std::string& tenant);
