@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/cluster_nodes.h"
 #include "tests/testing/etcd_process.h"
 #include "tests/testing/test_server.h"
 #include "tests/testing/wait_for.h"
@@ -23,37 +24,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr char kToken[] = "cluster-operator-token-0123456789abcdef0123456789";
+constexpr const char* kToken = kClusterToken;
 
-class ClusterRoutingTest : public ::testing::Test {
+class ClusterRoutingTest : public ClusterNodesTest {
  protected:
-  void SetUp() override {
-    etcd_.Start();
-    char dir[] = "/tmp/tenantkv-crt-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    token_file_ = dir_ + "/operator.token";
-    std::ofstream(token_file_) << kToken << "\n";
-    ASSERT_EQ(chmod(token_file_.c_str(), 0600), 0);
-    for (const char* id : {"n1", "n2", "n3"}) {
-      const int port = FreeLoopbackPort();
-      const std::string addr = "127.0.0.1:" + std::to_string(port);
-      auto server = std::make_unique<TestServer>(std::vector<std::string>{
-          "--listen", addr, "--cluster-etcd", etcd_.url(), "--node-id", id, "--advertise-url", "http://" + addr,
-          "--cluster-lease-ttl", "5", "--operator-token-file", token_file_});
-      server->Start();
-      ASSERT_EQ(server->port(), port);
-      nodes_[id] = std::move(server);
-    }
-  }
-  void TearDown() override {
-    nodes_.clear();
-    std::remove(token_file_.c_str());
-    ::rmdir(dir_.c_str());
-  }
-
-  TestServer& Node(const std::string& id) { return *nodes_.at(id); }
-
   // Creates `tenant` through node `via`, on node `on` ("" = placed by the cluster).
   json Create(const std::string& via, const std::string& tenant, const std::string& on = "") {
     json body = {{"id", tenant}};
@@ -78,10 +52,6 @@ class ClusterRoutingTest : public ::testing::Test {
     return r ? json::parse(r->body, nullptr, false).value("code", "") : "";
   }
 
-  EtcdProcess etcd_;
-  std::string dir_;
-  std::string token_file_;
-  std::map<std::string, std::unique_ptr<TestServer>> nodes_;
 };
 
 TEST_F(ClusterRoutingTest, CreatePlacesTheTenantOnTheNodeNamedOrByPolicy) {
