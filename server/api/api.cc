@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "crypto/loopback_host.h"
 #include "crypto/random.h"
 #include "engine/storage/charged_cache.h"
 #include "server/http/http_status.h"
@@ -429,7 +430,7 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
       ex.out.problem_written = true;
       return refused;
     }
-    if (req.HasHeader(kForwardedByHeader) && !req.tls_client_verified && !cluster::IsLoopbackHost(req.remote_addr)) {
+    if (req.HasHeader(kForwardedByHeader) && !req.tls_client_verified && !net::IsLoopbackHost(req.remote_addr)) {
       return Status::PermissionDenied("a request forwarded by another node must come over mutual TLS",
                                       "node_tls_required");
     }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "crypto/loopback_host.h"
 #include "engine/tenants/tenant_id.h"
 #include "server/cluster/http_endpoint.h"
 
@@ -37,7 +38,7 @@ Status ClusterOptions::Validate() const {
   if (cluster_lease_ttl < 1 || cluster_lease_ttl > 300) {
     return Status::InvalidArgument("--cluster-lease-ttl must be 1..300");
   }
-  if (!cluster::IsLoopbackHost(cluster::ParseHttpEndpoint(advertise_url)->host)) {
+  if (!net::IsLoopbackHost(cluster::ParseHttpEndpoint(advertise_url)->host)) {
     if (cluster::ParseHttpEndpoint(advertise_url)->scheme != "https" || cluster_tls_cert.empty()) {
       return Status::InvalidArgument(
           "a node whose --advertise-url is not a loopback address must talk to the other nodes with mutual TLS "

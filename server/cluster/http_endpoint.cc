@@ -96,22 +96,4 @@ Result<std::vector<HttpEndpoint>> ParseHttpEndpoints(std::string_view urls) {
   return out;
 }
 
-bool IsLoopbackHost(std::string_view host) {
-  if (host == "localhost" || host == "::1") return true;
-  if (host.rfind("::ffff:", 0) == 0) host.remove_prefix(7);  // IPv4-mapped, as a dual-stack socket reports it
-  // 127.0.0.0/8, written as four decimal parts.
-  if (host.rfind("127.", 0) != 0) return false;
-  int parts = 2;  // "127" and the one after its dot
-  if (host.size() == 4) return false;
-  for (size_t i = 4; i < host.size(); ++i) {
-    if (host[i] == '.') {
-      if (host[i - 1] == '.') return false;
-      ++parts;
-    } else if (host[i] < '0' || host[i] > '9') {
-      return false;
-    }
-  }
-  return parts == 4 && host.back() != '.';
-}
-
 }  // namespace tenantkv::server::cluster

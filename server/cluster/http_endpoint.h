@@ -24,10 +24,6 @@ struct HttpEndpoint {
 // host, a bad port, a path, query, fragment or user info.
 Result<HttpEndpoint> ParseHttpEndpoint(std::string_view url);
 
-// Whether `host` (as in HttpEndpoint) is this machine's loopback:
-// "localhost", 127.0.0.0/8 or ::1.
-bool IsLoopbackHost(std::string_view host);
-
 // "URL[,URL...]": at least one, at most 16, each ParseHttpEndpoint's.
 Result<std::vector<HttpEndpoint>> ParseHttpEndpoints(std::string_view urls);
 

@@ -7,8 +7,8 @@ namespace {
 
 constexpr int kMaxPort = 65535;
 
-using loopback_internal::Lower;
-using loopback_internal::StripBrackets;
+using net::loopback_internal::Lower;
+using net::loopback_internal::StripBrackets;
 
 Status Refuse(std::string_view url, std::string_view why) {
   return Status::InvalidArgument("refusing --server '" + std::string(url) + "': " +
@@ -49,7 +49,7 @@ Result<LoopbackTarget> ParseLoopbackTarget(std::string_view url) {
   if (host.find(':') != std::string_view::npos && host.front() != '[') {
     return Refuse(url, "an IPv6 address must be written in brackets");
   }
-  if (!IsLoopbackHost(host)) {
+  if (!net::IsLoopbackHost(host)) {
     return Refuse(url, "load is sent only to loopback (127.0.0.0/8, localhost or [::1])");
   }
   LoopbackTarget target;

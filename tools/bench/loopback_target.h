@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "crypto/status.h"
-#include "tools/bench/loopback_host.h"
+#include "crypto/loopback_host.h"
 
 namespace tenantkv::bench {
 

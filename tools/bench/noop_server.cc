@@ -45,7 +45,7 @@
 #include "server/http/http_server.h"
 #include "server/app/stop_signals.h"
 #include "server/http/tls_options.h"
-#include "tools/bench/loopback_host.h"
+#include "crypto/loopback_host.h"
 
 namespace {
 
@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535 || !tenantkv::bench::IsLoopbackHost(host)) {
+  if (port < 0 || port > 65535 || !tenantkv::net::IsLoopbackHost(host)) {
     std::fprintf(stderr, "--listen must be a loopback HOST:PORT\n");
     return 2;
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "crypto/loopback_host.h"
 #include "tests/testing/etcd_process.h"
 
 namespace tenantkv::server::cluster {
@@ -253,11 +254,11 @@ TEST(HttpEndpoint, ParsesServerUrlsAndRefusesTheRest) {
 
 TEST(HttpEndpoint, LoopbackHostsAreLocalhost127And1) {
   for (const char* h : {"localhost", "::1", "127.0.0.1", "127.1.2.3", "127.255.255.255", "::ffff:127.0.0.1"}) {
-    EXPECT_TRUE(IsLoopbackHost(h)) << h;
+    EXPECT_TRUE(net::IsLoopbackHost(h)) << h;
   }
   for (const char* h : {"10.0.0.1", "127.", "127", "127.0.0", "127..0.1", "127.0.0.1.", "1127.0.0.1", "127.0.0.x",
                         "localhost.example.com", "::2", "", "0.0.0.0", "::ffff:10.0.0.1"}) {
-    EXPECT_FALSE(IsLoopbackHost(h)) << h;
+    EXPECT_FALSE(net::IsLoopbackHost(h)) << h;
   }
 }
 

@@ -426,7 +426,7 @@ TEST(LoopbackTarget, OnlyLoopbackHostsAreAllowed) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.host);
-    EXPECT_EQ(IsLoopbackHost(c.host), c.allowed);
+    EXPECT_EQ(net::IsLoopbackHost(c.host), c.allowed);
   }
 }
 

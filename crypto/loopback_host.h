@@ -1,7 +1,9 @@
-// IsLoopbackHost: the one loopback check of the benchmark tools. tenantkv-bench
-// sends load only to such a host (loopback_target.h) and
-// tenantkv-noop-server listens only on one. Header-only and libc-only, so
-// either can take it without linking the other's code.
+// IsLoopbackHost: the project's one loopback check. tenantkv-bench sends
+// load only to such a host (tools/bench/loopback_target.h) and
+// tenantkv-noop-server listens only on one; a cluster node off loopback
+// must talk mutual TLS to the others (server/app/cluster_options.cc,
+// server/api/api.cc). Header-only and libc-only, so that the bench takes it
+// without any of server/.
 #pragma once
 
 #include <arpa/inet.h>
@@ -12,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace tenantkv::bench {
+namespace tenantkv::net {
 
 namespace loopback_internal {
 
@@ -60,4 +62,4 @@ inline bool IsLoopbackHost(std::string_view host) {
   return IsLoopbackV6(lower);
 }
 
-}  // namespace tenantkv::bench
+}  // namespace tenantkv::net
