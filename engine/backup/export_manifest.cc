@@ -125,7 +125,7 @@ Result<ExportManifest> ParseExportManifest(std::string_view text) {
   }
 }
 
-Result<ExportManifest> VerifyExportDir(const std::string& dir) {
+Result<ExportManifest> ReadExportManifest(const std::string& dir) {
   std::error_code ec;
   if (dir.empty() || !fs::is_directory(dir, ec)) {
     return Status::InvalidArgument("'" + dir + "' is not a directory", "invalid_dir");
@@ -138,7 +138,12 @@ Result<ExportManifest> VerifyExportDir(const std::string& dir) {
   if (!in) return Corrupt("no readable manifest.json");
   std::ostringstream text;
   text << in.rdbuf();
-  TKV_ASSIGN_OR_RETURN(ExportManifest m, ParseExportManifest(text.str()));
+  return ParseExportManifest(text.str());
+}
+
+Result<ExportManifest> VerifyExportDir(const std::string& dir) {
+  TKV_ASSIGN_OR_RETURN(ExportManifest m, ReadExportManifest(dir));
+  std::error_code ec;
   std::set<std::string> listed{kExportManifestName};
   for (const auto& f : m.files) {
     if (!listed.insert(f.name).second) return Corrupt("file " + f.name + " is listed twice");

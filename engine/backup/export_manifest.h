@@ -68,6 +68,11 @@ Result<ExportManifest> ParseExportManifest(std::string_view text);
 // The AAD context that wraps data key `version` inside `m`.
 std::string ExportedKeyContext(const ExportManifest& m, uint32_t version);
 
+// Reads and parses DIR/manifest.json, checking nothing else. InvalidArgument:
+// "invalid_dir" (not a directory), "export_corrupt" (manifest missing,
+// malformed or over 64 MiB).
+Result<ExportManifest> ReadExportManifest(const std::string& dir);
+
 // Reads DIR/manifest.json and checks that every listed file is there with
 // its size and SHA-256 and that nothing else is. InvalidArgument:
 // "invalid_dir" (not a readable directory), "export_corrupt" (manifest

@@ -113,26 +113,8 @@ class AdminRoutes {
       body["node"] = target;
       return cluster_->ForwardTo(target, c.req, body.dump(), std::string(c.request_id), c.res);
     }
-    cluster::TenantDirectory& dir = *cluster_->directory();
-    const std::string claimed_tier = engine::TierName(r.tier.value_or(engine::Tier::kColumnFamily));
-    TKV_ASSIGN_OR_RETURN(cluster::DirectoryEntry claim, dir.Claim(r.id, node(), claimed_tier, "creating"));
-    Status made = CreateHere(c, r);
-    if (!made.ok()) {
-      if (Status s = dir.Release(claim); !s.ok()) {
-        spdlog::warn("cluster: the claim of tenant '{}' outlived its failed create: {}", r.id, s.ToString());
-      }
-      return made;
-    }
-    auto tenant = engine_->tenants().Get(r.id);
-    cluster::DirectoryEntry active = claim;
-    active.state = "active";
-    if (tenant.ok()) active.tier = engine::TierName(engine::TierOfPlacement((*tenant)->Info().placement));
-    if (Status s = dir.Update(claim, active).status(); !s.ok()) {
-      // Made and answered: the next start's reconciliation activates it.
-      spdlog::warn("cluster: tenant '{}' was made but its directory entry is still 'creating': {}", r.id,
-                   s.ToString());
-    }
-    return Status::Ok();
+    return cluster_->MakeClaimed(r.id, r.tier.value_or(engine::Tier::kColumnFamily),
+                                 [&] { return CreateHere(c, r); });
   }
 
   Status CreateHere(Call& c, const TenantCreateRequest& r) {

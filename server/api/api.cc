@@ -84,7 +84,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddAddonRoutes(router_, engine_);
   AddQuotaRequestRoutes(router_, engine_);
   AddWebhookRoutes(router_, engine_, options.webhook_urls);
-  AddBackupRoutes(router_, engine_);
+  AddBackupRoutes(router_, engine_, &cluster_);
   AddClusterRoutes(router_, engine_, &cluster_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {

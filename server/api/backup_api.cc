@@ -23,7 +23,7 @@ json UsageJson(const engine::Usage& u) { return {{"keys", u.keys}, {"logical_byt
 
 class BackupRoutes {
  public:
-  explicit BackupRoutes(engine::Engine* engine) : engine_(engine) {}
+  BackupRoutes(engine::Engine* engine, ClusterFront* cluster) : engine_(engine), cluster_(cluster) {}
 
   Status Export(Call& c) {
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
@@ -93,7 +93,23 @@ class BackupRoutes {
       }
       r.dry_run = body["dry_run"].get<bool>();
     }
-    TKV_ASSIGN_OR_RETURN(engine::ImportOutcome out, engine_->ImportTenant(r));
+    engine::ImportOutcome out;
+    auto import = [&]() -> Status {
+      TKV_ASSIGN_OR_RETURN(out, engine_->ImportTenant(r));
+      return Status::Ok();
+    };
+    if (r.dry_run || !cluster_->enabled()) {
+      TKV_RETURN_IF_ERROR(import());
+    } else {
+      // The id is claimed in the directory first, so no two nodes hold it:
+      // the exported one is read from the manifest, and pinned, so that
+      // the import makes the very id claimed.
+      if (r.id.empty()) {
+        TKV_ASSIGN_OR_RETURN(engine::ExportManifest m, engine::ReadExportManifest(r.dir));
+        r.id = m.tenant_id;
+      }
+      TKV_RETURN_IF_ERROR(cluster_->MakeClaimed(r.id, r.tier, import));
+    }
     if (!r.dry_run) {
       TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.import", out.tenant,
                                       json{{"source_tenant", out.manifest.tenant_id},
@@ -133,12 +149,13 @@ class BackupRoutes {
 
  private:
   engine::Engine* const engine_;
+  ClusterFront* const cluster_;
 };
 
 }  // namespace
 
-void AddBackupRoutes(ApiRouter& router, engine::Engine* engine) {
-  auto b = std::make_shared<BackupRoutes>(engine);
+void AddBackupRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster) {
+  auto b = std::make_shared<BackupRoutes>(engine, cluster);
   auto bind = [b](Status (BackupRoutes::*fn)(Call&)) { return BindHandler(b, fn); };
   const std::string t = "/admin/v1/tenants";
   router.Add("POST", t + "/import", {"tenants.import", Access::kOperator, false, bind(&BackupRoutes::Import)});

@@ -119,6 +119,15 @@ class ClusterFront {
   // Unavailable("cluster_unavailable") when etcd cannot be read.
   Status Reconcile();
 
+  // Makes a tenant here under a claim of its id (create and import): in a
+  // cluster, claims `id` for this node in the directory (state "creating";
+  // AlreadyExists "tenant_exists" when any node holds it, Unavailable
+  // "cluster_unavailable" when etcd cannot be reached), runs `make`, then
+  // marks the entry active with the tier the tenant got. A failed `make`
+  // releases the claim. So an id is never held by two nodes, whichever
+  // route made it. Standalone: runs `make`.
+  Status MakeClaimed(const std::string& id, engine::Tier tier, const std::function<Status()>& make);
+
   // Writes while the lease lapsed are refused: Unavailable
   // ("tenant_unavailable"). OK when standalone.
   Status CheckWritable() const;

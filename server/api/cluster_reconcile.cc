@@ -1,9 +1,11 @@
-// ClusterFront::Reconcile: the directory made to agree with this node's
-// tenants at start (cluster_front.h).
+// ClusterFront::Reconcile (the directory made to agree with this node's
+// tenants at start) and MakeClaimed (a tenant made under a claim of its
+// id): cluster_front.h.
 #include <spdlog/spdlog.h>
 
 #include <map>
 
+#include "engine/tenants/tenant_id.h"
 #include "server/api/cluster_front.h"
 
 namespace tenantkv::server {
@@ -52,6 +54,29 @@ Status ClusterFront::Reconcile() {
   }
   spdlog::info("cluster: directory reconciled: {} tenants claimed, {} activated, {} stale entries released",
                claimed, activated, released);
+  return Status::Ok();
+}
+
+Status ClusterFront::MakeClaimed(const std::string& id, engine::Tier tier, const std::function<Status()>& make) {
+  if (!enabled()) return make();
+  TKV_RETURN_IF_ERROR(engine::ValidateTenantId(id));
+  cluster::TenantDirectory& dir = *parts_.directory;
+  TKV_ASSIGN_OR_RETURN(cluster::DirectoryEntry claim, dir.Claim(id, node_id_, engine::TierName(tier), "creating"));
+  if (Status made = make(); !made.ok()) {
+    if (Status s = dir.Release(claim); !s.ok()) {
+      spdlog::warn("cluster: the claim of tenant '{}' outlived its failed create: {}", id, s.ToString());
+    }
+    return made;
+  }
+  cluster::DirectoryEntry active = claim;
+  active.state = "active";
+  if (auto tenant = engine_->tenants().Get(id); tenant.ok()) {
+    active.tier = engine::TierName(engine::TierOfPlacement((*tenant)->Info().placement));
+  }
+  if (Status s = dir.Update(claim, active).status(); !s.ok()) {
+    // Made and answered: the next start's reconciliation activates it.
+    spdlog::warn("cluster: tenant '{}' was made but its directory entry is still 'creating': {}", id, s.ToString());
+  }
   return Status::Ok();
 }
 

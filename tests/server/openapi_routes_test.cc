@@ -81,7 +81,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddDataRoutes(router, nullptr, 1 << 20);
   AddAdminRoutes(router, nullptr, nullptr);
   AddQuotaRoutes(router, nullptr);
-  AddBackupRoutes(router, nullptr);
+  AddBackupRoutes(router, nullptr, nullptr);
   AddAuditRoutes(router, nullptr);
   AddMasterKeyRoutes(router, nullptr);
   AddKeyRoutes(router, nullptr, nullptr);
