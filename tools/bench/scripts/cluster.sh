@@ -5,6 +5,9 @@
 #   direct-get/put     wrk against n1 for tenants n1 holds;
 #   forwarded-get/put  the same tenants through n2, which passes every
 #                      request on to n1 (one hop);
+#   (direct and forwarded rows also give the CPU time n1 and n2 spent per
+#   request answered, from /proc: what a hop costs the forwarding node
+#   against what serving costs the owner);
 #   one-node-get/put   wrk against n1 alone for its tenants (the other two
 #                      nodes idle), with CONNS connections;
 #   three-nodes-get/put three wrk at once, one per node, each for the tenants
@@ -50,7 +53,9 @@ command -v etcd >/dev/null || { echo "etcd is needed (apt-get install etcd-serve
 source "$here/lib.sh"
 work="$tkv_work"
 results="$work/results.txt"
+cpu_results="$work/cpu.txt"
 : >"$results"
+: >"$cpu_results"
 log() { echo "[$(date +%T)] $*" >&2; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -126,10 +131,21 @@ record() {  # LABEL RPS P99 ERRORS
   echo "$1 $2 $3 $4" >>"$results"
   printf "  %-18s %10.0f /s  p99 %8.2f ms%s\n" "$1" "$2" "$3" "$([ "$4" = 0 ] || echo "  ($4 errors)")" >&2
 }
-# one LABEL VIA_NODE TENANTS_OF OP CONNS: one wrk.
+# The CPU time (user + system, in clock ticks) node N has used so far.
+hz="$(getconf CLK_TCK)"
+pid_of() { case "$1" in n1) echo "${tkv_pids[1]}" ;; n2) echo "${tkv_pids[2]}" ;; n3) echo "${tkv_pids[3]}" ;; esac; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(pid_of "$1")/stat"; }
+# one LABEL VIA_NODE TENANTS_OF OP CONNS: one wrk; also the CPU time n1
+# and n2 spent per request answered (microseconds), into $cpu_results.
 one() {
+  local c1 c2 reqs
+  c1="$(cpu_ticks n1)"
+  c2="$(cpu_ticks n2)"
   TOKENS="$(cat "$work/$3.tokens")" KEYS="$keys" OP="$4" \
     wrk -t2 -c"$5" -d"${duration}s" --latency -s "$here/tenants-kv.lua" "$(tkv_url "$2")" >"$work/wrk.txt" 2>&1 || true
+  reqs="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
+  awk -v l="$1" -v a="$c1" -v b="$(cpu_ticks n1)" -v c="$c2" -v d="$(cpu_ticks n2)" -v r="${reqs:-0}" -v hz="$hz" \
+    'BEGIN {if (r > 0) printf "%s %.1f %.1f\n", l, (b - a) * 1e6 / hz / r, (d - c) * 1e6 / hz / r}' >>"$cpu_results"
   # shellcheck disable=SC2046
   record "$1" $(parse "$work/wrk.txt")
 }
@@ -164,8 +180,8 @@ for run in $(seq 1 "$runs"); do
 done
 
 # ---- the table ---------------------------------------------------------------
-median_of() {  # LABEL COLUMN(2=rps,3=p99)
-  awk -v l="$1" -v c="$2" '$1==l {print $c}' "$results" | sort -g |
+median_of() {  # LABEL COLUMN(2=rps,3=p99) [FILE]
+  awk -v l="$1" -v c="$2" '$1==l {print $c}' "${3:-$results}" | sort -g |
     awk '{a[NR]=$1} END {if (NR == 0) print ""; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 errors_of() { awk -v l="$1" '$1==l {s += $4} END {print s + 0}' "$results"; }
@@ -179,6 +195,12 @@ ratio() {  # LABEL REF COLUMN
   echo "|---|---|---|---|"
   for l in direct-get forwarded-get one-node-get three-nodes-get direct-put forwarded-put one-node-put three-nodes-put; do
     echo "| $l | $(median_of "$l" 2) | $(median_of "$l" 3) | $(errors_of "$l") |"
+  done
+  echo
+  echo "| row | n1 CPU µs/request (median) | n2 CPU µs/request (median) |"
+  echo "|---|---|---|"
+  for l in direct-get forwarded-get direct-put forwarded-put; do
+    echo "| $l | $(median_of "$l" 2 "$cpu_results") | $(median_of "$l" 3 "$cpu_results") |"
   done
   echo
   for opn in get put; do
