@@ -399,11 +399,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     http::response<http::string_body>& res = parser_->get();
     ForwardResponse out;
     out.status = static_cast<int>(res.result_int());
-    HeaderList all;
-    for (const auto& field : res) all.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    const HopFilter filter(all, "date");
-    for (auto& [name, value] : all) {
-      if (filter.Forwarded(name)) out.headers.emplace_back(std::move(name), std::move(value));
+    std::vector<std::string_view> connection;
+    for (auto [it, end] = res.equal_range(http::field::connection); it != end; ++it) {
+      connection.emplace_back(it->value().data(), it->value().size());
+    }
+    const HopFilter filter(connection, "date");
+    for (const auto& field : res) {
+      const std::string_view name(field.name_string().data(), field.name_string().size());
+      if (filter.Forwarded(name)) out.headers.emplace_back(std::string(name), std::string(field.value()));
     }
     out.body = std::move(res.body());
     if (res.keep_alive() && !parser_->need_eof() && conn_->buffer.size() == 0) {

@@ -51,27 +51,41 @@ Status QueueFull(size_t max_queue) {
                              "forward_queue_full");
 }
 
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
 HopFilter::HopFilter(const HeaderList& headers, std::string_view extra) : extra_(extra) {
   for (const auto& [name, value] : headers) {
-    if (Lowered(name) != "connection") continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view token = Trimmed(rest.substr(0, comma));
-      if (!token.empty()) named_.push_back(Lowered(token));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    if (SameName(name, "connection")) Name(value);
+  }
+}
+
+HopFilter::HopFilter(const std::vector<std::string_view>& connection, std::string_view extra) : extra_(extra) {
+  for (std::string_view value : connection) Name(value);
+}
+
+void HopFilter::Name(std::string_view connection_value) {
+  std::string_view rest = connection_value;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view token = Trimmed(rest.substr(0, comma));
+    if (!token.empty()) named_.push_back(Lowered(token));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
 }
 
 bool HopFilter::Forwarded(std::string_view name) const {
-  const std::string lower = Lowered(name);
   for (std::string_view h : kNotForwarded) {
-    if (lower == h) return false;
+    if (SameName(name, h)) return false;
   }
-  if (!extra_.empty() && lower == extra_) return false;
+  if (!extra_.empty() && SameName(name, extra_)) return false;
   for (const std::string& h : named_) {
-    if (lower == h) return false;
+    if (SameName(name, h)) return false;
   }
   return true;
 }

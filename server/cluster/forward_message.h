@@ -28,15 +28,22 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // (RFC 9110 section 7.6.1, with the legacy Keep-Alive and
 // Proxy-Connection) and the framing (Content-Length, Host) go, and so do
 // the ones its Connection headers name and `extra` (lower case).
+// Names compare without regard to case, and without allocating.
 class HopFilter {
  public:
   HopFilter(const HeaderList& headers, std::string_view extra);
+  // `connection`: the values of the message's Connection headers.
+  HopFilter(const std::vector<std::string_view>& connection, std::string_view extra);
   bool Forwarded(std::string_view name) const;
 
  private:
+  void Name(std::string_view connection_value);
   std::string_view extra_;
   std::vector<std::string> named_;
 };
+
+// ASCII case-insensitive equality.
+bool SameName(std::string_view a, std::string_view b);
 
 // The request line and the header lines are written as they are: a CR, LF
 // or other control byte (or a space in the method or target) would let a
