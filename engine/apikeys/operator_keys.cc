@@ -44,6 +44,7 @@ Status OperatorKeyStore::Load() {
       auto hash = crypto::HexDecode(j.at("secret_sha256").get<std::string>());
       if (!hash || hash->size() != 32) return Status::DataLoss("operator key record has a bad hash");
       r.secret_hash = std::move(*hash);
+      r.local_only = j.value("local_only", false);
       keys[r.info.key_id] = std::move(r);
     } catch (const json::exception&) {
       return Status::DataLoss("operator key record '" + it->key().ToString() + "' is malformed");
@@ -56,12 +57,13 @@ Status OperatorKeyStore::Load() {
 }
 
 Status OperatorKeyStore::Persist(const Record& r) {
-  const std::string value = json{{"key_id", r.info.key_id},
-                                 {"name", r.info.name},
-                                 {"created_at_ms", r.info.created_at_ms},
-                                 {"revoked_at_ms", r.info.revoked_at_ms},
-                                 {"secret_sha256", crypto::HexEncode(r.secret_hash)}}
-                                .dump();
+  json j = {{"key_id", r.info.key_id},
+            {"name", r.info.name},
+            {"created_at_ms", r.info.created_at_ms},
+            {"revoked_at_ms", r.info.revoked_at_ms},
+            {"secret_sha256", crypto::HexEncode(r.secret_hash)}};
+  if (r.local_only) j["local_only"] = true;
+  const std::string value = j.dump();
   return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(),
                                        kOperatorKeyPrefix + r.info.key_id, value),
                    "persist operator key");
@@ -131,13 +133,88 @@ Status OperatorKeyStore::Revoke(const std::string& key_id) {
   return Status::Ok();
 }
 
-Result<OperatorKeyInfo> OperatorKeyStore::Authenticate(std::string_view token) const {
+Result<MintedOperatorKey> OperatorKeyStore::Mint(const std::string& name) const {
+  TKV_RETURN_IF_ERROR(ValidateApiKeyName(name));
+  TKV_ASSIGN_OR_RETURN(std::string id, crypto::RandomHex(kIdHex / 2));
+  TKV_ASSIGN_OR_RETURN(std::string secret, crypto::RandomHex(kSecretHex / 2));
+  MintedOperatorKey out;
+  out.key.info.key_id = id;
+  out.key.info.name = name;
+  out.key.info.created_at_ms = clock_->NowUnixMillis();
+  out.key.secret_hash = SecretDigest(secret);
+  out.token = kTokenPrefix + id + "_" + secret;
+  return out;
+}
+
+Status OperatorKeyStore::Adopt(const StoredOperatorKey& key, bool* changed) {
+  if (changed != nullptr) *changed = false;
+  if (key.info.key_id.size() != kIdHex || key.secret_hash.size() != 32) {
+    return Status::InvalidArgument("not an operator key record");
+  }
+  MutexLock one_at_a_time(create_mu_);
+  Record next = key;
+  next.local_only = false;
+  {
+    ReaderLock lock(mu_);
+    auto it = keys_.find(key.info.key_id);
+    if (it != keys_.end()) {
+      const Record& held = it->second;
+      if (held.local_only) return Status::Ok();
+      if (held.info.revoked() && (!next.info.revoked() || held.info.revoked_at_ms < next.info.revoked_at_ms)) {
+        next.info.revoked_at_ms = held.info.revoked_at_ms;  // never active again; the first revocation stands
+      }
+      if (held.info.name == next.info.name && held.info.created_at_ms == next.info.created_at_ms &&
+          held.info.revoked_at_ms == next.info.revoked_at_ms && held.secret_hash == next.secret_hash) {
+        return Status::Ok();
+      }
+    }
+  }
+  TKV_RETURN_IF_ERROR(Persist(next));
+  WriterLock lock(mu_);
+  keys_[next.info.key_id] = std::move(next);
+  if (changed != nullptr) *changed = true;
+  return Status::Ok();
+}
+
+Status OperatorKeyStore::MarkLocalOnly(const std::string& key_id) {
+  MutexLock one_at_a_time(create_mu_);
+  Record next;
+  {
+    ReaderLock lock(mu_);
+    auto it = keys_.find(key_id);
+    if (it == keys_.end()) return Status::NotFound("no such operator key", "operator_key_not_found");
+    if (it->second.local_only) return Status::Ok();
+    next = it->second;
+  }
+  next.local_only = true;
+  TKV_RETURN_IF_ERROR(Persist(next));
+  WriterLock lock(mu_);
+  keys_[key_id] = std::move(next);
+  return Status::Ok();
+}
+
+std::vector<StoredOperatorKey> OperatorKeyStore::Records() const {
+  std::vector<StoredOperatorKey> out;
+  ReaderLock lock(mu_);
+  for (const auto& [id, r] : keys_) out.push_back(r);
+  return out;
+}
+
+std::optional<StoredOperatorKey> OperatorKeyStore::Find(const std::string& key_id) const {
+  ReaderLock lock(mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<OperatorKeyInfo> OperatorKeyStore::Authenticate(std::string_view token, bool* unknown) const {
   static const std::string kDummyHash(32, '\0');
   const bool well_formed = LooksLikeOperatorKey(token);
   const std::string presented = SecretDigest(well_formed ? key_token::SecretOf(token, kTokenPrefix) : token);
   ReaderLock lock(mu_);
   auto it = well_formed ? keys_.find(std::string(key_token::IdOf(token, kTokenPrefix))) : keys_.end();
   const bool found = it != keys_.end();
+  if (unknown != nullptr) *unknown = well_formed && !found;
   const bool match = crypto::ConstantTimeEquals(presented, found ? it->second.secret_hash : kDummyHash);
   if (!found || !match || it->second.info.revoked()) {
     return Status::Unauthenticated("invalid or revoked API token", "invalid_token");

@@ -7,11 +7,18 @@
 // in the system column family under "opkey/<id>", and in memory, so
 // authentication does no I/O and a revocation takes effect at once. The
 // bootstrap operator token stays valid beside them (the break-glass key;
-// the server checks it, not this store). Thread-safe.
+// the server checks it, not this store).
+//
+// In cluster mode the server shares the keys through etcd and keeps this
+// store as the node's mirror of them (server/api/operator_key_mirror.h):
+// Mint makes a key without storing it, Adopt stores a key as the cluster
+// holds it. A key the cluster could not take (made here before the node
+// joined, its name taken there) is kept `local_only`. Thread-safe.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +46,20 @@ struct NewOperatorKey {
   std::string token;  // shown once
 };
 
+// A key as stored: what the cluster shares of it too.
+struct StoredOperatorKey {
+  OperatorKeyInfo info;
+  std::string secret_hash;  // raw SHA-256 of the secret (32 bytes)
+  // Accepted on this node only: never replaced by the cluster's record of its id.
+  bool local_only = false;
+};
+
+// A key made by Mint, not stored yet.
+struct MintedOperatorKey {
+  StoredOperatorKey key;
+  std::string token;  // shown once
+};
+
 // True if `token` has the shape of an operator key ("tkvo_", 16 hex, "_",
 // 64 hex): the server sends only those to this store.
 bool LooksLikeOperatorKey(std::string_view token);
@@ -58,14 +79,27 @@ class OperatorKeyStore {
   // key succeeds.
   Status Revoke(const std::string& key_id);
   // Unauthenticated("invalid_token") for a malformed, unknown or revoked
-  // key; the same work and the same answer whichever it is.
-  Result<OperatorKeyInfo> Authenticate(std::string_view token) const;
+  // key; the same work and the same answer whichever it is. `unknown` (if
+  // given) tells whether a well-formed key's id is not held here at all.
+  Result<OperatorKeyInfo> Authenticate(std::string_view token, bool* unknown = nullptr) const;
+
+  // A new key for `name` (checked as Create does, but not its uniqueness
+  // or the cap: the caller's), made and not stored.
+  Result<MintedOperatorKey> Mint(const std::string& name) const;
+  // Stores `key` as the cluster holds it: added, or replacing the record
+  // of its id, except that a local_only record is never replaced and a
+  // revoked key never becomes active again (the earlier revocation time
+  // stays). Written only when something changed; *changed (if given) says so.
+  Status Adopt(const StoredOperatorKey& key, bool* changed = nullptr);
+  // Marks the key local_only (see StoredOperatorKey). NotFound as Revoke.
+  Status MarkLocalOnly(const std::string& key_id);
+  // Every record, by key id.
+  std::vector<StoredOperatorKey> Records() const;
+  // The record of `key_id`, nullopt when none.
+  std::optional<StoredOperatorKey> Find(const std::string& key_id) const;
 
  private:
-  struct Record {
-    OperatorKeyInfo info;
-    std::string secret_hash;  // raw SHA-256 of the secret
-  };
+  using Record = StoredOperatorKey;
   OperatorKeyStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}
   Status Load();
   Status Persist(const Record& r);

@@ -80,7 +80,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   }
   AddKeyRoutes(router_, engine_, std::move(rotation));
   AddUsageHistoryRoutes(router_, engine_);
-  AddOperatorKeyRoutes(router_, engine_);
+  AddOperatorKeyRoutes(router_, engine_, options.cluster.operator_keys);
   AddAddonRoutes(router_, engine_);
   AddQuotaRequestRoutes(router_, engine_);
   AddWebhookRoutes(router_, engine_, options.webhook_urls);

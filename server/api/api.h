@@ -93,7 +93,8 @@ void AddConsoleRoutes(ApiRouter& router);
 void AddMasterKeyRoutes(ApiRouter& router, engine::Engine* engine);
 void AddKeyRoutes(ApiRouter& router, engine::Engine* engine, std::shared_ptr<KeyRotationService> rotation);
 void AddUsageHistoryRoutes(ApiRouter& router, engine::Engine* engine);
-void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine);
+// `cluster_keys` nullptr: standalone (the engine's store alone).
+void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine, OperatorKeyMirror* cluster_keys = nullptr);
 void AddAddonRoutes(ApiRouter& router, engine::Engine* engine);
 void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);

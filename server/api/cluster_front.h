@@ -30,6 +30,7 @@
 #include "crypto/mutex.h"
 #include "crypto/status.h"
 #include "engine/engine.h"
+#include "server/api/operator_key_mirror.h"
 #include "server/cluster/forwarder.h"
 #include "server/cluster/membership.h"
 #include "server/cluster/tenant_directory.h"
@@ -43,6 +44,8 @@ struct ClusterParts {
   cluster::Membership* membership = nullptr;
   cluster::TenantDirectory* directory = nullptr;
   cluster::Forwarder* forwarder = nullptr;
+  // The named operator keys shared through etcd (operator_key_mirror.h).
+  OperatorKeyMirror* operator_keys = nullptr;
 };
 
 inline constexpr char kForwardedByHeader[] = "Tenantkv-Forwarded-By";

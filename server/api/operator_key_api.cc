@@ -1,7 +1,9 @@
 // The named operator keys' routes (operator only): create one for a name
 // (its token shown once), list them, revoke one. The audit then names the
 // operator who acted ("operator:<name>"); the bootstrap token stays the
-// break-glass key and is audited as "operator".
+// break-glass key and is audited as "operator". In cluster mode the keys
+// are the cluster's (operator_key_mirror.h): made, listed and revoked
+// through etcd on any node.
 #include "server/api/api.h"
 #include "server/api/json_io.h"
 #include "server/api/request_parsing.h"
@@ -18,14 +20,16 @@ json OperatorKeyJson(const engine::OperatorKeyInfo& k) {
   return j;
 }
 
-Status Create(engine::Engine* engine, Call& c) {
+Status Create(engine::Engine* engine, OperatorKeyMirror* cluster_keys, Call& c) {
   TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
   TKV_RETURN_IF_ERROR(CheckFields(body, {"name"}));
   auto name = body.find("name");
   if (name == body.end() || !name->is_string()) {
     return Status::InvalidArgument("'name' must be a string naming the operator", "invalid_name");
   }
-  TKV_ASSIGN_OR_RETURN(engine::NewOperatorKey key, engine->operator_keys().Create(name->get<std::string>()));
+  const std::string wanted = name->get<std::string>();
+  TKV_ASSIGN_OR_RETURN(engine::NewOperatorKey key, cluster_keys != nullptr ? cluster_keys->Create(wanted)
+                                                                            : engine->operator_keys().Create(wanted));
   TKV_RETURN_IF_ERROR(RecordAudit(engine, c, "operator_key.create", "",
                                   json{{"key_id", key.info.key_id}, {"name", key.info.name}}.dump()));
   json out = OperatorKeyJson(key.info);
@@ -36,19 +40,21 @@ Status Create(engine::Engine* engine, Call& c) {
   return Status::Ok();
 }
 
-Status List(engine::Engine* engine, Call& c) {
+Status List(engine::Engine* engine, OperatorKeyMirror* cluster_keys, Call& c) {
   if (!c.query.empty()) {
     return Status::InvalidArgument("this route takes no query parameters", "invalid_parameter");
   }
   json keys = json::array();
-  for (const auto& k : engine->operator_keys().List()) keys.push_back(OperatorKeyJson(k));
+  const std::vector<engine::OperatorKeyInfo> listed =
+      cluster_keys != nullptr ? cluster_keys->List() : engine->operator_keys().List();
+  for (const auto& k : listed) keys.push_back(OperatorKeyJson(k));
   WriteJson(c.res, 200, {{"keys", std::move(keys)}});
   return Status::Ok();
 }
 
-Status Revoke(engine::Engine* engine, Call& c) {
+Status Revoke(engine::Engine* engine, OperatorKeyMirror* cluster_keys, Call& c) {
   const std::string& id = c.params["key_id"];
-  TKV_RETURN_IF_ERROR(engine->operator_keys().Revoke(id));
+  TKV_RETURN_IF_ERROR(cluster_keys != nullptr ? cluster_keys->Revoke(id) : engine->operator_keys().Revoke(id));
   TKV_RETURN_IF_ERROR(RecordAudit(engine, c, "operator_key.revoke", "", json{{"key_id", id}}.dump()));
   c.res.status = 204;
   return Status::Ok();
@@ -56,13 +62,14 @@ Status Revoke(engine::Engine* engine, Call& c) {
 
 }  // namespace
 
-void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine) {
-  router.Add("POST", "/admin/v1/operator-keys",
-             {"operator_keys.create", Access::kOperator, false, [engine](Call& c) { return Create(engine, c); }});
-  router.Add("GET", "/admin/v1/operator-keys",
-             {"operator_keys.list", Access::kOperator, false, [engine](Call& c) { return List(engine, c); }});
+void AddOperatorKeyRoutes(ApiRouter& router, engine::Engine* engine, OperatorKeyMirror* cluster_keys) {
+  auto bind = [engine, cluster_keys](Status (*fn)(engine::Engine*, OperatorKeyMirror*, Call&)) {
+    return [engine, cluster_keys, fn](Call& c) { return fn(engine, cluster_keys, c); };
+  };
+  router.Add("POST", "/admin/v1/operator-keys", {"operator_keys.create", Access::kOperator, false, bind(Create)});
+  router.Add("GET", "/admin/v1/operator-keys", {"operator_keys.list", Access::kOperator, false, bind(List)});
   router.Add("DELETE", "/admin/v1/operator-keys/{key_id}",
-             {"operator_keys.revoke", Access::kOperator, false, [engine](Call& c) { return Revoke(engine, c); }});
+             {"operator_keys.revoke", Access::kOperator, false, bind(Revoke)});
 }
 
 }  // namespace tenantkv::server

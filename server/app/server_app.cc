@@ -200,13 +200,21 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
       }
     }
     app->directory_ = std::make_unique<cluster::TenantDirectory>(app->directory_etcd_.get());
+    // The named operator keys: the cluster's, mirrored here (operator_key_mirror.h).
+    app->operator_key_mirror_ = std::make_unique<OperatorKeyMirror>(
+        app->directory_etcd_.get(), &app->engine_->operator_keys(), &app->engine_->clock());
+    if (Status s = app->operator_key_mirror_->Reconcile(); !s.ok()) {
+      return Status(s.code(), s.reason(), "cannot share the operator keys through etcd: " + s.message());
+    }
+    app->auth_->OnUnknownOperatorKey([mirror = app->operator_key_mirror_.get()] { mirror->Poke(); });
     cluster::ForwarderOptions fo;
     fo.ca_file = options.cluster_tls_ca;
     fo.client_cert_file = options.cluster_tls_cert;
     fo.client_key_file = options.cluster_tls_key;
     fo.io_threads = static_cast<size_t>(options.cluster_forward_io_threads);
     TKV_ASSIGN_OR_RETURN(app->forwarder_, cluster::Forwarder::Create(std::move(fo)));
-    api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get()};
+    api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get(),
+                   app->operator_key_mirror_.get()};
   }
   api.key_rotation = app->key_rotation_;
   api.webhook_urls = WebhookPolicyOf(options);
@@ -239,6 +247,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
 
 ServerApp::~ServerApp() {
   if (jobs_) jobs_->Stop();
+  if (operator_key_mirror_) operator_key_mirror_->Stop();
   if (deliverer_) deliverer_->Stop();
   http_.reset();  // stops serving before the engine goes away
 }
@@ -246,7 +255,9 @@ ServerApp::~ServerApp() {
 Status ServerApp::Run() {
   jobs_->Start();
   deliverer_->Start();
+  if (operator_key_mirror_) operator_key_mirror_->Start();
   http_->Run();
+  if (operator_key_mirror_) operator_key_mirror_->Stop();
   if (membership_) membership_->Leave();  // the record goes at once, not a TTL later
   jobs_->Stop();  // a sweep in progress finishes first
   deliverer_->Stop();  // an attempt in flight finishes (or times out) first

@@ -65,6 +65,7 @@ class ServerApp {
   std::unique_ptr<cluster::Membership> membership_;
   std::unique_ptr<cluster::EtcdClient> directory_etcd_;
   std::unique_ptr<cluster::TenantDirectory> directory_;
+  std::unique_ptr<OperatorKeyMirror> operator_key_mirror_;  // stopped before the engine goes
   std::unique_ptr<cluster::Forwarder> forwarder_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;

@@ -108,7 +108,13 @@ Result<Principal> Authenticator::Authenticate(std::string_view header,
     return p;
   }
   if (operator_keys_ != nullptr && engine::LooksLikeOperatorKey(token)) {
-    TKV_ASSIGN_OR_RETURN(engine::OperatorKeyInfo key, operator_keys_->Authenticate(token));
+    bool unknown = false;
+    Result<engine::OperatorKeyInfo> checked = operator_keys_->Authenticate(token, &unknown);
+    if (!checked.ok()) {
+      if (unknown && unknown_operator_key_) unknown_operator_key_();
+      return checked.status();
+    }
+    const engine::OperatorKeyInfo& key = *checked;
     Principal p;
     p.is_operator = true;
     p.role = engine::Role::kAdmin;

@@ -7,6 +7,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,12 +64,18 @@ class Authenticator {
   // etcd) as the bootstrap operator token too. Before serving only.
   void AcceptOperatorDigest(const crypto::Sha256Digest& digest) { cluster_digest_ = digest; }
 
+  // Cluster mode: called (on the request's thread, so it must not block)
+  // when a well-formed named operator key's id is not known here, so that
+  // the keys can be read from etcd again. Before serving only.
+  void OnUnknownOperatorKey(std::function<void()> hook) { unknown_operator_key_ = std::move(hook); }
+
  private:
   const crypto::Sha256Digest operator_digest_;
   // The cluster's operator token, when it is not this node's; else this node's again.
   crypto::Sha256Digest cluster_digest_ = operator_digest_;
   const engine::ApiKeyStore* const keys_;
   const engine::OperatorKeyStore* const operator_keys_;
+  std::function<void()> unknown_operator_key_;
 };
 
 }  // namespace tenantkv::server

@@ -28,6 +28,28 @@ inline constexpr std::string_view kApiKeysPrefix = "/tenantkv/apikeys/";
 // tenant's key routes, so that they can be found and dropped with it.
 inline constexpr std::string_view kTenantApiKeysPrefix = "/tenantkv/tenant-apikeys/";
 
+// /tenantkv/operator-keys/<key id> -> a named operator key's record
+// (operator_key_registry.h: {"name","created_at_ms","revoked_at_ms",
+// "secret_sha256"}): the SHA-256 of its secret, never the secret. Kept
+// when revoked, so that every node learns of the revocation.
+inline constexpr std::string_view kOperatorKeysPrefix = "/tenantkv/operator-keys/";
+// /tenantkv/operator-key-names/<name> -> the key id of the active key of
+// that name: names unique among the active keys cluster-wide, and their
+// count the number of active keys. Gone with the key's revocation.
+inline constexpr std::string_view kOperatorKeyNamesPrefix = "/tenantkv/operator-key-names/";
+// /tenantkv/operator-keys-changed -> "": written by every create and
+// revocation, so that a node sees from this one key whether to read the
+// records again.
+inline constexpr std::string_view kOperatorKeysChangedKey = "/tenantkv/operator-keys-changed";
+
+inline std::string OperatorKeyKey(std::string_view key_id) {
+  return std::string(kOperatorKeysPrefix) + std::string(key_id);
+}
+
+inline std::string OperatorKeyNameKey(std::string_view name) {
+  return std::string(kOperatorKeyNamesPrefix) + std::string(name);
+}
+
 inline std::string TenantKey(std::string_view tenant) {
   return std::string(kTenantsPrefix) + std::string(tenant);
 }

@@ -83,6 +83,25 @@ TEST_F(AuthTest, NamedOperatorKeysAreOperatorsWithTheirName) {
   EXPECT_EQ(auth.Authenticate("Bearer " + key->token).status().reason(), "invalid_token");
 }
 
+TEST_F(AuthTest, OnlyAnUnknownOperatorKeyIdCallsTheHook) {
+  Authenticator auth(std::string(40, 'o'), &engine_->api_keys(), &engine_->operator_keys());
+  int calls = 0;
+  auth.OnUnknownOperatorKey([&calls] { ++calls; });
+  auto key = engine_->operator_keys().Create("alice");
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(auth.Authenticate("Bearer " + key->token).ok());
+  std::string wrong = key->token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  EXPECT_EQ(auth.Authenticate("Bearer " + wrong).status().reason(), "invalid_token");
+  EXPECT_EQ(calls, 0);  // a known id with a wrong secret: nothing to read
+  EXPECT_EQ(auth.Authenticate("Bearer tkvo_" + std::string(16, 'a') + "_" + std::string(64, 'b')).status().reason(),
+            "invalid_token");
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(auth.Authenticate("Bearer tkv_" + std::string(16, 'a') + "_" + std::string(64, 'b')).ok());
+  EXPECT_FALSE(auth.Authenticate("Bearer " + std::string(40, 'z')).ok());
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(AuthTest, AuthenticatesOperatorAndTenantKeys) {
   const std::string op(40, 'o');
   Authenticator auth(op, &engine_->api_keys());

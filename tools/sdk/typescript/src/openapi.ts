@@ -388,7 +388,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an operator key (at once; revoking a revoked key succeeds) */
+        /** Revoke an operator key (at once; in a cluster, at once on this node and within about a second on the others; revoking a revoked key succeeds) */
         delete: operations["revokeOperatorKey"];
         options?: never;
         head?: never;
@@ -2931,7 +2931,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description 1..128 bytes of UTF-8 without control or bidirectional formatting characters; unique among the active operator keys. */
+                    /** @description 1..128 bytes of UTF-8 without control or bidirectional formatting characters; unique among the active operator keys (of the whole cluster, in cluster mode). */
                     name: string;
                 };
             };
@@ -2950,6 +2950,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     revokeOperatorKey: {
@@ -2973,6 +2974,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listAddons: {
