@@ -135,7 +135,7 @@ class TenantTransferSource {
  private:
   struct Transfer;
   Result<std::shared_ptr<Transfer>> Find(const std::string& id) EXCLUDES(mu_);
-  void EndLocked(const std::shared_ptr<Transfer>& t) REQUIRES(mu_);
+  void EndLocked(std::shared_ptr<Transfer> t) REQUIRES(mu_);  // by value: it erases the map's
   void Reap() EXCLUDES(mu_);
 
   const TransferStores stores_;

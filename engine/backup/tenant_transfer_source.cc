@@ -107,7 +107,7 @@ void TenantTransferSource::Reap() {
   }
 }
 
-void TenantTransferSource::EndLocked(const std::shared_ptr<Transfer>& t) {
+void TenantTransferSource::EndLocked(std::shared_ptr<Transfer> t) {
   transfers_.erase(t->id);
   t->frozen = false;
   t->store->ClearWriteGate(t.get());  // its writes resume; nothing notes them any more
