@@ -218,17 +218,26 @@ Result<DeltaPage> TenantTransferSource::Delta(const std::string& id, size_t max)
   // Every write noted before the keys were taken has committed once this
   // returns; a later one notes its key again.
   t->store->DrainWrites();
-  size_t bytes = 0;
-  for (auto& k : keys) {
-    TKV_ASSIGN_OR_RETURN(std::optional<std::string> sealed, t->store->ReadSealed(k));
+  size_t bytes = 0, next = 0;
+  for (; next < keys.size() && bytes < options_.max_page_bytes; ++next) {
+    TKV_ASSIGN_OR_RETURN(std::optional<std::string> sealed, t->store->ReadSealed(keys[next]));
     DeltaItem d;
-    d.key = std::move(k);
+    d.key = std::move(keys[next]);
     d.deleted = !sealed.has_value();
     if (sealed) d.sealed = std::move(*sealed);
     bytes += d.key.size() + d.sealed.size();
     page.items.push_back(std::move(d));
   }
-  (void)bytes;  // bounded by `max` values of at most the largest value each
+  if (next < keys.size()) {
+    // Past the page's bytes: the rest wait for the next Delta (their
+    // values are read then, current as of then).
+    MutexLock lock(t->mu);
+    page.more = true;
+    for (; next < keys.size() && !t->overflowed; ++next) {
+      t->noted_bytes += keys[next].size();
+      t->noted.insert(std::move(keys[next]));
+    }
+  }
   t->Touch();
   return page;
 }
