@@ -205,6 +205,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                                   options.data_dir);
   TenantImporter::CleanStaging(options.data_dir);
   e->importer_ = std::make_unique<TenantImporter>(e->registry_.get(), options.data_dir);
+  TransferStores ts{e->storage_.get(), e->clock_,         e->registry_.get(), e->api_keys_.get(),
+                    e->quotas_.get(),  e->addons_.get(), e->webhooks_.get()};
+  e->transfer_sink_ = std::make_unique<TenantTransferSink>(ts);
+  e->transfer_source_ = std::make_unique<TenantTransferSource>(ts, options.transfers);
   e->rotator_ = std::make_unique<MasterKeyRotator>(e->storage_.get(), e->keys_.get(), e->registry_.get(),
                                                    e->audit_.get(), e->clock_);
   WebhookStore* webhooks = e->webhooks_.get();

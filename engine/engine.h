@@ -28,6 +28,7 @@
 #include "engine/storage/storage.h"
 #include "engine/backup/tenant_export.h"
 #include "engine/backup/tenant_import.h"
+#include "engine/backup/tenant_transfer.h"
 #include "engine/tenants/tenant_registry.h"
 #include "engine/webhooks/webhook_event.h"
 #include "engine/webhooks/webhook_outbox.h"
@@ -106,6 +107,8 @@ struct EngineOptions {
   // (webhook_store.h, webhook_outbox.h).
   WebhookLimits webhook_limits;
   OutboxOptions webhook_outbox;
+  // Transfers of tenants to other nodes (backup/tenant_transfer.h).
+  TransferSourceOptions transfers;
 };
 
 // What approving a quota request did: recorded an approval (four eyes, the
@@ -257,6 +260,17 @@ class Engine {
   Result<std::string> TenantHandover(const std::string& id, std::string_view passphrase);
   Result<ImportOutcome> ImportTenant(const ImportRequest& request);
   TenantExporter& exporter() { return *exporter_; }
+  // Online moves of a tenant between nodes (backup/tenant_transfer.h): the
+  // owner's side, and the target's. Commit a transfer in through
+  // CommitTransferIn, which also enforces the tenant's quota and restores
+  // its storage grace period.
+  TenantTransferSource& transfer_source() { return *transfer_source_; }
+  TenantTransferSink& transfer_sink() { return *transfer_sink_; }
+  Result<std::shared_ptr<Tenant>> CommitTransferIn(const std::string& tenant, const std::string& records,
+                                                   const crypto::SecretBytes& transfer_key,
+                                                   const TransferCounters& counters);
+  // Test-only: an iterator over the node's system column family.
+  std::unique_ptr<rocksdb::Iterator> RawSystemIteratorForTest() const;
   // A whole-node backup into `dir` (node_backup.h); one at a time
   // (Unavailable "backup_in_progress" while another runs).
   Result<NodeBackupInfo> BackupNode(const std::string& dir);
@@ -352,6 +366,8 @@ class Engine {
   std::unique_ptr<FairScheduler> scheduler_;
   std::unique_ptr<TenantExporter> exporter_;
   std::unique_ptr<TenantImporter> importer_;
+  std::unique_ptr<TenantTransferSink> transfer_sink_;
+  std::unique_ptr<TenantTransferSource> transfer_source_;
   // Last: destroyed first, so their threads stop before what they use.
   std::unique_ptr<MasterKeyRotator> rotator_;
   std::unique_ptr<KeyLifecycle> key_lifecycle_;

@@ -193,6 +193,19 @@ Status ApiKeyStore::Load(Stored stored) {
   return FromRocks(storage_->db()->Write(storage_->meta_write_options(), &fixes), "bind or remove API keys");
 }
 
+Status ApiKeyStore::AdoptTenant(const Tenant& t) {
+  TKV_ASSIGN_OR_RETURN(Stored stored, Read(storage_));
+  WriterLock lock(mu_);
+  for (auto& [db_key, r] : stored.records) {
+    if (r.info.tenant != t.id() || r.info.tenant_incarnation != t.incarnation()) continue;
+    const uint64_t n = *KeyNumber(r.info.key_id);
+    if (keys_.count(n) != 0) continue;
+    if (!r.info.revoked()) t.api_key_count().active++;
+    keys_[n] = std::move(r);
+  }
+  return Status::Ok();
+}
+
 std::string ApiKeyStore::Serialize(const Record& r) {
   json j = {{"key_id", r.info.key_id},
             {"tenant", r.info.tenant},

@@ -126,6 +126,10 @@ class ApiKeyStore {
   std::vector<ApiKeyInfo> List(const std::string& tenant) const;
   // NotFound("apikey_not_found") unless the key exists and belongs to `tenant`.
   Status Revoke(const std::string& tenant, const std::string& key_id);
+  // Reads the stored keys of tenant `t` (bound to its incarnation) into
+  // memory: a tenant transferred from another node (backup/tenant_transfer.h)
+  // whose records were written with its commit.
+  Status AdoptTenant(const Tenant& t);
   // Deletes every key of the tenant (its deletion).
   Status RemoveTenant(const std::string& tenant);
   // Unauthenticated("invalid_token") for a malformed, unknown or revoked

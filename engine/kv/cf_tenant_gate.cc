@@ -1,9 +1,12 @@
-// CfTenantStore: its write gate (write_gate.h), its limits, and the settings
+// CfTenantStore: its write gate (write_gate.h), the raw read a transfer
+// uses, its limits, and the settings
 // a store of the same tenant in another place takes over (an online tier
 // move).
 #include <algorithm>
 
 #include "engine/kv/cf_tenant_store.h"
+#include "engine/kv/cf_tenant_store_parts.h"
+#include "engine/storage/rocks_status.h"
 
 namespace tenantkv::engine {
 
@@ -18,6 +21,18 @@ void CfTenantStore::ClearWriteGate(WriteGate* gate) {
 }
 
 void CfTenantStore::DrainWrites() { WritersFirstWriterLock lock(gate_mu_); }
+
+Result<std::optional<std::string>> CfTenantStore::ReadSealed(std::string_view key) {
+  ScopedOp op(*this);
+  TKV_RETURN_IF_ERROR(op.status());
+  std::string sealed;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a transfer must not evict the tenants' working sets
+  rocksdb::Status s = storage_->db()->Get(ro, options_.cf.get(), PhysKey(*this, key).slice(), &sealed);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  TKV_RETURN_IF_ERROR(FromRocks(s, "read sealed value"));
+  return std::optional<std::string>(std::move(sealed));
+}
 
 void CfTenantStore::SetLimits(int64_t storage_bytes, int64_t max_value_bytes) {
   storage_limit_ = storage_bytes;

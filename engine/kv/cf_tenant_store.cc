@@ -58,6 +58,11 @@ class CfSnapshot final : public StoreSnapshot {
   std::string_view key() const override { return it_->key().ToStringView().substr(prefix_.size()); }
   std::string_view sealed() const override { return it_->value().ToStringView(); }
   Status status() const override { return FromRocks(it_->status(), "snapshot scan"); }
+  Status SeekAfter(std::string_view key) override {
+    const std::string target = prefix_ + std::string(key);
+    for (it_->Seek(target); !key.empty() && it_->Valid() && it_->key() == rocksdb::Slice(target);) it_->Next();
+    return status();
+  }
 
  private:
   const std::shared_ptr<void> keep_open_;  // a dedicated database: kept open (first in, last out)

@@ -104,6 +104,11 @@ class CfTenantStore final : public TenantStore {
   // What SetLimits and SetGrace were last given, and the running grace
   // period, onto `next` (a store of the same tenant in another place).
   void CopySettingsTo(CfTenantStore& next) const;
+  // The envelope stored under user key `key` exactly as stored (an expired
+  // one included), or nullopt when there is none (a tenant transfer's
+  // delta: backup/tenant_transfer.h). NotFound("tenant_not_found") once
+  // closed.
+  Result<std::optional<std::string>> ReadSealed(std::string_view key);
   // The values stored under each of `versions` (0 when none), read at one
   // sequence number from the database the data is in.
   Result<std::vector<int64_t>> ValueCounts(const std::vector<uint32_t>& versions);

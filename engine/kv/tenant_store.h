@@ -37,6 +37,12 @@ class StoreSnapshot {
   virtual std::string_view sealed() const = 0;
   // Once !Valid(): OK if every entry was visited, else why iteration stopped.
   virtual Status status() const = 0;
+  // Positions at the first entry whose key sorts after `key` ("" = the
+  // first entry). Internal("cannot_seek") for a snapshot that cannot.
+  virtual Status SeekAfter(std::string_view key) {
+    (void)key;
+    return Status::Internal("this snapshot cannot seek", "cannot_seek");
+  }
 };
 
 // What one Reencrypt() call did.

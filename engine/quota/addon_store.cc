@@ -99,6 +99,20 @@ Status AddonStore::Load() {
   return Status::Ok();
 }
 
+Status AddonStore::LoadTenant(const std::string& tenant) {
+  const std::string prefix = TenantPrefix(tenant);
+  std::map<std::string, Addon> mine;
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    TKV_ASSIGN_OR_RETURN(Addon a, FromJson(it->key().ToStringView(), it->value().ToStringView()));
+    mine[a.id] = std::move(a);
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read add-ons"));
+  MutexLock lock(mu_);
+  if (!mine.empty()) addons_[tenant] = std::move(mine);
+  return Status::Ok();
+}
+
 Status AddonStore::Write(const Addon& a) {
   return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), RecordKey(a),
                                        ToJson(a).dump()),

@@ -85,6 +85,9 @@ class AddonStore {
   // The earliest start or end still ahead among open add-ons, if any.
   std::optional<int64_t> NextChange() const;
   Status RemoveTenant(const std::string& tenant);
+  // Reads the tenant's stored add-ons into memory (a tenant transferred
+  // from another node: backup/tenant_transfer.h).
+  Status LoadTenant(const std::string& tenant);
   std::vector<std::string> Tenants() const;
 
  private:

@@ -150,6 +150,22 @@ Status QuotaStore::Load() {
   return Status::Ok();
 }
 
+Status QuotaStore::LoadTenant(const std::string& tenant) {
+  const std::string prefix = kQuotaPrefix + tenant + "/";
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(ro, storage_->system()));
+  it->SeekForPrev(prefix + "~");  // version suffixes are hex: '~' sorts after every one
+  TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read quota manifests"));
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    return Status::NotFound("tenant '" + tenant + "' has no quota manifest", "quota_not_found");
+  }
+  TKV_ASSIGN_OR_RETURN(QuotaManifest m, ManifestFromJson(it->value().ToStringView(), /*with_changes=*/false));
+  MutexLock lock(mu_);
+  current_[tenant] = Keep(m);
+  return Status::Ok();
+}
+
 std::vector<Plan> QuotaStore::Plans() const {
   MutexLock lock(mu_);
   std::vector<Plan> out;

@@ -75,6 +75,11 @@ class QuotaStore {
   // A new version equal to `version`. NotFound("version_not_found").
   Result<QuotaManifest> Revert(const std::string& tenant, int64_t version, const std::string& author);
   Status RemoveTenant(const std::string& tenant);
+  // Reads the tenant's current manifest from its stored records into
+  // memory (a tenant transferred from another node, whose manifests were
+  // written with its commit: backup/tenant_transfer.h).
+  // NotFound("quota_not_found") if it has none.
+  Status LoadTenant(const std::string& tenant);
   // Tenants that have a manifest.
   std::vector<std::string> Tenants() const;
   // The capacity sums of every tenant's current quota but `except`'s.

@@ -37,6 +37,10 @@
 //   whep/<endpoint id>                 JSON webhook endpoint, its secret
 //                                      wrapped (webhook_store.h)
 //   whout/<endpoint id>/<seq, 16 hex>  JSON webhook delivery (webhook_outbox.h)
+//   xfer/<id>                          JSON {place}: a tenant being transferred
+//                                      in from another node, hidden until its
+//                                      commit (backup/tenant_transfer.h);
+//                                      removed with its place at the next start
 //
 // Every prefix ends in '/', so a prefix scan of one kind never meets
 // another; kstat/<id>/ and dkey/<id>/ go with their tenant.
@@ -69,6 +73,7 @@ inline constexpr char kGracePrefix[] = "grace/";
 inline constexpr char kQuotaRequestPrefix[] = "qreq/";
 inline constexpr char kWebhookPrefix[] = "whep/";
 inline constexpr char kWebhookOutboxPrefix[] = "whout/";
+inline constexpr char kTransferInPrefix[] = "xfer/";
 
 // The first key after every key that starts with `prefix`, which ends in
 // '/' ('0' sorts right after '/').

@@ -59,6 +59,7 @@ Status TenantRegistry::Load() {
   po.dedicated_dir = options_.dedicated_dir;
   po.dedicated = options_.dedicated;
   TKV_ASSIGN_OR_RETURN(placement_, TenantPlacement::Open(storage_, infos, std::move(po)));
+  TKV_RETURN_IF_ERROR(CleanTransfersIn());
   mover_ = std::make_unique<TierMover>(
       storage_, placement_.get(), &directory_, clock_,
       [this](Tenant& t, const Place& place, const Usage& usage) -> Result<std::unique_ptr<CfTenantStore>> {
@@ -511,6 +512,10 @@ Result<std::shared_ptr<Tenant>> TenantRegistry::CreateImported(const std::string
 
 Result<bool> TenantRegistry::MoveTier(const std::string& id, Tier to) {
   TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, Get(id));
+  MutexLock lock(transfer_mu_);
+  if (transferring_out_.count(id) != 0) {
+    return Status::AlreadyExists("tenant '" + id + "' is being transferred to another node", "move_in_progress");
+  }
   return mover_->Start(t, to);
 }
 

@@ -181,6 +181,40 @@ class TenantRegistry {
   // are refused.
   void StopTierMoves() { mover_->Stop(); }
 
+  // --- Transfers between nodes (backup/tenant_transfer.h) ---
+  // Marks tenant `id` as transferring out: a tier move of it is refused
+  // (move_in_progress) until UnmarkTransferOut. AlreadyExists
+  // ("move_in_progress") while a tier move of it runs or it is marked.
+  Status MarkTransferOut(const std::string& id) EXCLUDES(transfer_mu_);
+  void UnmarkTransferOut(const std::string& id) EXCLUDES(transfer_mu_);
+  // Reserves `id` for a tenant transferred in (busy: not in Get or List,
+  // and no create of the id passes) and a place of `tier` (column_family
+  // or pooled; dedicated is InvalidArgument("tier_not_supported")), claimed
+  // in one synced batch with the marker xfer/<id>: a start that finds the
+  // marker empties the place and removes it (the tenant never existed
+  // here). InvalidArgument("invalid_tenant_id"), AlreadyExists("tenant_exists").
+  Result<Place> BeginTransferIn(const std::string& id, Tier tier);
+  // What a transferred tenant's counters start at.
+  struct TransferInCounts {
+    Usage usage;
+    std::map<uint32_t, int64_t> values;  // values stored per data-key version
+    std::map<uint32_t, uint64_t> seals;  // seals made per data-key version (at least)
+    std::string reencrypt_cursor;        // kstat/<id>/reencrypt as stored; "" = none
+  };
+  // Makes the tenant of BeginTransferIn live: `info` (its id, plan, state,
+  // incarnation, created_at and data keys as on the source) with every key
+  // of `keys` (by version; every version not destroyed) and `export_key`
+  // (if any) wrapped under this node's current master version, its
+  // counters, and whatever `extra` holds, in one synced batch that removes
+  // the marker. Then it is published as any tenant.
+  Result<std::shared_ptr<Tenant>> CommitTransferIn(TenantInfo info, const Place& place,
+                                                   const std::map<uint32_t, crypto::SecretBytes>& keys,
+                                                   const ExportKey* export_key, const TransferInCounts& counts,
+                                                   const rocksdb::WriteBatch& extra);
+  // Undoes BeginTransferIn: the place is emptied and handed back, the
+  // marker removed, the id freed.
+  Status AbortTransferIn(const std::string& id, const Place& place);
+
   // --- Master-key rotation (master_key_rotation.h) ---
   // Runs `fn` (which switches the provider's current master version) while
   // no tenant create or import is between choosing a master version and
@@ -279,6 +313,9 @@ class TenantRegistry {
   // and value counts) with the claim of `place`. Holds the wrap pause lock.
   Status CommitNewTenant(TenantInfo& info, const crypto::SecretBytes& data_key, const Place& place,
                          const Usage& usage);
+  // At start: every xfer/<id> marker (a transfer in that a stop cut) goes,
+  // with the place it claimed.
+  Status CleanTransfersIn();
   // Destroys the key records of a tenant that no longer exists (an
   // interrupted delete's leftovers); gives how many there were.
   Result<size_t> DestroyLeftoverKeys(const std::string& id);
@@ -295,6 +332,11 @@ class TenantRegistry {
   UsageHistoryStore histories_;
   std::atomic<FaultForTest> fault_for_test_{FaultForTest::kNone};
   std::function<void(const std::string&)> rewrap_hook_for_test_;
+  // Tenants transferring out (MarkTransferOut); held over a tier move's
+  // start too, so that neither starts while the other runs. Before the
+  // mover's mutex in the lock order.
+  Mutex transfer_mu_;
+  std::set<std::string> transferring_out_ GUARDED_BY(transfer_mu_);
   // Last: its threads stop before anything they use goes.
   std::unique_ptr<TierMover> mover_;
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "engine/kv/write_key_noter.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
 
@@ -14,42 +15,6 @@ Status MoveInProgress(const std::string& id) {
 }
 
 Status Stopping() { return Status::Unavailable("the server is stopping", "stopping"); }
-
-// The user keys of the tenant's range that a batch writes: the entries of
-// its column family behind its prefix (a batch also changes the tenant's
-// counters in the system column family). A range delete of its column
-// family cannot be reduced to keys: `whole` then.
-class KeyNoter final : public rocksdb::WriteBatch::Handler {
- public:
-  KeyNoter(uint32_t cf_id, std::string_view prefix) : cf_id_(cf_id), prefix_(prefix) {}
-
-  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-    return Note(cf, key);
-  }
-  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return Note(cf, key); }
-  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return Note(cf, key); }
-  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-    return Note(cf, key);
-  }
-  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
-    if (cf == cf_id_) whole = true;
-    return rocksdb::Status::OK();
-  }
-
-  std::vector<std::string> keys;
-  bool whole = false;
-
- private:
-  rocksdb::Status Note(uint32_t cf, const rocksdb::Slice& key) {
-    if (cf != cf_id_) return rocksdb::Status::OK();
-    std::string_view k = key.ToStringView();
-    if (k.compare(0, prefix_.size(), prefix_) == 0) keys.emplace_back(k.substr(prefix_.size()));
-    return rocksdb::Status::OK();
-  }
-
-  const uint32_t cf_id_;
-  const std::string_view prefix_;
-};
 
 // Read options of a scan of one tenant's range in `place`.
 struct RangeScan {
@@ -97,7 +62,7 @@ struct TierMover::Move final : public WriteGate {
       return Status::Unavailable("tenant '" + tenant->id() + "' is switching to another tier; retry shortly",
                                  "tenant_moving");
     }
-    KeyNoter noter(cf_id, key_prefix);
+    WriteKeyNoter noter(cf_id, key_prefix);
     rocksdb::Status s = batch.Iterate(&noter);
     MutexLock lock(mu);
     if (!s.ok() || noter.whole) whole = true;

@@ -193,6 +193,18 @@ Result<ExportKey> WrappedKeyStore::GetExportKey(const std::string& id, bool crea
   return out;
 }
 
+Status WrappedKeyStore::StageExportKey(const std::string& id, const ExportKey& key, int64_t created_at_ms,
+                                      rocksdb::WriteBatch* batch) const {
+  const uint32_t master_version = keys_->CurrentVersion();
+  TKV_ASSIGN_OR_RETURN(std::string wrapped,
+                       keys_->Wrap(master_version, ExportKeyContext(id, key.key_id, master_version), key.key));
+  json record = {{"key_id", key.key_id},
+                 {"master_version", master_version},
+                 {"wrapped", crypto::HexEncode(wrapped)},
+                 {"created_at_ms", created_at_ms}};
+  return FromRocks(batch->Put(storage_->system(), ExportKeyKey(id), record.dump()), "stage export key");
+}
+
 Result<size_t> WrappedKeyStore::StageRewrap(const std::string& id, uint32_t to, rocksdb::WriteBatch* batch,
                                             std::set<uint32_t>* moved) const {
   const std::string prefix = DataKeyPrefix(id);

@@ -86,6 +86,13 @@ class WrappedKeyStore {
   Result<ExportKey> GetExportKey(const std::string& id, bool create,
                                  const std::function<std::shared_ptr<Tenant>()>& owner);
 
+  // Stages export key `key` of tenant `id`, wrapped under the current
+  // master version, in `batch` (a tenant transferred in keeps the key its
+  // exports name). The caller holds wrap_mutex() (shared) until the batch
+  // is written.
+  Status StageExportKey(const std::string& id, const ExportKey& key, int64_t created_at_ms,
+                        rocksdb::WriteBatch* batch) const;
+
   // Stages in `batch` every key record of tenant `id` that is not under
   // master version `to`, rewrapped under it, and adds to `*moved` the
   // data-key versions among them; gives how many. The caller holds the

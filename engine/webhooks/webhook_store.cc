@@ -50,6 +50,29 @@ Result<std::unique_ptr<WebhookStore>> WebhookStore::Open(Storage* storage, crypt
 }
 
 Status WebhookStore::Load() {
+  TKV_ASSIGN_OR_RETURN(auto all, ReadRecords("*"));
+  MutexLock lock(mu_);
+  records_ = std::move(all);
+  return Status::Ok();
+}
+
+Status WebhookStore::LoadTenant(const std::string& tenant) {
+  TKV_ASSIGN_OR_RETURN(auto mine, ReadRecords(tenant));
+  MutexLock lock(mu_);
+  for (auto& [id, r] : mine) records_[id] = std::move(r);
+  return Status::Ok();
+}
+
+Status WebhookStore::StageAdopted(const WebhookEndpoint& e, const crypto::SecretBytes& secret,
+                                  rocksdb::WriteBatch* batch) const {
+  Record r;
+  r.endpoint = e;
+  r.master_version = keys_->CurrentVersion();
+  TKV_ASSIGN_OR_RETURN(r.wrapped, keys_->Wrap(r.master_version, WrapContext(e.id, r.master_version), secret));
+  return FromRocks(batch->Put(storage_->system(), RecordKey(e.id), RecordJson(r)), "stage webhook");
+}
+
+Result<std::map<std::string, WebhookStore::Record>> WebhookStore::ReadRecords(const std::string& tenant) const {
   std::map<std::string, Record> all;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
   for (it->Seek(kWebhookPrefix); it->Valid() && it->key().starts_with(kWebhookPrefix); it->Next()) {
@@ -72,18 +95,16 @@ Status WebhookStore::Load() {
       auto wrapped = crypto::HexDecode(j.at("wrapped_secret").get<std::string>());
       if (!wrapped) throw std::runtime_error("bad hex");
       r.wrapped = std::move(*wrapped);
-      all[e.id] = std::move(r);
+      if (tenant == "*" || e.tenant == tenant) all[e.id] = std::move(r);
     } catch (const std::exception&) {
       return Status::DataLoss("webhook record '" + it->key().ToString() + "' is malformed");
     }
   }
   TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read webhooks"));
-  MutexLock lock(mu_);
-  records_ = std::move(all);
-  return Status::Ok();
+  return all;
 }
 
-Status WebhookStore::Write(const Record& r) {
+std::string WebhookStore::RecordJson(const Record& r) {
   const WebhookEndpoint& e = r.endpoint;
   const json j = {{"id", e.id},
                   {"tenant", e.tenant},
@@ -97,7 +118,12 @@ Status WebhookStore::Write(const Record& r) {
                   {"created_at_ms", e.created_at_ms},
                   {"master_version", r.master_version},
                   {"wrapped_secret", crypto::HexEncode(r.wrapped)}};
-  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), RecordKey(e.id), j.dump()),
+  return j.dump();
+}
+
+Status WebhookStore::Write(const Record& r) {
+  return FromRocks(storage_->db()->Put(storage_->meta_write_options(), storage_->system(), RecordKey(r.endpoint.id),
+                                       RecordJson(r)),
                    "persist webhook");
 }
 

@@ -11,6 +11,8 @@
 // Thread-safe.
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -89,6 +91,13 @@ class WebhookStore {
   // Rewraps every secret not under master version `to` (a master-key
   // rotation, before it retires the older versions); returns how many.
   Result<size_t> RewrapAll(uint32_t to);
+  // An endpoint of a tenant transferred from another node
+  // (backup/tenant_transfer.h): its record, `secret` wrapped under this
+  // node's current master version, staged in `batch`. Once the batch is
+  // committed, LoadTenant brings it into memory.
+  Status StageAdopted(const WebhookEndpoint& e, const crypto::SecretBytes& secret, rocksdb::WriteBatch* batch) const;
+  // Reads the records of tenant `tenant` into memory (after StageAdopted).
+  Status LoadTenant(const std::string& tenant);
 
  private:
   struct Record {
@@ -99,6 +108,9 @@ class WebhookStore {
   WebhookStore(Storage* storage, crypto::KeyProvider* keys, const Clock* clock, WebhookLimits limits)
       : storage_(storage), keys_(keys), clock_(clock), limits_(limits) {}
   Status Load();
+  // Every stored record (of `tenant` only, unless "*").
+  Result<std::map<std::string, Record>> ReadRecords(const std::string& tenant) const;
+  static std::string RecordJson(const Record& r);
   Status Write(const Record& r);
 
   Storage* const storage_;
