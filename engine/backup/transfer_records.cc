@@ -37,18 +37,6 @@ Status Collect(Storage& db, const std::string& prefix, bool exact, json* out,
   return FromRocks(it->status(), "read records of " + prefix);
 }
 
-json EndpointJson(const WebhookEndpoint& e) {
-  return {{"id", e.id},
-          {"url", e.url},
-          {"events", e.events},
-          {"description", e.description},
-          {"threshold_pct", e.threshold_pct},
-          {"exhaustion_hours", e.exhaustion_hours},
-          {"throttle_per_min", e.throttle_per_min},
-          {"created_by", e.created_by},
-          {"created_at_ms", e.created_at_ms}};
-}
-
 bool IsHex(std::string_view s, size_t n) {
   return s.size() == n && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -114,7 +102,7 @@ Result<std::string> BuildTransferRecords(const TransferStores& stores, Tenant& t
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes secret, stores.webhooks->Secret(e.id));
     TKV_ASSIGN_OR_RETURN(std::string wrapped,
                          crypto::WrapKey(transfer_key, Context(id, info.incarnation, WebhookItem(e.id)), secret));
-    webhooks.push_back({{"endpoint", EndpointJson(e)}, {"secret", crypto::HexEncode(wrapped)}});
+    webhooks.push_back({{"endpoint", json::parse(WebhookEndpointJson(e))}, {"secret", crypto::HexEncode(wrapped)}});
   }
   const json doc = {{"format", kTransferFormat},
                     {"format_version", kCurrentFormatVersion},
@@ -211,19 +199,11 @@ Result<TransferRecords> ParseTransferRecords(std::string_view text, const crypto
       out.records.emplace_back(std::move(key), std::move(*value));
     }
     for (const auto& w : doc.at("webhooks")) {
-      const json& j = w.at("endpoint");
-      WebhookEndpoint e;
-      e.id = j.at("id").get<std::string>();
+      Result<WebhookEndpoint> parsed = ParseWebhookEndpointJson(w.at("endpoint").dump());
+      if (!parsed.ok()) return Bad("a webhook endpoint is malformed");
+      WebhookEndpoint e = std::move(parsed).value();
       if (e.id.size() != 19 || e.id.rfind("wh_", 0) != 0 || !IsHex(e.id.substr(3), 16)) return Bad("bad webhook id");
-      e.tenant = id;
-      e.url = j.at("url").get<std::string>();
-      e.events = j.at("events").get<std::vector<std::string>>();
-      e.description = j.at("description").get<std::string>();
-      e.threshold_pct = j.at("threshold_pct").get<int>();
-      e.exhaustion_hours = j.at("exhaustion_hours").get<int>();
-      e.throttle_per_min = j.at("throttle_per_min").get<int64_t>();
-      e.created_by = j.at("created_by").get<std::string>();
-      e.created_at_ms = j.at("created_at_ms").get<int64_t>();
+      if (e.tenant != id) return Bad("webhook endpoint '" + e.id + "' is not the tenant's");
       auto wrapped = crypto::HexDecode(w.at("secret").get<std::string>());
       if (!wrapped) return Bad("bad secret encoding");
       auto secret = crypto::UnwrapKey(transfer_key, Context(id, info.incarnation, WebhookItem(e.id)), *wrapped);

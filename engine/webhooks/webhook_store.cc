@@ -72,6 +72,51 @@ Status WebhookStore::StageAdopted(const WebhookEndpoint& e, const crypto::Secret
   return FromRocks(batch->Put(storage_->system(), RecordKey(e.id), RecordJson(r)), "stage webhook");
 }
 
+namespace {
+
+json EndpointFields(const WebhookEndpoint& e) {
+  return {{"id", e.id},
+          {"tenant", e.tenant},
+          {"url", e.url},
+          {"events", e.events},
+          {"description", e.description},
+          {"threshold_pct", e.threshold_pct},
+          {"exhaustion_hours", e.exhaustion_hours},
+          {"throttle_per_min", e.throttle_per_min},
+          {"created_by", e.created_by},
+          {"created_at_ms", e.created_at_ms}};
+}
+
+// Throws (nlohmann's exceptions) when a field is missing or of another type.
+WebhookEndpoint ReadEndpointFields(const json& j) {
+  WebhookEndpoint e;
+  e.id = j.at("id").get<std::string>();
+  e.tenant = j.at("tenant").get<std::string>();
+  e.url = j.at("url").get<std::string>();
+  e.events = j.at("events").get<std::vector<std::string>>();
+  std::sort(e.events.begin(), e.events.end());
+  e.description = j.at("description").get<std::string>();
+  e.threshold_pct = j.at("threshold_pct").get<int>();
+  e.exhaustion_hours = j.at("exhaustion_hours").get<int>();
+  e.throttle_per_min = j.at("throttle_per_min").get<int64_t>();
+  e.created_by = j.at("created_by").get<std::string>();
+  e.created_at_ms = j.at("created_at_ms").get<int64_t>();
+  return e;
+}
+
+}  // namespace
+
+std::string WebhookEndpointJson(const WebhookEndpoint& e) { return EndpointFields(e).dump(); }
+
+Result<WebhookEndpoint> ParseWebhookEndpointJson(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  try {
+    return ReadEndpointFields(j);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("a webhook endpoint record is malformed", "bad_webhook_record");
+  }
+}
+
 Result<std::map<std::string, WebhookStore::Record>> WebhookStore::ReadRecords(const std::string& tenant) const {
   std::map<std::string, Record> all;
   std::unique_ptr<rocksdb::Iterator> it(storage_->db()->NewIterator(rocksdb::ReadOptions(), storage_->system()));
@@ -79,23 +124,12 @@ Result<std::map<std::string, WebhookStore::Record>> WebhookStore::ReadRecords(co
     const json j = json::parse(it->value().ToStringView(), nullptr, false);
     try {
       Record r;
-      WebhookEndpoint& e = r.endpoint;
-      e.id = j.at("id").get<std::string>();
-      e.tenant = j.at("tenant").get<std::string>();
-      e.url = j.at("url").get<std::string>();
-      e.events = j.at("events").get<std::vector<std::string>>();
-      std::sort(e.events.begin(), e.events.end());
-      e.description = j.at("description").get<std::string>();
-      e.threshold_pct = j.at("threshold_pct").get<int>();
-      e.exhaustion_hours = j.at("exhaustion_hours").get<int>();
-      e.throttle_per_min = j.at("throttle_per_min").get<int64_t>();
-      e.created_by = j.at("created_by").get<std::string>();
-      e.created_at_ms = j.at("created_at_ms").get<int64_t>();
+      r.endpoint = ReadEndpointFields(j);
       r.master_version = j.at("master_version").get<uint32_t>();
       auto wrapped = crypto::HexDecode(j.at("wrapped_secret").get<std::string>());
       if (!wrapped) throw std::runtime_error("bad hex");
       r.wrapped = std::move(*wrapped);
-      if (tenant == "*" || e.tenant == tenant) all[e.id] = std::move(r);
+      if (tenant == "*" || r.endpoint.tenant == tenant) all[r.endpoint.id] = std::move(r);
     } catch (const std::exception&) {
       return Status::DataLoss("webhook record '" + it->key().ToString() + "' is malformed");
     }
@@ -105,19 +139,9 @@ Result<std::map<std::string, WebhookStore::Record>> WebhookStore::ReadRecords(co
 }
 
 std::string WebhookStore::RecordJson(const Record& r) {
-  const WebhookEndpoint& e = r.endpoint;
-  const json j = {{"id", e.id},
-                  {"tenant", e.tenant},
-                  {"url", e.url},
-                  {"events", e.events},
-                  {"description", e.description},
-                  {"threshold_pct", e.threshold_pct},
-                  {"exhaustion_hours", e.exhaustion_hours},
-                  {"throttle_per_min", e.throttle_per_min},
-                  {"created_by", e.created_by},
-                  {"created_at_ms", e.created_at_ms},
-                  {"master_version", r.master_version},
-                  {"wrapped_secret", crypto::HexEncode(r.wrapped)}};
+  json j = EndpointFields(r.endpoint);
+  j["master_version"] = r.master_version;
+  j["wrapped_secret"] = crypto::HexEncode(r.wrapped);
   return j.dump();
 }
 

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/keys/key_provider.h"
@@ -55,6 +56,13 @@ struct WebhookEndpoint {
   // takes its own tenant's events only.
   bool Receives(const std::string& event_tenant) const { return global() || tenant == event_tenant; }
 };
+
+// An endpoint as its stored record writes it (JSON text: every field of
+// the struct), and back: the one form for the store and for a tenant's
+// transfer to another node. InvalidArgument("bad_webhook_record") when a
+// field is missing or of the wrong type; the events come back sorted.
+std::string WebhookEndpointJson(const WebhookEndpoint& e);
+Result<WebhookEndpoint> ParseWebhookEndpointJson(std::string_view text);
 
 struct WebhookLimits {
   size_t max_per_tenant = 8;   // endpoints one tenant may have

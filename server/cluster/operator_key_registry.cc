@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "crypto/hash.h"
 #include "server/cluster/etcd_keys.h"
 
 namespace tenantkv::server::cluster {
@@ -33,23 +34,10 @@ Status CheckKey(const ClusterOperatorKey& k) {
   return Status::Ok();
 }
 
-std::string ToHex(const std::string& raw) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw.size() * 2);
-  for (unsigned char c : raw) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
+// Lowercase hex only, as written: a record is stored in one spelling.
 std::optional<std::string> FromHex(const std::string& hex) {
-  if (hex.size() % 2 != 0 || !std::all_of(hex.begin(), hex.end(), IsLowerHex)) return std::nullopt;
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
-  return out;
+  if (!std::all_of(hex.begin(), hex.end(), IsLowerHex)) return std::nullopt;
+  return crypto::HexDecode(hex);
 }
 
 EtcdCompare Absent(const std::string& key) {
@@ -66,7 +54,7 @@ std::string OperatorKeyRecordJson(const ClusterOperatorKey& key) {
   return json{{"name", key.name},
               {"created_at_ms", key.created_at_ms},
               {"revoked_at_ms", key.revoked_at_ms},
-              {"secret_sha256", ToHex(key.secret_sha256)}}
+              {"secret_sha256", crypto::HexEncode(key.secret_sha256)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

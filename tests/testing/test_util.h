@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -317,6 +318,25 @@ inline size_t EntriesUnder(const std::string& db_dir, const std::string& cf_name
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
   EXPECT_TRUE(it->status().ok()) << it->status().ToString();
   return n;
+}
+
+// Every live key and value of tenant `tenant` of `e`, listed page by page.
+inline std::map<std::string, std::string> ReadAll(Engine& e, const std::string& tenant) {
+  std::map<std::string, std::string> out;
+  auto t = e.tenants().Get(tenant);
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  if (!t.ok()) return out;
+  ListRequest req;
+  req.limit = kMaxListLimit;
+  req.with_values = true;
+  for (;;) {
+    auto page = (*t)->store().List(req);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (auto& item : page->items) out[item.key] = *item.value;
+    if (!page->next) return out;
+    req.start_after = page->next;
+  }
 }
 
 }  // namespace tenantkv::engine::testutil

@@ -16,24 +16,6 @@ namespace {
 
 crypto::SecretBytes TransferKey() { return std::move(crypto::SecretBytes::Random(kTransferKeyBytes)).value(); }
 
-std::map<std::string, std::string> ReadAll(Engine& e, const std::string& tenant) {
-  std::map<std::string, std::string> out;
-  auto t = e.tenants().Get(tenant);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  if (!t.ok()) return out;
-  ListRequest req;
-  req.limit = kMaxListLimit;
-  req.with_values = true;
-  for (;;) {
-    auto page = (*t)->store().List(req);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    if (!page.ok()) return out;
-    for (auto& item : page->items) out[item.key] = *item.value;
-    if (!page->next) return out;
-    req.start_after = page->next;
-  }
-}
-
 // Every system-CF key that names tenant `id`.
 std::vector<std::string> SystemKeysOf(Engine& e, const std::string& id) {
   std::vector<std::string> out;
