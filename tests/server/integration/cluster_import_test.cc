@@ -71,7 +71,8 @@ TEST_F(ClusterImportTest, AnImportUnderAnIdAnotherNodeHoldsIsRefusedAndMakesNoth
   // Nothing was made on n2: its own tenant list (served here, not routed) has no acme.
   auto listed = Node("n2").Get("/admin/v1/tenants", kClusterToken);
   ASSERT_TRUE(listed && listed->status == 200);
-  for (const auto& t : json::parse(listed->body)["tenants"]) EXPECT_NE(t.value("id", ""), "acme");
+  const json tenants = json::parse(listed->body)["tenants"];
+  for (const auto& t : tenants) EXPECT_NE(t.value("id", ""), "acme");
   // The directory still gives acme to n1, from every node.
   for (const char* via : {"n1", "n2", "n3"}) {
     auto got = Node(via).Get("/admin/v1/tenants/acme", kClusterToken);
