@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 case "$seconds" in ''|*[!0-9]*) echo "--seconds needs a whole number" >&2; exit 2 ;; esac
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_value_envelope fuzz_request_body fuzz_request_target fuzz_admin_body)
+  targets=(fuzz_value_envelope fuzz_request_body fuzz_request_target fuzz_admin_body fuzz_transfer_pages)
 fi
 
 tkv_install_deps "${TKV_FUZZ_PACKAGES[@]}"
