@@ -355,6 +355,14 @@ bool ApiKeyStore::Holds(std::string_view key_id) const {
   return keys_.count(*number) != 0;
 }
 
+std::string ApiKeyStore::TenantOfKey(std::string_view key_id) const {
+  const std::optional<uint64_t> number = KeyNumber(key_id);
+  if (!number) return "";
+  ReaderLock lock(mu_);
+  auto it = keys_.find(*number);
+  return it == keys_.end() ? std::string() : it->second.info.tenant;
+}
+
 std::string_view ApiKeyStore::KeyIdOfToken(std::string_view token) {
   return key_token::HasShape(token, kTokenPrefix) ? key_token::IdOf(token, kTokenPrefix) : std::string_view();
 }

@@ -145,6 +145,8 @@ class ApiKeyStore {
   // or not: a cluster node serves a token whose key it holds itself, and
   // routes any other to the node the directory names.
   bool Holds(std::string_view key_id) const;
+  // The tenant of key `key_id` when this store has it, else "".
+  std::string TenantOfKey(std::string_view key_id) const;
   // The key id of a token of the API-key shape ("tkv_<id>_<secret>"),
   // "" for anything else. The secret is not looked at.
   static std::string_view KeyIdOfToken(std::string_view token);

@@ -6,6 +6,7 @@
 
 #include "engine/tenants/tenant_id.h"
 #include "server/api/api.h"
+#include "server/api/node_moves.h"
 #include "server/api/json_io.h"
 #include "server/api/request_parsing.h"
 
@@ -92,6 +93,23 @@ class AdminRoutes {
  public:
   AdminRoutes(engine::Engine* engine, ClusterFront* cluster) : engine_(engine), cluster_(cluster) {}
 
+  // The tenant JSON, with its move between nodes when this node knows of one.
+  json View(const engine::Tenant& t) const {
+    json j = TenantJson(engine_, t, node());
+    if (cluster_->moves() != nullptr) {
+      if (std::optional<json> move = cluster_->moves()->StatusJson(t.id())) j["node_move"] = std::move(*move);
+    }
+    return j;
+  }
+
+  // A move between nodes of the tenant runs: 409 move_in_progress.
+  Status CheckNotMoving(const std::string& id) const {
+    if (cluster_->moves() != nullptr && cluster_->moves()->Busy(id)) {
+      return Status::AlreadyExists("tenant '" + id + "' is moving to another node", "move_in_progress");
+    }
+    return Status::Ok();
+  }
+
   // Standalone: made here. In a cluster: on the node named, else on the
   // one the policy picks (ClusterFront::Place); passed on to it when it
   // is another, with that node named.
@@ -124,7 +142,7 @@ class AdminRoutes {
         engine_, c, "tenant.create", tenant->id(),
         json{{"plan", info.plan}, {"tier", engine::TierName(engine::TierOfPlacement(info.placement))}}.dump()));
     c.res.SetHeader("Location", "/admin/v1/tenants/" + tenant->id());
-    WriteJson(c.res, 201, TenantJson(engine_, *tenant, node()));
+    WriteJson(c.res, 201, View(*tenant));
     return Status::Ok();
   }
 
@@ -177,8 +195,10 @@ class AdminRoutes {
         add_deleting_before(&t->id());
         if (more) break;
         if (!matches(t->Info())) continue;
+        // A copy given away (or not yet switched in) is listed by its owner.
+        if (cluster_->FenceOf(t->id()) == ClusterFront::Fence::kAway) continue;
         if (!room()) break;
-        list.push_back(TenantJson(engine_, *t, node()));
+        list.push_back(View(*t));
       }
       if (more || live.size() < kChunk) break;
       from = live.back()->id();
@@ -191,7 +211,7 @@ class AdminRoutes {
 
   Status ShowTenant(Call& c) {
     if (auto tenant = engine_->tenants().Get(c.params["id"]); tenant.ok()) {
-      WriteJson(c.res, 200, TenantJson(engine_, **tenant, node()));
+      WriteJson(c.res, 200, View(**tenant));
       return Status::Ok();
     }
     TKV_ASSIGN_OR_RETURN(engine::TenantInfo deleting, engine_->tenants().PendingDelete(c.params["id"]));
@@ -203,6 +223,7 @@ class AdminRoutes {
   // earlier delete is retried here, or another delete of it runs).
   Status DeleteTenant(Call& c) {
     const std::string& id = c.params["id"];
+    TKV_RETURN_IF_ERROR(CheckNotMoving(id));
     engine::TenantInfo before;
     if (auto tenant = engine_->tenants().Get(id); tenant.ok()) {
       before = (*tenant)->Info();
@@ -236,7 +257,7 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().SetSuspended(c.params["id"], suspended));
     TKV_RETURN_IF_ERROR(
         RecordAudit(engine_, c, suspended ? "tenant.suspend" : "tenant.resume", tenant->id()));
-    WriteJson(c.res, 200, TenantJson(engine_, *tenant, node()));
+    WriteJson(c.res, 200, View(*tenant));
     return Status::Ok();
   }
 
@@ -246,13 +267,36 @@ class AdminRoutes {
     TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
     TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
     TKV_ASSIGN_OR_RETURN(engine::Tier to, ParseTierMoveBody(body));
+    TKV_RETURN_IF_ERROR(CheckNotMoving(tenant->id()));
     const std::string from = engine::TierName(engine::TierOfPlacement(tenant->Info().placement));
     TKV_ASSIGN_OR_RETURN(bool started, engine_->tenants().MoveTier(tenant->id(), to));
     if (started) {
       TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.tier_move", tenant->id(),
                                       json{{"from", from}, {"to", engine::TierName(to)}}.dump()));
     }
-    WriteJson(c.res, started ? 202 : 200, TenantJson(engine_, *tenant, node()));
+    WriteJson(c.res, started ? 202 : 200, View(*tenant));
+    return Status::Ok();
+  }
+
+  // Starts an online move to another node (node_moves.h): 202 and the
+  // tenant with its node_move; 200 and the tenant when it is there already.
+  Status MoveNode(Call& c) {
+    TKV_ASSIGN_OR_RETURN(auto tenant, engine_->tenants().Get(c.params["id"]));
+    TKV_ASSIGN_OR_RETURN(json body, ParseJsonObject(c.req));
+    TKV_ASSIGN_OR_RETURN(std::string to, ParseNodeMoveBody(body));
+    if (cluster_->moves() == nullptr) {
+      if (to != node()) {
+        return Status::AlreadyExists("this node runs standalone: there is no other node to move to", "not_clustered");
+      }
+      WriteJson(c.res, 200, View(*tenant));
+      return Status::Ok();
+    }
+    TKV_ASSIGN_OR_RETURN(bool started, cluster_->moves()->Request(tenant->id(), to));
+    if (started) {
+      TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "tenant.node_move", tenant->id(),
+                                      json{{"from", node()}, {"to", to}}.dump()));
+    }
+    WriteJson(c.res, started ? 202 : 200, View(*tenant));
     return Status::Ok();
   }
 
@@ -360,6 +404,7 @@ void AddAdminRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* clu
   router.Add("POST", t + "/{id}/resume", {"tenants.resume", Access::kOperator, false,
                                           [a](Call& c) { return a->Suspend(c, false); }});
   router.Add("POST", t + "/{id}/tier", {"tenants.tier", Access::kOperator, false, bind(&AdminRoutes::MoveTier)});
+  router.Add("POST", t + "/{id}/move", {"tenants.move", Access::kOperator, false, bind(&AdminRoutes::MoveNode)});
   router.Add("POST", t + "/{id}/apikeys",
              {"apikeys.create", Access::kSelf, false, bind(&AdminRoutes::CreateApiKey)});
   router.Add("GET", t + "/{id}/apikeys",

@@ -29,6 +29,15 @@ bool NamesTenant(const Route& route) {
   return route.pattern.compare(0, kTenantPath.size(), kTenantPath) == 0;
 }
 
+// The tenant a change request changes, for the fences of moves between
+// nodes: the calling tenant's, or the one its path names; "" for none.
+std::string ChangedTenant(const Route& route, const PathParams& params, const engine::Tenant* caller) {
+  if (route.access == Access::kTenant) return caller != nullptr ? caller->id() : std::string();
+  if (!NamesTenant(route)) return "";
+  auto it = params.find("id");
+  return it == params.end() ? std::string() : it->second;
+}
+
 bool DecodeSegment(std::string_view raw, std::string* out) {
   auto d = PercentDecode(raw);
   if (!d) return false;
@@ -86,6 +95,11 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
   AddWebhookRoutes(router_, engine_, options.webhook_urls);
   AddBackupRoutes(router_, engine_, &cluster_);
   AddClusterRoutes(router_, engine_, &cluster_);
+  if (cluster_.enabled()) {
+    moves_ = std::make_unique<NodeMoves>(engine_, &cluster_, options.node_moves);
+    cluster_.set_moves(moves_.get());
+  }
+  AddNodeMoveRoutes(router_, &cluster_);
   // Every route numbered, the export, import and backup routes included.
   router_.ForEachRoute([this](const std::string& method, const std::string& pattern, Route& r) {
     r.method = method;
@@ -419,7 +433,7 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
   if (!query) return Status::InvalidArgument("the query string is malformed", "bad_encoding");
   ex.params = std::move(match.params);
   ex.query = std::move(*query);
-  if (cluster_.enabled() && route.access != Access::kPublic) {
+  if (cluster_.enabled() && route.access != Access::kPublic && route.access != Access::kNode) {
     // A tenant's request is served by the node that holds it (cluster_front.h).
     ex.dest = cluster_.Where(req, route.access == Access::kTenant,
                              NamesTenant(route) ? ex.params["id"] : std::string());
@@ -438,6 +452,12 @@ Status Api::Prepare(const HttpRequest& req, Exchange& ex) {
     if (ex.dest.kind != Destination::Kind::kHere) return Status::Ok();
   }
   return Admit(req, ex);
+}
+
+Status Api::ReconcileCluster() {
+  TKV_RETURN_IF_ERROR(cluster_.Reconcile());
+  if (moves_) moves_->Start();
+  return Status::Ok();
 }
 
 Status Api::Admit(const HttpRequest& req, Exchange& ex) {
@@ -473,8 +493,9 @@ Status Api::Admit(const HttpRequest& req, Exchange& ex) {
   ex.query = std::move(call.query);
   ex.principal = std::move(call.principal);
   if (cluster_.enabled() && req.method != "GET" && (route.writes || NamesTenant(route) || route.name == "tenants.create")) {
-    // Fencing: no change to a tenant while this node may have lost its claim.
-    TKV_RETURN_IF_ERROR(cluster_.CheckWritable());
+    // Fencing: no change to a tenant while this node may have lost its
+    // claim, nor while it moves between nodes (refused before its body is read).
+    TKV_RETURN_IF_ERROR(cluster_.CheckWritable(ChangedTenant(route, ex.params, call.tenant.get())));
   }
   if (call.tenant == nullptr) return Status::Ok();
   // A tenant key's call is its tenant's, on an admin route too (a tenant
@@ -491,6 +512,16 @@ Status Api::Execute(const HttpRequest& req, Exchange& ex) {
   const Route& route = *ex.out.route;
   if (route.access != Access::kTenant && route.access != Access::kPublic) {
     TKV_RETURN_IF_ERROR(CheckChangeHeaders(req));
+  }
+  // A change of a tenant counts as running while its handler runs, so that
+  // the freeze of a move waits for it (and refuses it once frozen).
+  std::optional<ClusterFront::ChangeTicket> change;
+  if (cluster_.enabled() && req.method != "GET" && (route.writes || NamesTenant(route))) {
+    const std::string tenant = ChangedTenant(route, ex.params, ex.out.tenant.get());
+    if (!tenant.empty()) {
+      TKV_ASSIGN_OR_RETURN(ClusterFront::ChangeTicket ticket, cluster_.BeginChange(tenant));
+      change.emplace(std::move(ticket));
+    }
   }
   Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
             ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
@@ -520,6 +551,14 @@ Status Api::RunScheduled(const Route& route, Call& call) {
 
 Status Api::Authorize(const Route& route, Call& call) {
   if (route.access == Access::kPublic) return Status::Ok();
+  if (route.access == Access::kNode) {
+    if (!cluster_.enabled()) return Status::NotFound("no such route", "route_not_found");
+    if (!call.req.tls_client_verified && !net::IsLoopbackHost(call.req.remote_addr)) {
+      return Status::PermissionDenied("the cluster's internal routes need a node's verified TLS client certificate",
+                                      "node_tls_required");
+    }
+    return Status::Ok();
+  }
   // An expired key's refusal names its tenant (in the metrics and the
   // access log), as a valid key refused by the rules below does.
   Result<Principal> principal = auth_->Authenticate(call.req.Header("Authorization"), &call.principal.key_tenant);

@@ -16,6 +16,7 @@
 #include "server/auth/auth.h"
 #include "server/auth/auth_backoff.h"
 #include "server/api/cluster_front.h"
+#include "server/api/node_moves.h"
 #include "server/cluster/membership.h"
 #include "server/http/http_handler.h"
 #include "server/jobs/key_rotation.h"
@@ -37,6 +38,10 @@ enum class Access {
   // narrowed to its own tenant:
   kSelfQuery,  // the operator, or an `admin` key of the tenant named by `?tenant=` (which it must give)
   kOwnPlan,    // the operator, or an `admin` key of a tenant on the plan named by {name}
+  // Another node of the cluster (the internal routes of moves between
+  // nodes): cluster mode only, over verified mutual TLS or from a loopback
+  // address. The handler checks the move's own bearer secret.
+  kNode,
 };
 
 struct Call {
@@ -100,6 +105,8 @@ void AddQuotaRequestRoutes(ApiRouter& router, engine::Engine* engine);
 void AddWebhookRoutes(ApiRouter& router, engine::Engine* engine, WebhookUrlPolicy policy);
 // `cluster` disabled: the node runs standalone.
 void AddClusterRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
+// The internal routes of moves between nodes (node_move_api.cc).
+void AddNodeMoveRoutes(ApiRouter& router, ClusterFront* cluster);
 // GET /admin/v1/cluster/tenants, which AddClusterRoutes registers
 // (cluster_tenants_api.cc). `cluster` nullptr or disabled: standalone.
 Route ClusterTenantListRoute(engine::Engine* engine, ClusterFront* cluster);
@@ -156,6 +163,7 @@ struct ApiOptions {
   // Cluster mode's parts, which must outlive the Api; all nullptr =
   // standalone.
   ClusterParts cluster;
+  NodeMovesOptions node_moves;
 };
 
 // The HTTP front's handler for tenantkv-server.
@@ -191,7 +199,8 @@ class Api final : public HttpHandler {
 
   // Cluster mode, at start: the directory made to agree with this node's
   // tenants (ClusterFront::Reconcile). OK when standalone.
-  Status ReconcileCluster() { return cluster_.Reconcile(); }
+  // Then the moves between nodes start being supervised.
+  Status ReconcileCluster();
 
   // The client's X-Request-Id if it is sane, else a new unique one.
   std::string RequestId(const HttpRequest& req);
@@ -249,6 +258,8 @@ class Api final : public HttpHandler {
   const std::shared_ptr<spdlog::logger> access_log_;
   Metrics metrics_;
   ClusterFront cluster_;
+  // Moves between nodes (cluster mode); stopped before cluster_ goes.
+  std::unique_ptr<NodeMoves> moves_;
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_request_{0};
   std::string request_id_prefix_;

@@ -32,16 +32,94 @@ ClusterFront::ClusterFront(engine::Engine* engine, ClusterParts parts)
       parts_(parts),
       node_id_(parts.membership != nullptr ? parts.membership->node_id() : std::string(kStandaloneNodeId)) {}
 
+ClusterFront::FenceShard& ClusterFront::ShardOf(const std::string& tenant) const {
+  return fence_shards_[std::hash<std::string>()(tenant) % kFenceShards];
+}
+
+ClusterFront::Fence ClusterFront::FenceOf(const std::string& tenant) const {
+  if (fences_set_.load(std::memory_order_acquire) == 0) return Fence::kNone;
+  FenceShard& shard = ShardOf(tenant);
+  MutexLock lock(shard.mu);
+  auto it = shard.slots.find(tenant);
+  return it == shard.slots.end() ? Fence::kNone : it->second.fence;
+}
+
+void ClusterFront::SetFence(const std::string& tenant, Fence fence) {
+  FenceShard& shard = ShardOf(tenant);
+  {
+    MutexLock lock(shard.mu);
+    FenceSlot& slot = shard.slots[tenant];
+    const bool was = slot.fence != Fence::kNone;
+    const bool is = fence != Fence::kNone;
+    slot.fence = fence;
+    if (is && !was) fences_set_.fetch_add(1, std::memory_order_acq_rel);
+    if (was && !is) fences_set_.fetch_sub(1, std::memory_order_acq_rel);
+    if (!is && slot.changes == 0) shard.slots.erase(tenant);
+  }
+  // Whatever this node cached of the tenant's place is stale now.
+  if (enabled()) parts_.directory->Forget(tenant);
+}
+
+ClusterFront::ChangeTicket::~ChangeTicket() {
+  if (front_ == nullptr) return;
+  FenceShard& shard = front_->ShardOf(tenant_);
+  MutexLock lock(shard.mu);
+  auto it = shard.slots.find(tenant_);
+  if (it == shard.slots.end()) return;
+  if (--it->second.changes == 0) {
+    if (it->second.fence == Fence::kNone) shard.slots.erase(it);
+    shard.drained.SignalAll();
+  }
+}
+
+Result<ClusterFront::ChangeTicket> ClusterFront::BeginChange(const std::string& tenant) {
+  if (!enabled()) return ChangeTicket(nullptr, std::string());
+  TKV_RETURN_IF_ERROR(CheckWritable());
+  FenceShard& shard = ShardOf(tenant);
+  MutexLock lock(shard.mu);
+  FenceSlot& slot = shard.slots[tenant];  // made here if new: counted below
+  if (slot.fence != Fence::kNone) {
+    return Status::Unavailable("tenant '" + tenant + "' is moving between nodes; retry shortly", "tenant_moving");
+  }
+  ++slot.changes;
+  return ChangeTicket(this, tenant);
+}
+
+bool ClusterFront::DrainChanges(const std::string& tenant, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  FenceShard& shard = ShardOf(tenant);
+  MutexLock lock(shard.mu);
+  for (;;) {
+    auto it = shard.slots.find(tenant);
+    if (it == shard.slots.end() || it->second.changes == 0) return true;
+    if (!shard.drained.WaitUntil(shard.mu, deadline)) {
+      it = shard.slots.find(tenant);
+      return it == shard.slots.end() || it->second.changes == 0;
+    }
+  }
+}
+
+bool ClusterFront::ServesTenant(const std::string& tenant) const {
+  if (!engine_->tenants().Get(tenant).ok() && !engine_->tenants().PendingDelete(tenant).ok()) return false;
+  return FenceOf(tenant) != Fence::kAway;
+}
+
+bool ClusterFront::ServesKey(std::string_view key_id) const {
+  if (fences_set_.load(std::memory_order_acquire) == 0) return engine_->api_keys().Holds(key_id);
+  const std::string tenant = engine_->api_keys().TenantOfKey(key_id);
+  return !tenant.empty() && FenceOf(tenant) != Fence::kAway;
+}
+
 Destination ClusterFront::Where(const HttpRequest& req, bool tenant_route, const std::string& path_tenant) const {
   Destination d;
   if (!enabled()) return d;
   const bool forwarded = req.HasHeader(kForwardedByHeader);
   const std::string_view key_id = engine::ApiKeyStore::KeyIdOfToken(BearerTokenOf(req.Header("Authorization")));
   if (!path_tenant.empty()) {
-    if (engine_->tenants().Get(path_tenant).ok() || engine_->tenants().PendingDelete(path_tenant).ok()) return d;
-    // A key this node holds is of a tenant here, so not of the tenant
+    if (ServesTenant(path_tenant)) return d;
+    // A key this node serves is of a tenant here, so not of the tenant
     // named: refused here (403), as its owner would.
-    if (!key_id.empty() && engine_->api_keys().Holds(key_id)) return d;
+    if (!key_id.empty() && ServesKey(key_id)) return d;
     d.kind = forwarded ? Destination::Kind::kMisdirected : Destination::Kind::kTenant;
     d.name = path_tenant;
     d.key_id = std::string(key_id);
@@ -50,7 +128,7 @@ Destination ClusterFront::Where(const HttpRequest& req, bool tenant_route, const
   if (!tenant_route) return d;
   // No key id (no token, the operator's, a garbled one): refused here, as
   // on a single node.
-  if (key_id.empty() || engine_->api_keys().Holds(key_id)) return d;
+  if (key_id.empty() || ServesKey(key_id)) return d;
   d.kind = forwarded ? Destination::Kind::kMisdirected : Destination::Kind::kKey;
   d.name = std::string(key_id);
   return d;
@@ -268,6 +346,17 @@ Status ClusterFront::ForwardTo(const std::string& node, const HttpRequest& req, 
   return Status::Ok();
 }
 
+Result<cluster::ForwardResponse> ClusterFront::CallNode(const std::string& node, cluster::ForwardRequest req) {
+  Result<cluster::HttpEndpoint> endpoint = EndpointOf(node);
+  if (!endpoint.ok()) return Status::Unavailable("node '" + node + "' is not alive", "node_unavailable");
+  Result<cluster::ForwardResponse> answer = parts_.forwarder->SendAndWait(*endpoint, std::move(req));
+  if (!answer.ok()) {
+    return Status::Unavailable("node '" + node + "' did not answer (" + answer.status().reason() + ")",
+                               "node_unavailable");
+  }
+  return answer;
+}
+
 Result<std::string> ClusterFront::Place(const std::optional<std::string>& named) {
   TKV_ASSIGN_OR_RETURN(std::vector<cluster::NodeRecord> nodes, Nodes());
   const cluster::NodeRecord* best = nullptr;
@@ -291,6 +380,14 @@ Status ClusterFront::CheckWritable() const {
   if (!enabled() || parts_.membership->lease_alive()) return Status::Ok();
   return Status::Unavailable("this node's cluster lease lapsed: it accepts no writes until it renews it",
                              "tenant_unavailable");
+}
+
+Status ClusterFront::CheckWritable(const std::string& tenant) const {
+  TKV_RETURN_IF_ERROR(CheckWritable());
+  if (enabled() && FenceOf(tenant) != Fence::kNone) {
+    return Status::Unavailable("tenant '" + tenant + "' is moving between nodes; retry shortly", "tenant_moving");
+  }
+  return Status::Ok();
 }
 
 }  // namespace tenantkv::server

@@ -20,6 +20,9 @@
 // Thread-safe.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,6 +40,8 @@
 #include "server/http/http_message.h"
 
 namespace tenantkv::server {
+
+class NodeMoves;
 
 // Cluster mode's parts, owned by the server, outliving the Api; all
 // nullptr when the node runs standalone.
@@ -131,9 +136,56 @@ class ClusterFront {
   // route made it. Standalone: runs `make`.
   Status MakeClaimed(const std::string& id, engine::Tier tier, const std::function<Status()>& make);
 
+  // Moves between nodes (node_moves.h), set once before serving; nullptr
+  // when standalone.
+  void set_moves(NodeMoves* moves) { moves_ = moves; }
+  NodeMoves* moves() const { return moves_; }
+
+  // On this thread (never an I/O one): sends `req` to node `node` as it is
+  // (an internal call of this node's own) and waits for its answer.
+  // Unavailable("node_unavailable") when the node is down or did not answer.
+  Result<cluster::ForwardResponse> CallNode(const std::string& node, cluster::ForwardRequest req);
+
   // Writes while the lease lapsed are refused: Unavailable
-  // ("tenant_unavailable"). OK when standalone.
+  // ("tenant_unavailable"). OK when standalone. With a tenant, also a
+  // change of a fenced tenant: Unavailable("tenant_moving").
   Status CheckWritable() const;
+  Status CheckWritable(const std::string& tenant) const;
+
+  // Fences, set by moves between nodes (node_moves.h): what this node does
+  // with a tenant it holds.
+  enum class Fence {
+    kNone,
+    // Served, but every change refused (503 tenant_moving): the switch of
+    // a move away from here.
+    kFrozen,
+    // Not served here at all, as if not held: a copy taken in before its
+    // switch, or given away after it. Its requests go to the owner the
+    // directory names (a forwarded one is answered 421).
+    kAway,
+  };
+  void SetFence(const std::string& tenant, Fence fence);
+  Fence FenceOf(const std::string& tenant) const;
+
+  // A change of a tenant running here (a write, an admin change): fences
+  // wait for it (DrainChanges). Movable; ends when destroyed.
+  class ChangeTicket {
+   public:
+    ChangeTicket(ClusterFront* front, std::string tenant) : front_(front), tenant_(std::move(tenant)) {}
+    ChangeTicket(ChangeTicket&& o) noexcept : front_(o.front_), tenant_(std::move(o.tenant_)) { o.front_ = nullptr; }
+    ChangeTicket& operator=(ChangeTicket&&) = delete;
+    ~ChangeTicket();
+
+   private:
+    ClusterFront* front_;
+    std::string tenant_;
+  };
+  // CheckWritable(tenant), then counts the change as running until the
+  // ticket goes. Standalone: a ticket that counts nothing.
+  Result<ChangeTicket> BeginChange(const std::string& tenant);
+  // After a fence is set: waits until no change of `tenant` begun before
+  // it runs, at most `timeout`. False when some still run.
+  bool DrainChanges(const std::string& tenant, std::chrono::milliseconds timeout);
 
  private:
   // The owner's URL for `dest`, resolved through the directory; *owner is
@@ -155,9 +207,30 @@ class ClusterFront {
   Result<cluster::HttpEndpoint> EndpointOf(const std::string& node);
   cluster::ForwardRequest ToForward(const HttpRequest& req, std::string body, const std::string& request_id) const;
 
+  // Whether this node serves `tenant` itself: it holds it and no fence
+  // sends it away.
+  bool ServesTenant(const std::string& tenant) const;
+  bool ServesKey(std::string_view key_id) const;
+
   engine::Engine* const engine_;
   const ClusterParts parts_;
+  NodeMoves* moves_ = nullptr;
   const std::string node_id_;
+  // Fences and changes running, by tenant (an entry only while either is
+  // set), in shards so that writes of different tenants rarely meet.
+  struct FenceSlot {
+    Fence fence = Fence::kNone;
+    int64_t changes = 0;
+  };
+  struct FenceShard {
+    mutable Mutex mu;
+    CondVar drained;
+    std::map<std::string, FenceSlot> slots GUARDED_BY(mu);
+  };
+  static constexpr size_t kFenceShards = 32;
+  FenceShard& ShardOf(const std::string& tenant) const;
+  mutable std::array<FenceShard, kFenceShards> fence_shards_;
+  std::atomic<int64_t> fences_set_{0};  // fences of any tenant: 0 = Where needs no lookup
   Mutex mu_;
   // Reads the node list from etcd when it is older than a second.
   Status RefreshNodes();

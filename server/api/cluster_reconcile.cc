@@ -7,6 +7,7 @@
 
 #include "engine/tenants/tenant_id.h"
 #include "server/api/cluster_front.h"
+#include "server/api/node_moves.h"
 
 namespace tenantkv::server {
 
@@ -33,11 +34,10 @@ Status ClusterFront::Reconcile() {
       continue;
     }
     cluster::DirectoryEntry& e = it->second;
-    if (e.node != node_id_) {
-      spdlog::error("cluster: tenant '{}' is held here, but the directory gives it to node '{}': this copy is "
-                    "served only to requests sent to this node itself",
-                    t->id(), e.node);
-    } else if (e.state != "active") {
+    // A copy given away, taken in unswitched, or of another node is fenced
+    // (not served); a move cut short by a restart is rolled back.
+    if (moves_ != nullptr) TKV_RETURN_IF_ERROR(moves_->SettleAtStart(e, true));
+    if (e.node == node_id_ && e.state != "active" && !e.move) {
       cluster::DirectoryEntry next = e;
       next.state = "active";
       next.tier = tier;
@@ -48,6 +48,11 @@ Status ClusterFront::Reconcile() {
   }
   // What is left names tenants this node does not hold.
   for (const auto& [id, e] : entries) {
+    if (e.move) {
+      // A move to this node whose copy did not outlive the restart.
+      if (moves_ != nullptr) TKV_RETURN_IF_ERROR(moves_->SettleAtStart(e, false));
+      continue;
+    }
     if (e.node != node_id_ || engine_->tenants().PendingDelete(id).ok()) continue;
     TKV_RETURN_IF_ERROR(dir.Release(e));
     ++released;

@@ -503,6 +503,15 @@ Result<engine::Tier> ParseTierMoveBody(const json& body) {
   return engine::ParseTier(tier->get_ref<const std::string&>());
 }
 
+Result<std::string> ParseNodeMoveBody(const json& body) {
+  TKV_RETURN_IF_ERROR(CheckFields(body, {"node"}));
+  auto node = body.find("node");
+  if (node == body.end() || !node->is_string() || !engine::IsValidTenantId(node->get_ref<const std::string&>())) {
+    return Status::InvalidArgument("'node' must be the id of a node of the cluster", "invalid_field");
+  }
+  return node->get<std::string>();
+}
+
 Result<ApiKeyCreateRequest> ParseApiKeyCreateBody(const json& body) {
   TKV_RETURN_IF_ERROR(CheckFields(body, {"role", "name", "expires_at"}));
   auto role = body.find("role");

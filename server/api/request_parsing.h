@@ -148,6 +148,8 @@ Result<TenantCreateRequest> ParseTenantCreateBody(const nlohmann::json& body);
 
 // POST /admin/v1/tenants/{id}/tier: {"tier": "pooled" | "column_family"}.
 // InvalidArgument("invalid_field" | "unknown_tier").
+// POST /admin/v1/tenants/{id}/move: {"node": "<node id>"}.
+Result<std::string> ParseNodeMoveBody(const nlohmann::json& body);
 Result<engine::Tier> ParseTierMoveBody(const nlohmann::json& body);
 
 struct ApiKeyCreateRequest {

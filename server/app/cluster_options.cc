@@ -35,6 +35,9 @@ Status ClusterOptions::Validate() const {
   if (cluster_forward_io_threads < 1 || cluster_forward_io_threads > 16) {
     return Status::InvalidArgument("--cluster-forward-io-threads must be 1..16");
   }
+  if (cluster_move_grace < 0 || cluster_move_grace > 3600) {
+    return Status::InvalidArgument("--cluster-move-grace must be 0..3600");
+  }
   if (cluster_lease_ttl < 1 || cluster_lease_ttl > 300) {
     return Status::InvalidArgument("--cluster-lease-ttl must be 1..300");
   }
@@ -59,6 +62,9 @@ void ClusterOptions::AddFlags(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--cluster-forward-io-threads", cluster_forward_io_threads,
                  "cluster mode: threads running the I/O of requests forwarded to other nodes (1..16)")
+      ->capture_default_str();
+  app.add_option("--cluster-move-grace", cluster_move_grace,
+                 "cluster mode: seconds a tenant's copy moved to another node is kept (fenced) before it is deleted")
       ->capture_default_str();
   app.add_option("--cluster-tls-cert", cluster_tls_cert,
                  "cluster mode: PEM client certificate this node presents to the other nodes (mutual TLS)");

@@ -40,6 +40,10 @@ struct ClusterOptions {
   // nodes (1..16).
   int cluster_forward_io_threads = 1;
 
+  // Seconds (0..3600) a copy of a tenant moved to another node is kept,
+  // fenced, before this node deletes it.
+  int cluster_move_grace = 30;
+
   bool cluster_mode() const { return !cluster_etcd.empty(); }
   // InvalidArgument naming the first bad setting.
   Status Validate() const;

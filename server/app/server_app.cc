@@ -213,6 +213,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     fo.client_key_file = options.cluster_tls_key;
     fo.io_threads = static_cast<size_t>(options.cluster_forward_io_threads);
     TKV_ASSIGN_OR_RETURN(app->forwarder_, cluster::Forwarder::Create(std::move(fo)));
+    api.node_moves.grace = std::chrono::seconds(options.cluster_move_grace);
     api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get(),
                    app->operator_key_mirror_.get()};
   }

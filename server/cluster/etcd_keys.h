@@ -63,6 +63,14 @@ inline std::string TenantApiKeysPrefix(std::string_view tenant) {
   return std::string(kTenantApiKeysPrefix) + std::string(tenant) + "/";
 }
 
+// /tenantkv/moves/<tenant id> -> "": the index of the tenants whose entry
+// holds a move between nodes (DirectoryEntry::move), written and deleted
+// in the same transaction as the entry, so that a node finds the moves it
+// takes part in without reading the whole directory.
+inline constexpr std::string_view kMovesPrefix = "/tenantkv/moves/";
+
+inline std::string MoveIndexKey(std::string_view tenant) { return std::string(kMovesPrefix) + std::string(tenant); }
+
 inline std::string TenantApiKeyIndexKey(std::string_view tenant, std::string_view key_id) {
   return TenantApiKeysPrefix(tenant) + std::string(key_id);
 }

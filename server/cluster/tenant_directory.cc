@@ -75,6 +75,23 @@ Status CheckEntry(const DirectoryEntry& e) {
   }
   if (e.state != "creating" && e.state != "active") return BadEntry("'state' is not creating or active");
   if (e.epoch < 1) return BadEntry("'epoch' is below 1");
+  if (!e.moved_from.empty() && !ValidTenantId(e.moved_from)) return BadEntry("'moved_from' is not a node id");
+  if (e.move) {
+    const DirectoryMove& m = *e.move;
+    if (!ValidTenantId(m.to) || !ValidTenantId(m.from) || m.to == m.from) return BadEntry("'move' names bad nodes");
+    if (m.state != "requested" && m.state != "copying") return BadEntry("'move.state' is not requested or copying");
+    auto hex64 = [](const std::string& h) {
+      return h.size() == 64 && std::all_of(h.begin(), h.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+             });
+    };
+    const bool taken = m.state == "copying";
+    if (taken != hex64(m.target_public) || taken != hex64(m.secret_sha256) ||
+        (!taken && (!m.target_public.empty() || !m.secret_sha256.empty()))) {
+      return BadEntry("'move' keys do not match its state");
+    }
+    if (m.started_ms < 0) return BadEntry("'move.started_ms' is negative");
+  }
   return Status::Ok();
 }
 
@@ -290,8 +307,15 @@ struct TenantDirectory::State {
 
 std::string DirectoryEntryJson(const DirectoryEntry& e) {
   // Invalid UTF-8 (never in an entry that passed CheckEntry) is replaced, not thrown.
-  return json{{"node", e.node}, {"tier", e.tier}, {"epoch", e.epoch}, {"state", e.state}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  json j = {{"node", e.node}, {"tier", e.tier}, {"epoch", e.epoch}, {"state", e.state}};
+  if (!e.moved_from.empty()) j["moved_from"] = e.moved_from;
+  if (e.move) {
+    const DirectoryMove& m = *e.move;
+    j["move"] = {{"to", m.to}, {"from", m.from}, {"state", m.state}, {"started_ms", m.started_ms}};
+    if (!m.target_public.empty()) j["move"]["target_public"] = m.target_public;
+    if (!m.secret_sha256.empty()) j["move"]["secret_sha256"] = m.secret_sha256;
+  }
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<DirectoryEntry> ParseDirectoryEntry(const std::string& tenant, const std::string& json_text) {
@@ -314,6 +338,29 @@ Result<DirectoryEntry> ParseDirectoryEntry(const std::string& tenant, const std:
     return BadEntry("'epoch' is not an integer");
   }
   e.epoch = epoch->get<int64_t>();
+  if (j.contains("moved_from") && !text("moved_from", &e.moved_from)) return BadEntry("'moved_from' is not a string");
+  if (auto mv = j.find("move"); mv != j.end()) {
+    if (!mv->is_object()) return BadEntry("'move' is not an object");
+    DirectoryMove m;
+    auto field = [&mv](const char* name, std::string* out, bool required) {
+      auto it = mv->find(name);
+      if (it == mv->end()) return !required;
+      if (!it->is_string()) return false;
+      *out = it->get<std::string>();
+      return true;
+    };
+    if (!field("to", &m.to, true) || !field("from", &m.from, true) || !field("state", &m.state, true) ||
+        !field("target_public", &m.target_public, false) || !field("secret_sha256", &m.secret_sha256, false)) {
+      return BadEntry("'move' has a missing or non-string member");
+    }
+    auto started = mv->find("started_ms");
+    if (started == mv->end() || !started->is_number_integer() ||
+        (started->is_number_unsigned() && started->get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()})) {
+      return BadEntry("'move.started_ms' is not an integer");
+    }
+    m.started_ms = started->get<int64_t>();
+    e.move = std::move(m);
+  }
   TKV_RETURN_IF_ERROR(CheckEntry(e));
   return e;
 }
@@ -370,6 +417,11 @@ Result<DirectoryEntry> TenantDirectory::Update(const DirectoryEntry& read, Direc
   EtcdTxn txn;
   txn.compare.push_back({key, EtcdCompare::Target::kModRevision, EtcdCompare::Op::kEqual, read.mod_revision});
   txn.success.push_back(EtcdOp::Put(key, DirectoryEntryJson(next)));
+  if (next.move) {
+    txn.success.push_back(EtcdOp::Put(MoveIndexKey(read.tenant), ""));
+  } else if (read.move) {
+    txn.success.push_back(EtcdOp::Delete(MoveIndexKey(read.tenant)));
+  }
   Result<EtcdTxnResult> r = etcd_->Txn(txn);
   if (!r.ok()) return state_->Unreachable(r.status());
   if (!r->succeeded) {
@@ -392,6 +444,7 @@ Status TenantDirectory::Release(const DirectoryEntry& read) {
   const std::string key = TenantKey(tenant);
   txn.compare.push_back({key, EtcdCompare::Target::kModRevision, EtcdCompare::Op::kEqual, read.mod_revision});
   txn.success.push_back(EtcdOp::Delete(key));
+  if (read.move) txn.success.push_back(EtcdOp::Delete(MoveIndexKey(tenant)));
   if (!page.more) AddRouteDeletes(page, &txn.success);
   Result<EtcdTxnResult> r = etcd_->Txn(txn);
   if (!r.ok()) return state_->Unreachable(r.status());
@@ -436,6 +489,18 @@ Result<std::optional<DirectoryEntry>> TenantDirectory::Lookup(const std::string&
     return e;
   };
   return state_->Read<DirectoryEntry>(tenant, TenantKey(tenant), fresh, parse, "bad_directory_entry");
+}
+
+Result<std::vector<std::string>> TenantDirectory::ListMoving(int64_t limit) {
+  if (limit < 1 || limit > 10000) return Status::InvalidArgument("a page of moves is 1..10000 keys");
+  Result<std::vector<EtcdKeyValue>> kvs = etcd_->GetPrefix(std::string(kMovesPrefix), limit);
+  if (!kvs.ok()) return state_->Unreachable(kvs.status());
+  std::vector<std::string> out;
+  for (const EtcdKeyValue& kv : *kvs) {
+    std::string tenant = kv.key.substr(kMovesPrefix.size());
+    if (ValidTenantId(tenant)) out.push_back(std::move(tenant));
+  }
+  return out;
 }
 
 Result<std::vector<DirectoryEntry>> TenantDirectory::List() {

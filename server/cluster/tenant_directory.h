@@ -32,6 +32,20 @@
 
 namespace tenantkv::server::cluster {
 
+// A move of a tenant between nodes, recorded in its entry while it runs
+// (node_moves.h has the protocol). Only hashes and public keys: etcd holds
+// no secret.
+struct DirectoryMove {
+  std::string to;    // the target node (the mover)
+  std::string from;  // the source: the owner when the move was asked
+  // "requested": recorded by the source, the target told; "copying": the
+  // target took it (its public key and secret digest below).
+  std::string state = "requested";
+  int64_t started_ms = 0;      // wall clock, ms since the epoch
+  std::string target_public;   // 64 hex: the mover's X25519 public key ("" while requested)
+  std::string secret_sha256;   // 64 hex: SHA-256 of the mover's bearer secret ("" while requested)
+};
+
 struct DirectoryEntry {
   std::string tenant;
   std::string node;  // the owner's node id
@@ -41,6 +55,11 @@ struct DirectoryEntry {
   // "active": served by `node`.
   std::string state = "active";
   int64_t mod_revision = 0;  // etcd's, as read; what a guarded change compares
+  // The move running, if any (indexed under /tenantkv/moves/).
+  std::optional<DirectoryMove> move;
+  // The node the last finished move came from ("" = none): a node that
+  // finds a copy of the tenant it gave away deletes it.
+  std::string moved_from;
 };
 
 // One page of the directory as read from etcd (TenantDirectory::ListPage).
@@ -72,7 +91,8 @@ class TenantDirectory {
                                const std::string& state);
 
   // Replaces `read` (as returned by Claim, Lookup or List) by `next` if
-  // the entry is still as read (same mod_revision). `next.tenant` must be
+  // the entry is still as read (same mod_revision). The move index follows
+  // `next.move` in the same transaction. `next.tenant` must be
   // read's. FailedPrecondition("directory_changed") when it changed or is
   // gone; the cache then forgets it.
   Result<DirectoryEntry> Update(const DirectoryEntry& read, DirectoryEntry next);
@@ -97,6 +117,10 @@ class TenantDirectory {
   // `last`. InvalidArgument for a limit out of range;
   // Unavailable("cluster_unavailable") when etcd cannot be read.
   Result<DirectoryPage> ListPage(const std::string& start_after, const std::string& prefix, int64_t limit);
+
+  // The tenants whose entries hold a move (the move index), at most
+  // `limit` (1..10000). Unavailable("cluster_unavailable").
+  Result<std::vector<std::string>> ListMoving(int64_t limit = 1000);
 
   // Routes `key_id` (16 lowercase hex) to `tenant` (one transaction: the
   // route and its index entry). Unavailable("cluster_unavailable").

@@ -35,9 +35,12 @@ class ClusterNodesTest : public ::testing::Test {
     for (const char* id : {"n1", "n2", "n3"}) {
       const int port = FreeLoopbackPort();
       const std::string addr = "127.0.0.1:" + std::to_string(port);
-      auto server = std::make_unique<TestServer>(std::vector<std::string>{
-          "--listen", addr, "--cluster-etcd", etcd_.url(), "--node-id", id, "--advertise-url", "http://" + addr,
-          "--cluster-lease-ttl", "5", "--operator-token-file", token_file_});
+      std::vector<std::string> args = {"--listen", addr, "--cluster-etcd", etcd_.url(), "--node-id", id,
+                                        "--advertise-url", "http://" + addr, "--cluster-lease-ttl", "5",
+                                        "--operator-token-file", token_file_};
+      for (std::string& a : NodeArgs()) args.push_back(std::move(a));
+      auto server = std::make_unique<TestServer>(std::move(args));
+      BeforeStart(id, *server);
       server->Start();
       ASSERT_EQ(server->port(), port);
       nodes_[id] = std::move(server);
@@ -50,6 +53,11 @@ class ClusterNodesTest : public ::testing::Test {
   }
 
   TestServer& Node(const std::string& id) { return *nodes_.at(id); }
+
+  // More command-line arguments for every node, and a hook before each
+  // node's first start (SetEnv, say).
+  virtual std::vector<std::string> NodeArgs() const { return {}; }
+  virtual void BeforeStart(const std::string& /*id*/, TestServer& /*server*/) {}
 
   EtcdProcess etcd_;
   std::string dir_;

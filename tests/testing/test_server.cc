@@ -64,6 +64,13 @@ void TestServer::Start() {
     close(out[0]);
     close(out[1]);
     unsetenv("TENANTKV_OPERATOR_TOKEN");
+    for (const auto& [name, value] : env_) {
+      if (value.empty()) {
+        unsetenv(name.c_str());
+      } else {
+        setenv(name.c_str(), value.c_str(), 1);
+      }
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -105,6 +112,14 @@ void TestServer::Start() {
 }
 
 void TestServer::Kill9() { KillAndReap(&pid_); }
+
+bool TestServer::Exited() {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
+}
 
 int TestServer::Terminate() { return TerminateAndReap(&pid_, std::chrono::seconds(30)); }
 

@@ -25,6 +25,11 @@ class TestServer {
   void Start();
   // SIGKILL: no chance to flush or clean up.
   void Kill9();
+  // Whether the server's process ended by itself (it is reaped then, and
+  // Start may run again).
+  bool Exited();
+  // An environment variable the next Start sets for the server ("" = unset it).
+  void SetEnv(const std::string& name, const std::string& value) { env_[name] = value; }
   // SIGTERM; returns the exit status (-1 if it did not exit within 30 s).
   int Terminate();
 
@@ -62,6 +67,7 @@ class TestServer {
 
  private:
   std::vector<std::string> extra_args_;
+  std::map<std::string, std::string> env_;
   std::string dir_;
   std::string data_dir_;
   int pid_ = -1;
