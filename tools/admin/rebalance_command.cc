@@ -94,10 +94,11 @@ Result<std::vector<TenantSize>> TenantsOneByOne(HttpTransport& transport, const 
   return out;
 }
 
+// Every node is read at its own URL, the one --server names too: behind a
+// load balancer, a list asked of --server may come from any node.
 Result<std::vector<TenantSize>> ReadNode(HttpTransport& transport, const ProgramContext::Connect& connect,
-                                         const std::string& node, const std::string& url, bool answering,
+                                         const std::string& node, const std::string& url,
                                          std::vector<std::string>& notes) {
-  if (answering) return TenantsFromNodeList(transport, node);
   std::string why = "it has no URL";
   if (connect && !url.empty()) {
     Result<std::unique_ptr<HttpTransport>> node_transport = connect(url);
@@ -307,30 +308,37 @@ Result<CommandOutput> RunRebalance(const RebalanceOptions& options, HttpTranspor
 
 Result<ClusterSnapshot> ReadClusterSnapshot(HttpTransport& transport, const ProgramContext::Connect& connect) {
   TKV_ASSIGN_OR_RETURN(Json cluster, GetJson(transport, "/admin/v1/cluster"));
-  const std::string answering = StringAt(cluster, "node");
   const Json* nodes = FindPath(cluster, "nodes");
   if (nodes == nullptr || !nodes->is_array()) {
     return Status::Internal("the server's answer to GET /admin/v1/cluster has no \"nodes\"", "bad_answer");
   }
   ClusterSnapshot snapshot;
+  std::vector<std::string> urls;  // beside snapshot.nodes
   for (const Json& n : *nodes) {
     const std::string id = StringAt(n, "id");
     if (id.empty()) continue;
     const Json* alive = FindPath(n, "alive");
-    NodeLoad load{id, alive != nullptr && alive->is_boolean() && alive->get<bool>(), BytesAt(n, "bytes")};
-    if (load.alive) {
-      TKV_ASSIGN_OR_RETURN(std::vector<TenantSize> held,
-                           ReadNode(transport, connect, id, StringAt(n, "url"), id == answering, snapshot.notes));
-      // The sum of the tenants just read, not the node's own report, which
-      // lags by up to a third of the lease TTL: the plan's arithmetic then
-      // adds up.
-      load.bytes = 0;
-      for (TenantSize& t : held) {
-        load.bytes += t.bytes;
-        snapshot.tenants.push_back(std::move(t));
-      }
+    snapshot.nodes.push_back({id, alive != nullptr && alive->is_boolean() && alive->get<bool>(), BytesAt(n, "bytes")});
+    urls.push_back(StringAt(n, "url"));
+  }
+  // With fewer than two alive nodes (a standalone server too) nothing can
+  // move: their tenants are not read.
+  std::size_t alive_nodes = 0;
+  for (const NodeLoad& load : snapshot.nodes) alive_nodes += load.alive ? 1 : 0;
+  if (alive_nodes < 2) return snapshot;
+  for (std::size_t i = 0; i < snapshot.nodes.size(); ++i) {
+    NodeLoad& load = snapshot.nodes[i];
+    if (!load.alive) continue;
+    TKV_ASSIGN_OR_RETURN(std::vector<TenantSize> held,
+                         ReadNode(transport, connect, load.id, urls[i], snapshot.notes));
+    // The sum of the tenants just read, not the node's own report, which
+    // lags by up to a third of the lease TTL: the plan's arithmetic then
+    // adds up.
+    load.bytes = 0;
+    for (TenantSize& t : held) {
+      load.bytes += t.bytes;
+      snapshot.tenants.push_back(std::move(t));
     }
-    snapshot.nodes.push_back(std::move(load));
   }
   return snapshot;
 }

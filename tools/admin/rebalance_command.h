@@ -27,18 +27,18 @@ struct RebalanceOptions {
 
 // What the planner is given, and how it was read.
 struct ClusterSnapshot {
-  std::vector<NodeLoad> nodes;  // every listed node; an alive one's bytes are its tenants' sum
+  std::vector<NodeLoad> nodes;  // every listed node; an alive one's bytes are its tenants' sum when read
   std::vector<TenantSize> tenants;
   std::vector<std::string> notes;  // e.g. a node read through --server because its URL was out of reach
 };
 
 // Reads GET /admin/v1/cluster, then each alive node's tenants with their
 // logical bytes from that node's own GET /admin/v1/tenants (every page,
-// 1000 a page): the answering node's through `transport`, the others' at
-// their advertised URL through `connect`. A node whose URL cannot be
-// reached (or without `connect`) is read through `transport` instead: its
-// tenants from GET /admin/v1/cluster/tenants?node=, then one
+// 1000 a page) at its advertised URL, through `connect`. A node whose URL
+// cannot be reached (or without `connect`) is read through `transport`
+// instead: its tenants from GET /admin/v1/cluster/tenants?node=, then one
 // GET /admin/v1/tenants/{id} each. Deleting tenants count for nothing.
+// With fewer than two alive nodes no tenant is read (nothing can move).
 Result<ClusterSnapshot> ReadClusterSnapshot(HttpTransport& transport, const ProgramContext::Connect& connect);
 
 // The plan as text: a TENANT/FROM/TO/BYTES table (or why there is none),

@@ -73,12 +73,12 @@ TEST(ClusterRebalance, DryRunReadsEachNodesListAndPrintsThePlan) {
   EXPECT_EQ(result->text, kPlanText);
   EXPECT_EQ(result->exit_code, kExitOk);
   EXPECT_EQ(out.str(), "");
-  // The answering node's list through --server, the others' at their URL.
+  // Each node's own list at its URL, the one --server names too.
   EXPECT_EQ(cluster.requests(), (std::vector<std::string>{
                                     "GET /admin/v1/cluster",
-                                    "GET /admin/v1/tenants?limit=1000",
-                                    "GET /admin/v1/tenants?limit=1000&start_after=b",
-                                    "GET /admin/v1/tenants?limit=1000&start_after=d",
+                                    "GET /n1/admin/v1/tenants?limit=1000",
+                                    "GET /n1/admin/v1/tenants?limit=1000&start_after=b",
+                                    "GET /n1/admin/v1/tenants?limit=1000&start_after=d",
                                     "GET /n2/admin/v1/tenants?limit=1000",
                                     "GET /n3/admin/v1/tenants?limit=1000",
                                 }));
@@ -223,6 +223,20 @@ TEST(ClusterRebalance, DeadNodesAreLeftOutAndAnUnreachableNodeIsReadThroughTheSe
             requests.end());
   EXPECT_NE(std::find(requests.begin(), requests.end(), "GET /admin/v1/tenants/u"), requests.end());
   EXPECT_TRUE(cluster.RequestsStartingWith("GET /n3/").empty()) << "a dead node is not read";
+}
+
+TEST(ClusterRebalance, OneAliveNodeNeedsNoTenantReads) {
+  FakeCluster cluster;
+  cluster.AddNode("local", true, "");
+  cluster.AddNode("n2", false);
+  cluster.AddTenant("a", "local", 100);
+  std::ostringstream out;
+  Result<CommandOutput> result = RunAgainst(cluster, ClusterRebalance(Options(out, false)));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->text,
+            "no moves: the spread is within the tolerance of 10%\n"
+            "spread: 0.0% before, 0.0% after (tolerance 10%)\n");
+  EXPECT_EQ(cluster.requests(), std::vector<std::string>{"GET /admin/v1/cluster"});
 }
 
 TEST(ClusterRebalance, CommandLineNeedsExactlyOneModeAndSaneBounds) {
