@@ -195,6 +195,26 @@ TEST(ClusterRebalance, ApplyJsonAddsTheOutcomes) {
   EXPECT_EQ(cluster.max_in_flight(), 2) << "e was refused, so two ran";
 }
 
+TEST(ClusterRebalance, AMoveThatDoesNotEndStopsFurtherStarts) {
+  FakeCluster cluster;
+  OneHeavyNode(cluster);
+  FakeCluster::MoveScript stuck;
+  stuck.states = {"copying"};
+  cluster.Script("a", stuck);
+  std::ostringstream out;
+  RebalanceOptions options = Options(out, true, 1);
+  options.move_timeout_seconds = 0.05;
+  Result<CommandOutput> result = RunAgainst(cluster, ClusterRebalance(options), /*json=*/true);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(ErrorLine(result.status()), "error: 3 of 3 moves did not complete");
+  const Json doc = Json::parse(out.str());
+  EXPECT_EQ(doc["outcomes"][0]["outcome"], "timed_out");
+  EXPECT_EQ(doc["outcomes"][0]["error"], "not ended after 0.05 s; no further move started");
+  EXPECT_EQ(doc["outcomes"][1]["outcome"], "not_started");
+  EXPECT_EQ(doc["outcomes"][2]["outcome"], "not_started");
+  EXPECT_EQ(cluster.RequestsStartingWith("POST").size(), 1u);
+}
+
 TEST(ClusterRebalance, DeadNodesAreLeftOutAndAnUnreachableNodeIsReadThroughTheServer) {
   FakeCluster cluster;
   cluster.AddNode("n1");
