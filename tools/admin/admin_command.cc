@@ -43,8 +43,8 @@ Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& trans
 }
 
 Result<CommandOutput> RunCommandOutput(const AdminCommand& command, HttpTransport& transport,
-                                       bool json_output) {
-  if (command.program) return command.program(transport);
+                                       bool json_output, ProgramContext::Connect connect) {
+  if (command.program) return command.program(transport, ProgramContext{json_output, std::move(connect)});
   Result<std::string> text = RunCommand(command, transport, json_output);
   if (!text.ok()) return text.status();
   return CommandOutput{std::move(text).value(), 0};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,16 @@ struct CommandOutput {
   int exit_code = 0;
 };
 
+// What a program (AdminCommand::program) gets besides the transport to --server.
+struct ProgramContext {
+  bool json_output = false;  // --json: the program prints JSON instead of text
+  // Connects to another server of the cluster (a node's advertised URL)
+  // with this run's token, CA bundle and timeouts. Unset: only --server
+  // can be reached.
+  using Connect = std::function<Result<std::unique_ptr<HttpTransport>>(const std::string& url)>;
+  Connect connect = nullptr;
+};
+
 struct AdminCommand {
   HttpRequest request;        // what to send
   Renderer render;            // the output without --json
@@ -38,8 +49,9 @@ struct AdminCommand {
   // Optional: a command that is a program of its own rather than one
   // request (apply, plan, export-config). When set it runs instead of all
   // of the above, except request.authenticated, which still says whether a
-  // token is loaded; --json does not change its output.
-  std::function<Result<CommandOutput>(HttpTransport& transport)> program = nullptr;
+  // token is loaded; --json is the program's to honour (context.json_output).
+  std::function<Result<CommandOutput>(HttpTransport& transport, const ProgramContext& context)> program =
+      nullptr;
 };
 
 // Filled by the callback of the subcommand chosen on the command line: the
@@ -52,8 +64,9 @@ using CommandSlot = std::optional<Result<AdminCommand>>;
 // HttpErrorStatus() for a non-2xx answer; Code::kInternal (reason
 // "bad_answer") for a 2xx body that is not JSON unless text_body_ok.
 // As RunCommand, or command.program when it has one: the text and the exit code.
+// `connect` is given to a program (ProgramContext::connect).
 Result<CommandOutput> RunCommandOutput(const AdminCommand& command, HttpTransport& transport,
-                                       bool json_output);
+                                       bool json_output, ProgramContext::Connect connect = nullptr);
 
 Result<std::string> RunCommand(const AdminCommand& command, HttpTransport& transport,
                                bool json_output);

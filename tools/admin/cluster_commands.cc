@@ -3,6 +3,7 @@
 #include "tools/admin/command_args.h"
 #include "tools/admin/json_table.h"
 #include "tools/admin/paged_list.h"
+#include "tools/admin/rebalance_command.h"
 #include "tools/admin/terminal_text.h"
 
 namespace tenantkv::tools {
@@ -76,11 +77,12 @@ AdminCommand ClusterTenants(const ClusterTenantListOptions& options) {
 }
 
 void AddClusterCommands(CLI::App& app, CommandSlot& slot) {
-  CLI::App* cluster = app.add_subcommand("cluster", "See the cluster's nodes and where its tenants are");
+  CLI::App* cluster = app.add_subcommand("cluster", "See the cluster's nodes and where its tenants are; even out their bytes");
   cluster->require_subcommand(1);
   CLI::App* status = cluster->add_subcommand("status", "List the nodes: alive or not, tenants, bytes, URL");
   status->callback([&slot] { slot.emplace(ClusterStatus()); });
   AddTenants(*cluster, slot);
+  AddRebalanceCommand(*cluster, slot);
 }
 
 }  // namespace tenantkv::tools

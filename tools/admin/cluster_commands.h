@@ -1,6 +1,7 @@
 // tenantkv-admin cluster status: the nodes of a cluster (or the one node
 // of a standalone server) as GET /admin/v1/cluster lists them; cluster
-// tenants: the cluster's tenant directory (GET /admin/v1/cluster/tenants).
+// tenants: the cluster's tenant directory (GET /admin/v1/cluster/tenants);
+// cluster rebalance: rebalance_command.h.
 #pragma once
 
 #include <CLI/CLI.hpp>

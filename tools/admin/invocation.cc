@@ -28,14 +28,29 @@ Result<ClientOptions> MakeClientOptions(const Invocation& invocation, const char
   return options;
 }
 
+// A client for another node of the cluster (`cluster rebalance` reads each
+// node's own tenant list there): everything as for --server but the URL.
+ProgramContext::Connect ConnectLike(const ClientOptions& options) {
+  return [options](const std::string& url) -> Result<std::unique_ptr<HttpTransport>> {
+    Result<ServerUrl> server = ParseServerUrl(url);
+    if (!server.ok()) return server.status();
+    ClientOptions node = options;
+    node.server = std::move(server).value();
+    Result<std::unique_ptr<AdminClient>> client = AdminClient::Create(std::move(node));
+    if (!client.ok()) return client.status();
+    return std::unique_ptr<HttpTransport>(std::move(client).value());
+  };
+}
+
 }  // namespace
 
 Result<CommandOutput> ExecuteCommand(const Invocation& invocation, const char* env_token) {
   Result<ClientOptions> options = MakeClientOptions(invocation, env_token);
   if (!options.ok()) return options.status();
+  ProgramContext::Connect connect = ConnectLike(*options);
   Result<std::unique_ptr<AdminClient>> client = AdminClient::Create(std::move(options).value());
   if (!client.ok()) return client.status();
-  return RunCommandOutput(invocation.command, **client, invocation.globals.json);
+  return RunCommandOutput(invocation.command, **client, invocation.globals.json, std::move(connect));
 }
 
 Result<std::string> Execute(const Invocation& invocation, const char* env_token) {

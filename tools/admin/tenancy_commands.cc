@@ -247,7 +247,10 @@ namespace {
 
 AdminCommand ProgramCommand(std::function<Result<CommandOutput>(HttpTransport&)> program) {
   AdminCommand c{{"GET", PlansPath(), std::nullopt}, [](const Json&) { return std::string(); }};
-  c.program = std::move(program);
+  // Their output is the same with --json.
+  c.program = [program = std::move(program)](HttpTransport& transport, const ProgramContext&) {
+    return program(transport);
+  };
   return c;
 }
 

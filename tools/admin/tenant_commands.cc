@@ -5,6 +5,7 @@
 #include "tools/admin/command_args.h"
 #include "tools/admin/paged_list.h"
 #include "tools/admin/percent_encoding.h"
+#include "tools/admin/tenant_move.h"
 #include "tools/admin/tenant_view.h"
 #include "tools/admin/terminal_text.h"
 
@@ -133,6 +134,7 @@ void AddTenantCommands(CLI::App& app, CommandSlot& slot) {
   AddShow(*tenants, slot);
   AddDelete(*tenants, slot);
   AddMoveTier(*tenants, slot);
+  AddTenantMoveCommand(*tenants, slot);
   AddStateChange(*tenants, slot, "suspend", "Stop a tenant's data access, keeping its data",
                  TenantsSuspend);
   AddStateChange(*tenants, slot, "resume", "Restore a suspended tenant's data access",

@@ -1,4 +1,5 @@
-// tenants create|list|show|delete|suspend|resume.
+// tenants create|list|show|delete|suspend|resume|move-tier (and move:
+// tenant_move.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
