@@ -404,6 +404,7 @@ void NodeMoves::Supervise() {
     }
     ResolveDoubts();
     DeleteGivenAway();
+    SettleRequested();
     if (now - last_scan >= 2000) {
       last_scan = now;
       ScanMoves();
@@ -451,6 +452,34 @@ void NodeMoves::ScanMoves() {
   MutexLock lock(mu_);
   for (auto it = orphans_.begin(); it != orphans_.end();) {
     it = seen.count(it->first) != 0 ? std::next(it) : orphans_.erase(it);
+  }
+}
+
+void NodeMoves::SettleRequested() {
+  // Moves asked here that the target never began: once the entry no longer
+  // holds them (cleared by the target, or by a scan), they failed.
+  std::vector<std::pair<std::string, std::string>> asked;  // tenant, to
+  const int64_t now = move_wire::SteadyMs();
+  {
+    MutexLock lock(mu_);
+    for (const auto& [tenant, p] : progress_) {
+      if (p.state != "requested" || now - p.updated_ms < 1000) continue;
+      bool out = false;
+      for (const auto& [id, o] : outgoing_) out = out || o->tenant == tenant;
+      if (!out) asked.emplace_back(tenant, p.to);
+    }
+  }
+  for (const auto& [tenant, to] : asked) {
+    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(tenant, true);
+    if (!read.ok()) continue;
+    const bool recorded = *read && (*read)->move && (*read)->move->from == cluster_->node_id();
+    if (recorded) continue;
+    MutexLock lock(mu_);
+    auto it = progress_.find(tenant);
+    if (it == progress_.end() || it->second.state != "requested") continue;
+    it->second.state = "failed";
+    it->second.error = "the target did not take the move";
+    it->second.updated_ms = move_wire::SteadyMs();
   }
 }
 

@@ -190,6 +190,7 @@ class NodeMoves {
   void Supervise();
   void ScanMoves();
   void DeleteGivenAway();
+  void SettleRequested();
   // Deletes a copy given away (or never switched in) and lifts its fence.
   Status DeleteCopy(const std::string& tenant);
 
