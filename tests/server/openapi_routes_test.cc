@@ -74,7 +74,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
                                              "AddBackupRoutes", "AddAuditRoutes", "AddMasterKeyRoutes",
                                              "AddKeyRoutes", "AddConsoleRoutes", "AddUsageHistoryRoutes",
                                              "AddOperatorKeyRoutes", "AddAddonRoutes", "AddQuotaRequestRoutes",
-                                             "AddWebhookRoutes", "AddClusterRoutes"}))
+                                             "AddWebhookRoutes", "AddClusterRoutes", "AddNodeMoveRoutes"}))
       << "a route table was added or renamed: run it below too";
 
   ApiRouter router;
@@ -92,6 +92,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   AddQuotaRequestRoutes(router, nullptr);
   AddWebhookRoutes(router, nullptr, {});
   AddClusterRoutes(router, nullptr, nullptr);
+  AddNodeMoveRoutes(router, nullptr);
   RouteSet server;
   router.ForEachRoute([&server](const std::string& method, const std::string& pattern, Route&) {
     server.insert({method, SpecPath(pattern)});
