@@ -52,7 +52,13 @@ Status NodeMoves::Take(const std::string& tenant) {
   in->from = e->node;
   MutexLock lock(mu_);
   if (stopping_) return Stopping();
-  if (incoming_.count(tenant) != 0) return Status::Ok();  // taken already
+  if (auto it = incoming_.find(tenant); it != incoming_.end()) {
+    if (!MoverDone(*it->second)) return Status::Ok();  // taken already
+    // An earlier move of it here, ended: its thread has nothing left to do
+    // (it takes no lock after `done`), so joining it here is quick.
+    JoinMover(*it->second);
+    incoming_.erase(it);
+  }
   size_t running = 0;
   for (const auto& [t, other] : incoming_) running += other->done ? 0 : 1;
   if (running >= options_.max_incoming) {

@@ -103,10 +103,16 @@ Status NodeMoves::ClearMove(const cluster::DirectoryEntry& entry) {
   if (!entry.move) return Status::Ok();
   cluster::DirectoryEntry next = entry;
   next.move.reset();
-  Result<cluster::DirectoryEntry> r = cluster_->directory()->Update(entry, next);
-  if (r.ok() || r.status().reason() == "directory_changed") return Status::Ok();
-  return r.status();
+  return cluster_->directory()->Update(entry, next).status();
 }
+
+namespace {
+
+// For callers to whom an entry changed since it was read is as good as
+// cleared (whoever changed it settles the move).
+Status UnlessChanged(const Status& s) { return s.reason() == "directory_changed" ? Status::Ok() : s; }
+
+}  // namespace
 
 // --- the owner ------------------------------------------------------------
 
@@ -156,10 +162,17 @@ Result<bool> NodeMoves::Request(const std::string& tenant, const std::string& to
   Result<cluster::ForwardResponse> told = cluster_->CallNode(to, std::move(poke));
   Status refused = told.ok() ? move_wire::StatusOf(*told) : told.status();
   if (!refused.ok()) {
-    // Not taken: the move is undone (the target runs nothing of it).
-    if (Status s = ClearMove(*recorded); !s.ok()) {
+    // Not taken: the move is undone (the target runs nothing of it). An
+    // entry changed meanwhile is the target having taken it after all (its
+    // answer was lost): the move runs.
+    Status cleared = ClearMove(*recorded);
+    if (cleared.reason() == "directory_changed") {
+      spdlog::info("move: tenant '{}': '{}' took the move though its answer was lost", tenant, to);
+      return true;
+    }
+    if (!cleared.ok()) {
       spdlog::warn("move: tenant '{}': the move not taken by '{}' stays recorded until the supervisor clears it: {}",
-                   tenant, to, s.ToString());
+                   tenant, to, cleared.ToString());
     }
     SetProgress(tenant, to, "failed", 0, refused.message());
     if (refused.reason() == "too_many_moves") return refused;
@@ -314,6 +327,8 @@ void NodeMoves::ResolveOut(const std::shared_ptr<Outgoing>& o, bool silent) {
   if (!e.move || !crypto::ConstantTimeEquals(e.move->secret_sha256, o->secret_sha256)) {
     return EndOut(o, false, "the move was rolled back");
   }
+  // Only a clear that won ends it: an entry changed meanwhile (the switch,
+  // say) is read again at the next check.
   if (silent && ClearMove(e).ok()) EndOut(o, false, "the target stopped answering");
 }
 
@@ -354,7 +369,7 @@ Status NodeMoves::SettleAtStart(const cluster::DirectoryEntry& e, bool held) {
     if (e.move && e.move->to == self) {
       // Committed here, but the switch never came: the move is undone and
       // this copy goes at once (it was never served).
-      TKV_RETURN_IF_ERROR(ClearMove(e));
+      TKV_RETURN_IF_ERROR(UnlessChanged(ClearMove(e)));
       MutexLock lock(mu_);
       given_away_[e.tenant] = 0;
       spdlog::warn("move: tenant '{}' was taken in but not switched before a restart: dropped here", e.tenant);
@@ -370,7 +385,7 @@ Status NodeMoves::SettleAtStart(const cluster::DirectoryEntry& e, bool held) {
   }
   if (e.move && (e.move->from == self || e.move->to == self)) {
     // A move this node took part in died with it: rolled back.
-    TKV_RETURN_IF_ERROR(ClearMove(e));
+    TKV_RETURN_IF_ERROR(UnlessChanged(ClearMove(e)));
     spdlog::warn("move: tenant '{}' from '{}' to '{}' was cut short by a restart: rolled back", e.tenant,
                  e.move->from, e.move->to);
   }

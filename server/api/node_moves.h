@@ -185,7 +185,8 @@ class NodeMoves {
   // Both.
   void SetProgress(const std::string& tenant, const std::string& to, const std::string& state,
                    int64_t copied, const std::string& error = "");
-  // Clears `entry`'s move if it is still as read. OK when it went meanwhile.
+  // Clears `entry`'s move if the entry is still as read;
+  // FailedPrecondition("directory_changed") when it is not.
   Status ClearMove(const cluster::DirectoryEntry& entry);
   void Supervise();
   void ScanMoves();
