@@ -31,7 +31,11 @@ Steps:
      one after the other: POST /admin/v1/tenants/{id}/move, then the
      tenant read every 50 ms until `node` names the target and
      node_move.state is `done` (a `failed` move, or one not done in
-     --move-timeout seconds, fails the run). A write refused with
+     --move-timeout seconds, fails the run). The total time of a move is
+     from its accepted POST to that. A POST refused with 503, or with
+     409 move_in_progress for --retry-409 seconds (the new owner shows
+     the previous move `done` a moment before it takes another), is sent
+     again every 50 ms; each move's refusals and wait are reported. A write refused with
      503 tenant_moving (or tenant_unavailable: the owner changing under a
      forwarded request) is sent again at once; its *pause* is the time
      from the first refused send to the answer of the write that then
@@ -181,16 +185,27 @@ def base_value(j):
     return f"b{j}:".encode().ljust(100, b"v")
 
 
-def move(clients, op, tenant, src, dst, timeout):
-    """One move: (seconds from the POST to `done` seen, keys copied, error or None)."""
-    t0 = time.monotonic()
-    while True:  # a target still busy with a move (503 too_many_moves) is asked again
+def move(clients, op, tenant, src, dst, timeout, retry_409):
+    """One move: (seconds from the accepted POST to `done` seen, keys copied,
+    error or None, [(status, code) of each refused POST], seconds from the
+    first POST to the accepted one)."""
+    t_first = time.monotonic()
+    refusals = []
+    while True:
+        # A refusal with 503 (e.g. too_many_moves), or with 409
+        # move_in_progress for --retry-409 seconds (the node still ending
+        # the previous move after showing it done), is asked again.
+        t0 = time.monotonic()
         st, body = clients[src].call("POST", f"/admin/v1/tenants/{tenant}/move", op, {"node": dst})
         if st == 202:
             break
-        if st != 503 or time.monotonic() - t0 > timeout:
-            return time.monotonic() - t0, 0, f"POST move: {st} {body[:300]!r}"
-        time.sleep(0.2)
+        code = json.loads(body).get("code", "") if body.startswith(b"{") else ""
+        refusals.append((st, code))
+        waited = time.monotonic() - t_first
+        if not ((st == 503 and waited < timeout) or (st == 409 and code == "move_in_progress" and waited < retry_409)):
+            return waited, 0, f"POST move: {st} {body[:300]!r}", refusals, waited
+        time.sleep(0.05)
+    waited = t0 - t_first
     last = None
     while time.monotonic() - t0 < timeout:
         st, body = clients[dst].call("GET", f"/admin/v1/tenants/{tenant}", op)
@@ -199,11 +214,11 @@ def move(clients, op, tenant, src, dst, timeout):
             m = t.get("node_move") or {}
             last = (t.get("node"), m)
             if t.get("node") == dst and m.get("state") == "done":
-                return time.monotonic() - t0, m.get("copied_keys", 0), None
+                return time.monotonic() - t0, m.get("copied_keys", 0), None, refusals, waited
             if m.get("state") == "failed":
-                return time.monotonic() - t0, m.get("copied_keys", 0), f"failed: {json.dumps(m)}"
+                return time.monotonic() - t0, m.get("copied_keys", 0), f"failed: {json.dumps(m)}", refusals, waited
         time.sleep(0.05)
-    return time.monotonic() - t0, 0, f"not done in {timeout} s (last seen: node {last})"
+    return time.monotonic() - t0, 0, f"not done in {timeout} s (last seen: node {last})", refusals, waited
 
 
 def verify(client, token, expected, writer_keys):
@@ -237,6 +252,8 @@ def main():
     p.add_argument("--via", help="the node the writers send through (default: the third node)")
     p.add_argument("--baseline-seconds", type=float, default=5)
     p.add_argument("--move-timeout", type=float, default=300, help="seconds a move may take")
+    p.add_argument("--retry-409", type=float, default=10,
+                   help="seconds a move's POST refused with 409 move_in_progress is sent again (0: fail at once)")
     p.add_argument("--tenant", default="node-mover")
     p.add_argument("--move-grace", type=int, default=5, help="--cluster-move-grace of the nodes started here")
     p.add_argument("--work", help="directory for the own cluster's data (default: a new one, removed unless the run fails)")
@@ -303,9 +320,13 @@ def run(a, nodes, op):
         dst = names[(names.index(here_now) + 1) % len(names)]
         start = time.monotonic()
         refused_before = sum(w.refused for w in writers)
-        secs, copied, err = move(clients, op, a.tenant, here_now, dst, a.move_timeout)
+        secs, copied, err, post_refusals, waited = move(clients, op, a.tenant, here_now, dst, a.move_timeout,
+                                                        a.retry_409)
         rows.append({"from": here_now, "to": dst, "start": start, "secs": secs, "copied": copied,
-                     "refused_before": refused_before})
+                     "refused_before": refused_before, "post_refusals": post_refusals, "waited": waited})
+        if post_refusals:
+            log(f"move {i + 1}: its POST was refused {len(post_refusals)} times "
+                f"({', '.join(sorted(set(f'{st} {c}' for st, c in post_refusals)))}) for {waited * 1000:.0f} ms")
         if err:
             error = f"move {i + 1} ({here_now} -> {dst}): {err}"
             log(error)
@@ -361,12 +382,15 @@ def run(a, nodes, op):
     lines = [f"### node-move.py: a tenant of {a.values:,} values moved {a.moves} times round "
              f"{' -> '.join(names)}, {a.writers} writers through {via}, {os.cpu_count()} cores", "",
              "| move | from → to | total s | keys copied | longest write pause ms | refused writes | "
-             "longest gap between acknowledged writes ms |",
-             "|---|---|---|---|---|---|---|"]
+             "longest gap between acknowledged writes ms | POST refused (waited ms) |",
+             "|---|---|---|---|---|---|---|---|"]
     for k, r in enumerate(rows):
         status = " (**failed**)" if error and r is rows[-1] else ""
+        posts = (f"{len(r['post_refusals'])}× {'/'.join(sorted(set(c or str(st) for st, c in r['post_refusals'])))} "
+                 f"({r['waited'] * 1000:.0f})" if r["post_refusals"] else "0")
         lines.append(f"| {k + 1}{status} | {r['from']} → {r['to']} | {r['secs']:.2f} | {r['copied']} | "
-                     f"{r['pause']:.0f} | {r['refused']} | {r['gap']:.0f} |")
+                     f"{r['pause']:.0f} | {r['refused']} | {r['gap']:.0f} | {posts} |")
+    held = [r for r in rows if r["post_refusals"]]
     ratio = (lambda q: pct(moving, q) / pct(base, q) if base and moving else float("nan"))
     lines += ["", "| | figure |", "|---|---|",
               f"| moves done | {len(done)} of {a.moves} |",
@@ -374,6 +398,8 @@ def run(a, nodes, op):
               f"{max(pauses, default=float('nan')):.0f} ms; moves over 1 s: {over} |",
               f"| total move time, median / max | {pct([r['secs'] for r in done], 50):.2f} / "
               f"{max([r['secs'] for r in done], default=float('nan')):.2f} s |",
+              f"| moves whose POST was refused first (sent again every 50 ms), longest wait | {len(held)}, "
+              f"{max([r['waited'] * 1000 for r in held], default=0):.0f} ms |",
               f"| refused sends (each sent again at once) | {refused_after}"
               + (" (" + ", ".join(f"{c}: {n}" for c, n in sorted(by_code.items())) + ")" if by_code else "") + " |",
               f"| write latency p50 / p99 before the moves | {pct(base, 50):.2f} / {pct(base, 99):.2f} ms "
