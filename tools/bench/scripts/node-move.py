@@ -343,7 +343,8 @@ def run(a, nodes, op):
     refused_after = sum(w.refused for w in writers)
 
     # Per move: the longest pause begun in it, refused sends, and the
-    # longest gap between two acknowledged writes of a writer there.
+    # longest gap between two acknowledged writes of a writer begun in it
+    # (from the answer of one to the answer of the next).
     bounds = [r["start"] for r in rows] + [end]
     for k, r in enumerate(rows):
         lo, hi = bounds[k], bounds[k + 1]
@@ -352,9 +353,9 @@ def run(a, nodes, op):
         gap = 0.0
         for w in writers:
             ts = w.ack_times
-            j = max(1, bisect.bisect_left(ts, lo))
-            while j < len(ts) and ts[j] < hi:
-                gap = max(gap, ts[j] - ts[j - 1])
+            j = bisect.bisect_left(ts, lo)
+            while j + 1 < len(ts) and ts[j] < hi:
+                gap = max(gap, ts[j + 1] - ts[j])
                 j += 1
         r["gap"] = gap * 1000
 
