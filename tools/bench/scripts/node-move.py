@@ -397,8 +397,8 @@ def run(a, nodes, op):
               f"| moves done | {len(done)} of {a.moves} |",
               f"| write pause per move, median / max (target ≤ 1,000 ms each) | {pct(pauses, 50):.0f} / "
               f"{max(pauses, default=float('nan')):.0f} ms; moves over 1 s: {over} |",
-              f"| total move time, median / max | {pct([r['secs'] for r in done], 50):.2f} / "
-              f"{max([r['secs'] for r in done], default=float('nan')):.2f} s |",
+              f"| total move time, median / max / sum of the moves done | {pct([r['secs'] for r in done], 50):.2f} / "
+              f"{max([r['secs'] for r in done], default=float('nan')):.2f} / {sum(r['secs'] for r in done):.2f} s |",
               f"| moves whose POST was refused first (sent again every 50 ms), longest wait | {len(held)}, "
               f"{max([r['waited'] * 1000 for r in held], default=0):.0f} ms |",
               f"| refused sends (each sent again at once) | {refused_after}"
