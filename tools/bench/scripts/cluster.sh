@@ -17,9 +17,15 @@
 # three-nodes/one-node. The machine's cores bound the last: three nodes and
 # three load generators share them (nproc below), so it is a measure of
 # the cluster's overhead here, not of scaling.
+# Then (unless --moves 0) node-move.py against the same cluster: a tenant
+# of MOVE_VALUES values moved MOVES times round n1 -> n2 -> n3 under two
+# writers sending through n3; its table (each move's write pause and total
+# time, every acknowledged write read back through each node) is appended
+# to the output, and a failed move or a lost write fails the script.
 #
 #   tools/bench/scripts/cluster.sh [--bin build/bin] [--runs 3] [--duration 5]
-#       [--conns 63] [--tenants 3] [--keys 10000] [--out FILE]
+#       [--conns 63] [--tenants 3] [--keys 10000] [--moves 10]
+#       [--move-values 100000] [--out FILE]
 #   TKV_NODE_ARGS="--cluster-forward-io-threads 2" adds flags to every node.
 #
 # Loopback only; every process started here (etcd, the nodes, wrk) is
@@ -32,8 +38,10 @@ duration=5
 conns=63
 tenants=3
 keys=10000
+moves=10
+move_values=100000
 out=""
-usage="usage: $0 [--bin DIR] [--runs N] [--duration S] [--conns C] [--tenants T] [--keys K] [--out FILE]"
+usage="usage: $0 [--bin DIR] [--runs N] [--duration S] [--conns C] [--tenants T] [--keys K] [--moves N] [--move-values V] [--out FILE]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
@@ -42,6 +50,8 @@ while [ $# -gt 0 ]; do
     --conns) conns="$2"; shift 2 ;;
     --tenants) tenants="$2"; shift 2 ;;
     --keys) keys="$2"; shift 2 ;;
+    --moves) moves="$2"; shift 2 ;;
+    --move-values) move_values="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
@@ -207,3 +217,17 @@ ratio() {  # LABEL REF COLUMN
     echo "- $opn: forwarded / direct = $(ratio "forwarded-$opn" "direct-$opn" 2) of the rate, p99 $(ratio "forwarded-$opn" "direct-$opn" 3)x; three nodes / one node = $(ratio "three-nodes-$opn" "one-node-$opn" 2) of the rate"
   done
 } | tee ${out:+"$out"}
+
+# ---- moves between nodes -----------------------------------------------------
+if [ "$moves" -gt 0 ]; then
+  log "moves: a tenant of $move_values values moved $moves times under writers (node-move.py)"
+  rc=0
+  timeout 1800 python3 "$here/node-move.py" --nodes "n1=$(tkv_url n1),n2=$(tkv_url n2),n3=$(tkv_url n3)" \
+    --operator-token-file "$token_file" --moves "$moves" --values "$move_values" >"$work/node-move.txt" || rc=$?
+  { echo; cat "$work/node-move.txt"; } | tee ${out:+-a "$out"}
+  if [ "$rc" != 0 ]; then
+    echo "node-move.py failed (exit $rc); the nodes' log lines that speak of moves:" >&2
+    grep -hi move "$work"/n1.err "$work"/n2.err "$work"/n3.err >&2 || true
+    exit 1
+  fi
+fi

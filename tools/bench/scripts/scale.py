@@ -64,10 +64,13 @@ def pct(values, p):
 
 
 class Server:
-    """A tenantkv-server on 127.0.0.1, port 0, in its own data directory."""
+    """A tenantkv-server on 127.0.0.1, port 0 (or the address `listen`
+    names: a cluster node advertises its URL, so it must know its port
+    before it starts), in its own data directory."""
 
-    def __init__(self, bin_dir, data_dir, flags):
+    def __init__(self, bin_dir, data_dir, flags, listen="127.0.0.1:0", log_level="warn"):
         self.bin_dir, self.data_dir, self.flags = bin_dir, data_dir, flags
+        self.listen, self.log_level = listen, log_level
         self.proc = None
         self.port = None
 
@@ -76,8 +79,8 @@ class Server:
         err = open(self.data_dir + ".err", "w")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [os.path.join(self.bin_dir, "tenantkv-server"), "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-             "--log-level", "warn", "--no-access-log"] + self.flags, stdout=out, stderr=err,
+            [os.path.join(self.bin_dir, "tenantkv-server"), "--data-dir", self.data_dir, "--listen", self.listen,
+             "--log-level", self.log_level, "--no-access-log"] + self.flags, stdout=out, stderr=err,
             cwd=os.path.dirname(self.data_dir))
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:

@@ -35,14 +35,28 @@ from scale import Client, Server, log, pct  # noqa: E402
 
 
 class Writer(threading.Thread):
-    def __init__(self, port, token, index, keys):
+    """One open-loop writer (see the module's doc). node-move.py uses it
+    too: `retry_codes` are the codes of the 503 answers sent again (each
+    counted in refused_by), `finish_refused` makes a stop wait for a
+    refused write to be acknowledged first, and `ack_times` records when
+    each acknowledged write was answered (monotonic seconds). Every pause
+    is also in pause_log as (first refused send, answer), monotonic
+    seconds."""
+
+    def __init__(self, port, token, index, keys, retry_codes=("tenant_moving",), finish_refused=False,
+                 ack_times=False):
         super().__init__(daemon=True)
         self.port, self.token, self.index, self.keys = port, token, index, keys
+        self.retry_codes = [c.encode() for c in retry_codes]
+        self.finish_refused = finish_refused
         self.stop = threading.Event()
         self.phase = "baseline"
         self.latency = {"baseline": [], "moving": []}  # ms per acknowledged write
         self.pauses = []  # ms
+        self.pause_log = []  # (first refused send, answer of the write then acknowledged)
+        self.ack_times = [] if ack_times else None
         self.refused = 0
+        self.refused_by = {}  # code -> refused sends
         self.acked = {}  # key -> last acknowledged value
         self.error = None
 
@@ -52,7 +66,7 @@ class Writer(threading.Thread):
         seq = 0
         refused_since = None
         try:
-            while not self.stop.is_set():
+            while not self.stop.is_set() or (self.finish_refused and refused_since is not None):
                 key = f"w{self.index}-{seq % self.keys}"
                 value = f"{self.index}:{seq}"
                 t0 = time.monotonic()
@@ -60,8 +74,10 @@ class Writer(threading.Thread):
                 r = c.getresponse()
                 body = r.read()
                 t1 = time.monotonic()
-                if r.status == 503 and b"tenant_moving" in body:
+                code = next((rc for rc in self.retry_codes if rc in body), None) if r.status == 503 else None
+                if code is not None:
                     self.refused += 1
+                    self.refused_by[code.decode()] = self.refused_by.get(code.decode(), 0) + 1
                     if refused_since is None:
                         refused_since = t0
                     continue
@@ -69,8 +85,11 @@ class Writer(threading.Thread):
                     self.error = f"PUT {key}: {r.status} {body[:200]!r}"
                     return
                 self.acked[key] = value
+                if self.ack_times is not None:
+                    self.ack_times.append(t1)
                 if refused_since is not None:
                     self.pauses.append((t1 - refused_since) * 1000)
+                    self.pause_log.append((refused_since, t1))
                     refused_since = None
                 self.latency[self.phase].append((t1 - t0) * 1000)
                 seq += 1
