@@ -79,7 +79,7 @@ Api::Api(engine::Engine* engine, const Authenticator* auth, ApiOptions options)
               }});
   AddDataRoutes(router_, engine_, options.max_response_value_bytes);
   AddAdminRoutes(router_, engine_, &cluster_);
-  AddQuotaRoutes(router_, engine_);
+  AddQuotaRoutes(router_, engine_, options.cluster.plans);
   AddAuditRoutes(router_, engine_);
   AddConsoleRoutes(router_);
   AddMasterKeyRoutes(router_, engine_);

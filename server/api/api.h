@@ -91,7 +91,7 @@ Handler BindHandler(std::shared_ptr<Group> group, Status (Group::*fn)(Call&)) {
 // `max_response_value_bytes`: see ApiOptions.
 void AddDataRoutes(ApiRouter& router, engine::Engine* engine, uint64_t max_response_value_bytes);
 void AddAdminRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
-void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine);
+void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine, PlanMirror* plans = nullptr);
 void AddBackupRoutes(ApiRouter& router, engine::Engine* engine, ClusterFront* cluster);
 void AddAuditRoutes(ApiRouter& router, engine::Engine* engine);
 void AddConsoleRoutes(ApiRouter& router);

@@ -42,6 +42,7 @@
 namespace tenantkv::server {
 
 class NodeMoves;
+class PlanMirror;
 
 // Cluster mode's parts, owned by the server, outliving the Api; all
 // nullptr when the node runs standalone.
@@ -51,6 +52,8 @@ struct ClusterParts {
   cluster::Forwarder* forwarder = nullptr;
   // The named operator keys shared through etcd (operator_key_mirror.h).
   OperatorKeyMirror* operator_keys = nullptr;
+  // The quota plans shared through etcd (plan_mirror.h).
+  PlanMirror* plans = nullptr;
 };
 
 inline constexpr char kForwardedByHeader[] = "Tenantkv-Forwarded-By";

@@ -22,7 +22,7 @@ struct NodeMoves::Incoming {
   std::string transfer;  // the source's transfer id, once begun
   bool staged = false;
   bool committed = false;
-  bool switched = false;
+  std::atomic<bool> switched{false};  // read by Busy: a switched move is over for the API
   int64_t copied = 0;
   std::thread thread;
   std::atomic<bool> done{false};
@@ -35,6 +35,8 @@ Status Stopping() { return Status::Unavailable("this node is shutting down", "sh
 }  // namespace
 
 bool NodeMoves::MoverDone(const Incoming& in) { return in.done.load(); }
+
+bool NodeMoves::MoverSwitched(const Incoming& in) { return in.switched.load(); }
 
 void NodeMoves::JoinMover(Incoming& in) {
   if (in.thread.joinable()) in.thread.join();

@@ -91,7 +91,9 @@ int64_t NodeMoves::Copied(const std::string& tenant) const {
 
 bool NodeMoves::Busy(const std::string& tenant) const {
   MutexLock lock(mu_);
-  if (auto in = incoming_.find(tenant); in != incoming_.end() && !MoverDone(*in->second)) return true;
+  if (auto in = incoming_.find(tenant); in != incoming_.end() && !MoverDone(*in->second) && !MoverSwitched(*in->second)) {
+    return true;
+  }
   for (const auto& [id, o] : outgoing_) {
     if (o->tenant == tenant) return true;
   }

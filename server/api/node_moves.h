@@ -176,6 +176,8 @@ class NodeMoves {
   Status Move(Incoming& in);
   void Undo(Incoming& in, const Status& why);
   static bool MoverDone(const Incoming& in);
+  // Its switch won: the tenant is this node's, only the source's settle is left.
+  static bool MoverSwitched(const Incoming& in);
   static void JoinMover(Incoming& in);
   // Copies taken in whose switch's outcome was not known (etcd out of
   // reach): served once the entry names this node, else deleted.

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "server/api/api.h"
+#include "server/api/plan_mirror.h"
 #include "engine/tenants/tenant_id.h"
 #include "server/api/json_io.h"
 #include "server/api/request_parsing.h"
@@ -25,10 +26,7 @@ json ManifestJson(const engine::QuotaManifest& m, bool with_changes) {
   return j;
 }
 
-json PlanJson(const engine::Plan& p) {
-  return {{"name", p.name}, {"defaults", QuotaToJson(p.defaults)}, {"min", QuotaToJson(p.min)},
-          {"max", QuotaToJson(p.max)}};
-}
+json PlanJson(const engine::Plan& p) { return PlanToJson(p); }
 
 // {"version": N, "changes": {field: [old, new]}} of a manifest version.
 json ChangesJson(const engine::QuotaManifest& m) {
@@ -41,7 +39,7 @@ std::string Author(const Call& c) { return ActorOf(c.principal); }
 
 class QuotaRoutes {
  public:
-  explicit QuotaRoutes(engine::Engine* engine) : engine_(engine) {}
+  QuotaRoutes(engine::Engine* engine, PlanMirror* plans) : engine_(engine), plans_(plans) {}
 
   Status Show(Call& c) {
     TKV_RETURN_IF_ERROR(engine_->tenants().Get(c.params["id"]).status());
@@ -116,28 +114,48 @@ class QuotaRoutes {
     TKV_RETURN_IF_ERROR(CheckFields(body, {"defaults", "min", "max"}));
     auto existing = engine_->quotas().GetPlan(name);
     engine::Plan p;
-    if (existing.ok()) {
-      p = *existing;
+    bool created = !existing.ok();
+    if (plans_ != nullptr) {
+      // A malformed or invalid change is refused before etcd is asked (a
+      // 400 whatever etcd's state), on the plan as this node knows it.
+      engine::Plan probe = existing.ok() ? *existing : engine::Plan{};
+      if (!existing.ok()) {
+        TKV_ASSIGN_OR_RETURN(probe, engine_->quotas().GetPlan("standard"));
+        probe.name = name;
+      }
+      TKV_RETURN_IF_ERROR(ApplyPlanBody(body, &probe));
+      TKV_RETURN_IF_ERROR(engine::ValidatePlan(probe));
+      // Cluster mode: the change is the cluster's, made on etcd's plan.
+      TKV_ASSIGN_OR_RETURN(engine::Plan standard, engine_->quotas().GetPlan("standard"));
+      TKV_ASSIGN_OR_RETURN(auto put, plans_->Put(name, existing.ok() ? *existing : standard,
+                                                 [&body](engine::Plan* plan) { return ApplyPlanBody(body, plan); }));
+      p = std::move(put.first);
+      created = put.second;
     } else {
-      TKV_ASSIGN_OR_RETURN(p, engine_->quotas().GetPlan("standard"));
-      p.name = name;
+      if (existing.ok()) {
+        p = *existing;
+      } else {
+        TKV_ASSIGN_OR_RETURN(p, engine_->quotas().GetPlan("standard"));
+        p.name = name;
+      }
+      TKV_RETURN_IF_ERROR(ApplyPlanBody(body, &p));
+      TKV_RETURN_IF_ERROR(engine_->quotas().PutPlan(p));
     }
-    TKV_RETURN_IF_ERROR(ApplyPlanBody(body, &p));
-    TKV_RETURN_IF_ERROR(engine_->quotas().PutPlan(p));
     TKV_RETURN_IF_ERROR(RecordAudit(engine_, c, "plan.set", "",
-                                    json{{"plan", name}, {"created", !existing.ok()}}.dump()));
-    WriteJson(c.res, existing.ok() ? 200 : 201, PlanJson(p));
+                                    json{{"plan", name}, {"created", created}}.dump()));
+    WriteJson(c.res, created ? 201 : 200, PlanJson(p));
     return Status::Ok();
   }
 
  private:
   engine::Engine* const engine_;
+  PlanMirror* const plans_;
 };
 
 }  // namespace
 
-void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine) {
-  auto q = std::make_shared<QuotaRoutes>(engine);
+void AddQuotaRoutes(ApiRouter& router, engine::Engine* engine, PlanMirror* plans) {
+  auto q = std::make_shared<QuotaRoutes>(engine, plans);
   auto bind = [q](Status (QuotaRoutes::*fn)(Call&)) { return BindHandler(q, fn); };
   const std::string t = "/admin/v1/tenants/{id}/quota";
   router.Add("GET", t, {"quota.show", Access::kSelf, false, bind(&QuotaRoutes::Show)});

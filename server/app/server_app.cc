@@ -206,6 +206,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     if (Status s = app->operator_key_mirror_->Reconcile(); !s.ok()) {
       return Status(s.code(), s.reason(), "cannot share the operator keys through etcd: " + s.message());
     }
+    // The quota plans: the cluster's, mirrored here (plan_mirror.h).
+    app->plan_mirror_ = std::make_unique<PlanMirror>(app->directory_etcd_.get(), &app->engine_->quotas());
+    if (Status s = app->plan_mirror_->Reconcile(); !s.ok()) {
+      return Status(s.code(), s.reason(), "cannot share the quota plans through etcd: " + s.message());
+    }
     app->auth_->OnUnknownOperatorKey([mirror = app->operator_key_mirror_.get()] { mirror->Poke(); });
     cluster::ForwarderOptions fo;
     fo.ca_file = options.cluster_tls_ca;
@@ -215,7 +220,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
     TKV_ASSIGN_OR_RETURN(app->forwarder_, cluster::Forwarder::Create(std::move(fo)));
     api.node_moves.grace = std::chrono::seconds(options.cluster_move_grace);
     api.cluster = {app->membership_.get(), app->directory_.get(), app->forwarder_.get(),
-                   app->operator_key_mirror_.get()};
+                   app->operator_key_mirror_.get(), app->plan_mirror_.get()};
   }
   api.key_rotation = app->key_rotation_;
   api.webhook_urls = WebhookPolicyOf(options);
@@ -249,6 +254,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const ServerOptions& options,
 ServerApp::~ServerApp() {
   if (jobs_) jobs_->Stop();
   if (operator_key_mirror_) operator_key_mirror_->Stop();
+  if (plan_mirror_) plan_mirror_->Stop();
   if (deliverer_) deliverer_->Stop();
   http_.reset();  // stops serving before the engine goes away
 }
@@ -257,8 +263,10 @@ Status ServerApp::Run() {
   jobs_->Start();
   deliverer_->Start();
   if (operator_key_mirror_) operator_key_mirror_->Start();
+  if (plan_mirror_) plan_mirror_->Start();
   http_->Run();
   if (operator_key_mirror_) operator_key_mirror_->Stop();
+  if (plan_mirror_) plan_mirror_->Stop();
   if (membership_) membership_->Leave();  // the record goes at once, not a TTL later
   jobs_->Stop();  // a sweep in progress finishes first
   deliverer_->Stop();  // an attempt in flight finishes (or times out) first

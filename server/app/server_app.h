@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "server/api/api.h"
+#include "server/api/plan_mirror.h"
 #include "server/cluster/membership.h"
 #include "server/auth/auth.h"
 #include "server/jobs/background_jobs.h"
@@ -66,6 +67,7 @@ class ServerApp {
   std::unique_ptr<cluster::EtcdClient> directory_etcd_;
   std::unique_ptr<cluster::TenantDirectory> directory_;
   std::unique_ptr<OperatorKeyMirror> operator_key_mirror_;  // stopped before the engine goes
+  std::unique_ptr<PlanMirror> plan_mirror_;                 // stopped before the engine goes
   std::unique_ptr<cluster::Forwarder> forwarder_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> http_;

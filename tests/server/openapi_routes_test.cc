@@ -80,7 +80,7 @@ TEST(OpenApiRoutes, TheSpecListsExactlyTheServersRoutes) {
   ApiRouter router;
   AddDataRoutes(router, nullptr, 1 << 20);
   AddAdminRoutes(router, nullptr, nullptr);
-  AddQuotaRoutes(router, nullptr);
+  AddQuotaRoutes(router, nullptr, nullptr);
   AddBackupRoutes(router, nullptr, nullptr);
   AddAuditRoutes(router, nullptr);
   AddMasterKeyRoutes(router, nullptr);
