@@ -46,6 +46,20 @@ Result<size_t> LimitOf(const Call& c, size_t fallback, size_t max) {
 
 std::string AuthorizationOf(const Call& c) { return std::string(c.req.Header("Authorization")); }
 
+// A route answering a JSON document the source makes for a transfer
+// (records, counters), never cached.
+Handler JsonOfTransfer(ClusterFront* cluster,
+                       Result<std::string> (NodeMoves::*fn)(const std::string&, std::string_view)) {
+  return [cluster, fn](Call& c) -> Status {
+    TKV_ASSIGN_OR_RETURN(NodeMoves * moves, MovesOf(cluster));
+    TKV_ASSIGN_OR_RETURN(std::string doc, (moves->*fn)(c.params["tid"], AuthorizationOf(c)));
+    c.res.status = 200;
+    c.res.SetHeader("Cache-Control", "no-store");
+    c.res.SetBody(std::move(doc), "application/json");
+    return Status::Ok();
+  };
+}
+
 }  // namespace
 
 void AddNodeMoveRoutes(ApiRouter& router, ClusterFront* cluster) {
@@ -72,14 +86,8 @@ void AddNodeMoveRoutes(ApiRouter& router, ClusterFront* cluster) {
                           {{"transfer", begun.transfer}, {"public_key", crypto::HexEncode(begun.public_key)}});
                 return Status::Ok();
               }});
-  router.Add("GET", t + "/records", {"internal.transfers.records", Access::kNode, false, [cluster](Call& c) {
-                TKV_ASSIGN_OR_RETURN(NodeMoves * moves, MovesOf(cluster));
-                TKV_ASSIGN_OR_RETURN(std::string records, moves->Records(c.params["tid"], AuthorizationOf(c)));
-                c.res.status = 200;
-                c.res.SetHeader("Cache-Control", "no-store");
-                c.res.SetBody(std::move(records), "application/json");
-                return Status::Ok();
-              }});
+  router.Add("GET", t + "/records",
+             {"internal.transfers.records", Access::kNode, false, JsonOfTransfer(cluster, &NodeMoves::Records)});
   router.Add("GET", t + "/entries", {"internal.transfers.entries", Access::kNode, false, [cluster](Call& c) {
                 TKV_ASSIGN_OR_RETURN(NodeMoves * moves, MovesOf(cluster));
                 TKV_ASSIGN_OR_RETURN(size_t limit, LimitOf(c, 1000, 10'000));
@@ -113,14 +121,8 @@ void AddNodeMoveRoutes(ApiRouter& router, ClusterFront* cluster) {
   router.Add("POST", t + "/rescan", {"internal.transfers.rescan", Access::kNode, false, no_content(&NodeMoves::Rescan)});
   router.Add("POST", t + "/freeze", {"internal.transfers.freeze", Access::kNode, false, no_content(&NodeMoves::Freeze)});
   router.Add("POST", t + "/settle", {"internal.transfers.settle", Access::kNode, false, no_content(&NodeMoves::Settle)});
-  router.Add("GET", t + "/counters", {"internal.transfers.counters", Access::kNode, false, [cluster](Call& c) {
-                TKV_ASSIGN_OR_RETURN(NodeMoves * moves, MovesOf(cluster));
-                TKV_ASSIGN_OR_RETURN(std::string counters, moves->Counters(c.params["tid"], AuthorizationOf(c)));
-                c.res.status = 200;
-                c.res.SetHeader("Cache-Control", "no-store");
-                c.res.SetBody(std::move(counters), "application/json");
-                return Status::Ok();
-              }});
+  router.Add("GET", t + "/counters",
+             {"internal.transfers.counters", Access::kNode, false, JsonOfTransfer(cluster, &NodeMoves::Counters)});
 }
 
 }  // namespace tenantkv::server

@@ -40,9 +40,7 @@ class ClusterMoveCrashTest : public ClusterMoveFixture, public ::testing::WithPa
 TEST_P(ClusterMoveCrashTest, TheMoveRollsBackOrForwardAndLosesNothing) {
   const std::string victim = SourcePoint() ? "n1" : "n2";
   const std::string owner = GetParam() == "move.target.switched" ? "n2" : "n1";
-  Create("n1", "cr", "n1");
-  const std::string token = Key("n1", "cr", "write");
-  Fill("n1", token, "base-", 1000);
+  const std::string token = Populated("cr", 1000);
   MoveWriter writer(Node("n3"), token, "w-");
   writer.Start();
   WaitForAcks(writer, 30);

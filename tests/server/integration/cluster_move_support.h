@@ -123,6 +123,13 @@ class ClusterMoveFixture : public ClusterNodesTest {
       ASSERT_EQ(r->status / 100, 2) << r->body;
     }
   }
+  // Tenant `tenant` on n1 holding base-0..base-<values-1>; its write key.
+  std::string Populated(const std::string& tenant, int values) {
+    Create("n1", tenant, "n1");
+    const std::string token = Key("n1", tenant, "write");
+    Fill("n1", token, "base-", values);
+    return token;
+  }
   void ExpectBase(const std::string& via, const std::string& token, const std::string& prefix, int n,
                   const std::string& value_prefix = "") {
     auto client = Node(via).Client();

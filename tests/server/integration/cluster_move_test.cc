@@ -20,10 +20,8 @@ using json = nlohmann::json;
 class ClusterMoveTest : public ClusterMoveFixture {};
 
 TEST_F(ClusterMoveTest, MoveUnderAWriterKeepsEveryAcknowledgedWriteAndToken) {
-  Create("n1", "mv", "n1");
-  const std::string token = Key("n1", "mv", "write");
+  const std::string token = Populated("mv", 1500);
   const std::string reader = Key("n1", "mv", "read");
-  Fill("n1", token, "base-", 1500);
   MoveWriter writer(Node("n3"), token, "w-");
   writer.Start();
   WaitForAcks(writer, 50);

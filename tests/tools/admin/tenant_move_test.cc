@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_cluster_run.h"
 #include "tests/testing/fake_admin_cluster.h"
 #include "tools/admin/cli_errors.h"
 #include "tools/admin/command_line.h"
@@ -22,13 +23,6 @@ using tenantkv::testing::FakeCluster;
 ParsedArgs ParseMoveArgs(std::vector<const char*> args) {
   args.insert(args.begin(), {"tenantkv-admin", "--server", "http://h:1"});
   return ParseArgs(static_cast<int>(args.size()), args.data());
-}
-
-Result<CommandOutput> RunAgainst(const FakeCluster& cluster, AdminCommand command, bool json = false) {
-  Invocation invocation{GlobalOptions{}, std::move(command)};
-  invocation.globals.server = cluster.url();
-  invocation.globals.json = json;
-  return ExecuteCommand(invocation, "tkv_test_token");
 }
 
 // Two nodes, acme on n1.
