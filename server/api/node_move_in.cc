@@ -44,7 +44,7 @@ void NodeMoves::JoinMover(Incoming& in) {
 
 Status NodeMoves::Take(const std::string& tenant) {
   const std::string& self = cluster_->node_id();
-  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> e, cluster_->directory()->Lookup(tenant, true));
+  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> e, cluster_->directory()->ReadFromEtcd(tenant));
   if (!e || !e->move || e->move->to != self || e->move->state != "requested" || e->node != e->move->from) {
     return Status::FailedPrecondition("the directory records no move of tenant '" + tenant + "' to this node",
                                       "no_move");
@@ -115,7 +115,7 @@ Status NodeMoves::Move(Incoming& in) {
   in.auth = std::string(move_wire::kBearerPrefix) +
             crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
   in.digest = move_wire::SecretDigestOf(in.auth);
-  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> read, dir.Lookup(in.tenant, true));
+  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> read, dir.ReadFromEtcd(in.tenant));
   if (!read || !read->move || read->move->to != self || read->move->state != "requested") {
     return Status::FailedPrecondition("the move is no longer recorded", "no_move");
   }
@@ -230,7 +230,7 @@ Status NodeMoves::Move(Incoming& in) {
 
   // owner = this node, epoch + 1, in one guarded transaction on the entry
   // as read now: a rollback by the source (or anyone) since makes it fail.
-  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> now, dir.Lookup(in.tenant, true));
+  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> now, dir.ReadFromEtcd(in.tenant));
   if (!now || now->node != in.from || !now->move || now->move->to != self ||
       !crypto::ConstantTimeEquals(now->move->secret_sha256, in.digest)) {
     return Status::FailedPrecondition("the move was rolled back before its switch", "move_cancelled");
@@ -276,7 +276,7 @@ void NodeMoves::Undo(Incoming& in, const Status& why) {
   }
   // The move leaves the entry if it is still this one's.
   if (!in.digest.empty()) {
-    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(in.tenant, true);
+    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->ReadFromEtcd(in.tenant);
     if (read.ok() && *read && (*read)->move && (*read)->move->to == self &&
         ((*read)->move->state == "requested" || crypto::ConstantTimeEquals((*read)->move->secret_sha256, in.digest))) {
       (void)ClearMove(**read);
@@ -304,7 +304,7 @@ void NodeMoves::ResolveDoubts() {
     doubts = doubts_;
   }
   for (const std::string& tenant : doubts) {
-    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(tenant, true);
+    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->ReadFromEtcd(tenant);
     if (!read.ok()) continue;
     const bool mine = *read && (*read)->node == cluster_->node_id();
     {

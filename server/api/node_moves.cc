@@ -141,7 +141,7 @@ Result<bool> NodeMoves::Request(const std::string& tenant, const std::string& to
   TKV_RETURN_IF_ERROR(cluster_->CheckWritable(tenant));
   if (Busy(tenant)) return Status::AlreadyExists("a move of tenant '" + tenant + "' runs", "move_in_progress");
   cluster::TenantDirectory& dir = *cluster_->directory();
-  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> entry, dir.Lookup(tenant, true));
+  TKV_ASSIGN_OR_RETURN(std::optional<cluster::DirectoryEntry> entry, dir.ReadFromEtcd(tenant));
   if (!entry || entry->node != self || entry->state != "active") {
     return Status::Unavailable("the directory does not give tenant '" + tenant + "' to this node yet",
                                "tenant_unavailable");
@@ -189,7 +189,7 @@ Result<NodeMoves::Begun> NodeMoves::BeginOut(const std::string& tenant, const st
   const Status no_move = Status::NotFound("no move of this tenant matches", "no_move");
   const std::string digest = move_wire::SecretDigestOf(authorization);
   if (digest.empty()) return no_move;
-  Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(tenant, true);
+  Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->ReadFromEtcd(tenant);
   if (!read.ok()) return read.status();
   if (!*read) return no_move;
   const cluster::DirectoryEntry& e = **read;
@@ -321,7 +321,7 @@ Status NodeMoves::Settle(const std::string& transfer, std::string_view authoriza
 
 void NodeMoves::ResolveOut(const std::shared_ptr<Outgoing>& o, bool silent) {
   o->last_check_ms = move_wire::SteadyMs();
-  Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(o->tenant, true);
+  Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->ReadFromEtcd(o->tenant);
   if (!read.ok()) return;  // etcd out of reach: the outcome is unknown, the tenant stays as it is (frozen or not)
   if (!*read) return EndOut(o, false, "the tenant left the directory");
   const cluster::DirectoryEntry& e = **read;
@@ -437,7 +437,7 @@ void NodeMoves::ScanMoves() {
   const int64_t now = move_wire::SteadyMs();
   std::set<std::string> seen;
   for (const std::string& tenant : *moving) {
-    Result<std::optional<cluster::DirectoryEntry>> read = dir.Lookup(tenant, true);
+    Result<std::optional<cluster::DirectoryEntry>> read = dir.ReadFromEtcd(tenant);
     if (!read.ok() || !*read || !(*read)->move) continue;
     const cluster::DirectoryEntry& e = **read;
     const cluster::DirectoryMove& m = *e.move;
@@ -487,7 +487,7 @@ void NodeMoves::SettleRequested() {
     }
   }
   for (const auto& [tenant, to] : asked) {
-    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->Lookup(tenant, true);
+    Result<std::optional<cluster::DirectoryEntry>> read = cluster_->directory()->ReadFromEtcd(tenant);
     if (!read.ok()) continue;
     const bool recorded = *read && (*read)->move && (*read)->move->from == cluster_->node_id();
     if (recorded) continue;

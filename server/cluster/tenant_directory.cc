@@ -221,7 +221,7 @@ struct TenantDirectory::State {
   // when etcd cannot be read. `parse`: Result<V>(const EtcdKeyValue&).
   template <typename V, typename Parse>
   Result<std::optional<V>> Read(const std::string& id, const std::string& etcd_key, bool fresh, const Parse& parse,
-                                const char* bad_reason) {
+                                const char* bad_reason, bool cache_when_down = true) {
     const int64_t started = NowNs();
     uint64_t stamp = 0;
     {
@@ -233,6 +233,7 @@ struct TenantDirectory::State {
     Result<std::optional<EtcdKeyValue>> got = etcd->Get(etcd_key);
     if (!got.ok()) {
       Status down = Unreachable(got.status());
+      if (!cache_when_down) return down;
       MutexLock lock(mu);
       const Slot<V>* slot = CacheOf(static_cast<V*>(nullptr)).Find(id);
       if (slot != nullptr && slot->usable) return slot->value;  // degraded mode: however old, even "none"
@@ -489,6 +490,16 @@ Result<std::optional<DirectoryEntry>> TenantDirectory::Lookup(const std::string&
     return e;
   };
   return state_->Read<DirectoryEntry>(tenant, TenantKey(tenant), fresh, parse, "bad_directory_entry");
+}
+
+Result<std::optional<DirectoryEntry>> TenantDirectory::ReadFromEtcd(const std::string& tenant) {
+  if (!ValidTenantId(tenant)) return InvalidTenantId();
+  auto parse = [&tenant](const EtcdKeyValue& kv) -> Result<DirectoryEntry> {
+    TKV_ASSIGN_OR_RETURN(DirectoryEntry e, ParseDirectoryEntry(tenant, kv.value));
+    e.mod_revision = kv.mod_revision;
+    return e;
+  };
+  return state_->Read<DirectoryEntry>(tenant, TenantKey(tenant), true, parse, "bad_directory_entry", false);
 }
 
 Result<std::vector<std::string>> TenantDirectory::ListMoving(int64_t limit) {

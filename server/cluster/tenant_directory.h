@@ -106,6 +106,11 @@ class TenantDirectory {
   // cannot be read).
   Result<std::optional<DirectoryEntry>> Lookup(const std::string& tenant, bool fresh = false);
 
+  // The entry as etcd holds it now, never the cache's:
+  // Unavailable("cluster_unavailable") when etcd cannot be read. For the
+  // decisions of moves between nodes, which must not rest on an old copy.
+  Result<std::optional<DirectoryEntry>> ReadFromEtcd(const std::string& tenant);
+
   // Every entry in tenant order, read from etcd in pages (no cache).
   // Unavailable("cluster_unavailable") when etcd cannot be read.
   Result<std::vector<DirectoryEntry>> List();

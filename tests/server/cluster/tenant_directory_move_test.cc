@@ -118,6 +118,18 @@ TEST(TenantDirectoryMoveEtcd, TheMoveIndexFollowsTheEntry) {
   ASSERT_TRUE(dir.Release(*moving_again).ok());
   EXPECT_TRUE(dir.ListMoving()->empty());
   EXPECT_FALSE(client->Get(MoveIndexKey("acme"))->has_value());
+
+  // With etcd gone, a lookup answers from the cache (degraded mode), but
+  // the read a move's decision rests on never does.
+  ASSERT_TRUE(dir.Claim("beta", "n1", "pooled", "active").ok());
+  ASSERT_TRUE(dir.Lookup("beta", true).ok());
+  etcd.Stop();
+  auto cached = dir.Lookup("beta", true);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_TRUE(cached->has_value());
+  auto read_now = dir.ReadFromEtcd("beta");
+  ASSERT_FALSE(read_now.ok());
+  EXPECT_EQ(read_now.status().reason(), "cluster_unavailable");
 }
 
 }  // namespace
