@@ -374,7 +374,7 @@ TenantDirectory::~TenantDirectory() = default;
 Result<DirectoryEntry> TenantDirectory::Claim(const std::string& tenant, const std::string& node,
                                               const std::string& tier, const std::string& state) {
   if (!ValidTenantId(tenant)) return InvalidTenantId();
-  DirectoryEntry e{tenant, node, tier, 1, state, 0};
+  DirectoryEntry e{tenant, node, tier, 1, state, 0, std::nullopt, ""};
   TKV_RETURN_IF_ERROR(CheckEntry(e));
   // Key routes indexed under an id with no entry are leftovers of a
   // release that could not finish: the new tenant must not inherit them.

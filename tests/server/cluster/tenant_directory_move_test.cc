@@ -15,7 +15,7 @@ namespace {
 const std::string kHex(64, 'a');
 
 DirectoryEntry Moving(const std::string& state) {
-  DirectoryEntry e{"acme", "n1", "column_family", 3, "active", 0};
+  DirectoryEntry e{"acme", "n1", "column_family", 3, "active", 0, std::nullopt, ""};
   e.move = DirectoryMove{"n2", "n1", state, 1765000000000, "", ""};
   if (state == "copying") {
     e.move->target_public = kHex;
@@ -40,7 +40,7 @@ TEST(TenantDirectoryMoveJson, AMoveAndItsOriginRoundTrip) {
     EXPECT_EQ(back->moved_from, "n3");
   }
   // Without a move, neither member is written (an entry as before).
-  const DirectoryEntry plain{"acme", "n1", "pooled", 1, "active", 0};
+  const DirectoryEntry plain{"acme", "n1", "pooled", 1, "active", 0, std::nullopt, ""};
   EXPECT_EQ(DirectoryEntryJson(plain), R"({"epoch":1,"node":"n1","state":"active","tier":"pooled"})");
 }
 

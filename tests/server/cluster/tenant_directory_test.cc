@@ -61,7 +61,7 @@ class TenantDirectoryEtcdTest : public ::testing::Test {
 
   // Moves `tenant`'s entry to `node` behind the directory's back.
   void MoveRaw(const std::string& tenant, const std::string& node) {
-    DirectoryEntry e{tenant, node, "pooled", 2, "active", 0};
+    DirectoryEntry e{tenant, node, "pooled", 2, "active", 0, std::nullopt, ""};
     ASSERT_TRUE(raw_->Put(TenantKey(tenant), DirectoryEntryJson(e)).ok());
   }
 
@@ -334,7 +334,8 @@ TEST_F(TenantDirectoryEtcdTest, OddIdsAreRefusedBeforeEtcd) {
     EXPECT_EQ(a->Lookup(bad).status().reason(), "invalid_tenant_id");
     EXPECT_EQ(a->PublishKey(KeyId(1), bad).reason(), "invalid_tenant_id");
     EXPECT_EQ(a->RetractKey(KeyId(1), bad).reason(), "invalid_tenant_id");
-    EXPECT_EQ(a->Release(DirectoryEntry{bad, "n1", "pooled", 1, "active", 5}).reason(), "invalid_tenant_id");
+    EXPECT_EQ(a->Release(DirectoryEntry{bad, "n1", "pooled", 1, "active", 5, std::nullopt, ""}).reason(),
+              "invalid_tenant_id");
   }
   const std::vector<std::string> bad_keys = {"", "00000000000000001", "000000000000000", "ABCDEF0123456789",
                                              "../../nodes/n1x", "0000000000000g00"};
@@ -403,7 +404,8 @@ TEST_F(TenantDirectoryEtcdTest, AMalformedEntryIsDataLossForLookupAndSkippedByLi
   ASSERT_TRUE(a->Claim("acme", "n1", "pooled", "active").ok());
   ASSERT_TRUE(a->Claim("zeta", "n1", "pooled", "active").ok());
   ASSERT_TRUE(raw_->Put(TenantKey("bad"), R"({"node":"n1","tier":"pooled","epoch":0,"state":"active"})").ok());
-  ASSERT_TRUE(raw_->Put(TenantKey("Odd_Id"), DirectoryEntryJson({"", "n1", "pooled", 1, "active", 0})).ok());
+  ASSERT_TRUE(
+      raw_->Put(TenantKey("Odd_Id"), DirectoryEntryJson({"", "n1", "pooled", 1, "active", 0, std::nullopt, ""})).ok());
   auto bad = a->Lookup("bad");
   EXPECT_EQ(bad.status().code(), Code::kDataLoss);
   EXPECT_EQ(bad.status().reason(), "bad_directory_entry");
@@ -426,7 +428,9 @@ TEST_F(TenantDirectoryEtcdTest, ListReadsMoreThanAPageInTenantOrder) {
     std::snprintf(id, sizeof id, "tenant-%04d", i);
     ids.push_back(id);
   }
-  for (const auto& id : ids) kvs.emplace_back(TenantKey(id), DirectoryEntryJson({id, "n1", "pooled", 1, "active", 0}));
+  for (const auto& id : ids) {
+    kvs.emplace_back(TenantKey(id), DirectoryEntryJson({id, "n1", "pooled", 1, "active", 0, std::nullopt, ""}));
+  }
   WriteRaw(kvs);
   auto a = Directory();
   ASSERT_TRUE(a->Claim("9lives", "n2", "dedicated", "creating").ok());
@@ -500,7 +504,7 @@ TEST_F(TenantDirectoryEtcdTest, ListPageReadsOnePageAfterACursorWithinAPrefix) {
 }
 
 TEST(TenantDirectoryJson, AnEntryRoundTrips) {
-  const DirectoryEntry e{"acme", "node-1", "column_family", 7, "creating", 99};
+  const DirectoryEntry e{"acme", "node-1", "column_family", 7, "creating", 99, std::nullopt, ""};
   const std::string text = DirectoryEntryJson(e);
   EXPECT_EQ(text, R"({"epoch":7,"node":"node-1","state":"creating","tier":"column_family"})");
   auto back = ParseDirectoryEntry("acme", text);

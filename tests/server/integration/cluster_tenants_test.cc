@@ -216,7 +216,7 @@ TEST_F(ClusterTenantsTest, ANodeFilterReadsAtMostTenThousandKeysACall) {
   for (int i = 0; i < 10'050; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "ghost-%05d", i);
-    ghosts.push_back({id, "n9", "pooled", 1, "active", 0});
+    ghosts.push_back({id, "n9", "pooled", 1, "active", 0, std::nullopt, ""});
   }
   WriteEntries(ghosts);
   auto [status, first] = List("n2", "?node=n1");
