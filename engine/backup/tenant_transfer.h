@@ -29,10 +29,12 @@
 // only): usage, values per key version, seals per key version, the
 // re-encryption cursor. The data: entries of the snapshot and deltas,
 // sealed bytes as stored (a value is bound to its tenant and user key).
+// Its quota change requests travel apart from the records (their ids are a
+// per-node sequence): Engine::CommitTransferIn gives them new ids of the
+// target's (QuotaRequestStore::Adopt), in their old order.
 // What stays on the source node, deliberately: the audit log (the node's
 // own hash chain), webhook deliveries queued in its outbox (whout/), the
-// tier-move history, the tenant's place, and quota change requests (qreq/:
-// their ids are a per-node sequence; NOT moved yet — see the report).
+// tier-move history and the tenant's place.
 // On the target, data keys are wrapped under its own master key, the
 // incarnation is kept (so API tokens keep working), and seal counts start
 // at the source's (AES-GCM seals of one key never restart from zero).

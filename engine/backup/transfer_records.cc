@@ -97,6 +97,18 @@ Result<std::string> BuildTransferRecords(const TransferStores& stores, Tenant& t
   TKV_RETURN_IF_ERROR(Collect(db, std::string(kAddonPrefix) + id + "/", false, &records));
   TKV_RETURN_IF_ERROR(Collect(db, std::string(kUsageHistoryPrefix) + id, true, &records));
   TKV_RETURN_IF_ERROR(Collect(db, std::string(kGracePrefix) + id, true, &records));
+  // Quota change requests: their ids are the source node's sequence, so
+  // they travel apart from the records (written as they are) and get new
+  // ids on arrival (QuotaRequestStore::Adopt).
+  json quota_requests = json::array();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(rocksdb::ReadOptions(), db.system()));
+    for (it->Seek(kQuotaRequestPrefix); it->Valid() && it->key().starts_with(kQuotaRequestPrefix); it->Next()) {
+      const json j = json::parse(it->value().ToStringView(), nullptr, false);
+      if (j.is_object() && j.value("tenant", "") == id) quota_requests.push_back(it->value().ToString());
+    }
+    TKV_RETURN_IF_ERROR(FromRocks(it->status(), "read quota requests"));
+  }
   json webhooks = json::array();
   for (const auto& e : stores.webhooks->List(id)) {
     TKV_ASSIGN_OR_RETURN(crypto::SecretBytes secret, stores.webhooks->Secret(e.id));
@@ -117,7 +129,8 @@ Result<std::string> BuildTransferRecords(const TransferStores& stores, Tenant& t
                     {"keys", keys},
                     {"export_key", export_key},
                     {"records", records},
-                    {"webhooks", webhooks}};
+                    {"webhooks", webhooks},
+                    {"quota_requests", quota_requests}};
   std::string out = doc.dump();
   if (out.size() > max_bytes) {
     return Status::FailedPrecondition("the tenant's records exceed " + std::to_string(max_bytes) + " bytes",
@@ -212,6 +225,15 @@ Result<TransferRecords> ParseTransferRecords(std::string_view text, const crypto
                                        "transfer_undecryptable");
       }
       out.webhooks.emplace_back(std::move(e), std::move(secret).value());
+    }
+    // Optional: a source of before quota requests moved sends none.
+    if (auto qr = doc.find("quota_requests"); qr != doc.end()) {
+      for (const auto& r : *qr) {
+        const std::string text = r.get<std::string>();
+        const json j = json::parse(text, nullptr, false);
+        if (!j.is_object() || j.value("tenant", "") != id) return Bad("a quota request is not the tenant's");
+        out.quota_requests.push_back(text);
+      }
     }
   } catch (const json::exception& e) {
     return Bad(e.what());

@@ -30,6 +30,9 @@ struct TransferRecords {
   // System records as stored, each checked to be the tenant's.
   std::vector<std::pair<std::string, std::string>> records;
   std::vector<std::pair<WebhookEndpoint, crypto::SecretBytes>> webhooks;
+  // Quota change requests of the tenant, as stored on the source (their
+  // ids are the source's: QuotaRequestStore::Adopt gives new ones).
+  std::vector<std::string> quota_requests;
 };
 
 // InvalidArgument "bad_transfer" (malformed, or a record that is not the

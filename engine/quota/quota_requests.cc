@@ -260,6 +260,40 @@ Status QuotaRequestStore::Prune(const std::string& tenant) {
   return Status::Ok();
 }
 
+Result<std::map<std::string, std::string>> QuotaRequestStore::Adopt(const std::string& tenant,
+                                                                    const std::vector<std::string>& stored) {
+  std::map<std::string, QuotaRequest> by_old_id;  // in the order of the old ids
+  for (const std::string& text : stored) {
+    TKV_ASSIGN_OR_RETURN(QuotaRequest r, RequestFromJson(text));
+    if (r.tenant != tenant) {
+      return Status::InvalidArgument("a quota request of another tenant is in the transfer", "bad_transfer");
+    }
+    const std::string old_id = r.id;
+    by_old_id.emplace(old_id, std::move(r));
+  }
+  std::map<std::string, std::string> renamed;
+  if (by_old_id.empty()) return renamed;
+  MutexLock lock(mu_);
+  rocksdb::WriteBatch batch;
+  uint64_t seq = next_seq_;
+  std::vector<QuotaRequest> adopted;
+  for (auto& [old_id, r] : by_old_id) {
+    r.id = IdOf(seq++);
+    renamed[old_id] = r.id;
+    TKV_RETURN_IF_ERROR(
+        FromRocks(batch.Put(storage_->system(), kQuotaRequestPrefix + r.id, RequestJson(r).dump()), "stage"));
+    adopted.push_back(r);
+  }
+  TKV_RETURN_IF_ERROR(FromRocks(storage_->db()->Write(storage_->meta_write_options(), &batch),
+                                "adopt quota requests"));
+  next_seq_ = seq;
+  for (QuotaRequest& r : adopted) {
+    const std::string id = r.id;
+    requests_[id] = std::move(r);
+  }
+  return renamed;
+}
+
 Status QuotaRequestStore::RemoveTenant(const std::string& tenant) {
   MutexLock lock(mu_);
   rocksdb::WriteBatch batch;

@@ -105,6 +105,13 @@ class QuotaRequestStore {
                               int64_t manifest_version);
   // Drops every request of the tenant (it was deleted).
   Status RemoveTenant(const std::string& tenant);
+  // Takes in the requests of `tenant` brought from another node (a move
+  // between nodes: their stored JSON, any order). Ids are a per-node
+  // sequence, so each gets a new id of this node's, in the order of its
+  // old one (lists stay oldest first); everything else is kept. One
+  // synced batch. DataLoss for a malformed one, InvalidArgument
+  // ("bad_transfer") for another tenant's. Gives the new id of each old.
+  Result<std::map<std::string, std::string>> Adopt(const std::string& tenant, const std::vector<std::string>& stored);
 
  private:
   QuotaRequestStore(Storage* storage, const Clock* clock) : storage_(storage), clock_(clock) {}

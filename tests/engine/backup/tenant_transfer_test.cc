@@ -280,3 +280,63 @@ TEST(TenantTransfer, IdleTransfersEndOnTheirOwn) {
 
 }  // namespace
 }  // namespace tenantkv::engine::testutil
+
+namespace tenantkv::engine::testutil {
+namespace {
+
+// Quota change requests move with the tenant, under new ids of the
+// target's sequence (ids are per node: the target has its own already).
+TEST(TenantTransfer, QuotaRequestsMoveUnderTheTargetsIds) {
+  EngineHarness a, b;
+  ASSERT_TRUE(a.Open());
+  ASSERT_TRUE(b.Open());
+  ASSERT_TRUE(a->CreateTenant("acme", "").ok());
+  ASSERT_TRUE(b->CreateTenant("other", "").ok());
+  auto theirs = b->FileQuotaRequest("other", {{"requests_per_sec", 400}}, "b's own", 0, "key:b");
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  auto first = a->FileQuotaRequest("acme", {{"requests_per_sec", 500}}, "more traffic", 0, "key:1");
+  auto second = a->FileQuotaRequest("acme", {{"max_concurrent", 100}}, "batch jobs", 0, "key:2");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->id, theirs->id) << "both nodes count from one: the ids collide";
+  ASSERT_TRUE(a->quota_requests().Decide(second->id, QuotaRequestState::kRejected, {"operator:bob", 1, "no"}, 0).ok());
+
+  auto& src = a->transfer_source();
+  auto& dst = b->transfer_sink();
+  const crypto::SecretBytes k = TransferKey();
+  auto xid = src.Begin("acme");
+  ASSERT_TRUE(xid.ok());
+  auto records = src.Records(*xid, k);
+  ASSERT_TRUE(records.ok());
+  ASSERT_TRUE(dst.Stage(*records, k, Tier::kColumnFamily).ok());
+  CopyAll(src, dst, *xid, "acme");
+  ASSERT_TRUE(src.Freeze(*xid).ok());
+  Deltas(src, dst, *xid, "acme", 1);
+  auto frozen = src.Records(*xid, k);
+  auto counters = src.Counters(*xid);
+  ASSERT_TRUE(frozen.ok() && counters.ok());
+  auto committed = b->CommitTransferIn("acme", *frozen, k, *counters);
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+
+  QuotaRequestFilter mine;
+  mine.tenant = "acme";
+  const QuotaRequestPage moved = b->quota_requests().List(mine, "", 100);
+  ASSERT_EQ(moved.requests.size(), 2u);
+  EXPECT_EQ(moved.requests[0].reason, "more traffic") << "oldest first, as on the source";
+  EXPECT_EQ(moved.requests[0].state, QuotaRequestState::kPending);
+  EXPECT_EQ(moved.requests[0].fields.at("requests_per_sec"), 500);
+  EXPECT_EQ(moved.requests[1].reason, "batch jobs");
+  EXPECT_EQ(moved.requests[1].state, QuotaRequestState::kRejected);
+  EXPECT_EQ(moved.requests[1].decided_by, "operator:bob");
+  for (const QuotaRequest& r : moved.requests) EXPECT_NE(r.id, theirs->id);
+  EXPECT_EQ(b->quota_requests().Get(theirs->id)->tenant, "other") << "the target's own request is untouched";
+  // The moved pending request can be decided on the target, and survives its restart.
+  ASSERT_TRUE(b->ApproveQuotaRequest(moved.requests[0].id, "operator:carol", "ok").ok());
+  { auto release = std::move(committed); }
+  ASSERT_TRUE(b.Open());
+  EXPECT_EQ(b->quota_requests().List(mine, "", 100).requests.size(), 2u);
+  EXPECT_EQ(b->quota_requests().Get(moved.requests[0].id)->state, QuotaRequestState::kApproved);
+  ASSERT_TRUE(src.End(*xid).ok());
+}
+
+}  // namespace
+}  // namespace tenantkv::engine::testutil
