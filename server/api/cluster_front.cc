@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "server/auth/auth.h"
+#include "server/http/io_thread.h"
 
 namespace tenantkv::server {
 namespace {
@@ -308,9 +309,10 @@ void ClusterFront::ResolveAndSend(std::shared_ptr<Forwarding> fw, bool fresh) {
   });
 }
 
-// The exchange is asynchronous, its answer handled on a forwarder I/O
-// thread, which must not block: a 421 goes back to posted work for a fresh
-// resolution.
+// The exchange is asynchronous: on this thread's io_context when this is an
+// HTTP front I/O thread (the common case, no hand-off), else on a forwarder
+// I/O thread. Its answer is handled there, which must not block: a 421 goes
+// back to posted work for a fresh resolution.
 void ClusterFront::SendTo(std::shared_ptr<Forwarding> fw, Target target) {
   fw->owner = target.node;
   const bool first = fw->first_node.empty();
@@ -329,7 +331,8 @@ void ClusterFront::SendTo(std::shared_ptr<Forwarding> fw, Target target) {
         if (!answer.ok()) return Refuse(*fw, ForwardFailure(answer.status(), tenant));
         fw->req = cluster::ForwardRequest();
         fw->done(Status::Ok(), FromForward(std::move(answer).value()));
-      });
+      },
+      ThisThreadsIoContext());
 }
 
 Status ClusterFront::ForwardTo(const std::string& node, const HttpRequest& req, std::string body,

@@ -2,10 +2,14 @@
 //
 // One Exchange per request, a chain of asynchronous steps on one
 // connection: [resolve, connect, TLS handshake,] write the request, read the
-// answer. A connection's stream runs on a strand of its own, so with more
-// than one io thread its handlers (and its tcp_stream's timer) never run at
-// once; the Exchange owns the connection while it runs, and the pool owns it
-// while it is idle.
+// answer. It runs on the client's own io_context, or on the caller's when
+// Start is given one (an HTTP front I/O thread's: no hand-off to another
+// thread and back). On the client's own context a connection's stream runs
+// on a strand of its own, so with more than one io thread its handlers (and
+// its tcp_stream's timer) never run at once; a caller's context is run by
+// one thread alone. The Exchange owns the connection while it runs, and the
+// pool of its context (IdlePools) owns it while it is idle: a connection
+// never moves from one context to another.
 //
 // Deadlines (tcp_stream's expiry, one at a time): connect_timeout_ms from
 // the start of the resolve to the end of the TLS handshake; then
@@ -62,6 +66,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -133,16 +138,77 @@ class Pool {
     if (stack.size() < max_idle) stack.push_back(std::move(conn));
   }
 
-  void Clear() {
-    std::map<std::string, std::vector<std::unique_ptr<Conn<Stream>>>> gone;
-    MutexLock lock(mu_);
-    gone.swap(idle_);
-  }
-
  private:
   Mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<Conn<Stream>>>> idle_ GUARDED_BY(mu_);
 };
+
+// The idle connections of every ForwardClient on one io_context, kept by
+// the context as a service: they are closed when the context shuts down,
+// before the socket and timer services they use (a context destroys its
+// newer services first, and this one is made after the first connection).
+// Each client has pools of its own (its TLS settings and idle limit).
+class IdlePools : public asio::execution_context::service {
+ public:
+  using key_type = IdlePools;
+  static asio::execution_context::id id;
+
+  explicit IdlePools(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
+
+  template <typename Stream>
+  std::unique_ptr<Conn<Stream>> Take(uint64_t client, const std::string& origin) {
+    std::shared_ptr<Both> both = Find(client, false);
+    return both == nullptr ? nullptr : both->Of<Stream>().Take(origin);
+  }
+
+  template <typename Stream>
+  void Give(uint64_t client, const std::string& origin, std::unique_ptr<Conn<Stream>> conn, size_t max_idle) {
+    Find(client, true)->Of<Stream>().Give(origin, std::move(conn), max_idle);
+  }
+
+  // Closes `client`'s idle connections.
+  void Forget(uint64_t client) {
+    std::shared_ptr<Both> gone;
+    MutexLock lock(mu_);
+    if (auto it = clients_.find(client); it != clients_.end()) {
+      gone = std::move(it->second);
+      clients_.erase(it);
+    }
+  }
+
+ private:
+  struct Both {
+    Pool<PlainStream> plain;
+    Pool<TlsStream> secure;
+    template <typename Stream>
+    Pool<Stream>& Of() {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        return secure;
+      } else {
+        return plain;
+      }
+    }
+  };
+
+  std::shared_ptr<Both> Find(uint64_t client, bool make) {
+    MutexLock lock(mu_);
+    auto it = clients_.find(client);
+    if (it != clients_.end()) return it->second;
+    if (!make) return nullptr;
+    return clients_.emplace(client, std::make_shared<Both>()).first->second;
+  }
+
+  void shutdown() override {
+    std::map<uint64_t, std::shared_ptr<Both>> gone;
+    MutexLock lock(mu_);
+    gone.swap(clients_);
+  }
+
+  Mutex mu_;
+  std::map<uint64_t, std::shared_ptr<Both>> clients_ GUARDED_BY(mu_);
+};
+
+asio::execution_context::id IdlePools::id;
 
 Status CheckReadable(const std::string& what, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -215,22 +281,29 @@ struct ForwardClient::Impl {
   Impl(const ForwarderOptions& o, std::unique_ptr<asio::ssl::context> t)
       : options(o), io(static_cast<int>(o.io_threads)), guard(asio::make_work_guard(io)), tls(std::move(t)) {}
 
+  // A new connection on `ctx`: this client's own context, whose threads
+  // may be several (a strand per connection), or a caller's, run by one
+  // thread alone.
   template <typename Stream>
-  Pool<Stream>& PoolOf() {
+  std::unique_ptr<Conn<Stream>> NewConn(asio::io_context& ctx) {
+    const asio::any_io_executor ex =
+        &ctx == &io ? asio::any_io_executor(asio::make_strand(io)) : asio::any_io_executor(ctx.get_executor());
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return secure;
+      return std::make_unique<Conn<Stream>>(ex, *tls);
     } else {
-      return plain;
+      return std::make_unique<Conn<Stream>>(ex);
     }
   }
 
   template <typename Stream>
-  std::unique_ptr<Conn<Stream>> NewConn() {
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return std::make_unique<Conn<Stream>>(asio::make_strand(io), *tls);
-    } else {
-      return std::make_unique<Conn<Stream>>(asio::make_strand(io));
-    }
+  std::unique_ptr<Conn<Stream>> TakeIdle(asio::io_context& ctx, const std::string& origin) {
+    if (!asio::has_service<IdlePools>(ctx)) return nullptr;
+    return asio::use_service<IdlePools>(ctx).Take<Stream>(id, origin);
+  }
+
+  template <typename Stream>
+  void GiveIdle(asio::io_context& ctx, const std::string& origin, std::unique_ptr<Conn<Stream>> conn) {
+    asio::use_service<IdlePools>(ctx).Give<Stream>(id, origin, std::move(conn), options.max_idle_per_node);
   }
 
   void RunIo() {
@@ -244,22 +317,26 @@ struct ForwardClient::Impl {
     }
   }
 
+  static std::atomic<uint64_t> next_id;
+
   const ForwarderOptions options;
+  const uint64_t id = ++next_id;  // this client's pools in each context's IdlePools
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
-  std::unique_ptr<asio::ssl::context> tls;  // outlives the pools' streams
-  Pool<PlainStream> plain;
-  Pool<TlsStream> secure;
+  std::unique_ptr<asio::ssl::context> tls;  // outlives the streams of `io`'s pools (Stop)
   std::vector<std::thread> threads;
 };
+
+std::atomic<uint64_t> ForwardClient::Impl::next_id{0};
 
 namespace {
 
 template <typename Stream>
 class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
-  Exchange(ForwardClient::Impl& client, const HttpEndpoint& node, ForwardRequest req, ForwardClient::Finish finish)
-      : c_(client), node_(node), origin_(node.Origin()), req_(std::move(req)), finish_(std::move(finish)) {
+  Exchange(ForwardClient::Impl& client, asio::io_context& ctx, const HttpEndpoint& node, ForwardRequest req,
+           ForwardClient::Finish finish)
+      : c_(client), ctx_(ctx), node_(node), origin_(node.Origin()), req_(std::move(req)), finish_(std::move(finish)) {
     hreq_.version(11);
     hreq_.method_string(req_.method);
     hreq_.target(req_.target);
@@ -278,7 +355,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   void Begin() {
-    conn_ = c_.PoolOf<Stream>().Take(origin_);
+    conn_ = c_.TakeIdle<Stream>(ctx_, origin_);
     pooled_ = conn_ != nullptr;
     if (pooled_) return Write();
     Connect();
@@ -288,7 +365,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   using Self = std::enable_shared_from_this<Exchange<Stream>>;
 
   void Connect() {
-    conn_ = c_.NewConn<Stream>();
+    conn_ = c_.NewConn<Stream>(ctx_);
     connect_deadline_ = Clock::now() + std::chrono::milliseconds(c_.options.connect_timeout_ms);
     error_code ec;
     const asio::ip::address addr = asio::ip::make_address(node_.host, ec);
@@ -410,7 +487,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     }
     out.body = std::move(res.body());
     if (res.keep_alive() && !parser_->need_eof() && conn_->buffer.size() == 0) {
-      c_.PoolOf<Stream>().Give(origin_, std::move(conn_), c_.options.max_idle_per_node);
+      c_.GiveIdle<Stream>(ctx_, origin_, std::move(conn_));
     }
     Finish(std::move(out));
   }
@@ -437,6 +514,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   ForwardClient::Impl& c_;
+  asio::io_context& ctx_;  // where the exchange runs, and its connection lives
   const HttpEndpoint node_;
   const std::string origin_;
   ForwardRequest req_;  // its body is in hreq_ until Finish
@@ -465,11 +543,12 @@ Result<std::unique_ptr<ForwardClient>> ForwardClient::Create(const ForwarderOpti
   return std::unique_ptr<ForwardClient>(new ForwardClient(std::move(impl)));
 }
 
-void ForwardClient::Start(const HttpEndpoint& node, ForwardRequest req, Finish finish) {
+void ForwardClient::Start(const HttpEndpoint& node, ForwardRequest req, Finish finish, asio::io_context* here) {
+  asio::io_context& ctx = here != nullptr ? *here : impl_->io;
   if (node.scheme == "https") {
-    std::make_shared<Exchange<TlsStream>>(*impl_, node, std::move(req), std::move(finish))->Begin();
+    std::make_shared<Exchange<TlsStream>>(*impl_, ctx, node, std::move(req), std::move(finish))->Begin();
   } else {
-    std::make_shared<Exchange<PlainStream>>(*impl_, node, std::move(req), std::move(finish))->Begin();
+    std::make_shared<Exchange<PlainStream>>(*impl_, ctx, node, std::move(req), std::move(finish))->Begin();
   }
 }
 
@@ -478,8 +557,8 @@ void ForwardClient::Stop() {
   impl_->guard.reset();  // run() returns once the exchanges in flight are done
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
-  impl_->plain.Clear();
-  impl_->secure.Clear();
+  // The idle connections of callers' contexts close with their contexts.
+  if (asio::has_service<IdlePools>(impl_->io)) asio::use_service<IdlePools>(impl_->io).Forget(impl_->id);
 }
 
 }  // namespace tenantkv::server::cluster::forward

@@ -4,8 +4,9 @@
 // flight and queues the rest; this class neither queues nor refuses.
 //
 // Threads: `io_threads` threads run the io_context. Every handler, and the
-// `finish` callback of each exchange, runs on one of them: `finish` must
-// not block (hand blocking work to another thread).
+// `finish` callback of each exchange, runs on one of them, or on the
+// caller's I/O thread for an exchange started there (Start's `here`):
+// `finish` must not block (hand blocking work to another thread).
 //
 // Connections are pooled per node origin (at most max_idle_per_node idle
 // ones); a pooled connection is checked before reuse (one the node closed,
@@ -22,6 +23,10 @@
 #include "server/cluster/forwarder.h"
 #include "server/cluster/http_endpoint.h"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace tenantkv::server::cluster::forward {
 
 class ForwardClient {
@@ -36,8 +41,11 @@ class ForwardClient {
   ~ForwardClient();
 
   // Starts one exchange of `req` (already CheckRequest'ed) with `node`.
-  // `finish` is called exactly once, on an io thread.
-  void Start(const HttpEndpoint& node, ForwardRequest req, Finish finish);
+  // `finish` is called exactly once, on an io thread: one of this client's,
+  // or the thread running `here` when given. `here` must be run by the
+  // calling thread alone (server/http/io_thread.h), and keep running until
+  // the exchange is done; its idle connections close with it.
+  void Start(const HttpEndpoint& node, ForwardRequest req, Finish finish, boost::asio::io_context* here = nullptr);
 
   // Waits for the exchanges in flight (each bounded by its timeouts), joins
   // the io threads and closes the idle connections. Start must not be

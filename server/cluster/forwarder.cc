@@ -60,6 +60,9 @@ struct Forwarder::Impl {
     ForwardRequest req;
     Done done;
     Work work;  // set: posted work, run instead of a forward
+    // The caller's io_context (Send's `here`), for a job started at once on
+    // its thread; null for one queued (another thread starts it later).
+    boost::asio::io_context* here = nullptr;
   };
 
   explicit Impl(ForwarderOptions o) : options(std::move(o)) {}
@@ -76,6 +79,7 @@ struct Forwarder::Impl {
       return Status::Ok();
     }
     if (queue.size() >= options.max_queue) return forward::QueueFull(options.max_queue);
+    job.here = nullptr;
     queue.push_back(std::move(job));
     return Status::Ok();
   }
@@ -83,11 +87,13 @@ struct Forwarder::Impl {
   // Runs `job` in the slot it holds.
   void Dispatch(Job job) {
     if (job.work) return ToWorker(std::move(job.work));
-    client->Start(job.node, std::move(job.req),
-                  [this, done = std::move(job.done)](Result<ForwardResponse> answer, ForwardRequest) mutable {
-                    Finish(done, std::move(answer));
-                    Release();
-                  });
+    client->Start(
+        job.node, std::move(job.req),
+        [this, done = std::move(job.done)](Result<ForwardResponse> answer, ForwardRequest) mutable {
+          Finish(done, std::move(answer));
+          Release();
+        },
+        job.here);
   }
 
   // A slot is free: the next queued job takes it.
@@ -215,8 +221,8 @@ Result<std::unique_ptr<Forwarder>> Forwarder::Create(ForwarderOptions options) {
   return std::unique_ptr<Forwarder>(new Forwarder(std::move(impl)));
 }
 
-void Forwarder::Send(const HttpEndpoint& node, ForwardRequest req, Done done) {
-  Impl::Job job{node, std::move(req), std::move(done), nullptr};
+void Forwarder::Send(const HttpEndpoint& node, ForwardRequest req, Done done, boost::asio::io_context* here) {
+  Impl::Job job{node, std::move(req), std::move(done), nullptr, here};
   Status refused = CheckRequest(job.req);
   bool start = false;
   if (refused.ok()) refused = impl_->Admit(job, &start);
@@ -225,7 +231,7 @@ void Forwarder::Send(const HttpEndpoint& node, ForwardRequest req, Done done) {
 }
 
 void Forwarder::Post(Work work) {
-  Impl::Job job{{}, {}, nullptr, std::move(work)};
+  Impl::Job job{{}, {}, nullptr, std::move(work), nullptr};
   bool start = false;
   Status refused = impl_->Admit(job, &start);
   if (!refused.ok()) return impl_->RunWork(job.work, refused);

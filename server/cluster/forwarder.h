@@ -11,7 +11,9 @@
 //
 // Threads:
 //   io threads (`io_threads`): every exchange's I/O, and the `done` of Send
-//     (so `done` must not block: hand blocking work to another thread);
+//     (so `done` must not block: hand blocking work to another thread), but
+//     for a request sent from an HTTP front I/O thread that starts at once
+//     (Send's `here`): its I/O and `done` run on that thread;
 //   worker threads (made as needed, at most `threads`): posted work (Post),
 //     which may block, and so may call SendHere;
 //   the calling thread: `done` or the work when refused at once.
@@ -43,6 +45,10 @@
 
 #include "crypto/status.h"
 #include "server/cluster/http_endpoint.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace tenantkv::server::cluster {
 
@@ -103,7 +109,14 @@ class Forwarder {
   //   Internal("bad_gateway")          a malformed or oversized answer, or
   //                                    the connection broke after the
   //                                    request was sent.
-  void Send(const HttpEndpoint& node, ForwardRequest req, Done done);
+  //
+  // `here`: the io_context the calling thread runs alone (an HTTP front
+  // I/O thread's, server/http/io_thread.h), which must keep running until
+  // `done` is called. A request that starts at once then runs its exchange
+  // on that context and calls `done` on that thread: no hand-off to an io
+  // thread of the forwarder's and back. Null, or a request that waits in
+  // the queue: the forwarder's own io threads.
+  void Send(const HttpEndpoint& node, ForwardRequest req, Done done, boost::asio::io_context* here = nullptr);
 
   // Send, waiting for the answer on this thread. Not from an io thread
   // (it would wait for itself), nor from posted work (it would wait for a

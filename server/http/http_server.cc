@@ -20,6 +20,7 @@
 #include "server/http/connection_caps.h"
 #include "server/http/http_session.h"
 #include "server/http/http_status.h"
+#include "server/http/io_thread.h"
 #include "server/http/tls_context.h"
 
 namespace tenantkv::server {
@@ -154,7 +155,9 @@ class HttpServer::Impl final : public SessionHost {
     asio::any_io_executor executor;
   };
 
+  // Each context is run by one thread alone, which says so (io_thread.h).
   static void RunContext(asio::io_context& ctx) {
+    const ScopedIoThread alone(&ctx);
     for (;;) {
       try {
         ctx.run();
