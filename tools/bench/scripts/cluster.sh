@@ -141,12 +141,13 @@ record() {  # LABEL RPS P99 ERRORS
   echo "$1 $2 $3 $4" >>"$results"
   printf "  %-18s %10.0f /s  p99 %8.2f ms%s\n" "$1" "$2" "$3" "$([ "$4" = 0 ] || echo "  ($4 errors)")" >&2
 }
-# The CPU time (user + system, in clock ticks) node N has used so far.
+# The CPU time node N has used so far, in clock ticks: user and system.
 hz="$(getconf CLK_TCK)"
 pid_of() { case "$1" in n1) echo "${tkv_pids[1]}" ;; n2) echo "${tkv_pids[2]}" ;; n3) echo "${tkv_pids[3]}" ;; esac; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$(pid_of "$1")/stat"; }
+cpu_ticks() { awk '{print $14, $15}' "/proc/$(pid_of "$1")/stat"; }
 # one LABEL VIA_NODE TENANTS_OF OP CONNS: one wrk; also the CPU time n1
-# and n2 spent per request answered (microseconds), into $cpu_results.
+# and n2 spent per request answered (microseconds: user + system, then
+# the system part), into $cpu_results.
 one() {
   local c1 c2 reqs
   c1="$(cpu_ticks n1)"
@@ -154,8 +155,10 @@ one() {
   TOKENS="$(cat "$work/$3.tokens")" KEYS="$keys" OP="$4" \
     wrk -t2 -c"$5" -d"${duration}s" --latency -s "$here/tenants-kv.lua" "$(tkv_url "$2")" >"$work/wrk.txt" 2>&1 || true
   reqs="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
-  awk -v l="$1" -v a="$c1" -v b="$(cpu_ticks n1)" -v c="$c2" -v d="$(cpu_ticks n2)" -v r="${reqs:-0}" -v hz="$hz" \
-    'BEGIN {if (r > 0) printf "%s %.1f %.1f\n", l, (b - a) * 1e6 / hz / r, (d - c) * 1e6 / hz / r}' >>"$cpu_results"
+  echo "$1 $c1 $(cpu_ticks n1) $c2 $(cpu_ticks n2)" | awk -v r="${reqs:-0}" -v hz="$hz" \
+    '{if (r > 0) { k = 1e6 / hz / r
+                   printf "%s %.1f %.1f %.1f %.1f\n", $1, ($4 + $5 - $2 - $3) * k, ($8 + $9 - $6 - $7) * k,
+                          ($5 - $3) * k, ($9 - $7) * k }}' >>"$cpu_results"
   # shellcheck disable=SC2046
   record "$1" $(parse "$work/wrk.txt")
 }
@@ -207,10 +210,10 @@ ratio() {  # LABEL REF COLUMN
     echo "| $l | $(median_of "$l" 2) | $(median_of "$l" 3) | $(errors_of "$l") |"
   done
   echo
-  echo "| row | n1 CPU µs/request (median) | n2 CPU µs/request (median) |"
-  echo "|---|---|---|"
+  echo "| row | n1 CPU µs/request (median) | n2 CPU µs/request (median) | of which system: n1 | n2 |"
+  echo "|---|---|---|---|---|"
   for l in direct-get forwarded-get direct-put forwarded-put; do
-    echo "| $l | $(median_of "$l" 2 "$cpu_results") | $(median_of "$l" 3 "$cpu_results") |"
+    echo "| $l | $(median_of "$l" 2 "$cpu_results") | $(median_of "$l" 3 "$cpu_results") | $(median_of "$l" 4 "$cpu_results") | $(median_of "$l" 5 "$cpu_results") |"
   done
   echo
   for opn in get put; do
