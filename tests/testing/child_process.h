@@ -3,13 +3,26 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 namespace tenantkv::testing {
+
+// In a child just forked, before exec: it gets SIGKILL when the thread that
+// forked it ends, so a test process that aborts (or is killed by its
+// timeout) leaves no server or etcd running behind it. The tests fork from
+// the thread of the test body, which outlives its children. `parent`: the
+// test process's PID, read before fork() (if it died before the prctl, the
+// child ends at once).
+inline void DieWithParent(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
+}
 
 // SIGKILL, then reaped; *pid becomes -1. Nothing if *pid <= 0.
 inline void KillAndReap(pid_t* pid) {

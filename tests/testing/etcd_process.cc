@@ -76,9 +76,11 @@ void EtcdProcess::Start() {
                                    "--initial-cluster", "test=" + peer,
                                    "--log-outputs", "stderr"};
   const std::string log = dir_ + "/etcd.log";
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    DieWithParent(parent);
     FILE* out = std::fopen(log.c_str(), "a");
     if (out != nullptr) {
       dup2(fileno(out), 1);

@@ -27,6 +27,10 @@ class EtcdProcess {
   void Wipe();
 
   bool running() const { return pid_ > 0; }
+  // etcd's process id while it runs, else -1.
+  int pid() const { return pid_; }
+  // The temp dir of its data and log, removed by the destructor.
+  const std::string& dir() const { return dir_; }
   // "http://127.0.0.1:PORT", its client URL.
   const std::string& url() const { return url_; }
   std::string ReadLog() const;

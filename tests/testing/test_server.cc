@@ -55,9 +55,11 @@ void TestServer::Start() {
   }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = dir_ + "/server.log";
+  const pid_t parent = getpid();
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    DieWithParent(parent);
     dup2(out[1], 1);
     FILE* err = std::fopen(log.c_str(), "a");
     if (err != nullptr) dup2(fileno(err), 2);
