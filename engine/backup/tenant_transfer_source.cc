@@ -32,9 +32,7 @@ struct TenantTransferSource::Transfer final : public WriteGate {
   std::unique_ptr<StoreSnapshot> snapshot GUARDED_BY(op_mu);
 
   Mutex mu;  // a leaf: Admit takes it under the store's gate lock
-  std::set<std::string> noted GUARDED_BY(mu);
-  size_t noted_bytes GUARDED_BY(mu) = 0;
-  bool overflowed GUARDED_BY(mu) = false;
+  NotedKeys noted GUARDED_BY(mu);
 
   void Touch() { last_used_ns = SteadyClock::now().time_since_epoch().count(); }
 
@@ -44,19 +42,9 @@ struct TenantTransferSource::Transfer final : public WriteGate {
                                  "tenant_moving");
     }
     WriteKeyNoter noter(cf_id, key_prefix);
-    rocksdb::Status s = batch.Iterate(&noter);
+    const bool readable = batch.Iterate(&noter).ok();
     MutexLock lock(mu);
-    if (!s.ok() || noter.whole) overflowed = true;
-    for (auto& k : noter.keys) {
-      if (overflowed) break;
-      noted_bytes += k.size();
-      noted.insert(std::move(k));
-      if (noted_bytes > max_noted_bytes) overflowed = true;
-    }
-    if (overflowed) {
-      noted.clear();
-      noted_bytes = 0;
-    }
+    noted.Add(noter, readable, max_noted_bytes);
     return Status::Ok();
   }
 };
@@ -204,16 +192,12 @@ Result<DeltaPage> TenantTransferSource::Delta(const std::string& id, size_t max)
   std::vector<std::string> keys;
   {
     MutexLock lock(t->mu);
-    if (t->overflowed) {
+    if (t->noted.overflowed) {
       page.overflowed = true;
       return page;
     }
-    while (!t->noted.empty() && keys.size() < max) {
-      auto node = t->noted.extract(t->noted.begin());
-      t->noted_bytes -= node.value().size();
-      keys.push_back(std::move(node.value()));
-    }
-    page.more = !t->noted.empty();
+    keys = t->noted.Take(max);
+    page.more = !t->noted.keys.empty();
   }
   // Every write noted before the keys were taken has committed once this
   // returns; a later one notes its key again.
@@ -233,10 +217,7 @@ Result<DeltaPage> TenantTransferSource::Delta(const std::string& id, size_t max)
     // values are read then, current as of then).
     MutexLock lock(t->mu);
     page.more = true;
-    for (; next < keys.size() && !t->overflowed; ++next) {
-      t->noted_bytes += keys[next].size();
-      t->noted.insert(std::move(keys[next]));
-    }
+    for (; next < keys.size(); ++next) t->noted.PutBack(std::move(keys[next]));
   }
   t->Touch();
   return page;
@@ -248,9 +229,7 @@ Status TenantTransferSource::Rescan(const std::string& id) {
   MutexLock op(t->op_mu);
   {
     MutexLock lock(t->mu);
-    t->noted.clear();
-    t->noted_bytes = 0;
-    t->overflowed = false;
+    t->noted.Reset();
   }
   t->store->DrainWrites();  // a write noted (and dropped) before is in the new snapshot
   TKV_ASSIGN_OR_RETURN(t->snapshot, t->store->Snapshot());

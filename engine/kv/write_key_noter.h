@@ -3,12 +3,15 @@
 // while it is set: an online tier move (tier_mover.h) or a tenant transfer
 // to another node (backup/tenant_transfer.h). A range delete of the
 // tenant's column family cannot be reduced to keys: `whole` then.
+// NotedKeys keeps what such a gate noted, bounded.
 #pragma once
 
 #include <rocksdb/write_batch.h>
 
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tenantkv::engine {
@@ -44,6 +47,65 @@ class WriteKeyNoter final : public rocksdb::WriteBatch::Handler {
 
   const uint32_t cf_id_;
   const std::string_view prefix_;
+};
+
+// The keys a write gate noted while set, bounded in bytes. Past the bound,
+// or on a write that cannot be reduced to keys, it drops them and is
+// `overflowed`: its owner then compares the tenant's whole range instead.
+// Not thread-safe: its owner's lock guards it.
+struct NotedKeys {
+  std::set<std::string> keys;
+  size_t bytes = 0;  // of `keys`
+  bool overflowed = false;
+
+  // Adds what `noter` found in a batch (`readable`: the batch could be
+  // read through); at most `max_bytes` are kept.
+  void Add(WriteKeyNoter& noter, bool readable, size_t max_bytes) {
+    if (!readable || noter.whole) overflowed = true;
+    for (std::string& k : noter.keys) {
+      if (overflowed) break;
+      const size_t size = k.size();
+      if (keys.insert(std::move(k)).second) bytes += size;  // a key written again costs nothing more
+      if (bytes > max_bytes) overflowed = true;
+    }
+    if (overflowed) Drop();
+  }
+
+  // Takes up to `max` keys out, first in order.
+  std::vector<std::string> Take(size_t max) {
+    std::vector<std::string> out;
+    while (!keys.empty() && out.size() < max) {
+      auto node = keys.extract(keys.begin());
+      bytes -= node.value().size();
+      out.push_back(std::move(node.value()));
+    }
+    return out;
+  }
+
+  // Takes every key out.
+  std::set<std::string> TakeAll() {
+    bytes = 0;
+    return std::exchange(keys, {});
+  }
+
+  // Puts back a key taken out (unless overflowed since).
+  void PutBack(std::string key) {
+    if (overflowed) return;
+    const size_t size = key.size();
+    if (keys.insert(std::move(key)).second) bytes += size;
+  }
+
+  // Forgets everything, `overflowed` too.
+  void Reset() {
+    Drop();
+    overflowed = false;
+  }
+
+ private:
+  void Drop() {
+    keys.clear();
+    bytes = 0;
+  }
 };
 
 }  // namespace tenantkv::engine

@@ -53,9 +53,7 @@ struct TierMover::Move final : public WriteGate {
   std::thread thread;
 
   Mutex mu;
-  std::set<std::string> noted GUARDED_BY(mu);
-  size_t noted_bytes GUARDED_BY(mu) = 0;
-  bool whole GUARDED_BY(mu) = false;  // too many noted, or a range delete: compare whole
+  NotedKeys noted GUARDED_BY(mu);  // overflowed: compare whole
 
   Status Admit(const rocksdb::WriteBatch& batch, uint32_t cf_id, std::string_view key_prefix) override {
     if (paused.load()) {
@@ -63,19 +61,9 @@ struct TierMover::Move final : public WriteGate {
                                  "tenant_moving");
     }
     WriteKeyNoter noter(cf_id, key_prefix);
-    rocksdb::Status s = batch.Iterate(&noter);
+    const bool readable = batch.Iterate(&noter).ok();
     MutexLock lock(mu);
-    if (!s.ok() || noter.whole) whole = true;
-    for (auto& k : noter.keys) {
-      if (whole) break;
-      noted_bytes += k.size();
-      noted.insert(std::move(k));
-      if (noted_bytes > max_noted_bytes) whole = true;
-    }
-    if (whole) {
-      noted.clear();
-      noted_bytes = 0;
-    }
+    noted.Add(noter, readable, max_noted_bytes);
     return Status::Ok();
   }
 };
@@ -283,8 +271,8 @@ Status TierMover::CatchUp(Move& m) {
   bool whole = false;
   {
     MutexLock lock(m.mu);
-    keys.swap(m.noted);
-    whole = m.whole;
+    keys = m.noted.TakeAll();
+    whole = m.noted.overflowed;
   }
   if (whole) return CompareWhole(m);
   rocksdb::WriteBatch batch;
