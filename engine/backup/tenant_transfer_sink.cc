@@ -19,6 +19,30 @@ Status NotStaged(const std::string& tenant) {
   return Status::NotFound("no transfer of tenant '" + tenant + "' is staged here", "transfer_not_found");
 }
 
+// A page's items into `place`, each key under its prefix: put, or deleted
+// when `deleted(item)`; handed to `write` every kBatchEntries entries or
+// kBatchBytes bytes, and at the end.
+template <typename Items, typename Deleted, typename WriteBatchFn>
+Status StagePage(const Place& place, const Items& items, Deleted deleted, WriteBatchFn write) {
+  rocksdb::WriteBatch batch;
+  size_t bytes = 0;
+  std::string key;
+  for (const auto& item : items) {
+    key.assign(place.key_prefix).append(item.key);
+    if (deleted(item)) {
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(place.cf.get(), key), "stage delete"));
+    } else {
+      TKV_RETURN_IF_ERROR(FromRocks(batch.Put(place.cf.get(), key, item.sealed), "stage entry"));
+    }
+    bytes += key.size() + item.sealed.size();
+    if (static_cast<size_t>(batch.Count()) >= kBatchEntries || bytes >= kBatchBytes) {
+      TKV_RETURN_IF_ERROR(write(&batch));
+      bytes = 0;
+    }
+  }
+  return write(&batch);
+}
+
 }  // namespace
 
 std::string TransferCounters::ToJson() const {
@@ -108,19 +132,9 @@ Status TenantTransferSink::ApplyEntries(const std::string& tenant, const EntryPa
   TKV_ASSIGN_OR_RETURN(auto s, Find(tenant));
   MutexLock lock(s->mu);
   if (s->done) return NotStaged(tenant);
-  rocksdb::WriteBatch batch;
-  size_t bytes = 0;
-  std::string key;
-  for (const auto& e : page.entries) {
-    key.assign(s->place.key_prefix).append(e.key);
-    TKV_RETURN_IF_ERROR(FromRocks(batch.Put(s->place.cf.get(), key, e.sealed), "stage entry"));
-    bytes += key.size() + e.sealed.size();
-    if (static_cast<size_t>(batch.Count()) >= kBatchEntries || bytes >= kBatchBytes) {
-      TKV_RETURN_IF_ERROR(Write(*s, &batch));
-      bytes = 0;
-    }
-  }
-  return Write(*s, &batch);
+  return StagePage(
+      s->place, page.entries, [](const auto&) { return false; },
+      [this, &s](rocksdb::WriteBatch* batch) { return Write(*s, batch); });
 }
 
 Status TenantTransferSink::ApplyDelta(const std::string& tenant, const DeltaPage& page) {
@@ -130,23 +144,9 @@ Status TenantTransferSink::ApplyDelta(const std::string& tenant, const DeltaPage
   if (page.overflowed) {
     return Status::FailedPrecondition("an overflowed delta holds nothing: rescan", "delta_overflowed");
   }
-  rocksdb::WriteBatch batch;
-  size_t bytes = 0;
-  std::string key;
-  for (const auto& d : page.items) {
-    key.assign(s->place.key_prefix).append(d.key);
-    if (d.deleted) {
-      TKV_RETURN_IF_ERROR(FromRocks(batch.Delete(s->place.cf.get(), key), "stage delete"));
-    } else {
-      TKV_RETURN_IF_ERROR(FromRocks(batch.Put(s->place.cf.get(), key, d.sealed), "stage entry"));
-    }
-    bytes += key.size() + d.sealed.size();
-    if (static_cast<size_t>(batch.Count()) >= kBatchEntries || bytes >= kBatchBytes) {
-      TKV_RETURN_IF_ERROR(Write(*s, &batch));
-      bytes = 0;
-    }
-  }
-  return Write(*s, &batch);
+  return StagePage(
+      s->place, page.items, [](const DeltaItem& d) { return d.deleted; },
+      [this, &s](rocksdb::WriteBatch* batch) { return Write(*s, batch); });
 }
 
 Status TenantTransferSink::ClearEntries(const std::string& tenant) {
