@@ -3,15 +3,18 @@
 // (forward_client.h: Boost.Beast on an io_context of its own); the message
 // rules are forward_message.h's.
 //
-// Slots. `threads` slots: a forwarded request holds one from its start to
-// its answer, posted work from its start until it returns (the requests it
-// sends with SendHere run in its slot). A job that finds every slot taken
-// waits in one FIFO queue (max_queue), and the job that frees a slot starts
-// the next queued one in it: the queue is never non-empty while a slot is
-// free.
+// Slots, in two pools. `threads` slots for forwarded requests: one holds a
+// slot from its start to its answer. `work_threads` slots for posted work:
+// it holds one from its start until it returns (the requests it sends with
+// SendHere run in its slot). Apart, so that a flood of work (directory
+// reads for made-up key ids) never delays the requests whose owner is
+// known. A job that finds every slot of its pool taken waits in its pool's
+// FIFO queue (max_queue each), and the job that frees a slot starts the
+// next queued one of its pool in it: a queue is never non-empty while a
+// slot of its pool is free.
 //
-// Posted work runs on worker threads made as needed, at most one per slot
-// (`threads`), kept idle once made: posted work may block (on etcd, or on
+// Posted work runs on worker threads made as needed, at most one per work
+// slot, kept idle once made: posted work may block (on etcd, or on
 // SendHere), so it never runs on an io thread.
 #include "server/cluster/forwarder.h"
 
@@ -35,6 +38,9 @@ using forward::ShuttingDown;
 
 Status CheckOptions(const ForwarderOptions& o) {
   if (o.threads < 1 || o.threads > 256) return Status::InvalidArgument("forwarder threads must be 1..256");
+  if (o.work_threads < 1 || o.work_threads > 256) {
+    return Status::InvalidArgument("forwarder work_threads must be 1..256");
+  }
   if (o.io_threads < 1 || o.io_threads > 16) return Status::InvalidArgument("forwarder io_threads must be 1..16");
   if (o.max_queue < 1 || o.max_queue > 1000000) {
     return Status::InvalidArgument("forwarder max_queue must be 1..1000000");
@@ -65,22 +71,35 @@ struct Forwarder::Impl {
     boost::asio::io_context* here = nullptr;
   };
 
-  explicit Impl(ForwarderOptions o) : options(std::move(o)) {}
+  // One pool of slots and the queue in front of it.
+  struct Pool {
+    size_t slots = 0;
+    size_t in_flight = 0;
+    std::deque<Job> queue;
+  };
 
-  // Takes a slot for `job` (*start: the caller starts it now), or queues it
-  // (moved from), or says why not (`job` untouched).
+  explicit Impl(ForwarderOptions o) : options(std::move(o)) {
+    sends.slots = options.threads;
+    works.slots = options.work_threads;
+  }
+
+  Pool& PoolOf(const Job& job) REQUIRES(mu) { return job.work ? works : sends; }
+
+  // Takes a slot of its pool for `job` (*start: the caller starts it now),
+  // or queues it (moved from), or says why not (`job` untouched).
   Status Admit(Job& job, bool* start) {
     MutexLock lock(mu);
     *start = false;
     if (stopping) return ShuttingDown();
-    if (in_flight < options.threads) {
-      ++in_flight;
+    Pool& pool = PoolOf(job);
+    if (pool.in_flight < pool.slots) {
+      ++pool.in_flight;
       *start = true;
       return Status::Ok();
     }
-    if (queue.size() >= options.max_queue) return forward::QueueFull(options.max_queue);
+    if (pool.queue.size() >= options.max_queue) return forward::QueueFull(options.max_queue);
     job.here = nullptr;
-    queue.push_back(std::move(job));
+    pool.queue.push_back(std::move(job));
     return Status::Ok();
   }
 
@@ -91,20 +110,22 @@ struct Forwarder::Impl {
         job.node, std::move(job.req),
         [this, done = std::move(job.done)](Result<ForwardResponse> answer, ForwardRequest) mutable {
           Finish(done, std::move(answer));
-          Release();
+          Release(false);
         },
         job.here);
   }
 
-  // A slot is free: the next queued job takes it.
-  void Release() {
+  // A slot of the sends' pool (or of the work's) is free: the next job
+  // queued for that pool takes it.
+  void Release(bool work) {
     std::optional<Job> next;
     {
       MutexLock lock(mu);
-      if (!queue.empty()) {
-        next.emplace(std::move(queue.front()));
-        queue.pop_front();
-      } else if (--in_flight == 0) {
+      Pool& pool = work ? works : sends;
+      if (!pool.queue.empty()) {
+        next.emplace(std::move(pool.queue.front()));
+        pool.queue.pop_front();
+      } else if (--pool.in_flight == 0 && sends.in_flight + works.in_flight == 0) {
         idle_cv.SignalAll();
       }
     }
@@ -115,7 +136,7 @@ struct Forwarder::Impl {
     {
       MutexLock lock(wmu);
       ready.push_back(std::move(work));
-      if (ready.size() > idle_workers && workers.size() < options.threads) {
+      if (ready.size() > idle_workers && workers.size() < options.work_threads) {
         workers.emplace_back([this] { WorkerLoop(); });
       }
     }
@@ -135,7 +156,7 @@ struct Forwarder::Impl {
         ready.pop_front();
       }
       RunWork(work, Status::Ok());
-      Release();
+      Release(true);
     }
   }
 
@@ -162,7 +183,9 @@ struct Forwarder::Impl {
     {
       MutexLock lock(mu);
       stopping = true;
-      left.swap(queue);
+      left.swap(sends.queue);
+      for (Job& job : works.queue) left.push_back(std::move(job));
+      works.queue.clear();
     }
     // Answered here, on the destroying thread: what runs may hold its slot
     // for up to its timeout.
@@ -175,7 +198,7 @@ struct Forwarder::Impl {
     }
     {
       MutexLock lock(mu);
-      while (in_flight > 0) idle_cv.Wait(mu);
+      while (sends.in_flight + works.in_flight > 0) idle_cv.Wait(mu);
     }
     std::vector<std::thread> gone;
     {
@@ -192,9 +215,9 @@ struct Forwarder::Impl {
   std::unique_ptr<forward::ForwardClient> client;
 
   Mutex mu;  // never held with wmu, nor across a call out
-  CondVar idle_cv;  // in_flight fell to 0
-  std::deque<Job> queue GUARDED_BY(mu);
-  size_t in_flight GUARDED_BY(mu) = 0;  // slots taken
+  CondVar idle_cv;  // no slot of either pool is taken
+  Pool sends GUARDED_BY(mu);  // forwarded requests (Send)
+  Pool works GUARDED_BY(mu);  // posted work (Post), with its SendHere
   bool stopping GUARDED_BY(mu) = false;
 
   Mutex wmu;

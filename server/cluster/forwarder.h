@@ -14,7 +14,7 @@
 //     (so `done` must not block: hand blocking work to another thread), but
 //     for a request sent from an HTTP front I/O thread that starts at once
 //     (Send's `here`): its I/O and `done` run on that thread;
-//   worker threads (made as needed, at most `threads`): posted work (Post),
+//   worker threads (made as needed, at most `work_threads`): posted work (Post),
 //     which may block, and so may call SendHere;
 //   the calling thread: `done` or the work when refused at once.
 //
@@ -72,8 +72,13 @@ struct ForwarderOptions {
   // connections held a forwarded GET to 0.33x of a direct one on 2 cores,
   // 64 and 64 gave 0.50x; 256 with 16 idle churned connections, 0.27x).
   size_t threads = 64;
+  // 1..256: posted work (Post: directory reads, which may wait on etcd) in
+  // flight at once, on as many worker threads. A pool of its own, so that
+  // work piling up (a flood of made-up key ids, each read from etcd) never
+  // takes the slots of requests whose owner is known.
+  size_t work_threads = 16;
   size_t io_threads = 1;           // 1..16: threads running the asynchronous I/O
-  size_t max_queue = 4096;         // 1..1e6: requests waiting for a free slot at most
+  size_t max_queue = 4096;         // 1..1e6: requests (and, apart, posted work) waiting for a free slot at most
   size_t max_idle_per_node = 64;   // kept-alive connections per node, at most (match `threads`)
   int connect_timeout_ms = 1000;   // 1..60000
   int request_timeout_ms = 30000;  // 1..600000: the write of the request and the read of its answer together

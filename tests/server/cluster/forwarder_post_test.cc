@@ -50,9 +50,11 @@ struct Seen {
   std::thread::id thread;
 };
 
+// `threads` slots for sends and as many for posted work.
 std::unique_ptr<Forwarder> Make(size_t threads, size_t max_queue) {
   ForwarderOptions o;
   o.threads = threads;
+  o.work_threads = threads;
   o.max_queue = max_queue;
   auto f = Forwarder::Create(o);
   EXPECT_TRUE(f.ok()) << f.status().ToString();
@@ -120,6 +122,40 @@ TEST_F(ForwarderPostTest, PostedWorkMeetsTheQueueBoundAndShutdown) {
   EXPECT_EQ(busy.calls, 1);
   EXPECT_EQ(busy.reason, "");
   EXPECT_EQ(queued.calls, 1);
+}
+
+// Posted work (directory reads for key ids nobody knows, say) piling up
+// takes none of the slots of requests whose owner is known.
+TEST_F(ForwarderPostTest, PostedWorkPilingUpDoesNotDelaySends) {
+  EchoNode node;
+  auto f = Make(1, 4);  // one slot for sends, one for posted work
+  std::atomic<bool> release{false};
+  Seen busy, waiting;
+  f->Post([&](const Status& s) {
+    busy.started = true;
+    while (s.ok() && !release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ++busy.calls;
+  });
+  ASSERT_TRUE(WaitFor([&] { return busy.started.load(); }, 10));
+  f->Post([&](const Status&) { ++waiting.calls; });  // queued behind it
+  for (int i = 0; i < 3; ++i) {
+    Result<ForwardResponse> r =
+        f->SendAndWait(node.endpoint(), ForwardRequest{"POST", "/echo", {}, "s" + std::to_string(i)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->body, "s" + std::to_string(i));
+  }
+  EXPECT_EQ(busy.calls, 0);
+  EXPECT_EQ(waiting.calls, 0);
+  release = true;
+  ASSERT_TRUE(WaitFor([&] { return waiting.calls == 1; }, 10));
+}
+
+TEST_F(ForwarderPostTest, WorkThreadsOutOfRangeAreRefused) {
+  for (size_t n : {size_t{0}, size_t{257}}) {
+    ForwarderOptions o;
+    o.work_threads = n;
+    EXPECT_EQ(Forwarder::Create(o).status().code(), Code::kInvalidArgument) << n;
+  }
 }
 
 }  // namespace
