@@ -254,14 +254,16 @@ Status NodeMoves::Move(Incoming& in) {
   in.switched = true;
   cluster_->SetFence(in.tenant, ClusterFront::Fence::kNone);
   cluster::CrashPoint("move.target.switched");
-  SetProgress(in.tenant, self, "done", in.copied);
   spdlog::info("move: tenant '{}' from '{}' now lives here (epoch {}, {} keys copied)", in.tenant, in.from,
                next.epoch, in.copied);
-  // The source learns it now rather than from its watchdog.
+  // The source learns it now rather than from its watchdog; "done" comes
+  // after, so that a caller told "done" finds the source settled unless
+  // this call failed (then its watchdog settles it within about a second).
   if (Result<std::string> told = call("POST", "/settle"); !told.ok()) {
     spdlog::info("move: tenant '{}': the source '{}' will learn of the switch from etcd ({})", in.tenant, in.from,
                  told.status().ToString());
   }
+  SetProgress(in.tenant, self, "done", in.copied);
   return Status::Ok();
 }
 
