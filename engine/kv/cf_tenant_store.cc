@@ -302,7 +302,6 @@ Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, 
 Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) { return Read(key, /*resident_only=*/true); }
 
 Result<ValueRecord> CfTenantStore::Read(std::string_view key, bool resident_only) {
-  // Built only when answered: a Status with its message costs an allocation.
   auto would_block = [] { return Status::Unavailable("the value is not in memory", "would_block"); };
   TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   ScopedOp op(*this);
