@@ -369,7 +369,7 @@ std::string_view ApiKeyStore::KeyIdOfToken(std::string_view token) {
 
 Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared_ptr<Tenant>* tenant) const {
   static const std::string kDummyHash(32, '\0');
-  const Status denied = Status::Unauthenticated("invalid or revoked API token", "invalid_token");
+  auto denied = [] { return Status::Unauthenticated("invalid or revoked API token", "invalid_token"); };
   const bool well_formed = key_token::HasShape(token, kTokenPrefix);
   std::string_view secret = well_formed ? key_token::SecretOf(token, kTokenPrefix) : token;
   const std::string presented = SecretDigest(secret);  // hashed whatever happens, for uniform timing
@@ -385,13 +385,13 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view token, std::shared
     const std::string_view stored =
         found ? std::string_view(it->second.secret_hash.data(), it->second.secret_hash.size()) : kDummyHash;
     const bool match = crypto::ConstantTimeEquals(presented, stored);
-    if (!found || !match || it->second.info.revoked()) return denied;
+    if (!found || !match || it->second.info.revoked()) return denied();
     info = it->second.info;
   }
   // Its own tenant only: not one deleting, nor a later one of the same id.
   auto t = tenants_->Get(info.tenant);
   if (!t.ok() || (*t)->incarnation() != info.tenant_incarnation || (*t)->state() == TenantState::kDeleting) {
-    return denied;
+    return denied();
   }
   if (tenant != nullptr) *tenant = std::move(t).value();
   // Judged on every call from the clock, so no earlier success is reused.

@@ -302,12 +302,12 @@ Result<ValueRecord> CfTenantStore::Get(std::string_view key) { return Read(key, 
 Result<ValueRecord> CfTenantStore::GetResident(std::string_view key) { return Read(key, /*resident_only=*/true); }
 
 Result<ValueRecord> CfTenantStore::Read(std::string_view key, bool resident_only) {
-  const Status would_block = Status::Unavailable("the value is not in memory", "would_block");
+  auto would_block = [] { return Status::Unavailable("the value is not in memory", "would_block"); };
   TKV_RETURN_IF_ERROR(ValidateUserKey(key));
   ScopedOp op(*this);
   TKV_RETURN_IF_ERROR(op.status());
   if (read_hook_) {
-    if (resident_only) return would_block;  // tests' hooks may block: they run in Get()
+    if (resident_only) return would_block();  // tests' hooks may block: they run in Get()
     read_hook_();
   }
   // Resident only: the memtables and the block cache, where RocksDB answers
@@ -316,7 +316,7 @@ Result<ValueRecord> CfTenantStore::Read(std::string_view key, bool resident_only
   if (resident_only) ro.read_tier = rocksdb::kBlockCacheTier;
   std::string sealed;
   rocksdb::Status s = storage_->db()->Get(ro, options_.cf.get(), PhysKey(*this, key).slice(), &sealed);
-  if (resident_only && s.IsIncomplete()) return would_block;
+  if (resident_only && s.IsIncomplete()) return would_block();
   if (s.IsNotFound()) return Status::NotFound("no such key");
   TKV_RETURN_IF_ERROR(FromRocks(s, "read value"));
   TKV_ASSIGN_OR_RETURN(Stored st, MakeStored(std::move(sealed)));
@@ -324,13 +324,13 @@ Result<ValueRecord> CfTenantStore::Read(std::string_view key, bool resident_only
   if (resident_only) {
     // A data key still to load (or unwrap) is a wait.
     KeyPtr k = keyring_->GetLoaded(st.key_version);
-    if (k == nullptr) return would_block;
+    if (k == nullptr) return would_block();
     TKV_RETURN_IF_ERROR(OpenValue(*k, options_.tenant_id, key, st.sealed, &rec.value, &st.expires_at_ms));
   } else {
     TKV_RETURN_IF_ERROR(OpenUnlocked(key, &st, &rec.value));
   }
   if (!st.live(clock_->NowUnixMillis())) {
-    if (resident_only) return would_block;  // deleting it writes
+    if (resident_only) return would_block();  // deleting it writes
     DeleteIfStillExpired(key).IgnoreError();  // best effort; the read finds nothing regardless
     return Status::NotFound("no such key");
   }

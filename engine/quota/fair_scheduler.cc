@@ -57,16 +57,17 @@ bool FairScheduler::TryRun(const std::string& tenant, double cost, const std::fu
     if (stopping_ || active_ >= slots_ || queue_.size() != 0) return false;
     ++active_;
   }
-  bool done = false;
-  RunHoldingSlot([&] { done = fn(); });
-  if (done) {
-    MutexLock lock(mu_);
-    SchedulerTenantStats& st = stats_[tenant];
-    ++st.served;
-    st.served_cost += cost;
-    st.ObserveWait(0);
-  }
-  return done;
+  // The slot is passed on even if `fn` throws; a call it served is counted
+  // under the same lock.
+  struct ReleaseOnExit {
+    FairScheduler* s;
+    const std::string& tenant;
+    double cost;
+    bool done = false;
+    ~ReleaseOnExit() { s->Release(done ? &tenant : nullptr, cost); }
+  } release{this, tenant, cost};
+  release.done = fn();
+  return release.done;
 }
 
 void FairScheduler::RunHoldingSlot(const std::function<void()>& fn) {
@@ -78,8 +79,14 @@ void FairScheduler::RunHoldingSlot(const std::function<void()>& fn) {
   fn();
 }
 
-void FairScheduler::Release() {
+void FairScheduler::Release(const std::string* served, double cost) {
   MutexLock lock(mu_);
+  if (served != nullptr) {
+    SchedulerTenantStats& st = stats_[*served];
+    ++st.served;
+    st.served_cost += cost;
+    st.ObserveWait(0);
+  }
   const int64_t now = clock_->NowMonotonicMicros();
   while (auto p = queue_.Pop(now)) {
     Task* task = tasks_[p->item.id];

@@ -74,7 +74,8 @@ class FairScheduler {
     CondVar cv;  // its caller waits here (no herd)
   };
   // Passes the finishing operation's slot to the next waiting one, if any.
-  void Release() EXCLUDES(mu_);
+  // `served`: first counts a TryRun() call of that tenant served, of `cost`.
+  void Release(const std::string* served = nullptr, double cost = 0) EXCLUDES(mu_);
   void RunHoldingSlot(const std::function<void()>& fn) EXCLUDES(mu_);
 
   const Clock* const clock_;

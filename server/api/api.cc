@@ -18,6 +18,11 @@
 namespace tenantkv::server {
 namespace {
 
+// Header fields a data answer usually has (Content-Type, Cache-Control,
+// ETag, the four RateLimit-*, X-Request-Id and room for two more): room
+// for them at once instead of regrowing the list as they are added.
+constexpr size_t kAnswerHeaders = 10;
+
 bool IsRequestIdChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == ':';
@@ -272,7 +277,9 @@ void Api::HandleHere(HttpRequest req, Respond respond) {
 bool Api::TryResident(const HttpRequest& req, Exchange& ex, Status* s) {
   const Route& route = *ex.out.route;
   HttpResponse res;
-  Call call{req, res, ex.params, ex.query, ex.principal, ex.out.tenant, &admission_};
+  res.headers.Reserve(kAnswerHeaders);
+  // Lent to the call, and given back if the handler would have blocked.
+  Call call{req, res, std::move(ex.params), std::move(ex.query), std::move(ex.principal), ex.out.tenant, &admission_};
   call.resident_only = true;
   const engine::CacheAccountScope charged(call.tenant->cache_account());
   const bool done = engine_->scheduler().TryRun(call.tenant->id(), 1.0, [&] {
@@ -283,7 +290,12 @@ bool Api::TryResident(const HttpRequest& req, Exchange& ex, Status* s) {
     }
     return s->code() != Code::kUnavailable || s->reason() != "would_block";
   });
-  if (!done) return false;
+  if (!done) {
+    ex.params = std::move(call.params);
+    ex.query = std::move(call.query);
+    ex.principal = std::move(call.principal);
+    return false;
+  }
   ex.res = std::move(res);
   ex.out.read_bytes = call.read_bytes;
   ex.out.write_bytes = call.write_bytes;
@@ -523,6 +535,7 @@ Status Api::Execute(const HttpRequest& req, Exchange& ex) {
       change.emplace(std::move(ticket));
     }
   }
+  ex.res.headers.Reserve(kAnswerHeaders);
   Call call{req, ex.res, std::move(ex.params), std::move(ex.query), std::move(ex.principal),
             ex.tenant_call ? ex.out.tenant : nullptr, &admission_};
   call.request_id = ex.request_id;

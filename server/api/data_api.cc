@@ -83,11 +83,13 @@ void NoStore(HttpResponse& res) { AddOwnHeader(res, kCacheControl, "no-store"); 
 
 Status GetValue(Call& c) {
   NoStore(c.res);
-  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec, c.resident_only ? c.tenant->store().GetResident(c.params["key"])
-                                                                 : c.tenant->store().Get(c.params["key"]));
-  c.read_bytes = static_cast<int64_t>(c.params["key"].size() + rec.value.size());
+  const std::string& key = c.params["key"];
+  TKV_ASSIGN_OR_RETURN(engine::ValueRecord rec,
+                       c.resident_only ? c.tenant->store().GetResident(key) : c.tenant->store().Get(key));
+  c.read_bytes = static_cast<int64_t>(key.size() + rec.value.size());
   AddOwnHeader(c.res, kEtag, Quoted(rec.etag));
-  if (c.req.HasHeader("If-None-Match") && NoneMatchHits(c.req.Header("If-None-Match"), rec.etag)) {
+  const std::string* none_match = c.req.headers.Find("If-None-Match");
+  if (none_match != nullptr && NoneMatchHits(*none_match, rec.etag)) {
     c.res.status = 304;
     return Status::Ok();
   }

@@ -84,6 +84,7 @@ class Router {
   }
   static std::vector<std::string_view> SplitView(std::string_view p) {
     std::vector<std::string_view> out;
+    out.reserve(8);
     if (!p.empty() && p[0] == '/') p.remove_prefix(1);
     while (true) {
       size_t slash = p.find('/');

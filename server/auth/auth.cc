@@ -101,10 +101,10 @@ Result<Principal> Authenticator::Authenticate(std::string_view header,
       if (refused_key_tenant != nullptr) *refused_key_tenant = std::move(p.key_tenant);
       return checked.status();
     }
-    const engine::ApiKeyInfo& key = *checked;
-    p.tenant = key.tenant;
+    engine::ApiKeyInfo& key = *checked;
+    p.tenant = std::move(key.tenant);
     p.role = key.role;
-    p.key_id = key.key_id;
+    p.key_id = std::move(key.key_id);
     return p;
   }
   if (operator_keys_ != nullptr && engine::LooksLikeOperatorKey(token)) {

@@ -33,6 +33,7 @@ class HttpHeaders {
   void Set(std::string_view name, std::string value);
   void Erase(std::string_view name);
   void Clear() { fields_.clear(); }
+  void Reserve(size_t n) { fields_.reserve(n); }
   size_t size() const { return fields_.size(); }
   std::vector<Field>::const_iterator begin() const { return fields_.begin(); }
   std::vector<Field>::const_iterator end() const { return fields_.end(); }

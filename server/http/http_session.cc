@@ -14,7 +14,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstring>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -39,6 +42,9 @@ constexpr size_t kReadChunk = 16 << 10;
 // the kernel send a reset, which can destroy the answer before it is read.
 constexpr auto kLinger = std::chrono::seconds(1);
 constexpr size_t kLingerBytes = 1 << 20;
+
+// The session whose Handle() call runs on this thread, if any.
+thread_local const void* t_handling = nullptr;
 
 tcp::socket& Socket(tcp::socket& s) { return s; }
 tcp::socket& Socket(TlsStream& s) { return s.next_layer(); }
@@ -83,40 +89,59 @@ bool IsDecimal(std::string_view v) {
   return !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+// Whether the front writes this header itself (a handler's is dropped).
+bool IsFrontHeader(std::string_view name) {
+  return (name.size() == 10 && HeaderNameEquals(name, "Connection")) ||
+         (name.size() == 14 && HeaderNameEquals(name, "Content-Length")) ||
+         (name.size() == 17 && HeaderNameEquals(name, "Transfer-Encoding"));
+}
+
 // The status line and headers of an answer: the handler's headers, then
-// the front's own Content-Length and Connection.
-std::string SerializeHead(const HttpResponse& res, size_t length, bool send_length, bool close,
-                          bool http10_keep_alive) {
-  std::string head;
-  head.reserve(128 + 48 * res.headers.size());
-  head += "HTTP/1.1 ";
-  head += std::to_string(res.status);
-  head += ' ';
+// the front's own Content-Length and Connection. Measured first, then
+// written in place into `head`, whose memory is reused (this runs for
+// every answer).
+void SerializeHead(const HttpResponse& res, size_t length, bool send_length, bool close, bool http10_keep_alive,
+                   std::string& head) {
   const beast::string_view reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(res.status)));
-  head.append(reason.data(), reason.size());
-  head += "\r\n";
+  char status[16];
+  const auto status_end = std::to_chars(status, status + sizeof(status), res.status).ptr;
+  char length_text[24];
+  const auto length_end = std::to_chars(length_text, length_text + sizeof(length_text), length).ptr;
+  static constexpr std::string_view kVersion = "HTTP/1.1 ", kSep = ": ", kCrLf = "\r\n",
+                                    kLength = "Content-Length: ", kClose = "Connection: close\r\n",
+                                    kKeepAlive = "Connection: keep-alive\r\n";
+  const std::string_view connection = close ? kClose : http10_keep_alive ? kKeepAlive : std::string_view();
+  size_t size = kVersion.size() + static_cast<size_t>(status_end - status) + 1 + reason.size() + kCrLf.size();
   for (const auto& [name, value] : res.headers) {
-    if (HeaderNameEquals(name, "Content-Length") || HeaderNameEquals(name, "Connection") ||
-        HeaderNameEquals(name, "Transfer-Encoding")) {
-      continue;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
+    if (!IsFrontHeader(name)) size += name.size() + kSep.size() + value.size() + kCrLf.size();
+  }
+  if (send_length) size += kLength.size() + static_cast<size_t>(length_end - length_text) + kCrLf.size();
+  size += connection.size() + kCrLf.size();
+  head.resize(size);
+  char* p = head.data();
+  auto put = [&p](std::string_view piece) {
+    if (!piece.empty()) std::memcpy(p, piece.data(), piece.size());
+    p += piece.size();
+  };
+  put(kVersion);
+  put(std::string_view(status, static_cast<size_t>(status_end - status)));
+  *p++ = ' ';
+  put(std::string_view(reason.data(), reason.size()));
+  put(kCrLf);
+  for (const auto& [name, value] : res.headers) {
+    if (IsFrontHeader(name)) continue;
+    put(name);
+    put(kSep);
+    put(value);
+    put(kCrLf);
   }
   if (send_length) {
-    head += "Content-Length: ";
-    head += std::to_string(length);
-    head += "\r\n";
+    put(kLength);
+    put(std::string_view(length_text, static_cast<size_t>(length_end - length_text)));
+    put(kCrLf);
   }
-  if (close) {
-    head += "Connection: close\r\n";
-  } else if (http10_keep_alive) {
-    head += "Connection: keep-alive\r\n";
-  }
-  head += "\r\n";
-  return head;
+  put(connection);
+  put(kCrLf);
 }
 
 template <class Stream>
@@ -204,16 +229,45 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     Parse();
   }
 
+  // The phase's deadline is `d` from now. The timer is only re-armed when
+  // the deadline comes sooner than the wait it has running: otherwise that
+  // wait, when it ends, re-arms for what is left. So a keep-alive request
+  // moves a deadline instead of cancelling and re-arming a timer three
+  // times (each a timerfd_settime system call and a cancelled handler).
   void ArmTimer(Clock::duration d) {
-    const uint64_t gen = ++timer_gen_;
-    timer_.expires_after(d);
-    timer_.async_wait([self = this->shared_from_this(), gen](error_code ec) {
-      if (!ec && gen == self->timer_gen_) self->OnTimeout();
-    });
+    const Clock::time_point at = Clock::now() + d;
+    deadline_ = at;
+    if (timer_waiting_ && timer_at_ <= at) return;
+    StartWait(at);
   }
 
-  void StopTimer() {
+  void StartWait(Clock::time_point at) {
+    const uint64_t gen = ++timer_gen_;
+    timer_waiting_ = true;
+    timer_at_ = at;
+    timer_.expires_at(at);  // a wait running ends as cancelled, with an old generation
+    timer_.async_wait([self = this->shared_from_this(), gen](error_code ec) { self->OnTimer(ec, gen); });
+  }
+
+  void OnTimer(error_code ec, uint64_t gen) {
+    if (gen != timer_gen_) return;  // replaced by a sooner wait, or stopped by Abort()
+    timer_waiting_ = false;
+    if (ec || !deadline_.has_value()) return;
+    if (Clock::now() < *deadline_) return StartWait(*deadline_);
+    deadline_.reset();
+    OnTimeout();
+  }
+
+  // No deadline until the next ArmTimer(); a wait running ends on its own
+  // and finds none.
+  void StopTimer() { deadline_.reset(); }
+
+  // The wait running ends now (the session is closing: it must not be
+  // kept alive by its timer).
+  void CancelTimer() {
+    deadline_.reset();
     ++timer_gen_;
+    timer_waiting_ = false;
     timer_.cancel();
   }
 
@@ -346,6 +400,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     request_.method = std::string(msg.method_string());
     request_.target = std::string(msg.target());
     request_.version = static_cast<int>(msg.version());
+    request_.headers.Reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& field : msg) {
       request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -412,9 +467,16 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     request_.body = std::move(parser_->get().body());
     phase_ = Phase::kHandling;
     StopTimer();
+    // An answer given on this thread before Handle() returns (a read served
+    // on the I/O thread) is delivered at once; one from a worker goes
+    // through the connection's executor.
+    const void* const outer = t_handling;
+    t_handling = this;
     host_.handler().Handle(std::move(request_), [self = this->shared_from_this()](HttpResponse res) {
+      if (t_handling == self.get()) return self->Deliver(std::move(res));
       asio::dispatch(self->executor_, [self, res = std::move(res)]() mutable { self->Deliver(std::move(res)); });
     });
+    t_handling = outer;
   }
 
   // The front's own refusal of the request being read.
@@ -436,7 +498,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
                        served_ + 1 >= o_.keep_alive_max_requests;
     const bool no_body = res.status == 204 || res.status == 304 || (res.status >= 100 && res.status < 200);
     const size_t length = res.body.size();
-    out_head_ = SerializeHead(res, length, !no_body, close, request_.version == 10 && !close);
+    SerializeHead(res, length, !no_body, close, request_.version == 10 && !close, out_head_);
     out_body_ = no_body || head_request_ ? std::string() : std::move(res.body);
     close_after_write_ = close;
     phase_ = Phase::kWriting;
@@ -471,7 +533,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void Abort() {
     phase_ = Phase::kClosed;
-    StopTimer();
+    CancelTimer();
     error_code ignored;
     Socket(stream_).close(ignored);
   }
@@ -483,6 +545,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   uint64_t timer_gen_ = 0;
+  bool timer_waiting_ = false;       // a wait is running, until timer_at_
+  Clock::time_point timer_at_;
+  std::optional<Clock::time_point> deadline_;  // the current phase's
   const std::string address_;
   const int port_;
   std::optional<HttpResponse> refusal_;
