@@ -2,8 +2,8 @@
 // once committed, its quota is enforced and its storage grace period
 // restored, as a start does for every tenant.
 #include <nlohmann/json.hpp>
+#include <vector>
 
-#include "engine/backup/transfer_records.h"
 #include "engine/engine.h"
 #include "engine/storage/rocks_status.h"
 #include "engine/storage/system_keys.h"
@@ -13,11 +13,12 @@ namespace tenantkv::engine {
 Result<std::shared_ptr<Tenant>> Engine::CommitTransferIn(const std::string& tenant, const std::string& records,
                                                          const crypto::SecretBytes& transfer_key,
                                                          const TransferCounters& counters) {
-  TKV_ASSIGN_OR_RETURN(TransferRecords parsed, ParseTransferRecords(records, transfer_key));
-  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t, transfer_sink_->Commit(tenant, records, transfer_key, counters));
+  std::vector<std::string> quota_requests;
+  TKV_ASSIGN_OR_RETURN(std::shared_ptr<Tenant> t,
+                       transfer_sink_->Commit(tenant, records, transfer_key, counters, &quota_requests));
   // Its quota change requests, under ids of this node's (after the commit:
   // a failure here fails the move, whose caller then deletes the copy).
-  TKV_RETURN_IF_ERROR(quota_requests_->Adopt(t->id(), parsed.quota_requests).status());
+  TKV_RETURN_IF_ERROR(quota_requests_->Adopt(t->id(), quota_requests).status());
   TKV_ASSIGN_OR_RETURN(QuotaManifest m, quotas_->Current(t->id()));
   Enforce(*t, m.quota);
   std::string raw;

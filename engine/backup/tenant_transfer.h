@@ -46,6 +46,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "crypto/mutex.h"
 #include "crypto/secret_bytes.h"
@@ -177,10 +178,12 @@ class TenantTransferSink {
   // final), and its counters: one synced batch makes the tenant live here
   // (a tenant like any other from then on). FailedPrecondition
   // ("records_not_frozen"), InvalidArgument("bad_transfer") for records of
-  // another tenant or incarnation.
+  // another tenant or incarnation. *quota_requests (if given): the
+  // tenant's quota change requests the records carried, as stored on the
+  // source, for QuotaRequestStore::Adopt (they are not committed here).
   Result<std::shared_ptr<Tenant>> Commit(const std::string& tenant, const std::string& records,
-                                         const crypto::SecretBytes& transfer_key, const TransferCounters& counters)
-      EXCLUDES(mu_);
+                                         const crypto::SecretBytes& transfer_key, const TransferCounters& counters,
+                                         std::vector<std::string>* quota_requests = nullptr) EXCLUDES(mu_);
   // Removes every trace of a staged tenant. NotFound("transfer_not_found").
   Status Abort(const std::string& tenant) EXCLUDES(mu_);
 

@@ -169,7 +169,8 @@ Status TenantTransferSink::ClearEntries(const std::string& tenant) {
 
 Result<std::shared_ptr<Tenant>> TenantTransferSink::Commit(const std::string& tenant, const std::string& records,
                                                            const crypto::SecretBytes& transfer_key,
-                                                           const TransferCounters& counters) {
+                                                           const TransferCounters& counters,
+                                                           std::vector<std::string>* quota_requests) {
   TKV_ASSIGN_OR_RETURN(auto s, Find(tenant));
   TKV_ASSIGN_OR_RETURN(TransferRecords r, ParseTransferRecords(records, transfer_key));
   if (r.info.id != s->tenant || r.info.incarnation != s->incarnation) {
@@ -205,6 +206,7 @@ Result<std::shared_ptr<Tenant>> TenantTransferSink::Commit(const std::string& te
   TKV_RETURN_IF_ERROR(stores_.addons->LoadTenant(t->id()));
   TKV_RETURN_IF_ERROR(stores_.webhooks->LoadTenant(t->id()));
   TKV_RETURN_IF_ERROR(stores_.api_keys->AdoptTenant(*t));
+  if (quota_requests != nullptr) *quota_requests = std::move(r.quota_requests);
   return t;
 }
 
