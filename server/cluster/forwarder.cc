@@ -125,8 +125,9 @@ struct Forwarder::Impl {
       if (!pool.queue.empty()) {
         next.emplace(std::move(pool.queue.front()));
         pool.queue.pop_front();
-      } else if (--pool.in_flight == 0 && sends.in_flight + works.in_flight == 0) {
-        idle_cv.SignalAll();
+      } else {
+        --pool.in_flight;
+        if (sends.in_flight + works.in_flight == 0) idle_cv.SignalAll();
       }
     }
     if (next) Dispatch(std::move(*next));

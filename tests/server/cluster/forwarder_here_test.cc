@@ -68,7 +68,9 @@ class IoThread {
   std::thread thread_;
 };
 
-TEST(ForwarderHereTest, ThisThreadsIoContextIsSetOnItsThreadOnly) {
+class ForwarderHereTest : public ForwarderTest {};  // SIGPIPE ignored
+
+TEST_F(ForwarderHereTest, ThisThreadsIoContextIsSetOnItsThreadOnly) {
   EXPECT_EQ(ThisThreadsIoContext(), nullptr);
   IoThread io;
   std::promise<asio::io_context*> seen;
@@ -77,8 +79,7 @@ TEST(ForwarderHereTest, ThisThreadsIoContextIsSetOnItsThreadOnly) {
   EXPECT_EQ(ThisThreadsIoContext(), nullptr);
 }
 
-TEST(ForwarderHereTest, ExchangeAndAnswerRunOnTheCallersThreadOverOneConnection) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, ExchangeAndAnswerRunOnTheCallersThreadOverOneConnection) {
   Node node;
   auto f = Make();
   IoThread io;
@@ -93,8 +94,7 @@ TEST(ForwarderHereTest, ExchangeAndAnswerRunOnTheCallersThreadOverOneConnection)
   EXPECT_EQ(f->forwarded(), 10u);
 }
 
-TEST(ForwarderHereTest, ContextsDoNotShareConnections) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, ContextsDoNotShareConnections) {
   Node node;
   auto f = Make();
   IoThread a, b;
@@ -107,8 +107,7 @@ TEST(ForwarderHereTest, ContextsDoNotShareConnections) {
   EXPECT_EQ(node.connections(), 3u);
 }
 
-TEST(ForwarderHereTest, QueuedRequestRunsOnTheForwardersThread) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, QueuedRequestRunsOnTheForwardersThread) {
   Node node;
   ForwarderOptions o;
   o.threads = 1;
@@ -130,8 +129,7 @@ TEST(ForwarderHereTest, QueuedRequestRunsOnTheForwardersThread) {
   EXPECT_NE(second.thread, std::this_thread::get_id());
 }
 
-TEST(ForwarderHereTest, ContextGoesFirstWithItsIdleConnections) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, ContextGoesFirstWithItsIdleConnections) {
   Node node;
   auto f = Make();
   {
@@ -145,8 +143,7 @@ TEST(ForwarderHereTest, ContextGoesFirstWithItsIdleConnections) {
   EXPECT_EQ(f->forwarded(), 3u);
 }
 
-TEST(ForwarderHereTest, ForwarderGoesFirstAndTheContextLaterClosesItsConnections) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, ForwarderGoesFirstAndTheContextLaterClosesItsConnections) {
   Node node;
   IoThread io;
   {
@@ -162,8 +159,7 @@ TEST(ForwarderHereTest, ForwarderGoesFirstAndTheContextLaterClosesItsConnections
 
 // Mutual TLS on the caller's context; the forwarder (and its TLS context)
 // goes first, and the context then closes the TLS connection left idle.
-TEST(ForwarderHereTest, MutualTlsOnTheCallersContext) {
-  std::signal(SIGPIPE, SIG_IGN);
+TEST_F(ForwarderHereTest, MutualTlsOnTheCallersContext) {
   char tmpl[] = "/tmp/tenantkv-fwd-here-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   ::tenantkv::testing::TestCerts certs;
